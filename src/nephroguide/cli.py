@@ -1,0 +1,202 @@
+"""The ``nephroguide`` command: a thin shell over the Python API.
+
+Rules for this file: no clinical logic; heavy modules are imported inside the command that needs
+them (start-up stays lean); every error is mapped to an exit code in ``main`` and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nephroguide.errors import InputError, NephroguideError, NotCoveredError, UsageError
+
+FORMATS_MD_JSON = click.Choice(["markdown", "json"])
+
+
+def _home_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--home DIR``: where state lives (overrides $NEPHROGUIDE_HOME and the platform default)."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value:
+            os.environ["NEPHROGUIDE_HOME"] = value
+        return value
+
+    return click.option("--home", type=click.Path(file_okay=False), callback=remember, expose_value=False,
+                        is_eager=True, help="Directory for stored state (default: $NEPHROGUIDE_HOME or the user data dir).")(f)
+
+
+def emit(result: Any, fmt: str, markdown: Callable[[Any], str]) -> None:
+    """Print a result object as JSON (its ``to_json()``/dict form) or as Markdown."""
+    if fmt == "json":
+        data = result.to_json() if hasattr(result, "to_json") else result
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+    else:
+        click.echo(markdown(result))
+
+
+class _Group(click.Group):
+    """Lists commands in the order they were added (the order the README introduces them)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="nephroguide")
+def cli() -> None:
+    """nephroguide: cited, graded decision support for childhood idiopathic nephrotic syndrome."""
+
+
+# ----------------------------------------------------------------------------------------- plan
+
+@cli.command()
+@click.argument("patient", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--as-of", "as_of", help="Date the question is asked (YYYY-MM-DD); default: the record's as_of, else today.")
+@click.option("--definitions", default="current", show_default=True,
+              help="Definition set name (current, kdigo2012, ...) or a path to a definition-set file.")
+@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="markdown", show_default=True)
+@_home_option
+def plan(patient: str, as_of: str | None, definitions: str, fmt: str) -> None:
+    """Classify a child's course and list ranked, cited, dosed next steps."""
+    from nephroguide import api
+    from nephroguide.answer.render_plan import plan_markdown
+
+    result = api.plan(_read_patient_arg(patient), as_of=as_of, definitions=definitions)
+    emit(result, fmt, plan_markdown)
+    if result.out_of_scope:
+        sys.exit(NotCoveredError.exit_code)
+
+
+@cli.command()
+@click.argument("drug")
+@click.option("--weight", type=float, required=True, help="Body weight in kg.")
+@click.option("--height", type=float, help="Height in cm (needed for mg/m² doses).")
+@click.option("--indication", help="first_episode, relapse, frns, sdns, srns, cni_resistant, maintenance, edema, ...")
+@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="markdown", show_default=True)
+def dose(drug: str, weight: float, height: float | None, indication: str | None, fmt: str) -> None:
+    """Compute a dose from the knowledge pack's dose rules, with caps, ranges and sources."""
+    from nephroguide import api
+    from nephroguide.answer.render_plan import dose_markdown
+
+    emit(api.dose(drug, weight_kg=weight, height_cm=height, indication=indication), fmt, dose_markdown)
+
+
+@cli.command()
+@click.argument("patient", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--as-of", "as_of", help="Date the question is asked (YYYY-MM-DD).")
+@click.option("--definitions", default="current", show_default=True)
+@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="markdown", show_default=True)
+def remission(patient: str, as_of: str | None, definitions: str, fmt: str) -> None:
+    """Show the remission / relapse timeline of a child's urine results."""
+    from nephroguide import api
+    from nephroguide.answer.render_plan import remission_markdown
+
+    emit(api.remission(_read_patient_arg(patient), as_of=as_of, definitions=definitions), fmt, remission_markdown)
+
+
+# ----------------------------------------------------------------------------------------- kb / schema
+
+@cli.group()
+def kb() -> None:
+    """Inspect and validate the knowledge pack."""
+
+
+@kb.command("validate")
+@click.argument("directory", required=False, type=click.Path(file_okay=True))
+def kb_validate(directory: str | None) -> None:
+    """Validate the shipped pack, a pack directory, or a definition-set file."""
+    from nephroguide.knowledge.pack import PACK_DIR, build_pack, load_definition_set_file, load_pack
+
+    if directory and Path(directory).is_file():
+        dset = load_definition_set_file(Path(directory), load_pack())
+        click.echo(f"ok: definition set {dset.id} ({directory})")
+        return
+    pack = build_pack(Path(directory) if directory else PACK_DIR)
+    counts = ", ".join(f"{n} {k}" for k, n in pack.counts().items())
+    click.echo(f"ok: knowledge pack {pack.version}: {counts}")
+
+
+@kb.command("stats")
+@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="markdown", show_default=True)
+def kb_stats(fmt: str) -> None:
+    """Counts of entries by kind, verification status and grade strength."""
+    from nephroguide.knowledge.stats import pack_stats, stats_markdown
+
+    emit(pack_stats(), fmt, stats_markdown)
+
+
+@kb.command("show")
+@click.argument("kb_id")
+@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="json", show_default=True)
+def kb_show(kb_id: str, fmt: str) -> None:
+    """Print one knowledge entry (recommendation, dose rule, caution, conflict, study, definition)."""
+    from nephroguide.knowledge.pack import load_pack
+
+    entry = load_pack().entry(kb_id)
+    data = entry.model_dump(mode="json", by_alias=True, exclude_none=True)
+    emit(data, "json" if fmt == "json" else "json", lambda d: json.dumps(d, indent=2))
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["patient", "plan", "dose", "answer", "remission", "cohort", "kb",
+                                           "definition-set", "search"]))
+def schema(name: str) -> None:
+    """Print the JSON Schema of an input or output document."""
+    from nephroguide.schemas import json_schema
+
+    click.echo(json.dumps(json_schema(name), indent=2, ensure_ascii=False))
+
+
+# ----------------------------------------------------------------------------------------- helpers
+
+def _read_patient_arg(path: str) -> Any:
+    """Read a patient file argument ('-' = stdin) into a Python object; intake validates it."""
+    from nephroguide.intake.record import read_record_file
+
+    if path == "-":
+        return read_record_file(sys.stdin.read(), name="<stdin>")
+    return read_record_file(Path(path))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and map errors to exit codes (the only place that does)."""
+    try:
+        cli.main(args=argv, prog_name="nephroguide", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.exceptions.NoArgsIsHelp as exc:  # pragma: no cover - depends on click version
+        click.echo(exc.format_message(), err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        sys.exit(2)
+    except NotCoveredError as exc:
+        click.echo(f"not covered: {exc.one_line()}", err=True)
+        sys.exit(exc.exit_code)
+    except (InputError, UsageError) as exc:
+        click.echo(f"error: {exc.one_line()}", err=True)
+        sys.exit(exc.exit_code)
+    except NephroguideError as exc:
+        click.echo(f"error: {exc.one_line()}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:  # e.g. `nephroguide plan x | head`
+        sys.exit(0)
+    except Exception as exc:  # an internal bug: one line, traceback only on request
+        if os.environ.get("NEPHROGUIDE_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (set NEPHROGUIDE_DEBUG=1 for details)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,81 @@
+"""The errors nephroguide raises, and how each maps to an exit code and an HTTP status.
+
+Every error carries a one-line message that names what to change. Shells (CLI, HTTP, CDS Hooks)
+translate these in one place each; nothing else in the package catches them to print.
+"""
+
+from __future__ import annotations
+
+
+class NephroguideError(Exception):
+    """Something went wrong inside nephroguide (a bug, not the user's fault)."""
+
+    exit_code = 1
+    http_status = 500
+    title = "Internal error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def one_line(self) -> str:
+        """The message as one line, prefixed by the field it concerns when there is one."""
+        text = " ".join(self.message.split())
+        if self.field and not text.startswith(self.field):
+            return f"{self.field}: {text}"
+        return text
+
+
+class InputError(NephroguideError):
+    """The input is wrong: a field is missing, malformed, impossible, or in the wrong unit."""
+
+    exit_code = 2
+    http_status = 422
+    title = "Invalid input"
+
+
+class UsageError(InputError):
+    """The command or request was used wrongly (unknown option value, missing argument)."""
+
+    http_status = 400
+    title = "Bad request"
+
+
+class UnknownNameError(InputError):
+    """A name (drug, definition set, knowledge id, session) is not known."""
+
+    http_status = 404
+    title = "Not found"
+
+
+class KnowledgeError(NephroguideError):
+    """The knowledge pack (or a user-supplied definition file) fails validation."""
+
+    exit_code = 2
+    http_status = 422
+    title = "Invalid knowledge file"
+
+    def __init__(self, message: str, *, file: str | None = None, kb_id: str | None = None,
+                 field: str | None = None) -> None:
+        where = ":".join(p for p in (file, kb_id, field) if p)
+        super().__init__(f"{where}: {message}" if where else message, field=None)
+        self.file = file
+        self.kb_id = kb_id
+        self.kb_field = field
+
+
+class NotCoveredError(NephroguideError):
+    """The question or patient lies outside what the knowledge pack covers."""
+
+    exit_code = 3
+    http_status = 200
+    title = "Not covered"
+
+
+class ConflictError(NephroguideError):
+    """A write lost a race or contradicts the current state (stale version, duplicate)."""
+
+    exit_code = 2
+    http_status = 409
+    title = "Conflict"

@@ -1,0 +1,305 @@
+"""Load, cross-check and index the knowledge pack.
+
+``load_pack()`` reads every YAML file under ``knowledge/pack`` (or a directory an editor names),
+validates each against the models, then checks references between entries (every citation names a
+known source, every grade parses in that source's grading scale, every dose rule / caution /
+conflict id a recommendation names exists). The result is cached per directory for the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from nephroguide.errors import KnowledgeError, UnknownNameError
+from nephroguide.knowledge.models import (
+    Caution,
+    Citation,
+    Conflict,
+    Definition,
+    DefinitionSet,
+    DoseRule,
+    DrugEntry,
+    GradeScale,
+    KnowledgeFile,
+    Recommendation,
+    Source,
+    StudyEvidence,
+)
+
+PACK_DIR = Path(__file__).with_name("pack")
+DEFINITION_SET_DIR = "definition_sets"
+
+try:  # the C loader is ~10x faster; fall back quietly where libyaml is absent
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class GradeInfo:
+    """A grade as written plus its mapped strength and certainty."""
+
+    written: str
+    strength: str
+    certainty: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"grade": self.written, "strength": self.strength, "certainty": self.certainty}
+
+
+@dataclass
+class KnowledgePack:
+    """All knowledge entries, indexed by id, plus the pack's content hash (its version)."""
+
+    version: str
+    directory: Path
+    grade_scales: dict[str, GradeScale] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    drugs: dict[str, DrugEntry] = field(default_factory=dict)
+    recommendations: dict[str, Recommendation] = field(default_factory=dict)
+    dose_rules: dict[str, DoseRule] = field(default_factory=dict)
+    cautions: dict[str, Caution] = field(default_factory=dict)
+    conflicts: dict[str, Conflict] = field(default_factory=dict)
+    studies: dict[str, StudyEvidence] = field(default_factory=dict)
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    definition_sets: dict[str, DefinitionSet] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)  # kb id -> file it came from
+
+    # ------------------------------------------------------------------ lookups
+    def source(self, source_id: str) -> Source:
+        """The source with this id."""
+        try:
+            return self.sources[source_id]
+        except KeyError:
+            raise UnknownNameError(f"unknown source {source_id!r}", field="source") from None
+
+    def definition_set(self, name: str) -> DefinitionSet:
+        """A definition set by name, or from a YAML/JSON file path a user gives."""
+        if name in self.definition_sets:
+            return self.definition_sets[name]
+        path = Path(name)
+        if path.suffix.lower() in {".yaml", ".yml", ".json"}:
+            return load_definition_set_file(path, self)
+        known = ", ".join(sorted(self.definition_sets))
+        raise UnknownNameError(f"unknown definition set {name!r}; known: {known}, or a path to a .yaml file",
+                               field="definitions")
+
+    def grade(self, citation: Citation) -> GradeInfo:
+        """Map a citation's written grade to strength and certainty using its source's scale."""
+        src = self.sources[citation.source]
+        return map_grade(citation.grade, self.grade_scales.get(src.grading or ""))
+
+    def entry(self, kb_id: str) -> Any:
+        """Any knowledge entry by id (recommendation, dose rule, caution, conflict, study, definition)."""
+        for table in (self.recommendations, self.dose_rules, self.cautions, self.conflicts, self.studies,
+                      self.definitions, self.definition_sets, self.sources):
+            if kb_id in table:
+                return table[kb_id]
+        raise UnknownNameError(f"unknown knowledge id {kb_id!r}", field="kb_id")
+
+    def counts(self) -> dict[str, int]:
+        """How many entries of each kind the pack holds."""
+        return {
+            "sources": len(self.sources), "definitions": len(self.definitions),
+            "definition_sets": len(self.definition_sets), "recommendations": len(self.recommendations),
+            "dose_rules": len(self.dose_rules), "cautions": len(self.cautions),
+            "conflicts": len(self.conflicts), "studies": len(self.studies), "drugs": len(self.drugs),
+        }
+
+
+_UNGRADED = {"not graded", "ungraded", "practice point", "pp", "figure", "narrative", "definition", ""}
+
+
+def map_grade(written: str, scale: GradeScale | None) -> GradeInfo:
+    """Map a grade as the source writes it to (strength, certainty) in the output vocabulary."""
+    text = written.strip()
+    low = text.lower()
+    if scale is None or low in _UNGRADED or low in {u.lower() for u in scale.ungraded}:
+        return GradeInfo(text or "not graded", "ungraded", "ungraded")
+    m = re.fullmatch(scale.pattern, text, flags=re.IGNORECASE)
+    if not m:
+        raise ValueError(f"grade {written!r} does not fit the {scale.id} scale (pattern {scale.pattern})")
+    groups = m.groupdict()
+    strength = scale.strength.get((groups.get("strength") or "").lower(), "ungraded")
+    certainty = scale.certainty.get((groups.get("certainty") or "").upper(), "ungraded")
+    return GradeInfo(text, strength, certainty)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise KnowledgeError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise KnowledgeError("not UTF-8 text", file=str(path)) from None
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read: {exc.strerror}", file=str(path)) from None
+
+
+def _first_error(exc: ValidationError, file: str, data: Any) -> KnowledgeError:
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    kb_id = None
+    # Walk the location to find the id of the entry that failed, for a message an editor can act on.
+    node = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            kb_id = node["id"]
+    field_path = ".".join(str(p) for p in loc)
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = f"unknown key {loc[-1]!r}"
+    return KnowledgeError(msg, file=file, kb_id=kb_id, field=field_path)
+
+
+def _pack_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.yaml") if p.is_file())
+
+
+def load_definition_set_file(path: Path, pack: KnowledgePack | None = None) -> DefinitionSet:
+    """Load a user's definition set from a YAML or JSON file, validated like the shipped ones."""
+    if not path.is_file():
+        raise UnknownNameError(f"definition set file {str(path)!r} not found", field="definitions")
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise KnowledgeError("a definition set file must be a mapping", file=str(path))
+    try:
+        dset = DefinitionSet.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc, str(path), data) from None
+    if pack is not None:
+        _check_citations(pack, dset.citations, str(path), dset.id)
+    return dset
+
+
+def _check_citations(pack: KnowledgePack, citations: Iterable[Citation], file: str, kb_id: str) -> None:
+    for i, c in enumerate(citations):
+        if c.source not in pack.sources:
+            raise KnowledgeError(f"cites unknown source {c.source!r}", file=file, kb_id=kb_id,
+                                 field=f"citations.{i}.source")
+        try:
+            pack.grade(c)
+        except ValueError as exc:
+            raise KnowledgeError(str(exc), file=file, kb_id=kb_id, field=f"citations.{i}.grade") from None
+
+
+def _cross_check(pack: KnowledgePack) -> None:
+    """References between entries must resolve."""
+    for sid, src in pack.sources.items():
+        if src.grading and src.grading not in pack.grade_scales:
+            raise KnowledgeError(f"unknown grading scale {src.grading!r}", file=pack.origin[sid], kb_id=sid,
+                                 field="grading")
+    for table in (pack.recommendations, pack.dose_rules, pack.cautions, pack.studies, pack.definitions):
+        for kb_id, entry in table.items():
+            _check_citations(pack, entry.citations, pack.origin[kb_id], kb_id)
+    for kb_id, conflict in pack.conflicts.items():
+        for p in conflict.positions:
+            _check_citations(pack, p.citations, pack.origin[kb_id], kb_id)
+        if sum(p.current for p in conflict.positions) > 1:
+            raise KnowledgeError("more than one position is marked current", file=pack.origin[kb_id],
+                                 kb_id=kb_id, field="positions")
+    for kb_id, dset in pack.definition_sets.items():
+        _check_citations(pack, dset.citations, pack.origin[kb_id], kb_id)
+        for d in dset.definitions:
+            _check_citations(pack, d.citations, pack.origin[kb_id], d.id)
+    known_drugs = set(pack.drugs)
+    for kb_id, rule in pack.dose_rules.items():
+        if rule.drug not in known_drugs:
+            raise KnowledgeError(f"unknown drug {rule.drug!r}", file=pack.origin[kb_id], kb_id=kb_id, field="drug")
+    for kb_id, rec in pack.recommendations.items():
+        file = pack.origin[kb_id]
+        for name, ids, table in (("dose_rules", rec.dose_rules, pack.dose_rules),
+                                 ("cautions", rec.cautions, pack.cautions),
+                                 ("monitoring", rec.monitoring, pack.cautions),
+                                 ("conflicts", rec.conflicts, pack.conflicts),
+                                 ("evidence", rec.evidence, pack.studies)):
+            for ref in ids:
+                if ref not in table:
+                    raise KnowledgeError(f"refers to unknown {name[:-1] if name.endswith('s') else name} {ref!r}",
+                                         file=file, kb_id=kb_id, field=name)
+        for d in rec.drugs:
+            if d not in known_drugs:
+                raise KnowledgeError(f"unknown drug {d!r}", file=file, kb_id=kb_id, field="drugs")
+        if rec.superseded_by and rec.superseded_by not in pack.recommendations:
+            raise KnowledgeError(f"superseded_by names unknown recommendation {rec.superseded_by!r}",
+                                 file=file, kb_id=kb_id, field="superseded_by")
+    for kb_id, study in pack.studies.items():
+        if study.source not in pack.sources:
+            raise KnowledgeError(f"unknown source {study.source!r}", file=pack.origin[kb_id], kb_id=kb_id,
+                                 field="source")
+
+
+_TABLES = ("grade_scales", "sources", "drugs", "recommendations", "dose_rules", "cautions", "conflicts",
+           "studies", "definitions")
+
+
+def build_pack(directory: Path) -> KnowledgePack:
+    """Read and validate every file of a pack directory (uncached)."""
+    if not directory.is_dir():
+        raise KnowledgeError("knowledge pack directory not found", file=str(directory))
+    files = _pack_files(directory)
+    digest = hashlib.sha256()
+    pack = KnowledgePack(version="", directory=directory)
+    for path in files:
+        raw = path.read_bytes()
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + raw)
+        rel = path.relative_to(directory).as_posix()
+        data = _read_yaml(path)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            raise KnowledgeError("a pack file must be a mapping of entry kinds to lists", file=rel)
+        if path.parent.name == DEFINITION_SET_DIR:
+            try:
+                dset = DefinitionSet.model_validate(data)
+            except ValidationError as exc:
+                raise _first_error(exc, rel, data) from None
+            _add(pack, "definition_sets", dset.id, dset, rel)
+            for d in dset.definitions:
+                pack.origin.setdefault(d.id, rel)
+            continue
+        try:
+            kf = KnowledgeFile.model_validate(data)
+        except ValidationError as exc:
+            raise _first_error(exc, rel, data) from None
+        for table in _TABLES:
+            for entry in getattr(kf, table):
+                _add(pack, table, entry.id, entry, rel)
+    pack.version = digest.hexdigest()[:12]
+    _cross_check(pack)
+    return pack
+
+
+def _add(pack: KnowledgePack, table: str, kb_id: str, entry: Any, file: str) -> None:
+    if kb_id in pack.origin and table != "definitions":
+        raise KnowledgeError(f"duplicate id (also in {pack.origin[kb_id]})", file=file, kb_id=kb_id, field="id")
+    if table == "definitions" and kb_id in pack.definitions:
+        raise KnowledgeError(f"duplicate definition id (also in {pack.origin[kb_id]})", file=file, kb_id=kb_id,
+                             field="id")
+    getattr(pack, table)[kb_id] = entry
+    pack.origin[kb_id] = file
+
+
+@cache
+def _cached(directory: str) -> KnowledgePack:
+    return build_pack(Path(directory))
+
+
+def load_pack(directory: str | Path | None = None) -> KnowledgePack:
+    """The knowledge pack (the shipped one by default), loaded once per process."""
+    return _cached(str(Path(directory) if directory else PACK_DIR))
