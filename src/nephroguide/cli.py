@@ -145,10 +145,9 @@ def kb_show(kb_id: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["patient", "plan", "dose", "answer", "remission", "cohort", "kb",
-                                           "definition-set", "search"]))
+@click.argument("name")
 def schema(name: str) -> None:
-    """Print the JSON Schema of an input or output document."""
+    """Print the JSON Schema of a document: patient, plan, dose, remission, kb, definition-set, ..."""
     from nephroguide.schemas import json_schema
 
     click.echo(json.dumps(json_schema(name), indent=2, ensure_ascii=False))

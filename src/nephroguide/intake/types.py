@@ -83,6 +83,9 @@ class Medication:
     mg_per_m2_day: float | None = None
     alternate_days: bool = False
     index: int | None = None
+    mg_per_dose: float | None = None      # one administration (daily doses split by doses_per_day;
+    mg_per_kg_dose: float | None = None   # one per period for mg/m2/month-style units)
+    mg_per_m2_dose: float | None = None
 
     def active_on(self, day: dt.date) -> bool:
         """True if the course covers this day."""

@@ -129,6 +129,9 @@ class ProteinuriaState(Strict):
 class SteroidResponseRule(Strict):
     """When a course of standard-dose daily prednisolone shows steroid sensitivity or resistance."""
 
+    standard_mg_m2_day: float = Field(60, gt=0, description="standard prednisolone dose per m² per day")
+    standard_mg_kg_day: float = Field(2, gt=0, description="standard prednisolone dose per kg per day")
+    standard_max_mg_day: float = Field(60, gt=0, description="cap of the standard daily dose")
     standard_dose_fraction: float = Field(0.8, gt=0, le=1, description="a daily dose at or above this fraction of the standard dose (or at its cap) counts as standard")
     resistance_day: int = Field(ge=7, le=120, description="no complete remission by this day of standard-dose therapy means resistance (or the confirmation period)")
     confirmation_end_day: int | None = Field(None, description="end of the confirmation period for partial responders; null when the set has none")
@@ -401,6 +404,8 @@ class DrugEntry(Strict):
     steroid_sparing: bool = False
     aliases: list[str] = Field(default_factory=list)
     equivalent_to: Id | None = Field(None, description="treated as this drug (prednisone -> prednisolone)")
+    default_indication: Indication | None = Field(
+        None, description="the commonest indication in childhood nephrotic syndrome (used by `dose` without --indication)")
 
 
 class KnowledgeFile(Strict):

@@ -1,0 +1,1 @@
+"""Answers: question understanding, article composition and renderers (Markdown, JSON, HTML, family)."""

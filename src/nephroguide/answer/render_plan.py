@@ -1,0 +1,169 @@
+"""Markdown renderings of plans, doses and remission timelines. Presentation only: no decisions."""
+
+from __future__ import annotations
+
+from nephroguide.engine.types import (
+    DoseAnswer,
+    DoseResult,
+    Plan,
+    RecommendationOut,
+    Reference,
+    RemissionTimeline,
+    Statement,
+    Warning,
+)
+
+PENDING = "⚠ pending review"
+_SEV = {"critical": "🛑 CRITICAL", "warning": "⚠ WARNING", "info": "ℹ info"}
+_VERIFY = {"verified": "verified", "secondary": "secondary source only", "unverified": "not verified"}
+
+
+def refs_md(refs: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(refs) + "]" if refs else ""
+
+
+def grade_md(grade: str, verification: str) -> str:
+    """'grade 1C; ⚠ pending review (secondary source only)' style tag."""
+    tag = f"grade {grade}"
+    if verification != "verified":
+        tag += f"; {PENDING} ({_VERIFY.get(verification, verification)})"
+    return tag
+
+
+def statement_md(s: Statement) -> str:
+    return f"{s.text} {refs_md(s.refs)} _({grade_md(s.grade, s.verification)})_"
+
+
+def dose_line(d: DoseResult) -> str:
+    return f"{d.statement.text} {refs_md(d.refs)} _({grade_md(d.grade, d.verification)})_"
+
+
+def references_md(refs: tuple[Reference, ...]) -> list[str]:
+    lines = ["## References", ""]
+    for r in refs:
+        kind = r.type.capitalize()
+        link = f" https://doi.org/{r.doi}" if r.doi else (f" {r.url}" if r.url else "")
+        status = "" if r.status in ("current", "research") else f" ({r.status})"
+        lines.append(f"- **[{r.id}]** {kind}{status}: {r.citation}{link}")
+    return lines
+
+
+def warning_md(w: Warning) -> str:
+    return f"- {_SEV[w.severity]} **{w.title}** — {w.text} {refs_md(w.refs)} _({grade_md(w.statement.grade, w.statement.verification)})_"
+
+
+def _rec_md(r: RecommendationOut) -> list[str]:
+    drugs = f" ({', '.join(d.replace('_', ' ') for d in r.drugs)})" if r.drugs else ""
+    lines = [f"### {r.rank}. {r.action.upper()}: {r.title}{drugs}", ""]
+    lines.append(statement_md(r.statements[0]))
+    lines.append("")
+    if r.doses:
+        lines.append("**Doses for this child:**")
+        lines.extend(f"- {dose_line(d)}" for d in r.doses)
+        lines.extend(f"  - note: {w}" for d in r.doses for w in d.warnings)
+        lines.append("")
+    extra = [s for s in r.statements[1:] if not any(s.kb_id == d.kb_id for d in r.doses)]
+    lines.extend(f"- {statement_md(s)}" for s in extra)
+    if r.cautions:
+        lines.append("**Cautions:**")
+        lines.extend(warning_md(c) for c in r.cautions)
+    if r.monitoring:
+        lines.append("**Monitoring:**")
+        lines.extend(f"- {statement_md(m)}" for m in r.monitoring)
+    lines.append(f"_Why here: {r.why}._" + (f" {r.rationale}" if r.rationale else ""))
+    lines.append("")
+    return lines
+
+
+def plan_markdown(plan: Plan) -> str:
+    """The plan as a clinician reads it: who, what course, what next, what to watch, sources."""
+    p = plan.patient
+    size = []
+    if p.weight_kg is not None:
+        size.append(f"{p.weight_kg:g} kg")
+    if p.height_cm is not None:
+        size.append(f"{p.height_cm:g} cm")
+    if p.bsa_m2 is not None:
+        size.append(f"BSA {p.bsa_m2:.2f} m²")
+    if p.egfr is not None:
+        size.append(f"eGFR {p.egfr:.0f}")
+    who = f"{p.age_years:.1f} y, {p.sex}" + (f", {', '.join(size)}" if size else "")
+    out = ["# nephroguide plan", "", f"**Patient:** {who} — as of {p.as_of.isoformat()}"
+           + (f" (id {p.id})" if p.id else ""),
+           f"**Derived by nephroguide:** {', '.join(p.derived) or 'nothing'} · **Definitions:** {plan.definitions}"
+           f" · **Knowledge pack:** {plan.pack_version}", ""]
+    if plan.out_of_scope:
+        out += ["> **Outside the pediatric scope.** The guidance below is written for children; "
+                "apply adult guidelines for adults.", ""]
+    c = plan.classification
+    out += ["## Classification", ""]
+    if not c.explanation:
+        out.append("- No classification could be derived from the record.")
+    for reason in c.explanation:
+        src = "stated" if reason.stated else "derived"
+        out.append(f"- **{reason.label}** ({src}): {reason.because} {refs_md(reason.refs)}")
+    out.extend(f"- _note: {n}_" for n in c.notes)
+    out.append("")
+    crit = [w for w in plan.warnings if w.severity == "critical"]
+    if crit:
+        out += ["## Critical", ""] + [warning_md(w) for w in crit] + [""]
+    out += ["## Next steps (ranked)", ""]
+    if not plan.recommendations:
+        out += ["No recommendation in the knowledge pack applies to this record. Check the classification "
+                "above; add missing labs, medications or a stated assessment.", ""]
+    for r in plan.recommendations:
+        out += _rec_md(r)
+    rest = [w for w in plan.warnings if w.severity != "critical"]
+    if rest:
+        out += ["## Warnings", ""] + [warning_md(w) for w in rest] + [""]
+    if plan.conflicts:
+        out += ["## Where sources disagree", ""]
+        for cf in plan.conflicts:
+            out.append(f"- **{cf.topic}** — {cf.note}")
+            for text, refs, current in cf.positions:
+                out.append(f"  - {'**used**: ' if current else ''}{text} {refs_md(refs)}")
+        out.append("")
+    out += references_md(plan.references)
+    out += ["", "_Decision support only: check every dose and decision against the cited sources and the "
+            "child's full clinical picture. Statements marked pending review rest on sources not yet checked "
+            "against the primary document._", ""]
+    return "\n".join(out)
+
+
+def dose_markdown(ans: DoseAnswer) -> str:
+    """The dose command's output."""
+    size = f"{ans.weight_kg:g} kg" + (f", {ans.height_cm:g} cm (BSA {ans.bsa_m2:.2f} m²)" if ans.height_cm else "")
+    chosen = " (chosen by nephroguide: the drug's commonest indication; pass --indication to change)" \
+        if ans.indication_chosen else ""
+    d = ans.dose
+    out = [f"# {ans.drug.replace('_', ' ').capitalize()} — {ans.indication}{chosen}", "", f"**Child:** {size}", "",
+           f"**Dose:** {dose_line(d)}", ""]
+    if d.cap_applied:
+        out += [f"**Cap applied:** {'; '.join(d.caps)}", ""]
+    out += [f"**Rounding:** {d.rounding}", ""]
+    if d.cumulative_limit_mg:
+        out += [f"**Cumulative limit:** {d.cumulative_limit_mg:g} mg for this weight", ""]
+    for w in d.warnings:
+        out += [f"⚠ {w}", ""]
+    if ans.phases:
+        out += ["**Next phases:**"] + [f"- {dose_line(p)}" for p in ans.phases] + [""]
+    if ans.alternatives:
+        out += ["## Other sources' regimens", ""] + [f"- {dose_line(a)}" for a in ans.alternatives] + [""]
+    out += references_md(ans.references)
+    return "\n".join(out) + "\n"
+
+
+def remission_markdown(tl: RemissionTimeline) -> str:
+    """The remission timeline as a table."""
+    out = [f"# Remission timeline ({tl.definitions})", "", "| from | to | state | confirmed | results | note |",
+           "|---|---|---|---|---|---|"]
+    for e in tl.episodes:
+        out.append(f"| {e.start} | {e.end} | {e.state} | {'yes' if e.confirmed else 'no'} | {len(e.evidence)} | "
+                   f"{e.note} |")
+    out += ["", "## Results", "", "| date | result | albumin | band |", "|---|---|---|---|"]
+    for p in tl.points:
+        out.append(f"| {p.date} | {p.display} | {p.albumin or '—'} | {p.state}"
+                   + (f" ({p.undecided})" if p.undecided else "") + " |")
+    out += [""] + [f"_note: {n}_" for n in tl.notes]
+    out.append(f"Definitions cited: {refs_md(list(tl.refs))}")
+    return "\n".join(out) + "\n"

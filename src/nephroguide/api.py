@@ -1,0 +1,114 @@
+"""The Python API: ``plan()``, ``dose()``, ``classify()``, ``remission()`` (and the later stages).
+
+Shells (CLI, HTTP, CDS Hooks) call these and nothing deeper. "Today" is read here, once, and passed
+down as a date so the engine stays deterministic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from nephroguide.engine.types import Classification, DoseAnswer, Plan, RemissionTimeline
+from nephroguide.errors import InputError, UnknownNameError
+from nephroguide.intake.types import Patient
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _pack(pack_dir: str | Path | None = None) -> Any:
+    from nephroguide.knowledge.pack import load_pack
+
+    return load_pack(pack_dir)
+
+
+def load(patient: Any, as_of: str | dt.date | None = None) -> Patient:
+    """Validate a patient record (dict, or an already-normalised Patient) into the engine's Patient."""
+    if isinstance(patient, Patient):
+        if as_of is not None:
+            raise InputError("as_of cannot be changed on an already-loaded patient; pass the record", field="as_of")
+        return patient
+    from nephroguide.intake.record import load_patient
+
+    return load_patient(patient, as_of=as_of, today=_today())
+
+
+def plan(patient: Any, *, as_of: str | dt.date | None = None, definitions: str = "current") -> Plan:
+    """Classify a child's course and return ranked, cited, dosed next steps."""
+    from nephroguide.engine.plan import make_plan
+
+    pack = _pack()
+    dset = pack.definition_set(definitions)
+    return make_plan(load(patient, as_of), pack, dset)
+
+
+def classify(patient: Any, *, as_of: str | dt.date | None = None, definitions: str = "current") -> Classification:
+    """The classification labels (with explanations) for a child."""
+    from nephroguide.engine.classify import classify_course
+
+    pack = _pack()
+    return classify_course(load(patient, as_of), pack.definition_set(definitions), pack)[0]
+
+
+def remission(patient: Any, *, as_of: str | dt.date | None = None, definitions: str = "current") -> RemissionTimeline:
+    """The remission / relapse timeline of a child's urine results under a definition set."""
+    from nephroguide.engine.remission import build_timeline, episodes
+
+    pack = _pack()
+    dset = pack.definition_set(definitions)
+    p = load(patient, as_of)
+    tl = build_timeline(p.labs, dset)
+    refs = tuple(dict.fromkeys(c.source for c in dset.citations))
+    notes = []
+    if not tl.points:
+        notes.append("no urine protein results (upcr, urine_protein_24h or dipstick) in the record")
+    return RemissionTimeline(definitions=dset.id, points=tl.points, episodes=tuple(episodes(tl)), refs=refs,
+                             notes=tuple(notes), pack_version=pack.version)
+
+
+def dose(drug: str, *, weight_kg: float, height_cm: float | None = None, indication: str | None = None,
+         egfr: float | None = None) -> DoseAnswer:
+    """Dose a drug for a child's size from the pack's dose rules (main regimen, phases, alternatives)."""
+    from nephroguide.engine.dosing import bsa_mosteller, check_size, compute_dose
+    from nephroguide.engine.plan import references
+    from nephroguide.intake.drugs import resolve_drug
+
+    pack = _pack()
+    check_size(weight_kg, height_cm)
+    entry = resolve_drug(drug)
+    generic = entry.equivalent_to or entry.id
+    rules = [r for r in pack.dose_rules.values() if r.drug == generic]
+    if not rules:
+        raise UnknownNameError(f"no dose rule for {generic} in the knowledge pack", field="drug")
+    indications = sorted({r.indication for r in rules})
+    chosen = indication is None
+    if indication is None:
+        indication = pack.drugs[generic].default_indication or indications[0]
+        if indication not in indications:
+            indication = indications[0]
+    if indication not in indications:
+        raise InputError(f"no {generic} dose rule for indication {indication!r}; available: {', '.join(indications)}",
+                         field="indication")
+    matching = [r for r in rules if r.indication == indication]
+    main_rule = next((r for r in matching if r.preferred and r.phase_order == 1), None) or \
+        sorted(matching, key=lambda r: (r.phase_order, r.id))[0]
+    main_source = main_rule.citations[0].source
+    phase_rules = sorted((r for r in matching if r.citations[0].source == main_source and
+                          r.phase_order != main_rule.phase_order), key=lambda r: r.phase_order)
+    alt_rules = sorted((r for r in matching if r.citations[0].source != main_source), key=lambda r: (r.id,))
+    main = compute_dose(main_rule, pack, weight_kg, height_cm, egfr)
+    phases = tuple(compute_dose(r, pack, weight_kg, height_cm, egfr) for r in phase_rules)
+    alternatives = []
+    for r in alt_rules:
+        try:
+            alternatives.append(compute_dose(r, pack, weight_kg, height_cm, egfr))
+        except InputError:
+            continue  # an alternative that needs a size we do not have is left out, not guessed
+    cited = [s for d in (main, *phases, *alternatives) for s in d.refs]
+    bsa = round(bsa_mosteller(height_cm, weight_kg), 2) if height_cm else None
+    return DoseAnswer(drug=generic, drug_given=drug, indication=indication, indication_chosen=chosen,
+                      weight_kg=weight_kg, height_cm=height_cm, bsa_m2=bsa, dose=main, phases=phases,
+                      alternatives=tuple(alternatives), references=references(pack, cited), pack_version=pack.version)

@@ -1,0 +1,184 @@
+"""Turn a dose rule from the pack into a dose for one child: arithmetic only, every step stated."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+from nephroguide.engine.types import DoseResult, Statement, Target
+from nephroguide.errors import InputError
+from nephroguide.knowledge.models import DoseBasisValue, DoseRule
+from nephroguide.knowledge.pack import KnowledgePack
+
+WEIGHT_LIMITS = (0.5, 250.0)
+HEIGHT_LIMITS = (30.0, 220.0)
+
+
+def bsa_mosteller(height_cm: float, weight_kg: float) -> float:
+    """Body surface area (m²) by Mosteller: sqrt(height cm × weight kg / 3600)."""
+    return math.sqrt(height_cm * weight_kg / 3600.0)
+
+
+def check_size(weight_kg: float | None, height_cm: float | None) -> None:
+    """Reject impossible sizes before any arithmetic."""
+    if weight_kg is not None and not (WEIGHT_LIMITS[0] <= weight_kg <= WEIGHT_LIMITS[1]) or (
+            weight_kg is not None and not math.isfinite(weight_kg)):
+        raise InputError(f"{weight_kg:g} kg is outside the plausible range {WEIGHT_LIMITS[0]:g}-{WEIGHT_LIMITS[1]:g} kg",
+                         field="weight_kg")
+    if height_cm is not None and (not math.isfinite(height_cm) or not (HEIGHT_LIMITS[0] <= height_cm <= HEIGHT_LIMITS[1])):
+        raise InputError(f"{height_cm:g} cm is outside the plausible range {HEIGHT_LIMITS[0]:g}-{HEIGHT_LIMITS[1]:g} cm",
+                         field="height_cm")
+
+
+def _round(value: float, step: float) -> float:
+    """Round to the nearest multiple of step (half up), without binary-float drift."""
+    q = (Decimal(str(value)) / Decimal(str(step))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    out = float(q * Decimal(str(step)))
+    return round(out, 6)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _choose_basis(rule: DoseRule, weight_kg: float | None, bsa: float | None) -> DoseBasisValue:
+    for b in rule.bases:
+        if "/m2" in b.basis and bsa is not None:
+            return b
+        if "/kg" in b.basis and weight_kg is not None:
+            return b
+        if b.basis in ("mg/day", "mg/dose"):
+            return b
+    needs = "height (for body surface area)" if any("/m2" in b.basis for b in rule.bases) else "weight"
+    raise InputError(f"{rule.drug} for {rule.indication} is dosed per {rule.bases[0].basis}: the {needs} is needed",
+                     field="height_cm" if "height" in needs else "weight_kg")
+
+
+def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, height_cm: float | None = None,
+                 egfr: float | None = None) -> DoseResult:
+    """The dose a rule gives for this child, with caps, range, rounding and target stated."""
+    check_size(weight_kg, height_cm)
+    bsa = bsa_mosteller(height_cm, weight_kg) if (height_cm and weight_kg) else None
+    basis = _choose_basis(rule, weight_kg, bsa)
+    unit = "g" if basis.basis.startswith("g/") else "mg"
+    if "/m2" in basis.basis:
+        assert bsa is not None
+        size, per = bsa, f"BSA {bsa:.2f} m² (Mosteller)"
+    elif "/kg" in basis.basis:
+        assert weight_kg is not None
+        size, per = weight_kg, f"weight {_fmt(weight_kg)} kg"
+    else:
+        size, per = 1.0, "fixed dose"
+    low = basis.value * size
+    high = (basis.high * size) if basis.high is not None else None
+    per_day_basis = basis.basis.endswith("/day")
+    divisions = rule.doses_per_day if rule.schedule in ("daily", "alternate_days") else 1
+    caps: list[str] = []
+
+    def cap_day(x: float) -> float:
+        if rule.max_mg_per_day is not None and x > rule.max_mg_per_day:
+            return rule.max_mg_per_day
+        return x
+
+    def cap_dose(x: float) -> float:
+        if rule.max_mg_per_dose is not None and x > rule.max_mg_per_dose:
+            return rule.max_mg_per_dose
+        return x
+
+    if per_day_basis:
+        day_low, day_high = cap_day(low), cap_day(high) if high is not None else None
+        if day_low < low:
+            caps.append(f"maximum {_fmt(rule.max_mg_per_day or 0)} {unit}/day")
+        elif day_high is not None and high is not None and day_high < high:
+            caps.append(f"upper end capped at {_fmt(rule.max_mg_per_day or 0)} {unit}/day")
+        dose_low = cap_dose(day_low / divisions)
+        if dose_low < day_low / divisions:
+            caps.append(f"maximum {_fmt(rule.max_mg_per_dose or 0)} {unit}/dose")
+        dose_high = cap_dose(day_high / divisions) if day_high is not None else None
+    else:
+        dose_low = cap_dose(low)
+        if dose_low < low:
+            caps.append(f"maximum {_fmt(rule.max_mg_per_dose or 0)} {unit}/dose")
+        dose_high = cap_dose(high) if high is not None else None
+        if dose_high is not None and high is not None and dose_high < high and not caps:
+            caps.append(f"upper end capped at {_fmt(rule.max_mg_per_dose or 0)} {unit}/dose")
+        if rule.schedule in ("daily", "alternate_days"):
+            day_total = cap_day(dose_low * divisions)
+            if day_total < dose_low * divisions:
+                caps.append(f"maximum {_fmt(rule.max_mg_per_day or 0)} {unit}/day")
+                dose_low = day_total / divisions
+
+    step = rule.round_to_mg
+    mg_per_dose = _round(dose_low, step)
+    mg_dose_high = _round(dose_high, step) if dose_high is not None else None
+    daily = rule.schedule in ("daily", "alternate_days")
+    mg_per_day = round(mg_per_dose * divisions, 6) if daily else None
+    day_range = (mg_per_day, round(mg_dose_high * divisions, 6)) if (daily and mg_dose_high is not None
+                                                                      and mg_per_day is not None) else None
+    dose_range = (mg_per_dose, mg_dose_high) if mg_dose_high is not None else None
+    basis_text = f"{_fmt(basis.value)}" + (f"-{_fmt(basis.high)}" if basis.high else "") + f" {basis.basis}"
+    rounding = f"each dose rounded to the nearest {_fmt(step)} {unit}; adjust to the strengths available"
+    schedule = _schedule_text(rule)
+    warnings: list[str] = []
+    if rule.renal_avoid_egfr_below is not None and egfr is not None and egfr < rule.renal_avoid_egfr_below:
+        warnings.append(f"eGFR {egfr:.0f} is below {rule.renal_avoid_egfr_below:g} mL/min/1.73 m²: the source advises "
+                        f"against this drug at this kidney function")
+    cumulative = round(rule.cumulative_max_mg_per_kg * weight_kg, 1) if (rule.cumulative_max_mg_per_kg and weight_kg) else None
+    primary = rule.citations[0]
+    g = pack.grade(primary)
+    refs = tuple(dict.fromkeys(c.source for c in rule.citations))
+    target = Target(rule.target.test, rule.target.low, rule.target.high, rule.target.unit, rule.target.note) \
+        if rule.target else None
+    text = _dose_sentence(rule, mg_per_dose, mg_per_day, day_range, dose_range, unit, basis_text, per, schedule,
+                          caps, target)
+    statement = Statement(text=text, refs=refs, grade=g.written, strength=g.strength, certainty=g.certainty,
+                          verification=primary.verification, kb_id=rule.id, location=primary.location)
+    return DoseResult(
+        kb_id=rule.id, drug=rule.drug, indication=rule.indication, title=rule.title, route=rule.route, unit=unit,
+        basis=basis_text, per=per, schedule=schedule, mg_per_dose=mg_per_dose,
+        doses_per_day=divisions if daily else None, mg_per_day=mg_per_day, mg_per_day_range=day_range,
+        mg_per_dose_range=dose_range, cap_applied=bool(caps), caps=tuple(caps), rounding=rounding, target=target,
+        duration=rule.duration, phase=rule.phase, phase_order=rule.phase_order, cumulative_limit_mg=cumulative,
+        notes=rule.notes, refs=refs, grade=g.written, strength=g.strength, certainty=g.certainty,
+        verification=primary.verification, statement=statement, warnings=tuple(warnings))
+
+
+def _schedule_text(rule: DoseRule) -> str:
+    if rule.schedule == "daily":
+        n = rule.doses_per_day
+        return "once daily" if n == 1 else f"daily in {n:g} divided doses"
+    if rule.schedule == "alternate_days":
+        n = rule.doses_per_day
+        return "on alternate days" + ("" if n == 1 else f", {n:g} doses per dosing day")
+    if rule.schedule == "days" and rule.schedule_days:
+        return "on days " + ", ".join(str(d) for d in rule.schedule_days)
+    return {"single": "single dose", "monthly": "monthly", "weekly": "weekly"}.get(rule.schedule, rule.schedule)
+
+
+def _dose_sentence(rule: DoseRule, per_dose: float, per_day: float | None, day_range: tuple[float, float] | None,
+                   dose_range: tuple[float, float] | None, unit: str, basis: str, per: str, schedule: str,
+                   caps: list[str], target: Target | None) -> str:
+    name = rule.drug.replace("_", " ")
+    parts = [f"{name.capitalize()} {basis} ({per})"]
+    if per_day is not None and rule.doses_per_day != 1:
+        day_word = "per dosing day" if rule.schedule == "alternate_days" else "per day"
+        parts.append(f"= {_fmt(per_day)} {unit} {day_word}, given as {_fmt(per_dose)} {unit} × {rule.doses_per_day:g}")
+    elif per_day is not None:
+        parts.append(f"= {_fmt(per_dose)} {unit} {schedule}")
+    else:
+        parts.append(f"= {_fmt(per_dose)} {unit} per dose, {schedule}")
+    if day_range:
+        parts.append(f"(range {_fmt(day_range[0])}-{_fmt(day_range[1])} {unit}/day)")
+    elif dose_range:
+        parts.append(f"(range {_fmt(dose_range[0])}-{_fmt(dose_range[1])} {unit}/dose)")
+    if caps:
+        parts.append(f"[capped: {'; '.join(caps)}]")
+    text = " ".join(parts)
+    if rule.phase:
+        text = f"{rule.phase}: {text}"
+    if target:
+        hi = f"-{_fmt(target.high)}" if target.high is not None else "+"
+        text += f"; target {target.test.replace('_', ' ')} {_fmt(target.low)}{hi} {target.unit}"
+    if rule.duration:
+        text += f"; {rule.duration}"
+    return text + "."
