@@ -153,6 +153,87 @@ def schema(name: str) -> None:
     click.echo(json.dumps(json_schema(name), indent=2, ensure_ascii=False))
 
 
+# ----------------------------------------------------------------------------------------- evidence library
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="markdown", show_default=True)
+@_home_option
+def ingest(paths: tuple[str, ...], fmt: str) -> None:
+    """Add papers and guidelines (PDF, text, JATS or PubMed XML; files or directories) to the library.
+
+    Exit 0 when every file was ingested or skipped as a duplicate, 2 when any file failed (the others
+    are still ingested).
+    """
+    from nephroguide.library import ingest as library_ingest
+    from nephroguide.library.ingest import ingest_markdown
+
+    report = library_ingest(list(paths))
+    emit(report, fmt, ingest_markdown)
+    if report.failed:  # exit 2 with one line on stderr; the report above lists every file's reason
+        failed = [f for f in report.files if f.status == "error"]
+        raise InputError(f"{len(failed)} of {len(report.files)} files could not be ingested "
+                         f"(first: {failed[0].path}: {failed[0].reason})", field="paths")
+
+
+@cli.group("library")
+def library_group() -> None:
+    """List, show and remove documents of the evidence library."""
+
+
+@library_group.command("list")
+@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="markdown", show_default=True)
+@_home_option
+def library_list(fmt: str) -> None:
+    """The documents in the library."""
+    from nephroguide.library import list_documents
+    from nephroguide.library.render import documents_markdown
+
+    docs = list_documents()
+    emit({"record": "nephroguide.library/1", "documents": docs}, fmt, documents_markdown)
+
+
+@library_group.command("show")
+@click.argument("doc_id")
+@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="markdown", show_default=True)
+@_home_option
+def library_show(doc_id: str, fmt: str) -> None:
+    """One document: metadata, sections and passages (DOC_ID or a unique prefix)."""
+    from nephroguide.library import show_document
+    from nephroguide.library.render import document_markdown
+
+    emit({"record": "nephroguide.document/1", **show_document(doc_id)}, fmt, document_markdown)
+
+
+@library_group.command("remove")
+@click.argument("doc_id")
+@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="markdown", show_default=True)
+@_home_option
+def library_remove(doc_id: str, fmt: str) -> None:
+    """Delete a document and its passages from the library."""
+    from nephroguide.library import remove_document
+
+    removed = remove_document(doc_id)
+    emit({"record": "nephroguide.removed/1", "removed": removed}, fmt,
+         lambda d: f"removed {d['removed']['doc_id']}: {d['removed']['citation']} ({d['removed']['n_passages']} passages)")
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--k", "k", type=click.IntRange(1, 200), default=10, show_default=True, help="Number of passages.")
+@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="markdown", show_default=True)
+@_home_option
+def search_cmd(query: str, k: int, fmt: str) -> None:
+    """Search the evidence library: passages with citation, section, page and highlighted terms."""
+    from nephroguide.library import search as library_search
+    from nephroguide.library.search import search_markdown
+
+    result = library_search(query, k=k)
+    emit(result, fmt, search_markdown)
+    if not result.hits and result.message and fmt == "json":
+        click.echo(result.message, err=True)
+
+
 # ----------------------------------------------------------------------------------------- helpers
 
 def _read_patient_arg(path: str) -> Any:
@@ -171,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
-    except click.exceptions.NoArgsIsHelp as exc:  # pragma: no cover - depends on click version
+    except getattr(click.exceptions, "NoArgsIsHelpError", click.exceptions.UsageError) as exc:  # pragma: no cover - click >= 8.2
         click.echo(exc.format_message(), err=True)
         sys.exit(2)
     except click.ClickException as exc:

@@ -93,8 +93,9 @@ def plan_markdown(plan: Plan) -> str:
            f"**Derived by nephroguide:** {', '.join(p.derived) or 'nothing'} · **Definitions:** {plan.definitions}"
            f" · **Knowledge pack:** {plan.pack_version}", ""]
     if plan.out_of_scope:
-        out += ["> **Outside the pediatric scope.** The guidance below is written for children; "
-                "apply adult guidelines for adults.", ""]
+        out += ["> **Outside the pediatric scope.** nephroguide's recommendations are written for children "
+                "(up to 18 years), so none are offered here; use adult guidelines. The classification below is "
+                "shown for information only.", ""]
     c = plan.classification
     out += ["## Classification", ""]
     if not c.explanation:
@@ -108,7 +109,7 @@ def plan_markdown(plan: Plan) -> str:
     if crit:
         out += ["## Critical", ""] + [warning_md(w) for w in crit] + [""]
     out += ["## Next steps (ranked)", ""]
-    if not plan.recommendations:
+    if not plan.recommendations and not plan.out_of_scope:
         out += ["No recommendation in the knowledge pack applies to this record. Check the classification "
                 "above; add missing labs, medications or a stated assessment.", ""]
     for r in plan.recommendations:

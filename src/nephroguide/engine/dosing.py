@@ -37,6 +37,14 @@ def _round(value: float, step: float) -> float:
     return round(out, 6)
 
 
+def _round_within(value: float, step: float, cap: float) -> float:
+    """Round to the step, but never above a maximum: rounding must not create an overdose."""
+    out = _round(value, step)
+    while out > cap + 1e-9 and out - step >= 0:
+        out = round(out - step, 6)
+    return out
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -109,9 +117,12 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
                 dose_low = day_total / divisions
 
     step = rule.round_to_mg
-    mg_per_dose = _round(dose_low, step)
-    mg_dose_high = _round(dose_high, step) if dose_high is not None else None
     daily = rule.schedule in ("daily", "alternate_days")
+    per_dose_cap = min(x for x in (rule.max_mg_per_dose,
+                                   (rule.max_mg_per_day / divisions) if (rule.max_mg_per_day and daily) else None,
+                                   float("inf")) if x is not None)
+    mg_per_dose = _round_within(dose_low, step, per_dose_cap)
+    mg_dose_high = _round_within(dose_high, step, per_dose_cap) if dose_high is not None else None
     mg_per_day = round(mg_per_dose * divisions, 6) if daily else None
     day_range = (mg_per_day, round(mg_dose_high * divisions, 6)) if (daily and mg_dose_high is not None
                                                                       and mg_per_day is not None) else None

@@ -202,6 +202,10 @@ def make_plan(patient: Patient, pack: KnowledgePack, dset: DefinitionSet) -> Pla
     classification, reading = classify_course(patient, dset, pack)
     facts = build_facts(patient, classification.labels, reading, pack)
     recs, warnings, conflict_ids = select(pack, facts, patient)
+    out_of_scope = "out_of_scope_age" in classification.labels
+    if out_of_scope:
+        # Pediatric recommendations are not offered for adults; the scope caution says why.
+        recs, conflict_ids = [], []
     cited: list[str] = [r for reason in classification.explanation for r in reason.refs]
     for rec in recs:
         cited.extend(rec.refs)
@@ -223,5 +227,5 @@ def make_plan(patient: Patient, pack: KnowledgePack, dset: DefinitionSet) -> Pla
     fact_values["drugs_current"] = sorted(facts.drugs_current)
     return Plan(patient=summary, definitions=dset.id, classification=classification, recommendations=tuple(recs),
                 warnings=tuple(warnings), conflicts=conflicts, references=references(pack, cited),
-                pack_version=pack.version, out_of_scope="out_of_scope_age" in classification.labels,
+                pack_version=pack.version, out_of_scope=out_of_scope,
                 facts=fact_values)

@@ -196,6 +196,7 @@ def patient_json_schema() -> dict[str, Any]:
         "$id": SCHEMA_ID,
         **schema,
         "title": "nephroguide patient record v1",
+        "anyOf": [{"required": ["birth_date"]}, {"required": ["age_years"]}],
     }
 
 
@@ -304,7 +305,8 @@ def _from_validation_error(exc: ValidationError) -> InputError:
     elif kind == "missing":
         msg = "is required"
     elif kind == "literal_error":
-        msg = f"{_short(given)} is not allowed; use one of: {ctx.get('expected', '')}"
+        allowed_values = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        msg = f"{_short(given)} is not allowed; use one of: {', '.join(allowed_values)}"
     elif kind in {"float_type", "float_parsing", "int_type", "int_parsing"}:
         msg = f"must be a number, got {_short(given)}"
     elif kind == "finite_number":
@@ -465,7 +467,9 @@ def _lab(i: int, lab: LabInput, bsa: float | None, dates: _Dates) -> Lab:
     if value is None:
         raise InputError(f"a number is required for {test}", field=f"{f}.value")
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"must be a number, got {_short(value)}; write the unit in unit", field=f"{f}.value")
+        what = f"the text {_short(value)}" if isinstance(value, str) else _short(value)
+        raise InputError(f"must be a number, got {what}; write the number alone and its unit in unit",
+                         field=f"{f}.value")
     value = float(value)
     if not math.isfinite(value):
         raise InputError("must be a finite number", field=f"{f}.value")

@@ -65,7 +65,7 @@ class Source(Strict):
     pmid: str | None = None
     url: str | None = None
     grading: Id | None = Field(None, description="id of the GradeScale the source grades with")
-    access: Verification = Field(description="how much of the source was read: the primary text, a secondary account, or citation only")
+    access: Verification = Field(description="the best level at which any part of the source was read: primary text, a secondary account, or citation only")
     access_note: str = ""
     status: Literal["current", "superseded", "research"] = "current"
     superseded_by: list[Id] = Field(default_factory=list)

@@ -202,8 +202,8 @@ def _cross_check(pack: KnowledgePack) -> None:
     """References between entries must resolve."""
     for sid, src in pack.sources.items():
         if src.grading and src.grading not in pack.grade_scales:
-            raise KnowledgeError(f"unknown grading scale {src.grading!r}", file=pack.origin[sid], kb_id=sid,
-                                 field="grading")
+            raise KnowledgeError(f"unknown grading scale {src.grading!r}", file=pack.origin[origin_key("sources", sid)],
+                                 kb_id=sid, field="grading")
     for table in (pack.recommendations, pack.dose_rules, pack.cautions, pack.studies, pack.definitions):
         for kb_id, entry in table.items():
             _check_citations(pack, entry.citations, pack.origin[kb_id], kb_id)
@@ -214,9 +214,10 @@ def _cross_check(pack: KnowledgePack) -> None:
             raise KnowledgeError("more than one position is marked current", file=pack.origin[kb_id],
                                  kb_id=kb_id, field="positions")
     for kb_id, dset in pack.definition_sets.items():
-        _check_citations(pack, dset.citations, pack.origin[kb_id], kb_id)
+        file = pack.origin[origin_key("definition_sets", kb_id)]
+        _check_citations(pack, dset.citations, file, kb_id)
         for d in dset.definitions:
-            _check_citations(pack, d.citations, pack.origin[kb_id], d.id)
+            _check_citations(pack, d.citations, file, d.id)
     known_drugs = set(pack.drugs)
     for kb_id, rule in pack.dose_rules.items():
         if rule.drug not in known_drugs:
@@ -270,8 +271,6 @@ def build_pack(directory: Path) -> KnowledgePack:
             except ValidationError as exc:
                 raise _first_error(exc, rel, data) from None
             _add(pack, "definition_sets", dset.id, dset, rel)
-            for d in dset.definitions:
-                pack.origin.setdefault(d.id, rel)
             continue
         try:
             kf = KnowledgeFile.model_validate(data)
@@ -285,14 +284,20 @@ def build_pack(directory: Path) -> KnowledgePack:
     return pack
 
 
+_OWN_NAMESPACE = ("grade_scales", "sources", "drugs", "definition_sets")
+
+
+def origin_key(table: str, kb_id: str) -> str:
+    """Sources, drugs, scales and definition sets have their own id spaces; entries share one."""
+    return f"{table}:{kb_id}" if table in _OWN_NAMESPACE else kb_id
+
+
 def _add(pack: KnowledgePack, table: str, kb_id: str, entry: Any, file: str) -> None:
-    if kb_id in pack.origin and table != "definitions":
-        raise KnowledgeError(f"duplicate id (also in {pack.origin[kb_id]})", file=file, kb_id=kb_id, field="id")
-    if table == "definitions" and kb_id in pack.definitions:
-        raise KnowledgeError(f"duplicate definition id (also in {pack.origin[kb_id]})", file=file, kb_id=kb_id,
-                             field="id")
+    key = origin_key(table, kb_id)
+    if key in pack.origin:
+        raise KnowledgeError(f"duplicate id (also in {pack.origin[key]})", file=file, kb_id=kb_id, field="id")
     getattr(pack, table)[kb_id] = entry
-    pack.origin[kb_id] = file
+    pack.origin[key] = file
 
 
 @cache

@@ -199,7 +199,10 @@ _URL_TOKEN = re.compile(r"^[a-z0-9./_\-~%?=&#:+@!$'()*,;]+$")
 _URL_STOP = frozenset("""a an and or of in on at to for from with by is are was were be been this that these those
 which who applies applied see visit available accessed unless otherwise under as it its if not no also via
 last retrieved date""".split())
-_HYPHEN_BREAK = re.compile(r"([^\W\d_][\w]*)-[ ]*\n(?:[ ]*\n){0,3}[ ]*([a-z][\w]*)")
+_HYPHEN_BREAK = re.compile(r"([^\W\d_][\w]*)-[ ]*\n(?:[ ]*\n){0,3}[ ]*([a-z][\w]*[.,;:)\]]*)")
+_HYPHEN_UPPER = re.compile(r"([^\W_]+)-[ ]*\n[ ]*([A-Z0-9][\w]*[.,;:)\]]*)")
+_COMPOUND_LEFT = ("er", "ed", "ly", "al", "ic", "ive", "ous", "ful", "less", "ing", "well", "non", "self", "post",
+                  "pre", "anti", "multi", "long", "short", "high", "low", "first", "second", "third")
 
 
 @dataclass
@@ -320,16 +323,21 @@ def dehyphenate(text: str, vocabulary: set[str] | None = None) -> str:
         left, right = m.group(1), m.group(2)
         return left + ("-" if _keep_hyphen(left, right, vocab) else "") + right + "\n"
 
-    return _HYPHEN_BREAK.sub(repl, text)
+    text = _HYPHEN_BREAK.sub(repl, text)
+    # "SRNS-\nDTT", "anti-\nCD20": a hyphen before a capital or digit is a real hyphen; rejoin the line
+    return _HYPHEN_UPPER.sub(lambda m: f"{m.group(1)}-{m.group(2)}\n", text)
 
 
 def _keep_hyphen(left: str, right: str, vocab: set[str]) -> bool:
-    joined = (left + right).lower()
-    if joined in vocab:
+    right = right.rstrip(".,;:)]")
+    lo, ro = left.lower(), right.lower()
+    if lo + ro in vocab:
         return False
-    if f"{left}-{right}".lower() in vocab:
+    if f"{lo}-{ro}" in vocab:
         return True
-    return len(left) >= 2 and len(right) >= 2 and left.lower() in vocab and right.lower() in vocab
+    if len(lo) >= 2 and len(ro) >= 2 and lo in vocab and ro in vocab:
+        return True
+    return len(ro) >= 4 and ro in vocab and lo.endswith(_COMPOUND_LEFT)
 
 
 def _vocabulary(text: str) -> set[str]:
@@ -345,7 +353,7 @@ def _fragments(text: str) -> set[str]:
     frags: Counter[str] = Counter()
     for m in _HYPHEN_BREAK.finditer(text):
         frags[m.group(1).lower()] += 1
-        frags[m.group(2).lower()] += 1
+        frags[m.group(2).rstrip(".,;:)]").lower()] += 1
     whole = Counter(re.findall(r"(?<![\w-])[^\W\d_][\w]*(?![\w-])", text.lower()))
     return {f for f, n in frags.items() if whole.get(f, 0) <= n}
 
@@ -410,6 +418,9 @@ def build_from_pages(chunks: list[_Chunk], running: list[str], *, fmt: str,
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
 _PMID = re.compile(r"\bPMID:?\s*(\d{4,9})\b")
 _YEAR_HINT = re.compile(r"(?:©|\(c\)|copyright|published(?: online)?:?)\s*(?:the author\(s\)\s*)?[^0-9\n]{0,20}((?:19|20)\d\d)", re.I)
+_URLISH = re.compile(r"^(?:https?://|www\.|doi:|10\.\d{4,9}/)\S*$", re.I)
+_JOURNAL_LINE = re.compile(r"^(?P<journal>[A-Z][^.:]{3,90})\.\s+(?P<year>(?:19|20)\d\d)\b[^a-z]{0,30}$")
+_LABEL_START = re.compile(r"^(?:background|objectives?|aims?|purpose|introduction|methods|results|conclusions?)\s*:", re.I)
 _NOT_TITLE = re.compile(r"^(research( article)?|original (article|research)|open access|case (report|series)|"
                         r"review( article)?|brief report|article|letter|abstract|background|introduction)\b", re.I)
 
@@ -434,6 +445,7 @@ def guess_metadata(text: str, meta: Metadata, running: Iterable[str] = ()) -> No
                 meta.authors = [m.group("author")]
                 meta.citation = meta.citation or None
             break
+    guess_authors_journal(text, meta)
     if not meta.year:
         m = _YEAR_HINT.search(head)
         if m:
@@ -442,30 +454,65 @@ def guess_metadata(text: str, meta: Metadata, running: Iterable[str] = ()) -> No
         meta.title = guess_title(text)
 
 
-def guess_title(text: str) -> str | None:
-    """The first paragraph of the text when it reads like a title (1-4 short lines before a heading)."""
+def _front_paragraphs(text: str) -> list[list[str]]:
+    """The paragraphs (lists of stripped lines) before the first heading or structured-abstract label."""
     from nephroguide.library.sections import match_heading
 
-    lines: list[str] = []
+    paragraphs: list[list[str]] = [[]]
     for line in text.split("\n"):
         s = line.strip()
-        if not s:
-            if lines:
+        if match_heading(s) is not None or _LABEL_START.match(s):
+            break
+        if s:
+            paragraphs[-1].append(s)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [p for p in paragraphs if p]
+
+
+def _skip_line(s: str) -> bool:
+    return bool(_URLISH.match(s) or (_NOT_TITLE.match(s) and len(s) < 40) or _RUNNING.match(s))
+
+
+def _author_like(s: str) -> bool:
+    if re.search(r"[a-z]\d|[a-z]\*|\d,\s*[A-Z]", s):
+        return True
+    tokens = re.findall(r"[^\W\d_][\w'’\-]*", s)
+    caps = sum(1 for t in tokens if t[:1].isupper() or t in ("and", "van", "de", "der", "von"))
+    return s.count(",") >= 1 and len(tokens) >= 3 and caps / len(tokens) >= 0.85 and not s.endswith(".")
+
+
+def guess_title(text: str) -> str | None:
+    """The title: the first front-matter lines that are not a URL, a banner or an author list (<= 4 lines)."""
+    for para in _front_paragraphs(text):
+        lines: list[str] = []
+        for s in para:
+            if _skip_line(s) and not lines:
+                continue
+            if _author_like(s) or _JOURNAL_LINE.match(s):
                 break
-            continue
-        if match_heading(s) is not None:
-            break
-        if not lines and _NOT_TITLE.match(s) and len(s) < 40:
-            continue
-        lines.append(s)
-        if len(lines) >= 4:
-            break
-    title = " ".join(lines).strip()
-    if title.lower().startswith("title:"):
-        title = title[6:].strip()
-    if not title or len(title) > 300 or title.endswith(":"):
-        return None
-    return title
+            lines.append(s)
+            if len(lines) >= 4:
+                break
+        title = " ".join(lines).strip()
+        if title.lower().startswith("title:"):
+            title = title[6:].strip()
+        if title:
+            return title if len(title) <= 300 and not title.endswith(":") else None
+    return None
+
+
+def guess_authors_journal(text: str, meta: Metadata) -> None:
+    """Authors from an author-list line and 'Journal. Year.' from a journal line of the front matter."""
+    for para in _front_paragraphs(text):
+        for s in para:
+            if not meta.authors and _author_like(s) and not _skip_line(s):
+                names = re.split(r",\s*|\s+and\s+", re.sub(r"(?<=[a-z])\d[\d,]*\*?|\*", "", s))
+                meta.authors = [n.strip() for n in names if n.strip()][:50]
+            m = _JOURNAL_LINE.match(s)
+            if m:
+                meta.journal = meta.journal or m.group("journal").strip()
+                meta.year = meta.year or int(m.group("year"))
 
 
 # --------------------------------------------------------------------------------------------- PDF

@@ -177,7 +177,10 @@ def open_database(home: str | Path | None = None, *, components: Sequence[str] =
     ``create=False`` (read-only commands): returns ``None`` when the database file does not exist yet
     instead of creating it. ``path`` overrides the resolved database file.
     """
-    file = Path(path) if path is not None else database_file(home)
+    if path is not None:
+        file = None if str(path) == ":memory:" else Path(path)
+    else:
+        file = database_file(home)
     if file is None:
         conn = connect(":memory:")
     else:

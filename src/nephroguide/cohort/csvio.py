@@ -1,0 +1,469 @@
+"""Read the cohort CSVs (long-format labs and events, optional patients table) and write files atomically.
+
+``labs.csv`` has one row per measurement or event, header required::
+
+    patient_id,date,test,value,unit
+    1,2019-03-02,upcr,4.8,mg/mg
+    1,2019-03-02,albumin,1.2,g/dL
+    1,2019-03-04,event,ctx_infusion,
+
+Rows may come in any order (they are sorted by patient and date; rows of one date keep file order).
+A row repeated exactly is counted once and reported in the patient's notes. Units are normalised and
+converted through :mod:`nephroguide.intake.units`, with one conversion factor per (test, unit) cached
+for the whole file, so a 500,000-row file never touches pint more than a handful of times. Values must
+be numbers, except dipstick results (``negative``, ``trace``, ``1+`` ... ``4+``) and event names.
+
+``patients.csv`` (optional) has one row per patient: ``patient_id`` plus any of ``birth_date``,
+``sex``, ``histology``, ``steroid_resistance`` (validated) and free columns (kept as text).
+
+Every problem is an :class:`~nephroguide.errors.InputError` whose one-line message names the file,
+the line and the field, e.g. ``labs.csv line 14, unit: unit 'mg/l' is not accepted for upcr; use one
+of: mg/mg, g/g, mg/mmol, g/mmol, mg/g``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from nephroguide.errors import InputError
+from nephroguide.intake.types import CATEGORICAL_TESTS, HISTOLOGIES, SEXES, Lab
+
+LAB_COLUMNS = ("patient_id", "date", "test", "value", "unit")
+EVENT_TEST = "event"
+PATIENT_COLUMNS = ("patient_id", "birth_date", "sex", "histology", "steroid_resistance")
+STEROID_RESISTANCE = ("primary", "initial", "secondary", "late", "none", "unknown")
+
+CsvSource = str | os.PathLike[str] | bytes | IO[str]
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EVENT_RE = re.compile(r"[a-z][a-z0-9_]*")
+_NUM_SPLIT = re.compile(r"(\d+)")
+
+
+@dataclass(frozen=True)
+class CohortEvent:
+    """An event row (``test = event``): a drug start, an infusion, a transplant, ..."""
+
+    date: dt.date
+    name: str
+    line: int
+
+
+@dataclass
+class PatientRows:
+    """Everything the files say about one patient, sorted by date."""
+
+    patient_id: str
+    labs: list[Lab] = field(default_factory=list)           # Lab.index = the CSV line number
+    events: list[CohortEvent] = field(default_factory=list)
+    info: dict[str, str] = field(default_factory=dict)       # patients.csv columns (empty values dropped)
+    notes: list[str] = field(default_factory=list)           # duplicates, same-day conflicts
+    first_line: int = 0
+
+
+@dataclass
+class CohortInput:
+    """The parsed cohort: patients in natural id order, plus what reading them found."""
+
+    labs_name: str
+    patients_name: str | None
+    patients: dict[str, PatientRows]
+    rows: int
+    duplicate_rows: int
+    notes: list[str]
+    info_columns: tuple[str, ...] = ()
+
+    def event_names(self) -> list[str]:
+        """Every event name in the file, sorted."""
+        return sorted({e.name for p in self.patients.values() for e in p.events})
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sort key that puts patient '2' before '10' (and 'P2' before 'P10'); ties broken by the text."""
+    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _NUM_SPLIT.split(text) if p)
+    return (parts, text)
+
+
+# ------------------------------------------------------------------------------------------- input
+
+def _is_text(source: str) -> bool:
+    return "\n" in source or "\r" in source
+
+
+def source_name(source: CsvSource, default: str) -> str:
+    """How messages name the file: the path as given, else ``default``."""
+    if isinstance(source, str) and not _is_text(source):
+        return source
+    if isinstance(source, os.PathLike):
+        return os.fspath(source)
+    return getattr(source, "name", None) or default
+
+
+def _rows(source: CsvSource, name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) for every record, header first; blank lines skipped."""
+    if isinstance(source, bytes):
+        try:
+            text = source.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(f"{name}: not UTF-8 text", field=name) from None
+        yield from _reader_rows(io.StringIO(text), name)
+    elif isinstance(source, str) and _is_text(source):
+        yield from _reader_rows(io.StringIO(source.lstrip("\ufeff")), name)
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            fh = path.open(encoding="utf-8-sig", newline="")
+        except FileNotFoundError:
+            raise InputError(f"{name}: file not found", field=name) from None
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read ({exc.strerror})", field=name) from None
+        with fh:
+            yield from _reader_rows(fh, name)
+    else:
+        yield from _reader_rows(source, name)
+
+
+def _reader_rows(fh: IO[str], name: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(fh, strict=True)
+    try:
+        for row in reader:
+            if row:
+                yield reader.line_num, row
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not UTF-8 text", field=name) from None
+    except csv.Error as exc:
+        raise InputError(f"{name} line {reader.line_num}: not valid CSV ({exc})",
+                         field=f"{name} line {reader.line_num}") from None
+
+
+def _err(name: str, line: int, column: str, text: str) -> InputError:
+    where = f"{name} line {line}, {column}"
+    return InputError(f"{where}: {text}", field=where)
+
+
+def _header(rows: Iterator[tuple[int, list[str]]], name: str, required: tuple[str, ...]) -> tuple[int, list[str]]:
+    try:
+        line, header = next(rows)
+    except StopIteration:
+        raise InputError(f"{name}: the file is empty; the first line must be the header "
+                         f"{','.join(required)}", field=name) from None
+    cols = [h.strip().lstrip("\ufeff").lower() for h in header]
+    for col in required:
+        if col not in cols:
+            raise _err(name, line, "header", f"missing column {col!r}; the header must name "
+                                             f"{', '.join(required)} (found: {', '.join(cols) or 'nothing'})")
+    seen: set[str] = set()
+    for col in cols:
+        if col and col in seen:
+            raise _err(name, line, "header", f"column {col!r} appears twice")
+        seen.add(col)
+    return line, cols
+
+
+def _date_parser(name: str) -> Any:
+    cache: dict[str, dt.date] = {}
+
+    def parse(text: str, line: int, column: str) -> dt.date:
+        d = cache.get(text)
+        if d is not None:
+            return d
+        if not text:
+            raise _err(name, line, column, "date is missing (use YYYY-MM-DD)")
+        try:
+            if not _DATE_RE.fullmatch(text):
+                raise ValueError
+            d = dt.date.fromisoformat(text)
+        except ValueError:
+            raise _err(name, line, column, f"{text!r} is not a date (use YYYY-MM-DD)") from None
+        cache[text] = d
+        return d
+
+    return parse
+
+
+class _Units:
+    """Per-file cache: (test, unit as written) -> (accepted spelling, factor to canonical, canonical unit)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.cache: dict[tuple[str, str], tuple[str, float, str]] = {}
+        self.limits: dict[str, tuple[float, float] | None] = {}
+
+    def get(self, test: str, unit: str, line: int) -> tuple[str, float, str]:
+        hit = self.cache.get((test, unit))
+        if hit is not None:
+            return hit
+        from nephroguide.intake.units import normalise_unit, plausible_range, to_canonical
+
+        try:
+            spelled = normalise_unit(test, unit)
+        except InputError as exc:
+            raise _err(self.name, line, "unit", exc.message) from None
+        try:
+            factor, canonical = to_canonical(test, 1.0, spelled)
+        except InputError:
+            from nephroguide.intake.types import CANONICAL_UNITS
+
+            raise _err(self.name, line, "unit", f"{test} in {spelled} cannot be converted to "
+                                                f"{CANONICAL_UNITS[test]} without the body surface area; "
+                                                f"give it in {CANONICAL_UNITS[test]}") from None
+        self.cache[(test, unit)] = hit = (spelled, factor, canonical)
+        if test not in self.limits:
+            self.limits[test] = plausible_range(test)
+        return hit
+
+
+def _known_tests() -> tuple[str, ...]:
+    from nephroguide.intake.units import KNOWN_TESTS
+
+    return KNOWN_TESTS
+
+
+def read_labs(source: CsvSource, *, name: str | None = None) -> CohortInput:
+    """Parse ``labs.csv`` (path, CSV text, bytes or an open text file) into per-patient rows."""
+    name = name or source_name(source, "labs.csv")
+    rows = _rows(source, name)
+    header_line, cols = _header(rows, name, LAB_COLUMNS)
+    ip, idate, itest, ivalue, iunit = (cols.index(c) for c in LAB_COLUMNS)
+    ncols = len(cols)
+    known = _known_tests()
+    tests = {t: t for t in known}
+    tests[EVENT_TEST] = EVENT_TEST
+    dipstick = CATEGORICAL_TESTS["dipstick"]
+    parse_date = _date_parser(name)
+    units = _Units(name)
+    patients: dict[str, PatientRows] = {}
+    last_date: dict[str, dt.date] = {}
+    unsorted: set[str] = set()
+    seen: dict[tuple[str, ...], int] = {}
+    duplicates: dict[str, list[tuple[int, int]]] = {}
+    n_rows = 0
+    isfinite = math.isfinite
+
+    for line, row in rows:
+        if len(row) != ncols:
+            if not any(c.strip() for c in row):
+                continue
+            raise InputError(f"{name} line {line}: {len(row)} fields where the header has {ncols} "
+                             f"({','.join(cols)})", field=f"{name} line {line}")
+        n_rows += 1
+        pid = row[ip].strip()
+        date_text = row[idate].strip()
+        test_text = row[itest].strip()
+        value_text = row[ivalue].strip()
+        unit_text = row[iunit].strip()
+        if not pid:
+            raise _err(name, line, "patient_id", "patient_id is missing")
+        key = (pid, date_text, test_text, value_text, unit_text)
+        first = seen.get(key)
+        if first is not None:
+            duplicates.setdefault(pid, []).append((line, first))
+            continue
+        seen[key] = line
+        day = parse_date(date_text, line, "date")
+        test = tests.get(test_text) or tests.get(test_text.lower())
+        if test is None:
+            what = f"unknown test {test_text!r}" if test_text else "test is missing"
+            raise _err(name, line, "test", f"{what}; known tests: {', '.join(known)}, event")
+        p = patients.get(pid)
+        if p is None:
+            p = patients[pid] = PatientRows(pid, first_line=line)
+        prev = last_date.get(pid)
+        if prev is not None and day < prev:
+            unsorted.add(pid)
+        else:
+            last_date[pid] = day
+
+        if test == EVENT_TEST:
+            event = value_text.lower()
+            if not _EVENT_RE.fullmatch(event):
+                what = f"event name {value_text!r} is not a word" if value_text else "event name is missing"
+                raise _err(name, line, "value", f"{what}; write it like ctx_infusion or cni_start "
+                                                "(lower-case letters, digits, _)")
+            if unit_text:
+                raise _err(name, line, "unit", f"event rows take no unit (got {unit_text!r})")
+            p.events.append(CohortEvent(day, event, line))
+            continue
+        if test in CATEGORICAL_TESTS:
+            category = value_text.lower()
+            if category not in dipstick:
+                raise _err(name, line, "value", f"{value_text!r} is not a {test} result; use one of: "
+                                                f"{', '.join(dipstick)}")
+            if unit_text:
+                raise _err(name, line, "unit", f"{test} results have no unit; leave unit empty (got {unit_text!r})")
+            p.labs.append(Lab(date=day, test=test, value=None, unit=None, category=category, index=line))
+            continue
+        if not value_text:
+            raise _err(name, line, "value", f"value is missing for {test}")
+        try:
+            value = float(value_text)
+        except ValueError:
+            raise _err(name, line, "value", f"{value_text!r} is not a number") from None
+        if not isfinite(value):
+            raise _err(name, line, "value", f"{value_text!r} is not a finite number")
+        spelled, factor, canonical = units.get(test, unit_text, line)
+        canon_value = value * factor
+        limits = units.limits[test]
+        if limits is not None and not limits[0] <= canon_value <= limits[1]:
+            raise _err(name, line, "value", f"{value_text} {spelled} is outside the possible range for {test} "
+                                            f"({limits[0]:g}-{limits[1]:g} {canonical}); check the value and unit")
+        p.labs.append(Lab(date=day, test=test, value=canon_value, unit=canonical, given_value=value,
+                          given_unit=spelled, index=line))
+
+    if not n_rows:
+        raise InputError(f"{name}: no data rows after the header (line {header_line})", field=name)
+    notes: list[str] = []
+    for pid in unsorted:
+        patients[pid].labs.sort(key=_lab_date)
+        patients[pid].events.sort(key=_event_date)
+    if unsorted:
+        notes.append(f"rows of {len(unsorted)} patient(s) were not in date order; they were sorted by date "
+                     "(rows of the same date keep their file order)")
+    n_dup = sum(len(v) for v in duplicates.values())
+    for pid, pairs in duplicates.items():
+        shown = ", ".join(f"line {a} repeats line {b}" for a, b in pairs[:5])
+        more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+        patients[pid].notes.append(f"{len(pairs)} exact duplicate row(s) in {name} counted once ({shown}{more})")
+    if n_dup:
+        notes.append(f"{n_dup} exact duplicate row(s) in {name} were counted once (listed in the patients' notes)")
+    for p in patients.values():
+        _same_day_conflicts(p, name)
+    ordered = {pid: patients[pid] for pid in sorted(patients, key=natural_key)}
+    return CohortInput(labs_name=name, patients_name=None, patients=ordered, rows=n_rows, duplicate_rows=n_dup,
+                       notes=notes)
+
+
+def _lab_date(lab: Lab) -> dt.date:
+    return lab.date
+
+
+def _event_date(event: CohortEvent) -> dt.date:
+    return event.date
+
+
+_DECIDING_TESTS = ("upcr", "urine_protein_24h", "dipstick", "albumin")
+
+
+def _same_day_conflicts(p: PatientRows, name: str) -> None:
+    """Note two different results of one test on one date (the engine reads the first in file order)."""
+    labs = p.labs
+    for i in range(1, len(labs)):
+        if labs[i].date != labs[i - 1].date:
+            continue
+        # Rare path: collect every same-day, same-test group of this patient once.
+        groups: dict[tuple[dt.date, str], list[Lab]] = {}
+        for lab in labs:
+            if lab.test in _DECIDING_TESTS:
+                groups.setdefault((lab.date, lab.test), []).append(lab)
+        for (day, test), same in sorted(groups.items()):
+            if len(same) > 1:
+                first = min(same, key=lambda x: x.index or 0)
+                lines = ", ".join(f"{x.display()} line {x.index}" for x in sorted(same, key=lambda x: x.index or 0))
+                p.notes.append(f"{len(same)} different {test} results on {day.isoformat()} ({lines}); the one on "
+                               f"line {first.index} of {name} is used")
+        return
+
+
+def read_patients(source: CsvSource, cohort: CohortInput, *, name: str | None = None) -> None:
+    """Parse ``patients.csv`` and attach each row to its patient in ``cohort``.
+
+    A patient listed here with no rows in the labs file is an error (usually an id that does not
+    match); a patient with labs but no row here is noted.
+    """
+    name = name or source_name(source, "patients.csv")
+    rows = _rows(source, name)
+    _line, cols = _header(rows, name, ("patient_id",))
+    ncols = len(cols)
+    parse_date = _date_parser(name)
+    listed: dict[str, int] = {}
+    for line, row in rows:
+        if len(row) != ncols:
+            if not any(c.strip() for c in row):
+                continue
+            raise InputError(f"{name} line {line}: {len(row)} fields where the header has {ncols} "
+                             f"({','.join(cols)})", field=f"{name} line {line}")
+        values = {c: v.strip() for c, v in zip(cols, row, strict=True) if c}
+        pid = values.pop("patient_id")
+        if not pid:
+            raise _err(name, line, "patient_id", "patient_id is missing")
+        if pid in listed:
+            raise _err(name, line, "patient_id", f"patient {pid!r} is listed twice (also line {listed[pid]})")
+        listed[pid] = line
+        info: dict[str, str] = {}
+        for col, value in values.items():
+            if not value:
+                continue
+            low = value.lower()
+            if col == "birth_date":
+                value = parse_date(value, line, col).isoformat()
+            elif col == "sex":
+                if low not in SEXES:
+                    raise _err(name, line, col, f"{value!r} is not accepted; use one of: {', '.join(SEXES)}")
+                value = low
+            elif col == "histology":
+                if low not in HISTOLOGIES:
+                    raise _err(name, line, col, f"{value!r} is not accepted; use one of: {', '.join(HISTOLOGIES)}")
+                value = low
+            elif col == "steroid_resistance":
+                if low not in STEROID_RESISTANCE:
+                    raise _err(name, line, col,
+                               f"{value!r} is not accepted; use one of: {', '.join(STEROID_RESISTANCE)}")
+                value = low
+            info[col] = value
+        p = cohort.patients.get(pid)
+        if p is None:
+            raise _err(name, line, "patient_id", f"patient {pid!r} has no rows in {cohort.labs_name}; check that "
+                                                 "the ids match")
+        p.info = info
+    missing = [pid for pid in cohort.patients if pid not in listed]
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        cohort.notes.append(f"{len(missing)} patient(s) with rows in {cohort.labs_name} are not listed in {name}: "
+                            f"{shown}")
+    cohort.patients_name = name
+    cohort.info_columns = tuple(c for c in cols if c and c != "patient_id")
+
+
+def read_cohort(labs: CsvSource, patients: CsvSource | None = None, *, labs_name: str | None = None,
+                patients_name: str | None = None) -> CohortInput:
+    """Both files, validated and joined."""
+    data = read_labs(labs, name=labs_name)
+    if patients is not None:
+        read_patients(patients, data, name=patients_name)
+    return data
+
+
+# ------------------------------------------------------------------------------------------- output
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Write a file so that it either appears whole or not at all (temp file in the same directory, renamed)."""
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    directory = target.parent if str(target.parent) else Path(".")
+    tmp = directory / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write ({exc.strerror})", field=str(target)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise InputError(f"{target}: cannot write ({exc.strerror})", field=str(target)) from None
+        raise

@@ -1,0 +1,126 @@
+"""The shipped pack: valid, cross-referenced, and every clinical entry sourced and graded."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nephroguide.errors import KnowledgeError
+from nephroguide.knowledge.pack import PACK_DIR, build_pack, map_grade
+
+
+def test_pack_builds_and_has_content(pack):
+    counts = pack.counts()
+    assert counts["recommendations"] >= 30
+    assert counts["dose_rules"] >= 15
+    assert counts["definitions"] >= 15
+    assert {"current", "kdigo2012", "haddad2021"} <= set(pack.definition_sets)
+
+
+def test_every_clinical_entry_has_a_source_and_a_grade(pack):
+    tables = {"recommendation": pack.recommendations, "dose rule": pack.dose_rules, "caution": pack.cautions,
+              "study": pack.studies, "definition": pack.definitions}
+    for kind, table in tables.items():
+        for kb_id, entry in table.items():
+            assert entry.citations, f"{kind} {kb_id} has no citation"
+            for c in entry.citations:
+                assert c.source in pack.sources, f"{kind} {kb_id} cites unknown {c.source}"
+                g = pack.grade(c)
+                assert g.written, f"{kind} {kb_id} has an empty grade"
+    for kb_id, conflict in pack.conflicts.items():
+        assert all(p.citations for p in conflict.positions), kb_id
+        assert sum(p.current for p in conflict.positions) <= 1, kb_id
+    for dset in pack.definition_sets.values():
+        assert dset.citations
+
+
+def test_verification_status_follows_source_access(pack):
+    # A citation cannot claim more verification than the pack had access to for that source.
+    rank = {"unverified": 0, "secondary": 1, "verified": 2}
+    for table in (pack.recommendations, pack.dose_rules, pack.cautions, pack.definitions):
+        for kb_id, entry in table.items():
+            for c in entry.citations:
+                assert rank[c.verification] <= rank[pack.sources[c.source].access], (kb_id, c.source)
+
+
+def test_current_recommendations_have_family_text(pack):
+    for kb_id, rec in pack.recommendations.items():
+        assert rec.text.strip() and rec.family_text.strip(), kb_id
+
+
+@pytest.mark.parametrize(("written", "scale", "strength", "certainty"), [
+    ("1C", "grade", "strong", "low"), ("2D", "grade", "weak", "very low"), ("1B", "grade", "strong", "moderate"),
+    ("practice point", "grade", "ungraded", "ungraded"), ("B, moderate", "aap", "weak", "moderate"),
+    ("A, strong", "aap", "strong", "high"), ("not graded", "aap", "ungraded", "ungraded"),
+])
+def test_grade_mapping(pack, written, scale, strength, certainty):
+    g = map_grade(written, pack.grade_scales[scale])
+    assert (g.strength, g.certainty) == (strength, certainty)
+
+
+def test_bad_grade_rejected(pack):
+    with pytest.raises(ValueError):
+        map_grade("3Z", pack.grade_scales["grade"])
+
+
+def _copy_pack(tmp_path: Path) -> Path:
+    dst = tmp_path / "pack"
+    shutil.copytree(PACK_DIR, dst)
+    return dst
+
+
+def test_validate_names_file_id_and_field_for_unknown_key(tmp_path):
+    dst = _copy_pack(tmp_path)
+    f = dst / "srns" / "cni.yaml"
+    data = yaml.safe_load(f.read_text())
+    data["recommendations"][0]["dosage"] = "oops"
+    f.write_text(yaml.safe_dump(data))
+    with pytest.raises(KnowledgeError) as exc:
+        build_pack(dst)
+    msg = str(exc.value)
+    assert "srns/cni.yaml" in msg and "srns.cni.first_line" in msg and "dosage" in msg
+
+
+def test_validate_catches_dangling_reference(tmp_path):
+    dst = _copy_pack(tmp_path)
+    f = dst / "srns" / "cni.yaml"
+    data = yaml.safe_load(f.read_text())
+    data["recommendations"][0]["cautions"].append("caution.does_not_exist")
+    f.write_text(yaml.safe_dump(data))
+    with pytest.raises(KnowledgeError) as exc:
+        build_pack(dst)
+    assert "caution.does_not_exist" in str(exc.value)
+
+
+def test_validate_catches_unknown_source_and_bad_grade(tmp_path):
+    dst = _copy_pack(tmp_path)
+    f = dst / "srns" / "cni.yaml"
+    data = yaml.safe_load(f.read_text())
+    data["recommendations"][0]["citations"][0]["grade"] = "9Q"
+    f.write_text(yaml.safe_dump(data))
+    with pytest.raises(KnowledgeError) as exc:
+        build_pack(dst)
+    assert "citations.0.grade" in str(exc.value)
+    data["recommendations"][0]["citations"][0].update(grade="1C", source="nobody2099")
+    f.write_text(yaml.safe_dump(data))
+    with pytest.raises(KnowledgeError) as exc:
+        build_pack(dst)
+    assert "nobody2099" in str(exc.value)
+
+
+def test_user_definition_set_file(tmp_path, pack):
+    data = yaml.safe_load((PACK_DIR / "definition_sets" / "current.yaml").read_text())
+    data.update(id="mine", title="My study", status="user")
+    data["complete_remission"]["any_of"][0]["limits"][0]["values"] = {"mg/mg": 0.3}
+    f = tmp_path / "mine.yaml"
+    f.write_text(yaml.safe_dump(data))
+    dset = pack.definition_set(str(f))
+    assert dset.id == "mine"
+    data["complete_remission"]["consecutive"]["count"] = 0
+    f.write_text(yaml.safe_dump(data))
+    with pytest.raises(KnowledgeError) as exc:
+        pack.definition_set(str(f))
+    assert "consecutive.count" in str(exc.value)
