@@ -11,8 +11,8 @@ from nephroguide.errors import InputError, NephroguideError
 from nephroguide.store import paths
 from nephroguide.store.sqlite import (
     Migration,
-    apply_migrations,
     applied_versions,
+    apply_migrations,
     connect,
     open_database,
     register_migrations,

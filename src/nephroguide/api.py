@@ -95,10 +95,11 @@ def dose(drug: str, *, weight_kg: float, height_cm: float | None = None, indicat
     matching = [r for r in rules if r.indication == indication]
     main_rule = next((r for r in matching if r.preferred and r.phase_order == 1), None) or \
         sorted(matching, key=lambda r: (r.phase_order, r.id))[0]
-    main_source = main_rule.citations[0].source
-    phase_rules = sorted((r for r in matching if r.citations[0].source == main_source and
-                          r.phase_order != main_rule.phase_order), key=lambda r: r.phase_order)
-    alt_rules = sorted((r for r in matching if r.citations[0].source != main_source), key=lambda r: (r.id,))
+    main_regimen = main_rule.regimen or main_rule.id
+    phase_rules = sorted((r for r in matching if (r.regimen or r.id) == main_regimen and r.id != main_rule.id),
+                         key=lambda r: r.phase_order)
+    alt_rules = sorted((r for r in matching if (r.regimen or r.id) != main_regimen),
+                       key=lambda r: (r.regimen or r.id, r.phase_order))
     main = compute_dose(main_rule, pack, weight_kg, height_cm, egfr)
     phases = tuple(compute_dose(r, pack, weight_kg, height_cm, egfr) for r in phase_rules)
     alternatives = []

@@ -234,6 +234,61 @@ def search_cmd(query: str, k: int, fmt: str) -> None:
         click.echo(result.message, err=True)
 
 
+# ----------------------------------------------------------------------------------------- cohort
+
+@cli.command("cohort")
+@click.argument("labs", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--patients", "patients", type=click.Path(dir_okay=False),
+              help="patients.csv: patient_id,birth_date,sex,histology,steroid_resistance,...")
+@click.option("--definitions", help="Definition set name (current, kdigo2012, haddad2021, choudhry2009) or a "
+                                    "definition-set file.  [default: current]")
+@click.option("--compare", "compare_sets", help="Two definition sets side by side, e.g. current,haddad2021.")
+@click.option("--index-event", "index_event",
+              help="Event that sets time zero (ctx_infusion, cni_start, ...); default: each patient's first measurement.")
+@click.option("--index-from", "index_from", type=click.Choice(["auto", "first", "last"]), default="auto",
+              show_default=True, help="Which of a patient's index events: auto = last for *_infusion, *_pulse and "
+                                      "*_dose events, first otherwise.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "csv"]), default="markdown", show_default=True)
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write the per-patient UPCR figure (.png or .svg).")
+@click.option("--output", "output", type=click.Path(dir_okay=False), help="Write the result to this file, not standard output.")
+def cohort_cmd(labs: str, patients: str | None, definitions: str | None, compare_sets: str | None,
+               index_event: str | None, index_from: str, fmt: str, plot_path: str | None, output: str | None) -> None:
+    """Cohort outcomes from a long lab CSV: response per patient, Table 1, summary and figure."""
+    from nephroguide import cohort as cohort_pkg
+    from nephroguide.cohort.csvio import write_atomic
+
+    labs_src: Any = labs
+    labs_name = None
+    if labs == "-":
+        labs_src, labs_name = sys.stdin.read() + "\n", "<stdin>"
+    result: Any
+    if compare_sets is not None:
+        if definitions is not None:
+            raise UsageError("use either --definitions or --compare, not both", field="compare")
+        names = [s.strip() for s in compare_sets.split(",")]
+        if len(names) != 2 or not all(names):
+            raise UsageError(f"--compare takes two definition sets separated by a comma, e.g. current,haddad2021 "
+                             f"(got {compare_sets!r})", field="compare")
+        result = cohort_pkg.compare(labs_src, patients, (names[0], names[1]), index_event, index_from=index_from,
+                                    labs_name=labs_name)
+        plotted = result.a
+    else:
+        result = plotted = cohort_pkg.cohort(labs_src, patients, definitions or "current", index_event,
+                                             index_from=index_from, labs_name=labs_name)
+    if fmt == "json":
+        text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        text = result.to_csv()
+    else:
+        text = result.to_markdown()
+    if plot_path:
+        cohort_pkg.plot(plotted, plot_path)
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
 # ----------------------------------------------------------------------------------------- helpers
 
 def _read_patient_arg(path: str) -> Any:

@@ -132,14 +132,15 @@ def plan_schema() -> dict[str, Any]:
 def dose_schema() -> dict[str, Any]:
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{BASE}/dose-1.json",
               "title": "nephroguide dose, version 1", **DOSE}
-    props = dict(DOSE["properties"])  # type: ignore[call-overload]
+    props: dict[str, Any] = dict(DOSE["properties"])  # type: ignore[arg-type]
     props.update({"record": {"const": "nephroguide.dose/1"}, "indication_chosen_by_program": _bool,
                   "patient": {"type": "object"}, "phases": {"type": "array", "items": DOSE},
                   "alternatives": {"type": "array", "items": DOSE},
                   "references": {"type": "array", "items": REFERENCE}, "versions": {"type": "object"},
                   "drug_given": _str})
     schema["properties"] = props
-    schema["required"] = [*DOSE["required"], "record", "indication", "alternatives", "references"]  # type: ignore[misc]
+    required: list[str] = list(DOSE["required"])
+    schema["required"] = [*required, "record", "indication", "alternatives", "references"]
     return schema
 
 
@@ -184,6 +185,18 @@ def _definition_set() -> dict[str, Any]:
     return schema
 
 
+def _cohort() -> dict[str, Any]:
+    from nephroguide.cohort.summary import cohort_json_schema
+
+    return cohort_json_schema()
+
+
+def _cohort_compare() -> dict[str, Any]:
+    from nephroguide.cohort.summary import compare_json_schema
+
+    return compare_json_schema()
+
+
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "patient": _patient,
     "plan": plan_schema,
@@ -191,6 +204,8 @@ SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "remission": remission_schema,
     "kb": _kb,
     "definition-set": _definition_set,
+    "cohort": _cohort,
+    "cohort-compare": _cohort_compare,
 }
 
 

@@ -145,6 +145,8 @@ def steroid_courses(patient: Patient, dset: DefinitionSet) -> list[Course]:
         for med in course.entries:
             if med.alternate_days or med.frequency in ("weekly", "monthly", "once"):
                 continue
+            if dset.steroid_response is None:  # the set defines no steroid-response rule: nothing to judge
+                break
             std = _standard_dose(med, dset)
             if std is None:
                 course.dose_known = False

@@ -140,8 +140,11 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
     refs = tuple(dict.fromkeys(c.source for c in rule.citations))
     target = Target(rule.target.test, rule.target.low, rule.target.high, rule.target.unit, rule.target.note) \
         if rule.target else None
+    others = _other_bases(rule, basis, weight_kg, bsa, divisions, unit)
     text = _dose_sentence(rule, mg_per_dose, mg_per_day, day_range, dose_range, unit, basis_text, per, schedule,
                           caps, target)
+    if others:
+        text = text[:-1] + f"; the source's other basis gives {'; '.join(others)}."
     statement = Statement(text=text, refs=refs, grade=g.written, strength=g.strength, certainty=g.certainty,
                           verification=primary.verification, kb_id=rule.id, location=primary.location)
     return DoseResult(
@@ -151,7 +154,29 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
         mg_per_dose_range=dose_range, cap_applied=bool(caps), caps=tuple(caps), rounding=rounding, target=target,
         duration=rule.duration, phase=rule.phase, phase_order=rule.phase_order, cumulative_limit_mg=cumulative,
         notes=rule.notes, refs=refs, grade=g.written, strength=g.strength, certainty=g.certainty,
-        verification=primary.verification, statement=statement, warnings=tuple(warnings))
+        verification=primary.verification, statement=statement, warnings=tuple(warnings), ceiling=rule.ceiling,
+        other_bases=tuple(others))
+
+
+def _other_bases(rule: DoseRule, used: DoseBasisValue, weight_kg: float | None, bsa: float | None,
+                 divisions: float, unit: str) -> list[str]:
+    """The same rule computed on its other stated bases (e.g. 2 mg/kg/day beside 60 mg/m²/day), capped."""
+    out = []
+    for b in rule.bases:
+        if b is used:
+            continue
+        size = bsa if "/m2" in b.basis else weight_kg if "/kg" in b.basis else None
+        if size is None:
+            continue
+        amount = b.value * size
+        per_day = b.basis.endswith("/day")
+        cap = rule.max_mg_per_day if per_day else rule.max_mg_per_dose
+        capped = cap is not None and amount > cap
+        amount = min(amount, cap) if cap is not None else amount
+        amount = _round(amount, rule.round_to_mg)
+        label = "per day" if per_day else "per dose"
+        out.append(f"{_fmt(b.value)} {b.basis} = {_fmt(amount)} {unit} {label}" + (" (capped)" if capped else ""))
+    return out
 
 
 def _schedule_text(rule: DoseRule) -> str:
@@ -170,14 +195,15 @@ def _dose_sentence(rule: DoseRule, per_dose: float, per_day: float | None, day_r
                    dose_range: tuple[float, float] | None, unit: str, basis: str, per: str, schedule: str,
                    caps: list[str], target: Target | None) -> str:
     name = rule.drug.replace("_", " ")
-    parts = [f"{name.capitalize()} {basis} ({per})"]
+    lead = "Upper limit, not a dose: " if rule.ceiling else ""
+    parts = [f"{lead}{name.capitalize() if not lead else name} {'below ' if rule.ceiling else ''}{basis} ({per})"]
     if per_day is not None and rule.doses_per_day != 1:
         day_word = "per dosing day" if rule.schedule == "alternate_days" else "per day"
         parts.append(f"= {_fmt(per_day)} {unit} {day_word}, given as {_fmt(per_dose)} {unit} × {rule.doses_per_day:g}")
     elif per_day is not None:
-        parts.append(f"= {_fmt(per_dose)} {unit} {schedule}")
+        parts.append(f"= {'under ' if rule.ceiling else ''}{_fmt(per_dose)} {unit} {schedule}")
     else:
-        parts.append(f"= {_fmt(per_dose)} {unit} per dose, {schedule}")
+        parts.append(f"= {'under ' if rule.ceiling else ''}{_fmt(per_dose)} {unit} per dose, {schedule}")
     if day_range:
         parts.append(f"(range {_fmt(day_range[0])}-{_fmt(day_range[1])} {unit}/day)")
     elif dose_range:

@@ -216,8 +216,8 @@ def make_plan(patient: Patient, pack: KnowledgePack, dset: DefinitionSet) -> Pla
     for w in warnings:
         cited.extend(w.refs)
     conflicts = conflicts_out(pack, conflict_ids)
-    for c in conflicts:
-        for _t, r, _cur in c.positions:
+    for cf in conflicts:
+        for _t, r, _cur in cf.positions:
             cited.extend(r)
     summary = PatientSummary(id=patient.id, as_of=patient.as_of, age_years=patient.age_years, sex=patient.sex,
                              weight_kg=patient.weight_kg, height_cm=patient.height_cm,

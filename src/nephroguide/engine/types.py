@@ -112,10 +112,12 @@ class DoseResult:
     verification: str
     statement: Statement
     warnings: tuple[str, ...] = ()
+    ceiling: bool = False
+    other_bases: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return _clean({
-            "kb_id": self.kb_id, "drug": self.drug, "indication": self.indication, "title": self.title,
+            "kb_id": self.kb_id, "ceiling": self.ceiling, "other_bases": list(self.other_bases), "drug": self.drug, "indication": self.indication, "title": self.title,
             "route": self.route, "unit": self.unit, "mg_per_dose": self.mg_per_dose,
             "doses_per_day": self.doses_per_day, "mg_per_day": self.mg_per_day,
             "mg_per_day_range": list(self.mg_per_day_range) if self.mg_per_day_range else None,

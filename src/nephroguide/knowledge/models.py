@@ -293,8 +293,9 @@ class DoseRule(Strict):
     doses_per_day: float = Field(1, gt=0, description="divisions per dosing day")
     schedule: Literal["daily", "alternate_days", "single", "monthly", "weekly", "days"] = "daily"
     schedule_days: list[int] | None = Field(None, description="for schedule 'days': which days (1 = first)")
+    regimen: Id | None = Field(None, description="rules sharing a regimen id are its phases (default: the rule's own id)")
     phase: str = Field("", description="for multi-phase regimens, e.g. 'weeks 1-4, daily'")
-    phase_order: int = Field(1, ge=1, le=10, description="rules with the same drug, indication and source are phases in this order")
+    phase_order: int = Field(1, ge=1, le=10, description="order of this rule among its regimen's phases")
     duration: str = ""
     round_to_mg: float = Field(0.01, gt=0, description="per-dose rounding step in mg")
     target: TargetLevel | None = None
@@ -304,6 +305,7 @@ class DoseRule(Strict):
     family_text: str = ""
     citations: list[Citation] = Field(min_length=1)
     preferred: bool = Field(False, description="the rule used when several sources dose the same drug and indication")
+    ceiling: bool = Field(False, description="the source gives an upper limit ('less than X'), not a dose to give")
 
 
 # --------------------------------------------------------------------------- recommendations and friends

@@ -219,23 +219,31 @@ def _cross_check(pack: KnowledgePack) -> None:
         for d in dset.definitions:
             _check_citations(pack, d.citations, file, d.id)
     known_drugs = set(pack.drugs)
+    regimens: dict[str, tuple[str, str, set[int]]] = {}
     for kb_id, rule in pack.dose_rules.items():
         if rule.drug not in known_drugs:
             raise KnowledgeError(f"unknown drug {rule.drug!r}", file=pack.origin[kb_id], kb_id=kb_id, field="drug")
+        drug, indication, orders = regimens.setdefault(rule.regimen or kb_id, (rule.drug, rule.indication, set()))
+        if (drug, indication) != (rule.drug, rule.indication) or rule.phase_order in orders:
+            raise KnowledgeError("phases of one regimen must share drug and indication and have distinct phase_order",
+                                 file=pack.origin[kb_id], kb_id=kb_id, field="regimen")
+        orders.add(rule.phase_order)
     for kb_id, rec in pack.recommendations.items():
         file = pack.origin[kb_id]
-        for name, ids, table in (("dose_rules", rec.dose_rules, pack.dose_rules),
+        refs: tuple[tuple[str, list[str], dict[str, Any]], ...] = (
+                                 ("dose_rules", rec.dose_rules, pack.dose_rules),
                                  ("cautions", rec.cautions, pack.cautions),
                                  ("monitoring", rec.monitoring, pack.cautions),
                                  ("conflicts", rec.conflicts, pack.conflicts),
-                                 ("evidence", rec.evidence, pack.studies)):
+                                 ("evidence", rec.evidence, pack.studies))
+        for name, ids, table in refs:
             for ref in ids:
                 if ref not in table:
                     raise KnowledgeError(f"refers to unknown {name[:-1] if name.endswith('s') else name} {ref!r}",
                                          file=file, kb_id=kb_id, field=name)
-        for d in rec.drugs:
-            if d not in known_drugs:
-                raise KnowledgeError(f"unknown drug {d!r}", file=file, kb_id=kb_id, field="drugs")
+        for drug_id in rec.drugs:
+            if drug_id not in known_drugs:
+                raise KnowledgeError(f"unknown drug {drug_id!r}", file=file, kb_id=kb_id, field="drugs")
         if rec.superseded_by and rec.superseded_by not in pack.recommendations:
             raise KnowledgeError(f"superseded_by names unknown recommendation {rec.superseded_by!r}",
                                  file=file, kb_id=kb_id, field="superseded_by")

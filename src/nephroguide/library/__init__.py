@@ -18,6 +18,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# The submodules ``ingest`` and ``search`` share their names with the functions below. Importing them
+# first (they are light: heavy imports happen inside their functions) means the functions defined
+# afterwards keep the package attributes ``nephroguide.library.search`` / ``.ingest``; a later
+# ``from nephroguide.library.search import ...`` finds the module in sys.modules and rebinds nothing.
+from nephroguide.library import ingest as _ingest_module  # noqa: F401
+from nephroguide.library import search as _search_module  # noqa: F401
+
 if TYPE_CHECKING:
     from nephroguide.library.ingest import IngestReport
     from nephroguide.library.search import SearchResult

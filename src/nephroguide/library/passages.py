@@ -25,8 +25,7 @@ MAX_WORDS = 250
 HARD_MAX_WORDS = 320
 TAIL_WORDS = 40
 
-_ABBREV = frozenset("""al e.g i.e eg ie fig figs no nos vs approx dr mr mrs ms prof ref refs vol ca cf st jan feb mar apr
-jun jul aug sep sept oct nov dec mg min max resp incl eq tab suppl dept univ inc ltd co corp pt pts etc""".split())
+_ABBREV = frozenset(["al", "e.g", "i.e", "eg", "ie", "fig", "figs", "no", "nos", "vs", "approx", "dr", "mr", "mrs", "ms", "prof", "ref", "refs", "vol", "ca", "cf", "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mg", "min", "max", "resp", "incl", "eq", "tab", "suppl", "dept", "univ", "inc", "ltd", "co", "corp", "pt", "pts", "etc"])
 _BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n")
 
 
@@ -110,10 +109,7 @@ def make_passages(doc_id: str, text: str, spans: Sequence[SectionSpan], page_sta
         count = 0
         for a, b in pieces:
             n = len(text[a:b].split())
-            if current and count >= min_words and count + n > max_words:
-                groups.append(current)
-                current, count = [], 0
-            elif current and count + n > hard_max:
+            if (current and count >= min_words and count + n > max_words) or (current and count + n > hard_max):
                 groups.append(current)
                 current, count = [], 0
             current.append((a, b, n))

@@ -59,7 +59,7 @@ def detect_format(path: Path, head: bytes) -> str | None:
     if head.startswith(b"%PDF"):
         return "pdf"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"<?xml") or stripped.startswith(b"<!DOCTYPE") or stripped.startswith(b"<article"):
+    if stripped.startswith((b"<?xml", b"<!DOCTYPE", b"<article")):
         return "xml"
     return None
 
@@ -157,14 +157,14 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
             return data.decode("utf-16"), []
         except UnicodeDecodeError:
             raise ReadError("invalid UTF-16 text") from None
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        bad = exc.start
     sample = data[:65536]
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
     if b"\x00" in sample or controls > len(sample) // 100:
         raise ReadError("binary data, not text (convert it to UTF-8 text or PDF)")
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        bad = exc.start
     for encoding in ("cp1252", "latin-1"):
         try:
             text = data.decode(encoding)
@@ -196,9 +196,7 @@ _RUNNING = re.compile(r"^(?P<author>[A-Z][\w'’\-]+(?:\s[A-Z][\w'’\-]+)?)\s+e
                       r"\((?P<year>(?:19|20)\d\d)\)\s*(?P<cite>[\w.:\-–]*)\s*$")
 _URL_START = re.compile(r"(?:https?://|www\.)", re.I)
 _URL_TOKEN = re.compile(r"^[a-z0-9./_\-~%?=&#:+@!$'()*,;]+$")
-_URL_STOP = frozenset("""a an and or of in on at to for from with by is are was were be been this that these those
-which who applies applied see visit available accessed unless otherwise under as it its if not no also via
-last retrieved date""".split())
+_URL_STOP = frozenset(["a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "from", "with", "by", "is", "are", "was", "were", "be", "been", "this", "that", "these", "those", "which", "who", "applies", "applied", "see", "visit", "available", "accessed", "unless", "otherwise", "under", "as", "it", "its", "if", "not", "no", "also", "via", "last", "retrieved", "date"])
 _HYPHEN_BREAK = re.compile(r"([^\W\d_][\w]*)-[ ]*\n(?:[ ]*\n){0,3}[ ]*([a-z][\w]*[.,;:)\]]*)")
 _HYPHEN_UPPER = re.compile(r"([^\W_]+)-[ ]*\n[ ]*([A-Z0-9][\w]*[.,;:)\]]*)")
 _COMPOUND_LEFT = ("er", "ed", "ly", "al", "ic", "ive", "ous", "ful", "less", "ing", "well", "non", "self", "post",
@@ -350,12 +348,17 @@ def _vocabulary(text: str) -> set[str]:
 
 
 def _fragments(text: str) -> set[str]:
-    frags: Counter[str] = Counter()
+    """Halves of line-break hyphenations that never occur as a word elsewhere in the text."""
+    left: Counter[str] = Counter()
+    right: Counter[str] = Counter()
     for m in _HYPHEN_BREAK.finditer(text):
-        frags[m.group(1).lower()] += 1
-        frags[m.group(2).rstrip(".,;:)]").lower()] += 1
+        left[m.group(1).lower()] += 1
+        right[m.group(2).rstrip(".,;:)]").lower()] += 1
     whole = Counter(re.findall(r"(?<![\w-])[^\W\d_][\w]*(?![\w-])", text.lower()))
-    return {f for f, n in frags.items() if whole.get(f, 0) <= n}
+    # a right half sits at the start of its line and is counted in `whole` once per break
+    out = {f for f in left if whole.get(f, 0) == 0}
+    out |= {f for f, n in right.items() if whole.get(f, 0) <= n}
+    return out
 
 
 def tidy_whitespace(text: str) -> str:
@@ -534,9 +537,9 @@ def read_pdf(data: bytes) -> RawDocument:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))
             except Exception:
-                ok = 0
+                ok = False
             if not ok:
                 raise ReadError("encrypted PDF: it needs a password; save an unencrypted copy and ingest that")
         pages = [page.extract_text() or "" for page in reader.pages]

@@ -26,13 +26,7 @@ RECORD = "nephroguide.search/1"
 MAX_K = 200
 HIGHLIGHT = ("**", "**")
 
-STOPWORDS = frozenset("""a about above after again against all am an and any are as at be because been before being
-below between both but by can could did do does doing done down during each few for from further had has have having
-he her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not of
-off on once only or other our ours ourselves out over own same she should so some such than that the their theirs
-them themselves then there these they this those through to too under until up very was we were what when where which
-while who whom why will with would you your yours yourself yourselves there's what's whether among upon also may might
-must shall within without via versus vs""".split())
+STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "there's", "what's", "whether", "among", "upon", "also", "may", "might", "must", "shall", "within", "without", "via", "versus", "vs"])
 
 
 @dataclass
@@ -125,11 +119,11 @@ def plan_query(query: str, *, expand: bool = True) -> QueryPlan:
     for wm in re.finditer(r"[^\W_]+", folded):
         if any(a <= wm.start() < b for a, b in covered):
             continue
-        w = wm.group()
-        if w in STOPWORDS or (len(w) < 2 and not w.isdigit()):
+        word = wm.group()
+        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
-        terms.append(w)
-        add([w])
+        terms.append(word)
+        add([word])
     return QueryPlan(fts=" OR ".join(alternatives), terms=terms, expansions=expansions)
 
 

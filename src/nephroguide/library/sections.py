@@ -20,11 +20,13 @@ Rules, line by line:
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from nephroguide.library.model import SectionSpan
 
 FRONT = "Front matter"
+_SKIP = "\x00heading"
 BODY = "Body"
 
 _NUM = r"(?:(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,4})[.)]?\s+)?"
@@ -137,6 +139,7 @@ def detect_sections(text: str) -> list[SectionSpan]:
                 in_abstract = canon == "Abstract"
                 if canon != "Abstract":
                     body_started = True
+                switch(start, _SKIP, _SKIP)  # the heading line itself belongs to no passage
                 switch(start + len(line) + 1, canon, s.rstrip(":.").strip())
                 continue
             m_table = _TABLE.match(s)
@@ -164,7 +167,7 @@ def detect_sections(text: str) -> list[SectionSpan]:
                     switch(start, canon_label if canon_label != "Abstract" else section, written.strip())
     spans: list[SectionSpan] = []
     bounds = [*switches, (len(text), "", "")]
-    for (a, sec, head), (b, _, _) in zip(bounds, bounds[1:], strict=False):
+    for (a, sec, head), (b, _, _) in itertools.pairwise(bounds):
         a = min(a, len(text))
         chunk = text[a:b]
         lead = len(chunk) - len(chunk.lstrip())
@@ -172,6 +175,8 @@ def detect_sections(text: str) -> list[SectionSpan]:
         if trail <= lead:
             continue
         s_start, s_end = a + lead, a + trail
+        if sec == _SKIP:
+            continue
         if spans and spans[-1].section == sec and spans[-1].heading == head:
             spans[-1] = SectionSpan(sec, head, spans[-1].start, s_end)
         else:

@@ -1,0 +1,154 @@
+"""Search: expected passages, lexicon expansion, JSON shape, empty library, evaluation vs plain BM25, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nephroguide.cli import main
+from nephroguide.errors import InputError
+from nephroguide.library import ingest, search
+from nephroguide.library.evaluate import (
+    Bm25Baseline,
+    all_passages,
+    evaluate,
+    load_queries,
+    ours,
+    resolve_gold,
+)
+from nephroguide.library.index import open_library
+from nephroguide.library.search import plan_query, search_markdown
+
+CORPUS = Path(__file__).parent / "corpus" / "library"
+CORPUS_FILES = sorted(CORPUS.glob("*.txt")) + sorted(CORPUS.glob("*.xml"))
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    h = tmp_path_factory.mktemp("library-home")
+    assert not ingest(CORPUS_FILES, home=h).failed
+    return h
+
+
+def test_search_finds_expected_passages(home: Path) -> None:
+    top = search("Hirsutism and gum hypertrophy", k=3, home=home).hits[0]
+    assert top.doc_id == "synth-taco-ns" and top.section == "Abstract" and top.heading == "Results"
+    mesna = search("mesna haemorrhagic cystitis", k=3, home=home).hits[0]
+    assert mesna.doc_id == "synth-ivcyc-series" and mesna.section == "Methods"
+    assert (mesna.page, mesna.page_end) == (1, 2)  # the passage starts on page 1 and ends on page 2
+    table = search("months to remission biopsy outcome", k=5, home=home).hits
+    assert any(h.section == "Table 1" and h.page == 3 for h in table)
+
+
+def test_cni_matches_calcineurin_inhibitor_text(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("A synthetic note\n\nResults: Calcineurin inhibitors were stopped early.\n")
+    (tmp_path / "b.txt").write_text("Another synthetic note\n\nResults: Diuretics were stopped early.\n")
+    ingest([tmp_path / "a.txt", tmp_path / "b.txt"], home=tmp_path / "h")
+    hits = search("CNI", home=tmp_path / "h").hits
+    assert len(hits) == 1 and "**Calcineurin inhibitors**" in hits[0].highlighted
+    from nephroguide.library.search import search as raw_search
+
+    assert raw_search("CNI", home=tmp_path / "h", expand=False).hits == []
+
+
+def test_brand_names_and_spellings_expand(home: Path) -> None:
+    from nephroguide.library.search import search as raw_search
+
+    hits = search("Rituxan", k=3, home=home).hits
+    rtx = [h for h in hits if h.doc_id == "synth-rtx-sdns"]
+    assert rtx and "**rituximab**" in rtx[0].highlighted.lower()
+    assert raw_search("Rituxan", home=home, expand=False).hits == []
+    assert "synth-taco-ns" in {h.doc_id for h in search("Prograf", k=3, home=home).hits}
+    assert search("hyperkalemia", k=1, home=home).hits[0].doc_id == "synth-raas"  # text says hyperkalaemia
+    plan = plan_query("CNI after Rituxan")
+    assert '"calcineurin inhibitor"' in plan.fts and '"rituximab"' in plan.fts
+    assert {e["term"] for e in plan.expansions} == {"CNI", "Rituxan"}
+
+
+def test_json_shape_and_determinism(home: Path) -> None:
+    result = search("IV CTX after tacrolimus failure", k=4, home=home)
+    data = result.to_json()
+    assert data["record"] == "nephroguide.search/1" and data["query"] == "IV CTX after tacrolimus failure"
+    assert len(data["hits"]) == 4
+    for hit in data["hits"]:
+        for key in ("doc_id", "passage_id", "score", "text", "section", "page", "reference"):
+            assert key in hit
+        assert set(hit["reference"]) >= {"id", "title", "citation", "year", "doi", "pmid", "type"}
+        assert hit["reference"]["id"] == hit["doc_id"]
+    scores = [h["score"] for h in data["hits"]]
+    assert scores == sorted(scores, reverse=True)
+    assert json.dumps(search("IV CTX after tacrolimus failure", k=4, home=home).to_json()) == json.dumps(data)
+    assert "IV CTX" in search_markdown(result)
+
+
+def test_empty_library_and_bad_queries(tmp_path: Path, home: Path) -> None:
+    empty = search("tacrolimus", home=tmp_path / "nothing")
+    assert empty.hits == [] and "empty" in (empty.message or "")
+    only_stop = search("what is the", home=home)
+    assert only_stop.hits == [] and "no searchable words" in (only_stop.message or "")
+    assert search("zzyzx qwertyuiop", home=home).hits == []
+    with pytest.raises(InputError):
+        search("  ", home=home)
+    with pytest.raises(InputError):
+        search("x", k=0, home=home)
+    assert search('"OR" AND NOT NEAR(', home=home).hits is not None  # FTS syntax in a query is just words
+
+
+def test_every_query_finds_a_gold_passage_and_ours_beats_bm25(home: Path) -> None:
+    conn = open_library(home, create=False)
+    assert conn is not None
+    try:
+        passages = all_passages(conn)
+        queries = load_queries(CORPUS / "queries.yaml")
+        assert len(queries) >= 20
+        pmid_to_doc = {p["pmid"]: p["doc_id"] for p in passages if p["pmid"]}
+        for q in queries:
+            gold = resolve_gold(q["gold"], pmid_to_doc)
+            assert {d for d, _ in gold} <= {p["doc_id"] for p in passages}, q["id"]
+            hits = search(q["query"], k=5, home=home).hits
+            assert any((h.doc_id, h.section) in gold for h in hits), q["id"]
+        res = evaluate(queries, {"ours": ours(conn), "bm25": Bm25Baseline(passages).search,
+                                 "bm25f": Bm25Baseline(passages, fields=("text", "label", "title")).search}, passages)
+    finally:
+        conn.close()
+    for baseline in ("bm25", "bm25f"):
+        assert res["ours"]["recall@5"] >= res[baseline]["recall@5"]
+        assert res["ours"]["ndcg@10"] > res[baseline]["ndcg@10"]
+
+
+def test_cli_ingest_search_list_show_remove(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    h = str(tmp_path / "h")
+    main(["ingest", str(CORPUS / "abs02_rituximab_sdns.txt"), str(CORPUS / "abs05_pubmed_set.xml"), "--home", h,
+          "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["errors"] == 0 and report["summary"]["documents_added"] == 3
+    main(["search", "Rituxan", "--k", "2", "--format", "json", "--home", h])
+    data = json.loads(capsys.readouterr().out)
+    assert data["record"] == "nephroguide.search/1" and data["hits"][0]["doc_id"] == "synth-rtx-sdns"
+    main(["library", "list", "--home", h, "--format", "json"])
+    assert len(json.loads(capsys.readouterr().out)["documents"]) == 3
+    main(["library", "show", "synth-rtx-sdns", "--home", h])
+    assert "synth-rtx-sdns" in capsys.readouterr().out
+    main(["library", "remove", "synth-rtx-sdns", "--home", h])
+    assert "removed synth-rtx-sdns" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["library", "show", "synth-rtx-sdns", "--home", h])
+    assert exc.value.code == 2
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 broken")
+    with pytest.raises(SystemExit) as exc:
+        main(["ingest", str(bad), str(CORPUS / "abs03_mmf_levamisole.txt"), "--home", h])
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    assert "abs03_mmf_levamisole.txt" in out and "bad.pdf" in err and "Traceback" not in err
+    main(["search", "levamisole", "--home", h])
+    assert "levamisole" in capsys.readouterr().out.lower()
+
+
+def test_cli_search_empty_home(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["search", "tacrolimus", "--home", str(tmp_path / "none"), "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["hits"] == [] and "empty" in data["message"]
+    assert not (tmp_path / "none").exists()
