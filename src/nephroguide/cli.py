@@ -134,14 +134,12 @@ def kb_stats(fmt: str) -> None:
 
 @kb.command("show")
 @click.argument("kb_id")
-@click.option("--format", "fmt", type=FORMATS_MD_JSON, default="json", show_default=True)
-def kb_show(kb_id: str, fmt: str) -> None:
-    """Print one knowledge entry (recommendation, dose rule, caution, conflict, study, definition)."""
+def kb_show(kb_id: str) -> None:
+    """Print one knowledge entry as JSON (recommendation, dose rule, caution, conflict, study, definition)."""
     from nephroguide.knowledge.pack import load_pack
 
     entry = load_pack().entry(kb_id)
-    data = entry.model_dump(mode="json", by_alias=True, exclude_none=True)
-    emit(data, "json" if fmt == "json" else "json", lambda d: json.dumps(d, indent=2))
+    emit(entry.model_dump(mode="json", by_alias=True, exclude_none=True), "json", str)
 
 
 @cli.command()

@@ -490,9 +490,9 @@ def classify_course(patient: Patient, dset: DefinitionSet, pack: KnowledgePack) 
     _cni_response(reading, patient, pack, dset, refs)
     _multidrug(reading, patient, pack, dset, refs)
     _current_state(reading, patient, refs)
-    if not reading.relapses and not {"srns_secondary"} & set(reading.reasons):
-        if reading.reasons or patient.onset_date or reading.courses:
-            reading.add("first_episode", "no relapse recorded since onset", refs)
+    if (not reading.relapses and "srns_secondary" not in reading.reasons
+            and (reading.reasons or patient.onset_date or reading.courses)):
+        reading.add("first_episode", "no relapse recorded since onset", refs)
     if patient.egfr is not None and patient.egfr < 30:
         how = "derived (bedside Schwartz)" if "egfr" in patient.derived else "reported"
         reading.add("ckd_egfr_below_30", f"eGFR {patient.egfr:.0f} mL/min/1.73 m² ({how}, {patient.egfr_date})", refs,

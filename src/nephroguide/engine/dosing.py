@@ -21,8 +21,7 @@ def bsa_mosteller(height_cm: float, weight_kg: float) -> float:
 
 def check_size(weight_kg: float | None, height_cm: float | None) -> None:
     """Reject impossible sizes before any arithmetic."""
-    if weight_kg is not None and not (WEIGHT_LIMITS[0] <= weight_kg <= WEIGHT_LIMITS[1]) or (
-            weight_kg is not None and not math.isfinite(weight_kg)):
+    if weight_kg is not None and (not math.isfinite(weight_kg) or not WEIGHT_LIMITS[0] <= weight_kg <= WEIGHT_LIMITS[1]):
         raise InputError(f"{weight_kg:g} kg is outside the plausible range {WEIGHT_LIMITS[0]:g}-{WEIGHT_LIMITS[1]:g} kg",
                          field="weight_kg")
     if height_cm is not None and (not math.isfinite(height_cm) or not (HEIGHT_LIMITS[0] <= height_cm <= HEIGHT_LIMITS[1])):

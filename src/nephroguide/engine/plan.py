@@ -98,21 +98,17 @@ def _rules_for(rec: Recommendation, pack: KnowledgePack) -> list[DoseRule]:
 def _dose_all(rules: list[DoseRule], pack: KnowledgePack, patient: Patient) -> tuple[DoseResult | None,
                                                                                       tuple[DoseResult, ...], list[str]]:
     """Compute every rule the child's data allow; the main dose is the first preferred rule."""
-    results: list[DoseResult] = []
+    done: list[tuple[DoseRule, DoseResult]] = []
     missing: list[str] = []
     for rule in rules:
         try:
-            results.append(compute_dose(rule, pack, patient.weight_kg, patient.height_cm, patient.egfr))
+            done.append((rule, compute_dose(rule, pack, patient.weight_kg, patient.height_cm, patient.egfr)))
         except InputError as exc:
             missing.append(exc.one_line())
-    main = next((r for r, rule in zip(results, [r for r in rules], strict=False) if _is_preferred(rule, r)), None)
-    if main is None and results:
-        main = results[0]
-    return main, tuple(results), missing
-
-
-def _is_preferred(rule: DoseRule, result: DoseResult) -> bool:
-    return rule.preferred and rule.id == result.kb_id and rule.phase_order == 1
+    main = next((res for rule, res in done if rule.preferred and rule.phase_order == 1), None)
+    if main is None and done:
+        main = done[0][1]
+    return main, tuple(res for _, res in done), missing
 
 
 def _caution_out(c: Caution, pack: KnowledgePack, because: str) -> Warning:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import pairwise
 
 from nephroguide.engine.measure import meets, meets_threshold
 from nephroguide.engine.types import Episode, UrinePoint
@@ -180,7 +181,7 @@ def _met_on(dates: tuple[dt.date, ...], rule: ConsecutiveRule) -> dt.date | None
     if rule.basis == "occasions" or rule.count == 1:
         return dates[rule.count - 1] if len(dates) >= rule.count else None
     streak = 1
-    for prev, cur in zip(dates, dates[1:], strict=False):
+    for prev, cur in pairwise(dates):
         streak = streak + 1 if (cur - prev).days == 1 else 1
         if streak >= rule.count:
             return cur
