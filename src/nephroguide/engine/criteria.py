@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from nephroguide.knowledge.models import Condition
+
+if TYPE_CHECKING:
+    from nephroguide.knowledge.pack import KnowledgePack
 
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
     "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
@@ -28,6 +31,13 @@ class Facts:
     genes: frozenset[str] = frozenset()
     histology: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_drugs(self, drugs: list[str] | tuple[str, ...], pack: KnowledgePack) -> Facts:
+        """These facts as they would be once the given drugs are started."""
+        added = {d for d in drugs if d in pack.drugs}
+        classes = {pack.drugs[d].drug_class for d in added}
+        return replace(self, drugs_current=self.drugs_current | added, drugs_ever=self.drugs_ever | added,
+                       classes_current=self.classes_current | classes, classes_ever=self.classes_ever | classes)
 
 
 def holds(cond: Condition | None, facts: Facts) -> bool:

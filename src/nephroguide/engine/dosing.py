@@ -195,14 +195,14 @@ def _dose_sentence(rule: DoseRule, per_dose: float, per_day: float | None, day_r
                    caps: list[str], target: Target | None) -> str:
     name = rule.drug.replace("_", " ")
     lead = "Upper limit, not a dose: " if rule.ceiling else ""
-    parts = [f"{lead}{name.capitalize() if not lead else name} {'below ' if rule.ceiling else ''}{basis} ({per})"]
+    parts = [f"{lead}{name.capitalize() if not lead else name} {'at or below ' if rule.ceiling else ''}{basis} ({per})"]
     if per_day is not None and rule.doses_per_day != 1:
         day_word = "per dosing day" if rule.schedule == "alternate_days" else "per day"
         parts.append(f"= {_fmt(per_day)} {unit} {day_word}, given as {_fmt(per_dose)} {unit} × {rule.doses_per_day:g}")
     elif per_day is not None:
-        parts.append(f"= {'under ' if rule.ceiling else ''}{_fmt(per_dose)} {unit} {schedule}")
+        parts.append(f"= {'at most ' if rule.ceiling else ''}{_fmt(per_dose)} {unit} {schedule}")
     else:
-        parts.append(f"= {'under ' if rule.ceiling else ''}{_fmt(per_dose)} {unit} per dose, {schedule}")
+        parts.append(f"= {'at most ' if rule.ceiling else ''}{_fmt(per_dose)} {unit} per dose, {schedule}")
     if day_range:
         parts.append(f"(range {_fmt(day_range[0])}-{_fmt(day_range[1])} {unit}/day)")
     elif dose_range:

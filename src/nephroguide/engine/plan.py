@@ -51,13 +51,18 @@ def build_facts(patient: Patient, labels: Iterable[str], reading: CourseReading,
         return frozenset(pack.drugs[d].drug_class for d in ids if d in pack.drugs)
 
     pred_now = [m for m in patient.medications if m.drug == "prednisolone" and m.active_on(patient.as_of)]
-    mg_kg = max((m.mg_per_kg_day for m in pred_now if m.mg_per_kg_day is not None), default=None)
-    mg_day = max((m.mg_per_day for m in pred_now if m.mg_per_day is not None), default=None)
+    daily = [m for m in pred_now if not m.alternate_days]
+    alternate = [m for m in pred_now if m.alternate_days]
+    mg_kg = max((m.mg_per_kg_day for m in daily if m.mg_per_kg_day is not None), default=None)
+    mg_day = max((m.mg_per_day for m in daily if m.mg_per_day is not None), default=None)
+    alt_mg_kg = max((m.mg_per_kg_day for m in alternate if m.mg_per_kg_day is not None), default=None)
+    alt_mg = max((m.mg_per_day for m in alternate if m.mg_per_day is not None), default=None)
     values: dict[str, Any] = {
         "age_years": patient.age_years, "weight_kg": patient.weight_kg, "height_cm": patient.height_cm,
         "bsa_m2": patient.bsa_m2, "egfr": patient.egfr, "genetic_status": patient.genetic_status,
         "histology": patient.histology, "sex": patient.sex, "edema": patient.edema,
         "prednisolone_mg_kg_day": mg_kg, "prednisolone_mg_day": mg_day,
+        "prednisolone_alternate_mg_kg": alt_mg_kg, "prednisolone_alternate_mg": alt_mg,
         "months_on_cni": round(reading.cni_months, 2) if reading.cni_months is not None and
         any(pack.drugs[d].drug_class == "calcineurin_inhibitor" for d in current if d in pack.drugs) else None,
         "months_since_onset": round(months_between(patient.onset_date, patient.as_of), 2) if patient.onset_date else None,
@@ -145,10 +150,20 @@ def select(pack: KnowledgePack, facts: Facts, patient: Patient) -> tuple[list[Re
                                         strength=main.strength, certainty=main.certainty,
                                         verification=main.verification, kb_id=rec.id))
         cautions: list[Warning] = []
+        # A caution attached to a recommendation also applies if it would hold once the recommended
+        # drugs are started ("if you start tacrolimus, no live vaccines").
+        # The drugs a recommendation lists are alternatives: test each one on its own.
+        starts = rec.drugs if rec.action in ("start", "consider") else []
         for cid in rec.cautions:
             c = pack.cautions[cid]
-            ok, because = (True, "listed with this recommendation") if c.applies_when is None else \
-                (holds(c.applies_when, facts), describe(c.applies_when))
+            if c.applies_when is None:
+                ok, because = True, "listed with this recommendation"
+            elif holds(c.applies_when, facts):
+                ok, because = True, describe(c.applies_when)
+            else:
+                trigger = next((d for d in starts if holds(c.applies_when, facts.with_drugs([d], pack))), None)
+                ok = trigger is not None
+                because = f"{describe(c.applies_when)} (once {trigger} is started)"
             if ok:
                 cautions.append(_caution_out(c, pack, because))
         monitoring = tuple(statement(pack, pack.cautions[m].text, pack.cautions[m].citations, m) for m in rec.monitoring)
