@@ -55,9 +55,7 @@ def vocabulary(rng: random.Random, n: int = 6000) -> list[str]:
     words: set[str] = set()
     while len(words) < n:
         words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
-    common = ("the of and in with was were children patients treatment remission relapse tacrolimus "
-              "rituximab cyclophosphamide prednisolone proteinuria albumin biopsy months years dose mg kg "
-              "response therapy trial cohort calcineurin inhibitor steroid resistant nephrotic syndrome").split()
+    common = ["the", "of", "and", "in", "with", "was", "were", "children", "patients", "treatment", "remission", "relapse", "tacrolimus", "rituximab", "cyclophosphamide", "prednisolone", "proteinuria", "albumin", "biopsy", "months", "years", "dose", "mg", "kg", "response", "therapy", "trial", "cohort", "calcineurin", "inhibitor", "steroid", "resistant", "nephrotic", "syndrome"]
     return common + sorted(words)
 
 
@@ -118,7 +116,22 @@ def bench_ingest(n_files: int = 100, pages_per_file: int = 10) -> None:
           f"(errors {s['errors']}); peak RSS {peak_rss_mb():.0f} MB")
 
 
-def build_index(conn, n_passages: int, seed: int = 11) -> float:  # type: ignore[no-untyped-def]
+def pubmedqa_sentences(path: Path) -> tuple[list[str], list[str]]:
+    """Sentences of the PubMedQA contexts and the questions (for the 'real vocabulary' scale runs)."""
+    import re
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    sentences, questions = [], []
+    for e in data.values():
+        for ctx in e["CONTEXTS"]:
+            sentences += [x for x in re.split(r"(?<=[.!?])\s+(?=[A-Z])", ctx) if len(x.split()) >= 5]
+        questions.append(e["QUESTION"])
+    return sentences, questions
+
+
+def build_index(conn, n_passages: int, seed: int = 11, sentences: list[str] | None = None) -> float:  # type: ignore[no-untyped-def]
+    """Store n synthetic passages (50 per document). Text: seeded Zipf words, or seeded mixes of
+    real sentences when ``sentences`` is given. Returns the seconds spent writing the index."""
     from nephroguide.library.index import store_document
     from nephroguide.library.model import Metadata, Passage, RawDocument, SectionSpan
 
@@ -126,10 +139,15 @@ def build_index(conn, n_passages: int, seed: int = 11) -> float:  # type: ignore
     vocab = vocabulary(rng)
     weights = [1.0 / (i + 10) for i in range(len(vocab))]
     per_doc = 50
+
+    def one() -> str:
+        if sentences:
+            return " ".join(rng.sample(sentences, rng.randint(5, 9)))
+        return passage_text(rng, vocab, weights, rng.randint(100, 220))
+
     texts_per_doc = []
     for d in range(0, n_passages, per_doc):
-        texts_per_doc.append([passage_text(rng, vocab, weights, rng.randint(100, 220))
-                              for _ in range(min(per_doc, n_passages - d))])
+        texts_per_doc.append([one() for _ in range(min(per_doc, n_passages - d))])
     t0 = time.perf_counter()
     for d, texts in enumerate(texts_per_doc):
         doc_id = f"bench{d:06d}"
@@ -146,39 +164,50 @@ def build_index(conn, n_passages: int, seed: int = 11) -> float:  # type: ignore
     return time.perf_counter() - t0
 
 
-def bench_scale(sizes: list[int], n_queries: int = 300) -> None:
+def bench_scale(sizes: list[int], n_queries: int = 300, pubmedqa: Path | None = None) -> None:
+    """Index build time, DB size, search latency (cold = first time each query runs in the process,
+    warm = second pass; the difference is the per-process document-frequency cache) and RSS."""
     from nephroguide.library.index import open_library
     from nephroguide.library.search import search
 
-    print("scale: passages | index build | build rate | DB size | search p50 | p95 | mean hits | RSS")
     rng = random.Random(3)
     vocab = vocabulary(random.Random(11))
     lexicon_terms = ["CNI", "Rituxan", "FSGS", "IV CTX", "UPCR", "SRNS", "MMF", "eGFR"]
-    queries = []
+    zipf_queries = []
     for _ in range(n_queries):
         words = rng.sample(vocab[:40], 2) + rng.sample(vocab[40:2000], 2)
         if rng.random() < 0.5:
             words.append(rng.choice(lexicon_terms))
-        queries.append(" ".join(words))
-    for n in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            conn = open_library(tmp)
-            assert conn is not None
-            build = build_index(conn, n)
-            search("warm up the lexicon", 10, conn=conn)
-            times = []
-            hits = 0
-            for q in queries:
-                t0 = time.perf_counter()
-                res = search(q, 10, conn=conn)
-                times.append((time.perf_counter() - t0) * 1000)
-                hits += len(res.hits)
-            conn.close()
-            size = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6
-            p50 = statistics.median(times)
-            p95 = statistics.quantiles(times, n=20)[18]
-            print(f"scale: {n:>8,} | {build:8.2f} s | {n / build:8.0f}/s | {size:7.1f} MB | {p50:7.2f} ms | "
-                  f"{p95:7.2f} ms | {hits / len(queries):5.1f} | {rss_mb():.0f} MB (peak {peak_rss_mb():.0f} MB)")
+        zipf_queries.append(" ".join(words))
+    corpora: list[tuple[str, list[str] | None, list[str]]] = [("zipf", None, zipf_queries)]
+    if pubmedqa is not None and pubmedqa.exists():
+        sentences, questions = pubmedqa_sentences(pubmedqa)
+        corpora.append(("pubmedqa-mix", sentences, questions[:n_queries]))
+    print("scale: corpus | passages | index build | build rate | DB size | search ms: p50 cold | p95 cold | "
+          "p50 warm | p95 warm | p50 exact | p95 exact | pruned | RSS")
+    for name, sentences, queries in corpora:
+        for n in sizes:
+            with tempfile.TemporaryDirectory() as tmp:
+                conn = open_library(tmp)
+                assert conn is not None
+                build = build_index(conn, n, sentences=sentences)
+                search("warm up the lexicon", 10, conn=conn)
+                runs = []
+                pruned = 0
+                for exact in (None, None, True):
+                    times = []
+                    for q in queries:
+                        t0 = time.perf_counter()
+                        res = search(q, 10, conn=conn, exact=exact)
+                        times.append((time.perf_counter() - t0) * 1000)
+                        pruned += 0 if res.exact else 1
+                    runs.append((statistics.median(times), statistics.quantiles(times, n=20)[18]))
+                conn.close()
+                size = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6
+                (c50, c95), (w50, w95), (e50, e95) = runs
+                print(f"scale: {name} | {n:>8,} | {build:7.2f} s | {n / build:6.0f}/s | {size:6.1f} MB | "
+                      f"{c50:6.2f} | {c95:6.2f} | {w50:6.2f} | {w95:6.2f} | {e50:6.2f} | {e95:6.2f} | "
+                      f"{pruned / 2 / len(queries):4.0%} | {rss_mb():.0f} MB (peak {peak_rss_mb():.0f} MB)")
 
 
 def bench_pubmedqa(path: Path) -> None:
@@ -208,8 +237,8 @@ def bench_pubmedqa(path: Path) -> None:
         t0 = time.perf_counter()
         baseline = Bm25Baseline(passages)
         t_bm25 = time.perf_counter() - t0
-        ranks: dict[str, list[int | None]] = {"ours": [], "bm25": []}
-        lat = {"ours": [], "bm25": []}
+        ranks: dict[str, list[int | None]] = {"ours": [], "ours-pruned": [], "bm25": []}
+        lat: dict[str, list[float]] = {"ours": [], "ours-pruned": [], "bm25": []}
         for pmid, e in data.items():
             q = e["QUESTION"]
             want = f"pmid{pmid}"
@@ -220,6 +249,10 @@ def bench_pubmedqa(path: Path) -> None:
             base_docs = _doc_order([h.doc_id for h in baseline.search(q, 50)])
             lat["bm25"].append((time.perf_counter() - t0) * 1000)
             ranks["ours"].append(ours_docs.index(want) + 1 if want in ours_docs else None)
+            t0 = time.perf_counter()
+            pruned_docs = _doc_order([h.doc_id for h in search(q, 50, conn=conn, exact=False).hits])
+            lat["ours-pruned"].append((time.perf_counter() - t0) * 1000)
+            ranks["ours-pruned"].append(pruned_docs.index(want) + 1 if want in pruned_docs else None)
             ranks["bm25"].append(base_docs.index(want) + 1 if want in base_docs else None)
         conn.close()
     s = report.to_json()["summary"]
@@ -230,7 +263,7 @@ def bench_pubmedqa(path: Path) -> None:
         n = len(rs)
         r_at = [sum(1 for r in rs if r is not None and r <= k) / n for k in (1, 5, 10)]
         mrr = sum(1.0 / r for r in rs if r is not None) / n
-        print(f"pubmedqa: {name:<6} | {r_at[0]:.3f} | {r_at[1]:.3f} | {r_at[2]:.3f} | {mrr:.3f} | "
+        print(f"pubmedqa: {name:<11} | {r_at[0]:.3f} | {r_at[1]:.3f} | {r_at[2]:.3f} | {mrr:.3f} | "
               f"{float(np.median(lat[name])):.2f} ms")
 
 
@@ -252,7 +285,7 @@ def main() -> int:
     print(f"python {sys.version.split()[0]}, sqlite {__import__('sqlite3').sqlite_version}, start RSS {rss_mb():.0f} MB")
     if not args.only_pubmedqa:
         bench_ingest()
-        bench_scale(args.sizes)
+        bench_scale(args.sizes, pubmedqa=args.pubmedqa)
     if not args.skip_pubmedqa:
         if args.pubmedqa.exists():
             bench_pubmedqa(args.pubmedqa)

@@ -201,3 +201,14 @@ def test_read_only_calls_create_nothing(tmp_path: Path) -> None:
 def test_no_paths_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         ingest([], home=tmp_path)
+
+
+def test_search_statistics_follow_every_write(tmp_path: Path) -> None:
+    ingest([CORPUS / "abs06_methylprednisolone_pulses.txt", CORPUS / "abs07_raas_blockade.txt"], home=tmp_path)
+    before = search("enalapril", home=tmp_path)
+    assert before.documents == 2 and before.hits
+    remove_document("synth-raas", tmp_path)
+    after = search("enalapril", home=tmp_path)
+    assert after.documents == 1 and after.hits == []
+    ingest([CORPUS / "abs08_thromboembolism.txt"], home=tmp_path)  # same passage count, new content
+    assert search("thrombosis", home=tmp_path).hits

@@ -152,3 +152,26 @@ def test_cli_search_empty_home(tmp_path: Path, capsys: pytest.CaptureFixture[str
     data = json.loads(capsys.readouterr().out)
     assert data["hits"] == [] and "empty" in data["message"]
     assert not (tmp_path / "none").exists()
+
+
+def test_split_ranking_equals_the_plain_query(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from nephroguide.library.search import QueryPlan, run_query
+
+    mod = sys.modules["nephroguide.library.search"]  # the package attribute is the search() function
+    monkeypatch.setattr(mod, "SPLIT_MIN_PASSAGES", 1)  # force the rare/common split on the small corpus
+    monkeypatch.setattr(mod, "SPLIT_BUDGET_MIN", 4)
+    monkeypatch.setattr(mod, "SPLIT_BUDGET_SHARE", 0.0)
+    conn = open_library(home, create=False)
+    assert conn is not None
+    try:
+        for q in load_queries(CORPUS / "queries.yaml"):
+            plan = plan_query(q["query"])
+            split = [(h.passage_id, h.score) for h in run_query(conn, plan, 5, exact=True)]
+            plain = [(h.passage_id, h.score) for h in run_query(conn, QueryPlan(fts=plan.fts), 5)]
+            assert split == plain, q["id"]
+            pruned = run_query(conn, plan, 5, exact=False)
+            assert len(pruned) == len(plain)
+    finally:
+        conn.close()

@@ -113,3 +113,20 @@ def dose(drug: str, *, weight_kg: float, height_cm: float | None = None, indicat
     return DoseAnswer(drug=generic, drug_given=drug, indication=indication, indication_chosen=chosen,
                       weight_kg=weight_kg, height_cm=height_cm, bsa_m2=bsa, dose=main, phases=phases,
                       alternatives=tuple(alternatives), references=references(pack, cited), pack_version=pack.version)
+
+
+def ask(question: str, *, audience: str = "clinician", patient: Any = None, session: str | None = None,
+        today: str | dt.date | None = None, home: str | Path | None = None) -> Any:
+    """Answer a free-text question with a cited, graded article (``nephroguide.answer.model.Answer``).
+
+    ``patient``: a patient record (dict or file path); ``session``: ``"new"`` or an existing session id
+    (follow-up context in the store; without it nothing is read or written); ``today``: the date the
+    question is asked (default: the clock, read here once).
+    """
+    from nephroguide.answer.ask import answer_question
+
+    try:
+        day = dt.date.fromisoformat(today) if isinstance(today, str) else (today or _today())
+    except ValueError:
+        raise InputError(f"{today!r} is not a date (YYYY-MM-DD)", field="today") from None
+    return answer_question(question, audience=audience, patient=patient, session=session, today=day, home=home)

@@ -252,7 +252,7 @@ def search_cmd(query: str, k: int, fmt: str) -> None:
 def cohort_cmd(labs: str, patients: str | None, definitions: str | None, compare_sets: str | None,
                index_event: str | None, index_from: str, fmt: str, plot_path: str | None, output: str | None) -> None:
     """Cohort outcomes from a long lab CSV: response per patient, Table 1, summary and figure."""
-    from nephroguide import cohort as cohort_pkg
+    from nephroguide.cohort import cohort, compare, plot
     from nephroguide.cohort.csvio import write_atomic
 
     labs_src: Any = labs
@@ -267,12 +267,12 @@ def cohort_cmd(labs: str, patients: str | None, definitions: str | None, compare
         if len(names) != 2 or not all(names):
             raise UsageError(f"--compare takes two definition sets separated by a comma, e.g. current,haddad2021 "
                              f"(got {compare_sets!r})", field="compare")
-        result = cohort_pkg.compare(labs_src, patients, (names[0], names[1]), index_event, index_from=index_from,
-                                    labs_name=labs_name)
+        result = compare(labs_src, patients, (names[0], names[1]), index_event, index_from=index_from,
+                         labs_name=labs_name)
         plotted = result.a
     else:
-        result = plotted = cohort_pkg.cohort(labs_src, patients, definitions or "current", index_event,
-                                             index_from=index_from, labs_name=labs_name)
+        result = plotted = cohort(labs_src, patients, definitions or "current", index_event,
+                                  index_from=index_from, labs_name=labs_name)
     if fmt == "json":
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":
@@ -280,11 +280,88 @@ def cohort_cmd(labs: str, patients: str | None, definitions: str | None, compare
     else:
         text = result.to_markdown()
     if plot_path:
-        cohort_pkg.plot(plotted, plot_path)
+        plot(plotted, plot_path)
     if output:
         write_atomic(output, text)
     else:
         click.echo(text, nl=False)
+
+
+# ----------------------------------------------------------------------------------------- ask
+
+@cli.command("ask")
+@click.argument("question", required=False)
+@click.option("--audience", type=click.Choice(["clinician", "family", "student"]), default="clinician",
+              show_default=True, help="Who reads the answer: terse with doses and grades, plain language, or terms explained.")
+@click.option("--patient", "patient_file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="A patient record (JSON or YAML) to answer for.")
+@click.option("--session", help="'new' to start a conversation (its id is printed on stderr), or an id to continue one.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html"]), default="markdown", show_default=True)
+@_home_option
+def ask_cmd(question: str | None, audience: str, patient_file: str | None, session: str | None, fmt: str) -> None:
+    """Answer a question about childhood nephrotic syndrome with a cited, graded article.
+
+    Exit 3 when the question is outside what the knowledge covers (the answer is still printed).
+    Questions are limited to 4,000 characters. Without QUESTION, start an interactive prompt that
+    keeps the conversation (a session in the store).
+    """
+    from nephroguide import api
+    from nephroguide.answer.render import render
+
+    patient = _read_patient_arg(patient_file) if patient_file else None
+    if question is None:
+        _ask_interactive(audience, patient, session, fmt)
+        return
+    result = api.ask(question, audience=audience, patient=patient, session=session)
+    click.echo(render(result, fmt), nl=False)
+    if result.session:
+        click.echo(f"session: {result.session}", err=True)
+    if result.exit_code:
+        sys.exit(result.exit_code)
+
+
+def _ask_interactive(audience: str, patient: Any, session: str | None, fmt: str) -> None:
+    """The interactive prompt: one session for the whole conversation; 'quit' or end of input stops."""
+    from nephroguide import api
+    from nephroguide.answer.render import render
+    from nephroguide.errors import UnknownNameError
+
+    sid = session or "new"
+    click.echo("nephroguide: ask about nephrotic syndrome in children ('quit' to stop).", err=True)
+    while True:
+        try:
+            question = input("? ")
+        except EOFError:
+            break
+        if question.strip().lower() in ("quit", "exit", "q"):
+            break
+        if not question.strip():
+            continue
+        try:
+            result = api.ask(question, audience=audience, patient=patient, session=sid)
+        except UnknownNameError:
+            raise
+        except InputError as exc:
+            click.echo(f"error: {exc.one_line()}", err=True)
+            continue
+        if sid == "new" and result.session:
+            sid = result.session
+            click.echo(f"session: {sid}", err=True)
+        click.echo(render(result, fmt), nl=False)
+
+
+# ----------------------------------------------------------------------------------------- serve
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@_home_option
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web app: pages, the JSON API under /api/v1 and the CDS Hooks service (see docs/web.md)."""
+    from nephroguide.web.serve import run
+
+    run(host=host, port=port, workers=workers)
 
 
 # ----------------------------------------------------------------------------------------- helpers

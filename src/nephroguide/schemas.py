@@ -197,8 +197,15 @@ def _cohort_compare() -> dict[str, Any]:
     return compare_json_schema()
 
 
+def _answer() -> dict[str, Any]:
+    from nephroguide.answer.schema import answer_schema
+
+    return answer_schema()
+
+
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "patient": _patient,
+    "answer": _answer,
     "plan": plan_schema,
     "dose": dose_schema,
     "remission": remission_schema,

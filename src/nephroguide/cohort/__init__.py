@@ -1,9 +1,12 @@
 """Cohort outcome analysis: a long lab CSV -> per-patient outcomes, a summary table and a figure.
 
-    >>> from nephroguide.cohort import cohort, compare
-    >>> result = cohort("labs.csv", patients_csv="patients.csv", definitions="haddad2021",
-    ...                 index_event="ctx_infusion")
-    >>> result.to_json()["summary"]["complete_remission"]
+Example::
+
+    from nephroguide.cohort import cohort, compare, plot
+
+    result = cohort("labs.csv", "patients.csv", definitions="haddad2021", index_event="ctx_infusion")
+    result.to_json()["summary"]["complete_remission"]
+    plot(result, "figure.png")
 
 Modules: ``csvio`` (reading and validating the CSVs, atomic writes), ``outcomes`` (per-patient
 reading with the remission engine), ``summary`` (counts, median (range), JSON/Markdown/CSV),
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nephroguide.cohort.csvio import CohortInput, CsvSource
-    from nephroguide.cohort.summary import CohortComparison, CohortResult
+    from nephroguide.cohort.summary import CohortComparison, CohortResult, DefinitionInfo
     from nephroguide.knowledge.models import DefinitionSet
     from nephroguide.knowledge.pack import KnowledgePack
 
@@ -29,7 +32,7 @@ __all__ = ["cohort", "compare", "plot"]
 RELAPSE_FALLBACK_SET = "current"
 
 
-def _definition_info(pack: KnowledgePack, definitions: str | DefinitionSet) -> Any:
+def _definition_info(pack: KnowledgePack, definitions: str | DefinitionSet) -> DefinitionInfo:
     from pathlib import Path
 
     from nephroguide.cohort.summary import DefinitionInfo
@@ -53,10 +56,11 @@ def _definition_info(pack: KnowledgePack, definitions: str | DefinitionSet) -> A
 
 
 def analyse(data: CohortInput, definitions: str | DefinitionSet = "current", *, index_event: str | None = None,
-            index_from: str = "auto", pack: KnowledgePack | None = None) -> CohortResult:
-    """Read already-parsed cohort data under one definition set."""
-    from nephroguide.cohort.outcomes import IndexSpec, analyse_patient, resolve_index_from
-    from nephroguide.cohort.summary import CohortResult, summarise
+            index_from: str = "auto", pack: KnowledgePack | None = None, workers: int | None = None) -> CohortResult:
+    """Read already-parsed cohort data under one definition set (``workers``: see ``outcomes.analyse_all``)."""
+    from nephroguide.cohort.csvio import NoGC
+    from nephroguide.cohort.outcomes import IndexSpec, analyse_all, resolve_index_from
+    from nephroguide.cohort.summary import CohortResult, describe_state, summarise
     from nephroguide.engine.plan import references
     from nephroguide.errors import InputError
     from nephroguide.knowledge.pack import load_pack
@@ -74,11 +78,12 @@ def analyse(data: CohortInput, definitions: str | DefinitionSet = "current", *, 
     relapse_set = None
     if info.relapse_from is not None:
         relapse_set = info.dset.model_copy(update={"relapse": info.relapse_state})
-    outcomes = [analyse_patient(p, info.dset, index, relapse_set) for p in data.patients.values()]
+    with NoGC():
+        outcomes = analyse_all(list(data.patients.values()), info.dset, index, relapse_set, workers=workers)
     notes = list(data.notes)
-    if info.relapse_from:
+    if info.relapse_from and info.relapse_state is not None:
         notes.append(f"{info.dset.id} defines no relapse; relapse after complete remission was read with the "
-                     f"{info.relapse_from} set's relapse rule ({info.criteria()['relapse'].split(' (from')[0]})")
+                     f"{info.relapse_from} set's relapse rule ({describe_state(info.relapse_state)})")
     refs = references(pack, info.refs)
     return CohortResult(definitions=info, index=index, patients=outcomes, summary=summarise(outcomes), data=data,
                         references=refs, pack_version=pack.version, notes=notes)
@@ -86,11 +91,12 @@ def analyse(data: CohortInput, definitions: str | DefinitionSet = "current", *, 
 
 def cohort(labs_csv: CsvSource, patients_csv: CsvSource | None = None, definitions: str | DefinitionSet = "current",
            index_event: str | None = None, *, index_from: str = "auto", pack: KnowledgePack | None = None,
-           labs_name: str | None = None, patients_name: str | None = None) -> CohortResult:
+           labs_name: str | None = None, patients_name: str | None = None, workers: int | None = None) -> CohortResult:
     """Outcomes of a cohort under one definition set.
 
     ``labs_csv``/``patients_csv``: a path, CSV text (a str containing a newline), bytes, or an open
-    text file. ``definitions``: a set name (``current``, ``kdigo2012``, ``haddad2021``,
+    text file. A str without a newline is read as a path, so a shell that receives CSV from the
+    network (HTTP) must pass ``bytes`` or a text stream, never a str. ``definitions``: a set name (``current``, ``kdigo2012``, ``haddad2021``,
     ``choudhry2009``), a path to a definition-set YAML file, or a ``DefinitionSet``.
     ``index_event``: an event name in the CSV (``ctx_infusion``, ``cni_start``, ...), time zero per
     patient; ``index_from``: ``first``, ``last`` or ``auto`` (last for ``*_infusion``/``*_pulse``/
@@ -100,13 +106,14 @@ def cohort(labs_csv: CsvSource, patients_csv: CsvSource | None = None, definitio
     from nephroguide.cohort.csvio import read_cohort
 
     data = read_cohort(labs_csv, patients_csv, labs_name=labs_name, patients_name=patients_name)
-    return analyse(data, definitions, index_event=index_event, index_from=index_from, pack=pack)
+    return analyse(data, definitions, index_event=index_event, index_from=index_from, pack=pack, workers=workers)
 
 
 def compare(labs_csv: CsvSource, patients_csv: CsvSource | None = None,
             definitions: tuple[str | DefinitionSet, str | DefinitionSet] = ("current", "haddad2021"),
             index_event: str | None = None, *, index_from: str = "auto", pack: KnowledgePack | None = None,
-            labs_name: str | None = None, patients_name: str | None = None) -> CohortComparison:
+            labs_name: str | None = None, patients_name: str | None = None,
+            workers: int | None = None) -> CohortComparison:
     """The same cohort under two definition sets, side by side (parsed once)."""
     from nephroguide.cohort.csvio import read_cohort
     from nephroguide.cohort.summary import CohortComparison
@@ -115,8 +122,8 @@ def compare(labs_csv: CsvSource, patients_csv: CsvSource | None = None,
     if len(definitions) != 2:
         raise UsageError("compare needs exactly two definition sets, e.g. current,haddad2021", field="compare")
     data = read_cohort(labs_csv, patients_csv, labs_name=labs_name, patients_name=patients_name)
-    a = analyse(data, definitions[0], index_event=index_event, index_from=index_from, pack=pack)
-    b = analyse(data, definitions[1], index_event=index_event, index_from=index_from, pack=pack)
+    a = analyse(data, definitions[0], index_event=index_event, index_from=index_from, pack=pack, workers=workers)
+    b = analyse(data, definitions[1], index_event=index_event, index_from=index_from, pack=pack, workers=workers)
     if a.dset.id == b.dset.id:
         raise UsageError(f"compare needs two different definition sets (both are {a.dset.id!r})", field="compare")
     return CohortComparison(a, b)

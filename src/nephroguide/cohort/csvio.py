@@ -23,6 +23,7 @@ of: mg/mg, g/g, mg/mmol, g/mmol, mg/g``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import gc
@@ -31,6 +32,7 @@ import math
 import os
 import re
 import secrets
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,7 +255,7 @@ def _fast_lab_factory() -> Any:
     return make
 
 
-class _NoGC:
+class NoGC:
     """Pause the cyclic garbage collector during bulk parsing/analysis (it costs ~40% on 500,000 rows
     and there are no reference cycles to find); restored on exit."""
 
@@ -266,12 +268,11 @@ class _NoGC:
             gc.enable()
 
 
-no_gc = _NoGC
 
 
 def read_labs(source: CsvSource, *, name: str | None = None) -> CohortInput:
     """Parse ``labs.csv`` (path, CSV text, bytes or an open text file) into per-patient rows."""
-    with _NoGC():
+    with NoGC():
         return _read_labs(source, name or source_name(source, "labs.csv"))
 
 
@@ -285,16 +286,23 @@ def _read_labs(source: CsvSource, name: str) -> CohortInput:
     tests[EVENT_TEST] = EVENT_TEST
     dipstick = CATEGORICAL_TESTS["dipstick"]
     parse_date = _date_parser(name)
+    date_cache: dict[str, dt.date] = {}
     units = _Units(name)
+    unit_cache: dict[tuple[str, str], tuple[str, float, str, float, float]] = {}
     patients: dict[str, PatientRows] = {}
-    last_date: dict[str, dt.date] = {}
+    last_date: dict[str, dt.date | None] = {}
     unsorted: set[str] = set()
     seen: dict[tuple[str, ...], int] = {}
     duplicates: dict[str, list[tuple[int, int]]] = {}
     n_rows = 0
     isfinite = math.isfinite
     make_lab = _fast_lab_factory()
+    cur_pid: str | None = None
+    last: dt.date | None = None
+    p = PatientRows("")
 
+    # The hot loop: 500,000 rows in about a second and a half. Everything cacheable is cached
+    # (dates, unit factors, the current patient); rare paths (errors, events, dipstick) are slower.
     for line, row in rows:
         if len(row) != ncols:
             if not any(c.strip() for c in row):
@@ -302,33 +310,49 @@ def _read_labs(source: CsvSource, name: str) -> CohortInput:
             raise InputError(f"{name} line {line}: {len(row)} fields where the header has {ncols} "
                              f"({','.join(cols)})", field=f"{name} line {line}")
         n_rows += 1
+        key = tuple(row)
+        first = seen.get(key)
+        if first is not None:
+            duplicates.setdefault(row[ip].strip(), []).append((line, first))
+            continue
+        seen[key] = line
         pid = row[ip].strip()
         date_text = row[idate].strip()
         test_text = row[itest].strip()
         value_text = row[ivalue].strip()
         unit_text = row[iunit].strip()
-        if not pid:
-            raise _err(name, line, "patient_id", "patient_id is missing")
-        key = (pid, date_text, test_text, value_text, unit_text)
-        first = seen.get(key)
-        if first is not None:
-            duplicates.setdefault(pid, []).append((line, first))
-            continue
-        seen[key] = line
-        day = parse_date(date_text, line, "date")
+        if pid != cur_pid:
+            if not pid:
+                raise _err(name, line, "patient_id", "patient_id is missing")
+            if cur_pid is not None:
+                last_date[cur_pid] = last
+            got = patients.get(pid)
+            if got is None:
+                got = patients[pid] = PatientRows(pid, first_line=line)
+            p, cur_pid, last = got, pid, last_date.get(pid)
+        day = date_cache.get(date_text)
+        if day is None:
+            day = date_cache[date_text] = parse_date(date_text, line, "date")
+        if last is not None and day < last:
+            unsorted.add(pid)
+        else:
+            last = day
         test = tests.get(test_text) or tests.get(test_text.lower())
         if test is None:
             what = f"unknown test {test_text!r}" if test_text else "test is missing"
             raise _err(name, line, "test", f"{what}; known tests: {', '.join(known)}, event")
-        p = patients.get(pid)
-        if p is None:
-            p = patients[pid] = PatientRows(pid, first_line=line)
-        prev = last_date.get(pid)
-        if prev is not None and day < prev:
-            unsorted.add(pid)
-        else:
-            last_date[pid] = day
-
+        conv = unit_cache.get((test, unit_text))
+        if conv is not None:
+            try:
+                value = float(value_text)
+            except ValueError:
+                raise _err(name, line, "value", f"{value_text!r} is not a number" if value_text
+                           else f"value is missing for {test}") from None
+            canon_value = value * conv[1]
+            if not conv[3] <= canon_value <= conv[4]:  # also false for nan
+                _check_value(name, line, test, value_text, value, conv)
+            p.labs.append(make_lab(day, test, canon_value, conv[2], None, value, conv[0], line))
+            continue
         if test == EVENT_TEST:
             event = value_text.lower()
             if not _EVENT_RE.fullmatch(event):
@@ -348,6 +372,7 @@ def _read_labs(source: CsvSource, name: str) -> CohortInput:
                 raise _err(name, line, "unit", f"{test} results have no unit; leave unit empty (got {unit_text!r})")
             p.labs.append(make_lab(day, test, None, None, category, None, None, line))
             continue
+        # First row of this (test, unit): validate the value first (a bad value is named before its unit).
         if not value_text:
             raise _err(name, line, "value", f"value is missing for {test}")
         try:
@@ -357,11 +382,11 @@ def _read_labs(source: CsvSource, name: str) -> CohortInput:
         if not isfinite(value):
             raise _err(name, line, "value", f"{value_text!r} is not a finite number")
         spelled, factor, canonical = units.get(test, unit_text, line)
+        limits = units.limits[test] or (-sys.float_info.max, sys.float_info.max)
+        conv = unit_cache[(test, unit_text)] = (spelled, factor, canonical, limits[0], limits[1])
         canon_value = value * factor
-        limits = units.limits[test]
-        if limits is not None and not limits[0] <= canon_value <= limits[1]:
-            raise _err(name, line, "value", f"{value_text} {spelled} is outside the possible range for {test} "
-                                            f"({limits[0]:g}-{limits[1]:g} {canonical}); check the value and unit")
+        if not conv[3] <= canon_value <= conv[4]:
+            _check_value(name, line, test, value_text, value, conv)
         p.labs.append(make_lab(day, test, canon_value, canonical, None, value, spelled, line))
 
     if not n_rows:
@@ -385,6 +410,16 @@ def _read_labs(source: CsvSource, name: str) -> CohortInput:
     ordered = {pid: patients[pid] for pid in sorted(patients, key=natural_key)}
     return CohortInput(labs_name=name, patients_name=None, patients=ordered, rows=n_rows, duplicate_rows=n_dup,
                        notes=notes)
+
+
+def _check_value(name: str, line: int, test: str, text: str, value: float,
+                 conv: tuple[str, float, str, float, float]) -> None:
+    """Raise for a value outside the possible range of the test (or not finite)."""
+    if not math.isfinite(value):
+        raise _err(name, line, "value", f"{text!r} is not a finite number")
+    spelled, _factor, canonical, low, high = conv
+    raise _err(name, line, "value", f"{text} {spelled} is outside the possible range for {test} "
+                                    f"({low:g}-{high:g} {canonical}); check the value and unit")
 
 
 def _lab_date(lab: Lab) -> dt.date:
@@ -504,10 +539,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
             fh.write(payload)
         os.replace(tmp, target)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink()
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise InputError(f"{target}: cannot write ({exc.strerror})", field=str(target)) from None
         raise

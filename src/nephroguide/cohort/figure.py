@@ -1,7 +1,8 @@
 """The cohort figure: one small panel per patient, UPCR (log scale) against months from time zero.
 
-Each panel shows the patient's UPCR results coloured by the band the remission engine put them in,
-the definition set's complete-remission, partial-remission and nephrotic-range thresholds as
+Each panel shows the patient's UPCR results coloured by the band the remission engine put them in
+(results the set reads as "no remission" at or above its nephrotic-range limit in the nephrotic
+colour), the definition set's complete-remission, partial-remission and nephrotic-range thresholds as
 horizontal lines, every event (infusions, drug starts, ...) as a vertical line, and the date the
 outcome was reached as a star. Output is deterministic: fixed width and DPI, the height fixed by the
 number of panel rows, DejaVu Sans at fixed sizes, a fixed SVG hash salt, text as paths and no dates
@@ -16,7 +17,7 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from nephroguide.errors import InputError
 
@@ -24,9 +25,10 @@ if TYPE_CHECKING:
     from nephroguide.cohort.summary import CohortResult
     from nephroguide.knowledge.models import ProteinuriaState, TestCriterion
 
+# Sizes are binary fractions of an inch, so width and height are whole pixels at any number of rows.
 WIDTH_IN = 7.5            # a two-column journal figure
-PANEL_HEIGHT_IN = 1.9
-MARGIN_HEIGHT_IN = 1.45   # title, axis labels and legend
+PANEL_HEIGHT_IN = 2.0
+MARGIN_HEIGHT_IN = 1.5    # title, axis labels and legend
 NCOLS = 4
 DPI = 150
 MAX_PANELS = 48
@@ -39,7 +41,8 @@ BAND_COLOURS = {"complete_remission": "#1b7837", "partial_remission": "#e08214",
 BAND_LABELS = {"complete_remission": "result in CR range", "partial_remission": "result in PR range",
                "no_remission": "no remission", "relapse_range": "relapse / nephrotic range"}
 EVENT_COLOURS = ("#2166ac", "#762a83", "#8c510a", "#01665e", "#c51b7d", "#4d4d4d")
-RC = {
+LineStyle = Literal["--", ":"]
+RC: dict[str, Any] = {
     "font.family": "sans-serif", "font.sans-serif": [FONT], "font.size": 7, "axes.titlesize": 7,
     "axes.labelsize": 7, "xtick.labelsize": 6, "ytick.labelsize": 6, "legend.fontsize": 6.5,
     "figure.titlesize": 8, "svg.hashsalt": "nephroguide-cohort", "svg.fonttype": "path",
@@ -82,10 +85,10 @@ def _criteria_limit(criteria: list[TestCriterion], ops: tuple[str, ...]) -> floa
     return None
 
 
-def thresholds(result: CohortResult) -> list[tuple[str, float, str, str]]:
+def thresholds(result: CohortResult) -> list[tuple[str, float, str, LineStyle]]:
     """(label, mg/mg, colour, line style) of the set's CR, PR and nephrotic UPCR limits."""
     dset = result.dset
-    out: list[tuple[str, float, str, str]] = []
+    out: list[tuple[str, float, str, LineStyle]] = []
     cr = _upcr_limit(dset.complete_remission, ("lt", "le"))
     if cr is not None:
         out.append((f"CR limit ({cr:g} mg/mg)", cr, BAND_COLOURS["complete_remission"], "--"))
@@ -123,7 +126,7 @@ def render(result: CohortResult, fmt: str, *, max_patients: int = MAX_PANELS) ->
     nephrotic = next((v for label, v, _c, _s in lines if "nephrotic" in label), None)
     lo, hi = Y_LIMITS
 
-    with rc_context(RC):
+    with rc_context(cast(Any, RC)):
         fig = Figure(figsize=figure_size(n), dpi=DPI)
         FigureCanvasAgg(fig)
         top = 1 - 0.45 / figure_size(n)[1]
@@ -174,7 +177,10 @@ def render(result: CohortResult, fmt: str, *, max_patients: int = MAX_PANELS) ->
             ax.yaxis.set_minor_locator(NullLocator())
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
             if xs:
-                xmin, xmax = min(0.0, min(xs)), max(1.0, max(xs))
+                # events after the first result (a later dialysis, say) widen the axis; earlier ones do not
+                later = [(ev.date - t0).days / MONTH_DAYS for ev in rows.events] if t0 is not None else []
+                xmin = min(0.0, min(xs))
+                xmax = max([1.0, *xs, *(x for x in later if x >= xmin)])
                 pad = 0.03 * (xmax - xmin)
                 ax.set_xlim(xmin - pad, xmax + pad)
             ax.tick_params(length=2, pad=1)

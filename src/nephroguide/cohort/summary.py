@@ -108,7 +108,7 @@ class Summary:
 
 def summarise(outcomes: Sequence[PatientOutcome]) -> Summary:
     """Counts over evaluable patients; median (range) months to remission; exclusions with reasons."""
-    counts = {o: 0 for o in (CR, PR, NO_RESPONSE)}
+    counts = dict.fromkeys((CR, PR, NO_RESPONSE), 0)
     excluded: list[tuple[str, str]] = []
     no_time: list[tuple[str, str]] = []
     cr_days: list[int] = []
@@ -166,8 +166,13 @@ class DefinitionInfo:
     relapse_refs: tuple[str, ...]
 
     @property
+    def own_refs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.source for c in self.dset.citations))
+
+    @property
     def refs(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys([*(c.source for c in self.dset.citations), *self.relapse_refs]))
+        """Every source behind a definition used (the set's own, then a borrowed relapse rule's)."""
+        return tuple(dict.fromkeys([*self.own_refs, *self.relapse_refs]))
 
     def criteria(self) -> dict[str, str]:
         out = {"complete_remission": describe_state(self.dset.complete_remission),
@@ -181,7 +186,8 @@ class DefinitionInfo:
         d = self.dset
         return {"id": d.id, "title": d.title, "status": d.status, "version": d.version, "file": self.file,
                 "criteria": self.criteria(), "relapse_from": self.relapse_from,
-                "citations": [c.model_dump(mode="json") for c in d.citations], "refs": list(self.refs)}
+                "citations": [c.model_dump(mode="json") for c in d.citations], "refs": list(self.refs),
+                "relapse_refs": list(self.relapse_refs)}
 
 
 # ------------------------------------------------------------------------------------------- result
@@ -214,7 +220,7 @@ class CohortResult:
                       "description": self.index.describe(), "month_days": MONTH_DAYS},
             "notes": list(self.notes),
             "input": {"labs": self.data.labs_name, "patients": self.data.patients_name, "rows": self.data.rows,
-                      "duplicate_rows": self.data.duplicate_rows, "patients_listed": len(self.data.patients)},
+                      "duplicate_rows": self.data.duplicate_rows, "n_patients": len(self.data.patients)},
             "references": [r.to_json() for r in self.references],
             "versions": {"knowledge_pack": self.pack_version, "definitions": f"{self.dset.id}@{self.dset.version}"},
         }
@@ -223,7 +229,10 @@ class CohortResult:
     def to_markdown(self) -> str:
         d = self.dset
         out = [f"# Cohort outcomes under {d.id}", "",
-               f"Definitions: {d.title} (version {d.version}; {refs_text(self.definitions.refs)}).", ""]
+               f"Definitions: {d.title} (version {d.version}; {refs_text(self.definitions.own_refs)})"
+               + (f"; relapse rule from the {self.definitions.relapse_from} set "
+                  f"({refs_text(self.definitions.relapse_refs)})" if self.definitions.relapse_from else "")
+               + (f"; read from {self.definitions.file}" if self.definitions.file else "") + ".", ""]
         for key, text in self.definitions.criteria().items():
             out.append(f"- **{key.replace('_', ' ').capitalize()}**: {text}")
         out += ["", f"Time zero: {self.index.describe()}; only results on or after it count. "
@@ -380,7 +389,7 @@ class CohortComparison:
         diffs = self.differences()
         out = [f"# Cohort outcomes compared: {ia} vs {ib}", ""]
         for r in (self.a, self.b):
-            out.append(f"- **{r.dset.id}** ({r.dset.title}; {refs_text(r.definitions.refs)}): "
+            out.append(f"- **{r.dset.id}** ({r.dset.title}; {refs_text(r.definitions.own_refs)}): "
                        + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in r.definitions.criteria().items()))
         out += ["", f"Time zero: {self.a.index.describe()}. Rows where the two sets disagree are marked **≠** "
                     "and the differing cells are in bold.", ""]
@@ -470,7 +479,7 @@ def cohort_json_schema() -> dict[str, Any]:
             "partial_remission": {"type": "integer", "minimum": 0}, "no_response": {"type": "integer", "minimum": 0},
             "months_to_complete_remission": time_stats, "n_total": {"type": "integer"},
             "not_evaluable": {"type": "integer"},
-            "percent": {"type": "object", "properties": {k: num_or_null for k in (CR, PR, NO_RESPONSE)}},
+            "percent": {"type": "object", "properties": dict.fromkeys((CR, PR, NO_RESPONSE), num_or_null)},
             "months_to_partial_remission": time_stats, "excluded": excluded,
             "excluded_from_time_to_remission": excluded, "relapsed_after_complete_remission": {"type": "integer"},
             "sustained_complete_remission": {"type": "integer"}, "undecided": strs,

@@ -6,6 +6,7 @@ Tables (component ``library`` of the store's migrations):
   duplicate check), metadata hash, metadata, the cleaned text itself (passage offsets point into
   it), section spans and page offsets;
 * ``library_passages`` — one row per passage (stable id, section, heading, page, char span, text);
+* ``library_state`` — a generation counter bumped by every write (search caches key on it);
 * ``library_fts`` — an external-content FTS5 table over the passages (columns ``text``, ``label`` =
   section/heading, ``title`` = the document's title/authors/journal/year), kept in step by triggers,
   tokenised with ``porter unicode61 remove_diacritics 2``. Ranking is FTS5's BM25 with column
@@ -96,7 +97,27 @@ CREATE TRIGGER library_passages_au AFTER UPDATE ON library_passages BEGIN
 END;
 """
 
-register_migrations(COMPONENT, [Migration(1, "library documents, passages and FTS5 index", _V1)])
+_V2 = """
+CREATE TABLE library_state (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
+INSERT INTO library_state(id, generation) VALUES (1, 0);
+"""
+
+register_migrations(COMPONENT, [
+    Migration(1, "library documents, passages and FTS5 index", _V1),
+    Migration(2, "library generation counter (bumped by every write; keys search-statistics caches)", _V2),
+])
+
+
+def _bump(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE library_state SET generation = generation + 1 WHERE id = 1")
+
+
+def generation(conn: sqlite3.Connection) -> int:
+    """A number that changes with every ingest, update or removal (for caches of index statistics)."""
+    return int(conn.execute("SELECT generation FROM library_state WHERE id = 1").fetchone()[0])
 
 
 # --------------------------------------------------------------------------------------------- opening
@@ -203,6 +224,7 @@ def store_document(conn: sqlite3.Connection, doc: RawDocument, doc_id: str, span
             "INSERT INTO library_passages(passage_id, doc_id, seq, ordinal, section, heading, page, page_end, "
             "char_start, char_end, text, label, title) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             _rows(passages, title))
+        _bump(conn)
     return status, other
 
 
@@ -234,6 +256,7 @@ def remove(conn: sqlite3.Connection, doc_id: str) -> dict[str, Any]:
         full = resolve_id(conn, doc_id)
         summary = document_summary(conn, full)
         _delete(conn, full)
+        _bump(conn)
     return summary
 
 

@@ -36,6 +36,8 @@ class QueryPlan:
     fts: str
     terms: list[str] = field(default_factory=list)
     expansions: list[dict[str, Any]] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)  # the quoted phrases the expression ORs together
+    exact: bool = True  # False when a large library's ranking skipped rows matching only common phrases
 
 
 @dataclass
@@ -70,11 +72,13 @@ class SearchResult:
     message: str | None = None
     documents: int = 0
     passages: int = 0
+    exact: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {"record": RECORD, "query": self.query, "k": self.k, "hits": [h.to_json() for h in self.hits],
                 "expanded": self.expansions, "message": self.message,
-                "library": {"documents": self.documents, "passages": self.passages}}
+                "library": {"documents": self.documents, "passages": self.passages},
+                "ranking": "bm25" if self.exact else "bm25-pruned"}
 
 
 def _quote(phrase: str) -> str:
@@ -124,7 +128,7 @@ def plan_query(query: str, *, expand: bool = True) -> QueryPlan:
             continue
         terms.append(word)
         add([word])
-    return QueryPlan(fts=" OR ".join(alternatives), terms=terms, expansions=expansions)
+    return QueryPlan(fts=" OR ".join(alternatives), terms=terms, expansions=expansions, phrases=alternatives)
 
 
 def _reference(row: sqlite3.Row) -> dict[str, Any]:
@@ -137,37 +141,202 @@ def _reference(row: sqlite3.Row) -> dict[str, Any]:
     return ref
 
 
-def run_query(conn: sqlite3.Connection, fts: str, k: int,
-              weights: tuple[float, ...] | None = None) -> list[SearchHit]:
-    """Execute an FTS5 expression; the top k passages by weighted BM25."""
+_SELECT_TOP = ("SELECT rowid AS pk, bm25(library_fts, {w}) AS rank FROM library_fts "
+               "WHERE library_fts MATCH ? ORDER BY rank, rowid LIMIT ?")
+K1 = 1.2  # FTS5's bm25 constants
+SPLIT_MIN_PASSAGES = 2000  # below this the plain OR query is fast enough
+SPLIT_BUDGET_MIN = 2000  # the rare phrases together may match up to this many passages ...
+SPLIT_BUDGET_SHARE = 0.03  # ... or this share of the library, whichever is larger
+PRUNE_MIN_PASSAGES = 20000  # from this size on, ranking may skip rows that match only common phrases
+
+# Statistics cache: passage counts and phrase document frequencies, per database file and library
+# generation (a counter every ingest, update or removal bumps in the same transaction).
+_STATS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _stats(conn: sqlite3.Connection) -> dict[str, Any]:
+    from nephroguide.library.index import generation
+
+    file = next((str(r[2]) for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+    key = (file or id(conn), generation(conn))
+    st = _STATS.get(key)
+    if st is None:
+        docs = int(conn.execute("SELECT count(*) FROM library_documents").fetchone()[0])
+        passages = int(conn.execute("SELECT count(*) FROM library_passages").fetchone()[0])
+        st = {"documents": docs, "passages": passages, "df": {}}
+        if len(_STATS) > 32:
+            _STATS.clear()
+        _STATS[key] = st
+    return st
+
+
+def _df(conn: sqlite3.Connection, st: dict[str, Any], phrase: str) -> int:
+    df = st["df"].get(phrase)
+    if df is None:
+        df = int(conn.execute("SELECT count(*) FROM library_fts WHERE library_fts MATCH ?", (phrase,)).fetchone()[0])
+        st["df"][phrase] = df
+    return int(df)
+
+
+def _idf(n: int, df: int) -> float:
+    import math
+
+    idf = math.log((n - df + 0.5) / (df + 0.5))
+    return idf if idf > 0 else 1e-6
+
+
+def _top(conn: sqlite3.Connection, fts: str, weights: str, k: int) -> list[tuple[float, int]]:
+    return [(float(r[1]), int(r[0])) for r in conn.execute(_SELECT_TOP.format(w=weights), (fts, k))]
+
+
+def top_rows(conn: sqlite3.Connection, plan: QueryPlan, k: int, weights: str, max_weight: float = 1.0,
+             *, exact: bool | None = None) -> tuple[list[tuple[float, int]], bool]:
+    """The top k (bm25 rank, pk) for a plan, and whether they are exactly the plain OR query's top k.
+
+    In a large library an OR query that contains a very common phrase makes FTS5 score most rows.
+    Then the phrases are split by document frequency into rare R (the rarest ones, together matching
+    at most SPLIT_BUDGET rows) and common C, and two cheap queries run: ``R1 OR R2 ...`` (rows with a rare phrase, rare-phrase score) and
+    ``(R...) AND (C...)`` (rows with both: full score, each phrase counted once). Merging them gives the
+    exact top k among rows that contain a rare phrase; rows with only common phrases cannot score more
+    than (k1 + 1) x the sum of the common phrases' idf (x the largest column weight if above 1), so when the k-th merged score beats that bound
+    the result equals the plain query's. Otherwise the plain query runs — unless ``exact`` is False
+    (the default, None, means False from PRUNE_MIN_PASSAGES passages on): then the merged top k is
+    returned as it is (rows matching only the common phrases are left out; flagged not exact).
+    """
+    st = _stats(conn)
+    n = st["passages"]
+    if n >= SPLIT_MIN_PASSAGES and len(plan.phrases) > 1:
+        dfs = {ph: _df(conn, st, ph) for ph in plan.phrases}
+        present = sorted((ph for ph in plan.phrases if dfs[ph] > 0), key=lambda ph: (dfs[ph], ph))
+        if not present:
+            return [], True
+        budget = max(SPLIT_BUDGET_MIN, int(n * SPLIT_BUDGET_SHARE))
+        rare: list[str] = []
+        total = 0
+        for ph in present:
+            if rare and total + dfs[ph] > budget:
+                break
+            rare.append(ph)
+            total += dfs[ph]
+        common = present[len(rare):]
+        if common:
+            r_expr = " OR ".join(rare)
+            merged: dict[int, tuple[float, int]] = {}
+            for rank, pk in _top(conn, f"({r_expr}) AND ({' OR '.join(common)})", weights, k):
+                merged[pk] = (rank, pk)
+            for rank, pk in _top(conn, r_expr, weights, k):
+                merged.setdefault(pk, (rank, pk))
+            ranked = sorted(merged.values())[:k]
+            bound = (K1 + 1) * sum(_idf(n, dfs[ph]) for ph in common) * max_weight
+            if len(ranked) == k and -ranked[-1][0] > bound:
+                return ranked, True
+            prune = (n >= PRUNE_MIN_PASSAGES) if exact is None else not exact
+            if prune and len(ranked) == k:
+                return ranked, False
+    return _top(conn, plan.fts, weights, k), True
+
+
+def run_query(conn: sqlite3.Connection, plan: QueryPlan | str, k: int,
+              weights: tuple[float, ...] | None = None, *, exact: bool | None = None) -> list[SearchHit]:
+    """The top k passages of a query plan (or a raw FTS5 expression) by weighted BM25."""
     from nephroguide.library.index import COLUMN_WEIGHTS
 
+    if isinstance(plan, str):
+        plan = QueryPlan(fts=plan)
     w = weights or COLUMN_WEIGHTS
-    rank_fn = f"bm25({', '.join(f'{x:g}' for x in w)})"
-    sql = (
-        "WITH top AS (SELECT rowid AS pk, rank, "
-        f"highlight(library_fts, 0, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}') AS hl, "
-        f"snippet(library_fts, 0, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', '…', 32) AS sn "
-        "FROM library_fts WHERE library_fts MATCH ? AND rank MATCH ? ORDER BY rank LIMIT ?) "
-        "SELECT top.rank, top.hl, top.sn, p.passage_id, p.doc_id, p.section, p.heading, p.page, p.page_end, "
-        "p.char_start, p.char_end, p.text, d.title, d.type, d.citation, d.year, d.doi, d.pmid, d.url "
-        "FROM top JOIN library_passages p ON p.pk = top.pk JOIN library_documents d ON d.doc_id = p.doc_id "
-        "ORDER BY top.rank, p.passage_id")
-    rows = conn.execute(sql, (fts, rank_fn, k)).fetchall()
-    return [SearchHit(doc_id=r["doc_id"], passage_id=r["passage_id"], score=round(-float(r["rank"]), 4),
-                      text=r["text"], section=r["section"], heading=r["heading"], page=r["page"],
-                      page_end=r["page_end"], char_start=r["char_start"], char_end=r["char_end"],
-                      highlighted=r["hl"], snippet=r["sn"], reference=_reference(r)) for r in rows]
+    top, is_exact = top_rows(conn, plan, k, ", ".join(f"{x:g}" for x in w), max(1.0, *w), exact=exact)
+    plan.exact = is_exact
+    if not top:
+        return []
+    marks = ",".join("?" * len(top))
+    rows = {r["pk"]: r for r in conn.execute(
+        "SELECT p.pk, p.passage_id, p.doc_id, p.section, p.heading, p.page, p.page_end, p.char_start, p.char_end, "
+        "p.text, d.title, d.type, d.citation, d.year, d.doi, d.pmid, d.url FROM library_passages p "
+        f"JOIN library_documents d ON d.doc_id = p.doc_id WHERE p.pk IN ({marks})", [t[1] for t in top])}
+    hits = []
+    for rank, pk in top:
+        r = rows[pk]
+        hl, sn = highlight(r["text"], plan.phrases)
+        hits.append(SearchHit(doc_id=r["doc_id"], passage_id=r["passage_id"], score=round(-rank, 4),
+                              text=r["text"], section=r["section"], heading=r["heading"], page=r["page"],
+                              page_end=r["page_end"], char_start=r["char_start"], char_end=r["char_end"],
+                              highlighted=hl, snippet=sn, reference=_reference(r)))
+    hits.sort(key=lambda h: (-h.score, h.passage_id))
+    return hits
+
+
+def _stem(word: str) -> str:
+    """A light stem for highlighting (FTS5 matched with the Porter stemmer; this only marks the words)."""
+    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ions", "ion", "ies", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def highlight(text: str, phrases: list[str], *, window: int = 32) -> tuple[str, str]:
+    """(the text with matched query phrases in **bold**, a snippet of about ``window`` words around the best match)."""
+    from nephroguide.knowledge.lexicon import fold
+
+    folded = fold(text)
+    if len(folded) != len(text):  # keep offsets valid when folding changed the length
+        folded = text.lower()
+    tokens = [(m.start(), m.end(), _stem(m.group())) for m in re.finditer(r"[^\W_]+", folded)]
+    stems = [t[2] for t in tokens]
+    wanted = [[_stem(w) for w in re.findall(r"[^\W_]+", ph.strip('"'))] for ph in phrases]
+    marked = [False] * len(tokens)
+    for seq in wanted:
+        n = len(seq)
+        if not n:
+            continue
+        for i in range(len(tokens) - n + 1):
+            if stems[i:i + n] == seq:
+                for j in range(i, i + n):
+                    marked[j] = True
+    spans: list[list[int]] = []
+    for i, (a, b, _) in enumerate(tokens):
+        if not marked[i]:
+            continue
+        if spans and marked[i - 1] and not text[spans[-1][1]:a].strip(" -/"):
+            spans[-1][1] = b
+        else:
+            spans.append([a, b])
+    out, pos = [], 0
+    for a, b in spans:
+        out += [text[pos:a], HIGHLIGHT[0], text[a:b], HIGHLIGHT[1]]
+        pos = b
+    out.append(text[pos:])
+    full = "".join(out)
+    if len(tokens) <= window:
+        return full, full
+    best, best_i = -1, 0
+    for i in range(len(tokens) - window + 1):
+        score = sum(marked[i:i + window])
+        if score > best:
+            best, best_i = score, i
+    start_tok, end_tok = best_i, min(len(tokens), best_i + window) - 1
+    a, b = tokens[start_tok][0], tokens[end_tok][1]
+    piece = []
+    pos = a
+    for sa, sb in spans:
+        if sb <= a or sa >= b:
+            continue
+        piece += [text[pos:max(sa, a)], HIGHLIGHT[0], text[max(sa, a):min(sb, b)], HIGHLIGHT[1]]
+        pos = min(sb, b)
+    piece.append(text[pos:b])
+    return full, ("…" if a > 0 else "") + "".join(piece) + ("…" if b < len(text) else "")
 
 
 def search(query: str, k: int = 10, home: str | Path | None = None, *, expand: bool = True,
-           conn: sqlite3.Connection | None = None) -> SearchResult:
+           exact: bool | None = None, conn: sqlite3.Connection | None = None) -> SearchResult:
     """The k passages that best match ``query``, with their document references.
+
+    ``exact``: True = always the exact BM25 top k; False = allow pruning rows that match only very
+    common phrases; None (default) = prune only in libraries of PRUNE_MIN_PASSAGES passages or more.
 
     An empty library (or none yet) is not an error: zero hits and a message saying so.
     """
     from nephroguide.errors import InputError
-    from nephroguide.library.index import counts, open_library
+    from nephroguide.library.index import open_library
 
     if not isinstance(query, str) or not query.strip():
         raise InputError("the search query is empty; give some words to look for", field="query")
@@ -180,7 +349,8 @@ def search(query: str, k: int = 10, home: str | Path | None = None, *, expand: b
         return SearchResult(query=query, k=k, hits=[],
                             message="the library is empty: add documents with `nephroguide ingest PATH...`")
     try:
-        n_docs, n_passages = counts(connection)
+        st = _stats(connection)
+        n_docs, n_passages = st["documents"], st["passages"]
         plan = plan_query(query, expand=expand)
         if n_docs == 0:
             return SearchResult(query=query, k=k, hits=[], expansions=plan.expansions,
@@ -188,10 +358,10 @@ def search(query: str, k: int = 10, home: str | Path | None = None, *, expand: b
         if not plan.fts:
             return SearchResult(query=query, k=k, hits=[], documents=n_docs, passages=n_passages,
                                 message="the query has no searchable words (only stop words or punctuation)")
-        hits = run_query(connection, plan.fts, k)
+        hits = run_query(connection, plan, k, exact=exact)
         message = None if hits else "no passage matches the query"
         return SearchResult(query=query, k=k, hits=hits, expansions=plan.expansions, message=message,
-                            documents=n_docs, passages=n_passages)
+                            documents=n_docs, passages=n_passages, exact=plan.exact)
     finally:
         if own:
             connection.close()

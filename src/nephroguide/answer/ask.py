@@ -1,0 +1,90 @@
+"""``ask()``: a free-text question in, a cited, graded answer article out (offline, deterministic).
+
+Order of work, so that bad input never reaches the store: validate the question, the audience and
+the patient record, check the session id (an unknown id is an error, exit 2), then understand,
+compose, and only then record the turn of a session. Without ``session`` nothing is read from or
+written to the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from nephroguide.answer.model import AUDIENCES, Answer
+from nephroguide.errors import InputError, UsageError
+
+
+def answer_question(question: Any, *, audience: str = "clinician", patient: Any = None, session: str | None = None,
+                    today: dt.date, home: str | Path | None = None) -> Answer:
+    """Answer one question (see :func:`nephroguide.api.ask`)."""
+    import dataclasses
+
+    from nephroguide.answer import session as sessions
+    from nephroguide.answer.compose import compose
+    from nephroguide.answer.understand import understand, validate_question
+    from nephroguide.knowledge.pack import load_pack
+
+    text = validate_question(question)
+    if audience not in AUDIENCES:
+        raise UsageError(f"unknown audience {audience!r}; use one of: {', '.join(AUDIENCES)}", field="audience")
+    record = _patient_record(patient, today)
+    sid: str | None = None
+    created = False
+    prev = None
+    if session is not None:
+        if not isinstance(session, str):
+            raise InputError("the session id must be text", field="session")
+        sid = sessions.check_session_id(session)
+        if sid == sessions.NEW:
+            sid = sessions.new_session_id()
+            created = True
+        else:
+            prev = sessions.load_session(sid, home)
+    rule = load_pack().definition_set("current").relapse_frequency
+    u = understand(text, relapse_rule=rule)
+    from_session = False
+    if prev is not None and prev.turns:
+        u = sessions.merge(u, prev)
+        from_session = True
+    if record is not None:
+        u = _with_patient_stage(u, record, today)
+    answer = compose(u, audience=audience, patient=record, today=today, from_session=from_session, session=sid)
+    if sid is not None:
+        sessions.save_turn(sid, created=created, today=today, question=text, intent=answer.intent, scope=answer.scope,
+                           context=sessions.context_after(u, answer), home=home)
+    return dataclasses.replace(answer, session=sid) if answer.session != sid else answer
+
+
+def _with_patient_stage(u: Any, record: dict[str, Any], today: dt.date) -> Any:
+    """The question read together with the patient file's course labels ("what next?" for a CNI-resistant child)."""
+    from nephroguide.answer.compose import COURSE_LABELS
+    from nephroguide.answer.understand import with_context
+    from nephroguide.engine.classify import classify_course
+    from nephroguide.intake.record import load_patient
+    from nephroguide.knowledge.pack import load_pack
+
+    pack = load_pack()
+    child = load_patient(record, as_of=None, today=today)
+    labels = set(classify_course(child, pack.definition_set("current"), pack)[0].labels)
+    course = labels & (COURSE_LABELS | {"infant"})
+    if not course or course <= set(u.stage):
+        return u
+    return with_context(u, stage=set(u.stage) | course, drugs=u.drugs, details=dict(u.details),
+                        patient_drugs=u.patient_drugs, assessment=dict(u.assessment), classes_ever=u.classes_ever,
+                        classes_current=u.classes_current)
+
+
+def _patient_record(patient: Any, today: dt.date) -> dict[str, Any] | None:
+    """A patient record (dict, or a file path), validated now so a bad file fails before anything else."""
+    if patient is None:
+        return None
+    from nephroguide.intake.record import load_patient, read_record_file
+
+    if isinstance(patient, str | Path):
+        patient = read_record_file(Path(patient))
+    if not isinstance(patient, dict):
+        raise InputError("the patient record must be a mapping of fields (patient record v1)", field="patient")
+    load_patient(patient, as_of=None, today=today)
+    return patient

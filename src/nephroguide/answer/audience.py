@@ -1,0 +1,118 @@
+"""Fit an answer to its reader: clinician (terse, doses, grades), family (plain language), student.
+
+The same knowledge entries (and so the same facts and references) are used for every audience;
+only the wording changes: clinicians read the pack's ``text``, families its ``family_text``
+(measured with textstat, target school grade 6-8), students the ``text`` followed by the
+``student_note`` and a glossary of the terms used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from nephroguide.answer.model import GlossaryEntry
+
+_ABBREV = ("e.g.", "i.e.", "vs.", "Fig.", "fig.", "approx.", "et al.", "Rec.", "No.", "cf.", "etc.")
+_ABBREVIATION = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b")
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+
+
+def sentences(text: str) -> list[str]:
+    """Split a text into sentences (abbreviations such as e.g., Fig. and vs. do not end one)."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    parts = _SPLIT.split(text)
+    out: list[str] = []
+    for part in parts:
+        if out and out[-1].endswith(_ABBREV):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
+
+
+def first_sentences(text: str, n: int = 1) -> str:
+    return " ".join(sentences(text)[:n])
+
+
+@cache
+def _textstat() -> Any:
+    import textstat
+
+    textstat.set_lang("en_US")
+    return textstat
+
+
+def reading_grade(text: str) -> float | None:
+    """Flesch-Kincaid grade level (textstat) of a text; None for text too short to score."""
+    if len(text.split()) < 3:
+        return None
+    return round(float(_textstat().flesch_kincaid_grade(text)), 1)
+
+
+def pick_family_summary(candidates: Sequence[str], framing: str, target: tuple[float, float]) -> tuple[str, float | None]:
+    """The first combination of family sentences (plus the practical framing) that scores within the target
+    reading grade; otherwise the one closest to the middle of the range. Deterministic."""
+    options: list[str] = []
+    first = candidates[0] if candidates else ""
+    rest = list(candidates[1:3])
+    for text in (
+        " ".join(x for x in (first, framing) if x),
+        " ".join(x for x in (first, *rest[:1], framing) if x),
+        first,
+        " ".join(x for x in (first, *rest[:1]) if x),
+        *(" ".join(x for x in (c, framing) if x) for c in rest),
+        *(" ".join(x for x in (first, c, framing) if x) for c in rest[1:]),
+        *rest,
+    ):
+        if text and text not in options:
+            options.append(text)
+    if not options:
+        return framing, reading_grade(framing)
+    low, high = target
+    mid = (low + high) / 2
+    best: tuple[float, int, str, float | None] | None = None
+    for i, text in enumerate(options):
+        g = reading_grade(text)
+        if g is not None and low <= g <= high:
+            return text, g
+        distance = abs((g if g is not None else 99) - mid)
+        if best is None or (distance, i) < (best[0], best[1]):
+            best = (distance, i, text, g)
+    assert best is not None
+    return best[2], best[3]
+
+
+def glossary(texts: Iterable[str], definitions: Sequence[Any], pack: Any) -> tuple[GlossaryEntry, ...]:
+    """Terms a student meets in the answer: abbreviations (lexicon) and defined terms (pack definitions)."""
+    from nephroguide.knowledge.lexicon import load_lexicon
+
+    lex = load_lexicon()
+    seen: dict[str, GlossaryEntry] = {}
+    for d in definitions:
+        refs = tuple(dict.fromkeys(c.source for c in d.citations))
+        seen.setdefault(d.term.lower(), GlossaryEntry(term=d.term, meaning=" ".join(d.text.split()), refs=refs,
+                                                      kb_id=d.id))
+    body = " ".join(texts)
+    # only abbreviations (SRNS, CNI, eGFR, UPCR, MMF) need spelling out: words with 2+ capitals
+    for word in sorted(set(_ABBREVIATION.findall(body))):
+        for gid in lex.group_ids(word):
+            g = lex.group(gid)
+            meaning = g.canonical if g.kind != "drug" else pack.drugs[gid.split(":", 1)[1]].generic
+            if meaning.lower() == word.lower():
+                continue
+            seen.setdefault(word.lower(), GlossaryEntry(term=word, meaning=meaning))
+            break
+    return tuple(sorted(seen.values(), key=lambda g: g.term.lower()))
+
+
+def grade_explained(grade: str, help_table: dict[str, str]) -> str:
+    """'1C' -> 'strong recommendation ("we recommend"), low certainty of evidence'; '' when not a GRADE code."""
+    m = re.fullmatch(r"([12])([A-D])", grade.strip())
+    if not m:
+        return ""
+    return f"{help_table.get(m.group(1), '')}, {help_table.get(m.group(2), '')}".strip(", ")

@@ -1,0 +1,969 @@
+"""Compose the answer article from the engine and the knowledge pack.
+
+Generic assembly only; which topics, definitions and sections an article of each intent uses is
+data (``data/understanding.yaml``), and every sentence comes from the pack:
+
+1. the **engine context**: the partial patient record from the question (or the ``--patient``
+   file, or a generic child of the stage the question implies) is classified by the engine; the
+   stated stage labels are added to its facts;
+2. **knowledge entries**, section by section in clinical order (definition and evaluation,
+   treatment with doses, if it fails, cautions, relapse, monitoring and supportive care, research
+   evidence, pitfalls and what changed): recommendations whose ``applies_when`` holds (or, when
+   none does, the topic's general statements with the condition they apply under), dose rules
+   (computed in mg for a child whose size is known, per kg / per m² otherwise), definitions,
+   cautions, monitoring, studies, conflicts and superseded entries;
+3. the **audience**: the same entries worded for a clinician, a family or a student.
+
+Every statement carries refs, the source's grade and the verification status; a statement
+without a reference is an internal error, never printed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nephroguide.answer.model import Answer, GlossaryEntry, Item, Section
+from nephroguide.answer.understand import Understanding, closest_intents, rules
+from nephroguide.engine.criteria import Facts, describe, holds
+from nephroguide.engine.types import Statement
+from nephroguide.errors import InputError, NephroguideError
+from nephroguide.knowledge.models import (
+    Caution,
+    Conflict,
+    Definition,
+    DoseRule,
+    Recommendation,
+    StudyEvidence,
+)
+
+COURSE_LABELS = frozenset({
+    "first_episode", "on_initial_steroids", "confirmation_period", "steroid_sensitive", "late_responder",
+    "infrequently_relapsing", "frequently_relapsing", "steroid_dependent", "in_relapse", "complete_remission",
+    "partial_remission", "no_remission", "srns", "srns_initial", "srns_secondary", "genetic_srns", "cni_responsive",
+    "cni_resistant", "multidrug_resistant"})
+SECTION_ORDER = ("scope", "evaluation", "main", "dosing", "fails", "cautions", "relapse", "support", "evidence",
+                 "changes")
+REVIEW_STATUS = "unreviewed"   # until the review workflow exists
+
+
+# ----------------------------------------------------------------------------------------- entries
+
+@dataclass
+class Entry:
+    """One piece of knowledge used in the article, before it is worded for an audience."""
+
+    section: str
+    kind: str
+    kb_id: str
+    statement: Statement            # clinician wording, with refs / grade / verification
+    family: str
+    student: str
+    title: str = ""
+    current: bool = True
+    note: str = ""
+    level: int = 0
+    reviewed: dt.date | None = None
+    drugs: tuple[str, ...] = ()
+    family_statement: Statement | None = None   # when the family reads a differently cited sentence
+
+
+@dataclass
+class Context:
+    """The engine's view of the child the question is about."""
+
+    pack: Any
+    facts: Facts
+    labels: frozenset[str]
+    stated: frozenset[str]
+    default_stage: bool
+    weight_kg: float | None
+    height_cm: float | None
+    egfr: float | None
+    patient_json: dict[str, Any] | None
+    adult: bool
+    out_of_scope_age: bool
+
+
+@dataclass
+class Build:
+    """Entries collected so far (each knowledge id once), in section order."""
+
+    ctx: Context
+    entries: list[Entry] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+    conflicts: list[str] = field(default_factory=list)
+    studies: list[str] = field(default_factory=list)
+    cautions: list[str] = field(default_factory=list)
+    monitoring: list[str] = field(default_factory=list)
+    rec_ids: list[str] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
+    main_drugs: list[str] = field(default_factory=list)
+
+    def add(self, entry: Entry) -> bool:
+        key = f"{entry.section}:{entry.kb_id}" if entry.kind in ("dose",) else entry.kb_id
+        if key in self.used:
+            return False
+        if not entry.statement.refs:
+            raise NephroguideError(f"statement {entry.kb_id} has no reference; every clinical statement must be cited")
+        self.used.add(key)
+        self.entries.append(entry)
+        return True
+
+    def in_section(self, section: str) -> list[Entry]:
+        return [e for e in self.entries if e.section == section]
+
+
+def _stmt(pack: Any, text: str, citations: Sequence[Any], kb_id: str) -> Statement:
+    from nephroguide.engine.plan import statement
+
+    return statement(pack, text, citations, kb_id)
+
+
+def _clean(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def _source_label(pack: Any, citations: Sequence[Any]) -> str:
+    src = pack.sources[citations[0].source]
+    org = src.organisation or src.id
+    return f"{org} {src.year}"
+
+
+# ----------------------------------------------------------------------------------------- engine context
+
+def engine_context(u: Understanding, *, patient: dict[str, Any] | None, today: dt.date,
+                   default_stage: Sequence[str]) -> Context:
+    """Classify the child (question details, a patient file, or a generic child) and build the facts."""
+    from nephroguide.engine.classify import classify_course
+    from nephroguide.engine.plan import build_facts
+    from nephroguide.intake.record import load_patient
+    from nephroguide.knowledge.pack import load_pack
+
+    r = rules()
+    pack = load_pack()
+    dset = pack.definition_set("current")
+    placeholder = float(r.raw["placeholder_age_years"])
+    source = None
+    if patient is not None:
+        record = dict(patient)
+        details = dict(u.details)
+        for key in ("weight_kg", "height_cm", "sex"):
+            if key not in record and key in details:
+                record[key] = details[key]
+        if "age_years" not in record and "birth_date" not in record and "age_years" in details:
+            record["age_years"] = details["age_years"]
+        if u.assessment:
+            record["assessment"] = {**dict(u.assessment), **(record.get("assessment") or {})}
+        age_hidden = False
+        source = "file+question" if u.has_patient_details else "file"
+    else:
+        record = u.record(today, placeholder)
+        age_hidden = u.detail("age_years") is None
+        if u.has_patient_details:
+            source = "question"
+    try:
+        child = load_patient(record, as_of=None, today=today)
+    except InputError as exc:
+        if patient is not None:
+            raise
+        # A detail read from the question is implausible (e.g. "200 kg"): answer without it.
+        raise InputError(f"the question's patient details are not usable: {exc.one_line()}", field="question") from None
+    classification, reading = classify_course(child, dset, pack)
+    facts = build_facts(child, classification.labels, reading, pack)
+    derived = set(classification.labels) if source is not None else set()
+    values = dict(facts.values)
+    if age_hidden:
+        values["age_years"] = None
+    if u.detail("edema") and values.get("edema") is None:
+        values["edema"] = True
+    stated = set(u.stage)
+    labels = derived | stated   # a generic child has only the stage the question states
+    used_default = False
+    if not (labels & COURSE_LABELS) and default_stage:
+        labels |= set(default_stage)
+        used_default = True
+    classes_ever = set(facts.classes_ever) | set(u.classes_ever)
+    classes_current = set(facts.classes_current) | set(u.classes_current)
+    labels, classes_ever, classes_current = _implied(labels, classes_ever, classes_current)
+    facts = dataclasses.replace(facts, labels=frozenset(labels), values=values,
+                                classes_ever=frozenset(classes_ever), classes_current=frozenset(classes_current))
+    adult = u.adult or "out_of_scope_age" in labels
+    patient_json = None
+    if source is not None:
+        patient_json = {"source": source, "age_years": None if age_hidden else round(child.age_years, 2),
+                        "sex": child.sex if child.sex != "unknown" else None, "weight_kg": child.weight_kg,
+                        "height_cm": child.height_cm, "egfr": None if child.egfr is None else round(child.egfr, 1),
+                        "histology": child.histology, "genetic_status": child.genetic_status,
+                        "medications": sorted({m.drug for m in child.medications}),
+                        "stated": dict(sorted((child.assessment or {}).items())) if hasattr(child, "assessment") else {},
+                        "labels": sorted(classification.labels)}
+        patient_json = {k: v for k, v in patient_json.items() if v not in (None, [], {})}
+    return Context(pack=pack, facts=facts, labels=frozenset(labels), stated=frozenset(stated),
+                   default_stage=used_default, weight_kg=child.weight_kg, height_cm=child.height_cm, egfr=child.egfr,
+                   patient_json=patient_json, adult=adult, out_of_scope_age="out_of_scope_age" in labels)
+
+
+def _implied(labels: set[str], ever: set[str], current: set[str]) -> tuple[set[str], set[str], set[str]]:
+    implies = rules().raw["stage_implies"]
+    for _ in range(2):
+        for label in sorted(labels):
+            spec = implies.get(label) or {}
+            labels |= set(spec.get("labels") or [])
+            ever |= set(spec.get("classes_ever") or [])
+            current |= set(spec.get("classes_current") or [])
+    return labels, ever, current
+
+
+def _facts_with(ctx: Context, stage: Sequence[str], replace: bool) -> Facts:
+    labels = set(ctx.labels)
+    if replace:
+        labels = {x for x in labels if x not in COURSE_LABELS}
+    labels |= set(stage)
+    ever, current = set(ctx.facts.classes_ever), set(ctx.facts.classes_current)
+    labels, ever, current = _implied(labels, ever, current)
+    return dataclasses.replace(ctx.facts, labels=frozenset(labels), classes_ever=frozenset(ever),
+                               classes_current=frozenset(current))
+
+
+# ----------------------------------------------------------------------------------------- entry builders
+
+def _rec_entries(b: Build, rec: Recommendation, section: str, *, general: bool, dose_rules: bool = True,
+                 facts: Facts | None = None, extras: bool = True) -> None:
+    pack = b.ctx.pack
+    st = _stmt(pack, rec.text, rec.citations, rec.id)
+    student = _clean(rec.text) + (f" {_clean(rec.student_note)}" if rec.student_note else "")
+    note = f"applies when: {describe(rec.applies_when)}" if general else ""
+    if not b.add(Entry(section, "recommendation", rec.id, st, _clean(rec.family_text), student, title=rec.title,
+                       note=note, reviewed=rec.last_reviewed, drugs=tuple(rec.drugs))):
+        return
+    b.rec_ids.append(rec.id)
+    if dose_rules:
+        for rid in rec.dose_rules:
+            _dose_entry(b, pack.dose_rules[rid], section, level=1)
+    if not extras:
+        return
+    for cid in rec.cautions:
+        c = pack.cautions[cid]
+        if c.applies_when is None or holds(c.applies_when, facts or b.ctx.facts) or b.ctx.patient_json is None:
+            b.cautions.append(cid)
+    b.monitoring.extend(rec.monitoring)
+    b.conflicts.extend(rec.conflicts)
+    b.studies.extend(rec.evidence)
+
+
+def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
+    from nephroguide.engine.dosing import compute_dose
+
+    pack = b.ctx.pack
+    ctx = b.ctx
+    note = ""
+    st: Statement | None = None
+    if ctx.weight_kg is not None:
+        try:
+            result = compute_dose(rule, pack, ctx.weight_kg, ctx.height_cm, ctx.egfr)
+            st = dataclasses.replace(result.statement, text=f"{rule.title}: {result.statement.text}")
+            if result.warnings:
+                note = "; ".join(result.warnings)
+        except InputError as exc:
+            note = f"mg dose not computed: {exc.message}"
+    if st is None:
+        st = _stmt(pack, rule_text(rule), rule.citations, rule.id)
+    family = _clean(rule.family_text)   # empty: the family reads no dose line unless doses were asked for
+    b.add(Entry(section, "dose", rule.id, st, family, st.text, title=rule.title, note=note, level=level,
+                drugs=(rule.drug,)))
+
+
+def rule_text(rule: DoseRule) -> str:
+    """A dose rule as written (per kg / per m²), for a child whose size is not known."""
+    from nephroguide.engine.dosing import _schedule_text
+
+    def fmt(x: float) -> str:
+        return f"{x:g}"
+
+    bases = " or ".join(f"{fmt(x.value)}" + (f"-{fmt(x.high)}" if x.high else "") + f" {x.basis}" for x in rule.bases)
+    text = f"{rule.title}: " + (f"{rule.phase}: " if rule.phase else "") + f"{bases}, {_schedule_text(rule)}"
+    caps = []
+    unit = "g" if rule.bases[0].basis.startswith("g/") else "mg"
+    if rule.max_mg_per_dose:
+        caps.append(f"maximum {fmt(rule.max_mg_per_dose)} {unit} per dose")
+    if rule.max_mg_per_day:
+        caps.append(f"maximum {fmt(rule.max_mg_per_day)} {unit}/day")
+    if caps:
+        text += f" ({'; '.join(caps)})"
+    if rule.target:
+        t = rule.target
+        hi = f"-{fmt(t.high)}" if t.high is not None else "+"
+        text += f"; target {t.test.replace('_', ' ')} {fmt(t.low)}{hi} {t.unit}"
+    if rule.cumulative_max_mg_per_kg:
+        text += f"; cumulative maximum {fmt(rule.cumulative_max_mg_per_kg)} mg/kg"
+    if rule.duration:
+        text += f"; {rule.duration}"
+    if rule.notes:
+        text += f". {_clean(rule.notes)}"
+    return text.rstrip(".") + "."
+
+
+def _definition_entry(b: Build, d: Definition, section: str) -> None:
+    pack = b.ctx.pack
+    historical = _historical(pack, d.citations)
+    st = _stmt(pack, f"{d.term}: {_clean(d.text)}", d.citations, d.id)
+    student = f"{d.term}: {_clean(d.text)}" + (f" {_clean(d.student_note)}" if d.student_note else "")
+    family = _clean(d.family_text)
+    if b.add(Entry(section, "definition", d.id, st, family, student, title=d.term, current=not historical)):
+        b.definitions.append(d)
+
+
+def _plain_term(term: str) -> str:
+    return re.sub(r"\s*\([^)]*\)", "", term).strip()
+
+
+def _historical(pack: Any, citations: Sequence[Any]) -> bool:
+    return all(pack.sources[c.source].status == "superseded" for c in citations)
+
+
+def _caution_entry(b: Build, c: Caution, section: str) -> None:
+    st = _stmt(b.ctx.pack, c.text, c.citations, c.id)
+    kind = "monitoring" if c.kind == "monitoring" else "caution"
+    b.add(Entry(section, kind, c.id, st, _clean(c.family_text), _clean(c.text), title=c.title, reviewed=c.last_reviewed,
+                drugs=tuple(c.drugs)))
+
+
+def _conflict_entries(b: Build, c: Conflict, section: str) -> None:
+    """The position nephroguide uses, then the others; the family reads one plain sentence citing all."""
+    pack = b.ctx.pack
+    r = rules()
+    all_cites = [x for p in c.positions for x in p.citations]
+    family = _clean(c.family_note) or r.raw["audiences"]["family"]["conflict_text"]
+    fam_st = _stmt(pack, family, all_cites, c.id)
+    ordered = sorted(c.positions, key=lambda p: not p.current)
+    for i, p in enumerate(ordered):
+        label = "Used here" if p.current else "Not used here"
+        st = _stmt(pack, f"{label}: {_clean(p.text)}", p.citations, c.id)
+        b.add(Entry(section, "conflict", f"{c.id}#{i}", st, family if i == 0 else "", st.text, title=c.topic,
+                    current=p.current, note=_clean(c.note) if i == 0 else "", reviewed=c.last_reviewed,
+                    level=0 if i == 0 else 1, family_statement=fam_st if i == 0 else None))
+
+
+def _superseded_entry(b: Build, rec: Recommendation, section: str) -> None:
+    pack = b.ctx.pack
+    r = rules()
+    label = _source_label(pack, rec.citations)
+    text = f"Older guidance ({label}), no longer used: {_clean(rec.text)}"
+    st = _stmt(pack, text, rec.citations, rec.id)
+    family = r.raw["audiences"]["family"]["older_prefix"] + _clean(rec.family_text)
+    b.add(Entry(section, "superseded", rec.id, st, family, text, title=rec.title, current=False,
+                reviewed=rec.last_reviewed, drugs=tuple(rec.drugs)))
+
+
+def _study_entries(b: Build, s: StudyEvidence, section: str, *, full: bool) -> None:
+    pack = b.ctx.pack
+    r = rules()
+    n = f"; n = {s.n}" if s.n is not None else ""
+    intervention = _clean(s.intervention).rstrip(".")
+    versus = f" vs {_clean(s.comparator).rstrip('.')}" if s.comparator else ""
+    head = f"{s.title} — {_clean(s.design)}{n}. Population: {_first(s.population)} Intervention: {intervention}{versus}."
+    st = _stmt(pack, head, s.citations, s.id)
+    results = s.results if full else s.results[:2]
+    people = f"A study of {s.n} people: " if s.n is not None else "A study: "
+    family = r.raw["audiences"]["family"]["study_prefix"] + people + s.title.rstrip(".") + "."
+    if not b.add(Entry(section, "evidence", s.id, st, family, head, title=s.title, reviewed=s.last_reviewed,
+                       drugs=tuple(s.drugs))):
+        return
+    for i, res in enumerate(results):
+        rs = _stmt(pack, _clean(res.text), s.citations, s.id)
+        b.add(Entry(section, "evidence", f"{s.id}#r{i}", rs, _clean(res.text), _clean(res.text), level=1,
+                    reviewed=s.last_reviewed))
+    if full and s.limitations:
+        ls = _stmt(pack, f"Limitations: {_first(s.limitations, 2)}", s.citations, s.id)
+        b.add(Entry(section, "evidence", f"{s.id}#lim", ls, ls.text, ls.text, level=1, reviewed=s.last_reviewed))
+
+
+def _first(text: str, n: int = 1) -> str:
+    from nephroguide.answer.audience import first_sentences
+
+    out = first_sentences(_clean(text), n)
+    return out if out.endswith((".", "!", "?")) else out + "."
+
+
+# ----------------------------------------------------------------------------------------- selection
+
+def _current_recs(pack: Any, topics: Iterable[str]) -> list[Recommendation]:
+    wanted = set(topics)
+    return sorted((r for r in pack.recommendations.values() if r.status == "current" and r.topic in wanted),
+                  key=lambda r: (r.priority, r.id))
+
+
+def _tri(c: Any, facts: Facts) -> bool | None:
+    """Three-valued applicability: None when it depends on a fact the question did not give (age, eGFR).
+    A negated unknown counts as true, as in the engine (an exception that is not known does not apply)."""
+    if c is None:
+        return False
+    if c.all is not None:
+        vals = [_tri(x, facts) for x in c.all]
+        return False if False in vals else (None if None in vals else True)
+    if c.any is not None:
+        vals = [_tri(x, facts) for x in c.any]
+        return True if True in vals else (None if None in vals else False)
+    if c.not_ is not None:
+        v = _tri(c.not_, facts)
+        return True if v is None else not v
+    if c.fact is not None and facts.values.get(c.fact) is None:
+        return True if c.if_missing == "true" else None
+    return holds(c, facts)
+
+
+def pick(ctx: Context, topics: Sequence[str], facts: Facts, *, general: bool = True,
+         limit: int | None = None) -> list[tuple[Recommendation, bool]]:
+    """Current recommendations of these topics for the facts, as (recommendation, shown-with-condition).
+
+    Per topic, in the order given: those that hold, then, for a generic child (no details in the
+    question), those that depend on a fact the question did not give (age, eGFR). With ``general``,
+    a topic with none of these contributes all its statements (each shown with its condition) when
+    no stage is known, and all topics do when nothing at all applies."""
+    staged = bool(facts.labels & COURSE_LABELS)
+    out: list[tuple[Recommendation, bool]] = []
+    everything: list[tuple[Recommendation, bool]] = []
+    for topic in dict.fromkeys(topics):
+        recs = _current_recs(ctx.pack, [topic])
+        found = [(r, False) for r in recs if holds(r.applies_when, facts)]
+        found += [(r, True) for r in recs if ctx.patient_json is None and _tri(r.applies_when, facts) is None]
+        if not found and general and not staged:
+            found = [(r, True) for r in recs]
+        out.extend(found)
+        everything.extend((r, True) for r in recs)
+    if not out and general:
+        out = everything
+    return out[:limit]
+
+
+def _definitions_for(ctx: Context, labels: Iterable[str]) -> list[Definition]:
+    by_label = rules().raw["definitions"]["by_label"]
+    out: list[Definition] = []
+    for label in labels:
+        for did in by_label.get(label) or []:
+            d = ctx.pack.definitions.get(did)
+            if d is not None and d not in out:
+                out.append(d)
+    return out
+
+
+def _stage_order(labels: Iterable[str]) -> list[str]:
+    """Labels ordered from the most advanced stage (the order of stage_names)."""
+    names = list(rules().raw["stage_names"])
+    return sorted((x for x in labels if x in names), key=names.index)
+
+
+# ----------------------------------------------------------------------------------------- articles
+
+def _treatment_article(b: Build, spec: dict[str, Any], u: Understanding) -> None:
+    ctx = b.ctx
+    facts = ctx.facts
+    stage_labels = _stage_order(ctx.labels & COURSE_LABELS)
+    # evaluation: definitions of the stage + evaluation topics
+    if spec.get("definitions"):
+        for d in _definitions_for(ctx, stage_labels[:2] or spec.get("stage") or []):
+            _definition_entry(b, d, "evaluation")
+    if spec.get("evaluation"):
+        for rec, general in pick(ctx, spec["evaluation"], facts, general=False):
+            _rec_entries(b, rec, "evaluation", general=general)
+    # main
+    main_topics = list(spec.get("main") or [])
+    for label, topics in (spec.get("main_by_stage") or {}).items():
+        if label in ctx.labels:
+            main_topics = list(topics)
+            break
+    for rec, general in pick(ctx, main_topics, facts):
+        _rec_entries(b, rec, "main", general=general)
+        b.main_drugs.extend(d for d in rec.drugs if d not in b.main_drugs)
+    for topic in spec.get("extra") or []:
+        for rec, general in pick(ctx, [topic], facts, limit=3):
+            _rec_entries(b, rec, "main", general=general)
+    named = set(u.drugs) - set(u.failed)
+    for rec in _current_recs(ctx.pack, main_topics):
+        if named & set(rec.drugs) and rec.id not in b.used:
+            _rec_entries(b, rec, "main", general=not holds(rec.applies_when, facts))
+    # what if it fails / relapse
+    for key in ("fails", "relapse"):
+        sub = spec.get(key)
+        if not sub:
+            continue
+        sub_facts = _facts_with(ctx, sub.get("stage") or [], bool(sub.get("replace_stage")))
+        if sub.get("stage") and set(sub["stage"]) <= set(ctx.labels) and key == "fails":
+            continue   # the child is already at that stage: its content is the main section
+        for did in sub.get("definitions") or []:
+            d = ctx.pack.definitions.get(did)
+            if d is not None:
+                _definition_entry(b, d, key)
+        for rec, general in pick(ctx, sub.get("topics") or [], sub_facts, general=False, limit=sub.get("limit")):
+            _rec_entries(b, rec, key, general=general, facts=sub_facts)
+    # support
+    for rec, general in pick(ctx, spec.get("support") or [], facts, general=False):
+        _rec_entries(b, rec, "support", general=general)
+
+
+def _definition_article(b: Build, spec: dict[str, Any], u: Understanding) -> None:
+    ctx = b.ctx
+    defs: list[Definition] = [ctx.pack.definitions[d] for d in u.definitions if d in ctx.pack.definitions]
+    for d in _definitions_for(ctx, _stage_order(ctx.stated)):
+        if d not in defs:
+            defs.append(d)
+    if not defs:
+        defs = _definitions_for(ctx, ["nephrotic"])
+    for d in defs:
+        _definition_entry(b, d, "main")
+    # what to do next, for a stated stage
+    stage = _stage_order(ctx.stated & COURSE_LABELS)
+    if stage:
+        intent = _stage_intent(stage)
+        nxt = rules().raw["articles"].get(intent or "", {})
+        for rec, general in pick(ctx, nxt.get("main") or [], ctx.facts, general=False,
+                                 limit=int(spec.get("next_limit", 2))):
+            _rec_entries(b, rec, "fails", general=general, dose_rules=False, extras=False)
+
+
+def _stage_intent(stage: Sequence[str]) -> str | None:
+    for rule in rules().raw["stage_intent"]:
+        if rule["label"] in stage:
+            return str(rule["intent"])
+    return None
+
+
+def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[list[str], str | None]:
+    ctx = b.ctx
+    pack = ctx.pack
+    drugs = [pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs]
+    drugs = [d for d in dict.fromkeys(drugs) if any(r.drug == d for r in pack.dose_rules.values())]
+    if not drugs:
+        intent = _stage_intent(_stage_order(ctx.labels)) or rules().raw["default_treatment_intent"]
+        main = rules().raw["articles"][intent].get("main") or []
+        for rec, _ in pick(ctx, main, ctx.facts):
+            for rid in rec.dose_rules:
+                d = pack.dose_rules[rid].drug
+                if d not in drugs:
+                    drugs.append(d)
+            if drugs:
+                break
+    chosen_indication: str | None = None
+    current_rule_ids = {rid for r in pack.recommendations.values() if r.status == "current" for rid in r.dose_rules}
+    superseded_rule_ids = {rid for r in pack.recommendations.values() if r.status == "superseded"
+                           for rid in r.dose_rules} - current_rule_ids
+    for drug in drugs[:2]:
+        rules_for = [r for r in pack.dose_rules.values() if r.drug == drug and r.id not in superseded_rule_ids]
+        indications = sorted({r.indication for r in rules_for})
+        indication = _indication_for(ctx, drug, indications, u.text)
+        if indication is None:
+            continue
+        chosen_indication = chosen_indication or indication
+        chosen = sorted((r for r in rules_for if r.indication == indication),
+                        key=lambda r: (not r.preferred, r.citations[0].source, r.phase_order, r.id))
+        # preferred regimen (all its phases) first, then the other sources' regimens
+        for rule in chosen:
+            _dose_entry(b, rule, "dosing")
+        users = [r for r in pack.recommendations.values() if r.status == "current" and
+                 any(rid in r.dose_rules for rid in (x.id for x in chosen))]
+        users.sort(key=lambda r: (not holds(r.applies_when, ctx.facts), r.priority, r.id))
+        for rec in users[:2]:
+            _rec_entries(b, rec, "main", general=not holds(rec.applies_when, ctx.facts), dose_rules=False)
+        for c in pack.cautions.values():
+            if drug in c.drugs and c.kind != "monitoring" and (c.applies_when is None or holds(c.applies_when, ctx.facts)):
+                b.cautions.append(c.id)
+        old = [r for r in pack.recommendations.values() if r.status == "superseded" and
+               any(pack.dose_rules[rid].drug == drug and pack.dose_rules[rid].indication == indication
+                   for rid in r.dose_rules)]
+        for rec in sorted(old, key=lambda r: r.id):
+            _superseded_entry(b, rec, "changes")
+            for rid in rec.dose_rules:
+                rule = pack.dose_rules[rid]
+                st = _stmt(pack, f"Older regimen, no longer used: {rule_text(rule)}", rule.citations, rule.id)
+                b.add(Entry("changes", "superseded", f"old:{rule.id}", st, "", st.text, current=False, level=1))
+        b.main_drugs.append(drug)
+    return drugs, chosen_indication
+
+
+def _indication_for(ctx: Context, drug: str, indications: Sequence[str], text: str) -> str | None:
+    """The dose-rule indication: one the question names, else the stage's, else the drug's commonest."""
+    if not indications:
+        return None
+    r = rules()
+    for ind, cue in (r.raw.get("indication_words") or {}).items():
+        if ind in indications and re.search(cue, text):
+            return str(ind)
+    staged = False
+    for rule in r.raw["stage_indication"]:
+        if rule["label"] in ctx.labels:
+            staged = True
+            if rule["indication"] in indications:
+                return str(rule["indication"])
+    if staged:
+        for ind in r.raw["indication_fallback"]:
+            if ind in indications:
+                return str(ind)
+    default = ctx.pack.drugs[drug].default_indication
+    if default in indications:
+        return str(default)
+    for ind in r.raw["indication_fallback"]:
+        if ind in indications:
+            return str(ind)
+    return indications[0]
+
+
+def _evidence_article(b: Build, spec: dict[str, Any], u: Understanding) -> None:
+    ctx = b.ctx
+    pack = ctx.pack
+    drugs = {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs}
+    studies = list(pack.studies.values())
+    stage_intent = _stage_intent(_stage_order(ctx.stated))
+    stage_main = rules().raw["articles"].get(stage_intent or "", {}).get("main") or []
+    stage_recs = pick(ctx, stage_main, ctx.facts, general=False) if stage_main else []
+    cited_for_stage = {sid for rec, _ in stage_recs for sid in rec.evidence}
+    if drugs:
+        scored = [(s.id in cited_for_stage, len(drugs & set(s.drugs)), s) for s in studies]
+        chosen = [s for c, n, s in sorted(scored, key=lambda x: (not x[0], -x[1], len(x[2].drugs) - x[1], x[2].id))
+                  if n > 0]
+    else:
+        chosen = [s for s in studies if s.id in cited_for_stage]
+    if not chosen:
+        intent = _stage_intent(_stage_order(ctx.labels))
+        main = rules().raw["articles"].get(intent or "", {}).get("main") or []
+        ids = [sid for rec, _ in pick(ctx, main, ctx.facts) for sid in rec.evidence]
+        chosen = [pack.studies[sid] for sid in dict.fromkeys(ids) if sid in pack.studies]
+    named = [s for s in studies if any(re.search(r"\b" + re.escape(n) + r"\b", u.text) for n in _study_names(pack, s))]
+    for s in named:
+        if s in chosen:
+            chosen.remove(s)
+        chosen.insert(0, s)
+    for s in chosen[:4]:
+        _study_entries(b, s, "main", full=True)
+        b.main_drugs.extend(d for d in s.drugs if d not in b.main_drugs)
+    cited_by = [r for r in pack.recommendations.values() if r.status == "current" and
+                any(s.id in r.evidence for s in chosen[:4])]
+    cited_by.sort(key=lambda r: (not holds(r.applies_when, ctx.facts), r.priority, r.id))
+    for rec in cited_by[:3]:
+        _rec_entries(b, rec, "fails", general=not holds(rec.applies_when, ctx.facts), dose_rules=False)
+
+
+def _study_names(pack: Any, s: StudyEvidence) -> list[str]:
+    """How a question may name a study: first author, acronym in parentheses (normalised like questions)."""
+    from nephroguide.answer.understand import canonicalise, normalise
+
+    src = pack.sources[s.source]
+    names = [normalise(src.citation.split()[0].strip(",."))]
+    for acr in re.findall(r"\(([A-Z][A-Za-z0-9-]{2,})\)", f"{src.title} {s.title}"):
+        names.append(canonicalise(normalise(acr))[0])
+    if src.organisation:
+        names.append(normalise(src.organisation))
+    return [n for n in names if len(n) >= 4]
+
+
+def _monitoring_article(b: Build, spec: dict[str, Any], u: Understanding) -> None:
+    ctx = b.ctx
+    pack = ctx.pack
+    drugs = [pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs]
+    drugs += [d for d, _ in u.patient_drugs if d not in drugs]
+    if not drugs:
+        intent = _stage_intent(_stage_order(ctx.labels))
+        main = rules().raw["articles"].get(intent or "", {}).get("main") or []
+        for rec, _ in pick(ctx, main, ctx.facts, general=False):
+            drugs.extend(d for d in rec.drugs if d not in drugs)
+            b.monitoring.extend(rec.monitoring)
+    for c in sorted(pack.cautions.values(), key=lambda c: c.id):
+        if c.kind == "monitoring" and (set(c.drugs) & set(drugs) or c.id in b.monitoring):
+            _caution_entry(b, c, "main")
+        elif c.kind != "monitoring" and set(c.drugs) & set(drugs) and \
+                (c.applies_when is None or holds(c.applies_when, ctx.facts) or ctx.patient_json is None):
+            b.cautions.append(c.id)
+    for rec, general in pick(ctx, spec.get("main") or [], ctx.facts, general=True):
+        _rec_entries(b, rec, "main", general=general)
+    # target levels (troughs) are part of monitoring: the current dose rules that state one
+    current_rules = {rid for r in pack.recommendations.values() if r.status == "current" for rid in r.dose_rules}
+    for drug in drugs[:2]:
+        with_target = [r for r in pack.dose_rules.values() if r.drug == drug and r.target and r.id in current_rules]
+        indication = _indication_for(ctx, drug, sorted({r.indication for r in with_target}), u.text)
+        for rule in sorted((r for r in with_target if r.indication == indication),
+                           key=lambda r: (not r.preferred, r.citations[0].source, r.id)):
+            _dose_entry(b, rule, "dosing")
+    users = [r for r in pack.recommendations.values() if r.status == "current" and
+             any(m in r.monitoring for m in (e.kb_id for e in b.in_section("main")))]
+    users.sort(key=lambda r: (not holds(r.applies_when, ctx.facts), r.priority, r.id))
+    for rec in users[:2]:
+        _rec_entries(b, rec, "support", general=not holds(rec.applies_when, ctx.facts), dose_rules=False)
+    b.main_drugs.extend(d for d in drugs if d not in b.main_drugs)
+
+
+def _finish_common(b: Build, u: Understanding) -> None:
+    """Cautions, monitoring, evidence and 'what changed' for the entries collected."""
+    ctx = b.ctx
+    pack = ctx.pack
+    for mid in dict.fromkeys(b.monitoring):
+        if mid in pack.cautions:
+            _caution_entry(b, pack.cautions[mid], "support")
+    # plan-level cautions for this child: conditions that hold, or drugs taken / recommended
+    recommended = {d for e in b.entries if e.kind == "recommendation" and e.section in ("main", "dosing")
+                   for d in e.drugs}
+    recommended |= set(ctx.facts.drugs_current)
+    for c in sorted(pack.cautions.values(), key=lambda c: c.id):
+        if c.kind == "monitoring":
+            continue
+        if c.applies_when is not None:
+            if holds(c.applies_when, ctx.facts) and (ctx.patient_json is not None or c.id in b.cautions):
+                b.cautions.append(c.id)
+        elif c.drugs and set(c.drugs) & set(ctx.facts.drugs_current):
+            b.cautions.append(c.id)
+    severity = {"critical": 0, "warning": 1, "info": 2}
+    for cid in sorted(dict.fromkeys(b.cautions), key=lambda x: (severity[pack.cautions[x].severity], x)):
+        _caution_entry(b, pack.cautions[cid], "cautions")
+    # evidence behind the main recommendations
+    for sid in dict.fromkeys(b.studies):
+        if sid in pack.studies:
+            _study_entries(b, pack.studies[sid], "evidence", full=False)
+    # what changed: conflicts, superseded recommendations and definitions
+    def_conflicts = rules().raw["definitions"]["conflicts"]
+    for d in b.definitions:
+        b.conflicts.extend(def_conflicts.get(d.id) or [])
+    for cid in dict.fromkeys(b.conflicts):
+        if cid in pack.conflicts:
+            _conflict_entries(b, pack.conflicts[cid], "changes")
+    shown = set(b.rec_ids)
+    for rec in sorted(pack.recommendations.values(), key=lambda r: (r.priority, r.id)):
+        if rec.status != "superseded":
+            continue
+        linked = rec.superseded_by in shown
+        same_topic = rec.superseded_by is None and any(pack.recommendations[s].topic == rec.topic for s in shown)
+        if linked or (same_topic and holds(rec.applies_when, ctx.facts)):
+            _superseded_entry(b, rec, "changes")
+    for d in list(b.definitions):
+        for other in pack.definitions.values():
+            if other.id.startswith(d.id + ".") and other not in b.definitions:
+                _definition_entry(b, other, "changes")
+
+
+# ----------------------------------------------------------------------------------------- answer
+
+def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str, Any] | None = None,
+            today: dt.date, from_session: bool = False, session: str | None = None) -> Answer:
+    """The answer article for an understood question."""
+    from nephroguide.knowledge.pack import load_pack
+
+    if audience not in ("clinician", "family", "student"):
+        raise InputError(f"unknown audience {audience!r}; use clinician, family or student", field="audience")
+    r = rules()
+    pack = load_pack()
+    if u.off_topic:
+        return _not_covered(u, audience, pack, about=", ".join(u.off_topic), session=session, from_session=from_session)
+    if u.domain_hits == 0 and patient is None and not from_session:
+        return _not_covered(u, audience, pack, about="", session=session, from_session=from_session)
+    intent = u.intent or "definition"
+    spec = r.raw["articles"][intent]
+    ctx = engine_context(u, patient=patient, today=today, default_stage=spec.get("stage") or [])
+    b = Build(ctx)
+    drugs_discussed: list[str] = []
+    indication = None
+    if intent == "definition":
+        _definition_article(b, spec, u)
+    elif intent == "dosing":
+        drugs_discussed, indication = _dosing_article(b, spec, u)
+    elif intent == "evidence":
+        _evidence_article(b, spec, u)
+    elif intent == "monitoring":
+        _monitoring_article(b, spec, u)
+    else:
+        _treatment_article(b, spec, u)
+    main_key = "dosing" if intent == "dosing" else "main"
+    if not b.in_section(main_key):
+        label = r.raw["intents"][intent]["label"]
+        return _not_covered(u, audience, pack, about="", no_content=label, session=session, from_session=from_session,
+                            intent=intent)
+    _finish_common(b, u)
+    scope = "partly_covered" if ctx.adult else "covered"
+    if intent in ("dosing", "monitoring", "evidence"):
+        drugs = list(dict.fromkeys([*drugs_discussed, *u.drugs, *b.main_drugs]))
+    else:   # the drugs the answer recommends come first; drugs that failed are not "under discussion"
+        drugs = [d for d in dict.fromkeys([*b.main_drugs, *u.drugs]) if d not in u.failed]
+    return _assemble(u, b, audience=audience, intent=intent, spec=spec, scope=scope, drugs=drugs,
+                     indication=indication, session=session, from_session=from_session)
+
+
+def _title(u: Understanding, b: Build, spec: dict[str, Any], intent: str, drugs: Sequence[str],
+           indication: str | None) -> str:
+    r = rules()
+    pack = b.ctx.pack
+    names = r.raw["stage_names"]
+    stage = _stage_order(b.ctx.stated & set(names)) or _stage_order(b.ctx.labels & COURSE_LABELS)
+    stage_name = names[stage[0]] if stage and (b.ctx.stated or not spec.get("default_stage_name")) else \
+        spec.get("default_stage_name") or (names[stage[0]] if stage else "nephrotic syndrome")
+    drug_names = " and ".join(pack.drugs[d].generic for d in drugs[:2]) if drugs else "medicines"
+    about = ""
+    if intent == "definition":
+        terms = [_plain_term(e.title) for e in b.in_section("main")[:3]]
+        about = ": " + ", ".join(terms) if terms else ""
+    elif intent == "evidence":
+        about = ": " + " and ".join(pack.drugs[d].generic for d in u.drugs[:3] if d in pack.drugs) if u.drugs else ""
+    ind = f" in {r.raw['indication_names'].get(indication, indication)}" if indication else ""
+    drug_or_stage = f"children on {drug_names}" if drugs else f"in {stage_name}"
+    title = str(spec["title"]).format(stage=stage_name, drug=drug_names, indication=ind, about=about,
+                                      drug_or_stage=drug_or_stage)
+    return title[0].upper() + title[1:]
+
+
+def _follow_ups(u: Understanding, spec: dict[str, Any], drugs: Sequence[str], pack: Any,
+                exclude: Iterable[str] = ()) -> tuple[str, ...]:
+    from nephroguide.answer.understand import normalise
+
+    r = rules()
+    asked = normalise(u.question).rstrip("?")
+    drug = drugs[0] if drugs else None
+    out: list[str] = []
+    candidates: list[Any] = list(spec.get("follow_ups") or [])
+    candidates += [q for k, q in r.raw["topic_questions"].items() if k not in exclude]
+    for item in candidates:
+        q, needs = (item["q"], item.get("needs")) if isinstance(item, dict) else (str(item), None)
+        if "{drug}" in q:
+            if drug is None or not _has(pack, needs, drug):
+                continue
+            q = q.format(drug=pack.drugs[drug].generic)
+        if normalise(q).rstrip("?") == asked or q in out:
+            continue
+        out.append(q)
+        if len(out) == 3:
+            break
+    return tuple(out)
+
+
+def _has(pack: Any, needs: str | None, drug: str) -> bool:
+    if needs == "monitoring":
+        return any(c.kind == "monitoring" and drug in c.drugs for c in pack.cautions.values())
+    if needs == "caution":
+        return any(c.kind != "monitoring" and drug in c.drugs for c in pack.cautions.values())
+    if needs == "evidence":
+        return any(drug in s.drugs for s in pack.studies.values())
+    if needs == "dose":
+        return any(r.drug == drug for r in pack.dose_rules.values())
+    return True
+
+
+def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: dict[str, Any], scope: str,
+              drugs: Sequence[str], indication: str | None, session: str | None, from_session: bool) -> Answer:
+    from nephroguide.answer import audience as aud
+    from nephroguide.engine.plan import references
+
+    r = rules()
+    ctx = b.ctx
+    pack = ctx.pack
+    dose_asked = intent == "dosing" or u.dose_asked
+    titles = r.raw["section_titles"]
+    sections: list[Section] = []
+    order = ("dosing", *(k for k in SECTION_ORDER if k != "dosing")) if intent == "dosing" else SECTION_ORDER
+    for key in order:
+        entries = b.in_section(key)
+        if not entries:
+            continue
+        items = tuple(i for i in (_item(e, audience, dose_asked) for e in entries) if i is not None)
+        if not items:
+            continue
+        title = (spec.get("main_title") or {}).get(audience) if key == "main" else None
+        sections.append(Section(key=key, title=title or titles[key][audience], items=items))
+    # summary: the first statements of the main (or dosing) section
+    lead_key = "dosing" if intent == "dosing" else "main"
+    lead = [e for e in b.in_section(lead_key) if e.level == 0][:2]
+    if intent == "dosing":
+        lead = b.in_section("dosing")[:1] + [e for e in b.in_section("main") if e.level == 0][:1]
+    summary_refs = tuple(dict.fromkeys(ref for e in lead for ref in e.statement.refs))
+    readability = None
+    if audience == "family":
+        cands = [aud.first_sentences(e.family, 2) for e in lead if e.family]
+        cands = [s for e in lead for s in aud.sentences(e.family)][:4] or cands
+        framing = str(spec.get("family_framing") or "")
+        target = tuple(r.raw["audiences"]["family"]["reading_grade"])
+        text, grade = aud.pick_family_summary(cands, framing, (float(target[0]), float(target[1])))
+        summary_refs = tuple(dict.fromkeys(ref for e in lead[:2] for ref in e.statement.refs))
+        body = " ".join(i.statement.text for s in sections for i in s.items)
+        readability = {"summary_grade": grade, "article_grade": aud.reading_grade(body),
+                       "target_grades": list(target), "method": "Flesch-Kincaid grade level (textstat)"}
+        summary = text
+    else:
+        top = lead[:1]
+        text = top[0].statement.text if top else ""
+        first = aud.sentences(text)
+        summary = " ".join(first[:2]) if len(first) > 1 and len(first[0]) < 100 else " ".join(first[:1])
+        summary_refs = tuple(top[0].statement.refs) if top else ()
+    scope_note = ""
+    if scope == "partly_covered":
+        scope_note = _clean(r.raw["scope"]["pediatric_only_note"])
+    cited = [ref for e in b.entries for ref in e.statement.refs]
+    reviewed = [e.reviewed for e in b.entries if e.reviewed is not None]
+    glossary: tuple[GlossaryEntry, ...] = ()
+    if audience == "student":
+        current_defs = [d for d in b.definitions if not _historical(pack, d.citations)]
+        glossary = aud.glossary([summary, *(i.statement.text for s in sections for i in s.items if s.key != "changes")],
+                                current_defs, pack)
+    context = {
+        "stage": sorted(ctx.labels & COURSE_LABELS),
+        "stated_stage": sorted(ctx.stated),
+        "assumed_stage": ctx.default_stage,
+        "drugs": list(drugs),
+        "patient": ctx.patient_json,
+        "from_session": from_session,
+    }
+    if indication:
+        context["indication"] = indication
+    answer = Answer(
+        question=u.question, intent=intent, context=context, scope=scope, audience=audience,
+        title=_title(u, b, spec, intent, drugs, indication), summary_text=summary, summary_refs=summary_refs,
+        sections=tuple(sections), follow_ups=_follow_ups(u, spec, drugs, pack, exclude=(intent,)),
+        references=references(pack, cited), review_status=REVIEW_STATUS,
+        last_updated=max(reviewed).isoformat() if reviewed else None,
+        disclaimer=_clean(r.raw["audiences"][audience]["disclaimer"]), scope_note=scope_note, glossary=glossary,
+        readability=readability, understanding=u.to_json(), session=session, pack_version=pack.version)
+    return _with_markdown(answer)
+
+
+def _item(e: Entry, audience: str, dose_asked: bool) -> Item | None:
+    st = e.statement
+    if audience == "family":
+        if e.family_statement is not None:
+            st = e.family_statement
+        elif e.kind == "dose" and dose_asked:
+            pass   # doses were asked for: keep the numbers
+        elif e.kind == "dose" and not e.family:
+            return None   # no dosing tables for families unless asked
+        elif e.family:
+            st = dataclasses.replace(st, text=e.family)
+        elif e.kind == "conflict":
+            return None   # the family reads the conflict once, in its first position's entry
+        return Item(statement=st, kind=e.kind, title="", current=e.current, note="", level=e.level)
+    if audience == "student":
+        st = dataclasses.replace(st, text=e.student or st.text)
+    return Item(statement=st, kind=e.kind, title=e.title, current=e.current, note=e.note, level=e.level)
+
+
+def _with_markdown(answer: Answer) -> Answer:
+    from nephroguide.answer.render import answer_markdown
+
+    return dataclasses.replace(answer, markdown=answer_markdown(answer))
+
+
+def _not_covered(u: Understanding, audience: str, pack: Any, *, about: str, session: str | None,
+                 from_session: bool, no_content: str | None = None, intent: str | None = None) -> Answer:
+    r = rules()
+    scope = r.raw["scope"]
+    if no_content:
+        text = scope["no_content_text"].format(topic=no_content)
+    else:
+        text = scope["not_covered_text"][audience].format(about=f" ({about})" if about else "")
+    closest = [i for i in closest_intents(u.question, limit=4) if i != intent][:3]
+    questions = tuple(r.raw["topic_questions"][i] for i in closest if i in r.raw["topic_questions"])
+    labels = tuple(r.raw["intents"][i]["label"] for i in closest)
+    answer = Answer(
+        question=u.question, intent=intent or u.intent, context={"stage": [], "stated_stage": list(u.stage),
+                                                                "assumed_stage": False, "drugs": list(u.drugs),
+                                                                "patient": None, "from_session": from_session},
+        scope="not_covered", audience=audience, title="Not covered", summary_text=text, summary_refs=(),
+        sections=(), follow_ups=questions, references=(), review_status=REVIEW_STATUS, last_updated=None,
+        disclaimer=_clean(r.raw["audiences"][audience]["disclaimer"]), closest_topics=labels,
+        understanding=u.to_json(), session=session, pack_version=pack.version)
+    return _with_markdown(answer)

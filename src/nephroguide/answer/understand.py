@@ -1,0 +1,880 @@
+"""Question understanding, offline: free text in, intent + stage + partial patient record out.
+
+The pipeline is generic; every cue word, pattern and weight lives in ``data/understanding.yaml``:
+
+1. **validate** the text (empty, too long, control characters or binary garbage -> InputError);
+2. **normalise**: Unicode (NFKC, accents, quotes, dashes, ``m²``), case, contractions, hyphens;
+3. **spelling**: each unknown word of 5+ letters is matched with rapidfuzz against the key
+   vocabulary (drug names, lexicon terms, cue words) with a conservative cutoff and the same first
+   letter; short words are never corrected, so ``tac`` or ``mmf`` cannot drift into another drug;
+4. **lexicon**: abbreviations, spelling variants and brand names are replaced in place by their
+   canonical form (``SRNS`` -> ``steroid resistant nephrotic syndrome``, ``Prograf`` -> ``tacrolimus``);
+5. **details**: age, weight, height, sex, eGFR, histology, genetics, drugs the child takes with
+   dose and duration;
+6. **response, negation and time**: "not responding to tacrolimus", "failed steroids", "after 6
+   months of tacrolimus", "relapsed twice in 6 months" -> stated assessment facts;
+7. **stage** labels (the engine's classification labels) and **intent** by weighted cues;
+8. **scope** signals: domain words, other diseases and organs, adults.
+
+The result is an :class:`Understanding`; its :meth:`Understanding.record` is the partial patient
+record (``assessment`` facts and the details above) that the composer feeds to the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from nephroguide.errors import InputError
+
+DATA_FILE = Path(__file__).with_name("data") / "understanding.yaml"
+_WORD = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
+_NUM_WORD = r"\d+(?:\.\d+)?"
+# "steroid resistant", "steroid sparing": the agent word names a disease course, not a drug given
+_DISEASE_WORD = re.compile(r"\s+(?:resistant|resistance|sensitive|sensitivity|dependent|dependence|sparing|toxicity)\b")
+
+
+# ----------------------------------------------------------------------------------------- result
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a question says, in the engine's vocabulary."""
+
+    question: str
+    text: str                                   # normalised, corrected, canonicalised
+    intent: str | None                          # None: nothing in the question points anywhere
+    intent_scores: tuple[tuple[str, int], ...]  # best first
+    explicit_intent: bool                       # an intent cue (not only a stage or drug) chose it
+    stage: tuple[str, ...]                      # stated engine labels (sorted)
+    drugs: tuple[str, ...]                      # drug ids mentioned, in order of first mention
+    patient_drugs: tuple[tuple[str, bool], ...]  # (drug id, current) the child takes or took
+    durations: tuple[tuple[str, float], ...]    # (drug id, months)
+    doses: tuple[tuple[str, float, str], ...]   # (drug id, dose, unit)
+    assessment: tuple[tuple[str, str], ...]     # stated assessment facts (engine ASSESSMENT keys)
+    classes_ever: tuple[str, ...]
+    classes_current: tuple[str, ...]
+    details: tuple[tuple[str, Any], ...]        # age_years, weight_kg, height_cm, sex, egfr, histology, ...
+    corrections: tuple[tuple[str, str], ...]    # (typed, corrected)
+    expansions: tuple[tuple[str, str], ...]     # (typed, canonical)
+    definitions: tuple[str, ...]                # definition ids the words point to
+    off_topic: tuple[str, ...]                  # other diseases / organs named
+    adult: bool
+    domain_hits: int
+    ins_cue: bool
+    dose_asked: bool
+    notes: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()                # drugs the question says did not work
+
+    def detail(self, key: str) -> Any:
+        return dict(self.details).get(key)
+
+    @property
+    def has_patient_details(self) -> bool:
+        """Details about a particular child (not just the stage of the course the question names)."""
+        return bool([k for k, _ in self.details if k != "edema"] or self.patient_drugs)
+
+    def record(self, as_of: dt.date, placeholder_age: float) -> dict[str, Any]:
+        """The partial patient record (patient record v1) these details make.
+
+        ``placeholder_age`` is used when the question gives no age (the record format needs one);
+        the composer hides it from the engine's facts so no age-dependent rule fires on it.
+        """
+        d = dict(self.details)
+        rec: dict[str, Any] = {"as_of": as_of.isoformat(), "age_years": d.get("age_years", placeholder_age)}
+        for key in ("sex", "weight_kg", "height_cm", "edema"):
+            if key in d:
+                rec[key] = d[key]
+        if "histology" in d:
+            rec["biopsy"] = {"histology": d["histology"]}
+        if "genetic_status" in d:
+            rec["genetics"] = {"status": d["genetic_status"], "genes": list(d.get("genes", ()))}
+        if "egfr" in d:
+            rec["labs"] = [{"date": as_of.isoformat(), "test": "egfr", "value": d["egfr"], "unit": "mL/min/1.73m2"}]
+        meds = []
+        durations = dict(self.durations)
+        doses = {drug: (dose, unit) for drug, dose, unit in self.doses}
+        for drug, current in self.patient_drugs:
+            months = durations.get(drug)
+            start = as_of - dt.timedelta(days=round(months * 30.4375)) if months else as_of
+            med: dict[str, Any] = {"drug": drug, "start": start.isoformat(), "end": None}
+            if not current:
+                med["end"] = as_of.isoformat()
+            if drug in doses:
+                dose, unit = doses[drug]
+                if unit.endswith("/day"):
+                    med.update({"dose": dose, "dose_unit": unit, "frequency": "daily"})
+            meds.append(med)
+        if meds:
+            rec["medications"] = meds
+        if self.assessment:
+            rec["assessment"] = dict(self.assessment)
+        return rec
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "intent": self.intent, "explicit_intent": self.explicit_intent,
+            "intent_scores": {k: v for k, v in self.intent_scores if v},
+            "stage": list(self.stage), "drugs": list(self.drugs),
+            "patient_drugs": [{"drug": d, "current": c} for d, c in self.patient_drugs],
+            "durations_months": {d: round(m, 2) for d, m in self.durations},
+            "doses": [{"drug": d, "dose": v, "unit": u} for d, v, u in self.doses],
+            "assessment": dict(self.assessment), "details": dict(self.details),
+            "corrections": [{"typed": a, "read_as": b} for a, b in self.corrections],
+            "expansions": [{"typed": a, "read_as": b} for a, b in self.expansions],
+            "failed": list(self.failed), "off_topic": list(self.off_topic), "adult": self.adult,
+            "normalised": self.text,
+            "notes": list(self.notes),
+        }
+
+
+# ----------------------------------------------------------------------------------------- rules
+
+def _phrase_regex(cue: str) -> str:
+    """A cue (plain phrase, 'word*' prefix, or 're:' regex) as regex source."""
+    if cue.startswith("re:"):
+        return cue[3:]
+    star = cue.endswith("*")
+    body = cue[:-1] if star else cue
+    words = [re.escape(w) for w in body.split()]
+    src = r"\s+".join(words)
+    return r"\b" + src + (r"\w*" if star else r"\b")
+
+
+def _compile(cue: str, subs: Mapping[str, str] | None = None) -> re.Pattern[str]:
+    src = _phrase_regex(cue)
+    for key, value in (subs or {}).items():
+        src = src.replace(key, value)
+    return re.compile(src)
+
+
+@dataclass
+class Rules:
+    """understanding.yaml, compiled."""
+
+    raw: dict[str, Any]
+    max_chars: int
+    min_letters: int
+    chars: dict[str, str]
+    contractions: re.Pattern[str]
+    contraction_map: dict[str, str]
+    replace_kinds: frozenset[str]
+    drug_context: dict[str, re.Pattern[str]]
+    numbers: dict[str, float]
+    time_units: dict[str, float]
+    weight_units: dict[str, float]
+    num: str
+    unit: str
+    intents: dict[str, list[tuple[re.Pattern[str], int]]]
+    intent_order: list[str]
+    treatment_cues: list[tuple[re.Pattern[str], int]]
+    stages: list[tuple[str, list[re.Pattern[str]]]]
+    domain: list[re.Pattern[str]]
+    ins_cues: list[re.Pattern[str]]
+    off_diseases: list[tuple[str, list[re.Pattern[str]]]]
+    off_other: list[tuple[str, list[re.Pattern[str]]]]
+    adult: list[re.Pattern[str]]
+    definition_words: list[tuple[re.Pattern[str], list[str]]]
+    age: list[re.Pattern[str]]
+    weight: list[re.Pattern[str]]
+    height: list[re.Pattern[str]]
+    egfr: list[re.Pattern[str]]
+    sex: list[tuple[str, re.Pattern[str]]]
+    histology: list[tuple[str, re.Pattern[str]]]
+    genes: frozenset[str]
+    genetic_status: list[tuple[str, re.Pattern[str]]]
+    clause_split: re.Pattern[str]
+    failure: list[re.Pattern[str]]
+    success: list[re.Pattern[str]]
+    agents: dict[str, list[str]]
+    relapse_count: list[re.Pattern[str]]
+    spelling: dict[str, Any]
+    known_words: frozenset[str]
+    cue_words: frozenset[str]
+
+
+@cache
+def rules() -> Rules:
+    """The compiled rules (loaded once per process)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: ~10x faster start-up
+    raw = yaml.load(DATA_FILE.read_text(encoding="utf-8"), Loader=loader)
+    numbers = {str(k): float(v) for k, v in raw["numbers"].items()}
+    num = r"(?:" + _NUM_WORD + "|" + "|".join(sorted((re.escape(k) for k in numbers), key=len, reverse=True)) + ")"
+    time_units = {str(k): float(v) for k, v in raw["time_units"].items()}
+    unit = r"(?:" + "|".join(sorted((re.escape(k) for k in time_units), key=len, reverse=True)) + r")\b"
+    subs = {"NUM": num, "UNIT": unit}
+    norm = raw["normalise"]
+    cmap = {str(k).lower(): str(v) for k, v in norm["contractions"].items()}
+    contractions = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in cmap), key=len, reverse=True)) + r")(?![\w'])")
+    intents = {name: [(_compile(c), int(w)) for c, w in (spec.get("cues") or {}).items()]
+               for name, spec in raw["intents"].items()}
+    det = raw["details"]
+    cue_words: set[str] = set()
+    for section in (raw["intents"].values(),):
+        for spec in section:
+            for c in spec.get("cues") or {}:
+                if not c.startswith("re:"):
+                    cue_words.update(_WORD.findall(c.rstrip("*").lower()))
+    for cues in raw["stages"].values():
+        for c in cues:
+            if not c.startswith("re:"):
+                cue_words.update(_WORD.findall(c.lower()))
+    for c in raw["scope"]["domain"]:
+        if not c.startswith("re:"):
+            cue_words.update(_WORD.findall(c.rstrip("*").lower()))
+    return Rules(
+        raw=raw, max_chars=int(raw["limits"]["max_chars"]), min_letters=int(raw["limits"]["min_letters"]),
+        chars={str(k): str(v) for k, v in norm["characters"].items()}, contractions=contractions, contraction_map=cmap,
+        replace_kinds=frozenset(norm["lexicon_replace_kinds"]),
+        drug_context={k: _compile(v) for k, v in (norm.get("drug_needs_context") or {}).items()},
+        numbers=numbers, time_units=time_units,
+        weight_units={str(k): float(v) for k, v in raw["weight_units"].items()}, num=num, unit=unit,
+        intents=intents, intent_order=list(raw["intents"]),
+        treatment_cues=[(_compile(c), int(w)) for c, w in raw["treatment_cues"].items()],
+        stages=[(label, [_compile(c, subs) for c in cues]) for label, cues in raw["stages"].items()],
+        domain=[_compile(c) for c in raw["scope"]["domain"]],
+        ins_cues=[_compile(c) for c in raw["scope"]["ins_cues"]],
+        off_diseases=[(name, [_compile(c) for c in cues]) for name, cues in raw["scope"]["off_topic_diseases"].items()],
+        off_other=[(name, [_compile(c) for c in cues]) for name, cues in raw["scope"]["off_topic_other"].items()],
+        adult=[_compile(c) for c in raw["scope"]["adult"]],
+        definition_words=[(_compile(c), list(ids)) for c, ids in raw["definitions"]["by_word"].items()],
+        age=[_compile(c, subs) for c in det["age_years"]], weight=[_compile(c, subs) for c in det["weight"]],
+        height=[_compile(c, subs) for c in det["height_cm"]], egfr=[_compile(c, subs) for c in det["egfr"]],
+        sex=[(k, _compile(v)) for k, v in det["sex"].items()],
+        histology=[(k, _compile(v)) for k, v in det["histology"].items()],
+        genes=frozenset(g.upper() for g in det["genetics"]["genes"]),
+        genetic_status=[(k, _compile(v)) for k, v in det["genetics"]["status"].items()],
+        clause_split=_compile(raw["response"]["clause_split"]),
+        failure=[_compile(c) for c in raw["response"]["failure"]],
+        success=[_compile(c) for c in raw["response"]["success"]],
+        agents={k: [str(x) for x in v] for k, v in raw["response"]["agents"].items()},
+        relapse_count=[_compile(c, subs) for c in raw["relapse_count"]],
+        spelling=dict(raw["spelling"]), known_words=frozenset(w.lower() for w in raw["spelling"]["known_words"]),
+        cue_words=frozenset(cue_words),
+    )
+
+
+# ----------------------------------------------------------------------------------------- vocabulary
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Words nephroguide knows (never corrected) and the key terms typos are corrected into."""
+
+    known: frozenset[str]
+    targets: tuple[str, ...]
+    drug_pattern: re.Pattern[str]          # generic drug names in the canonical text
+    drug_names: dict[str, str]             # surface name -> drug id
+    drug_classes: dict[str, str]           # drug id -> class
+    drug_default_indication: dict[str, str]
+    drug_equivalent: dict[str, str]
+    study_pattern: re.Pattern[str]         # first authors and acronyms of the pack's studies
+
+
+def _texts(pack: Any) -> Iterable[str]:
+    for r in pack.recommendations.values():
+        yield from (r.title, r.text, r.family_text, r.student_note, r.rationale)
+    for c in pack.cautions.values():
+        yield from (c.title, c.text, c.family_text)
+    for d in pack.definitions.values():
+        yield from (d.term, d.text, d.family_text, d.student_note)
+    for c in pack.conflicts.values():
+        yield c.note
+        yield c.family_note
+        for p in c.positions:
+            yield p.text
+    for s in pack.studies.values():
+        yield from (s.title, s.design, s.population, s.intervention, s.comparator, s.outcomes, s.limitations)
+        for res in s.results:
+            yield res.text
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """Built once per process from the pack, the lexicon and the cue vocabulary."""
+    from nephroguide.knowledge.lexicon import load_lexicon
+    from nephroguide.knowledge.pack import load_pack
+
+    pack = load_pack()
+    lex = load_lexicon()
+    r = rules()
+    min_target = int(r.spelling["target_min_length"])
+    known: set[str] = set(r.known_words) | set(r.cue_words)
+    for text in _texts(pack):
+        known.update(_WORD.findall(_fold(text)))
+    targets: set[str] = set(r.cue_words)
+    for g in lex.groups():
+        for term in g.all_terms():
+            words = _WORD.findall(_fold(term))
+            known.update(words)
+            targets.update(words)
+    names: dict[str, str] = {}
+    for d in pack.drugs.values():
+        for name in (d.id.replace("_", " "), d.generic, *d.aliases):
+            key = " ".join(_WORD.findall(_fold(name)))
+            if key:
+                names.setdefault(key, d.id)
+            targets.update(w for w in _WORD.findall(_fold(name)))
+    canonical_names = {d.id.replace("_", " "): d.id for d in pack.drugs.values()}
+    study_names: set[str] = set()
+    for st in pack.studies.values():
+        src = pack.sources[st.source]
+        study_names.add(_fold(src.citation.split()[0].strip(",.")))
+        for acr in re.findall(r"\(([A-Z][A-Za-z0-9-]{2,})\)", f"{src.title} {st.title}"):
+            study_names.add(canonicalise(normalise(acr))[0])
+    study_names = {n for n in study_names if len(n) >= 4}
+    study_re = "|".join(re.escape(n) for n in sorted(study_names, key=len, reverse=True)) or "(?!x)x"
+    alternation = "|".join(re.escape(n) for n in sorted(canonical_names, key=len, reverse=True))
+    return Vocabulary(
+        known=frozenset(known), targets=tuple(sorted(t for t in targets if len(t) >= min_target and t.isalpha())),
+        drug_pattern=re.compile(r"\b(" + alternation + r")\b"), drug_names=canonical_names,
+        drug_classes={d.id: d.drug_class for d in pack.drugs.values()},
+        drug_default_indication={d.id: d.default_indication for d in pack.drugs.values() if d.default_indication},
+        drug_equivalent={d.id: d.equivalent_to for d in pack.drugs.values() if d.equivalent_to},
+        study_pattern=re.compile(r"\b(?:" + study_re + r")\b"),
+    )
+
+
+# ----------------------------------------------------------------------------------------- steps
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+def validate_question(question: Any) -> str:
+    """The question, stripped, or an InputError naming what is wrong (empty, too long, binary)."""
+    r = rules()
+    if not isinstance(question, str):
+        raise InputError(f"the question must be text, got {type(question).__name__}", field="question")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in question):
+        raise InputError("the question is not valid text (undecodable bytes); type it as plain text", field="question")
+    text = question.strip()
+    if not text:
+        raise InputError("the question is empty; type a question about nephrotic syndrome in children",
+                         field="question")
+    if len(text) > r.max_chars:
+        raise InputError(f"the question has {len(text):,} characters; the limit is {r.max_chars:,} — ask one "
+                         "question and put the child's data in --patient", field="question")
+    bad = [ch for ch in text if (unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n\r")
+           or ch == "\ufffd"]
+    if bad:
+        raise InputError(f"the question contains {len(bad)} control or binary character(s) (first U+{ord(bad[0]):04X}); "
+                         "type it as plain text", field="question")
+    letters = sum(ch.isalpha() for ch in text)
+    if letters < r.min_letters:
+        raise InputError("the question has no words; type a question about nephrotic syndrome in children",
+                         field="question")
+    return text
+
+
+def normalise(text: str) -> str:
+    """Unicode, case, quotes, contractions and hyphens normalised; whitespace collapsed."""
+    r = rules()
+    text = unicodedata.normalize("NFKC", text)
+    for a, b in r.chars.items():
+        text = text.replace(a, b)
+    text = _fold(text)
+    text = r.contractions.sub(lambda m: r.contraction_map[m.group(1)], text)
+    text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text
+
+
+def correct_spelling(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Replace unknown words by the closest key term (rapidfuzz), conservatively."""
+    from rapidfuzz import fuzz, process
+
+    r = rules()
+    voc = vocabulary()
+    min_len = int(r.spelling["min_length"])
+    out: list[str] = []
+    fixes: list[tuple[str, str]] = []
+    last = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if len(word) < min_len or word in voc.known or "'" in word:
+            continue
+        base = word[:-1] if word.endswith("s") and word[:-1] in voc.known else None
+        if base:
+            continue
+        cutoff = r.spelling["cutoff_long"] if len(word) >= 7 else r.spelling["cutoff_short"]
+        candidates = [t for t in voc.targets if t[0] == word[0] and abs(len(t) - len(word)) <= 3]
+        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if best is None:
+            continue
+        out.append(text[last:m.start()])
+        out.append(best[0])
+        last = m.end()
+        fixes.append((word, best[0]))
+    out.append(text[last:])
+    return "".join(out), fixes
+
+
+def canonicalise(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Replace abbreviations, spelling variants and drug names by their canonical lexicon form."""
+    from nephroguide.knowledge.lexicon import load_lexicon
+
+    r = rules()
+    lex = load_lexicon()
+    pieces: list[str] = []
+    expansions: list[tuple[str, str]] = []
+    last = 0
+    for m in lex.find(text):
+        groups = [lex.group(g) for g in m.group_ids]
+        drug = next((g for g in groups if g.kind == "drug"), None)
+        kind_group = next((g for g in groups if g.kind in r.replace_kinds and g.kind != "drug"), None)
+        if kind_group is not None and drug is not None and kind_group.kind == "abbreviation":
+            target = _fold(kind_group.canonical)   # "IVMP" -> "intravenous methylprednisolone"
+        elif drug is not None:
+            target = drug.id.split(":", 1)[1].replace("_", " ")
+        elif kind_group is not None:
+            target = _fold(kind_group.canonical)
+        else:
+            continue
+        target = re.sub(r"(?<=[a-z0-9])-(?=[a-z0-9])", " ", target)
+        if target == m.text:
+            continue
+        pieces.append(text[last:m.char_start])
+        pieces.append(target)
+        last = m.char_end
+        expansions.append((m.text, target))
+    pieces.append(text[last:])
+    return "".join(pieces), expansions
+
+
+def _number(r: Rules, token: str | None) -> float | None:
+    if token is None:
+        return None
+    try:
+        return float(token)
+    except ValueError:
+        return r.numbers.get(token.strip().lower())
+
+
+def _months(r: Rules, n: str | None, unit: str | None) -> float | None:
+    if unit is None:
+        return None
+    value = _number(r, n) if n else 1.0
+    factor = r.time_units.get(unit.strip().lower())
+    if value is None or factor is None:
+        return None
+    return value * factor
+
+
+def _agent_regex(names: Iterable[str]) -> str:
+    return "(?P<agent>" + "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True)) + ")"
+
+
+@cache
+def _detail_patterns() -> dict[str, Any]:
+    r = rules()
+    voc = vocabulary()
+    det = r.raw["details"]
+    agent_names = list(voc.drug_names) + [a for names in r.agents.values() for a in names]
+    agent = _agent_regex(agent_names)
+    subs = {"NUM": r.num, "UNIT": r.unit, "AGENT": agent}
+    return {
+        "dose": [_compile(c, subs) for c in det["drug_dose"]],
+        "duration": [_compile(c, subs) for c in det["drug_duration"]],
+        "taken": [_compile(c, subs) for c in det["drug_taken"]],
+        "past": [_compile(c, subs) for c in det["drug_past"]],
+    }
+
+
+def _agent_drug(name: str) -> str | None:
+    """A matched agent phrase -> drug id (None for a class phrase such as 'steroids')."""
+    voc = vocabulary()
+    return voc.drug_names.get(name)
+
+
+def _agent_kind(name: str) -> str | None:
+    r = rules()
+    for kind, names in r.agents.items():
+        if name in names:
+            return kind
+    drug = _agent_drug(name)
+    if drug is None:
+        return None
+    cls = vocabulary().drug_classes.get(drug)
+    if cls == "glucocorticoid":
+        return "steroid"
+    if cls == "calcineurin_inhibitor":
+        return "cni"
+    return "other"
+
+
+def _drug_mentions(text: str) -> list[tuple[str, int, int]]:
+    """(drug id, start, end) of drug names in the canonical text, with context checks for ambiguous names."""
+    r = rules()
+    voc = vocabulary()
+    out = []
+    for m in voc.drug_pattern.finditer(text):
+        drug = voc.drug_names[m.group(1)]
+        ctx = r.drug_context.get(drug)
+        if ctx is not None:
+            window = text[max(0, m.start() - 40):m.end() + 40]
+            if not ctx.search(window):
+                continue
+        out.append((drug, m.start(), m.end()))
+    return out
+
+
+def _response(text: str) -> tuple[dict[str, str], list[str], list[str]]:
+    """Stated response to steroids / CNIs from failure or success cues near an agent, clause by clause."""
+    r = rules()
+    window = int(r.raw["response"]["window"])
+    agent_names = [a for names in r.agents.values() for a in names] + list(vocabulary().drug_names)
+    agent_re = re.compile(r"\b" + _agent_regex(agent_names) + r"\b")
+    facts: dict[str, str] = {}
+    failed: list[str] = []
+    notes: list[str] = []
+    spec = r.raw["response"]["assessment"]
+    for clause in r.clause_split.split(text):
+        agents = [(m.group("agent"), m.start(), m.end()) for m in agent_re.finditer(clause)
+                  if not _DISEASE_WORD.match(clause, m.end())]
+        if not agents:
+            continue
+        words = clause.split()
+        if not words:
+            continue
+        for outcome, patterns in (("failure", r.failure), ("success", r.success)):
+            hits = [m for p in patterns for m in p.finditer(clause)]
+            if not hits:
+                continue
+            for name, a_start, a_end in agents:
+                near = any(_word_distance(clause, a_start, a_end, h.start(), h.end()) <= window for h in hits)
+                if not near:
+                    continue
+                kind = _agent_kind(name)
+                if kind in spec and outcome in spec[kind]:
+                    for k, v in spec[kind][outcome].items():
+                        facts.setdefault(k, str(v))
+                drug = _agent_drug(name)
+                if outcome == "failure" and drug:
+                    failed.append(drug)
+            if outcome == "failure":
+                break   # "not in remission on X" is a failure, not also a success
+    return facts, failed, notes
+
+
+def _word_distance(text: str, a0: int, a1: int, b0: int, b1: int) -> int:
+    if b0 >= a1:
+        between = text[a1:b0]
+    elif a0 >= b1:
+        between = text[b1:a0]
+    else:
+        return 0
+    return len(between.split())
+
+
+# ----------------------------------------------------------------------------------------- main
+
+def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
+    """Read a question (already validated) into an :class:`Understanding`.
+
+    ``relapse_rule``: the definition set's ``relapse_frequency`` rule, for reading relapse counts.
+    """
+    r = rules()
+    voc = vocabulary()
+    text = normalise(question)
+    text, corrections = correct_spelling(text)
+    text, expansions = canonicalise(text)
+    text = re.sub(r"\s+", " ", text).strip()
+    notes: list[str] = []
+
+    # --- drugs named, and which ones the child takes
+    mentions = _drug_mentions(text)
+    drugs = list(dict.fromkeys(d for d, _, _ in mentions))
+    pats = _detail_patterns()
+    taking: dict[str, bool] = {}
+    for p in pats["taken"]:
+        for m in p.finditer(text):
+            drug = _agent_drug(m.group("agent"))
+            if drug:
+                taking.setdefault(drug, True)
+    for p in pats["past"]:
+        for m in p.finditer(text):
+            drug = _agent_drug(m.group("agent"))
+            if drug:
+                taking[drug] = False
+    durations: dict[str, float] = {}
+    for p in pats["duration"]:
+        for m in p.finditer(text):
+            drug = _agent_drug(m.group("agent"))
+            months = _months(r, m.group("n"), m.group("unit"))
+            if drug and months:
+                durations.setdefault(drug, months)
+                taking.setdefault(drug, True)
+    doses: dict[str, tuple[float, str]] = {}
+    for p in pats["dose"]:
+        for m in p.finditer(text):
+            drug = _agent_drug(m.group("agent"))
+            if drug and drug not in doses:
+                unit = m.group("unit").replace("/d", "/day") if m.group("unit").endswith("/d") else m.group("unit")
+                doses[drug] = (float(m.group("dose")), unit)
+                taking.setdefault(drug, True)
+
+    # --- response to treatment (negation, failure, success)
+    facts, failed, rnotes = _response(text)
+    notes.extend(rnotes)
+    for drug in failed:
+        taking.setdefault(drug, True)
+    # time on a drug without a stated response: nothing is assumed
+    # --- stage cues
+    stage: set[str] = set()
+    for label, patterns in r.stages:
+        if any(p.search(text) for p in patterns):
+            stage.add(label)
+    for key, value in facts.items():
+        stage.update(_labels_for_assessment(key, value))
+    count = _relapse_count(text)
+    if count is not None and relapse_rule is not None:
+        n, months = count
+        frequent = (months <= relapse_rule.first_window_months and n >= relapse_rule.first_window_min_relapses) or \
+                   (months <= relapse_rule.any_window_months and n >= relapse_rule.any_window_min_relapses)
+        stage.add("frequently_relapsing" if frequent else "infrequently_relapsing")
+        notes.append(f"read '{n:g} relapses in {months:g} months' against the current definition set "
+                     f"({'frequent' if frequent else 'infrequent'} relapses)")
+    classes_ever: set[str] = set()
+    classes_current: set[str] = set()
+    implies = r.raw["stage_implies"]
+    for label in sorted(stage):
+        spec = implies.get(label) or {}
+        stage.update(spec.get("labels") or [])
+    for label in sorted(stage):
+        spec = implies.get(label) or {}
+        classes_ever.update(spec.get("classes_ever") or [])
+        classes_current.update(spec.get("classes_current") or [])
+    for label, removed in (r.raw.get("stage_excludes") or {}).items():
+        if label in stage:
+            stage.difference_update(x for x in removed if not _stated_directly(x, facts))
+    # --- details
+    details: dict[str, Any] = {}
+    age = _first_number(r.age, text, unit_default="years")
+    if age is not None:
+        details["age_years"] = age
+        if age < 1:
+            stage.add("infant")
+    weight = _weight(text)
+    if weight is not None:
+        details["weight_kg"] = weight
+    height = _first_plain(r.height, text)
+    if height is not None:
+        details["height_cm"] = height
+    egfr = _first_plain(r.egfr, text)
+    if egfr is not None:
+        details["egfr"] = egfr
+    edema = _compile(r.raw["details"]["edema"])
+    if edema.search(text) and not _compile(r.raw["details"]["edema_negated"]).search(text):
+        details["edema"] = True
+    sex = [k for k, p in r.sex if p.search(text)]
+    if len(sex) == 1:
+        details["sex"] = sex[0]
+    histology = next((k for k, p in r.histology if p.search(text)), None)
+    if histology:
+        details["histology"] = histology
+    genes = sorted({g for g in re.findall(r"\b[a-z0-9]{2,8}\b", text) if g.upper() in r.genes})
+    genetic_status = next((k for k, p in r.genetic_status if p.search(text)), None)
+    if genes:
+        details["genes"] = tuple(g.upper() for g in genes)
+        genetic_status = genetic_status or "pathogenic"
+    if genetic_status:
+        details["genetic_status"] = genetic_status
+        if genetic_status == "pathogenic":
+            stage.add("genetic_srns")
+            stage.add("srns")
+    assessment: dict[str, str] = {}
+    label_assessment = r.raw["label_assessment"]
+    for label in sorted(stage):
+        for k, v in (label_assessment.get(label) or {}).items():
+            if k == "steroid_response" and assessment.get(k, "").startswith("resistant_"):
+                continue
+            if k == "steroid_response" and k in assessment and v == "resistant":
+                continue
+            assessment[k] = str(v)
+    for k, v in facts.items():
+        assessment.setdefault(k, v)
+    for drug, current in taking.items():
+        cls = voc.drug_classes.get(drug)
+        if cls:
+            classes_ever.add(cls)
+            if current:
+                classes_current.add(cls)
+    # --- scope signals
+    off = [name for name, patterns in r.off_diseases if any(p.search(text) for p in patterns)]
+    ins = any(p.search(text) for p in r.ins_cues) or any(lbl in stage for lbl in ("srns", "steroid_sensitive",
+                                                                                  "frequently_relapsing",
+                                                                                  "steroid_dependent"))
+    if not ins:
+        off += [name for name, patterns in r.off_other if any(p.search(text) for p in patterns)]
+    adult = any(p.search(text) for p in r.adult) or (age is not None and age >= float(r.raw["scope"]["adult_age"]))
+    # --- definitions the words point to
+    definitions: list[str] = []
+    for p, ids in r.definition_words:
+        if p.search(text):
+            definitions.extend(ids)
+    domain_hits = sum(1 for p in r.domain if p.search(text)) + len(drugs) + len(stage) + len(expansions) + \
+        len(definitions) + (1 if voc.study_pattern.search(text) else 0)
+    # --- intent
+    scores, explicit = _intent_scores(text, stage, drugs)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], r.intent_order.index(kv[0])))
+    intent = ranked[0][0] if ranked and ranked[0][1] > 0 else None
+    dose_asked = any(p.search(text) for p, _ in r.intents["dosing"])
+    return Understanding(
+        question=question, text=text, intent=intent, intent_scores=tuple(ranked),
+        explicit_intent=intent is not None and intent in explicit,
+        stage=tuple(sorted(stage)), drugs=tuple(drugs),
+        patient_drugs=tuple(sorted(taking.items())), durations=tuple(sorted(durations.items())),
+        doses=tuple(sorted((d, v, u) for d, (v, u) in doses.items())), assessment=tuple(sorted(assessment.items())),
+        classes_ever=tuple(sorted(classes_ever)), classes_current=tuple(sorted(classes_current)),
+        details=tuple(sorted(details.items())), corrections=tuple(corrections), expansions=tuple(expansions),
+        definitions=tuple(dict.fromkeys(definitions)), off_topic=tuple(dict.fromkeys(off)), adult=adult,
+        domain_hits=domain_hits, ins_cue=ins, dose_asked=dose_asked, notes=tuple(notes),
+        failed=tuple(dict.fromkeys(failed)))
+
+
+def _stated_directly(label: str, facts: Mapping[str, str]) -> bool:
+    return label in {lbl for k, v in facts.items() for lbl in _labels_for_assessment(k, v)}
+
+
+def _labels_for_assessment(key: str, value: str) -> set[str]:
+    r = rules()
+    out = set()
+    for label, spec in r.raw["label_assessment"].items():
+        if (spec or {}).get(key) == value:
+            out.add(label)
+    return out
+
+
+def _relapse_count(text: str) -> tuple[float, float] | None:
+    r = rules()
+    for p in r.relapse_count:
+        m = p.search(text)
+        if not m:
+            continue
+        count = _number(r, m.group("count"))
+        months = _months(r, m.groupdict().get("n"), m.group("unit"))
+        if count is not None and months:
+            return count, months
+    return None
+
+
+def _first_number(patterns: list[re.Pattern[str]], text: str, unit_default: str) -> float | None:
+    r = rules()
+    for p in patterns:
+        m = p.search(text)
+        if not m:
+            continue
+        n = _number(r, m.group("n"))
+        if n is None:
+            continue
+        unit = (m.groupdict().get("unit") or unit_default).lower()
+        if unit.startswith(("month", "mo")):
+            n = n / 12
+        elif unit.startswith(("week", "wk")):
+            n = n / 52.18
+        return round(n, 2)
+    return None
+
+
+def _first_plain(patterns: list[re.Pattern[str]], text: str) -> float | None:
+    for p in patterns:
+        m = p.search(text)
+        if m:
+            return float(m.group("n"))
+    return None
+
+
+def _weight(text: str) -> float | None:
+    r = rules()
+    for p in r.weight:
+        m = p.search(text)
+        if m:
+            factor = r.weight_units.get(m.group("unit").lower())
+            if factor is not None:
+                return round(float(m.group("n")) * factor, 1)
+    return None
+
+
+def _intent_scores(text: str, stage: set[str], drugs: list[str]) -> tuple[dict[str, int], set[str]]:
+    r = rules()
+    voc = vocabulary()
+    scores: dict[str, int] = dict.fromkeys(r.intent_order, 0)
+    explicit: set[str] = set()
+    for name, cues in r.intents.items():
+        for pattern, weight in cues:
+            if pattern.search(text):
+                scores[name] += weight
+        if scores[name] > 0:
+            explicit.add(name)
+    treatment = sum(w for p, w in r.treatment_cues if p.search(text))
+    target = None
+    for rule in r.raw["stage_intent"]:
+        if rule["label"] in stage:
+            target = rule["intent"]
+            scores[target] += int(rule["weight"]) + treatment
+            break
+    if target is None:
+        drug_intents = [r.raw["indication_intent"].get(voc.drug_default_indication.get(d, ""), None) for d in drugs]
+        drug_intents = [i for i in drug_intents if i]
+        if drug_intents:
+            scores[drug_intents[0]] += int(r.raw["drug_intent_weight"]) + treatment
+        elif treatment:
+            scores[r.raw["default_treatment_intent"]] += treatment
+    return scores, explicit
+
+
+def with_context(u: Understanding, *, stage: Iterable[str], drugs: Iterable[str], details: Mapping[str, Any],
+                 patient_drugs: Iterable[tuple[str, bool]] = (), assessment: Mapping[str, str] | None = None,
+                 classes_ever: Iterable[str] = (), classes_current: Iterable[str] = (),
+                 inherit_intent: str | None = None) -> Understanding:
+    """The understanding with context added (from a session), its intent re-scored on the merged stage.
+
+    ``inherit_intent`` is used when the question itself has no intent cue and no stage of its own
+    ("and for a 30 kg child?")."""
+    import dataclasses
+
+    r = rules()
+    stage_set = set(stage)
+    drug_list = list(dict.fromkeys(drugs))
+    scores, explicit = _intent_scores(u.text, stage_set, drug_list)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], r.intent_order.index(kv[0])))
+    intent = ranked[0][0] if ranked and ranked[0][1] > 0 else None
+    own_cue = bool(explicit) or bool(u.stage)
+    if inherit_intent and not own_cue:
+        intent = inherit_intent
+    return dataclasses.replace(
+        u, stage=tuple(sorted(stage_set)), drugs=tuple(drug_list), details=tuple(sorted(details.items())),
+        patient_drugs=tuple(sorted(dict(patient_drugs).items())), assessment=tuple(sorted((assessment or {}).items())),
+        classes_ever=tuple(sorted(set(classes_ever))), classes_current=tuple(sorted(set(classes_current))),
+        intent=intent, intent_scores=tuple(ranked), explicit_intent=intent is not None and intent in explicit)
+
+
+def closest_intents(text: str, limit: int = 3) -> list[str]:
+    """Covered intents nearest to a question (for a not-covered answer): by cue score, then defaults."""
+    r = rules()
+    scores, _ = _intent_scores(normalise(text), set(), [])
+    ranked = [k for k, v in sorted(scores.items(), key=lambda kv: (-kv[1], r.intent_order.index(kv[0]))) if v > 0]
+    for k in r.raw["scope"]["closest_default"]:
+        if k not in ranked:
+            ranked.append(k)
+    return ranked[:limit]
+
+
+def is_finite_number(x: Any) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x)
+
+
+__all__ = ["Understanding", "canonicalise", "closest_intents", "correct_spelling", "normalise", "rules", "understand",
+           "validate_question", "vocabulary", "with_context"]
+
+
+

@@ -1,0 +1,226 @@
+"""Running a CDS service: validate the request, gather FHIR (prefetch, or the FHIR server if allowed),
+map it to a patient record, plan with the engine, answer with cards."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nephroguide.web.cds import fhir, services
+from nephroguide.web.cds.cards import notes_card, plan_cards
+from nephroguide.web.problems import ProblemError
+
+
+class HookRequest(BaseModel):
+    """A CDS Hooks 2.0 service request (extra members are allowed, as the specification asks)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    hook: str = Field(min_length=1, max_length=100)
+    hookInstance: str = Field(min_length=1, max_length=200)
+    context: dict[str, Any]
+    prefetch: dict[str, Any] | None = None
+    fhirServer: str | None = Field(None, max_length=2000)
+    fhirAuthorization: dict[str, Any] | None = None
+
+
+class FeedbackItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    card: str = Field(min_length=1, max_length=200)
+    outcome: str = Field(pattern="^(accepted|overridden)$")
+    acceptedSuggestions: list[dict[str, Any]] = Field(default_factory=list)
+    overrideReason: dict[str, Any] | None = None
+    outcomeTimestamp: str = Field(min_length=10, max_length=40)
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    feedback: list[FeedbackItem] = Field(min_length=1, max_length=100)
+
+
+_TOKEN = re.compile(r"\{\{\s*context\.(\w+)\s*\}\}")
+MAX_DROPS = 30
+
+
+def _fill(template: str, context: dict[str, Any]) -> str | None:
+    missing = False
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal missing
+        value = context.get(m.group(1))
+        if not isinstance(value, str) or not value:
+            missing = True
+            return ""
+        return value
+
+    out = _TOKEN.sub(sub, template)
+    return None if missing else out
+
+
+def gather(service_id: str, req: HookRequest, settings: Any, transport: Any = None) -> dict[str, Any]:
+    """The prefetch the service needs: what the client sent, plus what it may fetch from an allowed server.
+
+    A key the service cannot do without that is neither sent nor fetchable -> 412.
+    """
+    prefetch = dict(req.prefetch or {})
+    templates = services.SERVICES[service_id]["prefetch"]
+    missing = [k for k in templates if k not in prefetch]
+    server = (req.fhirServer or "").rstrip("/")
+    if missing and server and server in settings.fhir_servers:
+        import httpx
+
+        headers = {"Accept": "application/fhir+json"}
+        token = (req.fhirAuthorization or {}).get("access_token")
+        if isinstance(token, str) and token:
+            headers["Authorization"] = f"Bearer {token}"
+        with httpx.Client(base_url=server + "/", timeout=settings.fhir_timeout_s, transport=transport,
+                          headers=headers, follow_redirects=False) as client:
+            for key in missing:
+                query = _fill(templates[key], req.context)
+                if query is None:
+                    continue
+                try:
+                    resp = client.get(query)
+                except httpx.HTTPError:
+                    continue
+                if resp.status_code == 200:
+                    try:
+                        prefetch[key] = resp.json()
+                    except ValueError:
+                        continue
+    required = [k for k in services.REQUIRED[service_id] if prefetch.get(k) is None]
+    if required:
+        why = "no fhirServer was given" if not server else \
+            "the fhirServer is not one this service may query (NEPHROGUIDE_FHIR_SERVERS)" \
+            if server not in settings.fhir_servers else "the FHIR server did not return it"
+        raise ProblemError(412, "Precondition failed", f"prefetch {', '.join(required)} is required and {why}",
+                           errors=[{"field": f"prefetch.{k}", "message": "required"} for k in required])
+    return prefetch
+
+
+def _resources(prefetch: dict[str, Any], keys: list[str]) -> list[Any]:
+    out = []
+    for key in keys:
+        out.extend(fhir.resources(prefetch.get(key), f"prefetch.{key}"))
+    return out
+
+
+def mapped_patient(prefetch: dict[str, Any], as_of: dt.date) -> fhir.Mapped:
+    patients = [r for r in fhir.resources(prefetch.get("patient"), "prefetch.patient")
+                if r.get_resource_type() == "Patient"]
+    observations = _resources(prefetch, ["weight", "height", "upcr", "albumin", "creatinine"])
+    medications = fhir.resources(prefetch.get("medications"), "prefetch.medications")
+    conditions = fhir.resources(prefetch.get("conditions"), "prefetch.conditions")
+    return fhir.map_patient(patients[0] if patients else None, observations, medications, conditions, as_of)
+
+
+_ITEM = re.compile(r"^(labs|medications)\[(\d+)\]")
+
+
+def plan_with_drops(mapped: fhir.Mapped) -> tuple[Any, dict[str, Any]]:
+    """``api.plan`` on the mapped record; an entry intake rejects is left out (with a note) and the plan retried.
+
+    Returns (plan, the record actually used). An error about the child as a whole (no birth date) is raised.
+    """
+    from nephroguide import api
+    from nephroguide.errors import InputError
+
+    record = copy.deepcopy(mapped.record)
+    origins = dict(mapped.origins)
+    for _ in range(MAX_DROPS):
+        try:
+            return api.plan(record), record
+        except InputError as exc:
+            field = exc.field or ""
+            m = _ITEM.match(field)
+            if m:
+                kind, index = m.group(1), int(m.group(2))
+                origin = origins.get(f"{kind}[{index}]", f"{kind}[{index}]")
+                mapped.notes.append(f"{origin}: {exc.message}; not used")
+                del record[kind][index]
+                origins = _shift(origins, kind, index)
+                continue
+            if field in ("weight_kg", "height_cm") and field in record:
+                mapped.notes.append(f"{field.split('_')[0]} {record[field]:g}: {exc.message}; not used")
+                del record[field]
+                continue
+            raise
+    raise InputError("too many chart entries could not be read", field="prefetch")
+
+
+def _shift(origins: dict[str, str], kind: str, removed: int) -> dict[str, str]:
+    out = {}
+    for key, value in origins.items():
+        m = _ITEM.match(key)
+        if m and m.group(1) == kind:
+            i = int(m.group(2))
+            if i == removed:
+                continue
+            out[f"{kind}[{i - 1 if i > removed else i}]"] = value
+        else:
+            out[key] = value
+    return out
+
+
+def patient_view(req: HookRequest, prefetch: dict[str, Any], as_of: dt.date,
+                 link_for: Any) -> dict[str, Any]:
+    from nephroguide.errors import InputError
+
+    mapped = mapped_patient(prefetch, as_of)
+    try:
+        plan, record = plan_with_drops(mapped)
+    except InputError as exc:
+        if not mapped.nephrotic_condition:
+            return {"cards": []}
+        mapped.notes.insert(0, f"the chart could not be read as a whole: {exc.one_line()}")
+        return {"cards": [notes_card(req.hookInstance, mapped.notes)]}
+    data = plan.to_json()
+    labels = [label for label in data["classification"]["labels"] if label not in ("infant", "out_of_scope_age")]
+    if not labels and not mapped.nephrotic_condition:
+        return {"cards": []}
+    url = link_for(record)
+    return {"cards": plan_cards(data, req.hookInstance, url, mapped.notes)}
+
+
+def order_sign(req: HookRequest, prefetch: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    from nephroguide.errors import InputError
+    from nephroguide.web.cds.orders import check_orders
+
+    drafts_value = req.context.get("draftOrders")
+    if drafts_value is None:
+        raise ProblemError(400, "Bad request", "context.draftOrders is required for order-sign",
+                           field="context.draftOrders")
+    drafts: list[tuple[Any, dict[str, Any]]] = []
+    if isinstance(drafts_value, dict) and drafts_value.get("resourceType") == "Bundle":
+        entries = drafts_value.get("entry") or []
+        if not isinstance(entries, list):
+            raise ProblemError(400, "Invalid FHIR", "context.draftOrders.entry must be a list",
+                               field="context.draftOrders.entry")
+        for i, entry in enumerate(entries):
+            raw = entry.get("resource") if isinstance(entry, dict) else None
+            if isinstance(raw, dict):
+                drafts.append((fhir.validate_resource(raw, f"context.draftOrders.entry[{i}].resource"), raw))
+    elif isinstance(drafts_value, dict):
+        drafts.append((fhir.validate_resource(drafts_value, "context.draftOrders"), drafts_value))
+    else:
+        raise ProblemError(400, "Invalid FHIR", "context.draftOrders must be a FHIR Bundle",
+                           field="context.draftOrders")
+    mapped = mapped_patient(prefetch, as_of)
+    try:
+        plan, record = plan_with_drops(mapped)
+    except InputError as exc:
+        mapped.notes.insert(0, f"the chart could not be read as a whole, so the orders were not checked: "
+                               f"{exc.one_line()}")
+        return {"cards": [notes_card(req.hookInstance, mapped.notes)]}
+    if not mapped.has_weight:
+        mapped.notes.insert(0, "no body weight (LOINC 29463-7) in the chart: doses were not checked")
+    cards = check_orders(drafts, record, plan, as_of, req.hookInstance)
+    if mapped.notes:
+        cards.append(notes_card(req.hookInstance, mapped.notes))
+    return {"cards": cards}

@@ -1,0 +1,60 @@
+"""Jinja2 templates: one environment, helpers for the templates, and the page renderer."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from nephroguide.web import csrf
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+_SEVERITY_LABEL = {"critical": "Critical", "warning": "Warning", "info": "Info"}
+_VERIFY = {"verified": "verified", "secondary": "pending review: secondary source only",
+           "unverified": "pending review: not verified"}
+
+
+def num(x: Any) -> str:
+    """A number as people write it: 2.1, 42, 0.83."""
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        return f"{x:g}"
+    return str(x)
+
+
+def words(x: Any) -> str:
+    """An identifier as words: mycophenolate_mofetil -> mycophenolate mofetil."""
+    return str(x).replace("_", " ")
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env.filters["num"] = num
+    env.filters["words"] = words
+    env.globals["severity_label"] = _SEVERITY_LABEL
+    env.globals["verify_label"] = _VERIFY
+    return env
+
+
+def render(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> Response:
+    """Render a page; the CSRF token is available to every form as ``csrf_token``."""
+    token = csrf.token_for(request)
+    settings = request.app.state.settings
+    html = environment().get_template(template).render(
+        {"request": request, "csrf_token": token, "csrf_field": csrf.FIELD, "path": request.url.path,
+         "stages": request.app.state.stages, **context})
+    response = HTMLResponse(html, status_code=status_code)
+    csrf.set_cookie(request, response, settings.secure_cookies)
+    return response
+
+
+def render_error_page(request: Request, status: int, body: dict[str, Any]) -> Response:
+    return render(request, "error.html", {"problem": body, "title": body.get("title", "Error")}, status_code=status)

@@ -1,0 +1,26 @@
+"""``GET /api/v1/kb``, ``/api/v1/kb/{kind}?q=`` and ``/api/v1/kb/entry/{id}``: the knowledge pack, browsable."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+
+from nephroguide.web import kb_index
+
+router = APIRouter(tags=["knowledge"])
+
+
+@router.get("/kb", summary="Kinds of knowledge entries and their counts")
+async def kb_summary() -> JSONResponse:
+    return JSONResponse(kb_index.summary())
+
+
+@router.get("/kb/entry/{kb_id}", summary="One entry: sources, grades, locations, verification, and the entry itself")
+async def kb_entry(kb_id: str = Path(..., max_length=120)) -> JSONResponse:
+    return JSONResponse(kb_index.entry(kb_id))
+
+
+@router.get("/kb/{kind}", summary="Every entry of a kind (recommendations, definitions, dose_rules, cautions, "
+                                  "conflicts, studies, sources, definition_sets, drugs), searchable with q")
+async def kb_kind(kind: str = Path(..., max_length=40), q: str | None = Query(None, max_length=200)) -> JSONResponse:
+    return JSONResponse(kb_index.listing(kind, q))

@@ -1,0 +1,280 @@
+"""Server-rendered pages: Ask, Planner, Dose, Knowledge browser, Library, API docs.
+
+Usable without JavaScript (there is none). Each page renders the JSON of its endpoint (the same
+``to_json()``), so what a person reads is what the API returns. POST forms carry the CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from nephroguide.errors import InputError, NephroguideError
+from nephroguide.web import csrf, forms, kb_index
+from nephroguide.web.problems import ProblemError
+from nephroguide.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+AUDIENCES = (("clinician", "Clinician"), ("family", "Parent or family member"), ("student", "Student"))
+SESSION_COOKIE = "ng_ask_session"
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    from nephroguide.knowledge.pack import load_pack
+
+    return render(request, "home.html", {"title": "nephroguide", "counts": load_pack().counts(),
+                                         "pack_version": load_pack().version})
+
+
+@router.get("/healthz")
+async def healthz() -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+# ----------------------------------------------------------------------------------------- ask
+
+def _ask_context(request: Request, question: str = "", audience: str = "clinician",
+                 answer: dict[str, Any] | None = None, history: list[str] | None = None) -> dict[str, Any]:
+    return {"title": "Ask" if not answer else answer.get("title") or "Answer", "question": question,
+            "audience": audience, "audiences": AUDIENCES, "answer": answer, "history": history or []}
+
+
+def _audience(value: str | None) -> str:
+    value = (value or "clinician").strip().lower()
+    if value not in {a for a, _ in AUDIENCES}:
+        raise InputError(f"audience {value!r} is not one of clinician, family, student", field="audience")
+    return value
+
+
+def _run_ask(request: Request, question: str, audience: str, session: str | None) -> dict[str, Any]:
+    from nephroguide.errors import UnknownNameError
+    from nephroguide.web.routes.ask import answer
+
+    request.state.form_page = ("ask.html", _ask_context(request, question, audience))
+    if not question.strip():
+        raise InputError("type a question", field="question")
+    home = request.app.state.settings.home
+    try:
+        result = answer(question, audience=audience, session=session, home=home)
+    except UnknownNameError as exc:
+        if exc.field != "session" or session in (None, "new"):
+            raise
+        result = answer(question, audience=audience, session="new", home=home)  # the old conversation is gone
+    return result.to_json() if hasattr(result, "to_json") else dict(result)
+
+
+@router.get("/ask")
+async def ask_page(request: Request, q: str | None = Query(None, max_length=20_000),
+                   audience: str | None = Query(None, max_length=20)) -> Response:
+    aud = _audience(audience)
+    if not request.app.state.stages["ask"]:
+        return render(request, "ask.html", {**_ask_context(request, q or "", aud), "unavailable": True})
+    if not q:
+        return render(request, "ask.html", _ask_context(request, "", aud))
+    data = _run_ask(request, q, aud, None)   # GET writes nothing: links (follow-ups, audience) are stateless
+    return render(request, "ask.html", _ask_context(request, q, aud, data))
+
+
+@router.post("/ask")
+async def ask_submit(request: Request) -> Response:
+    await csrf.check(request)
+    form = await request.form()
+    question = str(form.get("question") or "").strip()
+    aud = _audience(str(form.get("audience") or "clinician"))
+    if not request.app.state.stages["ask"]:
+        return render(request, "ask.html", {**_ask_context(request, question, aud), "unavailable": True})
+    follow_up = form.get("follow_up") == "1"
+    # A new question starts a conversation; the follow-up box continues it (context kept in the store).
+    session = (request.cookies.get(SESSION_COOKIE) or "new") if follow_up else "new"
+    data = _run_ask(request, question, aud, session)
+    history = [str(h) for h in form.getlist("history") if isinstance(h, str)][-10:] if follow_up else []
+    response = render(request, "ask.html", _ask_context(request, question, aud, data, [*history, question]))
+    sid = data.get("session")
+    if isinstance(sid, str) and sid:
+        response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="lax",
+                            secure=request.app.state.settings.secure_cookies, path="/")
+    return response
+
+
+# ----------------------------------------------------------------------------------------- planner
+
+def _planner_context(request: Request, values: dict[str, str] | None = None, plan: dict[str, Any] | None = None,
+                     lab_rows: int = forms.LAB_ROWS, med_rows: int = forms.MED_ROWS, source: str = "") -> dict[str, Any]:
+    from nephroguide.intake.types import CANONICAL_UNITS, CATEGORICAL_TESTS
+    from nephroguide.knowledge.pack import load_pack
+
+    pack = load_pack()
+    return {"title": "Planner" if plan is None else "Plan", "values": values or {}, "plan": plan,
+            "lab_rows": lab_rows, "med_rows": med_rows, "source": source,
+            "tests": [*CANONICAL_UNITS, *CATEGORICAL_TESTS], "canonical_units": CANONICAL_UNITS,
+            "definition_sets": sorted(pack.definition_sets), "drugs": sorted(pack.drugs),
+            "frequencies": ["daily", "bid", "tid", "qid", "alternate_days", "weekly", "monthly", "once"],
+            "histologies": ["mcd", "fsgs", "mespgn", "c1q", "igm", "mcd_variant", "other", "not_done"],
+            "genetic_statuses": ["not_done", "pending", "no_variant", "vus", "pathogenic"]}
+
+
+@router.get("/planner")
+async def planner_page(request: Request, labs: int = Query(forms.LAB_ROWS, ge=1, le=forms.MAX_ROWS),
+                       meds: int = Query(forms.MED_ROWS, ge=1, le=forms.MAX_ROWS)) -> Response:
+    return render(request, "planner.html", _planner_context(request, lab_rows=labs, med_rows=meds))
+
+
+@router.post("/planner")
+async def planner_submit(request: Request) -> Response:
+    from nephroguide import api
+    from nephroguide.intake.record import read_record_file
+    from nephroguide.web.routes.common import definition_set_name
+
+    await csrf.check(request)
+    form = await request.form()
+    values = forms.values(form)
+    values.pop(csrf.FIELD, None)
+    lab_rows = max(forms.row_count(form, "labs", forms.LAB_ROWS), 1)
+    med_rows = max(forms.row_count(form, "medications", forms.MED_ROWS), 1)
+    if form.get("more_rows") == "1":
+        return render(request, "planner.html", _planner_context(request, values, None, lab_rows + 3, med_rows + 2))
+    context = _planner_context(request, values, None, lab_rows, med_rows)
+    request.state.form_page = ("planner.html", context)
+    upload = form.get("patient_file")
+    source = ""
+    rows: dict[str, list[int]] = {}
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        raw = await upload.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError("the uploaded file is not UTF-8 text", field="patient_file") from None
+        name = str(upload.filename)
+        fmt = "json" if name.lower().endswith(".json") else "yaml" if name.lower().endswith((".yaml", ".yml")) else None
+        try:
+            from nephroguide.intake.record import parse_record_text
+
+            record = parse_record_text(text, name, fmt) if fmt else read_record_file(text, name=name)
+        except InputError as exc:
+            raise InputError(exc.message, field="patient_file") from None
+        source = name
+    else:
+        record = forms.record_from_form(form)
+        rows = record.pop("_rows")
+    definitions = definition_set_name(str(form.get("definitions") or "current"))
+    try:
+        plan = api.plan(record, definitions=definitions)
+    except NephroguideError as exc:
+        if rows and exc.field:
+            exc.field = forms.form_field(exc.field, rows)
+        elif source and exc.field:
+            exc.message = f"in {source}: {exc.field}: {exc.message}"
+            exc.field = "patient_file"
+        raise
+    return render(request, "planner.html",
+                  {**context, "plan": plan.to_json(), "title": "Plan", "source": source})
+
+
+@router.get("/plan/view/{token}")
+async def plan_view(request: Request, token: str) -> Response:
+    from nephroguide import api
+    from nephroguide.web import store
+
+    record = store.load_plan_link(request.app.state.settings.home, token[:100])
+    if record is None:
+        raise ProblemError(404, "Not found", "this plan link is unknown or has expired (links last 24 hours); "
+                                             "open the chart again to get a new one")
+    plan = api.plan(record)
+    return render(request, "plan_view.html", {"title": "Plan", "plan": plan.to_json()})
+
+
+# ----------------------------------------------------------------------------------------- dose
+
+@router.get("/dose")
+async def dose_page(request: Request, drug: str | None = Query(None, max_length=100),
+                    weight: str | None = Query(None, max_length=20), height: str | None = Query(None, max_length=20),
+                    indication: str | None = Query(None, max_length=40)) -> Response:
+    from nephroguide.knowledge.pack import load_pack
+    from nephroguide.web.routes.dose import compute
+
+    pack = load_pack()
+    values = {"drug": drug or "", "weight": weight or "", "height": height or "", "indication": indication or ""}
+    context: dict[str, Any] = {"title": "Dose", "values": values, "drugs": sorted({r.drug for r in pack.dose_rules.values()}),
+                               "indications": sorted({r.indication for r in pack.dose_rules.values()}), "dose": None}
+    request.state.form_page = ("dose.html", context)
+    if drug:
+        w = _float_or_error(weight, "weight", required=True)
+        h = _float_or_error(height, "height", required=False)
+        assert w is not None
+        result = compute(drug, w, h, indication or None)
+        context["dose"] = result.to_json()  # type: ignore[attr-defined]
+    return render(request, "dose.html", context)
+
+
+def _float_or_error(text: str | None, field: str, *, required: bool) -> float | None:
+    if not text:
+        if required:
+            raise InputError("is required", field=field)
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"must be a number, got {text!r}", field=field) from None
+
+
+# ----------------------------------------------------------------------------------------- knowledge
+
+@router.get("/kb")
+async def kb_home(request: Request, q: str | None = Query(None, max_length=200)) -> Response:
+    if q:
+        results = [(kind, title, kb_index.rows(kind, q)) for kind, title in kb_index.KINDS.items()]
+        return render(request, "kb_search.html", {"title": f"Knowledge: {q}", "q": q, "results": results})
+    return render(request, "kb.html", {"title": "Knowledge", "summary": kb_index.summary()})
+
+
+@router.get("/kb/entry/{kb_id}")
+async def kb_entry_page(request: Request, kb_id: str) -> Response:
+    data = kb_index.entry(kb_id[:120])
+    return render(request, "kb_entry.html", {"title": data.get("title", kb_id), "e": data})
+
+
+@router.get("/kb/{kind}")
+async def kb_kind_page(request: Request, kind: str, q: str | None = Query(None, max_length=200)) -> Response:
+    data = kb_index.listing(kind[:40], q)
+    return render(request, "kb_kind.html", {"title": data["title"], "data": data, "q": q or ""})
+
+
+# ----------------------------------------------------------------------------------------- library
+
+@router.get("/library")
+async def library_page(request: Request, q: str | None = Query(None, max_length=1000),
+                       k: int = Query(10, ge=1, le=200)) -> Response:
+    from nephroguide.web.routes.search import run_search
+
+    context: dict[str, Any] = {"title": "Library", "q": q or "", "k": k, "result": None}
+    if not request.app.state.stages["library"]:
+        return render(request, "library.html", {**context, "unavailable": True})
+    request.state.form_page = ("library.html", context)
+    if q:
+        context["result"] = run_search(request, q, k).to_json()  # type: ignore[attr-defined]
+    return render(request, "library.html", context)
+
+
+# ----------------------------------------------------------------------------------------- API docs
+
+@router.get("/api/v1/docs")
+async def api_docs(request: Request) -> Response:
+    schema = request.app.openapi()
+    endpoints = []
+    for path, ops in sorted(schema.get("paths", {}).items()):
+        for method, op in ops.items():
+            params = [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
+                       "description": p.get("description", "")} for p in op.get("parameters", [])]
+            body = list(op.get("requestBody", {}).get("content", {}))
+            endpoints.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                              "params": params, "body": body})
+    return render(request, "api_docs.html", {"title": "API", "endpoints": endpoints, "version": schema["info"]["version"]})
+
+
+@router.get("/docs")
+async def docs_redirect() -> Response:
+    return RedirectResponse("/api/v1/docs", status_code=307)

@@ -1,0 +1,97 @@
+"""Audiences: same facts and references; clinicians get doses and grades; families plain language at
+school grade 6-8 (textstat) without dosing tables unless asked; students get terms explained."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from nephroguide.answer.audience import reading_grade, sentences
+from nephroguide.api import ask
+
+TODAY = dt.date(2026, 11, 21)
+FAMILY_QUESTIONS = [
+    "What is the next step for a child with steroid-resistant nephrotic syndrome?",
+    "my son didn't respond to prednisolone after a month, what happens now?",
+    "How is a first episode of nephrotic syndrome treated?",
+    "my daughter relapsed twice in 6 months, what can we do",
+    "What if tacrolimus doesn't work?",
+    "Which vaccines should a child with nephrotic syndrome have?",
+    "What is partial remission?",
+    "Should children with steroid-resistant nephrotic syndrome have genetic testing?",
+    "What monitoring is needed for a child on tacrolimus?",
+    "How is swelling treated in nephrotic syndrome?",
+    "What is the risk of recurrence after kidney transplant in SRNS?",
+    "When is a kidney biopsy needed?",
+]
+MG_TABLE = re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g)/(?:kg|m2)|\d+(?:\.\d+)?\s*mg (?:per day|once daily|on alternate days|× )")
+
+
+def answer(q: str, audience: str):
+    return ask(q, audience=audience, today=TODAY)
+
+
+@pytest.mark.parametrize("q", FAMILY_QUESTIONS)
+def test_family_summary_reading_level_is_grade_6_to_8(q):
+    a = answer(q, "family")
+    assert a.readability is not None and a.readability["method"].startswith("Flesch-Kincaid")
+    grade = a.readability["summary_grade"]
+    assert grade is not None and 6 <= grade <= 8, (grade, a.summary_text)
+    assert reading_grade(a.summary_text) == grade
+
+
+@pytest.mark.parametrize("q", FAMILY_QUESTIONS)
+def test_family_answers_have_no_dosing_tables_unless_asked(q):
+    a = answer(q, "family")
+    body = " ".join(i.statement.text for s in a.sections for i in s.items if s.key != "changes")
+    assert not MG_TABLE.search(a.summary_text + " " + body), MG_TABLE.search(a.summary_text + " " + body)
+    assert "grade 1C" not in a.markdown and "_(grade" not in a.markdown
+
+
+def test_family_gets_doses_when_asked():
+    a = answer("What dose of tacrolimus will my 20 kg daughter take for steroid resistant nephrotic syndrome?",
+               "family")
+    assert "2 mg per day" in a.markdown
+
+
+def test_family_framing_is_practical():
+    a = answer("What is the next step for a child with steroid-resistant nephrotic syndrome?", "family")
+    assert "Ask your child's kidney team" in a.summary_text
+    assert "not medical advice" in a.disclaimer
+
+
+@pytest.mark.parametrize("q", FAMILY_QUESTIONS[:6])
+def test_same_facts_and_references_in_all_three(q):
+    answers = {aud: answer(q, aud) for aud in ("clinician", "family", "student")}
+    refs = {aud: [r.id for r in a.references] for aud, a in answers.items()}
+    assert refs["clinician"] == refs["family"] == refs["student"]
+    def trail(a, kinds_skipped=("conflict",)):
+        return [(s.key, i.statement.kb_id, i.statement.grade) for s in a.sections for i in s.items
+                if i.kind not in kinds_skipped]
+
+    assert trail(answers["clinician"]) == trail(answers["student"])
+    # families read the same statements, minus dose lines that have no plain-language form (no dosing
+    # tables unless asked); conflicts are read as one plain sentence
+    assert trail(answers["clinician"], ("conflict", "dose")) == trail(answers["family"], ("conflict", "dose"))
+    family_doses = [x for x in trail(answers["family"], ("conflict",)) if x not in trail(answers["family"],
+                                                                                        ("conflict", "dose"))]
+    assert set(family_doses) <= set(trail(answers["clinician"]))
+
+
+def test_clinician_is_terse_with_grades_and_doses():
+    a = answer("What is the next step for a child with steroid-resistant nephrotic syndrome?", "clinician")
+    assert "grade 1C" in a.markdown and "0.1 mg/kg/day" in a.markdown
+    assert len(sentences(a.summary_text)) <= 2
+
+
+def test_student_gets_terms_explained():
+    a = answer("What is the next step for a child with steroid-resistant nephrotic syndrome?", "student")
+    terms = {g.term for g in a.glossary}
+    assert {"SRNS", "CNI"} <= terms or {"SRNS", "CNIs"} & terms
+    assert "## Terms" in a.markdown
+    assert "strong recommendation" in a.markdown, "grades are explained"
+    assert "T-cell" in a.markdown, "the pack's student notes are shown"
+    for g in a.glossary:
+        assert "8 weeks" not in g.meaning, "superseded definitions are not taught as terms"

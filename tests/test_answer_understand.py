@@ -1,0 +1,219 @@
+"""Question understanding: abbreviations, brand names, typos, negation, time, patient details, intent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from nephroguide.answer.understand import understand, validate_question
+from nephroguide.errors import InputError
+
+TODAY = dt.date(2026, 11, 21)
+
+
+@pytest.fixture(scope="module")
+def rule(pack):
+    return pack.definition_set("current").relapse_frequency
+
+
+def read(q: str, rule):
+    return understand(validate_question(q), relapse_rule=rule)
+
+
+# ------------------------------------------------------------------ abbreviations, synonyms, brand names
+
+@pytest.mark.parametrize("q, drug", [
+    ("child on FK506", "tacrolimus"), ("on TAC for SRNS", "tacrolimus"), ("Prograf levels", "tacrolimus"),
+    ("CsA trough", "cyclosporine"), ("Neoral dose", "cyclosporine"), ("ciclosporin", "cyclosporine"),
+    ("started CellCept", "mycophenolate_mofetil"), ("MMF in SDNS", "mycophenolate_mofetil"),
+    ("switched to Myfortic", "mycophenolate_sodium"), ("RTX for SDNS", "rituximab"),
+    ("Rituxan infusion", "rituximab"), ("MabThera", "rituximab"), ("CYC course", "cyclophosphamide"),
+    ("CTX in FRNS", "cyclophosphamide"), ("Endoxan", "cyclophosphamide"), ("pred dose", "prednisolone"),
+    ("predone", "prednisolone"), ("MP pulses", "methylprednisolone"), ("methylpred pulses", "methylprednisolone"),
+    ("enalapril for proteinuria", "enalapril"), ("losartan", "losartan"),
+])
+def test_drug_names_and_brands(q, drug, rule):
+    assert drug in read(q, rule).drugs
+
+
+@pytest.mark.parametrize("q, label", [
+    ("SRNS next step", "srns"), ("SSNS relapse", "steroid_sensitive"), ("FRNS options", "frequently_relapsing"),
+    ("SDNS options", "steroid_dependent"), ("CNI-resistant SRNS", "cni_resistant"),
+    ("multidrug resistant NS", "multidrug_resistant"), ("INS in a 4 year old, new onset", "first_episode"),
+])
+def test_abbreviations_set_the_stage(q, label, rule):
+    assert label in read(q, rule).stage
+
+
+def test_expansions_are_reported(rule):
+    u = read("UPCR 3 and eGFR 80 in SRNS on a CNI, ACEi started", rule)
+    expanded = dict(u.expansions)
+    assert expanded["upcr"] == "urine protein to creatinine ratio"
+    assert expanded["srns"] == "steroid resistant nephrotic syndrome"
+    assert expanded["cni"] == "calcineurin inhibitor"
+    assert "angiotensin converting enzyme inhibitor" in u.text
+    assert u.detail("egfr") == 80
+
+
+# ------------------------------------------------------------------ typos
+
+@pytest.mark.parametrize("typed, fixed", [
+    ("tacrolimsu", "tacrolimus"), ("steriod", "steroid"), ("nefrotic", "nephrotic"), ("vacine", "vaccine"),
+    ("ritiximab", "rituximab"), ("prednisalone", "prednisolone"), ("levamisol", "levamisole"),
+    ("micophenolate", "mycophenolate"), ("relapce", "relapse"), ("remision", "remission"),
+])
+def test_typos_are_corrected(typed, fixed, rule):
+    u = read(f"question about {typed} please", rule)
+    assert (typed, fixed) in u.corrections
+
+
+@pytest.mark.parametrize("word", ["predict", "present", "patient", "children", "levels", "cyclist", "tactic",
+                                  "pasta", "mum", "toddler", "recently", "nephrologist"])
+def test_real_words_are_not_corrected(word, rule):
+    u = read(f"my {word} question", rule)
+    assert not u.corrections, u.corrections
+    assert not u.drugs
+
+
+@pytest.mark.parametrize("short", ["tac", "mmf", "csa", "cya", "ctx", "rtx", "mp"])
+def test_short_abbreviations_are_never_fuzzy_matched(short, rule):
+    u = read(f"is {short}x ok", rule)   # an unknown short token stays as typed
+    assert not u.corrections and not u.drugs
+
+
+# ------------------------------------------------------------------ negation and time
+
+def test_not_responding_to_tacrolimus_is_cni_resistant(rule):
+    u = read("SRNS not responding to tacrolimus", rule)
+    assert dict(u.assessment)["cni_response"] == "resistant"
+    assert "cni_resistant" in u.stage and "tacrolimus" in u.failed
+
+
+def test_failed_steroids_is_srns(rule):
+    u = read("failed steroids, what now?", rule)
+    assert dict(u.assessment)["steroid_response"] == "resistant" and "srns" in u.stage
+
+
+def test_in_remission_on_tacrolimus_is_cni_responsive(rule):
+    u = read("SRNS in remission on tacrolimus", rule)
+    assert dict(u.assessment)["cni_response"] == "responsive"
+    assert "complete_remission" in u.stage
+
+
+def test_not_in_remission_is_a_failure(rule):
+    u = read("still not in remission on tacrolimus", rule)
+    assert dict(u.assessment)["cni_response"] == "resistant"
+
+
+def test_steroid_resistant_disease_name_is_not_a_drug_failure(rule):
+    u = read("steroid resistant nephrotic syndrome on tacrolimus: continue?", rule)
+    assert "cni_response" not in dict(u.assessment)
+
+
+def test_no_partial_remission_is_not_partial_remission(rule):
+    u = read("no partial remission after 7 months of tacrolimus", rule)
+    assert "partial_remission" not in u.stage and "cni_resistant" in u.stage
+
+
+def test_duration_on_a_drug(rule):
+    u = read("after 6 months of tacrolimus there is no response", rule)
+    assert dict(u.durations)["tacrolimus"] == pytest.approx(6)
+    assert dict(u.patient_drugs)["tacrolimus"] is True
+    u = read("on FK506 0.1 mg/kg/day for 7 months", rule)
+    assert dict(u.durations)["tacrolimus"] == pytest.approx(7)
+    assert u.doses == (("tacrolimus", 0.1, "mg/kg/day"),)
+
+
+@pytest.mark.parametrize("q, label", [
+    ("relapsed twice in 6 months", "frequently_relapsing"),
+    ("3 relapses in the last year", "frequently_relapsing"),
+    ("relapsing 4 times this year", "frequently_relapsing"),
+    ("relapsed once in 12 months", "infrequently_relapsing"),
+    ("2 relapses in 12 months", "infrequently_relapsing"),
+])
+def test_relapse_counts_read_against_the_definition_set(q, label, rule):
+    assert label in read(q, rule).stage
+
+
+def test_relapse_on_taper_is_steroid_dependent(rule):
+    assert "steroid_dependent" in read("he relapses every time we taper the prednisolone", rule).stage
+
+
+# ------------------------------------------------------------------ patient details -> partial record
+
+def test_patient_details_make_a_loadable_record(rule):
+    from nephroguide.intake.record import load_patient
+
+    u = read("7 year old girl, 24 kg, 122 cm, eGFR 85, biopsy FSGS, NPHS2 variant, on tacrolimus 0.1 mg/kg/day "
+             "for 8 months without response", rule)
+    d = dict(u.details)
+    assert d["age_years"] == 7 and d["weight_kg"] == 24 and d["height_cm"] == 122 and d["sex"] == "female"
+    assert d["egfr"] == 85 and d["histology"] == "fsgs" and d["genes"] == ("NPHS2",)
+    assert d["genetic_status"] == "pathogenic" and "genetic_srns" in u.stage
+    record = u.record(TODAY, placeholder_age=8)
+    assert record["medications"][0]["drug"] == "tacrolimus"
+    assert record["medications"][0]["dose_unit"] == "mg/kg/day"
+    assert record["assessment"]["cni_response"] == "resistant"
+    patient = load_patient(record, today=TODAY)
+    assert patient.weight_kg == 24 and patient.egfr == 85
+
+
+@pytest.mark.parametrize("q, age", [("a 6-year-old boy", 6), ("6 yo", 6), ("aged 11", 11), ("18 month old", 1.5),
+                                    ("a 4 year old child", 4)])
+def test_ages(q, age, rule):
+    assert read(f"{q} with SRNS", rule).detail("age_years") == pytest.approx(age)
+
+
+def test_weight_in_pounds_is_converted(rule):
+    assert read("44 lb child with SSNS", rule).detail("weight_kg") == pytest.approx(20.0)
+
+
+def test_mg_per_kg_is_not_a_weight(rule):
+    assert read("prednisolone 2 mg/kg/day", rule).detail("weight_kg") is None
+
+
+def test_genetic_result_pending(rule):
+    u = read("SRNS, genetic panel pending", rule)
+    assert u.detail("genetic_status") == "pending" and "genetic_srns" not in u.stage
+
+
+# ------------------------------------------------------------------ intent
+
+@pytest.mark.parametrize("q, intent", [
+    ("What is the next step for SRNS?", "srns_next_step"),
+    ("What is SRNS?", "definition"),
+    ("Tacrolimus dose for a 20 kg child", "dosing"),
+    ("Which vaccines are safe on prednisolone?", "vaccination"),
+    ("When is a kidney biopsy needed?", "biopsy"),
+    ("What if tacrolimus doesn't work?", "cni_resistant_next_step"),
+    ("Gulati trial results", "evidence"),
+    ("how to treat a relapse", "relapse_treatment"),
+    ("options for steroid dependent NS", "frns_sdns_treatment"),
+    ("what monitoring on ciclosporin", "monitoring"),
+    ("risk of recurrence after kidney transplant", "transplant"),
+])
+def test_intent(q, intent, rule):
+    assert read(q, rule).intent == intent
+
+
+def test_scope_signals(rule):
+    assert read("IgA nephropathy in adults", rule).off_topic == ("IgA nephropathy",)
+    assert read("FSGS in a 40 year old man", rule).adult
+    assert read("asdkjh qwe", rule).domain_hits == 0
+
+
+# ------------------------------------------------------------------ bad input
+
+@pytest.mark.parametrize("bad, needle", [
+    ("", "empty"), ("   \n ", "empty"), ("x" * 4001, "limit is 4,000"), ("x" * 20000, "20,000 characters"),
+    ("what \x00 is", "control"), ("abc\x07def", "control"), ("bad \udcff bytes", "undecodable"), ("123 456", "no words"),
+])
+def test_bad_questions(bad, needle):
+    with pytest.raises(InputError) as exc:
+        validate_question(bad)
+    assert needle in exc.value.message and exc.value.field == "question"
+
+
+def test_a_4000_character_question_is_accepted():
+    assert len(validate_question("srns " * 800)) <= 4000
