@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ask", "classify", "cohort", "dose", "plan", "remission", "search"]
+__all__ = ["ask", "classify", "cohort", "dose", "ingest", "plan", "remission", "search"]
 __version__ = "0.1.0"
 
 _LOCATIONS = {
@@ -19,6 +19,7 @@ _LOCATIONS = {
     "ask": "nephroguide.api",
     "cohort": "nephroguide.api",
     "search": "nephroguide.api",
+    "ingest": "nephroguide.api",
 }
 
 

@@ -130,3 +130,25 @@ def ask(question: str, *, audience: str = "clinician", patient: Any = None, sess
     except ValueError:
         raise InputError(f"{today!r} is not a date (YYYY-MM-DD)", field="today") from None
     return answer_question(question, audience=audience, patient=patient, session=session, today=day, home=home)
+
+
+def cohort(labs_csv: Any, patients_csv: Any = None, *, definitions: str = "current",
+           index_event: str | None = None, index_from: str = "auto") -> Any:
+    """Outcomes of a cohort (long CSV of labs and events) under a definition set (``CohortResult``)."""
+    from nephroguide.cohort import cohort as run_cohort
+
+    return run_cohort(labs_csv, patients_csv, definitions, index_event, index_from=index_from)
+
+
+def search(query: str, *, k: int = 10, home: str | Path | None = None) -> Any:
+    """Search the evidence library's passages (``SearchResult``)."""
+    from nephroguide.library import search as run_search
+
+    return run_search(query, k=k, home=home)
+
+
+def ingest(paths: Any, *, home: str | Path | None = None) -> Any:
+    """Add papers and guidelines (PDF, text, JATS/PubMed XML) to the evidence library (``IngestReport``)."""
+    from nephroguide.library import ingest as run_ingest
+
+    return run_ingest(paths, home=home)

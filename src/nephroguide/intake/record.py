@@ -208,7 +208,8 @@ def _yaml_loader() -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` hook: a key given twice is an error, not a silent last-one-wins."""
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
@@ -226,7 +227,7 @@ def parse_record_text(text: str, name: str = "<input>", fmt: str | None = None) 
         fmt = "json" if stripped[0] in "{[" else "yaml"
     if fmt == "json":
         try:
-            data = json.loads(stripped, object_pairs_hook=_reject_duplicate_keys)
+            data = json.loads(stripped, object_pairs_hook=reject_duplicate_keys)
         except json.JSONDecodeError as exc:
             raise InputError(f"{name} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                              field="patient") from None

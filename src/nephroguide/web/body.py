@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import Request
 
+from nephroguide.intake.record import reject_duplicate_keys
 from nephroguide.web.problems import ProblemError
 
 JSON_TYPES = ("application/json",)
@@ -27,15 +28,6 @@ def require_media_type(request: Request, accepted: tuple[str, ...], what: str) -
                        field="Content-Type")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -49,7 +41,7 @@ def parse_json(raw: bytes, what: str = "request body") -> Any:
     except UnicodeDecodeError as exc:
         raise ProblemError(400, "Bad request", f"the {what} is not UTF-8 (byte {exc.start})", field="body") from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        return json.loads(text, object_pairs_hook=reject_duplicate_keys, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise ProblemError(400, "Bad request", f"the {what} is not valid JSON: {exc.msg} (line {exc.lineno}, "
                                                f"column {exc.colno})", field="body") from None
