@@ -1,8 +1,8 @@
 """Evaluate and time `nephroguide ask`.
 
-Prints, for the evaluation set tests/eval/questions.yaml (all, dev split, held-out split): intent
+Prints, for the evaluation set tests/eval/questions.yaml (all, dev, held-out splits 1-3): intent
 accuracy, scope accuracy, must-contain recall, must-not violations and citation coverage (share of
-statements with a reference; must be 100%); then latency: in-process p50/p95 after warm-up for each
+statements with a reference; must be 100%) — held-out 3 was never used for tuning; then latency: in-process p50/p95 after warm-up for each
 audience, and fresh-process `nephroguide ask` wall time.
 
     .venv/bin/python benchmarks/eval_ask.py [--rounds 5] [--fresh 7] [--details]
@@ -42,9 +42,11 @@ def main() -> int:
     t0 = time.perf_counter()
     report = run(EVAL)
     print(f"evaluation set: {EVAL.relative_to(ROOT)} ({report.n} questions, {time.perf_counter() - t0:.1f} s)")
-    for name, part in (("all", report), ("dev", report.split("dev")), ("held-out", report.split("heldout"))):
+    splits = [("all", report), ("dev", report.split("dev")), ("held-out 1", report.split("heldout")),
+              ("held-out 2", report.split("heldout2")), ("held-out 3", report.split("heldout3"))]
+    for name, part in splits:
         s = part.summary()
-        print(f"  {name:9} n={s['questions']:3}  intent accuracy {s['intent_accuracy']:.1%}  "
+        print(f"  {name:10} n={s['questions']:3}  intent accuracy {s['intent_accuracy']:.1%}  "
               f"scope accuracy {s['scope_accuracy']:.1%}  must-contain recall {s['must_contain_recall']:.1%}  "
               f"must-not violations {s['must_not_violations']}  citation coverage {s['citation_coverage']:.2%} "
               f"({s['statements']} statements)")

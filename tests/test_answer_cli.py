@@ -105,3 +105,14 @@ def test_schema_command(tmp_path):
     r = subprocess.run([sys.executable, "-m", "nephroguide.cli", "schema", "answer"], capture_output=True, text=True,
                        env=env, timeout=60)
     assert r.returncode == 0 and json.loads(r.stdout)["$id"].endswith("answer-1.json")
+
+
+def test_same_bytes_across_processes(tmp_path):
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "NEPHROGUIDE_HOME": str(tmp_path), "PYTHONHASHSEED": seed}
+        r = subprocess.run([sys.executable, "-m", "nephroguide.cli", "ask", "What if tacrolimus doesn't work?",
+                            "--format", "json", "--audience", "student"], capture_output=True, env=env, timeout=120)
+        assert r.returncode == 0
+        outs.append(r.stdout)
+    assert outs[0] == outs[1]

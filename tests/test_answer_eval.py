@@ -1,13 +1,20 @@
 """The evaluation set (tests/eval/questions.yaml) as a regression gate.
 
+Splits: `dev` (109 questions the understanding rules were tuned on), `heldout` and `heldout2` (each
+written after the previous round of tuning, scored once, then used for tuning), `heldout3` (written
+last, never used to tune intent rules).
+
+First honest runs, before any tuning on them: heldout 0.833 intent accuracy (25/30), 0.90 recall;
+heldout2 0.64 (16/25), 0.83 recall; heldout3 0.75 (15/20), 0.88 recall. After two honesty fixes found
+by heldout3 (an unknown drug is not covered instead of getting a generic article; a named drug class
+with no dose rule is not dosed with another drug), heldout3 scores 0.80.
+
 Thresholds, and why:
-- citation coverage must be 100% and must-not violations 0: these are correctness rules, not targets.
-- intent accuracy >= 0.90 overall and >= 0.80 on the held-out split: the held-out questions scored
-  0.833 (25/30) when first run, before any rule was tuned on them; the dev split, which the rules were
-  tuned on, scores 1.0. 0.80 on held-out allows one more miss than that first honest measurement; 0.90
-  overall keeps the tuned behaviour from regressing while leaving room for new, harder questions.
-- must-contain recall >= 0.90: the held-out split's first honest recall was 0.90.
-- scope accuracy >= 0.95: not-covered and partly-covered answers are the honest-scope contract.
+- citation coverage must be 100% and must-not violations 0: correctness rules, not targets.
+- intent accuracy >= 0.90 overall: keeps the tuned behaviour from regressing.
+- intent accuracy >= 0.70 on heldout3: its first honest run was 0.75; this is the estimate of how
+  the keyword understanding does on unseen phrasing, and the gate allows one more miss than that.
+- must-contain recall >= 0.90 overall; scope accuracy >= 0.95 (the honest-scope contract).
 """
 
 from __future__ import annotations
@@ -41,8 +48,8 @@ def test_no_must_not_violations(report):
 def test_intent_accuracy(report):
     assert report.intent_accuracy >= 0.90, [(r.case.id, r.answer.intent, r.case.intent)
                                             for r in report.results if not r.intent_ok]
-    held = report.split("heldout")
-    assert held.n >= 20 and held.intent_accuracy >= 0.80
+    untuned = report.split("heldout3")
+    assert untuned.n >= 20 and untuned.intent_accuracy >= 0.70
 
 
 def test_must_contain_recall(report):

@@ -79,3 +79,31 @@ class ConflictError(NephroguideError):
     exit_code = 2
     http_status = 409
     title = "Conflict"
+
+
+class AuthenticationError(NephroguideError):
+    """No valid credentials: not logged in, a wrong password, an unknown or revoked token."""
+
+    exit_code = 2
+    http_status = 401
+    title = "Unauthorized"
+
+
+class PermissionDeniedError(NephroguideError):
+    """The user is known but their role does not allow this (or it is their own proposal to approve)."""
+
+    exit_code = 2
+    http_status = 403
+    title = "Forbidden"
+
+
+class TooManyAttemptsError(NephroguideError):
+    """Too many failed logins for this account from this address: wait before trying again."""
+
+    exit_code = 2
+    http_status = 429
+    title = "Too many requests"
+
+    def __init__(self, message: str, *, retry_after_s: int = 900, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_s = retry_after_s

@@ -46,8 +46,8 @@ COURSE_LABELS = frozenset({
     "infrequently_relapsing", "frequently_relapsing", "steroid_dependent", "in_relapse", "complete_remission",
     "partial_remission", "no_remission", "srns", "srns_initial", "srns_secondary", "genetic_srns", "cni_responsive",
     "cni_resistant", "multidrug_resistant"})
-SECTION_ORDER = ("scope", "evaluation", "main", "dosing", "fails", "cautions", "relapse", "support", "evidence",
-                 "changes")
+SECTION_ORDER = ("scope", "evaluation", "main", "dosing", "next", "guidance", "fails", "cautions", "relapse", "support",
+                 "evidence", "changes")
 REVIEW_STATUS = "unreviewed"   # until the review workflow exists
 
 
@@ -523,7 +523,7 @@ def _definition_article(b: Build, spec: dict[str, Any], u: Understanding) -> Non
         nxt = rules().raw["articles"].get(intent or "", {})
         for rec, general in pick(ctx, nxt.get("main") or [], ctx.facts, general=False,
                                  limit=int(spec.get("next_limit", 2))):
-            _rec_entries(b, rec, "fails", general=general, dose_rules=False, extras=False)
+            _rec_entries(b, rec, "next", general=general, dose_rules=False, extras=False)
 
 
 def _stage_intent(stage: Sequence[str]) -> str | None:
@@ -537,7 +537,19 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
     ctx = b.ctx
     pack = ctx.pack
     drugs = [pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs]
-    drugs = [d for d in dict.fromkeys(drugs) if any(r.drug == d for r in pack.dose_rules.values())]
+    named = list(dict.fromkeys(drugs)) or [d.id for d in pack.drugs.values() if d.drug_class in u.classes_named
+                                             and not d.equivalent_to]
+    drugs = [d for d in named if any(r.drug == d for r in pack.dose_rules.values())]
+    if named and not drugs:
+        # the question names drugs the pack gives no dose for: say so (their recommendations explain
+        # why), never dose another drug instead
+        for rec in sorted(pack.recommendations.values(), key=lambda r: (not holds(r.applies_when, ctx.facts),
+                                                                        r.priority, r.id)):
+            if rec.status == "current" and set(named) & set(rec.drugs) and len(b.in_section("dosing")) < 2:
+                st = _stmt(pack, rec.text, rec.citations, rec.id)
+                b.add(Entry("dosing", "recommendation", rec.id, st, _clean(rec.family_text), _clean(rec.text),
+                            title=rec.title, reviewed=rec.last_reviewed, drugs=tuple(rec.drugs)))
+        return named, None
     if not drugs:
         intent = _stage_intent(_stage_order(ctx.labels)) or rules().raw["default_treatment_intent"]
         main = rules().raw["articles"][intent].get("main") or []
@@ -644,7 +656,7 @@ def _evidence_article(b: Build, spec: dict[str, Any], u: Understanding) -> None:
                 any(s.id in r.evidence for s in chosen[:4])]
     cited_by.sort(key=lambda r: (not holds(r.applies_when, ctx.facts), r.priority, r.id))
     for rec in cited_by[:3]:
-        _rec_entries(b, rec, "fails", general=not holds(rec.applies_when, ctx.facts), dose_rules=False)
+        _rec_entries(b, rec, "guidance", general=not holds(rec.applies_when, ctx.facts), dose_rules=False)
 
 
 def _study_names(pack: Any, s: StudyEvidence) -> list[str]:
@@ -757,6 +769,11 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
         return _not_covered(u, audience, pack, about=", ".join(u.off_topic), session=session, from_session=from_session)
     if u.domain_hits == 0 and patient is None and not from_session:
         return _not_covered(u, audience, pack, about="", session=session, from_session=from_session)
+    if u.intent is None and u.unknown_words and not u.stage:
+        # nothing in the question points to a covered topic, and it names something nephroguide does not
+        # know (a drug or condition outside the pack): not covered, rather than a generic article
+        return _not_covered(u, audience, pack, about=", ".join(u.unknown_words[:3]), session=session,
+                            from_session=from_session)
     intent = u.intent or "definition"
     spec = r.raw["articles"][intent]
     ctx = engine_context(u, patient=patient, today=today, default_stage=spec.get("stage") or [])

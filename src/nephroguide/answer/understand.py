@@ -71,6 +71,8 @@ class Understanding:
     dose_asked: bool
     notes: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()                # drugs the question says did not work
+    unknown_words: tuple[str, ...] = ()         # words of 5+ letters nephroguide does not know (not corrected)
+    classes_named: tuple[str, ...] = ()         # drug classes the question names ("calcineurin inhibitor")
 
     def detail(self, key: str) -> Any:
         return dict(self.details).get(key)
@@ -128,7 +130,8 @@ class Understanding:
             "assessment": dict(self.assessment), "details": dict(self.details),
             "corrections": [{"typed": a, "read_as": b} for a, b in self.corrections],
             "expansions": [{"typed": a, "read_as": b} for a, b in self.expansions],
-            "failed": list(self.failed), "off_topic": list(self.off_topic), "adult": self.adult,
+            "failed": list(self.failed), "unknown_words": list(self.unknown_words), "off_topic": list(self.off_topic),
+            "adult": self.adult,
             "normalised": self.text,
             "notes": list(self.notes),
         }
@@ -197,6 +200,7 @@ class Rules:
     spelling: dict[str, Any]
     known_words: frozenset[str]
     cue_words: frozenset[str]
+    class_words: list[tuple[str, re.Pattern[str]]]
 
 
 @cache
@@ -259,6 +263,7 @@ def rules() -> Rules:
         relapse_count=[_compile(c, subs) for c in raw["relapse_count"]],
         spelling=dict(raw["spelling"]), known_words=frozenset(w.lower() for w in raw["spelling"]["known_words"]),
         cue_words=frozenset(cue_words),
+        class_words=[(k, _compile(v)) for k, v in (raw.get("class_words") or {}).items()],
     )
 
 
@@ -386,6 +391,19 @@ def normalise(text: str) -> str:
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text
+
+
+def unknown_words(text: str) -> list[str]:
+    """Words of 5+ letters that are neither known nor correctable (e.g. a drug outside the pack)."""
+    r = rules()
+    voc = vocabulary()
+    min_len = int(r.spelling["min_length"])
+    out = []
+    for word in _WORD.findall(text):
+        if len(word) < min_len or "'" in word or word in voc.known or word.rstrip("s") in voc.known:
+            continue
+        out.append(word)
+    return list(dict.fromkeys(out))
 
 
 def correct_spelling(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -724,7 +742,7 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     domain_hits = sum(1 for p in r.domain if p.search(text)) + len(drugs) + len(stage) + len(expansions) + \
         len(definitions) + (1 if voc.study_pattern.search(text) else 0)
     # --- intent
-    scores, explicit = _intent_scores(text, stage, drugs)
+    scores, explicit = _intent_scores(text, stage, drugs, list(taking))
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], r.intent_order.index(kv[0])))
     intent = ranked[0][0] if ranked and ranked[0][1] > 0 else None
     dose_asked = any(p.search(text) for p, _ in r.intents["dosing"])
@@ -738,7 +756,8 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
         details=tuple(sorted(details.items())), corrections=tuple(corrections), expansions=tuple(expansions),
         definitions=tuple(dict.fromkeys(definitions)), off_topic=tuple(dict.fromkeys(off)), adult=adult,
         domain_hits=domain_hits, ins_cue=ins, dose_asked=dose_asked, notes=tuple(notes),
-        failed=tuple(dict.fromkeys(failed)))
+        failed=tuple(dict.fromkeys(failed)), unknown_words=tuple(unknown_words(text)),
+        classes_named=tuple(cls for cls, p in r.class_words if p.search(text)))
 
 
 def _stated_directly(label: str, facts: Mapping[str, str]) -> bool:
@@ -804,7 +823,8 @@ def _weight(text: str) -> float | None:
     return None
 
 
-def _intent_scores(text: str, stage: set[str], drugs: list[str]) -> tuple[dict[str, int], set[str]]:
+def _intent_scores(text: str, stage: set[str], drugs: list[str],
+                   patient_drugs: Iterable[str] = ()) -> tuple[dict[str, int], set[str]]:
     r = rules()
     voc = vocabulary()
     scores: dict[str, int] = dict.fromkeys(r.intent_order, 0)
@@ -825,10 +845,17 @@ def _intent_scores(text: str, stage: set[str], drugs: list[str]) -> tuple[dict[s
     if target is None:
         drug_intents = [r.raw["indication_intent"].get(voc.drug_default_indication.get(d, ""), None) for d in drugs]
         drug_intents = [i for i in drug_intents if i]
-        if drug_intents:
+        strong_cue = max(scores.values(), default=0) >= 3
+        if drug_intents and not strong_cue:
             scores[drug_intents[0]] += int(r.raw["drug_intent_weight"]) + treatment
+        elif drug_intents:
+            scores[drug_intents[0]] += treatment
         elif treatment:
             scores[r.raw["default_treatment_intent"]] += treatment
+    if patient_drugs and target is None:
+        for name, bonus in (r.raw.get("patient_drug_bonus") or {}).items():
+            if scores.get(name):
+                scores[name] += int(bonus)
     return scores, explicit
 
 
@@ -845,7 +872,8 @@ def with_context(u: Understanding, *, stage: Iterable[str], drugs: Iterable[str]
     r = rules()
     stage_set = set(stage)
     drug_list = list(dict.fromkeys(drugs))
-    scores, explicit = _intent_scores(u.text, stage_set, drug_list)
+    scores, explicit = _intent_scores(u.text, stage_set, drug_list, [d for d, _ in patient_drugs] or
+                                      [d for d, _ in u.patient_drugs])
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], r.intent_order.index(kv[0])))
     intent = ranked[0][0] if ranked and ranked[0][1] > 0 else None
     own_cue = bool(explicit) or bool(u.stage)

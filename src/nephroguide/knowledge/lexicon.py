@@ -163,16 +163,10 @@ def _drug_groups(drugs: Sequence[Any]) -> list[TermGroup]:
 
 
 def _pack_drugs() -> list[Any]:
-    """The pack's drug entries; if the pack does not load, read ``drugs.yaml`` on its own."""
-    try:
-        from nephroguide.knowledge.pack import load_pack
+    """The pack's drug entries (brand names and abbreviations live there, not here)."""
+    from nephroguide.knowledge.pack import load_pack
 
-        return list(load_pack().drugs.values())
-    except Exception:  # a broken pack elsewhere must not disable search; drugs.yaml alone is enough
-        import yaml
-
-        data = yaml.safe_load((Path(__file__).with_name("pack") / "drugs.yaml").read_text(encoding="utf-8"))
-        return list((data or {}).get("drugs") or [])
+    return list(load_pack().drugs.values())
 
 
 def build_lexicon(data: dict[str, Any], drugs: Sequence[Any] = ()) -> Lexicon:
@@ -190,5 +184,7 @@ def load_lexicon() -> Lexicon:
     """The shipped lexicon (lexicon.yaml + the pack's drugs), loaded once per process."""
     import yaml
 
-    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8")) or {}
+    from nephroguide.knowledge.pack import _Loader
+
+    data = yaml.load(LEXICON_FILE.read_text(encoding="utf-8"), Loader=_Loader) or {}
     return build_lexicon(data, _pack_drugs())

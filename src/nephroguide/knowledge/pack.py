@@ -314,5 +314,42 @@ def _cached(directory: str) -> KnowledgePack:
 
 
 def load_pack(directory: str | Path | None = None) -> KnowledgePack:
-    """The knowledge pack (the shipped one by default), loaded once per process."""
-    return _cached(str(Path(directory) if directory else PACK_DIR))
+    """The knowledge pack (by default the active one: see :func:`active_pack_dir`), loaded once per process."""
+    return _cached(str(Path(directory) if directory else active_pack_dir()))
+
+
+# The approved pack exported by the review workflow (``nephroguide kb export``, and every approval) lives in
+# ``<home>/pack/<version>/``; ``<home>/pack/CURRENT`` names the version in use (replaced atomically).
+HOME_PACK = "pack"
+HOME_PACK_POINTER = "CURRENT"
+_POINTER_NAME = re.compile(r"^[0-9a-f]{12,64}$")
+_home_roots: dict[str, Path] = {}
+_active: dict[str, tuple[tuple[int, int, int], Path]] = {}
+
+
+def active_pack_dir() -> Path:
+    """The pack the engine serves: the review store's exported approved pack when the home has one, else
+    the shipped pack. Costs one ``stat`` of ``<home>/pack/CURRENT`` (never a database query)."""
+    import os
+
+    env = os.environ.get("NEPHROGUIDE_HOME", "")
+    root = _home_roots.get(env)
+    if root is None:
+        from nephroguide.store.paths import home_dir
+
+        root = _home_roots.setdefault(env, home_dir() / HOME_PACK)
+    pointer = root / HOME_PACK_POINTER
+    try:
+        st = os.stat(pointer)
+    except OSError:
+        return PACK_DIR
+    key = (st.st_mtime_ns, st.st_size, st.st_ino)
+    hit = _active.get(str(pointer))
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    name = pointer.read_text(encoding="utf-8").strip()
+    if not _POINTER_NAME.match(name) or not (root / name).is_dir():
+        raise KnowledgeError(f"names no exported pack ({name[:80]!r}); run `nephroguide kb export` again",
+                             file=str(pointer))
+    _active[str(pointer)] = (key, root / name)
+    return root / name

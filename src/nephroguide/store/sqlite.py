@@ -164,10 +164,18 @@ def _check_checksums(component: str, migrations: Sequence[Migration], done: dict
 
 
 def database_file(home: str | Path | None = None) -> Path | None:
-    """The SQLite file of the store (``None`` for an in-memory URL). InputError for a non-SQLite URL."""
-    from nephroguide.store.paths import database_url, sqlite_path
+    """The SQLite file of the store (``None`` for an in-memory URL).
 
-    return sqlite_path(database_url(home))
+    When ``$NEPHROGUIDE_DATABASE_URL`` names another database (PostgreSQL holds the review store,
+    :mod:`nephroguide.review`), the raw-SQLite components (sessions, CDS feedback) stay in the SQLite
+    file under the home directory.
+    """
+    from nephroguide.store.paths import DATABASE_FILE, database_url, home_dir, is_sqlite_url, sqlite_path
+
+    url = database_url(home)
+    if not is_sqlite_url(url):
+        return home_dir(home) / DATABASE_FILE
+    return sqlite_path(url)
 
 
 def open_database(home: str | Path | None = None, *, components: Sequence[str] = (), create: bool = True,

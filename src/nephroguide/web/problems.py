@@ -45,9 +45,9 @@ class ProblemError(Exception):
         self.headers = headers or {}
 
 
-_TYPES = {400: "bad-request", 403: "forbidden", 404: "not-found", 405: "method-not-allowed", 409: "conflict",
+_TYPES = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed", 409: "conflict",
           412: "precondition-failed", 413: "payload-too-large", 415: "unsupported-media-type",
-          422: "invalid-input", 500: "internal-error", 501: "not-implemented"}
+          422: "invalid-input", 429: "too-many-requests", 500: "internal-error", 501: "not-implemented"}
 
 
 def problem(status: int, title: str, detail: str, *, instance: str | None = None,
@@ -133,7 +133,10 @@ async def nephroguide_error_handler(request: Request, exc: Exception) -> Respons
         return await unexpected_error_handler(request, exc)
     errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
     body = problem(status, exc.title, exc.one_line(), instance=request.url.path, errors=errors)
-    return _respond(request, status, body)
+    headers = {"WWW-Authenticate": 'Bearer realm="nephroguide"'} if status == 401 else {}
+    if getattr(exc, "retry_after_s", None):  # 429 (login throttling)
+        headers["Retry-After"] = str(exc.retry_after_s)  # type: ignore[attr-defined]
+    return _respond(request, status, body, headers or None)
 
 
 async def problem_error_handler(request: Request, exc: Exception) -> Response:
