@@ -26,7 +26,11 @@ def _pack(pack_dir: str | Path | None = None) -> Any:
 
 
 def load(patient: Any, as_of: str | dt.date | None = None) -> Patient:
-    """Validate a patient record (dict, or an already-normalised Patient) into the engine's Patient."""
+    """Validate a patient record (dict, a JSON/YAML file path, or a normalised Patient) into a Patient."""
+    if isinstance(patient, (str, Path)):
+        from nephroguide.intake.record import read_record_file
+
+        patient = read_record_file(Path(patient))
     if isinstance(patient, Patient):
         if as_of is not None:
             raise InputError("as_of cannot be changed on an already-loaded patient; pass the record", field="as_of")

@@ -810,7 +810,10 @@ def _title(u: Understanding, b: Build, spec: dict[str, Any], intent: str, drugs:
     r = rules()
     pack = b.ctx.pack
     names = r.raw["stage_names"]
-    stage = _stage_order(b.ctx.stated & set(names)) or _stage_order(b.ctx.labels & COURSE_LABELS)
+    template = str(spec["title"]).lower()
+    # A stage already named by the title itself ("Treatment of a relapse in relapse") is not repeated.
+    usable = {k for k in names if str(names[k]).lower() not in template.replace("{stage}", "")}
+    stage = _stage_order(b.ctx.stated & usable) or _stage_order(b.ctx.labels & COURSE_LABELS & usable)
     stage_name = names[stage[0]] if stage and (b.ctx.stated or not spec.get("default_stage_name")) else \
         spec.get("default_stage_name") or (names[stage[0]] if stage else "nephrotic syndrome")
     drug_names = " and ".join(pack.drugs[d].generic for d in drugs[:2]) if drugs else "medicines"
