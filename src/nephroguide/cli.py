@@ -253,7 +253,7 @@ def cohort_cmd(labs: str, patients: str | None, definitions: str | None, compare
                index_event: str | None, index_from: str, fmt: str, plot_path: str | None, output: str | None) -> None:
     """Cohort outcomes from a long lab CSV: response per patient, Table 1, summary and figure."""
     from nephroguide.cohort import cohort, compare, plot
-    from nephroguide.cohort.csvio import write_atomic
+    from nephroguide.cohort.csvio import NoGC, write_atomic
 
     labs_src: Any = labs
     labs_name = None
@@ -273,12 +273,13 @@ def cohort_cmd(labs: str, patients: str | None, definitions: str | None, compare
     else:
         result = plotted = cohort(labs_src, patients, definitions or "current", index_event,
                                   index_from=index_from, labs_name=labs_name)
-    if fmt == "json":
-        text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
-    elif fmt == "csv":
-        text = result.to_csv()
-    else:
-        text = result.to_markdown()
+    with NoGC():  # rendering 10,000 patients next to 500,000 parsed rows: skip needless GC passes
+        if fmt == "json":
+            text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
+        elif fmt == "csv":
+            text = result.to_csv()
+        else:
+            text = result.to_markdown()
     if plot_path:
         plot(plotted, plot_path)
     if output:
@@ -362,6 +363,18 @@ def serve(host: str, port: int, workers: int) -> None:
     from nephroguide.web.serve import run
 
     run(host=host, port=port, workers=workers)
+
+
+# ----------------------------------------------------------------------------------------- editorial review
+
+def _register_review() -> None:
+    """users, review, db, audit and kb export (nephroguide.review.cli; click only at import, the rest lazily)."""
+    from nephroguide.review.cli import register
+
+    register(cli, kb, _home_option, emit)
+
+
+_register_review()
 
 
 # ----------------------------------------------------------------------------------------- helpers

@@ -9,6 +9,7 @@ in-range results are checked against the set's consecutive-result rule.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -85,22 +86,34 @@ class Timeline:
         return self.points[-1] if self.points else None
 
 
-def _nearest_albumin(albumins: list[Lab], day: dt.date, window: int) -> Lab | None:
-    best: Lab | None = None
-    best_gap = window + 1
-    for lab in albumins:
-        gap = abs((lab.date - day).days)
-        if gap < best_gap or (gap == best_gap and best is not None and lab.date < best.date):
-            best, best_gap = lab, gap
-    return best if best_gap <= window else None
+class _Albumins:
+    """Albumin results sorted by date, for nearest-in-window lookups by bisection."""
+
+    def __init__(self, labs: list[Lab]) -> None:
+        self.labs = sorted((lab for lab in labs if lab.value is not None), key=lambda lab: lab.date)
+        self.days = [lab.date.toordinal() for lab in self.labs]
+
+    def nearest(self, day: dt.date, window: int) -> Lab | None:
+        """The albumin closest to ``day`` within ``window`` days (the earlier one on a tie)."""
+        d = day.toordinal()
+        i = bisect_left(self.days, d)
+        best: Lab | None = None
+        best_gap = window + 1
+        for j in (i - 1, i):   # the neighbours on either side; earlier first so ties keep it
+            if 0 <= j < len(self.labs):
+                gap = abs(self.days[j] - d)
+                if gap < best_gap:
+                    best, best_gap = self.labs[j], gap
+        # several results on the same day as the nearest: keep the first of them
+        return best if best_gap <= window else None
 
 
-def _albumin_ok(rule: AlbuminRule | None, albumins: list[Lab], day: dt.date) -> tuple[bool | None, Lab | None]:
+def _albumin_ok(rule: AlbuminRule | None, albumins: _Albumins, day: dt.date) -> tuple[bool | None, Lab | None]:
     """True/False if the albumin part holds; None if it cannot be decided (missing and undecided)."""
     if rule is None:
         return True, None
-    lab = _nearest_albumin(albumins, day, rule.window_days)
-    if lab is None or lab.value is None:
+    lab = albumins.nearest(day, rule.window_days)
+    if lab is None:
         return {"fails": False, "ignored": True, "undecided": None}[rule.when_missing], None
     return all(meets_threshold(t, "albumin", lab) for t in rule.limits), lab
 
@@ -121,7 +134,7 @@ def _pick_urine(labs: list[Lab]) -> list[Lab]:
 def classify_points(labs: tuple[Lab, ...] | list[Lab], dset: DefinitionSet) -> list[UrinePoint]:
     """Place every dated urine result in a band under the definition set."""
     urine = _pick_urine([lab for lab in labs if lab.test in URINE_TESTS])
-    albumins = [lab for lab in labs if lab.test == "albumin"]
+    albumins = _Albumins([lab for lab in labs if lab.test == "albumin"])
     points: list[UrinePoint] = []
     for lab in urine:
         undecided = None
@@ -147,7 +160,7 @@ def classify_points(labs: tuple[Lab, ...] | list[Lab], dset: DefinitionSet) -> l
         else:
             state = NR
         if alb_lab is None:
-            alb_lab = _nearest_albumin(albumins, lab.date, 7)
+            alb_lab = albumins.nearest(lab.date, 7)
         points.append(UrinePoint(date=lab.date, state=state, display=f"{_label(lab)} {lab.display()}",
                                  albumin=alb_lab.display() if alb_lab else None, undecided=undecided))
     return points
@@ -157,7 +170,7 @@ def _label(lab: Lab) -> str:
     return {"upcr": "UPCR", "urine_protein_24h": "24-h urine protein", "dipstick": "dipstick"}[lab.test]
 
 
-def _runs(points: list[UrinePoint], states: tuple[str, ...], rule: ConsecutiveRule) -> list[Run]:
+def runs(points: list[UrinePoint], states: tuple[str, ...], rule: ConsecutiveRule) -> list[Run]:
     runs: list[Run] = []
     current: list[UrinePoint] = []
 
@@ -193,9 +206,9 @@ def _met_on(dates: tuple[dt.date, ...], rule: ConsecutiveRule) -> dt.date | None
 def build_timeline(labs: tuple[Lab, ...] | list[Lab], dset: DefinitionSet) -> Timeline:
     """The child's urine results as bands, runs and rule checks under one definition set."""
     points = classify_points(labs, dset)
-    cr_runs = _runs(points, (CR,), dset.complete_remission.consecutive)
+    cr_runs = runs(points, (CR,), dset.complete_remission.consecutive)
     relapse_rule = dset.relapse.consecutive if dset.relapse else None
-    relapse_runs = _runs(points, (RELAPSE_RANGE,), relapse_rule) if relapse_rule else []
+    relapse_runs = runs(points, (RELAPSE_RANGE,), relapse_rule) if relapse_rule else []
     return Timeline(tuple(points), tuple(cr_runs), tuple(relapse_runs), dset.complete_remission.consecutive,
                     relapse_rule)
 
