@@ -1,11 +1,20 @@
 """Evidence-library benchmark: ingest speed, index build and search latency at 1k/10k/100k passages,
-memory, and PubMedQA retrieval (our search vs plain BM25 in the same run).
+memory, and PubMedQA retrieval — for both search backends (tantivy, the default, and SQLite FTS5)
+side by side, and our search vs plain BM25 in the same run.
 
     .venv/bin/python benchmarks/bench_library.py                 # everything
     .venv/bin/python benchmarks/bench_library.py --sizes 1000 10000 --skip-pubmedqa
     .venv/bin/python benchmarks/bench_library.py --only-pubmedqa
 
 All synthetic text is generated deterministically (seeded); nothing here asserts on time.
+
+Scale runs: the library (SQLite tables + FTS5, written through ``store_document``, one transaction
+per 50-passage document) is built once per size in this process; then each backend is measured in
+a fresh child process (so RSS is its own): for tantivy the derived index is built from SQLite first
+(a full rebuild, timed), then the queries run twice (cold = first time in the process, warm =
+second pass), FTS5 also once exact (no pruning). Finally one more 50-passage document is stored and
+removed, timing the write plus the catch-up of the backend (FTS5: nothing; tantivy: incremental sync).
+
 PubMedQA: ../shared/data/pubmedqa/ori_pqal.json (MIT) is used when present: each of the 1,000
 abstracts (contexts with their section labels, plus the long answer as the conclusion) is written
 to a temporary text file and ingested through the normal pipeline; each QUESTION is then searched
@@ -24,7 +33,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBMEDQA = ROOT.parent / "shared" / "data" / "pubmedqa" / "ori_pqal.json"
@@ -42,6 +53,13 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
+    """Peak resident set size in MB: VmHWM (Linux; reset by exec, unlike ru_maxrss), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -95,9 +113,12 @@ def messy_page(rng: random.Random, vocab: list[str], weights: list[float], page:
 
 # ----------------------------------------------------------------------------------------- benchmarks
 
-def bench_ingest(n_files: int = 100, pages_per_file: int = 10) -> None:
+def bench_ingest(backend: str, n_files: int = 100, pages_per_file: int = 10) -> None:
+    """Ingest through the pipeline with ``backend`` selected (tantivy: the derived index is synced at the end)."""
     from nephroguide.library import ingest
+    from nephroguide.library.tantivy_index import ENV_BACKEND
 
+    os.environ[ENV_BACKEND] = backend
     rng = random.Random(7)
     vocab = vocabulary(rng)
     weights = [1.0 / (i + 10) for i in range(len(vocab))]
@@ -111,7 +132,7 @@ def bench_ingest(n_files: int = 100, pages_per_file: int = 10) -> None:
         report = ingest([src], home=Path(tmp) / "home")
         dt = time.perf_counter() - t0
         s = report.to_json()["summary"]
-    print(f"ingest: {s['files']} text files, {s['pages']} pages, {s['passages_added']} passages in {dt:.2f} s "
+    print(f"ingest [{backend}]: {s['files']} text files, {s['pages']} pages, {s['passages_added']} passages in {dt:.2f} s "
           f"-> {s['pages'] / dt:.0f} pages/s, {s['passages_added'] / dt:.0f} passages/s "
           f"(errors {s['errors']}); peak RSS {peak_rss_mb():.0f} MB")
 
@@ -164,50 +185,136 @@ def build_index(conn, n_passages: int, seed: int = 11, sentences: list[str] | No
     return time.perf_counter() - t0
 
 
-def bench_scale(sizes: list[int], n_queries: int = 300, pubmedqa: Path | None = None) -> None:
-    """Index build time, DB size, search latency (cold = first time each query runs in the process,
-    warm = second pass; the difference is the per-process document-frequency cache) and RSS."""
-    from nephroguide.library.index import open_library
-    from nephroguide.library.search import search
-
+def scale_queries(n_queries: int, questions: list[str] | None) -> list[str]:
+    """Seeded queries: two common + two rarer vocabulary words, half with a lexicon term; or the PubMedQA questions."""
+    if questions is not None:
+        return questions[:n_queries]
     rng = random.Random(3)
     vocab = vocabulary(random.Random(11))
     lexicon_terms = ["CNI", "Rituxan", "FSGS", "IV CTX", "UPCR", "SRNS", "MMF", "eGFR"]
-    zipf_queries = []
+    queries = []
     for _ in range(n_queries):
         words = rng.sample(vocab[:40], 2) + rng.sample(vocab[40:2000], 2)
         if rng.random() < 0.5:
             words.append(rng.choice(lexicon_terms))
-        zipf_queries.append(" ".join(words))
-    corpora: list[tuple[str, list[str] | None, list[str]]] = [("zipf", None, zipf_queries)]
+        queries.append(" ".join(words))
+    return queries
+
+
+def dir_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6 if path.exists() else 0.0
+
+
+def scale_worker(home: str, backend: str, queries_file: str, phase: str) -> dict[str, object]:
+    """One backend on an existing library, in its own process. ``build`` (tantivy): build the derived
+    index from SQLite. ``search``: latency and RSS (the index is current), then one write + catch-up."""
+    from nephroguide.library import tantivy_index
+    from nephroguide.library.index import open_library, remove, store_document
+    from nephroguide.library.model import Metadata, Passage, RawDocument, SectionSpan
+    from nephroguide.library.search import search
+
+    conn = open_library(home, create=False)
+    assert conn is not None
+    out: dict[str, object] = {"backend": backend, "phase": phase}
+    if phase == "build":
+        t0 = time.perf_counter()
+        done = tantivy_index.sync(conn)
+        out["build_s"] = time.perf_counter() - t0
+        assert done["mode"] == "rebuild", done
+        root = tantivy_index.index_root(conn)
+        assert root is not None
+        out["index_mb"] = dir_mb(root / "index")
+        out["peak_rss"] = peak_rss_mb()
+        conn.close()
+        return out
+    queries = json.loads(Path(queries_file).read_text())
+    search("warm up the lexicon", 10, conn=conn, backend=backend)
+    runs = []
+    pruned = 0
+    for exact in ((None, None, True) if backend == "fts5" else (None, None)):
+        times = []
+        for q in queries:
+            t0 = time.perf_counter()
+            res = search(q, 10, conn=conn, exact=exact, backend=backend)
+            times.append((time.perf_counter() - t0) * 1000)
+            pruned += 0 if res.exact else 1
+        runs.append((statistics.median(times), statistics.quantiles(times, n=20)[18]))
+    out["runs"] = runs
+    out["pruned"] = pruned / 2 / len(queries)
+    out["rss"] = rss_mb()
+    out["peak_rss"] = peak_rss_mb()
+    # one more 50-passage document: write + catch-up, then remove it again
+    texts = [f"Synthetic extra passage {i} about tacrolimus and rituximab in steroid resistant nephrotic "
+             f"syndrome with {i} words of padding." for i in range(50)]
+    passages, pos = [], 0
+    for i, t in enumerate(texts):
+        passages.append(Passage(f"pextra{i:03d}", "extra", i, i, "Results", "Results", None, None, pos, pos + len(t), t))
+        pos += len(t) + 2
+    text = "\n\n".join(texts)
+    doc = RawDocument(text=text, format="text", metadata=Metadata(title="Extra synthetic document"))
+    os.environ[tantivy_index.ENV_BACKEND] = backend
+    t0 = time.perf_counter()
+    store_document(conn, doc, "extra", [SectionSpan("Results", "Results", 0, len(text))], passages)
+    t1 = time.perf_counter()
+    tantivy_index.after_write(conn)  # tantivy: incremental sync; fts5: prune the deletion log
+    t2 = time.perf_counter()
+    remove(conn, "extra")
+    tantivy_index.after_write(conn)
+    t3 = time.perf_counter()
+    out["add_doc_ms"] = ((t1 - t0) * 1000, (t2 - t1) * 1000)
+    out["remove_doc_ms"] = (t3 - t2) * 1000
+    conn.close()
+    return out
+
+
+def bench_scale(sizes: list[int], n_queries: int = 300, pubmedqa: Path | None = None,
+                backends: tuple[str, ...] = ("fts5", "tantivy")) -> None:
+    """Per corpus and size: the SQLite build (documents, passages, FTS5: one transaction per document),
+    then each backend in a child process (see the module docstring)."""
+    import subprocess
+
+    from nephroguide.library.index import open_library
+
+    corpora: list[tuple[str, list[str] | None, list[str]]] = [("zipf", None, scale_queries(n_queries, None))]
     if pubmedqa is not None and pubmedqa.exists():
         sentences, questions = pubmedqa_sentences(pubmedqa)
-        corpora.append(("pubmedqa-mix", sentences, questions[:n_queries]))
-    print("scale: corpus | passages | index build | build rate | DB size | search ms: p50 cold | p95 cold | "
-          "p50 warm | p95 warm | p50 exact | p95 exact | pruned | RSS")
+        corpora.append(("pubmedqa-mix", sentences, scale_queries(n_queries, questions)))
+    print("scale: corpus | passages | backend | SQLite+FTS5 write | derived build (peak RSS) | index MB | "
+          "search ms: p50 cold | p95 cold | p50 warm | p95 warm | p50 exact | p95 exact | pruned | "
+          "search process RSS (peak) | add a 50-passage doc: write + sync ms | remove + sync ms")
     for name, sentences, queries in corpora:
         for n in sizes:
             with tempfile.TemporaryDirectory() as tmp:
                 conn = open_library(tmp)
                 assert conn is not None
-                build = build_index(conn, n, sentences=sentences)
-                search("warm up the lexicon", 10, conn=conn)
-                runs = []
-                pruned = 0
-                for exact in (None, None, True):
-                    times = []
-                    for q in queries:
-                        t0 = time.perf_counter()
-                        res = search(q, 10, conn=conn, exact=exact)
-                        times.append((time.perf_counter() - t0) * 1000)
-                        pruned += 0 if res.exact else 1
-                    runs.append((statistics.median(times), statistics.quantiles(times, n=20)[18]))
+                write = build_index(conn, n, sentences=sentences)
                 conn.close()
-                size = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6
-                (c50, c95), (w50, w95), (e50, e95) = runs
-                print(f"scale: {name} | {n:>8,} | {build:7.2f} s | {n / build:6.0f}/s | {size:6.1f} MB | "
-                      f"{c50:6.2f} | {c95:6.2f} | {w50:6.2f} | {w95:6.2f} | {e50:6.2f} | {e95:6.2f} | "
-                      f"{pruned / 2 / len(queries):4.0%} | {rss_mb():.0f} MB (peak {peak_rss_mb():.0f} MB)")
+                db_mb = sum(f.stat().st_size for f in Path(tmp).iterdir() if f.is_file()) / 1e6
+                qfile = Path(tmp) / "queries.json"
+                qfile.write_text(json.dumps(queries))
+
+                def worker(backend: str, phase: str, tmp: str = tmp, qfile: Path = qfile) -> dict[str, Any] | None:
+                    proc = subprocess.run([sys.executable, __file__, "--worker", tmp, backend, str(qfile), phase],
+                                          capture_output=True, text=True, check=False)
+                    if proc.returncode != 0:
+                        print(f"scale: {backend} {phase} worker failed: {proc.stderr.strip()[-800:]}")
+                        return None
+                    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+                for backend in backends:
+                    built = worker(backend, "build") if backend == "tantivy" else {}
+                    r = worker(backend, "search") if built is not None else None
+                    if r is None or built is None:
+                        continue
+                    (c50, c95), (w50, w95) = r["runs"][0], r["runs"][1]
+                    e50, e95 = r["runs"][2] if len(r["runs"]) > 2 else (float("nan"), float("nan"))
+                    idx = f"{built['index_mb']:6.1f}" if built else f"{db_mb:6.1f}*"
+                    build = f"{built['build_s']:6.2f} s ({built['peak_rss']:.0f} MB)" if built else "       -       "
+                    print(f"scale: {name} | {n:>8,} | {backend:<7} | {write:7.2f} s ({n / write:5.0f}/s) | {build} | "
+                          f"{idx} | {c50:6.2f} | {c95:6.2f} | {w50:6.2f} | {w95:6.2f} | {e50:6.2f} | {e95:6.2f} | "
+                          f"{r['pruned']:4.0%} | {r['rss']:.0f} MB ({r['peak_rss']:.0f} MB) | "
+                          f"{r['add_doc_ms'][0]:.1f} + {r['add_doc_ms'][1]:.1f} | {r['remove_doc_ms']:.1f}")
+    print("scale: * the whole SQLite file (documents, passages and FTS5 together); the tantivy index is extra")
 
 
 def bench_pubmedqa(path: Path) -> None:
@@ -237,28 +344,27 @@ def bench_pubmedqa(path: Path) -> None:
         t0 = time.perf_counter()
         baseline = Bm25Baseline(passages)
         t_bm25 = time.perf_counter() - t0
-        ranks: dict[str, list[int | None]] = {"ours": [], "ours-pruned": [], "bm25": []}
-        lat: dict[str, list[float]] = {"ours": [], "ours-pruned": [], "bm25": []}
+        systems: dict[str, Callable[[str], list[str]]] = {
+            "tantivy": lambda q: [h.doc_id for h in search(q, 50, conn=conn, backend="tantivy").hits],
+            "fts5": lambda q: [h.doc_id for h in search(q, 50, conn=conn, backend="fts5").hits],
+            "fts5-pruned": lambda q: [h.doc_id for h in search(q, 50, conn=conn, backend="fts5", exact=False).hits],
+            "bm25": lambda q: [h.doc_id for h in baseline.search(q, 50)],
+        }
+        ranks: dict[str, list[int | None]] = {name: [] for name in systems}
+        lat: dict[str, list[float]] = {name: [] for name in systems}
         for pmid, e in data.items():
             q = e["QUESTION"]
             want = f"pmid{pmid}"
-            t0 = time.perf_counter()
-            ours_docs = _doc_order([h.doc_id for h in search(q, 50, conn=conn).hits])
-            lat["ours"].append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            base_docs = _doc_order([h.doc_id for h in baseline.search(q, 50)])
-            lat["bm25"].append((time.perf_counter() - t0) * 1000)
-            ranks["ours"].append(ours_docs.index(want) + 1 if want in ours_docs else None)
-            t0 = time.perf_counter()
-            pruned_docs = _doc_order([h.doc_id for h in search(q, 50, conn=conn, exact=False).hits])
-            lat["ours-pruned"].append((time.perf_counter() - t0) * 1000)
-            ranks["ours-pruned"].append(pruned_docs.index(want) + 1 if want in pruned_docs else None)
-            ranks["bm25"].append(base_docs.index(want) + 1 if want in base_docs else None)
+            for name, run in systems.items():
+                t0 = time.perf_counter()
+                docs = _doc_order(run(q))
+                lat[name].append((time.perf_counter() - t0) * 1000)
+                ranks[name].append(docs.index(want) + 1 if want in docs else None)
         conn.close()
     s = report.to_json()["summary"]
     print(f"pubmedqa: {s['documents_added']} abstracts, {len(passages)} passages, ingest {t_ingest:.2f} s "
           f"({s['documents_added'] / t_ingest:.0f} docs/s); bm25 baseline build {t_bm25:.2f} s")
-    print("pubmedqa: system | Recall@1 | Recall@5 | Recall@10 | MRR@50 | query p50")
+    print("pubmedqa: system | Recall@1 | Recall@5 | Recall@10 | MRR@50 | query p50 (k=50)")
     for name, rs in ranks.items():
         n = len(rs)
         r_at = [sum(1 for r in rs if r is not None and r <= k) / n for k in (1, 5, 10)]
@@ -275,17 +381,26 @@ def _doc_order(doc_ids: list[str]) -> list[str]:
 
 
 def main() -> int:
+    if len(sys.argv) == 6 and sys.argv[1] == "--worker":
+        print(json.dumps(scale_worker(*sys.argv[2:6])))
+        return 0
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
+    parser.add_argument("--backends", nargs="*", default=["fts5", "tantivy"], choices=["fts5", "tantivy"])
     parser.add_argument("--skip-pubmedqa", action="store_true")
     parser.add_argument("--only-pubmedqa", action="store_true")
     parser.add_argument("--pubmedqa", type=Path, default=PUBMEDQA)
     args = parser.parse_args()
     os.environ.pop("NEPHROGUIDE_DATABASE_URL", None)
-    print(f"python {sys.version.split()[0]}, sqlite {__import__('sqlite3').sqlite_version}, start RSS {rss_mb():.0f} MB")
+    import tantivy
+
+    print(f"python {sys.version.split()[0]}, sqlite {__import__('sqlite3').sqlite_version}, "
+          f"tantivy {tantivy.__version__}, {os.cpu_count()} CPUs, start RSS {rss_mb():.0f} MB")
     if not args.only_pubmedqa:
-        bench_ingest()
-        bench_scale(args.sizes, pubmedqa=args.pubmedqa)
+        for backend in args.backends:
+            bench_ingest(backend)
+        os.environ.pop("NEPHROGUIDE_SEARCH_BACKEND", None)
+        bench_scale(args.sizes, pubmedqa=args.pubmedqa, backends=tuple(args.backends))
     if not args.skip_pubmedqa:
         if args.pubmedqa.exists():
             bench_pubmedqa(args.pubmedqa)

@@ -4,9 +4,12 @@
 
 Ingests tests/corpus/library/*.txt and *.xml into a temporary home, runs every query of
 tests/corpus/library/queries.yaml, and prints Recall@5 and nDCG@10 for:
-  ours             SQLite FTS5 BM25 + porter stemming + stop words + lexicon expansion + column weights
+  ours-tantivy     tantivy BM25 per field + English stemming + stop words + lexicon expansion + field boosts
+                   (the default backend)
+  ours-fts5        SQLite FTS5 BM25 + porter stemming + stop words + lexicon expansion + column weights
   bm25-text        rank_bm25.BM25Okapi over the passage text (lower-cased word tokens)
   bm25-fields      the same over passage text + section/heading + document title
+Exit status 0 when both of our backends reach at least the better baseline's nDCG@10.
 """
 
 from __future__ import annotations
@@ -35,22 +38,23 @@ def main() -> int:
         assert conn is not None
         passages = all_passages(conn)
         queries = load_queries(CORPUS / "queries.yaml")
-        systems = {"ours": ours(conn), "bm25-text": Bm25Baseline(passages).search,
+        systems = {"ours-tantivy": ours(conn, "tantivy"), "ours-fts5": ours(conn, "fts5"),
+                   "bm25-text": Bm25Baseline(passages).search,
                    "bm25-fields": Bm25Baseline(passages, fields=("text", "label", "title")).search}
         res = evaluate(queries, systems, passages)
         conn.close()
     print(f"corpus: {len(files)} files, {report.to_json()['summary']['documents_added']} documents, "
           f"{len(passages)} passages; {len(queries)} queries")
-    print(f"{'system':<12} {'Recall@5':>9} {'nDCG@10':>9}")
+    print(f"{'system':<13} {'Recall@5':>9} {'nDCG@10':>9}")
     for name, r in res.items():
-        print(f"{name:<12} {r['recall@5']:>9.3f} {r['ndcg@10']:>9.3f}")
+        print(f"{name:<13} {r['recall@5']:>9.3f} {r['ndcg@10']:>9.3f}")
     if args.per_query:
         for i, q in enumerate(queries):
             row = "  ".join(f"{n}: R@5={res[n]['queries'][i]['recall@5']:.2f} nDCG={res[n]['queries'][i]['ndcg@10']:.2f}"
                             for n in res)
             print(f"{q['id']} {q['query'][:50]:<50} {row}")
     best_baseline = max(res["bm25-text"]["ndcg@10"], res["bm25-fields"]["ndcg@10"])
-    return 0 if res["ours"]["ndcg@10"] >= best_baseline else 1
+    return 0 if min(res["ours-tantivy"]["ndcg@10"], res["ours-fts5"]["ndcg@10"]) >= best_baseline else 1
 
 
 if __name__ == "__main__":

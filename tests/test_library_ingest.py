@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,8 @@ import nephroguide.library.index as index_mod
 from library_pdf import encrypt_pdf, make_pdf
 from nephroguide.errors import InputError, UnknownNameError
 from nephroguide.library import ingest, list_documents, remove_document, search, show_document
-from nephroguide.library.index import integrity_problems, open_library
+from nephroguide.library import tantivy_index as ti
+from nephroguide.library.index import integrity_problems, open_library, state
 
 CORPUS = Path(__file__).parent / "corpus" / "library"
 CORPUS_FILES = sorted(CORPUS.glob("*.txt")) + sorted(CORPUS.glob("*.xml"))
@@ -27,10 +29,14 @@ def _passage_ids(home: Path) -> dict[str, list[str]]:
 
 
 def _consistent(home: Path) -> None:
+    """SQLite is consistent, and (tantivy installed) the derived index agrees with it once opened."""
     conn = open_library(home, create=False)
     assert conn is not None
     try:
         assert integrity_problems(conn) == []
+        if ti.available():
+            ti.close_all()  # as a new process would
+            assert ti.problems(conn) == []
     finally:
         conn.close()
 
@@ -161,6 +167,64 @@ def test_kill_9_mid_document_leaves_the_index_consistent(tmp_path: Path) -> None
     report = ingest([CORPUS / "case_series_ivcyc.txt"], home=tmp_path)
     assert report.files[0].status == "ok"
     assert len(list_documents(tmp_path)) == 2
+    _consistent(tmp_path)
+
+
+def _killed(script: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEPHROGUIDE_")}
+    env[ti.ENV_BACKEND] = "tantivy"
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=env, capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+
+
+@pytest.mark.skipif(not ti.available(), reason="tantivy is not installed")
+@pytest.mark.parametrize("where", ["_commit", "_write_marker"])
+@pytest.mark.parametrize("action", ["ingest", "remove", "rebuild"])
+def test_kill_9_between_the_sqlite_and_tantivy_commits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       where: str, action: str) -> None:
+    """SQLite committed, then the process dies before tantivy commits (``_commit``) or after it but before
+    the marker is written (``_write_marker``): the next open brings the index up to date, no duplicates."""
+    monkeypatch.setenv(ti.ENV_BACKEND, "tantivy")
+    ingest([CORPUS / "abs02_rituximab_sdns.txt", CORPUS / "abs07_raas_blockade.txt"], home=tmp_path)
+    root = tmp_path / "nephroguide.library-tantivy"
+    before = ti.read_marker(root)
+    assert before is not None
+    if action == "ingest":
+        do = f"ingest([{str(CORPUS / 'case_series_ivcyc.txt')!r}], home={str(tmp_path)!r})"
+    elif action == "remove":
+        do = f"remove_document('synth-rtx-sdns', {str(tmp_path)!r})"
+    else:
+        shutil.rmtree(root)
+        do = f"search('Rituxan', home={str(tmp_path)!r})"
+    _killed(f"""
+        import os, signal
+        import nephroguide.library.tantivy_index as ti
+        from nephroguide.library import ingest, remove_document, search
+        def die(*args, **kwargs):
+            os.kill(os.getpid(), signal.SIGKILL)
+        ti.{where} = die
+        {do}
+    """)
+    conn = open_library(tmp_path, create=False)
+    assert conn is not None
+    try:
+        after = ti.read_marker(root)
+        if action == "rebuild":
+            assert after is None
+        else:  # SQLite moved on, the marker did not
+            assert after == before and state(conn)["generation"] > before["generation"]
+    finally:
+        conn.close()
+    ti.close_all()
+    docs = {d["doc_id"] for d in list_documents(tmp_path)}
+    if action == "ingest":
+        assert docs == {"synth-rtx-sdns", "synth-raas", "synth-ivcyc-series"}
+        assert search("mesna haemorrhagic cystitis", home=tmp_path).hits[0].doc_id == "synth-ivcyc-series"
+    elif action == "remove":
+        assert docs == {"synth-raas"}
+        assert all(h.doc_id != "synth-rtx-sdns" for h in search("Rituxan relapse-free survival", home=tmp_path).hits)
+    else:
+        assert search("Rituxan", home=tmp_path).hits[0].doc_id == "synth-rtx-sdns"
     _consistent(tmp_path)
 
 

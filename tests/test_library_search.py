@@ -1,4 +1,6 @@
-"""Search: expected passages, lexicon expansion, JSON shape, empty library, evaluation vs plain BM25, CLI."""
+"""Search: expected passages, lexicon expansion, JSON shape, empty library, evaluation vs plain BM25, CLI.
+
+The ranking tests run once per backend (tantivy, the default, and SQLite FTS5, the fallback)."""
 
 from __future__ import annotations
 
@@ -20,9 +22,19 @@ from nephroguide.library.evaluate import (
 )
 from nephroguide.library.index import open_library
 from nephroguide.library.search import plan_query, search_markdown
+from nephroguide.library.tantivy_index import DEFAULT_BACKEND, ENV_BACKEND
+from nephroguide.library.tantivy_index import backend as resolve_backend
 
 CORPUS = Path(__file__).parent / "corpus" / "library"
 CORPUS_FILES = sorted(CORPUS.glob("*.txt")) + sorted(CORPUS.glob("*.xml"))
+BACKENDS = ["fts5", pytest.param("tantivy", marks=pytest.mark.skipif(
+    resolve_backend("tantivy") != "tantivy", reason="tantivy is not installed"))]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv(ENV_BACKEND, request.param)
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +44,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return h
 
 
-def test_search_finds_expected_passages(home: Path) -> None:
+def test_search_finds_expected_passages(home: Path, backend: str) -> None:
     top = search("Hirsutism and gum hypertrophy", k=3, home=home).hits[0]
     assert top.doc_id == "synth-taco-ns" and top.section == "Abstract" and top.heading == "Results"
     mesna = search("mesna haemorrhagic cystitis", k=3, home=home).hits[0]
@@ -42,7 +54,7 @@ def test_search_finds_expected_passages(home: Path) -> None:
     assert any(h.section == "Table 1" and h.page == 3 for h in table)
 
 
-def test_cni_matches_calcineurin_inhibitor_text(tmp_path: Path) -> None:
+def test_cni_matches_calcineurin_inhibitor_text(tmp_path: Path, backend: str) -> None:
     (tmp_path / "a.txt").write_text("A synthetic note\n\nResults: Calcineurin inhibitors were stopped early.\n")
     (tmp_path / "b.txt").write_text("Another synthetic note\n\nResults: Diuretics were stopped early.\n")
     ingest([tmp_path / "a.txt", tmp_path / "b.txt"], home=tmp_path / "h")
@@ -53,7 +65,7 @@ def test_cni_matches_calcineurin_inhibitor_text(tmp_path: Path) -> None:
     assert raw_search("CNI", home=tmp_path / "h", expand=False).hits == []
 
 
-def test_brand_names_and_spellings_expand(home: Path) -> None:
+def test_brand_names_and_spellings_expand(home: Path, backend: str) -> None:
     from nephroguide.library.search import search as raw_search
 
     hits = search("Rituxan", k=3, home=home).hits
@@ -67,7 +79,7 @@ def test_brand_names_and_spellings_expand(home: Path) -> None:
     assert {e["term"] for e in plan.expansions} == {"CNI", "Rituxan"}
 
 
-def test_json_shape_and_determinism(home: Path) -> None:
+def test_json_shape_and_determinism(home: Path, backend: str) -> None:
     result = search("IV CTX after tacrolimus failure", k=4, home=home)
     data = result.to_json()
     assert data["record"] == "nephroguide.search/1" and data["query"] == "IV CTX after tacrolimus failure"
@@ -83,7 +95,7 @@ def test_json_shape_and_determinism(home: Path) -> None:
     assert "IV CTX" in search_markdown(result)
 
 
-def test_empty_library_and_bad_queries(tmp_path: Path, home: Path) -> None:
+def test_empty_library_and_bad_queries(tmp_path: Path, home: Path, backend: str) -> None:
     empty = search("tacrolimus", home=tmp_path / "nothing")
     assert empty.hits == [] and "empty" in (empty.message or "")
     only_stop = search("what is the", home=home)
@@ -96,7 +108,7 @@ def test_empty_library_and_bad_queries(tmp_path: Path, home: Path) -> None:
     assert search('"OR" AND NOT NEAR(', home=home).hits is not None  # FTS syntax in a query is just words
 
 
-def test_every_query_finds_a_gold_passage_and_ours_beats_bm25(home: Path) -> None:
+def test_every_query_finds_a_gold_passage_and_ours_beats_bm25(home: Path, backend: str) -> None:
     conn = open_library(home, create=False)
     assert conn is not None
     try:
@@ -109,7 +121,7 @@ def test_every_query_finds_a_gold_passage_and_ours_beats_bm25(home: Path) -> Non
             assert {d for d, _ in gold} <= {p["doc_id"] for p in passages}, q["id"]
             hits = search(q["query"], k=5, home=home).hits
             assert any((h.doc_id, h.section) in gold for h in hits), q["id"]
-        res = evaluate(queries, {"ours": ours(conn), "bm25": Bm25Baseline(passages).search,
+        res = evaluate(queries, {"ours": ours(conn, backend), "bm25": Bm25Baseline(passages).search,
                                  "bm25f": Bm25Baseline(passages, fields=("text", "label", "title")).search}, passages)
     finally:
         conn.close()
@@ -118,7 +130,7 @@ def test_every_query_finds_a_gold_passage_and_ours_beats_bm25(home: Path) -> Non
         assert res["ours"]["ndcg@10"] > res[baseline]["ndcg@10"]
 
 
-def test_cli_ingest_search_list_show_remove(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_ingest_search_list_show_remove(tmp_path: Path, capsys: pytest.CaptureFixture[str], backend: str) -> None:
     h = str(tmp_path / "h")
     main(["ingest", str(CORPUS / "abs02_rituximab_sdns.txt"), str(CORPUS / "abs05_pubmed_set.xml"), "--home", h,
           "--format", "json"])
@@ -168,10 +180,42 @@ def test_split_ranking_equals_the_plain_query(home: Path, monkeypatch: pytest.Mo
     try:
         for q in load_queries(CORPUS / "queries.yaml"):
             plan = plan_query(q["query"])
-            split = [(h.passage_id, h.score) for h in run_query(conn, plan, 5, exact=True)]
-            plain = [(h.passage_id, h.score) for h in run_query(conn, QueryPlan(fts=plan.fts), 5)]
+            split = [(h.passage_id, h.score) for h in run_query(conn, plan, 5, exact=True, backend="fts5")]
+            plain = [(h.passage_id, h.score) for h in run_query(conn, QueryPlan(fts=plan.fts), 5, backend="fts5")]
             assert split == plain, q["id"]
-            pruned = run_query(conn, plan, 5, exact=False)
+            pruned = run_query(conn, plan, 5, exact=False, backend="fts5")
             assert len(pruned) == len(plain)
     finally:
         conn.close()
+
+
+def test_both_backends_give_the_same_json_shape_and_similar_rankings(home: Path) -> None:
+    if resolve_backend("tantivy") != "tantivy":
+        pytest.skip("tantivy is not installed")
+    from nephroguide.library.search import search as raw_search
+
+    def shape(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: shape(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [shape(v) for v in value[:1]]
+        return type(value).__name__
+
+    for query in ("IV CTX after tacrolimus failure", "Rituxan", "hyperkalemia", "what is the"):
+        a = raw_search(query, k=5, home=home, backend="fts5").to_json()
+        b = raw_search(query, k=5, home=home, backend="tantivy").to_json()
+        assert shape(a) == shape(b), query
+        assert {k: a[k] for k in ("query", "expanded", "library", "ranking", "message")} == \
+            {k: b[k] for k in ("query", "expanded", "library", "ranking", "message")}, query
+        if a["hits"]:
+            assert a["hits"][0]["doc_id"] == b["hits"][0]["doc_id"], query
+
+
+def test_backend_choice(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    monkeypatch.delenv(ENV_BACKEND, raising=False)
+    assert DEFAULT_BACKEND == "tantivy"
+    assert resolve_backend() in ("tantivy", "fts5")  # fts5 only when tantivy is not installed
+    assert resolve_backend(" FTS5 ") == "fts5"
+    monkeypatch.setenv(ENV_BACKEND, "elastic")
+    with pytest.raises(InputError, match="unknown search backend"):
+        search("tacrolimus", home=home)

@@ -10,7 +10,8 @@ data directory):
 * ``remove_document(doc_id, home=None) -> dict`` (the removed document's summary)
 
 Stages, one module each: ``readers`` (PDF, text, JATS, PubMed; clean-up; metadata), ``sections``,
-``passages``, ``index`` (SQLite FTS5 in the store), ``search``, ``ingest``.
+``passages``, ``index`` (SQLite FTS5 in the store: the source of truth), ``tantivy_index`` (the
+derived tantivy index, the default search backend), ``search``, ``ingest``.
 """
 
 from __future__ import annotations
@@ -77,11 +78,14 @@ def remove_document(doc_id: str, home: str | Path | None = None) -> dict[str, An
     """Delete a document and its passages from the library; returns what was removed."""
     from nephroguide.errors import UnknownNameError
     from nephroguide.library.index import open_library, remove
+    from nephroguide.library.tantivy_index import after_write
 
     conn = open_library(home, create=False)
     if conn is None:
         raise UnknownNameError(f"no document {doc_id!r}: the library is empty", field="doc_id")
     try:
-        return remove(conn, doc_id)
+        removed = remove(conn, doc_id)
+        after_write(conn)
+        return removed
     finally:
         conn.close()

@@ -76,11 +76,13 @@ class Bm25Baseline:
                 for i in order if scores[i] > 0]
 
 
-def ours(conn: sqlite3.Connection) -> Callable[[str, int], list[PassageRef]]:
+def ours(conn: sqlite3.Connection, backend: str | None = None) -> Callable[[str, int], list[PassageRef]]:
+    """Our search as a system for :func:`evaluate` (``backend``: tantivy | fts5 | None = the default)."""
     from nephroguide.library.search import search
 
     def run(query: str, k: int) -> list[PassageRef]:
-        return [PassageRef(h.passage_id, h.doc_id, h.section) for h in search(query, k, conn=conn).hits]
+        return [PassageRef(h.passage_id, h.doc_id, h.section)
+                for h in search(query, k, conn=conn, backend=backend).hits]
 
     return run
 

@@ -6,14 +6,22 @@ Tables (component ``library`` of the store's migrations):
   duplicate check), metadata hash, metadata, the cleaned text itself (passage offsets point into
   it), section spans and page offsets;
 * ``library_passages`` — one row per passage (stable id, section, heading, page, char span, text);
-* ``library_state`` — a generation counter bumped by every write (search caches key on it);
+* ``library_state`` — a generation counter bumped by every write (search caches key on it), the
+  highest passage key ever used (``last_pk``: keys are never reused, so a key names one passage
+  version for good), a random ``instance`` id of this database, and ``log_floor`` (see below);
+* ``library_deleted`` — the deletion log: (passage key, generation of the deleting write), filled by
+  a trigger; the derived tantivy index (``tantivy_index``) replays it to catch up, and it is pruned
+  up to the generation that index reflects (``log_floor`` = the highest generation pruned);
 * ``library_fts`` — an external-content FTS5 table over the passages (columns ``text``, ``label`` =
   section/heading, ``title`` = the document's title/authors/journal/year), kept in step by triggers,
   tokenised with ``porter unicode61 remove_diacritics 2``. Ranking is FTS5's BM25 with column
   weights :data:`COLUMN_WEIGHTS`.
 
 Everything for one document is written in one ``BEGIN IMMEDIATE`` transaction, so a crash or
-``kill -9`` mid-document leaves either the whole document or none of it (WAL journal).
+``kill -9`` mid-document leaves either the whole document or none of it (WAL journal). Each writing
+transaction bumps the generation first, so the rows it inserts (keys above the previous ``last_pk``)
+and the deletions it logs carry the generation it commits. SQLite is the source of truth: the
+optional tantivy index is derived from these tables and records the generation it reflects.
 
 Where: the store's SQLite database (``$NEPHROGUIDE_DATABASE_URL`` when it is an SQLite URL, else
 ``<home>/nephroguide.sqlite3``). FTS5 needs SQLite: with a non-SQLite database URL the library
@@ -105,19 +113,53 @@ CREATE TABLE library_state (
 INSERT INTO library_state(id, generation) VALUES (1, 0);
 """
 
+_V3 = """
+ALTER TABLE library_state ADD COLUMN last_pk INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE library_state ADD COLUMN log_floor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE library_state ADD COLUMN instance TEXT NOT NULL DEFAULT '';
+UPDATE library_state SET last_pk = (SELECT coalesce(max(pk), 0) FROM library_passages),
+                         log_floor = generation, instance = lower(hex(randomblob(16))) WHERE id = 1;
+CREATE TABLE library_deleted (
+    pk  INTEGER PRIMARY KEY,
+    gen INTEGER NOT NULL
+);
+CREATE INDEX library_deleted_gen ON library_deleted(gen);
+CREATE TRIGGER library_passages_log_ad AFTER DELETE ON library_passages BEGIN
+    INSERT OR REPLACE INTO library_deleted(pk, gen)
+    VALUES (old.pk, (SELECT generation FROM library_state WHERE id = 1));
+END;
+"""
+
 register_migrations(COMPONENT, [
     Migration(1, "library documents, passages and FTS5 index", _V1),
     Migration(2, "library generation counter (bumped by every write; keys search-statistics caches)", _V2),
+    Migration(3, "library passage keys never reused, instance id, deletion log (for the derived tantivy index)",
+              _V3),
 ])
 
 
-def _bump(conn: sqlite3.Connection) -> None:
+def _bump(conn: sqlite3.Connection) -> int:
+    """Start a write: bump the generation (first, so triggers log deletions under the new one); returns it."""
     conn.execute("UPDATE library_state SET generation = generation + 1 WHERE id = 1")
+    return generation(conn)
 
 
 def generation(conn: sqlite3.Connection) -> int:
     """A number that changes with every ingest, update or removal (for caches of index statistics)."""
     return int(conn.execute("SELECT generation FROM library_state WHERE id = 1").fetchone()[0])
+
+
+def state(conn: sqlite3.Connection) -> dict[str, Any]:
+    """generation, last_pk, log_floor and instance of the library (what the derived index syncs against)."""
+    row = conn.execute("SELECT generation, last_pk, log_floor, instance FROM library_state WHERE id = 1").fetchone()
+    return {"generation": int(row[0]), "last_pk": int(row[1]), "log_floor": int(row[2]), "instance": str(row[3])}
+
+
+def prune_deletion_log(conn: sqlite3.Connection, upto: int) -> None:
+    """Forget logged deletions of generations <= ``upto`` (the derived index has applied them)."""
+    with transaction(conn):
+        conn.execute("DELETE FROM library_deleted WHERE gen <= ?", (upto,))
+        conn.execute("UPDATE library_state SET log_floor = max(log_floor, ?) WHERE id = 1", (upto,))
 
 
 # --------------------------------------------------------------------------------------------- opening
@@ -181,9 +223,16 @@ def _passage_row(p: Passage, title: str) -> tuple[Any, ...]:
             p.char_end, p.text, label_field(p.section, p.heading), title)
 
 
-def _rows(passages: Iterable[Passage], title: str) -> Iterator[tuple[Any, ...]]:
-    for p in passages:
-        yield _passage_row(p, title)
+def _rows(passages: Iterable[Passage], title: str, first_pk: int) -> Iterator[tuple[Any, ...]]:
+    for i, p in enumerate(passages):
+        yield (first_pk + i, *_passage_row(p, title))
+
+
+def _next_pk(conn: sqlite3.Connection) -> int:
+    """The first passage key of this write: above every key ever used (keys are never reused)."""
+    row = conn.execute("SELECT max(last_pk, (SELECT coalesce(max(pk), 0) FROM library_passages)) "
+                       "FROM library_state WHERE id = 1").fetchone()
+    return int(row[0]) + 1
 
 
 def store_document(conn: sqlite3.Connection, doc: RawDocument, doc_id: str, spans: list[SectionSpan],
@@ -206,6 +255,8 @@ def store_document(conn: sqlite3.Connection, doc: RawDocument, doc_id: str, span
             if row["meta_sha256"] == m_hash and row["doc_id"] == doc_id:
                 return "duplicate", str(row["doc_id"])
             status, other = "updated", str(row["doc_id"])
+        _bump(conn)
+        if other is not None:
             _delete(conn, other)
         clash = conn.execute("SELECT 1 FROM library_documents WHERE doc_id = ?", (doc_id,)).fetchone()
         if clash is not None:
@@ -220,11 +271,12 @@ def store_document(conn: sqlite3.Connection, doc: RawDocument, doc_id: str, span
              reference_type(meta), meta.formatted_citation(), meta.url, doc.n_pages, len(passages), doc.text,
              json.dumps([[s.section, s.heading, s.start, s.end] for s in spans], ensure_ascii=False),
              json.dumps(doc.page_starts), json.dumps(doc.warnings, ensure_ascii=False)))
+        first = _next_pk(conn)
         conn.executemany(
-            "INSERT INTO library_passages(passage_id, doc_id, seq, ordinal, section, heading, page, page_end, "
-            "char_start, char_end, text, label, title) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            _rows(passages, title))
-        _bump(conn)
+            "INSERT INTO library_passages(pk, passage_id, doc_id, seq, ordinal, section, heading, page, page_end, "
+            "char_start, char_end, text, label, title) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            _rows(passages, title, first))
+        conn.execute("UPDATE library_state SET last_pk = ? WHERE id = 1", (first + len(passages) - 1,))
     return status, other
 
 
@@ -255,8 +307,8 @@ def remove(conn: sqlite3.Connection, doc_id: str) -> dict[str, Any]:
     with transaction(conn):
         full = resolve_id(conn, doc_id)
         summary = document_summary(conn, full)
-        _delete(conn, full)
         _bump(conn)
+        _delete(conn, full)
     return summary
 
 
@@ -327,4 +379,8 @@ def integrity_problems(conn: sqlite3.Connection) -> list[str]:
                            "WHERE d.doc_id IS NULL").fetchone()[0]
     if orphans:
         problems.append(f"{orphans} passages without a document")
+    st = state(conn)
+    top = conn.execute("SELECT coalesce(max(pk), 0) FROM library_passages").fetchone()[0]
+    if int(top) > st["last_pk"]:
+        problems.append(f"passage key {top} is above last_pk {st['last_pk']} (keys could be reused)")
     return problems

@@ -4,7 +4,8 @@ Each file is handled on its own: a file that cannot be read (corrupt or encrypte
 binary, over the size limit, invalid XML) gets status ``error`` with a one-line reason and the run
 goes on with the others. Each document is written in one transaction (see ``index``), so an
 interrupted run leaves whole documents only; running it again adds the rest and skips the ones
-already there (same content hash -> ``skipped``).
+already there (same content hash -> ``skipped``). After the run (also one that raised) the derived
+tantivy index is brought up to date (``tantivy_index.after_write``).
 
 Directories are walked recursively in sorted order; hidden files and directories and sidecar
 metadata files (``*.meta.yaml``/``.json``) are passed over; files of other types are reported as
@@ -98,6 +99,7 @@ def ingest(paths: Iterable[str | Path] | str | Path, home: str | Path | None = N
     """Add files and directories (recursively) to the library under ``home``; one result per file."""
     from nephroguide.library.index import open_library
     from nephroguide.library.readers import MAX_FILE_BYTES
+    from nephroguide.library.tantivy_index import after_write
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -116,7 +118,10 @@ def ingest(paths: Iterable[str | Path] | str | Path, home: str | Path | None = N
             report.files.append(result)
     finally:
         if conn is not None:
-            conn.close()
+            try:
+                after_write(conn)  # bring the derived search index up to date (never raises)
+            finally:
+                conn.close()
     return report
 
 

@@ -1,7 +1,7 @@
-"""Search the library: BM25 (SQLite FTS5) over passages, with query expansion from the medical lexicon.
+"""Search the library: BM25 over passages (tantivy or SQLite FTS5), with query expansion from the medical lexicon.
 
 The query is turned into an FTS5 expression of OR-ed terms (ranking, not filtering, decides what
-comes first):
+comes first); the tantivy backend builds the same OR of the same alternatives (``tantivy_index``):
 
 * text in double quotes is kept as a phrase;
 * lexicon terms are found longest-first ("calcineurin inhibitors", "IV CTX", "Rituxan"); each is
@@ -9,8 +9,10 @@ comes first):
   UK/US spellings, drug generic <-> brand names), each equivalent as a phrase;
 * the remaining words, minus English stop words, are terms of their own.
 
-Ranking is FTS5's ``bm25()`` with column weights (passage text, section/heading, document title),
-so a passage that matches several of the query's concepts ranks above one that repeats one.
+Ranking is BM25 with column weights (passage text, section/heading, document title), so a passage
+that matches several of the query's concepts ranks above one that repeats one: FTS5's ``bm25()``
+or tantivy's BM25 (``$NEPHROGUIDE_SEARCH_BACKEND`` = ``tantivy`` (default) | ``fts5``; see
+``tantivy_index``). Hits are read from SQLite either way, so the output has the same shape.
 Scores are reported positive (higher is better) and rounded, so output is byte-stable.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -237,15 +240,27 @@ def top_rows(conn: sqlite3.Connection, plan: QueryPlan, k: int, weights: str, ma
 
 
 def run_query(conn: sqlite3.Connection, plan: QueryPlan | str, k: int,
-              weights: tuple[float, ...] | None = None, *, exact: bool | None = None) -> list[SearchHit]:
-    """The top k passages of a query plan (or a raw FTS5 expression) by weighted BM25."""
+              weights: tuple[float, ...] | None = None, *, exact: bool | None = None,
+              backend: str | None = None) -> list[SearchHit]:
+    """The top k passages of a query plan (or a raw FTS5 expression: FTS5 only) by weighted BM25.
+
+    ``backend``: ``tantivy`` | ``fts5`` | None (``$NEPHROGUIDE_SEARCH_BACKEND``, default tantivy).
+    ``weights``: FTS5 column weights (default COLUMN_WEIGHTS) or tantivy field boosts (default
+    ``tantivy_index.FIELD_BOOSTS``). ``exact`` only concerns FTS5 (tantivy's top k is always exact).
+    """
+    from nephroguide.library import tantivy_index
     from nephroguide.library.index import COLUMN_WEIGHTS
 
     if isinstance(plan, str):
         plan = QueryPlan(fts=plan)
+    top = None
+    if plan.phrases and tantivy_index.backend(backend) == "tantivy":
+        top = tantivy_index.top_rows(conn, plan.phrases, k, weights or tantivy_index.FIELD_BOOSTS)
+        plan.exact = True
     w = weights or COLUMN_WEIGHTS
-    top, is_exact = top_rows(conn, plan, k, ", ".join(f"{x:g}" for x in w), max(1.0, *w), exact=exact)
-    plan.exact = is_exact
+    if top is None:
+        top, is_exact = top_rows(conn, plan, k, ", ".join(f"{x:g}" for x in w), max(1.0, *w), exact=exact)
+        plan.exact = is_exact
     if not top:
         return []
     marks = ",".join("?" * len(top))
@@ -255,7 +270,9 @@ def run_query(conn: sqlite3.Connection, plan: QueryPlan | str, k: int,
         f"JOIN library_documents d ON d.doc_id = p.doc_id WHERE p.pk IN ({marks})", [t[1] for t in top])}
     hits = []
     for rank, pk in top:
-        r = rows[pk]
+        r = rows.get(pk)
+        if r is None:  # removed by a write that committed after the index was read (keys are never reused)
+            continue
         hl, sn = highlight(r["text"], plan.phrases)
         hits.append(SearchHit(doc_id=r["doc_id"], passage_id=r["passage_id"], score=round(-rank, 4),
                               text=r["text"], section=r["section"], heading=r["heading"], page=r["page"],
@@ -265,35 +282,45 @@ def run_query(conn: sqlite3.Connection, plan: QueryPlan | str, k: int,
     return hits
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    """A light stem for highlighting (FTS5 matched with the Porter stemmer; this only marks the words)."""
+    """A light stem for highlighting (the index matched with its stemmer; this only marks the words)."""
     for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ions", "ion", "ies", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
 
 
+_TOKEN = re.compile(r"[^\W_]+")
+
+
 def highlight(text: str, phrases: list[str], *, window: int = 32) -> tuple[str, str]:
     """(the text with matched query phrases in **bold**, a snippet of about ``window`` words around the best match)."""
     from nephroguide.knowledge.lexicon import fold
 
-    folded = fold(text)
+    folded = text.lower() if text.isascii() else fold(text)  # fold() is lower() on ASCII text, only slower
     if len(folded) != len(text):  # keep offsets valid when folding changed the length
         folded = text.lower()
-    tokens = [(m.start(), m.end(), _stem(m.group())) for m in re.finditer(r"[^\W_]+", folded)]
-    stems = [t[2] for t in tokens]
-    wanted = [[_stem(w) for w in re.findall(r"[^\W_]+", ph.strip('"'))] for ph in phrases]
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+    stems = [_stem(w) for w in _TOKEN.findall(folded)]
+    wanted = [[_stem(w) for w in _TOKEN.findall(ph.strip('"'))] for ph in phrases]
     marked = [False] * len(tokens)
+    singles = {seq[0] for seq in wanted if len(seq) == 1}
+    if singles:
+        for i, st in enumerate(stems):
+            if st in singles:
+                marked[i] = True
     for seq in wanted:
         n = len(seq)
-        if not n:
+        if n < 2:
             continue
+        first = seq[0]
         for i in range(len(tokens) - n + 1):
-            if stems[i:i + n] == seq:
+            if stems[i] == first and stems[i:i + n] == seq:
                 for j in range(i, i + n):
                     marked[j] = True
     spans: list[list[int]] = []
-    for i, (a, b, _) in enumerate(tokens):
+    for i, (a, b) in enumerate(tokens):
         if not marked[i]:
             continue
         if spans and marked[i - 1] and not text[spans[-1][1]:a].strip(" -/"):
@@ -308,9 +335,12 @@ def highlight(text: str, phrases: list[str], *, window: int = 32) -> tuple[str, 
     full = "".join(out)
     if len(tokens) <= window:
         return full, full
+    prefix = [0]
+    for m in marked:
+        prefix.append(prefix[-1] + m)
     best, best_i = -1, 0
-    for i in range(len(tokens) - window + 1):
-        score = sum(marked[i:i + window])
+    for i in range(len(tokens) - window + 1):  # the first window with the most marked words
+        score = prefix[i + window] - prefix[i]
         if score > best:
             best, best_i = score, i
     start_tok, end_tok = best_i, min(len(tokens), best_i + window) - 1
@@ -327,11 +357,14 @@ def highlight(text: str, phrases: list[str], *, window: int = 32) -> tuple[str, 
 
 
 def search(query: str, k: int = 10, home: str | Path | None = None, *, expand: bool = True,
-           exact: bool | None = None, conn: sqlite3.Connection | None = None) -> SearchResult:
+           exact: bool | None = None, conn: sqlite3.Connection | None = None,
+           backend: str | None = None) -> SearchResult:
     """The k passages that best match ``query``, with their document references.
 
-    ``exact``: True = always the exact BM25 top k; False = allow pruning rows that match only very
-    common phrases; None (default) = prune only in libraries of PRUNE_MIN_PASSAGES passages or more.
+    ``backend``: ``tantivy`` | ``fts5`` | None (``$NEPHROGUIDE_SEARCH_BACKEND``, default tantivy; FTS5
+    whenever the tantivy index cannot be used). ``exact`` (FTS5 only): True = always the exact BM25
+    top k; False = allow pruning rows that match only very common phrases; None (default) = prune
+    only in libraries of PRUNE_MIN_PASSAGES passages or more.
 
     An empty library (or none yet) is not an error: zero hits and a message saying so.
     """
@@ -342,6 +375,9 @@ def search(query: str, k: int = 10, home: str | Path | None = None, *, expand: b
         raise InputError("the search query is empty; give some words to look for", field="query")
     if isinstance(k, bool) or not isinstance(k, int) or k < 1 or k > MAX_K:
         raise InputError(f"k must be a whole number from 1 to {MAX_K} (got {k!r})", field="k")
+    from nephroguide.library.tantivy_index import backend as resolve_backend
+
+    backend = resolve_backend(backend)
     query = " ".join(query.split())
     own = conn is None
     connection = conn if conn is not None else open_library(home, create=False)
@@ -358,7 +394,7 @@ def search(query: str, k: int = 10, home: str | Path | None = None, *, expand: b
         if not plan.fts:
             return SearchResult(query=query, k=k, hits=[], documents=n_docs, passages=n_passages,
                                 message="the query has no searchable words (only stop words or punctuation)")
-        hits = run_query(connection, plan, k, exact=exact)
+        hits = run_query(connection, plan, k, exact=exact, backend=backend)
         message = None if hits else "no passage matches the query"
         return SearchResult(query=query, k=k, hits=hits, expansions=plan.expansions, message=message,
                             documents=n_docs, passages=n_passages, exact=plan.exact)
