@@ -51,10 +51,25 @@ def answer_question(question: Any, *, audience: str = "clinician", patient: Any 
     if record is not None:
         u = _with_patient_stage(u, record, today)
     answer = compose(u, audience=audience, patient=record, today=today, from_session=from_session, session=sid)
+    answer = _with_review_status(answer, home)
     if sid is not None:
         sessions.save_turn(sid, created=created, today=today, question=text, intent=answer.intent, scope=answer.scope,
                            context=sessions.context_after(u, answer), home=home)
     return dataclasses.replace(answer, session=sid) if answer.session != sid else answer
+
+
+def _with_review_status(answer: Answer, home: str | Path | None) -> Answer:
+    """The article's review status follows the knowledge entries it rests on (editorial review store)."""
+    import dataclasses
+
+    from nephroguide.review import review_status
+
+    kb_ids = [item.statement.kb_id for section in answer.sections for item in section.items]
+    if not kb_ids:
+        return answer
+    status = review_status(kb_ids, home=home)
+    return dataclasses.replace(answer, review_status=status["status"],
+                               last_updated=status["last_updated"] or answer.last_updated)
 
 
 def _with_patient_stage(u: Any, record: dict[str, Any], today: dt.date) -> Any:

@@ -323,7 +323,7 @@ def load_pack(directory: str | Path | None = None) -> KnowledgePack:
 HOME_PACK = "pack"
 HOME_PACK_POINTER = "CURRENT"
 _POINTER_NAME = re.compile(r"^[0-9a-f]{12,64}$")
-_home_roots: dict[str, Path] = {}
+_home_roots: dict[str, tuple[Path, str]] = {}
 _active: dict[str, tuple[tuple[int, int, int], Path]] = {}
 
 
@@ -333,23 +333,24 @@ def active_pack_dir() -> Path:
     import os
 
     env = os.environ.get("NEPHROGUIDE_HOME", "")
-    root = _home_roots.get(env)
-    if root is None:
+    found = _home_roots.get(env)
+    if found is None:
         from nephroguide.store.paths import home_dir
 
-        root = _home_roots.setdefault(env, home_dir() / HOME_PACK)
-    pointer = root / HOME_PACK_POINTER
+        root = home_dir() / HOME_PACK
+        found = _home_roots.setdefault(env, (root, str(root / HOME_PACK_POINTER)))
+    root, pointer = found
     try:
         st = os.stat(pointer)
     except OSError:
         return PACK_DIR
     key = (st.st_mtime_ns, st.st_size, st.st_ino)
-    hit = _active.get(str(pointer))
+    hit = _active.get(pointer)
     if hit is not None and hit[0] == key:
         return hit[1]
-    name = pointer.read_text(encoding="utf-8").strip()
+    name = Path(pointer).read_text(encoding="utf-8").strip()
     if not _POINTER_NAME.match(name) or not (root / name).is_dir():
         raise KnowledgeError(f"names no exported pack ({name[:80]!r}); run `nephroguide kb export` again",
-                             file=str(pointer))
-    _active[str(pointer)] = (key, root / name)
+                             file=pointer)
+    _active[pointer] = (key, root / name)
     return root / name

@@ -119,6 +119,11 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+def content_text(data: Mapping[str, Any]) -> str:
+    """How the store keeps content: compact JSON in the model's field order (hashes use :func:`canonical_json`)."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def content_hash(content: Mapping[str, Any], *, retired: bool = False) -> str:
     """sha256 of the canonical JSON (a retirement hashes differently from the content it retires)."""
     text = ("retired\n" if retired else "") + canonical_json(content)

@@ -44,7 +44,6 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("label", String(100), nullable=False),
     Column("created_at", String(32), nullable=False),
-    Column("last_used_at", String(32)),
     Column("revoked_at", String(32)),
 )
 

@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from nephroguide.web.routes.pages import router as pages_router
     from nephroguide.web.routes.plan import router as plan_router
     from nephroguide.web.routes.remission import router as remission_router
+    from nephroguide.web.routes.review import api_router as review_api_router
+    from nephroguide.web.routes.review import page_router as review_page_router
     from nephroguide.web.routes.search import router as search_router
 
     settings = settings or Settings.from_env()
@@ -48,10 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.stages = _Stages()
     problems.install(app)
-    for router in (ask_router, plan_router, dose_router, remission_router, cohort_router, search_router, kb_router):
+    for router in (ask_router, plan_router, dose_router, remission_router, cohort_router, search_router, kb_router,
+                   review_api_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(cds_router)
     app.include_router(pages_router)
+    app.include_router(review_page_router)
     app.mount("/static", StaticFiles(directory=str(TEMPLATES.with_name("static"))), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Shell)

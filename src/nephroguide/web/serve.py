@@ -27,6 +27,9 @@ def run(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     from nephroguide.web.settings import Settings
 
     load_pack()
+    from nephroguide.review.sync import start_pack_sync
+
+    start_pack_sync()  # keep <home>/pack in step with the review store's approvals (when there is a store)
     print(f"nephroguide web app on http://{host}:{port} (workers: {workers}; Ctrl+C stops)", file=sys.stderr, flush=True)
     if workers > 1:
         uvicorn.run("nephroguide.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,

@@ -37,7 +37,6 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("label", sa.String(100), nullable=False),
         sa.Column("created_at", T, nullable=False),
-        sa.Column("last_used_at", T),
         sa.Column("revoked_at", T),
     )
     op.create_table(
