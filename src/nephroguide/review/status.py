@@ -128,7 +128,7 @@ def review_status(kb_ids: Iterable[str], *, home: str | Path | None = None, url:
     ``pack=False`` to skip comparing served content with the approved hashes.
     """
     ids = sorted({str(i).split("#", 1)[0] for i in kb_ids if i})
-    unreviewed = {"status": "unreviewed", "last_updated": None, "pending": [], "unreviewed": ids}
+    no_store: dict[str, Any] = {"status": "unreviewed", "last_updated": None, "pending": [], "unreviewed": ids}
     from nephroguide.store.paths import database_url, sqlite_path
 
     # Most installs have no review store: answer that without importing SQLAlchemy (start-up time).
@@ -136,13 +136,13 @@ def review_status(kb_ids: Iterable[str], *, home: str | Path | None = None, url:
     if raw.startswith("sqlite:"):
         path = sqlite_path(raw)
         if path is None or not path.exists():
-            return unreviewed
+            return no_store
     from nephroguide.review.db import normalize_url, store_url
 
     resolved = normalize_url(url) if url else store_url(home)
     snap = snapshot(resolved)
     if snap is None or not ids:
-        return unreviewed
+        return no_store
     if pack is None:
         from nephroguide.knowledge.pack import load_pack
 
