@@ -7,25 +7,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from nephroguide.engine.types import DoseResult, Statement, Target
 from nephroguide.errors import InputError
+from nephroguide.intake.derive import bsa_mosteller
+from nephroguide.intake.types import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
 from nephroguide.knowledge.models import DoseBasisValue, DoseRule
 from nephroguide.knowledge.pack import KnowledgePack
-
-WEIGHT_LIMITS = (0.5, 250.0)
-HEIGHT_LIMITS = (30.0, 220.0)
-
-
-def bsa_mosteller(height_cm: float, weight_kg: float) -> float:
-    """Body surface area (m²) by Mosteller: sqrt(height cm × weight kg / 3600)."""
-    return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
 def check_size(weight_kg: float | None, height_cm: float | None) -> None:
     """Reject impossible sizes before any arithmetic."""
-    if weight_kg is not None and (not math.isfinite(weight_kg) or not WEIGHT_LIMITS[0] <= weight_kg <= WEIGHT_LIMITS[1]):
-        raise InputError(f"{weight_kg:g} kg is outside the plausible range {WEIGHT_LIMITS[0]:g}-{WEIGHT_LIMITS[1]:g} kg",
+    if weight_kg is not None and (not math.isfinite(weight_kg) or not WEIGHT_RANGE_KG[0] <= weight_kg <= WEIGHT_RANGE_KG[1]):
+        raise InputError(f"{weight_kg:g} kg is outside the plausible range {WEIGHT_RANGE_KG[0]:g}-{WEIGHT_RANGE_KG[1]:g} kg",
                          field="weight_kg")
-    if height_cm is not None and (not math.isfinite(height_cm) or not (HEIGHT_LIMITS[0] <= height_cm <= HEIGHT_LIMITS[1])):
-        raise InputError(f"{height_cm:g} cm is outside the plausible range {HEIGHT_LIMITS[0]:g}-{HEIGHT_LIMITS[1]:g} cm",
+    if height_cm is not None and (not math.isfinite(height_cm) or not (HEIGHT_RANGE_CM[0] <= height_cm <= HEIGHT_RANGE_CM[1])):
+        raise InputError(f"{height_cm:g} cm is outside the plausible range {HEIGHT_RANGE_CM[0]:g}-{HEIGHT_RANGE_CM[1]:g} cm",
                          field="height_cm")
 
 

@@ -32,6 +32,8 @@ from nephroguide.intake import derive
 from nephroguide.intake.types import (
     CANONICAL_UNITS,
     CATEGORICAL_TESTS,
+    HEIGHT_RANGE_CM,
+    WEIGHT_RANGE_KG,
     Event,
     Lab,
     Medication,
@@ -43,8 +45,6 @@ SCHEMA_ID = "https://nephroguide.org/schemas/patient-1.json"
 
 AGE_TOLERANCE_YEARS = 0.1       # birth_date and age_years may differ by this much
 AGE_RANGE = (0.0, 120.0)
-WEIGHT_RANGE_KG = (0.5, 250.0)
-HEIGHT_RANGE_CM = (30.0, 220.0)
 
 # ------------------------------------------------------------------------------------ value types
 

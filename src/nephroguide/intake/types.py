@@ -35,6 +35,10 @@ CATEGORICAL_TESTS: dict[str, tuple[str, ...]] = {
     "dipstick": ("negative", "trace", "1+", "2+", "3+", "4+"),
 }
 
+# Plausible body size (patient record v1): outside these a value is an input error, not a child.
+WEIGHT_RANGE_KG = (0.5, 250.0)
+HEIGHT_RANGE_CM = (30.0, 220.0)
+
 EVENT_TYPES = ("relapse", "remission", "infection", "thrombosis", "aki", "hypertension", "transplant", "dialysis",
                "edema")
 HISTOLOGIES = ("mcd", "fsgs", "mespgn", "c1q", "igm", "mcd_variant", "other", "not_done")
