@@ -52,6 +52,9 @@ def answer_question(question: Any, *, audience: str = "clinician", patient: Any 
         u = _with_patient_stage(u, record, today)
     answer = compose(u, audience=audience, patient=record, today=today, from_session=from_session, session=sid)
     answer = _with_review_status(answer, home)
+    from nephroguide.answer.evidence import with_library_passages
+
+    answer = with_library_passages(answer, home)
     if sid is not None:
         sessions.save_turn(sid, created=created, today=today, question=text, intent=answer.intent, scope=answer.scope,
                            context=sessions.context_after(u, answer), home=home)

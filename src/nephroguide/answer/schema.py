@@ -17,7 +17,7 @@ def answer_schema() -> dict[str, Any]:
     strs = {"type": "array", "items": s}
     statement = {**STATEMENT, "properties": {**STATEMENT["properties"],  # type: ignore[dict-item]
                                               "kind": {"enum": ["definition", "recommendation", "dose", "caution",
-                                                                "monitoring", "evidence", "conflict", "superseded"]},
+                                                                "monitoring", "evidence", "conflict", "superseded", "library_passage"]},
                                               "current": {"type": "boolean"}, "title": s, "note": s}}
     covered = {"properties": {"scope": {"enum": ["covered", "partly_covered"]}}, "required": ["scope"]}
     return {

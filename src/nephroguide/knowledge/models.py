@@ -377,6 +377,17 @@ class StudyResult(Strict):
     numbers: dict[str, float | int | str] = Field(default_factory=dict)
 
 
+class LibraryPointer(Strict):
+    """Where in a paper the evidence library should look: the document (by DOI), a search that
+    finds the passage, and optionally its section. The pack holds no third-party text; the quote is
+    read at answer time from the copy the user has ingested (``nephroguide ingest``)."""
+
+    doi: str
+    query: str = Field(min_length=3)
+    section: str = ""
+    about: str = Field("", description="what the passage supports, e.g. 'remission rate'")
+
+
 class StudyEvidence(Strict):
     """A study's structured summary: design, size, population, intervention, results."""
 
@@ -393,6 +404,7 @@ class StudyEvidence(Strict):
     limitations: str = ""
     citations: list[Citation] = Field(min_length=1)
     drugs: list[str] = Field(default_factory=list)
+    library: list[LibraryPointer] = Field(default_factory=list, description="passages in the user's library")
     last_reviewed: dt.date
 
 
