@@ -535,15 +535,9 @@ class Review:
     def act(self, actor: A.User | None, proposal_id: Any, action: str, *, expected: int | None = None,
             comment: str = "", ip: str | None = None) -> dict[str, Any]:
         """submit / withdraw (the author), start / approve / request_changes (a reviewer, not the author)."""
-        action = action.replace("-", "_")
-        if action not in PROPOSAL_ACTIONS:
-            raise InputError(f"unknown action {action!r}; one of {', '.join(PROPOSAL_ACTIONS)}", field="action")
-        A.require(actor, "review" if action in ("start", "approve", "request_changes") else "propose")
+        action, comment = _checked_action(actor, action, comment)
         assert actor is not None
         pid = _proposal_id(proposal_id)
-        comment = _text(comment, "comment")
-        if action == "request_changes" and not comment.strip():
-            raise InputError("say what should change", field="comment")
         _, now = self._now()
         returned: list[int] = []
         with self._write() as conn:
@@ -738,15 +732,9 @@ class Review:
 
     def act_article(self, actor: A.User | None, article_id: Any, action: str, *, expected: int | None = None,
                     comment: str = "", ip: str | None = None) -> dict[str, Any]:
-        action = action.replace("-", "_")
-        if action not in PROPOSAL_ACTIONS:
-            raise InputError(f"unknown action {action!r}; one of {', '.join(PROPOSAL_ACTIONS)}", field="action")
-        A.require(actor, "review" if action in ("start", "approve", "request_changes") else "propose")
+        action, comment = _checked_action(actor, action, comment)
         assert actor is not None
         aid = _article_id(article_id)
-        comment = _text(comment, "comment")
-        if action == "request_changes" and not comment.strip():
-            raise InputError("say what should change", field="comment")
         kb_ids = None
         if action == "submit":  # the answer may now rest on other entries: record them again
             with self._read() as conn:
@@ -902,3 +890,15 @@ def _article_row(r: Any) -> dict[str, Any]:
     return {"id": f"A{r.id}", "question": r.question, "audience": r.audience, "state": r.state,
             "state_version": r.state_version, "author": r.author, "reviewer": r.reviewer, "created_at": r.created_at,
             "approved_at": r.approved_at, "last_updated": r.last_updated, "note": r.note}
+
+
+def _checked_action(actor: A.User | None, action: str, comment: str) -> tuple[str, str]:
+    """A review action's name and comment, after checking the action exists and the actor may take it."""
+    action = action.replace("-", "_")
+    if action not in PROPOSAL_ACTIONS:
+        raise InputError(f"unknown action {action!r}; one of {', '.join(PROPOSAL_ACTIONS)}", field="action")
+    A.require(actor, "review" if action in ("start", "approve", "request_changes") else "propose")
+    comment = _text(comment, "comment")
+    if action == "request_changes" and not comment.strip():
+        raise InputError("say what should change", field="comment")
+    return action, comment
