@@ -67,7 +67,7 @@ def build_facts(patient: Patient, labels: Iterable[str], reading: CourseReading,
         any(pack.drugs[d].drug_class == "calcineurin_inhibitor" for d in current if d in pack.drugs) else None,
         "months_since_onset": round(months_between(patient.onset_date, patient.as_of), 2) if patient.onset_date else None,
         "relapses_last_12_months": sum(1 for d, _ in reading.relapses if 0 <= (patient.as_of - d).days <= 365),
-        "cumulative_cyclophosphamide_mg_kg": _cumulative_mg_per_kg(patient, "cyclophosphamide"),
+        "cumulative_cyclophosphamide_mg_kg": cumulative_mg_per_kg(patient, "cyclophosphamide"),
     }
     initial = next((c for c in reading.courses if c.kind == "initial"), None)
     if initial and initial.active_on(patient.as_of):
@@ -78,7 +78,7 @@ def build_facts(patient: Patient, labels: Iterable[str], reading: CourseReading,
                  histology=patient.histology)
 
 
-def _cumulative_mg_per_kg(patient: Patient, drug: str) -> float | None:
+def cumulative_mg_per_kg(patient: Patient, drug: str) -> float | None:
     """Total exposure so far in mg/kg, from daily courses (mg/kg/day × days); None when not computable."""
     total = 0.0
     found = False

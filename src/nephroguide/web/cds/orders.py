@@ -222,7 +222,7 @@ def fhir_uuid(hook_instance: str, key: str) -> str:
 
 def _cumulative_cards(generic: str, name: str, med: Any, patient: Any, model: Any, allowed: Allowed, ref: str,
                       hook_instance: str, refs_json: dict[str, Any], refs_list: list[str]) -> list[dict[str, Any]]:
-    from nephroguide.engine.plan import _cumulative_mg_per_kg
+    from nephroguide.engine.plan import cumulative_mg_per_kg
 
     d = allowed.dose
     if d.cumulative_limit_mg is None or not patient.weight_kg:
@@ -230,7 +230,7 @@ def _cumulative_cards(generic: str, name: str, med: Any, patient: Any, model: An
     weight = patient.weight_kg
     limit_mg_kg = d.cumulative_limit_mg / weight
     history = [m for m in patient.medications if m.index != med.index]
-    prior = _cumulative_mg_per_kg(_without(patient, history), generic) or 0.0
+    prior = cumulative_mg_per_kg(_without(patient, history), generic) or 0.0
     days = fhir.course_days(model)
     ordered_day = med.mg_per_day if med.frequency in DAILY else None
     if days is None or ordered_day is None:
