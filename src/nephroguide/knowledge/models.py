@@ -422,6 +422,64 @@ class DrugEntry(Strict):
         None, description="the commonest indication in childhood nephrotic syndrome (used by `dose` without --indication)")
 
 
+# --------------------------------------------------------------------------- the whole disease: facts and direct answers
+
+Topic = Literal[
+    "presentation", "causes", "workup", "biopsy", "genetics", "first_episode", "relapse", "frns_sdns",
+    "srns", "time_to_remission", "complications", "infection", "thrombosis", "hypovolaemia_aki",
+    "lipids", "hypertension", "thyroid", "anaemia", "supportive_care", "edema", "diet", "bone", "growth",
+    "adverse_effects", "monitoring", "vaccination", "prognosis", "transplant", "home_monitoring",
+    "warning_signs", "daily_life", "school_sport", "travel", "transition", "psychosocial", "congenital",
+    "definitions", "treatment",
+]
+
+
+class Fact(Strict):
+    """One statement about the disease outside the patient engine's pathway: presentation, causes,
+    complications, adverse effects, prognosis, genetics, home care, daily life, congenital NS.
+
+    ``text`` is the clinician wording, ``family_text`` plain words (reading grade 6-8, every medicine
+    named); both are our own words, never a source's sentences. ``keywords`` are the words people use
+    for the subject that the text does not contain (``tummy``, ``puffy eyes``), used only for
+    retrieval. Facts that are secondary or unverified render as pending review like every statement.
+    """
+
+    id: Id
+    topic: Topic
+    subject: str = Field(min_length=2, max_length=80, description="what the fact is about, in plain words ('peritonitis', 'salt in the diet')")
+    title: str
+    text: str
+    family_text: str
+    student_note: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    drugs: list[str] = Field(default_factory=list)
+    statistic: bool = Field(False, description="the text reports study numbers (rates, RR/CI): kept out of family answers")
+    citations: list[Citation] = Field(min_length=1)
+    conflicts: list[Id] = Field(default_factory=list)
+    last_reviewed: dt.date
+
+
+class DirectAnswer(Strict):
+    """A curated direct answer to one question people ask, in several phrasings.
+
+    ``answer`` is what the first line of a clinician answer says, ``family_answer`` the first line for a
+    family: yes/no questions start with Yes or No, "which" names the option, "how much" gives the amount,
+    "when" the time. ``support`` lists the pack entries (facts, recommendations, cautions, definitions,
+    conflicts, studies) that back it, most relevant first; they follow the answer in that order.
+    """
+
+    id: Id
+    topic: Topic
+    asks: list[str] = Field(min_length=1, description="ways people ask this question (used for matching)")
+    answer: str
+    family_answer: str
+    support: list[Id] = Field(default_factory=list)
+    citations: list[Citation] = Field(min_length=1)
+    audiences: list[Literal["clinician", "family", "student"]] = Field(
+        default_factory=lambda: ["clinician", "family", "student"])
+    last_reviewed: dt.date
+
+
 class KnowledgeFile(Strict):
     """The top-level shape of every pack file (except definition sets)."""
 
@@ -435,6 +493,8 @@ class KnowledgeFile(Strict):
     conflicts: list[Conflict] = Field(default_factory=list)
     studies: list[StudyEvidence] = Field(default_factory=list)
     definitions: list[Definition] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+    answers: list[DirectAnswer] = Field(default_factory=list)
 
     @field_validator("*", mode="before")
     @classmethod

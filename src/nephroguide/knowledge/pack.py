@@ -26,8 +26,10 @@ from nephroguide.knowledge.models import (
     Conflict,
     Definition,
     DefinitionSet,
+    DirectAnswer,
     DoseRule,
     DrugEntry,
+    Fact,
     GradeScale,
     KnowledgeFile,
     Recommendation,
@@ -72,6 +74,8 @@ class KnowledgePack:
     studies: dict[str, StudyEvidence] = field(default_factory=dict)
     definitions: dict[str, Definition] = field(default_factory=dict)
     definition_sets: dict[str, DefinitionSet] = field(default_factory=dict)
+    facts: dict[str, Fact] = field(default_factory=dict)
+    answers: dict[str, DirectAnswer] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)  # kb id -> file it came from
 
     # ------------------------------------------------------------------ lookups
@@ -101,7 +105,7 @@ class KnowledgePack:
     def entry(self, kb_id: str) -> Any:
         """Any knowledge entry by id (recommendation, dose rule, caution, conflict, study, definition)."""
         for table in (self.recommendations, self.dose_rules, self.cautions, self.conflicts, self.studies,
-                      self.definitions, self.definition_sets, self.sources):
+                      self.definitions, self.facts, self.answers, self.definition_sets, self.sources):
             if kb_id in table:
                 return table[kb_id]
         raise UnknownNameError(f"unknown knowledge id {kb_id!r}", field="kb_id")
@@ -113,6 +117,7 @@ class KnowledgePack:
             "definition_sets": len(self.definition_sets), "recommendations": len(self.recommendations),
             "dose_rules": len(self.dose_rules), "cautions": len(self.cautions),
             "conflicts": len(self.conflicts), "studies": len(self.studies), "drugs": len(self.drugs),
+            "facts": len(self.facts), "answers": len(self.answers),
         }
 
 
@@ -204,7 +209,8 @@ def _cross_check(pack: KnowledgePack) -> None:
         if src.grading and src.grading not in pack.grade_scales:
             raise KnowledgeError(f"unknown grading scale {src.grading!r}", file=pack.origin[origin_key("sources", sid)],
                                  kb_id=sid, field="grading")
-    for table in (pack.recommendations, pack.dose_rules, pack.cautions, pack.studies, pack.definitions):
+    for table in (pack.recommendations, pack.dose_rules, pack.cautions, pack.studies, pack.definitions,
+                  pack.facts, pack.answers):
         for kb_id, entry in table.items():
             _check_citations(pack, entry.citations, pack.origin[kb_id], kb_id)
     for kb_id, conflict in pack.conflicts.items():
@@ -247,6 +253,21 @@ def _cross_check(pack: KnowledgePack) -> None:
         if rec.superseded_by and rec.superseded_by not in pack.recommendations:
             raise KnowledgeError(f"superseded_by names unknown recommendation {rec.superseded_by!r}",
                                  file=file, kb_id=kb_id, field="superseded_by")
+    for kb_id, fact in pack.facts.items():
+        for drug_id in fact.drugs:
+            if drug_id not in known_drugs:
+                raise KnowledgeError(f"unknown drug {drug_id!r}", file=pack.origin[kb_id], kb_id=kb_id, field="drugs")
+        for ref in fact.conflicts:
+            if ref not in pack.conflicts:
+                raise KnowledgeError(f"refers to unknown conflict {ref!r}", file=pack.origin[kb_id], kb_id=kb_id,
+                                     field="conflicts")
+    supportable = (pack.facts, pack.recommendations, pack.cautions, pack.definitions, pack.conflicts, pack.studies,
+                   pack.dose_rules)
+    for kb_id, ans in pack.answers.items():
+        for i, ref in enumerate(ans.support):
+            if not any(ref in table for table in supportable):
+                raise KnowledgeError(f"support names unknown entry {ref!r}", file=pack.origin[kb_id], kb_id=kb_id,
+                                     field=f"support.{i}")
     for kb_id, study in pack.studies.items():
         if study.source not in pack.sources:
             raise KnowledgeError(f"unknown source {study.source!r}", file=pack.origin[kb_id], kb_id=kb_id,
@@ -254,7 +275,7 @@ def _cross_check(pack: KnowledgePack) -> None:
 
 
 _TABLES = ("grade_scales", "sources", "drugs", "recommendations", "dose_rules", "cautions", "conflicts",
-           "studies", "definitions")
+           "studies", "definitions", "facts", "answers")
 
 
 def build_pack(directory: Path) -> KnowledgePack:
