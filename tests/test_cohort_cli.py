@@ -38,7 +38,9 @@ def test_json_markdown_and_csv():
     data = json.loads(r.stdout)
     assert data["summary"]["months_to_complete_remission"] == {"median": 6.5, "min": 0.5, "max": 8.0, "n": 3}
     r = run(LABS, "--definitions", "haddad2021", "--index-event", "ctx_infusion")
-    assert r.returncode == 0 and "## Table 1. Outcome per patient" in r.stdout
+    assert r.returncode == 0 and "## Table 1. Outcome per patient" in r.stdout  # no patients.csv: one table
+    r = run(LABS, "--patients", PATIENTS, "--definitions", "haddad2021", "--index-event", "ctx_infusion")
+    assert "## Table 1. Patient characteristics" in r.stdout and "| 3 | M | Primary | – | MCD/IgM |" in r.stdout
     r = run(LABS, "--definitions", "haddad2021", "--index-event", "ctx_infusion", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert len(rows) == 8 and rows[3]["outcome"] == "partial_remission"
@@ -49,7 +51,7 @@ def test_compare():
     assert r.returncode == 0, r.stderr
     assert "# Cohort outcomes compared: current vs haddad2021" in r.stdout and "≠" in r.stdout
     r = run(LABS, "--compare", "current,haddad2021", "--index-event", "ctx_infusion", "--format", "json")
-    assert json.loads(r.stdout)["n_differ"] == 3
+    assert json.loads(r.stdout)["n_differ"] == 2
 
 
 def test_plot_and_output_files(tmp_path):
@@ -61,6 +63,14 @@ def test_plot_and_output_files(tmp_path):
     assert out.read_text().startswith("# Cohort outcomes under haddad2021")
     assert fig.read_bytes().lstrip().startswith(b"<?xml")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.svg", "table.md"]
+
+
+def test_swimmer_and_kaplan_meier_files(tmp_path):
+    sw, km = tmp_path / "swimmer.png", tmp_path / "km.svg"
+    r = run(LABS, "--patients", PATIENTS, "--definitions", "haddad2021", "--index-event", "ctx_infusion",
+            "--swimmer", str(sw), "--km", str(km), "--output", str(tmp_path / "out.md"))
+    assert r.returncode == 0, r.stderr
+    assert sw.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and km.read_bytes().lstrip().startswith(b"<?xml")
 
 
 def test_stdin():
@@ -99,6 +109,8 @@ def test_patient_without_labs_is_bad_input(tmp_path):
     (["--compare", "current,haddad2021", "--definitions", "current"], ["either --definitions or --compare"]),
     (["--index-event", "transplant"], ["index_event 'transplant'", "no patient"]),
     (["--plot", "fig.pdf"], [".png or .svg"]),
+    (["--plot", "fig.png", "--km", "km.pdf"], ["--km 'km.pdf'", ".png or .svg"]),
+    (["--swimmer", "swimmer.jpg"], ["--swimmer 'swimmer.jpg'", ".png or .svg"]),
     (["--format", "xml"], ["'xml' is not one of"]),
 ])
 def test_usage_errors(tmp_path, args, needles):

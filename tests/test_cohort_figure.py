@@ -71,3 +71,55 @@ def test_wrong_extension_writes_nothing(result, tmp_path):
     with pytest.raises(InputError, match=r"\.png or \.svg"):
         plot(result, str(tmp_path / "figure.pdf"))
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------------- swimmer and Kaplan-Meier
+
+@pytest.mark.parametrize("kind", ["swimmer", "km"])
+@pytest.mark.parametrize("ext", ["png", "svg"])
+def test_swimmer_and_km_are_byte_identical_on_repeat(result, tmp_path, kind, ext):
+    a, b = tmp_path / f"a.{ext}", tmp_path / f"b.{ext}"
+    plot(result, str(a), kind=kind)
+    plot(result, str(b), kind=kind)
+    assert a.read_bytes() == b.read_bytes() and len(a.read_bytes()) > 1000
+    if ext == "svg":
+        text = a.read_text()
+        assert "<dc:date>" not in text and "Matplotlib v" not in text
+    else:
+        from PIL import Image
+
+        with Image.open(a) as img:
+            assert img.format == "PNG" and "Software" not in img.info
+
+
+def test_swimmer_rows_follow_each_patients_course(result):
+    from nephroguide.cohort.figure import swimmer_rows
+
+    rows = {r["patient_id"]: r for r in swimmer_rows(result)}
+    assert [r["patient_id"] for r in swimmer_rows(result)][:4] == ["1", "6", "2", "7"]  # CR, longest first
+    assert len(rows["1"]["index_times"]) == 5 and rows["1"]["index_times"][-1] == 0.0
+    assert rows["2"]["remission"] == round(198 / 30.4375, 4) and rows["4"]["remission"] == round(137 / 30.4375, 4)
+    assert rows["7"]["remission"] < 0 < rows["7"]["relapse"]
+    assert any(name == "eskd" for _t, name in rows["8"]["events"])
+    assert rows["3"]["remission"] is None and rows["3"]["relapse"] is None
+
+
+def test_kaplan_meier_uses_lifelines_and_leaves_out_the_child_in_remission_at_time_zero(result):
+    from nephroguide.cohort.figure import at_risk, fit_km, km_data
+
+    d = km_data(result)
+    assert d["left_out"] == ["7"] and len(d["durations"]) == 7 and sum(d["observed"]) == 3
+    kmf = fit_km(result)
+    assert type(kmf).__module__.startswith("lifelines")
+    # 7 at risk at time zero; one remission at 0.5 months and one censored (ESKD) at 1.5 -> 5 at 6 months;
+    # remissions at 6.5 and 8 months and a censoring at 10.8 -> 2 at 12 months
+    assert at_risk(kmf, [0.0, 6.0, 12.0]) == [7, 5, 2]
+    assert round(float(kmf.cumulative_density_at_times([9.0]).iloc[0]), 3) == round(1 - (6 / 7) * (4 / 5) * (3 / 4), 3)
+
+
+def test_a_bad_kind_is_a_usage_error(result, tmp_path):
+    from nephroguide.errors import UsageError
+
+    with pytest.raises(UsageError, match="timeline, swimmer or km"):
+        plot(result, str(tmp_path / "x.png"), kind="forest")
+    assert list(tmp_path.iterdir()) == []

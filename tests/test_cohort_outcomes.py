@@ -45,7 +45,9 @@ def test_exactly_0_2_is_complete_remission_under_current(current):
     # IPNA 2023: UPCR <= 0.2 mg/mg on 3 consecutive days.
     p = current["exact_0.2"]
     assert p.outcome == "complete_remission"
-    assert str(p.remission_date) == "2020-01-08" and str(p.remission_run_start) == "2020-01-06"
+    # dated from the first of the 3 days (the default convention); confirmed on the third
+    assert str(p.remission_date) == "2020-01-06" and str(p.remission_run_start) == "2020-01-06"
+    assert str(p.remission_confirmed_date) == "2020-01-08"
 
 
 def test_exactly_0_2_is_partial_remission_under_choudhry(choudhry):
@@ -57,11 +59,38 @@ def test_exactly_0_2_is_partial_remission_under_choudhry(choudhry):
 
 # ------------------------------------------------------------------------------------------- consecutive results
 
-def test_three_consecutive_occasions_meet_the_rule_on_the_third(haddad):
+def test_three_consecutive_occasions_are_dated_from_the_first_and_confirmed_on_the_third(haddad):
     p = haddad["three"]
+    assert p.outcome == "complete_remission" and p.remission_dating == "first_qualifying"
+    assert str(p.remission_date) == "2020-01-06" and str(p.remission_confirmed_date) == "2020-01-08"
+    assert p.days_to_remission == 0 and p.months_to_remission == 0.0
+    j = p.to_json()
+    assert j["remission_date"] == "2020-01-06" and j["remission_confirmed_date"] == "2020-01-08"
+    assert [a["urine_date"] for a in j["albumin_used"]] == ["2020-01-06", "2020-01-07", "2020-01-08"]
+    assert all(a["albumin"] == "4 g/dL" and a["days_apart"] == 0 and a["window_days"] == 7 for a in j["albumin_used"])
+
+
+def test_the_confirmed_convention_is_an_option_of_the_definition_set():
+    """`remission_dating: confirmed` in the set's data dates the remission on the result that completed the run."""
+    from nephroguide.knowledge.pack import load_pack
+
+    confirmed = load_pack().definition_set("haddad2021").model_copy(update={"remission_dating": "confirmed"})
+    p = {o.patient_id: o for o in cohort(BOUNDARIES, definitions=confirmed).patients}["three"]
+    assert str(p.remission_date) == "2020-01-08" and str(p.remission_run_start) == "2020-01-06"
+    assert p.days_to_remission == 2 and p.months_to_remission == 0.1 and p.remission_dating == "confirmed"
+
+
+def test_the_albumin_used_is_the_nearest_within_the_sets_window(tmp_path):
+    labs = tmp_path / "labs.csv"
+    labs.write_text("patient_id,date,test,value,unit\n"
+                    "1,2020-01-01,albumin,3.9,g/dL\n1,2020-01-05,upcr,0.1,mg/mg\n1,2020-01-09,albumin,3.6,g/dL\n"
+                    "1,2020-01-12,upcr,0.1,mg/mg\n1,2020-01-19,upcr,0.1,mg/mg\n1,2020-01-20,albumin,3.8,g/dL\n")
+    p = cohort(labs, definitions="haddad2021").patients[0]
     assert p.outcome == "complete_remission"
-    assert str(p.remission_date) == "2020-01-08"
-    assert p.days_to_remission == 2 and p.months_to_remission == 0.1
+    used = [(a["urine_date"], a["albumin"], a["albumin_date"], a["days_apart"]) for a in p.albumin_used]
+    # 01-05: 01-01 and 01-09 are both 4 days away -> the earlier; 01-12: 01-09 (3 days); 01-19: 01-20 (1 day)
+    assert used == [("2020-01-05", "3.9 g/dL", "2020-01-01", 4), ("2020-01-12", "3.6 g/dL", "2020-01-09", 3),
+                    ("2020-01-19", "3.8 g/dL", "2020-01-20", 1)]
 
 
 def test_two_occasions_then_nephrotic_is_partial_with_a_note(haddad, current):
@@ -134,9 +163,9 @@ def test_index_event_last_and_first():
     last = outcomes(CORPUS / "index_events.csv", "haddad2021", index_event="ctx_infusion")
     first = outcomes(CORPUS / "index_events.csv", "haddad2021", index_event="ctx_infusion", index_from="first")
     assert str(last["after"].index_date) == "2020-03-06" and last["after"].index_events == 3
-    assert last["after"].days_to_remission == 17 and last["after"].months_to_remission == 0.6
+    assert last["after"].days_to_remission == 15 and last["after"].months_to_remission == 0.5
     assert str(first["after"].index_date) == "2020-01-06"
-    assert first["after"].days_to_remission == 77 and first["after"].months_to_remission == 2.5
+    assert first["after"].days_to_remission == 75 and first["after"].months_to_remission == 2.5
 
 
 def test_no_measurement_after_the_index_event_is_not_evaluable_and_excluded():
@@ -196,7 +225,7 @@ def test_relapse_for_a_set_without_one_borrows_the_current_rule(haddad):
 def test_sustained_remission(haddad):
     p = haddad["three"]
     assert p.relapse is False and p.to_json()["sustained_remission"] is True
-    assert p.remission_days == 0  # the last result is the one that met the rule
+    assert p.remission_days == 2  # from the first qualifying result to the last result (the one that met the rule)
 
 
 def test_last_state_is_relapse_when_the_last_result_is_nephrotic_after_remission(choudhry):
@@ -217,7 +246,7 @@ def test_a_user_definition_set_file():
     assert data["definition_set"]["refs"] == ["ipna2023"]
     assert data["definition_set"]["criteria"]["complete_remission"].startswith("UPCR < 0.1 mg/mg")
     by_id = {p["patient_id"]: p for p in data["patients"]}
-    assert by_id["1"]["months_to_remission"] == 7.9   # stricter than Haddad (0.5)
+    assert by_id["1"]["months_to_remission"] == 6.0   # stricter than Haddad (0.5)
     assert by_id["7"]["outcome"] == "partial_remission"
 
 

@@ -55,9 +55,16 @@ def test_the_child_in_remission_before_the_last_infusion_is_left_out_of_the_medi
 
 def test_markdown_table(haddad):
     md = haddad.to_markdown()
-    assert "## Table 1. Outcome per patient" in md
-    assert "| 1 | secondary | mcd | 4.4 | 2008-07-01 | CR | 2008-07-16 | 0.5 | no | CR range |" in md
-    assert "| 7 | secondary | igm |" in md and "before index" in md
+    assert "## Table 1. Patient characteristics" in md and "## Table 2. Outcome per patient" in md
+    assert "| 1 | F | Secondary | 13 | MCD | MCD and variants | Not done | Tac + MMF | 4 | < 1.0 | 5 |" in md
+    assert "| 7 | M | Secondary | 50 | mcd_igm | MCD and variants |" in md
+    assert "| 1 | 2008-07-01 | CR | 2008-07-16 | 2008-07-30 | 0.5 | 3.6 g/dL (same day) | no | CR range |" in md
+    assert "| 7 | 2011-07-07 | CR | 2011-05-18 | 2011-06-01 | before index |" in md
+    assert "| MCD with C1q deposits | MCD and variants | 1 |" in md
+    assert "| focal segmental glomerulosclerosis | FSGS | 1 |" in md
+    assert "dated from the first of the 3 consecutive qualifying occasions" in md
+    assert "nearest serum albumin within 7 days" in md and "when_missing: undecided" in md
+    assert "| MCD and variants | 6 | 4 | 1 | 1 | 0 |" in md and "| FSGS | 2 | 0 | 0 | 2 | 0 |" in md
     assert "Median (range) time to complete remission: 6.5 (0.5–8) months, n = 3." in md
     assert "Left out of the time to remission: patient 7" in md
     assert "All 8 patients were evaluable." in md
@@ -68,7 +75,11 @@ def test_csv_output(haddad):
     rows = list(csv.DictReader(io.StringIO(haddad.to_csv())))
     assert [r["outcome"] for r in rows][:3] == ["complete_remission", "complete_remission", "no_response"]
     assert rows[0]["months_to_remission"] == "0.5" and rows[0]["definitions"] == "haddad2021"
-    assert rows[0]["histology"] == "mcd" and rows[6]["remission_before_index"] == "true"
+    assert rows[0]["histology"] == "MCD" and rows[6]["remission_before_index"] == "true"
+    assert rows[2]["histology"] == "MCD/IgM" and rows[2]["histology_group"] == "MCD and variants"
+    assert rows[0]["remission_date"] == "2008-07-16" and rows[0]["remission_confirmed_date"] == "2008-07-30"
+    assert rows[0]["remission_dating"] == "first_qualifying"
+    assert rows[0]["albumin_used"].startswith("2008-07-16: 3.6 g/dL (2008-07-16); 2008-07-23: 3.8 g/dL")
 
 
 def test_compare_shows_a_different_result_under_current(both):
@@ -76,17 +87,20 @@ def test_compare_shows_a_different_result_under_current(both):
     assert data["definitions"] == ["current", "haddad2021"]
     cur, had = data["summary"]["current"], data["summary"]["haddad2021"]
     assert (had["complete_remission"], had["partial_remission"], had["no_response"]) == (4, 1, 3)
-    assert (cur["complete_remission"], cur["partial_remission"], cur["no_response"]) == (4, 2, 2)
-    assert cur["months_to_complete_remission"]["median"] == 5.6
+    assert (cur["complete_remission"], cur["partial_remission"], cur["no_response"]) == (4, 1, 3)
+    # current counts UPCR exactly 0.2 as complete remission (patient 2 from 6.1 months) and needs
+    # albumin >= 3.0 g/dL for partial remission (patient 4 from 8.9 months, not 4.5)
+    assert cur["months_to_complete_remission"] == {"median": 6.1, "min": 0.5, "max": 8.0, "n": 3}
     differs = {p["patient_id"]: p["differs"] for p in data["patients"] if p["differs"]}
-    assert set(differs) == {"2", "3", "4"}
-    assert "outcome" in differs["3"] and "outcome" not in differs["2"]
+    assert set(differs) == {"2", "4"}
+    assert "outcome" not in differs["2"] and "months_to_remission" in differs["4"]
     md = both.to_markdown()
-    assert "| 3 | **PR** | **3** | **NR** | **–** | ≠ |" in md
+    assert "| 2 | CR | **6.1** | CR | **6.5** | ≠ |" in md
+    assert "| 4 | PR | **8.9** | PR | **4.5** | ≠ |" in md
     assert "| 1 | CR | 0.5 | CR | 0.5 |  |" in md
-    assert "3 of 8 patients differ" in md
+    assert "2 of 8 patients differ" in md
     rows = list(csv.DictReader(io.StringIO(both.to_csv())))
-    assert rows[2]["outcome_current"] == "partial_remission" and rows[2]["outcome_haddad2021"] == "no_response"
+    assert rows[1]["months_to_remission_current"] == "6.1" and rows[1]["months_to_remission_haddad2021"] == "6.5"
 
 
 def test_compare_needs_two_different_sets():
@@ -135,7 +149,8 @@ def test_parsed_data_can_be_read_under_several_sets():
     data = read_labs(LABS)
     a = analyse(data, "haddad2021", index_event="ctx_infusion")
     b = analyse(data, "current", index_event="ctx_infusion")
-    assert a.summary.counts != b.summary.counts
+    assert a.summary.time_to_cr != b.summary.time_to_cr
+    assert a.dset.id == "haddad2021" and b.dset.id == "current"
 
 
 def test_nephroguide_cohort_is_callable():

@@ -237,7 +237,7 @@ def search_cmd(query: str, k: int, fmt: str) -> None:
 @cli.command("cohort")
 @click.argument("labs", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--patients", "patients", type=click.Path(dir_okay=False),
-              help="patients.csv: patient_id,birth_date,sex,histology,steroid_resistance,...")
+              help="patients.csv: patient_id, optional birth_date, and any descriptive columns (kept as written).")
 @click.option("--definitions", help="Definition set name (current, kdigo2012, haddad2021, choudhry2009) or a "
                                     "definition-set file.  [default: current]")
 @click.option("--compare", "compare_sets", help="Two definition sets side by side, e.g. current,haddad2021.")
@@ -248,13 +248,22 @@ def search_cmd(query: str, k: int, fmt: str) -> None:
                                       "*_dose events, first otherwise.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json", "csv"]), default="markdown", show_default=True)
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write the per-patient UPCR figure (.png or .svg).")
+@click.option("--swimmer", "swimmer_path", type=click.Path(dir_okay=False),
+              help="Write a swimmer plot of each patient's course from time zero (.png or .svg).")
+@click.option("--km", "km_path", type=click.Path(dir_okay=False),
+              help="Write the Kaplan-Meier curve of time to complete remission with numbers at risk (.png or .svg).")
 @click.option("--output", "output", type=click.Path(dir_okay=False), help="Write the result to this file, not standard output.")
 def cohort_cmd(labs: str, patients: str | None, definitions: str | None, compare_sets: str | None,
-               index_event: str | None, index_from: str, fmt: str, plot_path: str | None, output: str | None) -> None:
+               index_event: str | None, index_from: str, fmt: str, plot_path: str | None, swimmer_path: str | None,
+               km_path: str | None, output: str | None) -> None:
     """Cohort outcomes from a long lab CSV: response per patient, Table 1, summary and figure."""
     from nephroguide.cohort import cohort, compare, plot
     from nephroguide.cohort.csvio import NoGC, write_atomic
+    from nephroguide.cohort.figure import check_figure_path
 
+    for option, path in (("plot", plot_path), ("swimmer", swimmer_path), ("km", km_path)):
+        if path:
+            check_figure_path(path, option)  # before any work, so a bad name leaves no file behind
     labs_src: Any = labs
     labs_name = None
     if labs == "-":
@@ -282,6 +291,10 @@ def cohort_cmd(labs: str, patients: str | None, definitions: str | None, compare
             text = result.to_markdown()
     if plot_path:
         plot(plotted, plot_path)
+    if swimmer_path:
+        plot(plotted, swimmer_path, kind="swimmer")
+    if km_path:
+        plot(plotted, km_path, kind="km")
     if output:
         write_atomic(output, text)
     else:

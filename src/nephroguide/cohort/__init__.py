@@ -129,11 +129,24 @@ def compare(labs_csv: CsvSource, patients_csv: CsvSource | None = None,
     return CohortComparison(a, b)
 
 
-def plot(result: CohortResult, path: str, *, max_patients: int | None = None) -> None:
-    """Write the per-patient UPCR timeline figure (PNG or SVG by extension), atomically."""
-    from nephroguide.cohort.figure import MAX_PANELS, write_figure
+def plot(result: CohortResult, path: str, *, kind: str = "timeline", max_patients: int | None = None) -> None:
+    """Write a figure (PNG or SVG by extension), atomically.
 
-    write_figure(result, path, max_patients=max_patients or MAX_PANELS)
+    ``kind``: ``timeline`` (per-patient UPCR panels), ``swimmer`` (each patient's course from time
+    zero: index events, remission, relapse, ESKD) or ``km`` (Kaplan-Meier curve of time to complete
+    remission with numbers at risk, estimated with lifelines).
+    """
+    from nephroguide.cohort import figure
+    from nephroguide.errors import UsageError
+
+    if kind == "timeline":
+        figure.write_figure(result, path, max_patients=max_patients or figure.MAX_PANELS)
+    elif kind == "swimmer":
+        figure.write_swimmer(result, path)
+    elif kind == "km":
+        figure.write_km(result, path)
+    else:
+        raise UsageError(f"plot kind must be timeline, swimmer or km (got {kind!r})", field="kind")
 
 
 class _CallableModule(types.ModuleType):

@@ -13,8 +13,10 @@ converted through :mod:`nephroguide.intake.units`, with one conversion factor pe
 for the whole file, so a 500,000-row file never touches pint more than a handful of times. Values must
 be numbers, except dipstick results (``negative``, ``trace``, ``1+`` ... ``4+``) and event names.
 
-``patients.csv`` (optional) has one row per patient: ``patient_id`` plus any of ``birth_date``,
-``sex``, ``histology``, ``steroid_resistance`` (validated) and free columns (kept as text).
+``patients.csv`` (optional) has one row per patient: ``patient_id`` plus any descriptive columns,
+kept exactly as written (``sex``, ``histology`` such as ``MCD/IgM`` or ``MCD with C1q deposits``,
+``steroid_resistance``, ...). Only what the analysis computes with is validated: ``patient_id`` and
+``birth_date`` (YYYY-MM-DD; it gives the age at time zero).
 
 Every problem is an :class:`~nephroguide.errors.InputError` whose one-line message names the file,
 the line and the field, e.g. ``labs.csv line 14, unit: unit 'mg/l' is not accepted for upcr; use one
@@ -39,12 +41,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from nephroguide.errors import InputError
-from nephroguide.intake.types import CATEGORICAL_TESTS, HISTOLOGIES, SEXES, Lab
+from nephroguide.intake.types import CATEGORICAL_TESTS, Lab
 
 LAB_COLUMNS = ("patient_id", "date", "test", "value", "unit")
 EVENT_TEST = "event"
 PATIENT_COLUMNS = ("patient_id", "birth_date", "sex", "histology", "steroid_resistance")
-STEROID_RESISTANCE = ("primary", "initial", "secondary", "late", "none", "unknown")
 
 CsvSource = str | os.PathLike[str] | bytes | IO[str]
 
@@ -69,7 +70,7 @@ class PatientRows:
     patient_id: str
     labs: list[Lab] = field(default_factory=list)           # Lab.index = the CSV line number
     events: list[CohortEvent] = field(default_factory=list)
-    info: dict[str, str] = field(default_factory=dict)       # patients.csv columns (empty values dropped)
+    info: dict[str, str] = field(default_factory=dict)       # patients.csv columns as written (empty dropped)
     notes: list[str] = field(default_factory=list)           # duplicates, same-day conflicts
     first_line: int = 0
 
@@ -482,23 +483,9 @@ def read_patients(source: CsvSource, cohort: CohortInput, *, name: str | None = 
         for col, value in values.items():
             if not value:
                 continue
-            low = value.lower()
-            if col == "birth_date":
+            if col == "birth_date":  # the only column the analysis computes with (age at time zero)
                 value = parse_date(value, line, col).isoformat()
-            elif col == "sex":
-                if low not in SEXES:
-                    raise _err(name, line, col, f"{value!r} is not accepted; use one of: {', '.join(SEXES)}")
-                value = low
-            elif col == "histology":
-                if low not in HISTOLOGIES:
-                    raise _err(name, line, col, f"{value!r} is not accepted; use one of: {', '.join(HISTOLOGIES)}")
-                value = low
-            elif col == "steroid_resistance":
-                if low not in STEROID_RESISTANCE:
-                    raise _err(name, line, col,
-                               f"{value!r} is not accepted; use one of: {', '.join(STEROID_RESISTANCE)}")
-                value = low
-            info[col] = value
+            info[col] = value  # descriptive columns are kept exactly as written
         p = cohort.patients.get(pid)
         if p is None:
             raise _err(name, line, "patient_id", f"patient {pid!r} has no rows in {cohort.labs_name}; check that "

@@ -46,7 +46,8 @@ from nephroguide.engine.remission import (
 )
 from nephroguide.engine.types import UrinePoint
 from nephroguide.errors import UsageError
-from nephroguide.knowledge.models import ConsecutiveRule, DefinitionSet
+from nephroguide.intake.types import Lab
+from nephroguide.knowledge.models import ConsecutiveRule, DefinitionSet, ProteinuriaState
 
 MONTH_DAYS = 30.4375
 
@@ -98,8 +99,11 @@ class PatientOutcome:
     outcome: str
     last_state: str
     notes: list[str] = field(default_factory=list)
-    remission_date: dt.date | None = None        # date the consecutive rule was met
-    remission_run_start: dt.date | None = None   # first result of that run
+    remission_date: dt.date | None = None        # the remission's date under the set's dating convention
+    remission_run_start: dt.date | None = None   # first qualifying result of the run (first_qualifying date)
+    remission_confirmed_date: dt.date | None = None  # the result that completed the consecutive rule
+    remission_dating: str = "first_qualifying"   # the set's convention: first_qualifying | confirmed
+    albumin_used: list[dict[str, Any]] = field(default_factory=list)  # albumin paired with each qualifying result
     days_to_remission: int | None = None         # from the index date; None if before it / no remission
     remission_before_index: bool = False
     index_event: str | None = None
@@ -134,6 +138,9 @@ class PatientOutcome:
             "last_state": self.last_state,
             "notes": list(self.notes),
             "remission_run_start": _iso(self.remission_run_start),
+            "remission_confirmed_date": _iso(self.remission_confirmed_date),
+            "remission_dating": self.remission_dating,
+            "albumin_used": [dict(a) for a in self.albumin_used],
             "days_to_remission": self.days_to_remission,
             "remission_before_index": self.remission_before_index,
             "index": {"event": self.index_event, "date": _iso(self.index_date), "events": self.index_events},
@@ -173,7 +180,7 @@ def analyse_patient(p: PatientRows, dset: DefinitionSet, index: IndexSpec,
                     relapse_set: DefinitionSet | None) -> PatientOutcome:
     """The outcome of one patient under ``dset`` (``relapse_set``: ``dset`` plus a borrowed relapse rule)."""
     out = PatientOutcome(p.patient_id, NOT_EVALUABLE, UNKNOWN, notes=list(p.notes), info=p.info,
-                         index_event=index.event)
+                         index_event=index.event, remission_dating=dset.remission_dating)
     timeline = build_timeline(p.labs, dset)
     points = timeline.points
     if points:
@@ -223,37 +230,64 @@ def analyse_patient(p: PatientRows, dset: DefinitionSet, index: IndexSpec,
         out.outcome = CR
         run = cr_before or cr
         assert run is not None and run.met_on is not None
-        out.remission_date, out.remission_run_start = run.met_on, run.start
+        _date_remission(out, run, dset, dset.complete_remission, p.labs)
         if cr_before is not None:
             out.remission_before_index = True
             out.notes.append(f"complete remission was reached on {run.met_on} (run from {run.start}), before the "
                              f"index date {t0}, and continued past it: counted as complete remission but left out "
                              "of the time to remission")
         else:
-            out.days_to_remission = (run.met_on - t0).days
+            assert out.remission_date is not None
+            out.days_to_remission = (out.remission_date - t0).days
         _note_days_basis(out, run, cr_rule, "complete remission")
     elif pr_before is not None or pr is not None:
         out.outcome = PR
         run = pr_before or pr
         assert run is not None and run.met_on is not None
-        out.remission_date, out.remission_run_start = run.met_on, run.start
+        _date_remission(out, run, dset, dset.partial_remission, p.labs)
         if pr_before is not None:
             out.remission_before_index = True
             out.notes.append(f"partial remission was reached on {run.met_on}, before the index date {t0}, and "
                              "continued past it: left out of the time to remission")
         else:
-            out.days_to_remission = (run.met_on - t0).days
+            assert out.remission_date is not None
+            out.days_to_remission = (out.remission_date - t0).days
     else:
         out.outcome = NO_RESPONSE
     if pr_before is not None or pr is not None:
         first = pr_before or pr
         assert first is not None
-        out.first_response_date = first.met_on
+        out.first_response_date = first.met_on if dset.remission_dating == "confirmed" else first.start
 
     _explain_undecided(out, after, cr_runs, cr_rule, pr_rule)
     if out.outcome == CR:
         _relapse(out, p, dset, timeline, relapse_set)
     return out
+
+
+def _date_remission(out: PatientOutcome, run: Run, dset: DefinitionSet, state: ProteinuriaState,
+                    labs: Sequence[Lab]) -> None:
+    """Both dates of a remission run, the one the set's convention reports, and the albumin paired with
+    each qualifying result (the first of the run up to the one that completed the rule)."""
+    assert run.met_on is not None and out.remission_date is None
+    out.remission_run_start, out.remission_confirmed_date = run.start, run.met_on
+    out.remission_date = run.met_on if dset.remission_dating == "confirmed" else run.start
+    rule = state.albumin
+    if rule is None:
+        return
+    from nephroguide.engine.remission import _Albumins  # the engine's own pairing (nearest within the window)
+
+    albumins = _Albumins([lab for lab in labs if lab.test == "albumin"])
+    for day in run.dates[:run.dates.index(run.met_on) + 1]:
+        lab = albumins.nearest(day, rule.window_days)
+        out.albumin_used.append({
+            "urine_date": day.isoformat(),
+            "albumin": lab.display() if lab else None,
+            "albumin_date": lab.date.isoformat() if lab else None,
+            "days_apart": abs((lab.date - day).days) if lab else None,
+            "window_days": rule.window_days,
+            "when_missing": rule.when_missing,
+        })
 
 
 def _note_days_basis(out: PatientOutcome, run: Run, rule: ConsecutiveRule, label: str) -> None:
@@ -307,8 +341,9 @@ def _explain_undecided(out: PatientOutcome, after: list[UrinePoint], cr_runs: li
 def _relapse(out: PatientOutcome, p: PatientRows, dset: DefinitionSet, timeline: Timeline,
              relapse_set: DefinitionSet | None) -> None:
     """Relapse after complete remission, and how long the remission lasted."""
-    assert out.remission_date is not None and out.last_result_date is not None
-    start = out.remission_date
+    assert out.remission_confirmed_date is not None and out.remission_date is not None
+    assert out.last_result_date is not None
+    start = out.remission_confirmed_date   # a relapse is looked for after the remission was confirmed
     runs: Sequence[Run]
     last_point: UrinePoint | None
     if dset.relapse is not None:
@@ -330,9 +365,9 @@ def _relapse(out: PatientOutcome, p: PatientRows, dset: DefinitionSet, timeline:
     out.relapse = rel is not None
     if rel is not None:
         out.relapse_date, out.relapse_run_start = rel.met_on, rel.start
-        out.remission_days = (rel.start - start).days
+        out.remission_days = (rel.start - out.remission_date).days
     else:
-        out.remission_days = (out.last_result_date - start).days
+        out.remission_days = (out.last_result_date - out.remission_date).days
         pending = next((r for r in runs if r.start > start and r.ongoing and r.met_on is None), None)
         if pending is not None:
             out.notes.append(f"the last {len(pending.dates)} result(s) (from {pending.start}) are in the relapse "

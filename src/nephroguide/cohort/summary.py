@@ -37,6 +37,7 @@ COMPARE_RECORD = "nephroguide.cohort-compare/1"
 OUTCOME_LABELS = {CR: "Complete remission", PR: "Partial remission", NO_RESPONSE: "No response",
                   NOT_EVALUABLE: "Not evaluable"}
 SHORT = {CR: "CR", PR: "PR", NO_RESPONSE: "NR", NOT_EVALUABLE: "NE"}
+OUTCOMES_ALL = (CR, PR, NO_RESPONSE, NOT_EVALUABLE)
 STATE_LABELS = {"complete_remission": "CR range", "partial_remission": "PR range", "no_remission": "no remission",
                 "relapse": "relapse", "unknown": "unknown"}
 
@@ -182,10 +183,40 @@ class DefinitionInfo:
                 f" (from the {self.relapse_from} set: {self.dset.id} defines no relapse)" if self.relapse_from else "")
         return out
 
+    def footnotes(self) -> list[str]:
+        """How dates and albumin were read: the choices a reader of Table 1 needs (from the set's data)."""
+        d = self.dset
+        notes = []
+        cr_rule = d.complete_remission.consecutive
+        if cr_rule.count > 1:
+            if d.remission_dating == "first_qualifying":
+                notes.append(f"Remission is dated from the first of the {cr_rule.count} consecutive qualifying "
+                             f"{cr_rule.basis} (remission_dating: first_qualifying); the date the run was "
+                             "confirmed is shown as well.")
+            else:
+                notes.append(f"Remission is dated on the {_ordinal(cr_rule.count)} consecutive qualifying "
+                             f"{cr_rule.basis[:-1]}, when the definition was confirmed (remission_dating: confirmed); "
+                             "the first qualifying result is shown as well.")
+        rules: dict[tuple[int, str], list[str]] = {}
+        for key, state in (("complete remission", d.complete_remission), ("partial remission", d.partial_remission)):
+            if state.albumin is not None:
+                rules.setdefault((state.albumin.window_days, state.albumin.when_missing), []).append(key)
+        for (window, when_missing), keys in rules.items():
+            missing = {"undecided": "the result cannot be decided (the outcome is the best decided one and the "
+                                    "patient is flagged undecided)",
+                       "fails": "the result does not meet the definition",
+                       "ignored": "the urine result decides alone"}[when_missing]
+            notes.append(f"Albumin for {' and '.join(keys)}: each urine result is paired with the nearest serum "
+                         f"albumin within {window} days before or after it (the earlier on a tie; "
+                         f"window_days: {window}); with none in that window {missing} (when_missing: "
+                         f"{when_missing}). The albumin paired with the dated result is listed per patient.")
+        return notes
+
     def to_json(self) -> dict[str, Any]:
         d = self.dset
         return {"id": d.id, "title": d.title, "status": d.status, "version": d.version, "file": self.file,
-                "criteria": self.criteria(), "relapse_from": self.relapse_from,
+                "criteria": self.criteria(), "remission_dating": d.remission_dating,
+                "footnotes": self.footnotes(), "relapse_from": self.relapse_from,
                 "citations": [c.model_dump(mode="json") for c in d.citations], "refs": list(self.refs),
                 "relapse_refs": list(self.relapse_refs)}
 
@@ -213,8 +244,11 @@ class CohortResult:
         return {
             "record": COHORT_RECORD,
             "definitions": self.dset.id,
-            "patients": [p.to_json() for p in self.patients],
+            "patients": [self._patient_json(p) for p in self.patients],
             "summary": self.summary.to_json(),
+            "histology_groups": [{"histology": label, "group": group, "n": n}
+                                 for label, group, n in self.histology_mapping()],
+            "outcomes_by_histology_group": [{"group": g, **c} for g, c in self.outcomes_by_group()],
             "definition_set": self.definitions.to_json(),
             "index": {"event": self.index.event, "from": self.index.which if self.index.event else "first_measurement",
                       "description": self.index.describe(), "month_days": MONTH_DAYS},
@@ -224,6 +258,11 @@ class CohortResult:
             "references": [r.to_json() for r in self.references],
             "versions": {"knowledge_pack": self.pack_version, "definitions": f"{self.dset.id}@{self.dset.version}"},
         }
+
+    def _patient_json(self, p: PatientOutcome) -> dict[str, Any]:
+        j = p.to_json()
+        j["histology_group"] = self.histology_group(p)
+        return j
 
     # ---------------------------------------------------------------- markdown
     def to_markdown(self) -> str:
@@ -237,8 +276,21 @@ class CohortResult:
             out.append(f"- **{key.replace('_', ' ').capitalize()}**: {text}")
         out += ["", f"Time zero: {self.index.describe()}; only results on or after it count. "
                     f"Months are {MONTH_DAYS} days.", ""]
-        out += ["## Table 1. Outcome per patient", "", *self._table(), ""]
+        characteristics = self._characteristics()
+        if characteristics:
+            out += ["## Table 1. Patient characteristics (as written in "
+                    f"{self.data.patients_name or 'patients.csv'})", "", *characteristics, ""]
+            out += ["## Table 2. Outcome per patient", "", *self._table(), ""]
+        else:
+            out += ["## Table 1. Outcome per patient", "", *self._table(), ""]
         out += ["## Summary", "", *summary_lines(self.summary), ""]
+        by_group = self.outcomes_by_group()
+        if by_group:
+            out += ["Outcome by histology group:", "", "| Group | n | CR | PR | NR | Not evaluable |",
+                    "|---|---|---|---|---|---|"]
+            out += [f"| {g} | {sum(c.values())} | {c[CR]} | {c[PR]} | {c[NO_RESPONSE]} | {c[NOT_EVALUABLE]} |"
+                    for g, c in by_group]
+            out.append("")
         notes = [(p.patient_id, n) for p in self.patients for n in p.notes]
         if notes or self.notes:
             out += ["## Notes", ""]
@@ -250,29 +302,101 @@ class CohortResult:
         out += ["", f"_knowledge pack {self.pack_version}; definition set {d.id}@{d.version}_"]
         return "\n".join(out) + "\n"
 
-    def _table(self) -> list[str]:
-        cols = [c for c in ("steroid_resistance", "histology") if c in self.data.info_columns]
+    @property
+    def descriptive_columns(self) -> list[str]:
+        """patients.csv columns shown as written (birth_date is shown as the age at time zero)."""
+        return [c for c in self.data.info_columns if c != "birth_date"]
+
+    def histology_mapping(self) -> list[tuple[str, str, int]]:
+        """(histology as written, group, n) when patients.csv has a histology column."""
+        from nephroguide.cohort.groups import HISTOLOGY_COLUMN, mapping_rows
+
+        if HISTOLOGY_COLUMN not in self.data.info_columns:
+            return []
+        return mapping_rows([p.info.get(HISTOLOGY_COLUMN) for p in self.patients])
+
+    def histology_group(self, p: PatientOutcome) -> str | None:
+        from nephroguide.cohort.groups import HISTOLOGY_COLUMN, histology_groups
+
+        if HISTOLOGY_COLUMN not in self.data.info_columns:
+            return None
+        return histology_groups().group_of(p.info.get(HISTOLOGY_COLUMN)).label
+
+    def outcomes_by_group(self) -> list[tuple[str, dict[str, int]]]:
+        """(histology group, counts of CR/PR/NR/NE) in the mapping's group order, groups present only."""
+        from nephroguide.cohort.groups import histology_groups
+
+        if not self.histology_mapping():
+            return []
+        out: dict[str, dict[str, int]] = {g.label: dict.fromkeys(OUTCOMES_ALL, 0) for g in histology_groups().order}
+        for p in self.patients:
+            group = self.histology_group(p)
+            assert group is not None
+            out[group][p.outcome] += 1
+        return [(g, c) for g, c in out.items() if sum(c.values())]
+
+    def _characteristics(self) -> list[str]:
+        """Table 1: every descriptive column as written, the histology group, the age at time zero."""
+        cols = self.descriptive_columns
         has_age = any(p.age_at_index_years is not None for p in self.patients)
-        head = ["Patient", *[c.replace("_", " ").capitalize() for c in cols]]
+        if not cols and not has_age:
+            return []
+        head = ["Patient"]
+        for c in cols:
+            head.append(_md_cell(c))
+            if c == "histology":
+                head.append("histology group")
         if has_age:
-            head.append("Age at index (y)")
-        head += ["Index date", "Outcome", "Remission date", "Months to remission", "Relapse", "Last state",
-                 "Follow-up (months)", "Notes"]
+            head.append("age at time zero (y)")
         rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for p in self.patients:
-            cells = [p.patient_id, *[p.info.get(c, "–") for c in cols]]
+            cells = [p.patient_id]
+            for c in cols:
+                cells.append(_md_cell(p.info.get(c, "–")))
+                if c == "histology":
+                    cells.append(self.histology_group(p) or "–")
             if has_age:
                 cells.append(_num(p.age_at_index_years))
-            cells += [_date(p.index_date), SHORT[p.outcome], _date(p.remission_date), _months_cell(p),
-                      _relapse_cell(p), STATE_LABELS.get(p.last_state, p.last_state),
+            rows.append("| " + " | ".join(cells) + " |")
+        mapping = self.histology_mapping()
+        if mapping:
+            rows += ["", "Histology as written and the group it is counted in (mapping: "
+                         "nephroguide/cohort/histology_groups.yaml; labels are never rewritten):", "",
+                     "| Histology as written | Group | n |", "|---|---|---|"]
+            rows += [f"| {_md_cell(label)} | {group} | {n} |" for label, group, n in mapping]
+        return rows
+
+    def _table(self) -> list[str]:
+        has_albumin = any(p.albumin_used for p in self.patients)
+        head = ["Patient"]
+        dated = "Remission (confirmed)" if self.dset.remission_dating == "confirmed" else "Remission (first qualifying)"
+        other = "First qualifying" if self.dset.remission_dating == "confirmed" else "Confirmed"
+        head += ["Index date", "Outcome", dated, other, "Months to remission"]
+        if has_albumin:
+            head.append("Albumin used")
+        head += ["Relapse", "Last state", "Follow-up (months)", "Notes"]
+        rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for p in self.patients:
+            cells = [p.patient_id]
+            second = p.remission_run_start if self.dset.remission_dating == "confirmed" else p.remission_confirmed_date
+            cells += [_date(p.index_date), SHORT[p.outcome], _date(p.remission_date), _date(second), _months_cell(p)]
+            if has_albumin:
+                cells.append(albumin_cell(p))
+            cells += [_relapse_cell(p), STATE_LABELS.get(p.last_state, p.last_state),
                       _num(None if p.follow_up_days is None else round(months(p.follow_up_days), 1)),
                       str(len(p.notes)) if p.notes else ""]
             rows.append("| " + " | ".join(cells) + " |")
+        foot = self.definitions.footnotes()
+        if foot:
+            rows.append("")
+            rows += [f"_Note {chr(ord('a') + i)}._ {n}" + ("  " if i < len(foot) - 1 else "")
+                     for i, n in enumerate(foot)]
         return rows
 
     # ---------------------------------------------------------------- csv
     CSV_COLUMNS = ("patient_id", "definitions", "outcome", "remission_date", "months_to_remission",
-                   "days_to_remission", "remission_run_start", "remission_before_index", "index_event", "index_date",
+                   "days_to_remission", "remission_run_start", "remission_confirmed_date", "remission_dating",
+                   "albumin_used", "histology_group", "remission_before_index", "index_event", "index_date",
                    "first_response_date", "relapse", "relapse_date", "months_in_remission", "last_state",
                    "last_result_date", "months_of_follow_up", "n_results", "undecided", "notes")
 
@@ -284,6 +408,7 @@ class CohortResult:
         for p in self.patients:
             j = p.to_json()
             row = {**j, "definitions": self.dset.id, "index_event": p.index_event, "index_date": _iso(p.index_date),
+                   "albumin_used": albumin_used_text(p), "histology_group": self.histology_group(p),
                    "undecided": ";".join(p.undecided), "notes": " | ".join(p.notes)}
             w.writerow([_csv_cell(row[c]) for c in self.CSV_COLUMNS] + [p.info.get(c, "") for c in info_cols])
         return buf.getvalue()
@@ -299,6 +424,10 @@ def _csv_cell(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "/").replace("\n", " ")
 
 
 def _num(v: float | None) -> str:
@@ -319,6 +448,30 @@ def _relapse_cell(p: PatientOutcome) -> str:
     if p.relapse is None:
         return "–"
     return f"yes ({p.relapse_date})" if p.relapse else "no"
+
+
+def _ordinal(n: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+
+
+def albumin_cell(p: PatientOutcome) -> str:
+    """The albumin paired with the result the remission is dated by, e.g. '3.6 g/dL (same day)'."""
+    if p.remission_date is None or not p.albumin_used:
+        return "–"
+    day = p.remission_date.isoformat()
+    a = next((x for x in p.albumin_used if x["urine_date"] == day), p.albumin_used[-1])
+    if a["albumin"] is None:
+        return f"none within {a['window_days']} d"
+    gap = a["days_apart"]
+    when = "same day" if gap == 0 else f"{a['albumin_date']}, {gap} d apart"
+    return f"{a['albumin']} ({when})"
+
+
+def albumin_used_text(p: PatientOutcome) -> str:
+    """Every qualifying result's albumin, for the CSV: 'urine date: albumin (albumin date)'."""
+    return "; ".join(f"{a['urine_date']}: " + (f"{a['albumin']} ({a['albumin_date']})" if a["albumin"]
+                                                 else f"none within {a['window_days']} d")
+                     for a in p.albumin_used)
 
 
 def refs_text(refs: Sequence[str]) -> str:
@@ -459,6 +612,15 @@ def cohort_json_schema() -> dict[str, Any]:
             "months_to_remission": num_or_null,
             "last_state": {"enum": ["complete_remission", "partial_remission", "no_remission", "relapse", "unknown"]},
             "notes": strs, "remission_run_start": date_or_null, "days_to_remission": int_or_null,
+            "remission_confirmed_date": date_or_null,
+            "remission_dating": {"enum": ["first_qualifying", "confirmed"]},
+            "albumin_used": {"type": "array", "items": {
+                "type": "object", "required": ["urine_date", "albumin", "albumin_date", "days_apart"],
+                "properties": {"urine_date": {"type": "string", "format": "date"},
+                               "albumin": {"type": ["string", "null"]}, "albumin_date": date_or_null,
+                               "days_apart": int_or_null, "window_days": {"type": "integer"},
+                               "when_missing": {"enum": ["fails", "ignored", "undecided"]}}}},
+            "histology_group": {"type": ["string", "null"]},
             "remission_before_index": {"type": "boolean"},
             "index": {"type": "object", "properties": {"event": {"type": ["string", "null"]}, "date": date_or_null,
                                                        "events": {"type": "integer"}}},
@@ -499,6 +661,8 @@ def cohort_json_schema() -> dict[str, Any]:
                                "properties": {"id": s, "title": s, "status": s, "version": s,
                                               "file": {"type": ["string", "null"]},
                                               "criteria": {"type": "object", "additionalProperties": s},
+                                              "remission_dating": {"enum": ["first_qualifying", "confirmed"]},
+                                              "footnotes": strs,
                                               "relapse_from": {"type": ["string", "null"]},
                                               "citations": {"type": "array", "items": citation, "minItems": 1},
                                               "refs": {"type": "array", "items": s, "minItems": 1}}},
@@ -506,6 +670,10 @@ def cohort_json_schema() -> dict[str, Any]:
                                                        "from": {"enum": ["first", "last", "first_measurement"]},
                                                        "description": s, "month_days": {"type": "number"}}},
             "notes": strs,
+            "histology_groups": {"type": "array", "items": {
+                "type": "object", "required": ["histology", "group", "n"],
+                "properties": {"histology": s, "group": s, "n": {"type": "integer", "minimum": 1}}}},
+            "outcomes_by_histology_group": {"type": "array", "items": {"type": "object", "required": ["group"]}},
             "input": {"type": "object"},
             "references": {"type": "array", "items": REFERENCE},
             "versions": {"type": "object", "required": ["knowledge_pack"],

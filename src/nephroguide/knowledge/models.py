@@ -209,6 +209,11 @@ class DefinitionSet(Strict):
     cni_response: CniResponseRule | None = None
     multidrug_resistance: MultidrugResistanceRule | None = None
     definitions: list[Definition] = Field(default_factory=list)
+    remission_dating: Literal["first_qualifying", "confirmed"] = Field(
+        "first_qualifying",
+        description="how a cohort dates a remission that needs consecutive results: the first of the qualifying "
+                    "results (as trials and case series count time to remission) or the result that completed "
+                    "the run (the day the definition was confirmed)")
 
 
 # --------------------------------------------------------------------------- applicability
@@ -306,6 +311,17 @@ class DoseRule(Strict):
     citations: list[Citation] = Field(min_length=1)
     preferred: bool = Field(False, description="the rule used when several sources dose the same drug and indication")
     ceiling: bool = Field(False, description="the source gives an upper limit ('less than X'), not a dose to give")
+    time_of_day: Literal["", "morning", "evening"] = Field(
+        "", description="when the source says to give a once-daily dose ('single morning dose')")
+    phase_days: list[int] = Field(
+        default_factory=list, description="the phase's length in days; several when the source allows "
+                                          "alternatives (4 or 6 weeks: [28, 42]); places a child within a course")
+    course_dosing_days: int | None = Field(
+        None, ge=1, description="dosing days (or infusions) in this phase, for the projected course total "
+                                "(default: from schedule_days, or from the first phase_days and the schedule)")
+    within: list[Indication] = Field(
+        default_factory=list, description="broader indications this rule's indication lies within "
+                                          "(cni_resistant within srns): `dose --indication srns` finds it")
 
 
 # --------------------------------------------------------------------------- recommendations and friends
