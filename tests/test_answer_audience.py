@@ -26,7 +26,7 @@ FAMILY_QUESTIONS = [
     "What is the risk of recurrence after kidney transplant in SRNS?",
     "When is a kidney biopsy needed?",
 ]
-MG_TABLE = re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g)/(?:kg|m2)|\d+(?:\.\d+)?\s*mg (?:per day|once daily|on alternate days|× )")
+MG_TABLE = re.compile(r"\d+(?:\.\d+)?\s*(?:mg|g)/(?:kg|m2)|\d+(?:\.\d+)?\s*mg(?:/day| (?:per day|once daily|twice daily|on alternate days|once every other day|× ))")
 
 
 def answer(q: str, audience: str):
@@ -53,7 +53,7 @@ def test_family_answers_have_no_dosing_tables_unless_asked(q):
 def test_family_gets_doses_when_asked():
     a = answer("What dose of tacrolimus will my 20 kg daughter take for steroid resistant nephrotic syndrome?",
                "family")
-    assert "2 mg per day" in a.markdown
+    assert "1 mg twice daily (every 12 hours), 2 mg/day" in a.markdown
 
 
 def test_family_framing_is_practical():

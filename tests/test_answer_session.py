@@ -33,7 +33,8 @@ def test_dose_follow_up_uses_the_drug_under_discussion(tmp_path):
     dose = ask("what dose for a 20 kg child?", session=first.session, today=TODAY, home=tmp_path)
     assert dose.intent == "dosing" and dose.context["drugs"][:2] == ["tacrolimus", "cyclosporine"]
     assert dose.context["indication"] == "srns"
-    assert "2 mg per day" in dose.markdown and "100 mg per day" in dose.markdown
+    assert "1 mg twice daily (every 12 hours), 2 mg/day" in dose.markdown
+    assert "50 mg twice daily (every 12 hours), 100 mg/day" in dose.markdown
 
 
 def test_follow_up_without_intent_keeps_the_previous_one(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+from nephroguide.engine import wording
 from nephroguide.engine.types import DoseResult, Statement, Target
 from nephroguide.errors import InputError
 from nephroguide.intake.derive import bsa_mosteller
@@ -39,7 +40,7 @@ def _round_within(value: float, step: float, cap: float) -> float:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:g}"
+    return wording.num(x)
 
 
 def _choose_basis(rule: DoseRule, weight_kg: float | None, bsa: float | None) -> DoseBasisValue:
@@ -122,11 +123,15 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
     dose_range = (mg_per_dose, mg_dose_high) if mg_dose_high is not None else None
     basis_text = f"{_fmt(basis.value)}" + (f"-{_fmt(basis.high)}" if basis.high else "") + f" {basis.basis}"
     rounding = f"each dose rounded to the nearest {_fmt(step)} {unit}; adjust to the strengths available"
-    schedule = _schedule_text(rule)
+    schedule = _frequency_text(rule)
     warnings: list[str] = []
     if rule.renal_avoid_egfr_below is not None and egfr is not None and egfr < rule.renal_avoid_egfr_below:
         warnings.append(f"eGFR {egfr:.0f} is below {rule.renal_avoid_egfr_below:g} mL/min/1.73 m²: the source advises "
                         f"against this drug at this kidney function")
+    elif rule.renal_avoid_egfr_below is not None and egfr is None:
+        warnings.append(f"eGFR unknown: the limit of eGFR < {rule.renal_avoid_egfr_below:g} mL/min/1.73 m² for "
+                        f"{rule.drug.replace('_', ' ')} could not be checked; measure creatinine (eGFR) before the "
+                        f"first dose")
     cumulative = round(rule.cumulative_max_mg_per_kg * weight_kg, 1) if (rule.cumulative_max_mg_per_kg and weight_kg) else None
     primary = rule.citations[0]
     g = pack.grade(primary)
@@ -134,10 +139,13 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
     target = Target(rule.target.test, rule.target.low, rule.target.high, rule.target.unit, rule.target.note) \
         if rule.target else None
     others = _other_bases(rule, basis, weight_kg, bsa, divisions, unit)
-    text = _dose_sentence(rule, mg_per_dose, mg_per_day, day_range, dose_range, unit, basis_text, per, schedule,
-                          caps, target)
-    if others:
-        text = text[:-1] + f"; the source's other basis gives {'; '.join(others)}."
+    display = wording.dose_phrase(mg_per_dose, unit, rule.schedule, divisions, rule.schedule_days, rule.time_of_day,
+                                  rule.route, mg_per_day)
+    size_text = f"{wording.num(size, 2)} m² (BSA)" if "/m2" in basis.basis else \
+        (f"{wording.num(size)} kg" if "/kg" in basis.basis else "")
+    calculation = _calculation(rule, basis, size_text, low, high, divisions, per_day_basis, caps, unit,
+                               mg_per_dose, mg_per_day, dose_low, step, "/m2" in basis.basis)
+    text = _dose_sentence(rule, display, calculation, day_range, dose_range, unit, target, others, divisions)
     statement = Statement(text=text, refs=refs, grade=g.written, strength=g.strength, certainty=g.certainty,
                           verification=primary.verification, kb_id=rule.id, location=primary.location)
     return DoseResult(
@@ -148,7 +156,9 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
         duration=rule.duration, phase=rule.phase, phase_order=rule.phase_order, cumulative_limit_mg=cumulative,
         notes=rule.notes, refs=refs, grade=g.written, strength=g.strength, certainty=g.certainty,
         verification=primary.verification, statement=statement, warnings=tuple(warnings), ceiling=rule.ceiling,
-        other_bases=tuple(others))
+        other_bases=tuple(others), display=display, amount=wording.amount(mg_per_dose, unit),
+        frequency=wording.frequency(rule.schedule, divisions, rule.schedule_days, rule.time_of_day),
+        calculation=calculation)
 
 
 def _other_bases(rule: DoseRule, used: DoseBasisValue, weight_kg: float | None, bsa: float | None,
@@ -161,54 +171,104 @@ def _other_bases(rule: DoseRule, used: DoseBasisValue, weight_kg: float | None, 
         size = bsa if "/m2" in b.basis else weight_kg if "/kg" in b.basis else None
         if size is None:
             continue
-        amount = b.value * size
+        raw = b.value * size
         per_day = b.basis.endswith("/day")
         cap = rule.max_mg_per_day if per_day else rule.max_mg_per_dose
-        capped = cap is not None and amount > cap
-        amount = min(amount, cap) if cap is not None else amount
-        amount = _round(amount, rule.round_to_mg)
-        label = "per day" if per_day else "per dose"
-        out.append(f"{_fmt(b.value)} {b.basis} = {_fmt(amount)} {unit} {label}" + (" (capped)" if capped else ""))
+        capped = cap is not None and raw > cap
+        amount = min(raw, cap) if cap is not None else raw
+        daily = wording.is_daily(rule.schedule)
+        if per_day and daily:
+            per_dose = _round(amount / divisions, rule.round_to_mg)
+            day_total = per_dose * divisions
+        else:
+            per_dose = _round(amount, rule.round_to_mg)
+            day_total = per_dose * divisions if daily else None
+        size_text = f"{wording.num(size, 2)} m² (BSA)" if "/m2" in b.basis else f"{wording.num(size)} kg"
+        sym = "≈" if "/m2" in b.basis else "="
+        label = wording.total_label(rule.schedule) if per_day else " per dose"
+        phrase = wording.dose_phrase(per_dose, unit, rule.schedule, divisions, rule.schedule_days, rule.time_of_day,
+                                     rule.route, day_total)
+        out.append(f"{wording.num(b.value)} {wording.per_unit(b.basis)} × {size_text} {sym} {wording.num(raw, 2)} {unit}{label}"
+                   + (f", capped at {wording.num(cap or 0)} {unit}{label}" if capped else "")
+                   + f", that is {phrase}")
     return out
 
 
+def _frequency_text(rule: DoseRule) -> str:
+    """The frequency of one dose, in the shared wording ('twice daily (every 12 hours)')."""
+    return wording.frequency(rule.schedule, rule.doses_per_day if wording.is_daily(rule.schedule) else 1,
+                             rule.schedule_days, rule.time_of_day)
+
+
 def _schedule_text(rule: DoseRule) -> str:
-    if rule.schedule == "daily":
-        n = rule.doses_per_day
-        return "once daily" if n == 1 else f"daily in {n:g} divided doses"
-    if rule.schedule == "alternate_days":
-        n = rule.doses_per_day
-        return "on alternate days" + ("" if n == 1 else f", {n:g} doses per dosing day")
-    if rule.schedule == "days" and rule.schedule_days:
-        return "on days " + ", ".join(str(d) for d in rule.schedule_days)
-    return {"single": "single dose", "monthly": "monthly", "weekly": "weekly"}.get(rule.schedule, rule.schedule)
+    """How a rule's amount is given, for text that quotes the rule without a child's dose: a per-day amount
+    that is divided says so ('in 2 equal doses, twice daily (every 12 hours)'), so that '0.1 mg/kg/day'
+    is never read as the amount of each dose."""
+    freq = _frequency_text(rule)
+    n = rule.doses_per_day
+    if wording.is_daily(rule.schedule) and n != 1 and all(b.basis.endswith("/day") for b in rule.bases):
+        return f"in {wording.num(n)} equal doses, {freq}"
+    return freq
 
 
-def _dose_sentence(rule: DoseRule, per_dose: float, per_day: float | None, day_range: tuple[float, float] | None,
-                   dose_range: tuple[float, float] | None, unit: str, basis: str, per: str, schedule: str,
-                   caps: list[str], target: Target | None) -> str:
-    name = rule.drug.replace("_", " ")
-    lead = "Upper limit, not a dose: " if rule.ceiling else ""
-    parts = [f"{lead}{name.capitalize() if not lead else name} {'at or below ' if rule.ceiling else ''}{basis} ({per})"]
-    if per_day is not None and rule.doses_per_day != 1:
-        day_word = "per dosing day" if rule.schedule == "alternate_days" else "per day"
-        parts.append(f"= {_fmt(per_day)} {unit} {day_word}, given as {_fmt(per_dose)} {unit} × {rule.doses_per_day:g}")
-    elif per_day is not None:
-        parts.append(f"= {'at most ' if rule.ceiling else ''}{_fmt(per_dose)} {unit} {schedule}")
+def _calculation(rule: DoseRule, basis: DoseBasisValue, size_text: str, low: float, high: float | None,
+                 divisions: float, per_day_basis: bool, caps: list[str], unit: str, per_dose: float,
+                 per_day: float | None, unrounded_dose: float, step: float, by_bsa: bool) -> str:
+    """'5 mg/kg/day × 21 kg = 105 mg/day; given as 53 mg twice daily after rounding each dose to the nearest
+    1 mg' — the arithmetic with the unrounded figure, the cap and the rounding."""
+    sym = "≈" if by_bsa else "="
+    value = wording.num(basis.value) + (f"-{wording.num(basis.high)}" if basis.high else "")
+    label = "/day" if per_day_basis else " per dose"
+    if rule.schedule == "alternate_days" and per_day_basis:
+        label = " per dosing day"
+    figure = wording.num(low, 2) + (f"-{wording.num(high, 2)}" if high is not None else "")
+    lead = "less than " if rule.ceiling else ""
+    if size_text:
+        text = f"{lead}{value} {wording.per_unit(basis.basis)} × {size_text} {sym} {figure} {unit}{label}"
     else:
-        parts.append(f"= {'at most ' if rule.ceiling else ''}{_fmt(per_dose)} {unit} per dose, {schedule}")
-    if day_range:
-        parts.append(f"(range {_fmt(day_range[0])}-{_fmt(day_range[1])} {unit}/day)")
-    elif dose_range:
-        parts.append(f"(range {_fmt(dose_range[0])}-{_fmt(dose_range[1])} {unit}/dose)")
+        text = f"fixed dose of {lead}{value} {wording.per_unit(basis.basis)}"
     if caps:
-        parts.append(f"[capped: {'; '.join(caps)}]")
-    text = " ".join(parts)
+        text += ", " + "; ".join(f"capped: {c}" for c in caps)
+    freq = wording.frequency(rule.schedule, divisions, rule.schedule_days, rule.time_of_day)
+    rounded = abs(per_dose - unrounded_dose) > 1e-9
+    if rule.ceiling:
+        return text + (f"; at most {wording.amount(per_dose, unit)} {freq} after rounding down to the nearest "
+                       f"{wording.num(step)} {unit}" if rounded else "")
+    if per_day_basis and divisions != 1:
+        text += f"; given as {wording.amount(per_dose, unit)} {freq}"
+        if rounded:
+            text += f" ({wording.amount(per_day or 0, unit)}{wording.total_label(rule.schedule)}) after rounding " \
+                    f"each dose to the nearest {wording.num(step)} {unit}"
+    elif rounded:
+        text += f"; given as {wording.amount(per_dose, unit)} {freq} after rounding to the nearest " \
+                f"{wording.num(step)} {unit}"
+    return text
+
+
+def _dose_sentence(rule: DoseRule, display: str, calculation: str, day_range: tuple[float, float] | None,
+                   dose_range: tuple[float, float] | None, unit: str, target: Target | None, others: list[str],
+                   divisions: float) -> str:
+    """The whole dose statement: the dose as given first, then how it was worked out."""
+    name = wording.drug_name(rule.drug)
+    if rule.ceiling:
+        text = f"Upper limit, not a dose: {name} at most {display}"
+    else:
+        text = f"{name[:1].upper()}{name[1:]} {display}"
+        if dose_range:
+            text += " (low end of the range)"
+    text += f". Calculation: {calculation}"
+    if dose_range:
+        day_low, day_high = day_range if day_range else (None, None)
+        text += "; range " + wording.range_phrase(dose_range[0], dose_range[1], unit, rule.schedule, divisions,
+                                                   rule.schedule_days, rule.time_of_day, day_low, day_high)
+    text += "."
     if rule.phase:
         text = f"{rule.phase}: {text}"
     if target:
-        hi = f"-{_fmt(target.high)}" if target.high is not None else "+"
-        text += f"; target {target.test.replace('_', ' ')} {_fmt(target.low)}{hi} {target.unit}"
+        hi = f"-{wording.num(target.high)}" if target.high is not None else "+"
+        text += f" Target {target.test.replace('_', ' ')} {wording.num(target.low)}{hi} {target.unit}."
     if rule.duration:
-        text += f"; {rule.duration}"
-    return text + "."
+        text += f" Duration: {rule.duration}."
+    if others:
+        text += f" The source's other basis: {'; '.join(others)}."
+    return text

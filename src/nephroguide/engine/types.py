@@ -79,6 +79,29 @@ class Target:
 
 
 @dataclass(frozen=True)
+class CourseTotal:
+    """The projected total of a whole regimen (all its phases) for this child, with what was already given."""
+
+    regimen: str
+    unit: str
+    planned: float                  # mg (or g) in the planned course
+    planned_per_kg: float | None
+    planned_per_m2: float | None
+    given_before: float | None      # mg already given of this drug (from the record), when known
+    total: float                    # planned + given before
+    total_per_kg: float | None
+    limit_per_kg: float | None      # the cumulative limit from the dose rule, when the source gives one
+    text: str
+    crosses_limit: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return _clean({"regimen": self.regimen, "unit": self.unit, "planned": self.planned,
+                       "planned_per_kg": self.planned_per_kg, "planned_per_m2": self.planned_per_m2,
+                       "given_before": self.given_before, "total": self.total, "total_per_kg": self.total_per_kg,
+                       "limit_per_kg": self.limit_per_kg, "crosses_limit": self.crosses_limit, "text": self.text})
+
+
+@dataclass(frozen=True)
 class DoseResult:
     """A computed dose from one dose rule for one child size."""
 
@@ -114,10 +137,18 @@ class DoseResult:
     warnings: tuple[str, ...] = ()
     ceiling: bool = False
     other_bases: tuple[str, ...] = ()
+    display: str = ""               # the dose as given: "1.05 mg twice daily (every 12 hours), 2.1 mg/day"
+    amount: str = ""                # the amount per dose: "1.05 mg"
+    frequency: str = ""             # how often one dose is given: "twice daily (every 12 hours)"
+    calculation: str = ""           # the arithmetic, unrounded figure, caps and rounding
+    course: CourseTotal | None = None
 
     def to_json(self) -> dict[str, Any]:
         return _clean({
-            "kb_id": self.kb_id, "ceiling": self.ceiling, "other_bases": list(self.other_bases), "drug": self.drug, "indication": self.indication, "title": self.title,
+            "kb_id": self.kb_id, "display": self.display or None, "amount": self.amount or None,
+            "frequency": self.frequency or None, "calculation": self.calculation or None,
+            "course": self.course.to_json() if self.course else None,
+            "ceiling": self.ceiling, "other_bases": list(self.other_bases), "drug": self.drug, "indication": self.indication, "title": self.title,
             "route": self.route, "unit": self.unit, "mg_per_dose": self.mg_per_dose,
             "doses_per_day": self.doses_per_day, "mg_per_day": self.mg_per_day,
             "mg_per_day_range": list(self.mg_per_day_range) if self.mg_per_day_range else None,

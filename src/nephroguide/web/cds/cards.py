@@ -72,14 +72,13 @@ def card(*, hook_instance: str, key: str, summary: str, indicator: str, src: dic
 
 
 def dose_text(dose: dict[str, Any]) -> str:
-    """'tacrolimus 1.05 mg daily in 2 divided doses' from a dose JSON."""
+    """'tacrolimus 1.05 mg twice daily (every 12 hours), 2.1 mg/day' from a dose JSON: the engine's wording
+    (``display``: amount per dose, frequency, then the daily total)."""
     drug = str(dose.get("drug", "")).replace("_", " ")
-    amount = dose.get("mg_per_dose")
-    unit = dose.get("unit", "mg")
-    text = f"{drug} {amount:g} {unit}" if isinstance(amount, int | float) else drug
-    if dose.get("schedule"):
-        text += f" {dose['schedule']}"
-    return text
+    display = dose.get("display")
+    if display:
+        return f"{drug} at most {display}" if dose.get("ceiling") else f"{drug} {display}"
+    return drug
 
 
 def _dose_statements(rec: dict[str, Any]) -> list[dict[str, Any]]:
