@@ -93,9 +93,16 @@ def dose(drug: str, *, weight_kg: float, height_cm: float | None = None, indicat
         indication = pack.drugs[generic].default_indication or indications[0]
         if indication not in indications:
             indication = indications[0]
+    asked: str | None = None
     if indication not in indications:
-        raise InputError(f"no {generic} dose rule for indication {indication!r}; available: {', '.join(indications)}",
-                         field="indication")
+        # The pack's indication hierarchy (dose rules' `within`): srns has no rituximab rule, but the narrower
+        # cni_resistant does; use it and say so. List the choices only when more than one narrower one fits.
+        narrower = sorted({r.indication for r in rules if indication in r.within})
+        if len(narrower) != 1:
+            hint = (f"{indication!r} covers several: {', '.join(narrower)}; pass one of them" if narrower
+                    else f"available: {', '.join(indications)}")
+            raise InputError(f"no {generic} dose rule for indication {indication!r}; {hint}", field="indication")
+        asked, indication = indication, narrower[0]
     matching = [r for r in rules if r.indication == indication]
     main_rule = next((r for r in matching if r.preferred and r.phase_order == 1), None) or \
         sorted(matching, key=lambda r: (r.phase_order, r.id))[0]
@@ -115,6 +122,7 @@ def dose(drug: str, *, weight_kg: float, height_cm: float | None = None, indicat
     cited = [s for d in (main, *phases, *alternatives) for s in d.refs]
     bsa = round(bsa_mosteller(height_cm, weight_kg), 2) if height_cm else None
     return DoseAnswer(drug=generic, drug_given=drug, indication=indication, indication_chosen=chosen,
+                      indication_asked=asked,
                       weight_kg=weight_kg, height_cm=height_cm, bsa_m2=bsa, dose=main, phases=phases,
                       alternatives=tuple(alternatives), references=references(pack, cited), pack_version=pack.version)
 

@@ -61,6 +61,7 @@ DOSE = {
         "refs": {"type": "array", "items": _str, "minItems": 1}, "grade": _str, "strength": _str,
         "certainty": _str, "verification": {"enum": ["verified", "secondary", "unverified"]},
         "pending_review": _bool, "warnings": _strs,
+        "display": _str, "amount": _str, "frequency": _str, "calculation": _str, "course": {"type": "object"},
     },
 }
 
@@ -137,7 +138,7 @@ def dose_schema() -> dict[str, Any]:
                   "patient": {"type": "object"}, "phases": {"type": "array", "items": DOSE},
                   "alternatives": {"type": "array", "items": DOSE},
                   "references": {"type": "array", "items": REFERENCE}, "versions": {"type": "object"},
-                  "drug_given": _str})
+                  "drug_given": _str, "indication_asked": _str, "indication_note": _str})
     schema["properties"] = props
     required: list[str] = list(DOSE["required"])
     schema["required"] = [*required, "record", "indication", "alternatives", "references"]

@@ -137,8 +137,10 @@ def dose_markdown(ans: DoseAnswer) -> str:
     chosen = " (chosen by nephroguide: the drug's commonest indication; pass --indication to change)" \
         if ans.indication_chosen else ""
     d = ans.dose
-    out = [f"# {ans.drug.replace('_', ' ').capitalize()} — {ans.indication}{chosen}", "", f"**Child:** {size}", "",
-           f"**Dose:** {dose_line(d)}", ""]
+    out = [f"# {ans.drug.replace('_', ' ').capitalize()} — {ans.indication}{chosen}", ""]
+    if ans.indication_note:
+        out += [f"**Indication:** {ans.indication_note}.", ""]
+    out += [f"**Child:** {size}", "", f"**Dose:** {dose_line(d)}", ""]
     if d.cap_applied:
         out += [f"**Cap applied:** {'; '.join(d.caps)}", ""]
     out += [f"**Rounding:** {d.rounding}", ""]

@@ -180,12 +180,23 @@ class DoseAnswer:
     alternatives: tuple[DoseResult, ...]
     references: tuple[Reference, ...]
     pack_version: str
+    indication_asked: str | None = None   # the indication typed, when a narrower one within it was used
+
+    @property
+    def indication_note(self) -> str:
+        """'srns has no rituximab dose rule; the narrower indication cni_resistant (within srns) is used.'"""
+        if not self.indication_asked:
+            return ""
+        return (f"{self.indication_asked} has no {self.drug.replace('_', ' ')} dose rule of its own; the narrower "
+                f"indication {self.indication} (within {self.indication_asked}) is used")
 
     def to_json(self) -> dict[str, Any]:
         main = self.dose.to_json()
         return {
             "record": DOSE_RECORD, **main, "drug": self.drug, "drug_given": self.drug_given,
             "indication": self.indication, "indication_chosen_by_program": self.indication_chosen,
+            **({"indication_asked": self.indication_asked, "indication_note": self.indication_note}
+               if self.indication_asked else {}),
             "patient": _clean({"weight_kg": self.weight_kg, "height_cm": self.height_cm, "bsa_m2": self.bsa_m2}),
             "phases": [p.to_json() for p in self.phases],
             "alternatives": [a.to_json() for a in self.alternatives],

@@ -22,7 +22,7 @@ Severity = Literal["info", "warning", "critical"]
 Action = Literal["start", "continue", "stop", "taper", "avoid", "consider", "test", "refer", "monitor",
                  "vaccinate", "defer"]
 Indication = Literal["first_episode", "relapse", "frns", "sdns", "srns", "cni_resistant", "maintenance",
-                     "edema", "hypertension", "transplant_recurrence", "confirmation_period", "genetic_srns"]
+                     "edema", "hypertension", "transplant_recurrence", "confirmation_period", "genetic_srns", "ssns"]
 DoseBasis = Literal["mg/kg/day", "mg/m2/day", "mg/kg/dose", "mg/m2/dose", "mg/day", "mg/dose", "g/kg/dose"]
 Route = Literal["oral", "iv", "sc"]
 
