@@ -46,7 +46,7 @@ def test_ids_are_unique_across_all_sets():
 def test_every_question_is_well_formed(path):
     topics = set(typing.get_args(Topic))
     intents = _intents()
-    problems = []
+    problems: list[tuple[object, ...]] = []
     for q in _questions(path):
         qid = q.get("id")
         if set(q) - FIELDS:
