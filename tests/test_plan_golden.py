@@ -43,6 +43,8 @@ EXPECTED_LABELS = {
     "17": {"nephrotic", "first_episode"},
     "18": {"out_of_scope_age"},
     "19": {"infrequently_relapsing", "in_relapse", "steroid_sensitive"},
+    "20": {"srns", "cni_resistant", "no_remission"},
+    "21": set(),
 }
 NOT_EXPECTED_LABELS = {
     "01": {"srns"}, "02": {"srns"}, "03": {"srns"}, "04": {"srns"}, "09": {"cni_resistant"},
@@ -108,7 +110,8 @@ def test_plan_is_deterministic():
 RECOMMENDATIONS = [
     ("01", "ssns.first_episode.prednisolone", set(), {"srns.cni.first_line"}),
     ("03", "srns.confirmation.extend_and_raas", {"srns.raas.start"}, {"srns.cni.first_line"}),
-    ("05", "srns.cni.first_line", {"srns.raas.start", "srns.cni_resistant.cyclophosphamide_avoid"}, set()),
+    ("05", "supportive.workup.kidney_function_before_nephrotoxic",
+     {"srns.cni.first_line", "srns.raas.start", "srns.cni_resistant.cyclophosphamide_avoid"}, set()),
     ("07", "srns.genetic.avoid_immunosuppression", set(), {"srns.cni.first_line", "srns.steroids_with_cni"}),
     ("08", "srns.genetic.coq10", set(), {"srns.cni.first_line"}),
     ("09", "srns.cni.continue_responder", set(), {"srns.cni.first_line", "srns.cni.stop_no_response"}),

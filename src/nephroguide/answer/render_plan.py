@@ -60,7 +60,8 @@ def _rec_md(r: RecommendationOut) -> list[str]:
     if r.doses:
         lines.append("**Doses for this child:**")
         lines.extend(f"- {dose_line(d)}" for d in r.doses)
-        lines.extend(f"  - note: {w}" for d in r.doses for w in d.warnings)
+        lines.extend(f"  - course total: {t}" for t in dict.fromkeys(d.course.text for d in r.doses if d.course))
+        lines.extend(f"  - note: {w}" for w in dict.fromkeys(w for d in r.doses for w in d.warnings))
         lines.append("")
     extra = [s for s in r.statements[1:] if not any(s.kb_id == d.kb_id for d in r.doses)]
     lines.extend(f"- {statement_md(s)}" for s in extra)
@@ -105,15 +106,27 @@ def plan_markdown(plan: Plan) -> str:
         out.append(f"- **{reason.label}** ({src}): {reason.because} {refs_md(reason.refs)}")
     out.extend(f"- _note: {n}_" for n in c.notes)
     out.append("")
+    if not plan.assessed and not plan.out_of_scope:
+        out += ["## Not enough data to assess", "",
+                "Nothing in the record establishes nephrotic syndrome or a treatment course to classify, so no "
+                "next steps are listed." + (" Add:" if plan.missing_data else "")]
+        out += [f"- {m}" for m in plan.missing_data] + [""]
     crit = [w for w in plan.warnings if w.severity == "critical"]
     if crit:
         out += ["## Critical", ""] + [warning_md(w) for w in crit] + [""]
-    out += ["## Next steps (ranked)", ""]
-    if not plan.recommendations and not plan.out_of_scope:
-        out += ["No recommendation in the knowledge pack applies to this record. Check the classification "
-                "above; add missing labs, medications or a stated assessment.", ""]
+    if plan.recommendations:
+        out += ["## Next steps (ranked)", ""]
+    elif plan.nothing_applies:
+        out += ["## Next steps", "", f"{plan.nothing_applies[:1].upper()}{plan.nothing_applies[1:]}.", ""]
+    else:
+        out += ["## Next steps", "", "None: no recommendation in the knowledge pack applies to this record. Check the "
+                "classification above; add missing labs, medications or a stated assessment.", ""]
     for r in plan.recommendations:
         out += _rec_md(r)
+    if plan.left_out:
+        out += ["## Not offered again", ""]
+        out += [f"- **{x.title}** ({', '.join(d.replace('_', ' ') for d in x.drugs)}): {x.because} {refs_md(x.refs)}"
+                for x in plan.left_out] + [""]
     rest = [w for w in plan.warnings if w.severity != "critical"]
     if rest:
         out += ["## Warnings", ""] + [warning_md(w) for w in rest] + [""]
@@ -124,8 +137,9 @@ def plan_markdown(plan: Plan) -> str:
             for text, refs, current in cf.positions:
                 out.append(f"  - {'**used**: ' if current else ''}{text} {refs_md(refs)}")
         out.append("")
-    out += references_md(plan.references)
-    out += ["", "_Decision support only: check every dose and decision against the cited sources and the "
+    if plan.references:
+        out += [*references_md(plan.references), ""]
+    out += ["_Decision support only: check every dose and decision against the cited sources and the "
             "child's full clinical picture. Statements marked pending review rest on sources not yet checked "
             "against the primary document._", ""]
     return "\n".join(out)

@@ -459,17 +459,25 @@ def _current_state(reading: CourseReading, patient: Patient, refs: tuple[str, ..
         reading.add("no_remission", f"{last.display} on {last.date} is {band}{extra}{stale}", refs, (last.date,))
 
 
-def _validate_assessment(assessment: dict[str, str]) -> None:
+DRUG_RESPONSE = ("resistant", "responsive")   # assessment.<drug>_response, e.g. rituximab_response: resistant
+
+
+def _validate_assessment(assessment: dict[str, str], pack: KnowledgePack | None = None) -> None:
     for key, value in assessment.items():
+        if key not in ASSESSMENT and pack is not None and key.endswith("_response") and key[:-9] in pack.drugs:
+            if str(value) not in DRUG_RESPONSE:
+                raise InputError(f"{value!r} is not one of {', '.join(DRUG_RESPONSE)}", field=f"assessment.{key}")
+            continue
         if key not in ASSESSMENT:
-            raise InputError(f"unknown assessment {key!r}; known: {', '.join(ASSESSMENT)}", field=f"assessment.{key}")
+            raise InputError(f"unknown assessment {key!r}; known: {', '.join(ASSESSMENT)}, or <drug>_response "
+                             f"(e.g. rituximab_response)", field=f"assessment.{key}")
         if str(value) not in ASSESSMENT[key]:
             raise InputError(f"{value!r} is not one of {', '.join(ASSESSMENT[key])}", field=f"assessment.{key}")
 
 
 def classify_course(patient: Patient, dset: DefinitionSet, pack: KnowledgePack) -> tuple[Classification, CourseReading]:
     """Classification labels with explanations, plus the intermediate reading (for facts)."""
-    _validate_assessment(patient.assessment)
+    _validate_assessment(patient.assessment, pack)
     refs = tuple(dict.fromkeys(c.source for c in dset.citations))
     reading = CourseReading(timeline=build_timeline(patient.labs, dset))
     reading.courses = steroid_courses(patient, dset)

@@ -129,9 +129,8 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
         warnings.append(f"eGFR {egfr:.0f} is below {rule.renal_avoid_egfr_below:g} mL/min/1.73 m²: the source advises "
                         f"against this drug at this kidney function")
     elif rule.renal_avoid_egfr_below is not None and egfr is None:
-        warnings.append(f"eGFR unknown: the limit of eGFR < {rule.renal_avoid_egfr_below:g} mL/min/1.73 m² for "
-                        f"{rule.drug.replace('_', ' ')} could not be checked; measure creatinine (eGFR) before the "
-                        f"first dose")
+        warnings.append(f"eGFR unknown: the limit of eGFR < {rule.renal_avoid_egfr_below:g} mL/min/1.73 m² could not "
+                        f"be checked; measure creatinine (eGFR) before the first dose")
     cumulative = round(rule.cumulative_max_mg_per_kg * weight_kg, 1) if (rule.cumulative_max_mg_per_kg and weight_kg) else None
     primary = rule.citations[0]
     g = pack.grade(primary)
@@ -177,6 +176,7 @@ def _other_bases(rule: DoseRule, used: DoseBasisValue, weight_kg: float | None, 
         capped = cap is not None and raw > cap
         amount = min(raw, cap) if cap is not None else raw
         daily = wording.is_daily(rule.schedule)
+        day_total: float | None
         if per_day and daily:
             per_dose = _round(amount / divisions, rule.round_to_mg)
             day_total = per_dose * divisions

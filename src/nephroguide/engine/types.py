@@ -304,6 +304,21 @@ class RecommendationOut:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """A recommendation (or some of its drugs) not offered because the child's course shows the drug failed."""
+
+    kb_id: str
+    title: str
+    drugs: tuple[str, ...]
+    because: str
+    refs: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kb_id": self.kb_id, "title": self.title, "drugs": list(self.drugs), "because": self.because,
+                "refs": list(self.refs)}
+
+
+@dataclass(frozen=True)
 class PatientSummary:
     id: str | None
     as_of: dt.date
@@ -334,6 +349,10 @@ class Plan:
     pack_version: str
     out_of_scope: bool = False
     facts: dict[str, Any] = field(default_factory=dict)
+    assessed: bool = True                       # False when the record is too thin to classify
+    missing_data: tuple[str, ...] = ()          # what the record lacks (shown when it could not be assessed)
+    left_out: tuple[LeftOut, ...] = ()          # options not offered because the drug already failed
+    nothing_applies: str = ""                   # why there are no next steps (adult, record too thin)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -346,6 +365,9 @@ class Plan:
             "conflicts": [c.to_json() for c in self.conflicts],
             "references": [r.to_json() for r in self.references],
             "scope": "not_covered" if self.out_of_scope else "covered",
+            "assessed": self.assessed, "missing_data": list(self.missing_data),
+            "left_out": [x.to_json() for x in self.left_out],
+            **({"nothing_applies": self.nothing_applies} if self.nothing_applies else {}),
             "versions": {"knowledge_pack": self.pack_version, "definitions": self.definitions},
             "facts": {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in sorted(self.facts.items())},
         }

@@ -436,6 +436,9 @@ class DrugEntry(Strict):
     equivalent_to: Id | None = Field(None, description="treated as this drug (prednisone -> prednisolone)")
     default_indication: Indication | None = Field(
         None, description="the commonest indication in childhood nephrotic syndrome (used by `dose` without --indication)")
+    failed_when: Condition | None = Field(
+        None, description="when the child's course shows no response to this drug at an adequate dose and duration "
+                          "(e.g. the label cni_resistant for a CNI): plans then do not offer it again and say why")
 
 
 # --------------------------------------------------------------------------- the whole disease: facts and direct answers
