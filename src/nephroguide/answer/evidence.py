@@ -53,10 +53,21 @@ def _where(hit: Any) -> str:
     return ", ".join(parts)
 
 
+def _without_doi(citation: str, doi: str | None) -> str:
+    """The citation without its DOI (renderers print the DOI once, as a link, after the citation)."""
+    if not doi:
+        return citation
+    import re
+
+    pattern = r"\s*(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?" + re.escape(doi) + r"\.?"
+    return re.sub(pattern, "", citation, flags=re.IGNORECASE).rstrip(" ;,") or citation
+
+
 def _reference(hit: Any) -> Reference:
     ref = hit.reference
-    return Reference(id=f"library:{hit.doc_id[:12]}", type="research",
-                     citation=str(ref.get("citation") or ref.get("title") or hit.doc_id),
+    # the full document id: a cut key (library:synth-ivcyc-) is unreadable and may collide
+    return Reference(id=f"library:{hit.doc_id}", type="research",
+                     citation=_without_doi(str(ref.get("citation") or ref.get("title") or hit.doc_id), ref.get("doi")),
                      year=int(ref.get("year") or 0), title=str(ref.get("title") or ""), url=ref.get("url"),
                      doi=ref.get("doi"), pmid=ref.get("pmid"), access="verified", status="research")
 

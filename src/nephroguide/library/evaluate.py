@@ -76,6 +76,29 @@ class Bm25Baseline:
                 for i in order if scores[i] > 0]
 
 
+class Bm25sBaseline:
+    """The second baseline: ``bm25s`` (Lucene's BM25 variant, k1=1.5, b=0.75) with its own tokenizer
+    (lower-cased words of 2+ characters, English stop words removed, no stemming), same passages."""
+
+    def __init__(self, passages: Sequence[dict[str, Any]], *, fields: Sequence[str] = ("text",)) -> None:
+        import bm25s
+
+        self.passages = list(passages)
+        self._bm25s = bm25s
+        corpus = [" ".join(str(p.get(f) or "") for f in fields) for p in self.passages]
+        self.retriever = bm25s.BM25()
+        self.retriever.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
+
+    def search(self, query: str, k: int) -> list[PassageRef]:
+        tokens = self._bm25s.tokenize([query], stopwords="en", show_progress=False)
+        if not tokens.ids or not tokens.ids[0]:
+            return []
+        k = min(k, len(self.passages))
+        docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        return [PassageRef(self.passages[int(i)]["passage_id"], self.passages[int(i)]["doc_id"],
+                           self.passages[int(i)]["section"]) for i, sc in zip(docs[0], scores[0], strict=True) if sc > 0]
+
+
 def ours(conn: sqlite3.Connection, backend: str | None = None) -> Callable[[str, int], list[PassageRef]]:
     """Our search as a system for :func:`evaluate` (``backend``: tantivy | fts5 | None = the default)."""
     from nephroguide.library.search import search

@@ -41,6 +41,7 @@ class QueryPlan:
     expansions: list[dict[str, Any]] = field(default_factory=list)
     phrases: list[str] = field(default_factory=list)  # the quoted phrases the expression ORs together
     exact: bool = True  # False when a large library's ranking skipped rows matching only common phrases
+    groups: list[list[str]] = field(default_factory=list)  # the phrases per query concept (a term and its equivalents)
 
 
 @dataclass
@@ -99,17 +100,27 @@ def plan_query(query: str, *, expand: bool = True) -> QueryPlan:
     terms: list[str] = []
     expansions: list[dict[str, Any]] = []
 
-    def add(phrase_words: list[str]) -> None:
+    groups: list[list[str]] = []
+
+    def add(phrase_words: list[str], group: list[str]) -> None:
         key = " ".join(phrase_words)
+        if key and _quote(key) not in group:
+            group.append(_quote(key))
         if key and key not in seen:
             seen.add(key)
             alternatives.append(_quote(key))
+
+    def concept(group: list[str]) -> None:
+        if group and group not in groups:
+            groups.append(group)
 
     for phrase in phrases:
         w = words(phrase)
         if w:
             terms.append(" ".join(w))
-            add(w)
+            g: list[str] = []
+            add(w, g)
+            concept(g)
     lexicon = load_lexicon() if expand else None
     matches = lexicon.find(rest) if lexicon is not None else []
     covered: list[tuple[int, int]] = []
@@ -117,8 +128,10 @@ def plan_query(query: str, *, expand: bool = True) -> QueryPlan:
         covered.append((m.char_start, m.char_end))
         equivalents = lexicon.expand(m.text) if lexicon is not None else [m.text]
         terms.append(m.text)
+        g = []
         for eq in [m.text, *equivalents]:
-            add(words(eq))
+            add(words(eq), g)
+        concept(g)
         expansions.append({"term": m.text, "expands_to": [e for e in equivalents if words(e) != words(m.text)]})
     from nephroguide.knowledge.lexicon import fold
 
@@ -130,8 +143,11 @@ def plan_query(query: str, *, expand: bool = True) -> QueryPlan:
         if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
         terms.append(word)
-        add([word])
-    return QueryPlan(fts=" OR ".join(alternatives), terms=terms, expansions=expansions, phrases=alternatives)
+        g = []
+        add([word], g)
+        concept(g)
+    return QueryPlan(fts=" OR ".join(alternatives), terms=terms, expansions=expansions, phrases=alternatives,
+                     groups=groups)
 
 
 def _reference(row: sqlite3.Row) -> dict[str, Any]:
@@ -241,12 +257,14 @@ def top_rows(conn: sqlite3.Connection, plan: QueryPlan, k: int, weights: str, ma
 
 def run_query(conn: sqlite3.Connection, plan: QueryPlan | str, k: int,
               weights: tuple[float, ...] | None = None, *, exact: bool | None = None,
-              backend: str | None = None) -> list[SearchHit]:
+              backend: str | None = None, rerank: bool = True) -> list[SearchHit]:
     """The top k passages of a query plan (or a raw FTS5 expression: FTS5 only) by weighted BM25.
 
     ``backend``: ``tantivy`` | ``fts5`` | None (``$NEPHROGUIDE_SEARCH_BACKEND``, default tantivy).
     ``weights``: FTS5 column weights (default COLUMN_WEIGHTS) or tantivy field boosts (default
     ``tantivy_index.FIELD_BOOSTS``). ``exact`` only concerns FTS5 (tantivy's top k is always exact).
+    ``rerank``: re-score the BM25 top ``k + RERANK_DEPTH`` with :func:`passage_prior` (tables debris,
+    reference lists and back matter demoted) and the share of query concepts matched (default on).
     """
     from nephroguide.library import tantivy_index
     from nephroguide.library.index import COLUMN_WEIGHTS
@@ -254,20 +272,24 @@ def run_query(conn: sqlite3.Connection, plan: QueryPlan | str, k: int,
     if isinstance(plan, str):
         plan = QueryPlan(fts=plan)
     top = None
+    depth = k + RERANK_DEPTH if rerank else k
     if plan.phrases and tantivy_index.backend(backend) == "tantivy":
-        top = tantivy_index.top_rows(conn, plan.phrases, k, weights or tantivy_index.FIELD_BOOSTS)
+        top = tantivy_index.top_rows(conn, plan.phrases, depth, weights or tantivy_index.FIELD_BOOSTS,
+                                     groups=plan.groups or None)
         plan.exact = True
     w = weights or COLUMN_WEIGHTS
     if top is None:
-        top, is_exact = top_rows(conn, plan, k, ", ".join(f"{x:g}" for x in w), max(1.0, *w), exact=exact)
+        top, is_exact = top_rows(conn, plan, depth, ", ".join(f"{x:g}" for x in w), max(1.0, *w), exact=exact)
         plan.exact = is_exact
     if not top:
         return []
     marks = ",".join("?" * len(top))
     rows = {r["pk"]: r for r in conn.execute(
         "SELECT p.pk, p.passage_id, p.doc_id, p.section, p.heading, p.page, p.page_end, p.char_start, p.char_end, "
-        "p.text, d.title, d.type, d.citation, d.year, d.doi, d.pmid, d.url FROM library_passages p "
+        "p.text, p.label, d.title, d.type, d.citation, d.year, d.doi, d.pmid, d.url FROM library_passages p "
         f"JOIN library_documents d ON d.doc_id = p.doc_id WHERE p.pk IN ({marks})", [t[1] for t in top])}
+    if rerank:
+        top = rerank_rows(top, rows, plan)[:k]
     hits = []
     for rank, pk in top:
         r = rows.get(pk)
@@ -282,6 +304,74 @@ def run_query(conn: sqlite3.Connection, plan: QueryPlan | str, k: int,
     return hits
 
 
+# ----------------------------------------------------------------------------------------- re-ranking
+#
+# BM25 rewards a passage for repeating one query word. Extracted PDF tables repeat abbreviations
+# ("Tac Tac + MMF Tac ..."), and reference lists repeat title words, so such debris can outrank the
+# sentence that answers the question. The BM25 top k + RERANK_DEPTH are therefore re-scored:
+#   score x section factor x text-quality factor x concept-coverage factor.
+# Ranking parameters (not clinical knowledge), tuned on the team corpus and checked on PubMedQA
+# (docs/library.md).
+
+RERANK_DEPTH = 20
+SECTION_FACTORS = {"References": 0.35, "Back matter": 0.5}  # title and authors (Front matter) keep full weight
+TABLE_FACTOR = 0.85         # any "Table N" section: a table can hold the answer, so only a light demotion
+PROSE_FULL = 0.45           # share of lower-case words (3+ letters) from which a passage counts as prose
+PROSE_FLOOR = 0.35          # the lowest text-quality factor (flattened table debris)
+PROSE_MIN_TOKENS = 25       # shorter passages (labels, one-line settings) are never judged as debris
+COVERAGE_WEIGHT = 0.3       # factor = 1 - COVERAGE_WEIGHT x share of the query's concepts the passage misses
+
+
+def passage_prior(text: str, section: str) -> float:
+    """How much a passage's form should count (1.0 = prose in a body section)."""
+    factor = SECTION_FACTORS.get(section, TABLE_FACTOR if section.startswith("Table") else 1.0)
+    n = len(_TOKEN.findall(text))
+    if n >= PROSE_MIN_TOKENS:
+        prose = len(_LOWER_WORD.findall(text)) / n
+        quality = min(1.0, PROSE_FLOOR + (1.0 - PROSE_FLOOR) * max(0.0, prose - 0.2) / (PROSE_FULL - 0.2))
+        if text.count("|") >= 3:  # a table kept as cells (XML): structured, not debris
+            quality = max(quality, 0.8)
+        factor *= quality
+    return factor
+
+
+@lru_cache(maxsize=1024)
+def _concept_stems(groups: tuple[tuple[str, ...], ...]) -> tuple[tuple[frozenset[str], ...], ...]:
+    """Per concept, per alternative: the light stems of its words."""
+    return tuple(tuple(frozenset(_stem(w) for w in _TOKEN.findall(alt.strip('"').lower())) for alt in group)
+                 for group in groups)
+
+
+def concept_coverage(text: str, groups: list[list[str]]) -> float:
+    """The share of the query's concepts (a term with its equivalents) found in ``text``: an alternative
+    is found when all its words' light stems occur in the text."""
+    if not groups:
+        return 1.0
+    from nephroguide.knowledge.lexicon import fold
+
+    folded = text.lower() if text.isascii() else fold(text)
+    stems = set(map(_stem, set(_TOKEN.findall(folded))))
+    concepts = _concept_stems(tuple(tuple(g) for g in groups))
+    return sum(1 for alts in concepts if any(a and a <= stems for a in alts)) / len(concepts)
+
+
+def rerank_rows(top: list[tuple[float, int]], rows: dict[int, Any], plan: QueryPlan) -> list[tuple[float, int]]:
+    """(rank, pk) re-scored by passage form and concept coverage; rank = -score, sorted best first."""
+    out = []
+    for rank, pk in top:
+        r = rows.get(pk)
+        if r is None:
+            out.append((rank, pk))
+            continue
+        factor = passage_prior(r["text"], r["section"])
+        if len(plan.groups) > 1:
+            where = f"{r['text']} {r['label'] or ''} {r['title'] or ''}"
+            factor *= 1.0 - COVERAGE_WEIGHT * (1.0 - concept_coverage(where, plan.groups))
+        out.append((rank * factor, pk))
+    out.sort()
+    return out
+
+
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A light stem for highlighting (the index matched with its stemmer; this only marks the words)."""
@@ -292,6 +382,7 @@ def _stem(word: str) -> str:
 
 
 _TOKEN = re.compile(r"[^\W_]+")
+_LOWER_WORD = re.compile(r"(?<![^\W_])[a-z]{3,}(?![^\W_])")
 
 
 def highlight(text: str, phrases: list[str], *, window: int = 32) -> tuple[str, str]:

@@ -428,36 +428,60 @@ def after_write(conn: sqlite3.Connection) -> None:
 
 # ----------------------------------------------------------------------------------------- searching
 
-def build_query(phrases: Sequence[str], weights: Sequence[float] = FIELD_BOOSTS) -> Any | None:
-    """The boolean query for a plan's alternatives (None when none has a token)."""
+DISMAX_TIE = 0.1  # a concept's score: its best alternative + this share of the others'
+
+
+def build_query(phrases: Sequence[str], weights: Sequence[float] = FIELD_BOOSTS,
+                groups: Sequence[Sequence[str]] | None = None) -> Any | None:
+    """The boolean query for a plan's alternatives (None when none has a token).
+
+    With ``groups`` (the alternatives per query concept: a term and its lexicon equivalents), each
+    concept scores as the best of its alternatives (a disjunction-max query), so a concept with many
+    rare synonyms ("tacrolimus" OR "tac" OR "FK506" ...) does not outweigh the query's other words.
+    """
     import tantivy
 
     schema = _schema()
-    clauses = []
     seen: set[tuple[str, ...]] = set()
-    for phrase in phrases:
+
+    def alternative(phrase: str) -> list[Any]:
         toks = tokens(phrase)
         if not toks or toks in seen:
-            continue
+            return []
         seen.add(toks)
+        out = []
         for field, weight in zip(FIELDS, weights, strict=False):
             if weight <= 0:
                 continue
             q = (tantivy.Query.term_query(schema, field, toks[0]) if len(toks) == 1
                  else tantivy.Query.phrase_query(schema, field, list(toks)))
-            clauses.append((tantivy.Occur.Should, q if weight == 1.0 else tantivy.Query.boost_query(q, weight)))
+            out.append(q if weight == 1.0 else tantivy.Query.boost_query(q, weight))
+        return out
+
+    clauses = []
+    if groups:
+        for group in groups:
+            alts = [tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in qs])
+                    for qs in (alternative(p) for p in group) if qs]
+            if len(alts) == 1:
+                clauses.append((tantivy.Occur.Should, alts[0]))
+            elif alts:
+                clauses.append((tantivy.Occur.Should, tantivy.Query.disjunction_max_query(alts, DISMAX_TIE)))
+    else:
+        clauses = [(tantivy.Occur.Should, q) for p in phrases for q in alternative(p)]
     return tantivy.Query.boolean_query(clauses) if clauses else None
 
 
 def top_rows(conn: sqlite3.Connection, phrases: Sequence[str], k: int,
-             weights: Sequence[float] = FIELD_BOOSTS) -> list[tuple[float, int]] | None:
+             weights: Sequence[float] = FIELD_BOOSTS,
+             groups: Sequence[Sequence[str]] | None = None) -> list[tuple[float, int]] | None:
     """The top k (rank = -score, passage key) by tantivy BM25; None when the index cannot be used
     right now (the caller then ranks with FTS5)."""
     try:
         opened = _searchable(conn)
         if opened is None:
             return None
-        query = build_query(phrases, weights)
+        query = build_query(phrases, weights, groups)
         if query is None:
             return []
         searcher = opened.index.searcher()
