@@ -290,4 +290,4 @@ def test_feedback_is_stored(client: TestClient, home: Path) -> None:
     assert rows[-2]["card"] == crit["uuid"] and rows[-1]["overrideReason"]["userComment"] == "trough-guided"
     bad = client.post(OS + "/feedback", json={"feedback": [{"card": "x", "outcome": "ignored",
                                                             "outcomeTimestamp": "2026-11-21T10:00:00Z"}]})
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "feedback[0].outcome"
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "feedback[0].card"

@@ -370,11 +370,29 @@ def _ask_interactive(audience: str, patient: Any, session: str | None, fmt: str)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--cds-auth", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="Verify CDS clients' signed JWTs; auto: on unless --host is loopback.")
+@click.option("--cds-issuer", "cds_issuers", multiple=True, metavar="ISS=JWKS",
+              help="A trusted CDS client: its iss and its JWKS URL or local JWKS file (repeatable).")
+@click.option("--cds-origin", "cds_origins", multiple=True, metavar="ORIGIN",
+              help="A browser origin allowed to call /cds-services, e.g. https://sandbox.cds-hooks.org "
+                   "(repeatable; * only with --cds-auth on).")
+@click.option("--plan-link-ttl", type=click.IntRange(60, 30 * 86400), default=None, metavar="SECONDS",
+              help="How long a CDS card's plan link stays valid (default 86400).")
+@click.option("--plan-frame-ancestor", "plan_frame_ancestors", multiple=True, metavar="ORIGIN",
+              help="An origin (the EHR) that may show plan links in a frame (repeatable; default none).")
 @_home_option
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, cds_auth: str, cds_issuers: tuple[str, ...],
+          cds_origins: tuple[str, ...], plan_link_ttl: int | None, plan_frame_ancestors: tuple[str, ...]) -> None:
     """Run the web app: pages, the JSON API under /api/v1 and the CDS Hooks service (see docs/web.md)."""
+    from nephroguide.web.cds.config import ConfigError, apply_serve_options
     from nephroguide.web.serve import run
 
+    try:  # options become NEPHROGUIDE_* variables, so every worker process reads the same settings
+        apply_serve_options(os.environ, host=host, auth=cds_auth, issuers=cds_issuers, origins=cds_origins,
+                            plan_link_ttl=plan_link_ttl, frame_ancestors=plan_frame_ancestors)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     run(host=host, port=port, workers=workers)
 
 

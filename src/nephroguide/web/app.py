@@ -15,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 
 from nephroguide import __version__
 from nephroguide.web import problems
+from nephroguide.web.cds.config import check as check_cds_settings
+from nephroguide.web.cds.edge import CdsEdge, PlanFraming
 from nephroguide.web.middleware import BodyLimit, Shell
 from nephroguide.web.render import TEMPLATES
 from nephroguide.web.settings import Settings
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from nephroguide.web.routes.search import router as search_router
 
     settings = settings or Settings.from_env()
+    check_cds_settings(settings)  # e.g. CORS "*" without client authentication: refused at start, not per request
     app = FastAPI(title="nephroguide", version=__version__, description=DESCRIPTION,
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None,
                   swagger_ui_oauth2_redirect_url=None)
@@ -58,7 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(review_page_router)
     app.mount("/static", StaticFiles(directory=str(TEMPLATES.with_name("static"))), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CdsEdge, settings=settings)   # CDS paths, CORS, preflights, client JWTs (inside Shell)
     app.add_middleware(Shell)
+    app.add_middleware(PlanFraming, settings=settings)  # frame-ancestors for card plan links (outside Shell)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -4,7 +4,8 @@ Component ``web`` of :mod:`nephroguide.store.sqlite` (numbered migrations). Tabl
 
 * ``cds_feedback``: one row per card outcome (accepted / overridden) a CDS client reports;
 * ``cds_plan_links``: the patient record a ``patient-view`` card's "full plan" link opens, under an
-  unguessable token, kept for ``Settings.plan_link_ttl_s`` (24 hours by default) then deleted.
+  unguessable token, kept for ``Settings.plan_link_ttl_s`` (24 hours by default) then deleted;
+* ``cds_jwt_ids``: the ``jti`` of each CDS client JWT accepted, until the token expires (replay check).
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ register_migrations(COMPONENT, [
             expires_at REAL NOT NULL
         );
         CREATE INDEX cds_plan_links_expiry ON cds_plan_links(expires_at);
+    """),
+    Migration(2, "cds jwt ids seen (replay check)", """
+        CREATE TABLE cds_jwt_ids (
+            issuer TEXT NOT NULL,
+            jti TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (issuer, jti)
+        );
+        CREATE INDEX cds_jwt_ids_expiry ON cds_jwt_ids(expires_at);
     """),
 ])
 
@@ -96,6 +106,18 @@ def list_feedback(home: str | Path | None, service_id: str | None = None) -> lis
                  "acceptedSuggestions": json.loads(r["accepted_suggestions"]),
                  "overrideReason": json.loads(r["override_reason"]) if r["override_reason"] else None,
                  "outcomeTimestamp": r["outcome_timestamp"]} for r in rows]
+
+
+def claim_jti(home: str | Path | None, issuer: str, jti: str, expires_at: float) -> bool:
+    """Record a JWT id until its token expires; False when the issuer already used it (a replay)."""
+    with _open(home) as conn:
+        assert conn is not None
+        now = time.time()
+        with transaction(conn):
+            conn.execute("DELETE FROM cds_jwt_ids WHERE expires_at < ?", (now,))
+            cur = conn.execute("INSERT OR IGNORE INTO cds_jwt_ids(issuer, jti, expires_at) VALUES (?, ?, ?)",
+                               (issuer, jti, expires_at))
+        return cur.rowcount == 1
 
 
 def save_plan_link(home: str | Path | None, record: dict[str, Any], ttl_s: int) -> str:

@@ -87,7 +87,7 @@ def _dose_statements(rec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def plan_cards(plan: dict[str, Any], hook_instance: str, plan_url: str | None, notes: list[str],
-               max_options: int = 3) -> list[dict[str, Any]]:
+               caveats: list[str] | tuple[str, ...] = (), max_options: int = 3) -> list[dict[str, Any]]:
     """Cards for a plan: critical cautions first, then the ranked next steps, other cautions, data notes."""
     references = {r["id"]: r for r in plan.get("references", [])}
     links = [{"label": "Full plan in nephroguide", "url": plan_url, "type": "absolute"}] if plan_url else None
@@ -108,7 +108,8 @@ def plan_cards(plan: dict[str, Any], hook_instance: str, plan_url: str | None, n
         summary = f"Next step: {top['title']}"
         if top.get("dose"):
             summary += f"; {dose_text(top['dose'])}"
-        lines = [f"**Course:** {', '.join(label.replace('_', ' ') for label in labels) or 'not classified'}", ""]
+        lines = [f"**Chart data:** {c}" for c in caveats] + ([""] if caveats else [])
+        lines += [f"**Course:** {', '.join(label.replace('_', ' ') for label in labels) or 'not classified'}", ""]
         for reason in plan.get("classification", {}).get("explanation", []):
             lines.append(f"- **{reason['label'].replace('_', ' ')}**: {reason['because']} {refs_md(reason['refs'])}")
         lines += ["", "**Ranked options:**", ""]
@@ -133,13 +134,26 @@ def plan_cards(plan: dict[str, Any], hook_instance: str, plan_url: str | None, n
         refs = list(dict.fromkeys(r for w in cautions for r in w["refs"]))
         cards.append(card(hook_instance=hook_instance, key="cautions", summary=summary, indicator="warning",
                           src=source(references, refs), detail="\n".join(lines), links=links))
-    if notes:
-        cards.append(notes_card(hook_instance, notes))
+    if notes or caveats:
+        cards.append(notes_card(hook_instance, notes, caveats))
     return cards
 
 
-def notes_card(hook_instance: str, notes: list[str]) -> dict[str, Any]:
-    detail = "nephroguide left out these chart entries rather than guess:\n\n" + "\n".join(f"- {n}" for n in notes)
-    return card(hook_instance=hook_instance, key="notes",
-                summary=f"{len(notes)} chart entr{'y was' if len(notes) == 1 else 'ies were'} not used by nephroguide",
-                indicator="info", src={"label": "nephroguide"}, detail=detail)
+def notes_card(hook_instance: str, notes: list[str], caveats: list[str] | tuple[str, ...] = (),
+               summary: str | None = None) -> dict[str, Any]:
+    """The data card: what was read with a caveat (incomplete pages, partial birth date) and every entry
+    left out, each with why."""
+    parts = []
+    if caveats:
+        parts.append("**Read with caveats:**\n\n" + "\n".join(f"- {c}" for c in caveats))
+    if notes:
+        parts.append("nephroguide left out these chart entries rather than guess:\n\n" + "\n".join(f"- {n}" for n in notes))
+    if summary is None:
+        if notes:
+            summary = f"{len(notes)} chart entr{'y was' if len(notes) == 1 else 'ies were'} not used by nephroguide"
+            if caveats:
+                summary += "; chart data incomplete or uncertain"
+        else:
+            summary = "Chart data incomplete or uncertain: " + caveats[0]
+    return card(hook_instance=hook_instance, key="notes", summary=summary, indicator="info",
+                src={"label": "nephroguide"}, detail="\n\n".join(parts))

@@ -27,6 +27,14 @@ from nephroguide.web.cds.services import (
 from nephroguide.web.problems import ProblemError
 
 ACCEPTED_OBS_STATUS = frozenset({"final", "amended", "corrected", "preliminary"})
+LOINC_SYSTEMS = frozenset({LOINC, "urn:oid:2.16.840.1.113883.6.1"})
+# UCUM customary units (exact definitions) that the intake unit registry does not hold: code -> (unit, factor).
+CUSTOMARY_SIZE_UNITS: dict[str, tuple[str, float]] = {
+    "[lb_av]": ("kg", 0.45359237), "lb": ("kg", 0.45359237), "lbs": ("kg", 0.45359237),
+    "[oz_av]": ("kg", 0.028349523125), "oz": ("kg", 0.028349523125),
+    "[in_i]": ("cm", 2.54), "in": ("cm", 2.54), "inch": ("cm", 2.54), "inches": ("cm", 2.54),
+    "[ft_i]": ("cm", 30.48), "ft": ("cm", 30.48),
+}
 SKIPPED_MED_STATUS = frozenset({"draft", "entered-in-error", "cancelled", "unknown"})
 _ANNOTATION = re.compile(r"\{[^}]*\}")
 
@@ -63,6 +71,29 @@ def validate_resource(data: Any, where: str) -> Any:
         raise ProblemError(400, "Invalid FHIR", f"{first['field']}: {first['message']}", errors=errors) from None
 
 
+def is_operation_outcome(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
+
+
+def paging_note(value: Any, key: str) -> str | None:
+    """A note when a prefetch Bundle is only one page of the result (``link`` next, or ``total`` > entries)."""
+    if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
+        return None
+    entries = value.get("entry") or []
+    count = len(entries) if isinstance(entries, list) else 0
+    links = value.get("link") or []
+    has_next = isinstance(links, list) and any(isinstance(link, dict) and link.get("relation") == "next"
+                                               for link in links)
+    total = value.get("total")
+    if isinstance(total, int) and total > count:
+        return (f"prefetch.{key} is incomplete: the EHR sent {count} of {total} results (more pages not read); "
+                f"the history nephroguide used may be missing entries")
+    if has_next:
+        return (f"prefetch.{key} is incomplete: the EHR sent one page of {count} results and a link to more "
+                f"(not read); the history nephroguide used may be missing entries")
+    return None
+
+
 def resources(value: Any, where: str) -> list[Any]:
     """The validated resources of a prefetch value: a resource, or a Bundle's entries (OperationOutcome: none)."""
     if value is None:
@@ -92,7 +123,9 @@ class Mapped:
 
     record: dict[str, Any]
     origins: dict[str, str] = field(default_factory=dict)   # "labs[0]" -> "Observation/obs-1"
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)          # entries left out, each with why
+    caveats: list[str] = field(default_factory=list)        # data used but incomplete or uncertain
+    wrong_patient: bool = False                             # the prefetch Patient is not context.patientId
     nephrotic_condition: bool = False
     has_weight: bool = False
     has_height: bool = False
@@ -127,9 +160,69 @@ def _obs_date(obs: Any) -> dt.date | None:
 
 def _obs_kind(obs: Any) -> str | None:
     for coding in (obs.code.coding or []) if obs.code else []:
-        if coding.system == LOINC and coding.code in LOINC_CODES:
+        if coding.system in LOINC_SYSTEMS and coding.code in LOINC_CODES:
             return LOINC_CODES[coding.code]
     return None
+
+
+def reference_patient(ref: Any) -> tuple[str, str] | None:
+    """(resource type, id) a Reference points to ('Patient/p1', 'https://ehr/fhir/Patient/p1/_history/2');
+    None when it does not say (no reference, urn:uuid, identifier only)."""
+    text = getattr(ref, "reference", None) if ref is not None else None
+    if not text or text.startswith(("urn:", "#")):
+        return None
+    parts = text.split("/_history/")[0].rstrip("/").split("/")
+    if len(parts) < 2:
+        return None
+    return parts[-2], parts[-1]
+
+
+def other_subject(res: Any, patient_id: str | None) -> str | None:
+    """Why a resource's subject is not the patient in context (another patient, or not a patient); else None."""
+    if not patient_id:
+        return None
+    target = reference_patient(getattr(res, "subject", None))
+    if target is None:
+        return None
+    rtype, rid = target
+    if rtype != "Patient":
+        return f"its subject is {rtype}/{rid}, not the patient"
+    if rid != patient_id:
+        return f"its subject is Patient/{rid}, not the patient in context (Patient/{patient_id})"
+    return None
+
+
+def birth_date(value: Any, as_of: dt.date) -> tuple[dt.date | None, tuple[float, float] | None, str | None]:
+    """(full birth date, None, None); or for a partial one ('2019-03', '2019') (None, (youngest, oldest)
+    age in years on ``as_of``, a caveat); or (None, None, why it cannot be used)."""
+    import calendar
+
+    from nephroguide.intake.derive import age_years
+
+    if isinstance(value, dt.datetime):
+        return value.date(), None, None
+    if isinstance(value, dt.date):
+        return value, None, None
+    text = str(value)
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text)
+    if m is None:
+        return None, None, f"birthDate {text!r} is not a FHIR date"
+    year, month, day = int(m.group(1)), m.group(2), m.group(3)
+    try:
+        if day:
+            return dt.date(year, int(month), int(day)), None, None
+        if month:
+            first = dt.date(year, int(month), 1)
+            last = dt.date(year, int(month), calendar.monthrange(year, int(month))[1])
+        else:
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    except ValueError:
+        return None, None, f"birthDate {text!r} is not a valid date"
+    if first > as_of:
+        return None, None, f"birthDate {text} is after today"
+    last = min(last, as_of)
+    youngest, oldest = age_years(last, as_of), age_years(first, as_of)
+    return None, (youngest, oldest), text
 
 
 def quantity_unit(q: Any) -> str | None:
@@ -139,7 +232,7 @@ def quantity_unit(q: Any) -> str | None:
     if q.code and (q.system in (None, UCUM)):
         code = _ANNOTATION.sub("", str(q.code)).strip()
         if code:
-            return code
+            return code.replace("[iU]", "IU")
     if q.unit and str(q.unit).strip():
         return _ANNOTATION.sub("", str(q.unit)).strip() or None
     return None
@@ -152,6 +245,11 @@ def _size(kind: str, value: float, unit: str) -> float:
     target = "kg" if kind == "weight" else "cm"
     if unit == target:
         return value
+    customary = CUSTOMARY_SIZE_UNITS.get(unit) or CUSTOMARY_SIZE_UNITS.get(unit.lower())
+    if customary is not None:
+        if customary[0] != target:
+            raise ValueError(unit)
+        return value * customary[1]
     reg = units.registry()
     return float(reg.Quantity(value, units.clean_unit(unit)).to(target).magnitude)
 
@@ -160,16 +258,50 @@ def _num(x: Decimal | float | int) -> float:
     return float(x)
 
 
-def map_patient(patient: Any | None, observations: list[Any], medications: list[Any], conditions: list[Any],
-                as_of: dt.date) -> Mapped:
-    """Build a patient record v1 (as of ``as_of``) from validated FHIR resources."""
+def lab_value(kind: str, value: float, unit: str) -> tuple[float, str]:
+    """(value, unit) in a unit intake accepts for ``kind``: as given, or converted within the same quantity
+    (mmol/L -> umol/L, mg/dL -> g/dL); raises intake's InputError when the unit is not one for the test."""
+    from nephroguide.errors import InputError
     from nephroguide.intake import units
 
+    try:
+        units.normalise_unit(kind, unit, field=None)
+        return value, unit
+    except InputError as exc:
+        reg = units.registry()
+        for accepted in units.accepted_units(kind):
+            try:
+                factor = float(reg.Quantity(1.0, units.clean_unit(unit)).to(units.clean_unit(accepted)).magnitude)
+            except Exception:
+                continue
+            return value * factor, accepted
+        raise exc from None
+
+
+def map_patient(patient: Any | None, observations: list[Any], medications: list[Any], conditions: list[Any],
+                as_of: dt.date, patient_id: str | None = None) -> Mapped:
+    """Build a patient record v1 (as of ``as_of``) from validated FHIR resources.
+
+    Resources about another patient than ``patient_id`` (context.patientId) are left out, and said so.
+    """
     record: dict[str, Any] = {"as_of": as_of.isoformat()}
     m = Mapped(record=record)
+    if patient is not None and patient_id and patient.id and patient.id != patient_id:
+        m.notes.append(f"Patient/{patient.id} is not the patient in context (Patient/{patient_id}); not used")
+        m.wrong_patient = True
+        patient = None
     if patient is not None:
         if patient.birthDate is not None:
-            record["birth_date"] = patient.birthDate.isoformat()
+            born, ages, why = birth_date(patient.birthDate, as_of)
+            if born is not None:
+                record["birth_date"] = born.isoformat()
+            elif ages is not None:
+                youngest, oldest = ages
+                record["age_years"] = round((youngest + oldest) / 2, 2)
+                m.caveats.append(f"birth date given only as {why}: age taken as {record['age_years']:.1f} years "
+                                 f"(between {youngest:.1f} and {oldest:.1f})")
+            else:
+                m.notes.append(f"{_ref(patient)}: {why}; not used")
         if patient.gender in ("male", "female", "other", "unknown"):
             record["sex"] = patient.gender
     sizes: dict[str, tuple[dt.date, float, str]] = {}
@@ -180,6 +312,10 @@ def map_patient(patient: Any | None, observations: list[Any], medications: list[
         kind = _obs_kind(obs)
         ref = _ref(obs)
         if kind is None:
+            continue
+        other = other_subject(obs, patient_id)
+        if other is not None:
+            m.notes.append(f"{ref} ({kind}): {other}; not used")
             continue
         if obs.status not in ACCEPTED_OBS_STATUS:
             m.notes.append(f"{ref} ({kind}) has status {obs.status}; not used")
@@ -200,6 +336,10 @@ def map_patient(patient: Any | None, observations: list[Any], medications: list[
             m.notes.append(f"{ref} ({kind}, {day.isoformat()}) has no unit; not used (nephroguide never guesses a unit)")
             continue
         value = _num(q.value)
+        if q.comparator is not None:
+            m.notes.append(f"{ref} ({kind}, {day.isoformat()}): {q.comparator} {value:g} {unit} is a bound, not a "
+                           f"measured value; not used as a value")
+            continue
         if kind in ("weight", "height"):
             try:
                 value = _size(kind, value, unit)
@@ -211,7 +351,7 @@ def map_patient(patient: Any | None, observations: list[Any], medications: list[
                 sizes[kind] = (day, round(value, 3), ref)
             continue
         try:
-            units.normalise_unit(kind, unit, field=None)
+            value, unit = lab_value(kind, value, unit)
         except Exception as exc:
             m.notes.append(f"{ref} ({kind}, {day.isoformat()}): {getattr(exc, 'message', exc)}; not used")
             continue
@@ -229,6 +369,10 @@ def map_patient(patient: Any | None, observations: list[Any], medications: list[
     for med in medications:
         if med.get_resource_type() != "MedicationRequest":
             continue
+        other = other_subject(med, patient_id)
+        if other is not None:
+            m.notes.append(f"{_ref(med)}: {other}; not used")
+            continue
         mapped = map_medication(med, as_of, m.notes)
         if mapped is not None:
             m.origins[f"medications[{len(record['medications'])}]"] = _ref(med)
@@ -236,6 +380,10 @@ def map_patient(patient: Any | None, observations: list[Any], medications: list[
     onsets = []
     for cond in conditions:
         if cond.get_resource_type() != "Condition" or not is_nephrotic(cond):
+            continue
+        other = other_subject(cond, patient_id)
+        if other is not None:
+            m.notes.append(f"{_ref(cond)}: {other}; not used")
             continue
         m.nephrotic_condition = True
         onset = _day(cond.onsetDateTime) if cond.onsetDateTime is not None else None

@@ -28,22 +28,6 @@ class HookRequest(BaseModel):
     fhirAuthorization: dict[str, Any] | None = None
 
 
-class FeedbackItem(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    card: str = Field(min_length=1, max_length=200)
-    outcome: str = Field(pattern="^(accepted|overridden)$")
-    acceptedSuggestions: list[dict[str, Any]] = Field(default_factory=list)
-    overrideReason: dict[str, Any] | None = None
-    outcomeTimestamp: str = Field(min_length=10, max_length=40)
-
-
-class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    feedback: list[FeedbackItem] = Field(min_length=1, max_length=100)
-
-
 _TOKEN = re.compile(r"\{\{\s*context\.(\w+)\s*\}\}")
 MAX_DROPS = 30
 
@@ -70,7 +54,9 @@ def gather(service_id: str, req: HookRequest, settings: Any, transport: Any = No
     """
     prefetch = dict(req.prefetch or {})
     templates = services.SERVICES[service_id]["prefetch"]
-    missing = [k for k in templates if k not in prefetch]
+    # absent, or an OperationOutcome (the client's query failed): missing. null is "no data" (sent as such).
+    failed = {k for k, v in prefetch.items() if fhir.is_operation_outcome(v)}
+    missing = [k for k in templates if k not in prefetch or k in failed]
     server = (req.fhirServer or "").rstrip("/")
     if missing and server and server in settings.fhir_servers:
         import httpx
@@ -94,11 +80,14 @@ def gather(service_id: str, req: HookRequest, settings: Any, transport: Any = No
                         prefetch[key] = resp.json()
                     except ValueError:
                         continue
-    required = [k for k in services.REQUIRED[service_id] if prefetch.get(k) is None]
+    required = [k for k in services.REQUIRED[service_id]
+                if k not in prefetch or fhir.is_operation_outcome(prefetch[k]) or (k == "patient" and prefetch[k] is None)]
     if required:
         why = "no fhirServer was given" if not server else \
             "the fhirServer is not one this service may query (NEPHROGUIDE_FHIR_SERVERS)" \
             if server not in settings.fhir_servers else "the FHIR server did not return it"
+        if any(k in failed and fhir.is_operation_outcome(prefetch.get(k)) for k in required):
+            why = "the client sent an OperationOutcome (its query failed) and " + why
         raise ProblemError(412, "Precondition failed", f"prefetch {', '.join(required)} is required and {why}",
                            errors=[{"field": f"prefetch.{k}", "message": "required"} for k in required])
     return prefetch
@@ -111,13 +100,37 @@ def _resources(prefetch: dict[str, Any], keys: list[str]) -> list[Any]:
     return out
 
 
-def mapped_patient(prefetch: dict[str, Any], as_of: dt.date) -> fhir.Mapped:
+def mapped_patient(prefetch: dict[str, Any], as_of: dt.date, patient_id: str | None = None) -> fhir.Mapped:
     patients = [r for r in fhir.resources(prefetch.get("patient"), "prefetch.patient")
                 if r.get_resource_type() == "Patient"]
     observations = _resources(prefetch, ["weight", "height", "upcr", "albumin", "creatinine"])
     medications = fhir.resources(prefetch.get("medications"), "prefetch.medications")
     conditions = fhir.resources(prefetch.get("conditions"), "prefetch.conditions")
-    return fhir.map_patient(patients[0] if patients else None, observations, medications, conditions, as_of)
+    mapped = fhir.map_patient(patients[0] if patients else None, observations, medications, conditions, as_of,
+                              patient_id)
+    for key in sorted(prefetch):
+        value = prefetch[key]
+        if fhir.is_operation_outcome(value):
+            mapped.notes.append(f"prefetch.{key}: the EHR sent an OperationOutcome (its query failed) instead of "
+                                "data; nothing from it was used")
+        note = fhir.paging_note(value, key)
+        if note:
+            mapped.caveats.append(note)
+    return mapped
+
+
+def context_patient_id(req: HookRequest) -> str:
+    """context.patientId (both hooks require it): 400 when absent or not a string."""
+    value = req.context.get("patientId")
+    if not isinstance(value, str) or not value.strip():
+        raise ProblemError(400, "Bad request", "context.patientId is required (the FHIR id of the patient)",
+                           field="context.patientId")
+    return value.strip()
+
+
+def is_adult(plan_json: dict[str, Any]) -> bool:
+    """The engine's out-of-scope-age label (an adult): no cards, as for a chart without nephrotic syndrome."""
+    return "out_of_scope_age" in plan_json["classification"]["labels"]
 
 
 _ITEM = re.compile(r"^(labs|medications)\[(\d+)\]")
@@ -172,20 +185,25 @@ def patient_view(req: HookRequest, prefetch: dict[str, Any], as_of: dt.date,
                  link_for: Any) -> dict[str, Any]:
     from nephroguide.errors import InputError
 
-    mapped = mapped_patient(prefetch, as_of)
+    mapped = mapped_patient(prefetch, as_of, context_patient_id(req))
+    if mapped.wrong_patient:
+        return {"cards": [notes_card(req.hookInstance, mapped.notes, mapped.caveats,
+                                     summary="Chart not read: the prefetch is about another patient")]}
     try:
         plan, record = plan_with_drops(mapped)
     except InputError as exc:
         if not mapped.nephrotic_condition:
             return {"cards": []}
         mapped.notes.insert(0, f"the chart could not be read as a whole: {exc.one_line()}")
-        return {"cards": [notes_card(req.hookInstance, mapped.notes)]}
+        return {"cards": [notes_card(req.hookInstance, mapped.notes, mapped.caveats)]}
     data = plan.to_json()
-    labels = [label for label in data["classification"]["labels"] if label not in ("infant", "out_of_scope_age")]
+    if is_adult(data):
+        return {"cards": []}
+    labels = [label for label in data["classification"]["labels"] if label != "infant"]
     if not labels and not mapped.nephrotic_condition:
         return {"cards": []}
     url = link_for(record)
-    return {"cards": plan_cards(data, req.hookInstance, url, mapped.notes)}
+    return {"cards": plan_cards(data, req.hookInstance, url, mapped.notes, mapped.caveats)}
 
 
 def order_sign(req: HookRequest, prefetch: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
@@ -196,7 +214,9 @@ def order_sign(req: HookRequest, prefetch: dict[str, Any], as_of: dt.date) -> di
     if drafts_value is None:
         raise ProblemError(400, "Bad request", "context.draftOrders is required for order-sign",
                            field="context.draftOrders")
-    drafts: list[tuple[Any, dict[str, Any]]] = []
+    patient_id = context_patient_id(req)
+    # each draft: (validated model or None, raw resource, where, why it was not checked)
+    drafts: list[tuple[Any, dict[str, Any], str, str | None]] = []
     if isinstance(drafts_value, dict) and drafts_value.get("resourceType") == "Bundle":
         entries = drafts_value.get("entry") or []
         if not isinstance(entries, list):
@@ -205,22 +225,38 @@ def order_sign(req: HookRequest, prefetch: dict[str, Any], as_of: dt.date) -> di
         for i, entry in enumerate(entries):
             raw = entry.get("resource") if isinstance(entry, dict) else None
             if isinstance(raw, dict):
-                drafts.append((fhir.validate_resource(raw, f"context.draftOrders.entry[{i}].resource"), raw))
+                drafts.append(_draft(raw, f"context.draftOrders.entry[{i}].resource", patient_id))
     elif isinstance(drafts_value, dict):
-        drafts.append((fhir.validate_resource(drafts_value, "context.draftOrders"), drafts_value))
+        drafts.append(_draft(drafts_value, "context.draftOrders", patient_id))
     else:
         raise ProblemError(400, "Invalid FHIR", "context.draftOrders must be a FHIR Bundle",
                            field="context.draftOrders")
-    mapped = mapped_patient(prefetch, as_of)
+    mapped = mapped_patient(prefetch, as_of, patient_id)
+    if mapped.wrong_patient:
+        return {"cards": [notes_card(req.hookInstance, mapped.notes, mapped.caveats,
+                                     summary="Orders not checked: the prefetch is about another patient")]}
     try:
         plan, record = plan_with_drops(mapped)
     except InputError as exc:
         mapped.notes.insert(0, f"the chart could not be read as a whole, so the orders were not checked: "
                                f"{exc.one_line()}")
-        return {"cards": [notes_card(req.hookInstance, mapped.notes)]}
+        return {"cards": [notes_card(req.hookInstance, mapped.notes, mapped.caveats)]}
+    if is_adult(plan.to_json()):
+        return {"cards": []}
     if not mapped.has_weight:
         mapped.notes.insert(0, "no body weight (LOINC 29463-7) in the chart: doses were not checked")
     cards = check_orders(drafts, record, plan, as_of, req.hookInstance)
-    if mapped.notes:
-        cards.append(notes_card(req.hookInstance, mapped.notes))
+    if mapped.notes or mapped.caveats:
+        cards.append(notes_card(req.hookInstance, mapped.notes, mapped.caveats))
     return {"cards": cards}
+
+
+def _draft(raw: dict[str, Any], where: str, patient_id: str) -> tuple[Any, dict[str, Any], str, str | None]:
+    """One draft order, validated on its own: an order that is not valid FHIR R4 (another version's shape,
+    e.g. ``dosageInstruction[].doseQuantity``) or is about another patient is skipped with a reason."""
+    try:
+        model = fhir.validate_resource(raw, where)
+    except ProblemError as exc:
+        first = exc.errors[0] if exc.errors else {"field": where, "message": exc.detail}
+        return None, raw, where, f"it is not valid FHIR R4 ({first['field']}: {first['message']})"
+    return model, raw, where, fhir.other_subject(model, patient_id)

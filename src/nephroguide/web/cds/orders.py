@@ -119,9 +119,26 @@ def _updated_order(resource: dict[str, Any], allowed: Allowed, note: str) -> dic
     return res
 
 
-def check_orders(draft_orders: list[tuple[Any, dict[str, Any]]], base_record: dict[str, Any], base_plan: Any,
-                 as_of: dt.date, hook_instance: str) -> list[dict[str, Any]]:
-    """Cards for the draft orders (validated model, raw resource) of an order-sign request."""
+def _raw_label(raw: dict[str, Any]) -> tuple[str, str]:
+    """(reference, name) of a draft order that could not be validated, read from its raw JSON."""
+    rtype = raw.get("resourceType") if isinstance(raw.get("resourceType"), str) else "order"
+    ref = f"{rtype}/{raw['id']}" if isinstance(raw.get("id"), str) else str(rtype)
+    concept = raw.get("medicationCodeableConcept")
+    names: list[str] = []
+    if isinstance(concept, dict):
+        if isinstance(concept.get("text"), str):
+            names.append(concept["text"])
+        codings = concept.get("coding")
+        for c in codings if isinstance(codings, list) else []:
+            if isinstance(c, dict) and isinstance(c.get("display"), str):
+                names.append(c["display"])
+    return ref, names[0] if names else ref
+
+
+def check_orders(draft_orders: list[tuple[Any, dict[str, Any], str, str | None]], base_record: dict[str, Any],
+                 base_plan: Any, as_of: dt.date, hook_instance: str) -> list[dict[str, Any]]:
+    """Cards for the draft orders (validated model or None, raw resource, where, why skipped) of an order-sign
+    request. An order that cannot be checked gets an information card; the others are still checked."""
     from nephroguide import api
     from nephroguide.errors import NephroguideError
     from nephroguide.knowledge.pack import load_pack
@@ -129,7 +146,14 @@ def check_orders(draft_orders: list[tuple[Any, dict[str, Any]]], base_record: di
     pack = load_pack()
     cards: list[dict[str, Any]] = []
     base_json = base_plan.to_json() if base_plan is not None else None
-    for model, raw in draft_orders:
+    for model, raw, where, skipped in draft_orders:
+        if skipped is not None:
+            raw_ref, label = _raw_label(raw)
+            cards.append(card(hook_instance=hook_instance, key=f"{where}:skipped", indicator="info",
+                              summary=f"{label}: order not checked by nephroguide", src={"label": "nephroguide"},
+                              detail=f"The draft order {raw_ref} ({where}) was not checked: {skipped}. "
+                                     "The other draft orders were checked."))
+            continue
         if model.get_resource_type() != "MedicationRequest":
             continue
         ref = f"MedicationRequest/{model.id}" if model.id else "MedicationRequest"

@@ -1,7 +1,7 @@
 """CDS Hooks 2.0: ``GET /cds-services`` (discovery), ``POST /cds-services/{id}``, ``POST /cds-services/{id}/feedback``.
 
-JWT authentication of the CDS client (specification: signed JWT in ``Authorization``) is not
-implemented; deploy behind a gateway that checks it (docs/web.md).
+The CDS client's JWT (when ``Settings.cds_auth`` is on), CORS, preflights and the ``/cds-services//id``
+path form are handled before these routes by :class:`nephroguide.web.cds.edge.CdsEdge`.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ async def call_service(request: Request, service_id: str = Path(..., max_length=
     if req.hook != svc["hook"]:
         raise ProblemError(400, "Bad request", f"service {service_id} answers the {svc['hook']} hook, not {req.hook!r}",
                            field="hook")
+    hooks.context_patient_id(req)
     settings = request.app.state.settings
     prefetch = hooks.gather(service_id, req, settings, getattr(request.app.state, "fhir_transport", None))
     as_of = settings.today or dt.date.today()   # "today" is read once, here, for this request
@@ -68,10 +69,9 @@ async def call_service(request: Request, service_id: str = Path(..., max_length=
              responses=ERROR_RESPONSES)
 async def feedback(request: Request, service_id: str = Path(..., max_length=100)) -> JSONResponse:
     from nephroguide.web import store
-    from nephroguide.web.cds.hooks import FeedbackRequest
+    from nephroguide.web.cds.feedback import validate
 
     _service(service_id)
-    body = validate_model(FeedbackRequest, await read_json_object(request, "feedback"))
-    items = [item.model_dump(exclude_none=True) for item in body.feedback]
+    items = validate(await read_json_object(request, "feedback"))
     stored = store.save_feedback(request.app.state.settings.home, service_id, items)
     return JSONResponse({"stored": stored})
