@@ -126,6 +126,10 @@ def plan_schema() -> dict[str, Any]:
             "scope": {"enum": ["covered", "not_covered"]},
             "versions": {"type": "object"},
             "facts": {"type": "object"},
+            "assessed": _bool, "missing_data": _strs, "nothing_applies": _str,
+            "left_out": {"type": "array", "items": {"type": "object", "required": ["kb_id", "drugs", "because"],
+                                                    "properties": {"kb_id": _str, "title": _str, "drugs": _strs,
+                                                                   "because": _str, "refs": _strs}}},
         },
     }
 
