@@ -93,8 +93,11 @@ def describe(cond: Condition | None) -> str:
     if cond.label is not None:
         return cond.label.replace("_", " ")
     if cond.fact is not None:
+        name = cond.fact.replace("_", " ")
+        if cond.value is True and (cond.op or "eq") == "eq":
+            return name
         sym = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠", "in": "in"}[cond.op or "eq"]
-        return f"{cond.fact.replace('_', ' ')} {sym} {cond.value}"
+        return f"{name} {sym} {cond.value}" + (" (or not recorded)" if cond.if_missing == "true" else "")
     for key in ("drug_current", "drug_ever", "class_current", "class_ever"):
         val = getattr(cond, key)
         if val is not None:
