@@ -1,0 +1,192 @@
+"""Issue 13 items 3-5: FHIR as EHRs send it, identity and scope checks, one bad order among good ones.
+
+Request fixtures: tests/fixtures/cds/patient_view_ehr_shapes.json (partial birthDate, [lb_av]/[in_i],
+LOINC by OID, mg/mmol{creat}, mg/dL and mmol/L, a '>' bound, one page of a longer UPCR history) and
+order_sign_mixed_shapes.json (an order in an older FHIR shape next to an R4 tacrolimus overdose).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("fhir.resources")
+
+from cds_support import OS, PV, client, fixture
+
+
+@pytest.fixture(scope="module")
+def c(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return client(tmp_path_factory.mktemp("home"))
+
+
+def _cards(resp: Any) -> list[dict[str, Any]]:
+    assert resp.status_code == 200, resp.text
+    cards: list[dict[str, Any]] = resp.json()["cards"]
+    return cards
+
+
+def _plan(cards: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(c for c in cards if c["summary"].startswith("Next step"))
+
+
+# ----------------------------------------------------------------------------------------- item 3
+
+def test_ehr_shapes_are_read_right(c: Any) -> None:
+    cards = _cards(c.post(PV, json=fixture("patient_view_ehr_shapes")))
+    plan = _plan(cards)
+    # 46.3 [lb_av] = 21.0 kg, 46.5 [in_i] = 118.1 cm, LOINC named by OID: the dose is the 21 kg child's
+    assert "tacrolimus 1.05 mg" in plan["summary"]
+    # SI UPCR with the {creat} annotation read as mg/mmol; the course is classified from it
+    assert "srns" in plan["detail"] and "701 mg/mmol" in plan["detail"]
+    # partial birthDate: an age with its uncertainty, said on the cards
+    assert "birth date given only as 2019-03" in plan["detail"] and "between 7.6 and 7.7" in plan["detail"]
+    # one page of a longer history is reported as incomplete, not read as the whole history
+    assert "prefetch.upcr is incomplete: the EHR sent 4 of 7 results" in plan["detail"]
+    notes = next(x for x in cards if "not used by nephroguide" in x["summary"])
+    assert "incomplete" in notes["summary"]
+    # the '>' result is carried as a bound, never as the value
+    assert "Observation/upcr-2 (upcr, 2026-07-31): > 1130 mg/mmol is a bound" in notes["detail"]
+    assert "1130" not in plan["detail"]
+    # creatinine in mg/dL and mmol/L both used (nothing left out for them)
+    assert "Observation/cr-" not in notes["detail"]
+
+
+@pytest.mark.parametrize(("birth", "note"), [("2019", "between 6.9 and 7.9"), ("2019-03", "between 7.6 and 7.7")])
+def test_partial_birth_dates_never_500(c: Any, birth: str, note: str) -> None:
+    req = fixture("patient_view_ehr_shapes")
+    req["prefetch"]["patient"]["birthDate"] = birth
+    plan = _plan(_cards(c.post(PV, json=req)))
+    assert f"birth date given only as {birth}" in plan["detail"] and note in plan["detail"]
+
+
+def test_link_next_alone_marks_the_prefetch_incomplete(c: Any) -> None:
+    req = fixture("patient_view_ehr_shapes")
+    del req["prefetch"]["upcr"]["total"]
+    plan = _plan(_cards(c.post(PV, json=req)))
+    assert "prefetch.upcr is incomplete: the EHR sent one page of 4 results and a link to more" in plan["detail"]
+
+
+def test_every_value_left_out_is_listed_with_why(c: Any) -> None:
+    req = fixture("patient_view_ehr_shapes")
+    alb = req["prefetch"]["albumin"]["entry"]
+    no_unit = copy.deepcopy(alb[0])
+    no_unit["resource"]["id"] = "alb-nounit"
+    del no_unit["resource"]["valueQuantity"]["unit"], no_unit["resource"]["valueQuantity"]["code"]
+    wrong_unit = copy.deepcopy(alb[0])
+    wrong_unit["resource"]["id"] = "alb-mmol"
+    wrong_unit["resource"]["valueQuantity"].update(unit="mmol/L", code="mmol/L")
+    less_than = copy.deepcopy(alb[0])
+    less_than["resource"]["id"] = "alb-lt"
+    less_than["resource"]["valueQuantity"].update(comparator="<", value=10)
+    alb += [no_unit, wrong_unit, less_than]
+    notes = next(x for x in _cards(c.post(PV, json=req)) if "not used by nephroguide" in x["summary"])
+    assert notes["summary"].startswith("4 chart entries were not used")
+    assert "Observation/alb-nounit (albumin, 2026-08-29) has no unit" in notes["detail"]
+    assert "Observation/alb-mmol (albumin, 2026-08-29): unit 'mmol/L' is not accepted for albumin" in notes["detail"]
+    assert "Observation/alb-lt (albumin, 2026-08-29): < 10 g/L is a bound" in notes["detail"]
+
+
+# ----------------------------------------------------------------------------------------- item 4
+
+def test_prefetch_patient_of_another_patient_is_not_used(c: Any) -> None:
+    req = fixture("patient_view_ehr_shapes")
+    req["prefetch"]["patient"]["id"] = "pat-2001"
+    cards = _cards(c.post(PV, json=req))
+    assert len(cards) == 1 and cards[0]["indicator"] == "info"
+    assert cards[0]["summary"] == "Chart not read: the prefetch is about another patient"
+    assert "Patient/pat-2001 is not the patient in context (Patient/pat-1042); not used" in cards[0]["detail"]
+
+
+def test_observation_and_draft_order_of_another_patient_are_not_used(c: Any) -> None:
+    req = fixture("patient_view_ehr_shapes")
+    req["prefetch"]["weight"]["entry"][0]["resource"]["subject"]["reference"] = \
+        "https://ehr.example.net/fhir/Patient/pat-2001/_history/4"
+    cards = _cards(c.post(PV, json=req))
+    notes = next(x for x in cards if "not used by nephroguide" in x["summary"])
+    assert "Observation/wt-9 (weight): its subject is Patient/pat-2001, not the patient in context" in notes["detail"]
+    assert "tacrolimus 1.05 mg" not in _plan(cards)["summary"]   # no weight: no weight-based dose
+    order = fixture("order_sign_mixed_shapes")
+    order["context"]["draftOrders"]["entry"][1]["resource"]["subject"]["reference"] = "Patient/pat-2001"
+    cards = _cards(c.post(OS, json=order))
+    assert not any(x["indicator"] == "critical" for x in cards)
+    skipped = next(x for x in cards if "MedicationRequest/draft-tac-7" in x.get("detail", ""))
+    assert skipped["indicator"] == "info" and "its subject is Patient/pat-2001" in skipped["detail"]
+
+
+@pytest.mark.parametrize("path", [PV, OS])
+def test_no_context_patient_id_is_400(c: Any, path: str) -> None:
+    req = fixture("patient_view_ehr_shapes" if path == PV else "order_sign_mixed_shapes")
+    del req["context"]["patientId"]
+    resp = c.post(path, json=req)
+    assert resp.status_code == 400 and resp.json()["errors"][0]["field"] == "context.patientId"
+
+
+@pytest.mark.parametrize("path", [PV, OS])
+def test_adult_gets_no_cards(c: Any, path: str) -> None:
+    req = fixture("patient_view_ehr_shapes" if path == PV else "order_sign_mixed_shapes")
+    req["prefetch"]["patient"]["birthDate"] = "1990-02-11"
+    assert _cards(c.post(path, json=req)) == []
+
+
+def test_operation_outcome_instead_of_patient_is_412(c: Any) -> None:
+    req = fixture("patient_view_ehr_shapes")
+    req["prefetch"]["patient"] = {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "not-found", "diagnostics": "Patient/pat-1042 is not known"}]}
+    resp = c.post(PV, json=req)
+    assert resp.status_code == 412 and resp.json()["errors"][0]["field"] == "prefetch.patient"
+    assert "OperationOutcome" in resp.json()["detail"]
+
+
+def test_operation_outcome_for_a_lab_is_listed_not_fatal(c: Any) -> None:
+    req = fixture("patient_view_ehr_shapes")
+    req["prefetch"]["albumin"] = {"resourceType": "OperationOutcome",
+                                  "issue": [{"severity": "error", "code": "timeout"}]}
+    notes = next(x for x in _cards(c.post(PV, json=req)) if "not used by nephroguide" in x["summary"])
+    assert "prefetch.albumin: the EHR sent an OperationOutcome" in notes["detail"]
+
+
+def test_weight_null_and_empty_bundle_behave_the_same(c: Any) -> None:
+    answers = []
+    for weight in (None, {"resourceType": "Bundle", "type": "searchset", "total": 0}):
+        req = fixture("order_sign_mixed_shapes")
+        req["prefetch"]["weight"] = weight
+        cards = _cards(c.post(OS, json=req))
+        answers.append([(x["indicator"], x["summary"]) for x in cards])
+        assert any("no body weight" in x.get("detail", "") for x in cards)
+    assert answers[0] == answers[1]
+    req = fixture("order_sign_mixed_shapes")
+    del req["prefetch"]["weight"]   # absent (not sent at all) is still 412 for order-sign
+    assert c.post(OS, json=req).status_code == 412
+
+
+# ----------------------------------------------------------------------------------------- item 5
+
+def test_one_bad_order_does_not_silence_the_overdose(c: Any) -> None:
+    cards = _cards(c.post(OS, json=fixture("order_sign_mixed_shapes")))
+    skipped = next(x for x in cards if "order not checked" in x["summary"])
+    assert skipped["indicator"] == "info" and skipped["summary"].startswith("prednisolone 5 mg tablet")
+    assert "context.draftOrders.entry[0].resource.dosageInstruction.0.doseQuantity" in skipped["detail"]
+    assert "not valid FHIR R4" in skipped["detail"]
+    crit = next(x for x in cards if x["indicator"] == "critical" and "maximum" in x["summary"])
+    assert crit["summary"].startswith("tacrolimus 12 mg per day is above the maximum 4.2 mg")
+    action = crit["suggestions"][0]["actions"][0]
+    assert action["type"] == "update" and action["resource"]["id"] == "draft-tac-7"
+    # a single draft order in the old shape (not in a Bundle) is skipped the same way, never a 400
+    single = fixture("order_sign_mixed_shapes")
+    single["context"]["draftOrders"] = single["context"]["draftOrders"]["entry"][0]["resource"]
+    only = _cards(c.post(OS, json=single))
+    assert any("order not checked" in x["summary"] for x in only)
+    assert not any(x["indicator"] == "critical" for x in only)
+
+
+def test_fixture_requests_are_valid_json_in_spec_shape() -> None:
+    for name in ("patient_view_ehr_shapes", "order_sign_mixed_shapes"):
+        req = fixture(name)
+        assert req["hook"] in ("patient-view", "order-sign") and req["hookInstance"]
+        assert req["context"]["patientId"] == "pat-1042"
+        assert Path(__file__).parent.joinpath("fixtures", "cds", f"{name}.json").exists()
