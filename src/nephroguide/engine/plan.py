@@ -193,9 +193,27 @@ def failed_drugs(pack: KnowledgePack, facts: Facts, patient: Patient,
     return out
 
 
+_DERIVED: dict[int, tuple[KnowledgePack, frozenset[str], frozenset[str], dict[str, float]]] = {}
+
+
+def _derived(pack: KnowledgePack) -> tuple[frozenset[str], frozenset[str], dict[str, float]]:
+    """Per-pack lookups, computed once: recommendations that test plan-derived facts, drugs with a renal
+    limit in any dose rule, and each drug's cumulative limit (mg/kg)."""
+    hit = _DERIVED.get(id(pack))
+    if hit is None or hit[0] is not pack:
+        gated = frozenset(r.id for r in pack.recommendations.values() if _mentions(r.applies_when, PLAN_FACTS))
+        renal = frozenset(r.drug for r in pack.dose_rules.values() if r.renal_avoid_egfr_below is not None)
+        limits: dict[str, float] = {}
+        for r in pack.dose_rules.values():
+            if r.cumulative_max_mg_per_kg:
+                limits[r.drug] = max(limits.get(r.drug, 0.0), r.cumulative_max_mg_per_kg)
+        hit = _DERIVED[id(pack)] = (pack, gated, renal, limits)
+    return hit[1], hit[2], hit[3]
+
+
 def _renal_limited(pack: KnowledgePack) -> frozenset[str]:
     """Drugs with a kidney-function limit in any of their dose rules (they need a baseline creatinine)."""
-    return frozenset(r.drug for r in pack.dose_rules.values() if r.renal_avoid_egfr_below is not None)
+    return _derived(pack)[1]
 
 
 def _mentions(cond: Condition | None, names: tuple[str, ...]) -> bool:
@@ -300,8 +318,7 @@ def course_totals(rules: list[DoseRule], doses: dict[str, DoseResult], patient: 
         variants = max(len(r.phase_days) or 1 for r in phases)
         first = doses[phases[0].id]
         unit = first.unit
-        limit = max((r.cumulative_max_mg_per_kg for r in pack.dose_rules.values()
-                     if r.drug == phases[0].drug and r.cumulative_max_mg_per_kg), default=None)
+        limit = _derived(pack)[2].get(phases[0].drug)
         given, complete = cumulative_mg(patient, phases[0].drug) if unit == "mg" else (None, True)
         texts: list[str] = []
         best: tuple[float, float | None, float | None, float] | None = None
@@ -417,7 +434,8 @@ def select(pack: KnowledgePack, facts: Facts, patient: Patient,
     because the drug already failed."""
     failed = failed_drugs(pack, facts, patient, classification or Classification((), ()))
     candidates = [r for r in pack.recommendations.values() if r.status == "current"]
-    first = [r for r in candidates if not _mentions(r.applies_when, PLAN_FACTS) and holds(r.applies_when, facts)]
+    gated_ids = _derived(pack)[0]
+    first = [r for r in candidates if r.id not in gated_ids and holds(r.applies_when, facts)]
     left_out: list[LeftOut] = []
     drugs_of: dict[str, list[str]] = {}
 
@@ -445,7 +463,7 @@ def select(pack: KnowledgePack, facts: Facts, patient: Patient,
                 if _current_of(patient, d) is None and
                 (d not in pack.drugs or pack.drugs[d].drug_class not in facts.classes_current)}
     facts.values["starting_renal_limited_drug"] = bool(starting & renal)
-    gated = keep([r for r in candidates if _mentions(r.applies_when, PLAN_FACTS) and holds(r.applies_when, facts)])
+    gated = keep([r for r in candidates if r.id in gated_ids and holds(r.applies_when, facts)])
     # A step that exists because a drug is about to start (the baseline test) ranks just before that drug.
     gating = [r for r in chosen if r.action in STARTS and set(drugs_of[r.id]) & starting & renal]
     dosed = [r for r in gating if any(pack.dose_rules[x].drug in renal for x in r.dose_rules)]
