@@ -183,3 +183,12 @@ def test_item10_adult_18_says_why_nothing_applies_instead_of_an_empty_next_steps
     assert "## Next steps (ranked)" not in md
     assert "None offered: age 19.0 years is outside the pediatric scope" in md
     assert plan.to_json()["nothing_applies"].startswith("none offered")
+
+
+def test_item4_dose_cyclophosphamide_21_3kg_shows_the_course_crossing_168_mg_kg_and_the_dose_that_fits():
+    ans = api.dose("cyclophosphamide", weight_kg=21.3, height_cm=118, indication="frns")
+    course = ans.dose.course
+    assert course is not None and course.crosses_limit and course.total_per_kg == pytest.approx(169.6)
+    assert "At most 42 mg per dosing day over 84 days keeps it within the limit" in course.text
+    from nephroguide.answer.render_plan import dose_markdown
+    assert "**Course total:** 🛑" in dose_markdown(ans)

@@ -76,8 +76,10 @@ def remission(patient: Any, *, as_of: str | dt.date | None = None, definitions: 
 def dose(drug: str, *, weight_kg: float, height_cm: float | None = None, indication: str | None = None,
          egfr: float | None = None) -> DoseAnswer:
     """Dose a drug for a child's size from the pack's dose rules (main regimen, phases, alternatives)."""
+    import dataclasses
+
     from nephroguide.engine.dosing import bsa_mosteller, check_size, compute_dose
-    from nephroguide.engine.plan import references
+    from nephroguide.engine.plan import course_totals, references
     from nephroguide.intake.drugs import resolve_drug
 
     pack = _pack()
@@ -119,6 +121,11 @@ def dose(drug: str, *, weight_kg: float, height_cm: float | None = None, indicat
             alternatives.append(compute_dose(r, pack, weight_kg, height_cm, egfr))
         except InputError:
             continue  # an alternative that needs a size we do not have is left out, not guessed
+    # the projected total of the chosen regimen (all its phases) and its cumulative limit, as in plans
+    totals = course_totals([main_rule, *phase_rules], {d.kb_id: d for d in (main, *phases)}, pack,
+                           weight_kg=weight_kg, bsa_m2=bsa_mosteller(height_cm, weight_kg) if height_cm else None)
+    if main.kb_id in totals:
+        main = dataclasses.replace(main, course=totals[main.kb_id])
     cited = [s for d in (main, *phases, *alternatives) for s in d.refs]
     bsa = round(bsa_mosteller(height_cm, weight_kg), 2) if height_cm else None
     return DoseAnswer(drug=generic, drug_given=drug, indication=indication, indication_chosen=chosen,

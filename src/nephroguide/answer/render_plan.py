@@ -60,7 +60,8 @@ def _rec_md(r: RecommendationOut) -> list[str]:
     if r.doses:
         lines.append("**Doses for this child:**")
         lines.extend(f"- {dose_line(d)}" for d in r.doses)
-        lines.extend(f"  - course total: {t}" for t in dict.fromkeys(d.course.text for d in r.doses if d.course))
+        lines.extend(f"  - course total: {'🛑 ' if c.crosses_limit else ''}{c.text}"
+                     for c in {d.course.text: d.course for d in r.doses if d.course}.values())
         lines.extend(f"  - note: {w}" for w in dict.fromkeys(w for d in r.doses for w in d.warnings))
         lines.append("")
     extra = [s for s in r.statements[1:] if not any(s.kb_id == d.kb_id for d in r.doses)]
@@ -160,6 +161,8 @@ def dose_markdown(ans: DoseAnswer) -> str:
     out += [f"**Rounding:** {d.rounding}", ""]
     if d.cumulative_limit_mg:
         out += [f"**Cumulative limit:** {d.cumulative_limit_mg:g} mg for this weight", ""]
+    if d.course:
+        out += [f"**Course total:** {'🛑 ' if d.course.crosses_limit else ''}{d.course.text}", ""]
     for w in d.warnings:
         out += [f"⚠ {w}", ""]
     if ans.phases:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from nephroguide.engine import wording
@@ -304,10 +304,12 @@ def _dosing_days(rule: DoseRule, i: int) -> int | None:
     return None
 
 
-def course_totals(rules: list[DoseRule], doses: dict[str, DoseResult], patient: Patient,
-                  pack: KnowledgePack) -> dict[str, CourseTotal]:
+def course_totals(rules: list[DoseRule], doses: dict[str, DoseResult], pack: KnowledgePack, *,
+                  weight_kg: float | None, bsa_m2: float | None,
+                  given_of: Callable[[str], tuple[float | None, bool]] | None = None) -> dict[str, CourseTotal]:
     """Projected totals of each finite regimen among these rules (first phase id -> total), with what the
-    record says was already given and the drug's cumulative limit."""
+    record says was already given (``given_of(drug)`` -> (mg, every entry counted)) and the drug's cumulative
+    limit."""
     out: dict[str, CourseTotal] = {}
     regimens: dict[str, list[DoseRule]] = {}
     for r in rules:
@@ -319,7 +321,7 @@ def course_totals(rules: list[DoseRule], doses: dict[str, DoseResult], patient: 
         first = doses[phases[0].id]
         unit = first.unit
         limit = _derived(pack)[2].get(phases[0].drug)
-        given, complete = cumulative_mg(patient, phases[0].drug) if unit == "mg" else (None, True)
+        given, complete = given_of(phases[0].drug) if (given_of is not None and unit == "mg") else (None, True)
         texts: list[str] = []
         best: tuple[float, float | None, float | None, float] | None = None
         for i in range(variants):
@@ -334,10 +336,10 @@ def course_totals(rules: list[DoseRule], doses: dict[str, DoseResult], patient: 
                 planned += each * n
                 what = "days" if r.schedule == "daily" else ("infusions" if r.route == "iv" else "doses")
                 terms.append(f"{wording.amount(each, unit)} × {n} {what if n != 1 else what[:-1]}")
-            per_kg = planned / patient.weight_kg if patient.weight_kg else None
-            per_m2 = planned / patient.bsa_m2 if patient.bsa_m2 else None
+            per_kg = planned / weight_kg if weight_kg else None
+            per_m2 = planned / bsa_m2 if bsa_m2 else None
             total = planned + (given or 0.0)
-            total_kg = total / patient.weight_kg if patient.weight_kg else None
+            total_kg = total / weight_kg if weight_kg else None
             label = "" if variants == 1 else f"{sum(r.phase_days[min(i, len(r.phase_days) - 1)] for r in phases if r.phase_days) // 7}-week course: "
             size = ", ".join(x for x in (f"{wording.num(per_kg, 1)} {unit}/kg" if per_kg else "",
                                          f"{wording.num(per_m2, 0)} {unit}/m²" if per_m2 else "") if x)
@@ -352,13 +354,21 @@ def course_totals(rules: list[DoseRule], doses: dict[str, DoseResult], patient: 
         if best is None:
             continue
         planned, per_kg, per_m2, total = best
-        total_kg = round(total / patient.weight_kg, 1) if patient.weight_kg else None
+        total_kg = round(total / weight_kg, 1) if weight_kg else None
         crosses = bool(limit is not None and total_kg is not None and total_kg > limit + 1e-9)
         text = "Projected course total if every dose is given: " + "; ".join(texts) + "."
+        n_single = _dosing_days(phases[0], 0) if len(phases) == 1 else None
         if limit is not None:
-            text += f" Cumulative limit {wording.num(limit)} mg/kg" +                 (f" = {wording.amount(round(limit * patient.weight_kg, 1), unit)} for {wording.num(patient.weight_kg)} kg"
-                 if patient.weight_kg else "") +                 (": the planned course would take the total above it." if crosses else ": the planned course stays "
+            text += f" Cumulative limit {wording.num(limit)} mg/kg" +                 (f" = {wording.amount(round(limit * weight_kg, 1), unit)} for {wording.num(weight_kg)} kg"
+                 if weight_kg else "") +                 (": the planned course would take the total above it." if crosses else ": the planned course stays "
                  "within it." if total_kg is not None else ".")
+            if crosses and n_single and weight_kg:
+                # the largest amount per dosing day, in the rule's rounding steps, that keeps the course within it
+                room = limit * weight_kg - (given or 0.0)
+                step = phases[0].round_to_mg
+                per_day = math.floor(room / n_single / step + 1e-9) * step if room > 0 else 0.0
+                text += (f" At most {wording.amount(round(per_day, 6), unit)} per dosing day over {n_single} days "
+                         f"keeps it within the limit." if per_day > 0 else " No further course fits within it.")
         elif given is None and not complete:
             text += " What was already given could not be counted from the record."
         out[phases[0].id] = CourseTotal(
@@ -500,7 +510,9 @@ def select(pack: KnowledgePack, facts: Facts, patient: Patient,
             now = [m for m in (_current_of(patient, d) for d in rec.drugs) if m is not None]
             statements += [dataclasses.replace(main, text=f"Now taking {_med_text(m, run_start(patient, m), patient.as_of)}.")
                            for m in now]
-        totals = course_totals(rules, {d.kb_id: d for d in doses}, patient, pack) if action in STARTS else {}
+        totals = course_totals(rules, {d.kb_id: d for d in doses}, pack, weight_kg=patient.weight_kg,
+                               bsa_m2=patient.bsa_m2, given_of=lambda drug: cumulative_mg(patient, drug)) \
+            if action in STARTS else {}
         doses = tuple(dataclasses.replace(d, course=totals[d.kb_id]) if d.kb_id in totals else d for d in doses)
         if dose is not None and dose.kb_id in totals:
             dose = dataclasses.replace(dose, course=totals[dose.kb_id])
