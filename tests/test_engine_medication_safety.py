@@ -192,3 +192,22 @@ def test_item4_dose_cyclophosphamide_21_3kg_shows_the_course_crossing_168_mg_kg_
     assert "At most 42 mg per dosing day over 84 days keeps it within the limit" in course.text
     from nephroguide.answer.render_plan import dose_markdown
     assert "**Course total:** 🛑" in dose_markdown(ans)
+
+
+def test_item3_first_episode_course_completed_a_year_ago_is_not_told_to_start_prednisolone_again():
+    record = {"as_of": "2026-11-21", "age_years": 6, "sex": "female", "weight_kg": 20, "height_cm": 115,
+              "onset_date": "2025-09-01",
+              "medications": [
+                  {"drug": "prednisolone", "start": "2025-09-01", "end": "2025-09-28", "dose": 60,
+                   "dose_unit": "mg/m2/day", "frequency": "daily"},
+                  {"drug": "prednisolone", "start": "2025-09-29", "end": "2025-10-26", "dose": 40,
+                   "dose_unit": "mg/m2", "frequency": "alternate_days"}],
+              "labs": [{"date": "2025-09-01", "test": "upcr", "value": 6.0, "unit": "mg/mg"},
+                       {"date": "2025-09-01", "test": "albumin", "value": 1.6, "unit": "g/dL"},
+                       {"date": "2025-09-10", "test": "dipstick", "value": "negative"},
+                       {"date": "2025-09-11", "test": "dipstick", "value": "negative"},
+                       {"date": "2025-09-12", "test": "dipstick", "value": "negative"},
+                       {"date": "2026-11-01", "test": "upcr", "value": 0.1, "unit": "mg/mg"}]}
+    plan = _plan(record)
+    assert {"first_episode", "steroid_sensitive", "complete_remission"} <= set(plan.classification.labels)
+    assert not [r for r in plan.recommendations if r.action in ("start", "consider") and "prednisolone" in r.drugs]
