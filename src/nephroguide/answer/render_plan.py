@@ -59,9 +59,10 @@ def _rec_md(r: RecommendationOut) -> list[str]:
     lines.append("")
     if r.doses:
         lines.append("**Doses for this child:**")
-        lines.extend(f"- {dose_line(d)}" for d in r.doses)
-        lines.extend(f"  - course total: {'🛑 ' if c.crosses_limit else ''}{c.text}"
-                     for c in {d.course.text: d.course for d in r.doses if d.course}.values())
+        for d in r.doses:
+            lines.append(f"- {dose_line(d)}")
+            if d.course:
+                lines.append(f"  - course total: {'🛑 ' if d.course.crosses_limit else ''}{d.course.text}")
         lines.extend(f"  - note: {w}" for w in dict.fromkeys(w for d in r.doses for w in d.warnings))
         lines.append("")
     extra = [s for s in r.statements[1:] if not any(s.kb_id == d.kb_id for d in r.doses)]
