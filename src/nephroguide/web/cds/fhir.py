@@ -94,8 +94,62 @@ def paging_note(value: Any, key: str) -> str | None:
     return None
 
 
-def resources(value: Any, where: str) -> list[Any]:
-    """The validated resources of a prefetch value: a resource, or a Bundle's entries (OperationOutcome: none)."""
+# The elements of prefetch resources nephroguide reads (with those FHIR requires). Only these are validated
+# and kept: narrative (text.div), meta, performer, referenceRange, notes ... are neither read nor validated,
+# which is most of the time a large prefetch used to cost (benchmarks/bench_cds.py).
+READ_ELEMENTS: dict[str, frozenset[str]] = {
+    "Patient": frozenset({"resourceType", "id", "birthDate", "gender"}),
+    "Observation": frozenset({"resourceType", "id", "status", "code", "subject", "effectiveDateTime",
+                              "effectivePeriod", "effectiveInstant", "issued", "valueQuantity"}),
+    "MedicationRequest": frozenset({"resourceType", "id", "status", "intent", "medicationCodeableConcept",
+                                    "medicationReference", "contained", "subject", "authoredOn",
+                                    "dosageInstruction", "dispenseRequest"}),
+    "Condition": frozenset({"resourceType", "id", "clinicalStatus", "verificationStatus", "code", "subject",
+                            "onsetDateTime", "onsetPeriod"}),
+}
+
+
+def read_part(data: Any) -> Any:
+    """The elements of a prefetch resource nephroguide reads (primitive extensions ``_x`` kept with ``x``)."""
+    keep = READ_ELEMENTS.get(str(data.get("resourceType"))) if isinstance(data, dict) else None
+    if keep is None:
+        return data
+    return {k: v for k, v in data.items() if k in keep or (k[:1] == "_" and k[1:] in keep)}
+
+
+def raw_medication_names(raw: dict[str, Any]) -> list[str]:
+    """``medication_names`` read from the JSON (before validation): concept text, codings' display,
+    a contained Medication's code, the reference's display."""
+    names: list[str] = []
+
+    def concept_names(concept: Any) -> None:
+        if not isinstance(concept, dict):
+            return
+        if isinstance(concept.get("text"), str) and concept["text"]:
+            names.append(concept["text"])
+        for c in concept.get("coding") or [] if isinstance(concept.get("coding"), list) else []:
+            if isinstance(c, dict) and isinstance(c.get("display"), str) and c["display"]:
+                names.append(c["display"])
+
+    concept_names(raw.get("medicationCodeableConcept"))
+    ref = raw.get("medicationReference")
+    if not names and isinstance(ref, dict):
+        target = str(ref.get("reference") or "")
+        for contained in raw.get("contained") or [] if isinstance(raw.get("contained"), list) else []:
+            if isinstance(contained, dict) and target.startswith("#") and contained.get("id") == target[1:] \
+                    and contained.get("resourceType") == "Medication":
+                concept_names(contained.get("code"))
+        if not names and isinstance(ref.get("display"), str) and ref["display"]:
+            names.append(ref["display"])
+    return names
+
+
+def resources(value: Any, where: str, notes: list[str] | None = None) -> list[Any]:
+    """The validated resources of a prefetch value: a resource, or a Bundle's entries (OperationOutcome: none).
+
+    With ``notes``, a MedicationRequest whose status means it is not taken, or whose drug nephroguide does
+    not know, is left out before validation (said in ``notes``, as ``map_medication`` would say it).
+    """
     if value is None:
         return []
     if isinstance(value, dict) and value.get("resourceType") == "Bundle":
@@ -107,12 +161,27 @@ def resources(value: Any, where: str) -> list[Any]:
             res = e.get("resource") if isinstance(e, dict) else None
             if res is None:
                 continue
-            model = validate_resource(res, f"{where}.entry[{i}].resource")
+            if notes is not None and isinstance(res, dict) and res.get("resourceType") == "MedicationRequest" \
+                    and _unused_medication(res, notes):
+                continue
+            model = validate_resource(read_part(res), f"{where}.entry[{i}].resource")
             if model.get_resource_type() != "OperationOutcome":
                 out.append(model)
         return out
-    model = validate_resource(value, where)
+    model = validate_resource(read_part(value), where)
     return [] if model.get_resource_type() == "OperationOutcome" else [model]
+
+
+def _unused_medication(raw: dict[str, Any], notes: list[str]) -> bool:
+    if raw.get("status") in SKIPPED_MED_STATUS:
+        return True
+    names = raw_medication_names(raw)
+    if resolve_name(names)[0] is not None:
+        return False
+    if names:
+        ref = f"MedicationRequest/{raw['id']}" if isinstance(raw.get("id"), str) and raw["id"] else "MedicationRequest"
+        notes.append(f"{ref} ({names[0]}): not a drug nephroguide knows; not used")
+    return True
 
 
 # ----------------------------------------------------------------------------------------- mapping

@@ -104,10 +104,12 @@ def mapped_patient(prefetch: dict[str, Any], as_of: dt.date, patient_id: str | N
     patients = [r for r in fhir.resources(prefetch.get("patient"), "prefetch.patient")
                 if r.get_resource_type() == "Patient"]
     observations = _resources(prefetch, ["weight", "height", "upcr", "albumin", "creatinine"])
-    medications = fhir.resources(prefetch.get("medications"), "prefetch.medications")
+    unknown_drugs: list[str] = []   # left out before validation (status not taken, or a drug not known)
+    medications = fhir.resources(prefetch.get("medications"), "prefetch.medications", unknown_drugs)
     conditions = fhir.resources(prefetch.get("conditions"), "prefetch.conditions")
     mapped = fhir.map_patient(patients[0] if patients else None, observations, medications, conditions, as_of,
                               patient_id)
+    mapped.notes.extend(unknown_drugs)
     for key in sorted(prefetch):
         value = prefetch[key]
         if fhir.is_operation_outcome(value):
