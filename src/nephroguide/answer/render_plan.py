@@ -57,6 +57,11 @@ def _rec_md(r: RecommendationOut) -> list[str]:
     lines = [f"### {r.rank}. {r.action.upper()}: {r.title}{drugs}", ""]
     lines.append(statement_md(r.statements[0]))
     lines.append("")
+    # where the child stands (what is being taken now, the phase, the stop date) comes before the doses
+    extra = [s for s in r.statements[1:] if not any(s.kb_id == d.kb_id for d in r.doses)]
+    if extra:
+        lines.extend(f"- {statement_md(s)}" for s in extra)
+        lines.append("")
     if r.doses:
         lines.append("**Doses for this child:**")
         for d in r.doses:
@@ -65,8 +70,6 @@ def _rec_md(r: RecommendationOut) -> list[str]:
                 lines.append(f"  - course total: {'🛑 ' if d.course.crosses_limit else ''}{d.course.text}")
         lines.extend(f"  - note: {w}" for w in dict.fromkeys(w for d in r.doses for w in d.warnings))
         lines.append("")
-    extra = [s for s in r.statements[1:] if not any(s.kb_id == d.kb_id for d in r.doses)]
-    lines.extend(f"- {statement_md(s)}" for s in extra)
     if r.cautions:
         lines.append("**Cautions:**")
         lines.extend(warning_md(c) for c in r.cautions)

@@ -501,6 +501,10 @@ def select(pack: KnowledgePack, facts: Facts, patient: Patient,
             action, drugs = "continue", current
             doses = tuple(d for d in doses if d.drug in current)
             if phase is not None:
+                # phases of this course already completed are no longer doses for this child
+                done = {r.id for r in rules if (r.regimen or r.id) == (phase.regimen or phase.id)
+                        and r.phase_order < phase.phase_order}
+                doses = tuple(d for d in doses if d.kb_id not in done)
                 dose = next((d for d in doses if d.kb_id == phase.id), dose)
         if med is not None:
             where = _position(phase, rules, med, patient) if phase is not None else \
