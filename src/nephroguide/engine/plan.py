@@ -526,7 +526,8 @@ def select(pack: KnowledgePack, facts: Facts, patient: Patient,
                                         strength=main.strength, certainty=main.certainty,
                                         verification=main.verification, kb_id=rec.id))
         over = max((t.total_per_kg for t in totals.values() if t.total_per_kg is not None), default=None)
-        rec_facts = dataclasses.replace(facts, values={**facts.values, "planned_course_total_mg_kg": over})
+        rec_facts = facts if over is None else \
+            dataclasses.replace(facts, values={**facts.values, "planned_course_total_mg_kg": over})
         cautions: list[Warning] = []
         # A caution attached to a recommendation also applies if it would hold once the recommended
         # drugs are started ("if you start tacrolimus, no live vaccines").

@@ -14,8 +14,6 @@ and the dosing arithmetic.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 _TIMES = {1: "once", 2: "twice", 3: "three times", 4: "four times"}
 _HOURS = {2: 12, 3: 8, 4: 6}
 _ORDINAL_WORDS = {1: "first", 2: "second", 3: "third"}
@@ -23,11 +21,10 @@ _ORDINAL_WORDS = {1: "first", 2: "second", 3: "third"}
 
 def num(x: float, places: int = 3) -> str:
     """A number for a dose: at most ``places`` decimals, no trailing zeros, a leading zero, no exponent."""
-    d = Decimal(str(round(float(x), places))).normalize()
-    text = format(d, "f")
-    if text in ("-0", ""):
-        text = "0"
-    return text
+    text = f"{round(float(x), places):.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def amount(value: float, unit: str) -> str:
