@@ -213,9 +213,17 @@ def _dose_cards(pack: Any, generic: str, name: str, med: Any, patient: Any, mode
     refs_json = {r.id: r.to_json() for r in references(pack, refs_list)}
     basis = "per day" if med.frequency in DAILY else "per dose"
     if ordered > allowed.amount + EPSILON:
-        schedule = _schedule(allowed.doses_per_day, allowed.alternate_days)
-        label = f"Change to {allowed.per_dose:g} {allowed.unit} {schedule} (the maximum for this child)"
-        note = f"{allowed.per_dose:g} {allowed.unit} {schedule} (nephroguide: maximum from {allowed.rule_id})"
+        # the engine's dose wording: amount per dose + frequency, then the daily total
+        from nephroguide.engine import wording
+
+        if allowed.doses_per_day is None:
+            schedule = wording.amount(allowed.per_dose, allowed.unit) + " per dose"
+        else:
+            schedule = wording.dose_phrase(allowed.per_dose, allowed.unit,
+                                           "alternate_days" if allowed.alternate_days else "daily",
+                                           allowed.doses_per_day, per_day=allowed.amount)
+        label = f"Change to {schedule} (the maximum for this child)"
+        note = f"{schedule} (nephroguide: maximum from {allowed.rule_id})"
         updated = _updated_order(raw, allowed, note)
         fhir.validate_resource(updated, "suggestion")
         detail = "\n".join([
@@ -231,7 +239,7 @@ def _dose_cards(pack: Any, generic: str, name: str, med: Any, patient: Any, mode
                       "actions": [{"type": "update", "description": label, "resource": updated}]}
         out.append(card(hook_instance=hook_instance, key=f"{ref}:over-max", indicator="critical",
                         summary=f"{name} {ordered:g} {allowed.unit} {basis} is above the maximum "
-                                f"{allowed.amount:g} {allowed.unit} for this child",
+                                f"{allowed.amount:g} {allowed.unit} {basis} for this child",
                         src=source(refs_json, refs_list, d.kb_id, d.title), detail=detail,
                         suggestions=[suggestion], override_reasons=OVERRIDE_REASONS))
     out.extend(_cumulative_cards(generic, name, med, patient, model, allowed, ref, hook_instance, refs_json, refs_list))
