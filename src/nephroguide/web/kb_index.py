@@ -42,10 +42,11 @@ def _num(x: float | None) -> str:
 
 
 def _dose_text(rule: Any) -> str:
+    # the engine's wording: "in 2 equal doses, twice daily (every 12 hours)"
+    from nephroguide.engine.dosing import _schedule_text
+
     bases = "; ".join(f"{_num(b.value)}{'-' + _num(b.high) if b.high else ''} {b.basis}" for b in rule.bases)
-    parts = [bases, rule.schedule.replace("_", " ")]
-    if rule.doses_per_day != 1:
-        parts.append(f"{_num(rule.doses_per_day)} doses per day")
+    parts = [bases, _schedule_text(rule)]
     if rule.max_mg_per_day:
         parts.append(f"max {_num(rule.max_mg_per_day)} mg/day")
     if rule.max_mg_per_dose:
