@@ -64,6 +64,19 @@ def test_partial_birth_dates_never_500(c: Any, birth: str, note: str) -> None:
     assert f"birth date given only as {birth}" in plan["detail"] and note in plan["detail"]
 
 
+def test_a_partial_birth_date_across_an_age_limit_is_flagged(c: Any) -> None:
+    req = fixture("patient_view_ehr_shapes")
+    req["prefetch"]["patient"]["birthDate"] = "2025"   # 0.89 to 1.89 years on 2026-11-21
+    plan = _plan(_cards(c.post(PV, json=req)))
+    assert "the possible ages change the course labels (at 0.89 years: also infant)" in plan["detail"]
+    # adult by the middle of the range but possibly 17.98: cards (with the caveat), not silence
+    req["prefetch"]["patient"]["birthDate"] = "2008-11"
+    cards = _cards(c.post(PV, json=req))
+    assert cards and any("at 17.98 years: not out of scope age" in x.get("detail", "") for x in cards)
+    req["prefetch"]["patient"]["birthDate"] = "2007"   # an adult at any age in the range: no cards
+    assert _cards(c.post(PV, json=req)) == []
+
+
 def test_link_next_alone_marks_the_prefetch_incomplete(c: Any) -> None:
     req = fixture("patient_view_ehr_shapes")
     del req["prefetch"]["upcr"]["total"]
@@ -83,9 +96,21 @@ def test_every_value_left_out_is_listed_with_why(c: Any) -> None:
     less_than = copy.deepcopy(alb[0])
     less_than["resource"]["id"] = "alb-lt"
     less_than["resource"]["valueQuantity"].update(comparator="<", value=10)
-    alb += [no_unit, wrong_unit, less_than]
+    other_code = copy.deepcopy(alb[0])
+    other_code["resource"]["id"] = "prot-24h"
+    other_code["resource"]["code"]["coding"][0].update(code="2889-4", display="Protein [Mass/time] in 24 hour Urine")
+    alb += [no_unit, wrong_unit, less_than, other_code]
+    meds = req["prefetch"]["medications"]["entry"]
+    stopped = copy.deepcopy(meds[0])
+    stopped["resource"].update(id="medrx-err", status="entered-in-error")
+    unknown = copy.deepcopy(meds[0])
+    unknown["resource"].update(id="medrx-unk", medicationCodeableConcept={"text": "zinc sulfate 10 mg/mL syrup"})
+    meds += [stopped, unknown]
     notes = next(x for x in _cards(c.post(PV, json=req)) if "not used by nephroguide" in x["summary"])
-    assert notes["summary"].startswith("4 chart entries were not used")
+    assert notes["summary"].startswith("7 chart entries were not used")
+    assert "Observation/prot-24h: code 2889-4 is not one nephroguide reads; not used" in notes["detail"]
+    assert "MedicationRequest/medrx-err (prednisoLONE 5 MG Oral Tablet): status entered-in-error" in notes["detail"]
+    assert "MedicationRequest/medrx-unk (zinc sulfate 10 mg/mL syrup): not a drug nephroguide knows" in notes["detail"]
     assert "Observation/alb-nounit (albumin, 2026-08-29) has no unit" in notes["detail"]
     assert "Observation/alb-mmol (albumin, 2026-08-29): unit 'mmol/L' is not accepted for albumin" in notes["detail"]
     assert "Observation/alb-lt (albumin, 2026-08-29): < 10 g/L is a bound" in notes["detail"]

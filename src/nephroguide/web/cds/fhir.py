@@ -173,14 +173,16 @@ def resources(value: Any, where: str, notes: list[str] | None = None) -> list[An
 
 
 def _unused_medication(raw: dict[str, Any], notes: list[str]) -> bool:
-    if raw.get("status") in SKIPPED_MED_STATUS:
-        return True
     names = raw_medication_names(raw)
+    ref = f"MedicationRequest/{raw['id']}" if isinstance(raw.get("id"), str) and raw["id"] else "MedicationRequest"
+    label = f"{ref} ({names[0]})" if names else ref
+    if raw.get("status") in SKIPPED_MED_STATUS:
+        notes.append(f"{label}: status {raw['status']}, not a medication taken; not used")
+        return True
     if resolve_name(names)[0] is not None:
         return False
-    if names:
-        ref = f"MedicationRequest/{raw['id']}" if isinstance(raw.get("id"), str) and raw["id"] else "MedicationRequest"
-        notes.append(f"{ref} ({names[0]}): not a drug nephroguide knows; not used")
+    notes.append(f"{label}: not a drug nephroguide knows; not used" if names else
+                 f"{ref}: no medication name; not used")
     return True
 
 
@@ -195,6 +197,7 @@ class Mapped:
     notes: list[str] = field(default_factory=list)          # entries left out, each with why
     caveats: list[str] = field(default_factory=list)        # data used but incomplete or uncertain
     wrong_patient: bool = False                             # the prefetch Patient is not context.patientId
+    age_range: tuple[float, float] | None = None            # (youngest, oldest) for a partial birthDate
     nephrotic_condition: bool = False
     has_weight: bool = False
     has_height: bool = False
@@ -367,6 +370,7 @@ def map_patient(patient: Any | None, observations: list[Any], medications: list[
             elif ages is not None:
                 youngest, oldest = ages
                 record["age_years"] = round((youngest + oldest) / 2, 2)
+                m.age_range = (youngest, oldest)
                 m.caveats.append(f"birth date given only as {why}: age taken as {record['age_years']:.1f} years "
                                  f"(between {youngest:.1f} and {oldest:.1f})")
             else:
@@ -381,6 +385,8 @@ def map_patient(patient: Any | None, observations: list[Any], medications: list[
         kind = _obs_kind(obs)
         ref = _ref(obs)
         if kind is None:
+            codes = ", ".join(f"{c.code}" for c in (obs.code.coding or []) if c.code) if obs.code else ""
+            m.notes.append(f"{ref}: code {codes or '(none)'} is not one nephroguide reads; not used")
             continue
         other = other_subject(obs, patient_id)
         if other is not None:

@@ -121,6 +121,45 @@ def mapped_patient(prefetch: dict[str, Any], as_of: dt.date, patient_id: str | N
     return mapped
 
 
+def could_be_a_child(mapped: fhir.Mapped, record: dict[str, Any]) -> bool:
+    """An adult by a partial birth date's middle age who is not one at the youngest possible age: keep the
+    cards (with the caveat) rather than answer nothing."""
+    from nephroguide import api
+    from nephroguide.errors import NephroguideError
+
+    if mapped.age_range is None:
+        return False
+    try:
+        youngest = api.plan({**record, "age_years": round(mapped.age_range[0], 2)}).to_json()
+    except NephroguideError:
+        return False
+    return not is_adult(youngest)
+
+
+def age_boundary_caveat(mapped: fhir.Mapped, record: dict[str, Any], plan_json: dict[str, Any]) -> None:
+    """With a partial birth date, plan again at the youngest and oldest possible age: when the course labels
+    differ (an age limit of the pack or engine falls inside the range), say so on the cards."""
+    from nephroguide import api
+    from nephroguide.errors import NephroguideError
+
+    if mapped.age_range is None:
+        return
+    labels = set(plan_json["classification"]["labels"])
+    differ = []
+    for age in mapped.age_range:
+        try:
+            other = set(api.plan({**record, "age_years": round(age, 2)}).to_json()["classification"]["labels"])
+        except NephroguideError:
+            continue
+        if other != labels:
+            change = [f"also {label}" for label in sorted(other - labels)] + \
+                [f"not {label}" for label in sorted(labels - other)]
+            differ.append(f"at {age:.2f} years: {', '.join(change).replace('_', ' ')}")
+    if differ:
+        mapped.caveats.append("the possible ages change the course labels (" + "; ".join(differ) +
+                              "): check the exact birth date")
+
+
 def context_patient_id(req: HookRequest) -> str:
     """context.patientId (both hooks require it): 400 when absent or not a string."""
     value = req.context.get("patientId")
@@ -199,8 +238,9 @@ def patient_view(req: HookRequest, prefetch: dict[str, Any], as_of: dt.date,
         mapped.notes.insert(0, f"the chart could not be read as a whole: {exc.one_line()}")
         return {"cards": [notes_card(req.hookInstance, mapped.notes, mapped.caveats)]}
     data = plan.to_json()
-    if is_adult(data):
+    if is_adult(data) and not could_be_a_child(mapped, record):
         return {"cards": []}
+    age_boundary_caveat(mapped, record, data)
     labels = [label for label in data["classification"]["labels"] if label != "infant"]
     if not labels and not mapped.nephrotic_condition:
         return {"cards": []}
@@ -243,7 +283,7 @@ def order_sign(req: HookRequest, prefetch: dict[str, Any], as_of: dt.date) -> di
         mapped.notes.insert(0, f"the chart could not be read as a whole, so the orders were not checked: "
                                f"{exc.one_line()}")
         return {"cards": [notes_card(req.hookInstance, mapped.notes, mapped.caveats)]}
-    if is_adult(plan.to_json()):
+    if is_adult(plan.to_json()) and not could_be_a_child(mapped, record):
         return {"cards": []}
     if not mapped.has_weight:
         mapped.notes.insert(0, "no body weight (LOINC 29463-7) in the chart: doses were not checked")
