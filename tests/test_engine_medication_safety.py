@@ -211,3 +211,15 @@ def test_item3_first_episode_course_completed_a_year_ago_is_not_told_to_start_pr
     plan = _plan(record)
     assert {"first_episode", "steroid_sensitive", "complete_remission"} <= set(plan.classification.labels)
     assert not [r for r in plan.recommendations if r.action in ("start", "consider") and "prednisolone" in r.drugs]
+
+
+def test_item5_first_episode_child_01_still_on_daily_prednisolone_at_day_50_is_flagged_past_the_daily_phase():
+    rec = _record("01_")
+    rec["as_of"] = "2026-12-31"
+    rec["labs"] += [{"date": f"2026-12-0{d}", "test": "dipstick", "value": "negative"} for d in (5, 6, 7)]
+    plan = _plan(rec)
+    first = _rec(plan, "ssns.first_episode.prednisolone")
+    where = next(s.text for s in first.statements if s.text.startswith("Now taking"))
+    assert "(day 50)" in where and "9 days past its end" in where
+    assert "Day 50 is beyond the longest phase the source allows (42 days)" in where
+    assert "caution.steroids.prolonged_high_dose_daily" in {w.kb_id for w in plan.warnings}
