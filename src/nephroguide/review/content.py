@@ -23,19 +23,20 @@ KINDS: dict[str, str] = {
     "grade_scales": "GradeScale", "sources": "Source", "drugs": "DrugEntry",
     "recommendations": "Recommendation", "dose_rules": "DoseRule", "cautions": "Caution",
     "conflicts": "Conflict", "studies": "StudyEvidence", "definitions": "Definition",
-    "definition_sets": "DefinitionSet",
+    "facts": "Fact", "answers": "DirectAnswer", "definition_sets": "DefinitionSet",
 }
 # Tables in the order pack files list them (knowledge.pack._TABLES) — the export writes this order.
 FILE_TABLE_ORDER = ("grade_scales", "sources", "drugs", "recommendations", "dose_rules", "cautions",
-                    "conflicts", "studies", "definitions")
+                    "conflicts", "studies", "definitions", "facts", "answers")
 DEFAULT_FILE = {"grade_scales": "grading.yaml", "sources": "sources.yaml", "drugs": "drugs.yaml",
                 "recommendations": "recommendations.yaml", "dose_rules": "dose_rules.yaml",
                 "cautions": "cautions.yaml", "conflicts": "conflicts.yaml", "studies": "studies.yaml",
-                "definitions": "definitions.yaml"}
+                "definitions": "definitions.yaml", "facts": "topics/facts.yaml", "answers": "topics/answers.yaml"}
 OWN_NAMESPACE = ("grade_scales", "sources", "drugs", "definition_sets")
 _SINGULAR = {"grade_scale": "grade_scales", "source": "sources", "drug": "drugs", "recommendation": "recommendations",
              "dose_rule": "dose_rules", "caution": "cautions", "conflict": "conflicts", "study": "studies",
-             "definition": "definitions", "definition_set": "definition_sets"}
+             "definition": "definitions", "definition_set": "definition_sets", "fact": "facts",
+             "answer": "answers"}
 _FILE = re.compile(r"^(?:[a-z0-9_\-]+/)*[a-z0-9_\-]+\.yaml$")
 
 

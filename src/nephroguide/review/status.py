@@ -173,6 +173,7 @@ def review_status(kb_ids: Iterable[str], *, home: str | Path | None = None, url:
 
 def _pick(states: list[EntryState], pack: Any) -> EntryState:
     """An id used by two kinds (a source and a recommendation, say): the entry kinds answers cite first."""
-    order = ("recommendations", "dose_rules", "cautions", "conflicts", "studies", "definitions", "definition_sets",
+    order = ("answers", "facts", "recommendations", "dose_rules", "cautions", "conflicts", "studies", "definitions",
+             "definition_sets",
              "sources", "drugs", "grade_scales")
     return sorted(states, key=lambda s: order.index(s.kind) if s.kind in order else 99)[0]
