@@ -46,6 +46,26 @@ def test_default_plan_pages_cannot_be_framed(tmp_path: Path) -> None:
     assert page.headers["x-frame-options"] == "DENY"
 
 
+def test_serve_options_reach_every_worker_as_variables() -> None:
+    from nephroguide.web.cds.config import ConfigError, apply_serve_options
+
+    env: dict[str, str] = {}
+    apply_serve_options(env, host="127.0.0.1", auth="off", issuers=(), origins=("https://sandbox.cds-hooks.org",),
+                        plan_link_ttl=7200, frame_ancestors=(EHR,))
+    assert env == {"NEPHROGUIDE_CDS_AUTH": "off", "NEPHROGUIDE_CDS_ORIGINS": "https://sandbox.cds-hooks.org",
+                   "NEPHROGUIDE_PLAN_LINK_TTL": "7200", "NEPHROGUIDE_PLAN_FRAME_ANCESTORS": EHR}
+    with pytest.raises(ConfigError):
+        apply_serve_options({}, host="127.0.0.1", auth="off", issuers=(), origins=(), plan_link_ttl=None,
+                            frame_ancestors=("https://ehr.example.net/path",))
+    with pytest.raises(ConfigError, match="no trusted issuer"):   # not loopback: auth on, and it needs an issuer
+        apply_serve_options({}, host="0.0.0.0", auth="auto", issuers=(), origins=(), plan_link_ttl=None,
+                            frame_ancestors=())
+    on: dict[str, str] = {}
+    apply_serve_options(on, host="0.0.0.0", auth="auto", issuers=("https://ehr.example.net=/etc/ehr-jwks.json",),
+                        origins=("*",), plan_link_ttl=None, frame_ancestors=())
+    assert on["NEPHROGUIDE_CDS_AUTH"] == "on" and on["NEPHROGUIDE_CDS_ORIGINS"] == "*"
+
+
 def test_plan_link_lifetime_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from nephroguide.web.cds.config import settings_from_env
 

@@ -54,8 +54,8 @@ def _split(value: str) -> list[str]:
     return [v for v in re.split(r"[\s,]+", value) if v]
 
 
-def _flag(name: str) -> bool | None:
-    value = os.environ.get(name, "").strip().lower()
+def _flag(name: str, env: Any) -> bool | None:
+    value = env.get(name, "").strip().lower()
     if value in ON:
         return True
     if value in OFF:
@@ -65,8 +65,8 @@ def _flag(name: str) -> bool | None:
     return None
 
 
-def _seconds(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
+def _seconds(name: str, default: float, env: Any) -> float:
+    value = env.get(name, "").strip()
     if not value:
         return default
     try:
@@ -78,20 +78,21 @@ def _seconds(name: str, default: float) -> float:
     return number
 
 
-def settings_from_env() -> dict[str, Any]:
-    """The CDS fields of ``Settings`` from ``NEPHROGUIDE_CDS_*`` and ``NEPHROGUIDE_PLAN_*``."""
+def settings_from_env(env: Any = None) -> dict[str, Any]:
+    """The CDS fields of ``Settings`` from ``NEPHROGUIDE_CDS_*`` and ``NEPHROGUIDE_PLAN_*`` (``os.environ``)."""
+    env = os.environ if env is None else env
     out: dict[str, Any] = {
-        "cds_auth": bool(_flag("NEPHROGUIDE_CDS_AUTH")),
-        "cds_issuers": parse_issuers(_split(os.environ.get("NEPHROGUIDE_CDS_ISSUERS", ""))),
-        "cds_origins": parse_origins(os.environ.get("NEPHROGUIDE_CDS_ORIGINS", "").split(",")),
-        "cds_jwks_timeout_s": _seconds("NEPHROGUIDE_CDS_JWKS_TIMEOUT", 2.0),
-        "cds_jwks_cache_s": _seconds("NEPHROGUIDE_CDS_JWKS_CACHE", 300.0),
-        "cds_private_network": _flag("NEPHROGUIDE_CDS_PRIVATE_NETWORK"),
-        "plan_frame_ancestors": parse_origins(os.environ.get("NEPHROGUIDE_PLAN_FRAME_ANCESTORS", "").split(",")),
+        "cds_auth": bool(_flag("NEPHROGUIDE_CDS_AUTH", env)),
+        "cds_issuers": parse_issuers(_split(env.get("NEPHROGUIDE_CDS_ISSUERS", ""))),
+        "cds_origins": parse_origins(env.get("NEPHROGUIDE_CDS_ORIGINS", "").split(",")),
+        "cds_jwks_timeout_s": _seconds("NEPHROGUIDE_CDS_JWKS_TIMEOUT", 2.0, env),
+        "cds_jwks_cache_s": _seconds("NEPHROGUIDE_CDS_JWKS_CACHE", 300.0, env),
+        "cds_private_network": _flag("NEPHROGUIDE_CDS_PRIVATE_NETWORK", env),
+        "plan_frame_ancestors": parse_origins(env.get("NEPHROGUIDE_PLAN_FRAME_ANCESTORS", "").split(",")),
     }
-    ttl = os.environ.get("NEPHROGUIDE_PLAN_LINK_TTL", "").strip()
+    ttl = env.get("NEPHROGUIDE_PLAN_LINK_TTL", "").strip()
     if ttl:
-        out["plan_link_ttl_s"] = int(_seconds("NEPHROGUIDE_PLAN_LINK_TTL", 0))
+        out["plan_link_ttl_s"] = int(_seconds("NEPHROGUIDE_PLAN_LINK_TTL", 0, env))
     return out
 
 
@@ -140,7 +141,7 @@ def apply_serve_options(env: Any, *, host: str, auth: str, issuers: tuple[str, .
         env["NEPHROGUIDE_PLAN_FRAME_ANCESTORS"] = ",".join(frame_ancestors)
     from types import SimpleNamespace
 
-    values = settings_from_env()
+    values = settings_from_env(env)
     if values["cds_auth"] and not values["cds_issuers"]:
         why = "--host is not loopback" if auth == "auto" else "--cds-auth on"
         raise ConfigError(f"CDS authentication is on ({why}) but no trusted issuer is configured: add "
