@@ -56,6 +56,43 @@ def test_ehr_shapes_are_read_right(c: Any) -> None:
     assert "Observation/cr-" not in notes["detail"]
 
 
+def test_ehr_units_become_the_record_nephroguide_plans_from() -> None:
+    from cds_support import TODAY
+    from nephroguide.web.cds import hooks
+
+    mapped = hooks.mapped_patient(fixture("patient_view_ehr_shapes")["prefetch"], TODAY, "pat-1042")
+    record = mapped.record
+    assert record["weight_kg"] == pytest.approx(46.3 * 0.45359237, abs=0.001)   # [lb_av]
+    assert record["height_cm"] == pytest.approx(46.5 * 2.54, abs=0.001)         # [in_i]
+    assert record["age_years"] == pytest.approx(7.66, abs=0.05) and "birth_date" not in record
+    labs = {(lab["test"], lab["date"]): (lab["value"], lab["unit"]) for lab in record["labs"]}
+    assert labs[("upcr", "2026-08-01")] == (701, "mg/mmol")                      # mg/mmol{creat}
+    assert labs[("creatinine", "2026-08-01")] == (0.35, "mg/dL")
+    value, unit = labs[("creatinine", "2026-08-29")]                              # mmol/L -> umol/L
+    assert unit == "umol/L" and value == pytest.approx(31.0)
+    assert ("upcr", "2026-07-31") not in labs                                      # the '>' bound
+
+
+@pytest.mark.parametrize(("test", "value", "unit", "expected"), [
+    ("creatinine", 0.031, "mmol/L", (31.0, "umol/L")), ("creatinine", 0.35, "mg/dL", (0.35, "mg/dL")),
+    ("albumin", 1600, "mg/dL", (1.6, "g/dL")), ("upcr", 250, "mg/mmol", (250, "mg/mmol")),
+])
+def test_lab_units_are_converted_within_their_quantity(test: str, value: float, unit: str,
+                                                       expected: tuple[float, str]) -> None:
+    from nephroguide.web.cds.fhir import lab_value
+
+    got = lab_value(test, value, unit)
+    assert got[1] == expected[1] and got[0] == pytest.approx(expected[0])
+
+
+def test_a_unit_of_another_quantity_is_never_converted() -> None:
+    from nephroguide.errors import InputError
+    from nephroguide.web.cds.fhir import lab_value
+
+    with pytest.raises(InputError):
+        lab_value("creatinine", 31, "mmol/mol")   # not a concentration: no guess
+
+
 @pytest.mark.parametrize(("birth", "note"), [("2019", "between 6.9 and 7.9"), ("2019-03", "between 7.6 and 7.7")])
 def test_partial_birth_dates_never_500(c: Any, birth: str, note: str) -> None:
     req = fixture("patient_view_ehr_shapes")
