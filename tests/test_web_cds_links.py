@@ -60,8 +60,12 @@ def test_serve_options_reach_every_worker_as_variables() -> None:
     with pytest.raises(ConfigError, match="no trusted issuer"):   # not loopback: auth on, and it needs an issuer
         apply_serve_options({}, host="0.0.0.0", auth="auto", issuers=(), origins=(), plan_link_ttl=None,
                             frame_ancestors=())
+    with pytest.raises(ConfigError, match="neither an http"):
+        apply_serve_options({}, host="0.0.0.0", auth="auto", issuers=("https://ehr.example.net=/no/such/jwks.json",),
+                            origins=(), plan_link_ttl=None, frame_ancestors=())
     on: dict[str, str] = {}
-    apply_serve_options(on, host="0.0.0.0", auth="auto", issuers=("https://ehr.example.net=/etc/ehr-jwks.json",),
+    apply_serve_options(on, host="0.0.0.0", auth="auto",
+                        issuers=("https://ehr.example.net=https://ehr.example.net/.well-known/jwks.json",),
                         origins=("*",), plan_link_ttl=None, frame_ancestors=())
     assert on["NEPHROGUIDE_CDS_AUTH"] == "on" and on["NEPHROGUIDE_CDS_ORIGINS"] == "*"
 

@@ -105,6 +105,9 @@ def check(settings: Any) -> None:
     if settings.cds_auth and not settings.cds_issuers:
         raise ConfigError("CDS authentication is on but no trusted issuer is configured "
                           "(NEPHROGUIDE_CDS_ISSUERS or serve --cds-issuer ISS=JWKS)")
+    for iss, jwks in settings.cds_issuers:
+        if not jwks.startswith(("https://", "http://")) and not os.path.isfile(jwks):
+            raise ConfigError(f"CDS issuer {iss}: JWKS {jwks!r} is neither an http(s) URL nor a readable file")
 
 
 def is_loopback_host(host: str) -> bool:
