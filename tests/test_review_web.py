@@ -322,7 +322,7 @@ def test_settings_refuse_a_weak_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_
 
     monkeypatch.delenv("NEPHROGUIDE_DEV", raising=False)
     monkeypatch.delenv("NEPHROGUIDE_DATABASE_URL", raising=False)
-    for key in ("", "   ", "changeme", "secret", "x" * 64, "short-but-random-9f8a"):
+    for key in ("changeme", "secret", "x" * 64, "short-but-random-9f8a"):
         monkeypatch.setenv("NEPHROGUIDE_SECRET_KEY", key)
         with pytest.raises(InputError) as ei:
             ReviewSettings.from_env(tmp_path)
@@ -334,9 +334,18 @@ def test_settings_refuse_a_weak_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("NEPHROGUIDE_DEV", "1")
     st = ReviewSettings.from_env(tmp_path)
     assert st.dev_mode and len(st.secret_key) >= 32 and not st.secure_cookies
-    # the web app without a key: review pages say why (503); the rest of the app works
+    # no key set (empty or blank): one is generated on first use and kept under the home, mode 0600 (issue 14)
     monkeypatch.delenv("NEPHROGUIDE_DEV")
+    for key in ("", "   "):
+        monkeypatch.setenv("NEPHROGUIDE_SECRET_KEY", key)
+        st = ReviewSettings.from_env(tmp_path)
+        assert st.secret_key == (tmp_path / "secret_key").read_text().strip().encode()
+        assert len(st.secret_key) >= 32 and (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    client = TestClient(create_app(Settings(home=tmp_path)), raise_server_exceptions=False)
+    assert client.get("/login").status_code == 200
+    # an unusable key file is named in the 503 the review pages give; the rest of the app works
+    (tmp_path / "secret_key").write_text("changeme\n")
     client = TestClient(create_app(Settings(home=tmp_path)), raise_server_exceptions=False)
     r = client.get("/login")
-    assert r.status_code == 503 and "NEPHROGUIDE_SECRET_KEY" in r.text
+    assert r.status_code == 503 and "NEPHROGUIDE_SECRET_KEY" in r.text and "secret_key" in r.text
     assert client.get("/healthz").status_code == 200

@@ -164,7 +164,8 @@ def register(cli: click.Group, kb: click.Group, home_option: Callable[..., Any],
             password = sys.stdin.readline().rstrip("\r\n")
         elif not no_password and sys.stdin.isatty():
             password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True, err=True)
-        actor = _actor(review, user, required=False)
+        # The first account (bootstrap) needs no acting user: never ask for one, even with --user/$NEPHROGUIDE_USER.
+        actor = _actor(review, user, required=False) if review.list_users() else None
         created = review.add_user(actor, name, role, password, ip="cli")
         click.echo(f"added {created.name} ({created.role})", err=True)
         if with_token:

@@ -4,9 +4,11 @@ Environment:
 
 * ``NEPHROGUIDE_DATABASE_URL``: the review store (default: SQLite under the home directory).
 * ``NEPHROGUIDE_SECRET_KEY``: at least 32 characters, random (``python -c "import secrets;
-  print(secrets.token_urlsafe(48))"``). It keys the web session ids stored in the database (a copied
-  database does not yield usable session cookies; changing the key logs everyone out). Refused when empty,
-  short or a well-known placeholder, unless development mode is on.
+  print(secrets.token_urlsafe(48))"``); when it is not set, a random key is generated on first use and kept in
+  ``<home>/secret_key`` (mode 0600), so a fresh install works out of the box (several hosts sharing one
+  PostgreSQL store must share the key: set the variable). It keys the web session ids stored in the database (a copied
+  database does not yield usable session cookies; changing the key logs everyone out). Refused when short
+  or a well-known placeholder, unless development mode is on.
 * ``NEPHROGUIDE_DEV=1``: development mode: a missing key is replaced by a random one for this process (web
   sessions then end with the process and do not work across several workers) and cookies default to
   not-Secure so that plain-HTTP loopback works.
@@ -47,6 +49,36 @@ def check_secret(key: str) -> str:
     return k
 
 
+SECRET_FILE = "secret_key"
+
+
+def home_secret(home: Path) -> str:
+    """The secret kept in ``<home>/secret_key`` (mode 0600), created with 48 random bytes on first use.
+
+    Several processes may start at once: the file is created exclusively (``O_EXCL``), so they all end up
+    reading the one that was written first. A file that is not a usable secret is refused, naming it.
+    """
+    path = home / SECRET_FILE
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}; remove it to have a new one "
+                         "made, or set NEPHROGUIDE_SECRET_KEY", field="NEPHROGUIDE_SECRET_KEY") from None
+    try:
+        return check_secret(text)
+    except InputError as exc:
+        raise InputError(f"{path} {exc.message}", field="NEPHROGUIDE_SECRET_KEY") from None
+
+
 @dataclass(frozen=True)
 class ReviewSettings:
     """How the review workflow behaves in one process (the web app keeps one in ``app.state``)."""
@@ -68,14 +100,16 @@ class ReviewSettings:
 
         dev = os.environ.get("NEPHROGUIDE_DEV", "").strip().lower() in {"1", "true", "yes"}
         raw = os.environ.get("NEPHROGUIDE_SECRET_KEY", "")
+        home_path = home_dir(home)
         if dev and not raw.strip():
             key = secrets.token_urlsafe(48)
         elif dev:
             key = raw.strip()
+        elif not raw.strip():
+            key = home_secret(home_path)   # out of the box: generated on first use, kept under the home (0600)
         else:
             key = check_secret(raw)
         env_url = os.environ.get("NEPHROGUIDE_DATABASE_URL", "").strip()
-        home_path = home_dir(home)
         url = normalize_url(env_url) if env_url else f"sqlite:///{home_path / DATABASE_FILE}"
         secure_env = os.environ.get("NEPHROGUIDE_SECURE_COOKIES", "").strip().lower()
         secure = secure_env in {"1", "true", "yes"} if secure_env else not dev
