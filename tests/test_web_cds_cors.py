@@ -73,11 +73,18 @@ def test_other_origins_get_no_cors(c: Any) -> None:
 
 
 def test_private_network_preflight_on_loopback(c: Any, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
     pna = {"Access-Control-Request-Private-Network": "true"}
-    # the test client's server address is not loopback: not granted unless configured
+    # the test client's default server address ("testserver") is not loopback: not granted
     assert "access-control-allow-private-network" not in _preflight(c, PV, SANDBOX, **pna).headers
-    local = client(tmp_path, cds_origins=(SANDBOX,), cds_private_network=True)
-    resp = _preflight(local, PV, SANDBOX, **pna)
+    loopback = TestClient(c.app, base_url="http://127.0.0.1:8000")   # the request arrives on a loopback address
+    resp = _preflight(loopback, PV, SANDBOX, **pna)
+    assert resp.status_code == 204 and resp.headers["access-control-allow-private-network"] == "true"
+    lan = TestClient(c.app, base_url="http://10.0.0.5:8000")
+    assert "access-control-allow-private-network" not in _preflight(lan, PV, SANDBOX, **pna).headers
+    forced = client(tmp_path, cds_origins=(SANDBOX,), cds_private_network=True)   # NEPHROGUIDE_CDS_PRIVATE_NETWORK=on
+    resp = _preflight(forced, PV, SANDBOX, **pna)
     assert resp.status_code == 204 and resp.headers["access-control-allow-private-network"] == "true"
     from nephroguide.web.cds.config import is_loopback_host
 
