@@ -70,6 +70,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--patients", type=int, default=10_000)
     ap.add_argument("--cli", action="store_true", help="also time `nephroguide cohort ... --format json` end to end")
+    ap.add_argument("--figures", action="store_true",
+                    help="also time the Kaplan-Meier (lifelines) and swimmer figures of the whole cohort (PNG)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                     help="processes to analyse with (default: 1 then 2)")
     args = ap.parse_args()
@@ -100,6 +102,13 @@ def main() -> None:
                   f"(this process's CPU: parse {c1 - c0:.2f} s, analyse {c2 - c1:.2f} s; JSON {t3 - t2:.2f} s); "
                   f"CR {s.counts['complete_remission']}, PR {s.counts['partial_remission']}, "
                   f"NR {s.counts['no_response']}, median months to CR {s.time_to_cr.median}")
+        if args.figures:
+            from nephroguide.cohort.figure import render_km, render_swimmer
+
+            for name, render in (("Kaplan-Meier", render_km), ("swimmer (first 200 rows)", render_swimmer)):
+                t = time.perf_counter()
+                png = render(result, "png")
+                print(f"{name} figure of {args.patients} patients: {time.perf_counter() - t:.2f} s, {len(png)} bytes PNG")
         if args.cli:
             t = time.perf_counter()
             r = subprocess.run([sys.executable, "-m", "nephroguide.cli", "cohort", str(labs), "--definitions",

@@ -51,8 +51,11 @@ def test_search_finds_expected_passages(home: Path, backend: str) -> None:
     assert mesna.doc_id == "synth-ivcyc-series" and mesna.section == "Methods"
     assert (mesna.page, mesna.page_end) == (1, 2)  # the passage starts on page 1 and ends on page 2
     # a flattened table is demoted below prose that says the same, but found when a table is asked for
-    table = search("months to remission biopsy outcome table", k=5, home=home).hits
+    table = search("months to remission biopsy outcome", k=10, home=home).hits
     assert any(h.section == "Table 1" and h.page == 3 for h in table)
+    assert [h.section for h in table].index("Table 1") > 0
+    top = search("table of characteristics and outcomes", k=3, home=home).hits[0]
+    assert top.section == "Table 1" and top.page == 3 and top.doc_id == "synth-ivcyc-series"
 
 
 def test_cni_matches_calcineurin_inhibitor_text(tmp_path: Path, backend: str) -> None:

@@ -449,7 +449,7 @@ def render_km(result: CohortResult, fmt: str) -> bytes:
                             color="#1b7837", alpha=0.15, linewidth=0)
             cens = [t for t, e in zip(d["durations"], d["observed"], strict=True) if not e]
             if cens:
-                ys = [float(kmf.cumulative_density_at_times([t]).iloc[0]) for t in cens]
+                ys = [float(v) for v in kmf.cumulative_density_at_times(cens)]
                 ax.scatter(cens, ys, marker="|", s=30, color="#1b7837", linewidths=0.8, zorder=3)
             xmax = max(xs) if xs else 1.0
         ticks = _ticks(xmax)

@@ -123,7 +123,8 @@ def ndcg_at(hits: Sequence[PassageRef], gold: set[tuple[str, str]], k: int, n_re
 
 def evaluate(queries: Sequence[dict[str, Any]], systems: dict[str, Callable[[str, int], list[PassageRef]]],
              passages: Sequence[dict[str, Any]], *, k_recall: int = 5, k_ndcg: int = 10) -> dict[str, Any]:
-    """Mean Recall@k_recall and nDCG@k_ndcg per system, plus per-query values."""
+    """Mean Recall@k_recall, nDCG@k_ndcg and hit@1 (the first passage is a gold one) per system, plus
+    per-query values."""
     pmid_to_doc = {str(p["pmid"]): p["doc_id"] for p in passages if p.get("pmid")}
     results: dict[str, Any] = {}
     for name, run in systems.items():
@@ -133,9 +134,11 @@ def evaluate(queries: Sequence[dict[str, Any]], systems: dict[str, Callable[[str
             n_rel = sum(1 for p in passages if (p["doc_id"], p["section"]) in gold)
             hits = run(str(q["query"]), max(k_recall, k_ndcg))
             per_query.append({"id": q["id"], f"recall@{k_recall}": recall_at(hits, gold, k_recall),
-                              f"ndcg@{k_ndcg}": ndcg_at(hits, gold, k_ndcg, n_rel)})
+                              f"ndcg@{k_ndcg}": ndcg_at(hits, gold, k_ndcg, n_rel),
+                              "hit@1": 1.0 if hits and (hits[0].doc_id, hits[0].section) in gold else 0.0})
         n = max(len(per_query), 1)
         results[name] = {f"recall@{k_recall}": sum(x[f"recall@{k_recall}"] for x in per_query) / n,
                          f"ndcg@{k_ndcg}": sum(x[f"ndcg@{k_ndcg}"] for x in per_query) / n,
+                         "hit@1": sum(x["hit@1"] for x in per_query) / n,
                          "queries": per_query}
     return results
