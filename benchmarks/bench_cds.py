@@ -156,6 +156,11 @@ def main() -> None:
     else:
         post, stop = _in_process(home)
     try:
+        first = json.dumps(build(*PAYLOADS["131 KB"])).encode()
+        t0 = time.perf_counter()
+        status = post("/cds-services/nephroguide-patient-view", first)
+        print(f"first request after start (131 KB patient-view): {(time.perf_counter() - t0) * 1000:.1f} ms "
+              f"(status {status}; `serve` warms up before it listens, in-process does not)")
         for label, sizes in PAYLOADS.items():
             pv = build(*sizes)
             for hook, body in (("patient-view", pv), ("order-sign", order_sign(pv))):

@@ -252,3 +252,11 @@ def test_fixture_requests_are_valid_json_in_spec_shape() -> None:
         assert req["hook"] in ("patient-view", "order-sign") and req["hookInstance"]
         assert req["context"]["patientId"] == "pat-1042"
         assert Path(__file__).parent.joinpath("fixtures", "cds", f"{name}.json").exists()
+
+
+def test_warm_up_builds_what_the_first_request_needs() -> None:
+    from nephroguide.web.cds import fhir, hooks
+
+    hooks.warm_up()
+    assert fhir._drug_index.cache_info().currsize == 1
+    assert fhir._model("Observation") is not None and fhir._model("MedicationRequest") is not None

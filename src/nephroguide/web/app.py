@@ -97,4 +97,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` (several workers): settings from the environment."""
-    return create_app(Settings.from_env(os.environ.get("NEPHROGUIDE_HOME") or None))
+    from nephroguide.web.cds.hooks import warm_up
+
+    app = create_app(Settings.from_env(os.environ.get("NEPHROGUIDE_HOME") or None))
+    warm_up()  # in each worker: the first CDS call after start is as fast as the others
+    return app

@@ -36,6 +36,8 @@ def run(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
                     access_log=False, log_config=LOG_CONFIG, server_header=False, proxy_headers=False)
         return
     from nephroguide.web.app import create_app
+    from nephroguide.web.cds.hooks import warm_up
 
+    warm_up()  # FHIR models, units, drug names: the first CDS call after start is as fast as the others
     uvicorn.run(create_app(Settings.from_env()), host=host, port=port, access_log=False, log_config=LOG_CONFIG,
                 server_header=False, proxy_headers=False)

@@ -302,3 +302,31 @@ def _draft(raw: dict[str, Any], where: str, patient_id: str) -> tuple[Any, dict[
         first = exc.errors[0] if exc.errors else {"field": where, "message": exc.detail}
         return None, raw, where, f"it is not valid FHIR R4 ({first['field']}: {first['message']})"
     return model, raw, where, fhir.other_subject(model, patient_id)
+
+
+def warm_up() -> None:
+    """Build what the first CDS request needs (FHIR models and validators, units, drug names, the engine) on a
+    small made-up chart, so the first EHR call after start is as fast as the others (cold, it costs ~1 s).
+    Called by ``nephroguide serve`` in each worker; any error is left for a real request to report."""
+    day = dt.date(2026, 1, 15)   # a fixed day: nothing here depends on today
+    obs = {"resourceType": "Observation", "id": "w", "status": "final", "subject": {"reference": "Patient/warm-up"},
+           "code": {"coding": [{"system": services.LOINC, "code": "29463-7"}]}, "effectiveDateTime": "2026-01-10",
+           "valueQuantity": {"value": 20, "unit": "kg", "system": services.UCUM, "code": "kg"}}
+    med = {"resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
+           "subject": {"reference": "Patient/warm-up"}, "authoredOn": "2026-01-01",
+           "medicationCodeableConcept": {"text": "prednisolone"},
+           "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                                  "doseAndRate": [{"doseQuantity": {"value": 40, "unit": "mg", "code": "mg"}}]}]}
+    prefetch = {"patient": {"resourceType": "Patient", "id": "warm-up", "birthDate": "2018-01-01"},
+                "weight": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": obs}]},
+                "medications": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": med}]},
+                "conditions": None}
+    try:
+        from nephroguide.intake import units
+
+        units.registry()   # pint: loaded on the first unit conversion otherwise (~0.2 s)
+        for rtype in ("Bundle", "Condition", "OperationOutcome"):
+            fhir._model(rtype)
+        plan_with_drops(mapped_patient(prefetch, day, "warm-up"))
+    except Exception:   # a warm-up never stops the server
+        return
