@@ -13,6 +13,7 @@ from functools import cache
 from nephroguide.errors import KnowledgeError, UnknownNameError
 from nephroguide.knowledge.models import DrugEntry
 
+MAX_DRUG_NAME = 100
 _SEPARATORS = re.compile(r"[\s\-_.®™©]+")
 
 
@@ -71,13 +72,17 @@ def resolve_drug(name: str, *, field: str | None = "drug") -> DrugEntry:
     The entry is the one written (prednisone stays prednisone); use :func:`generic_id` for the drug it
     is treated as. Raises UnknownNameError with suggestions when the name is not known.
     """
+    from nephroguide.intake.safeload import short
+
+    if isinstance(name, str) and len(name) > MAX_DRUG_NAME:  # before any matching: bounded work and message
+        raise UnknownNameError(f"drug name is too long ({len(name)} characters; at most {MAX_DRUG_NAME}): "
+                               f"{short(name)}", field=field)
     entry = _index().get(normalise_name(name)) if isinstance(name, str) else None
     if entry is not None:
         return entry
-    text = name if isinstance(name, str) else repr(name)
-    hints = suggest_drug(text) if isinstance(name, str) else []
+    hints = suggest_drug(name) if isinstance(name, str) else []
     hint = f"did you mean {' or '.join(hints)}? " if hints else ""
-    raise UnknownNameError(f"unknown drug {text!r}; {hint}write the generic name (e.g. prednisolone, tacrolimus, "
+    raise UnknownNameError(f"unknown drug {short(name)}; {hint}write the generic name (e.g. prednisolone, tacrolimus, "
                            "rituximab); nephroguide never substitutes a suggestion", field=field)
 
 

@@ -17,7 +17,6 @@ nor ``today``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -50,10 +49,24 @@ AGE_RANGE = (0.0, 120.0)
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+# Length bounds of free-text fields, checked before any parsing (a unit parser's time can grow with the
+# square of its input; an error message echoes only a prefix). Generous for real records.
+MAX_UNIT = 40
+MAX_NAME = 80           # test names, frequencies, gene symbols, assessment keys and values
+MAX_DRUG = 100
+MAX_ID = 200
+MAX_NOTE = 2000
+MAX_LABS = 5000
+MAX_MEDICATIONS = 500
+MAX_EVENTS = 1000
+MAX_GENES = 100
+MAX_ASSESSMENT = 100
+
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    from nephroguide.intake.safeload import short
+
+    return short(value)
 
 
 def parse_date(value: Any) -> dt.date:
@@ -117,30 +130,31 @@ class GeneticsInput(_Input):
     """Genetic testing for monogenic nephrotic syndrome."""
 
     status: GeneticStatus = Field(description="not_done, pending, no_variant, vus, pathogenic")
-    genes: Annotated[list[str], BeforeValidator(_none_is_empty_list)] = Field(
-        default_factory=list, description="gene symbols with a reported variant, e.g. [\"NPHS2\"]")
+    genes: Annotated[list[Annotated[str, Field(max_length=MAX_NAME)]], BeforeValidator(_none_is_empty_list)] = Field(
+        default_factory=list, max_length=MAX_GENES,
+        description="gene symbols with a reported variant, e.g. [\"NPHS2\"]")
 
 
 class LabInput(_Input):
     """One lab result. Numeric tests need a unit; the dipstick takes a category and no unit."""
 
     date: Date = Field(description="date the sample was taken (YYYY-MM-DD)")
-    test: str = Field(description="test name", json_schema_extra={"enum": list(_KNOWN_TESTS)})
+    test: str = Field(description="test name", max_length=MAX_NAME, json_schema_extra={"enum": list(_KNOWN_TESTS)})
     value: Any = Field(description="a number (numeric tests) or, for dipstick, one of negative, trace, 1+, 2+, 3+, 4+",
                        json_schema_extra={"anyOf": [{"type": "number"}, {"type": "string"}]})
-    unit: str | None = Field(None, description="unit of a numeric result (see docs/patient-record.md); omit for dipstick")
+    unit: str | None = Field(None, max_length=MAX_UNIT, description="unit of a numeric result (see docs/patient-record.md); omit for dipstick")
 
 
 class MedicationInput(_Input):
     """One course of a medication."""
 
-    drug: str = Field(description="generic name (brand names and abbreviations are accepted and normalised)")
+    drug: str = Field(max_length=MAX_DRUG, description="generic name (brand names and abbreviations are accepted and normalised)")
     start: Date = Field(description="first day (YYYY-MM-DD)")
     end: Date | None = Field(None, description="last day; null = still taking it on as_of")
     dose: Number | None = Field(None, description="dose, in dose_unit")
-    dose_unit: str | None = Field(None, description="mg/day, mg/kg/day, mg/m2/day, or per dose mg, mg/kg, mg/m2 "
+    dose_unit: str | None = Field(None, max_length=MAX_UNIT, description="mg/day, mg/kg/day, mg/m2/day, or per dose mg, mg/kg, mg/m2 "
                                                     "(with frequency), mg/m2/month, g, ug/day ...")
-    frequency: str | None = Field(None, description="daily, bid, tid, qid, alternate_days, weekly, monthly, once "
+    frequency: str | None = Field(None, max_length=MAX_NAME, description="daily, bid, tid, qid, alternate_days, weekly, monthly, once "
                                                     "(synonyms such as qd, q12h, eod are accepted); required for "
                                                     "per-dose units")
     route: Route | None = Field(None, description="oral or iv")
@@ -152,7 +166,7 @@ class EventInput(_Input):
     date: Date = Field(description="date of the event (YYYY-MM-DD)")
     type: EventType = Field(description="relapse, remission, infection, thrombosis, aki, hypertension, transplant, "
                                         "dialysis, edema")
-    note: str | None = Field(None, description="free text, kept with the event")
+    note: str | None = Field(None, max_length=MAX_NOTE, description="free text, kept with the event")
 
 
 class PatientRecordV1(_Input):
@@ -160,7 +174,7 @@ class PatientRecordV1(_Input):
 
     record: Literal["nephroguide.patient/1"] | None = Field(
         None, description="format and version; optional on input, always written on output")
-    id: str | None = Field(None, description="identifier, echoed back; never logged with clinical values")
+    id: str | None = Field(None, max_length=MAX_ID, description="identifier, echoed back; never logged with clinical values")
     as_of: Date | None = Field(None, description="the day the question is asked (default today); nothing may be "
                                                  "dated after it")
     birth_date: Date | None = Field(None, description="date of birth (give birth_date or age_years)")
@@ -171,11 +185,15 @@ class PatientRecordV1(_Input):
     onset_date: Date | None = Field(None, description="first presentation of nephrotic syndrome")
     biopsy: BiopsyInput | None = None
     genetics: GeneticsInput | None = None
-    labs: Annotated[list[LabInput], BeforeValidator(_none_is_empty_list)] = Field(default_factory=list)
-    medications: Annotated[list[MedicationInput], BeforeValidator(_none_is_empty_list)] = Field(default_factory=list)
-    events: Annotated[list[EventInput], BeforeValidator(_none_is_empty_list)] = Field(default_factory=list)
-    assessment: Annotated[dict[str, str], BeforeValidator(lambda v: {} if v is None else v)] = Field(
-        default_factory=dict, description="clinician-stated facts that override derived ones, e.g. "
+    labs: Annotated[list[LabInput], BeforeValidator(_none_is_empty_list)] = Field(default_factory=list,
+                                                                                   max_length=MAX_LABS)
+    medications: Annotated[list[MedicationInput], BeforeValidator(_none_is_empty_list)] = Field(
+        default_factory=list, max_length=MAX_MEDICATIONS)
+    events: Annotated[list[EventInput], BeforeValidator(_none_is_empty_list)] = Field(default_factory=list,
+                                                                                       max_length=MAX_EVENTS)
+    assessment: Annotated[dict[Annotated[str, Field(max_length=MAX_NAME)], Annotated[str, Field(max_length=MAX_NAME)]],
+                          BeforeValidator(lambda v: {} if v is None else v)] = Field(
+        default_factory=dict, max_length=MAX_ASSESSMENT, description="clinician-stated facts that override derived ones, e.g. "
                                           "{\"steroid_response\": \"resistant\"}")
     edema: StrictBool | None = Field(
         None, description="clinician-stated: does the child have edema on as_of? When omitted, taken from events "
@@ -202,12 +220,6 @@ def patient_json_schema() -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------ reading files
 
-def _yaml_loader() -> Any:
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """``json.loads`` hook: a key given twice is an error, not a silent last-one-wins."""
     out: dict[str, Any] = {}
@@ -219,30 +231,20 @@ def reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def parse_record_text(text: str, name: str = "<input>", fmt: str | None = None) -> Any:
-    """Parse record text as JSON or YAML (``fmt`` "json"/"yaml"; by default guessed from the text)."""
+    """Parse record text as JSON or YAML (``fmt`` "json"/"yaml"; by default guessed from the text).
+
+    Bounded (size, nesting, YAML events), strict (duplicate keys, YAML anchors/aliases/tags refused) and
+    the same for both syntaxes: YAML plain scalars follow JSON's rules (see :mod:`.safeload`).
+    """
+    from nephroguide.intake.safeload import check_size, load_json, load_yaml
+
+    check_size(text, name)
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise InputError(f"{name} is empty; give one patient record (JSON or YAML)", field="patient")
     if fmt is None:
         fmt = "json" if stripped[0] in "{[" else "yaml"
-    if fmt == "json":
-        try:
-            data = json.loads(stripped, object_pairs_hook=reject_duplicate_keys)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                             field="patient") from None
-        except ValueError as exc:
-            raise InputError(f"{name} is not valid JSON: {exc}", field="patient") from None
-    else:
-        import yaml
-
-        try:
-            data = yaml.load(stripped, Loader=_yaml_loader())
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise InputError(f"{name} is not valid YAML: {problem}{where}", field="patient") from None
+    data = load_json(stripped, name) if fmt == "json" else load_yaml(stripped, name)
     if data is None:
         raise InputError(f"{name} is empty; give one patient record (JSON or YAML)", field="patient")
     if isinstance(data, list):
@@ -260,24 +262,44 @@ def read_record_file(path: Path | str, name: str | None = None) -> Any:
     Returns the parsed mapping (validate it with :func:`load_patient`). A ``.json`` file is parsed as
     JSON, ``.yaml``/``.yml`` as YAML; otherwise the text decides (``{`` starts JSON).
     """
+    from nephroguide.intake.safeload import MAX_RECORD_CHARS
+
     if isinstance(path, Path):
         label = name or str(path)
         if path.is_dir():
             raise InputError(f"{label} is a directory; give a patient record file", field="patient")
         try:
-            raw = path.read_bytes()
+            with path.open("rb") as fh:  # never more than the limit into memory
+                raw = fh.read(4 * MAX_RECORD_CHARS + 4)
         except FileNotFoundError:
             raise InputError(f"file {label} not found", field="patient") from None
         except OSError as exc:
             raise InputError(f"cannot read {label}: {exc.strerror}", field="patient") from None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{label} is not UTF-8 text (byte {exc.start}); save it as UTF-8", field="patient") from None
         suffix = path.suffix.lower()
         fmt = "json" if suffix == ".json" else "yaml" if suffix in {".yaml", ".yml"} else None
-        return parse_record_text(text, label, fmt)
+        return read_record_bytes(raw, label, fmt)
     return parse_record_text(path, name or "<stdin>")
+
+
+def read_record_bytes(raw: bytes, name: str = "<stdin>", fmt: str | None = None) -> Any:
+    """Parse record bytes (a file's or standard input's): UTF-8 (a BOM is allowed), bounded in size."""
+    from nephroguide.intake.safeload import MAX_RECORD_CHARS
+
+    if len(raw) > 4 * MAX_RECORD_CHARS:
+        raise InputError(f"{name} is larger than a patient record may be ({MAX_RECORD_CHARS:,} characters)",
+                         field="patient")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name} is not UTF-8 text (byte {exc.start}); save it as UTF-8", field="patient") from None
+    return parse_record_text(text, name, fmt)
+
+
+def read_record_stream(stream: Any, name: str = "<stdin>") -> Any:
+    """Read a record from a binary stream (``sys.stdin.buffer``), never more than the size limit."""
+    from nephroguide.intake.safeload import MAX_RECORD_CHARS
+
+    return read_record_bytes(stream.read(4 * MAX_RECORD_CHARS + 1), name)
 
 
 # ------------------------------------------------------------------------------------ validation errors
@@ -320,6 +342,11 @@ def _from_validation_error(exc: ValidationError) -> InputError:
         msg = f"must be a list, got {type(given).__name__}"
     elif kind in {"model_type", "model_attributes_type", "dict_type"}:
         msg = f"must be a mapping of fields, got {type(given).__name__}"
+    elif kind == "string_too_long":
+        msg = f"is too long ({len(given) if isinstance(given, str) else '?'} characters; at most " \
+              f"{ctx.get('max_length')}): {_short(given)}"
+    elif kind == "too_long":
+        msg = f"has too many items (at most {ctx.get('max_length')})"
     elif kind == "date_format":
         msg = str(ctx.get("reason", err["msg"]))
     else:  # pragma: no cover - a pydantic error type without a tailored message
@@ -336,6 +363,9 @@ def validate_record(data: Any) -> PatientRecordV1:
                          field="patient")
     if not isinstance(data, dict):
         raise InputError(f"a patient record must be a mapping of fields, got {type(data).__name__}", field="patient")
+    from nephroguide.intake.safeload import check_tree
+
+    check_tree(data)  # depth (and duplicate keys marked by the JSON reader) before any validation
     try:
         return PatientRecordV1.model_validate(data)
     except ValidationError as exc:
@@ -457,6 +487,9 @@ def _lab(i: int, lab: LabInput, bsa: float | None, dates: _Dates) -> Lab:
         if lab.unit not in (None, ""):
             raise InputError(f"{test} results have no unit; remove unit (got {_short(lab.unit)})", field=f"{f}.unit")
         raw = lab.value
+        if isinstance(raw, str) and len(raw) > MAX_NAME:
+            raise InputError(f"is too long ({len(raw)} characters) for a {test} result: {_short(raw)}",
+                             field=f"{f}.value")
         key = re.sub(r"\s+", "", raw.lower()) if isinstance(raw, str) else None
         category = _DIPSTICK_SYNONYMS.get(key, key) if key is not None else None
         if category not in allowed:
@@ -471,7 +504,10 @@ def _lab(i: int, lab: LabInput, bsa: float | None, dates: _Dates) -> Lab:
         what = f"the text {_short(value)}" if isinstance(value, str) else _short(value)
         raise InputError(f"must be a number, got {what}; write the number alone and its unit in unit",
                          field=f"{f}.value")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer too large for a float (only from Python callers: readers bound it)
+        value = math.inf
     if not math.isfinite(value):
         raise InputError("must be a finite number", field=f"{f}.value")
     if value < 0:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from nephroguide.errors import InputError
+from nephroguide.intake.safeload import short
 from nephroguide.intake.types import CANONICAL_UNITS, CATEGORICAL_TESTS
 
 UNITS_FILE = Path(__file__).with_name("units.txt")
@@ -105,9 +106,19 @@ def accepted_units(test: str) -> tuple[str, ...]:
     return TEST_UNITS[test]
 
 
+MAX_UNIT_CHARS = 40  # every accepted spelling is far shorter; parsing time must not depend on what is sent
+
+
+def _check_length(unit: str, field: str | None) -> None:
+    """Refuse a unit longer than MAX_UNIT_CHARS before any parsing (pint's time grows with its length)."""
+    if len(unit) > MAX_UNIT_CHARS:
+        raise InputError(f"unit is too long ({len(unit)} characters; at most {MAX_UNIT_CHARS}): {short(unit)}",
+                         field=field)
+
+
 def _check_test(test: str, field: str | None = None) -> None:
     if test not in TEST_UNITS and test not in CATEGORICAL_TESTS:
-        raise InputError(f"unknown test {test!r}; known tests: {', '.join(KNOWN_TESTS)}", field=field)
+        raise InputError(f"unknown test {short(test)}; known tests: {', '.join(KNOWN_TESTS)}", field=field)
 
 
 def normalise_unit(test: str, unit: str, *, field: str | None = None) -> str:
@@ -118,12 +129,13 @@ def normalise_unit(test: str, unit: str, *, field: str | None = None) -> str:
     """
     _check_test(test, field)
     if test in CATEGORICAL_TESTS:
-        raise InputError(f"{test} results have no unit; remove unit (got {unit!r})", field=field)
+        raise InputError(f"{test} results have no unit; remove unit (got {short(unit)})", field=field)
     if not isinstance(unit, str) or not unit.strip():
         raise InputError(f"unit is required for {test}; accepted: {', '.join(TEST_UNITS[test])}", field=field)
     accepted = TEST_UNITS[test]
     if unit in accepted:
         return unit
+    _check_length(unit, field)
     cleaned = clean_unit(unit)
     hit = _spelling_index(test).get(cleaned.casefold())
     if hit is not None:
@@ -132,7 +144,8 @@ def normalise_unit(test: str, unit: str, *, field: str | None = None) -> str:
     same = _same_quantity(test, cleaned)
     if same is not None:
         return same
-    raise InputError(f"unit {unit!r} is not accepted for {test}; use one of: {', '.join(accepted)}", field=field)
+    raise InputError(f"unit {short(unit)} is not accepted for {test}; use one of: {', '.join(accepted)}",
+                     field=field)
 
 
 def _same_quantity(test: str, cleaned: str) -> str | None:
@@ -262,9 +275,11 @@ _DOSE_RE = re.compile(r"(mg|g|ug|iu|units)(?:/(kg|m\*\*2))?(?:/(dose|day|d|week|
 
 def parse_dose_unit(unit: str, *, field: str | None = None) -> DoseUnit:
     """Parse a dose unit such as ``mg/m2/day``, ``mg/kg`` (per dose) or ``mg/m2/month``."""
+    if isinstance(unit, str):
+        _check_length(unit, field)
     m = _DOSE_RE.fullmatch(clean_unit(unit).casefold()) if isinstance(unit, str) else None
     if m is None:
-        raise InputError(f"dose_unit {unit!r} is not understood; use e.g. {', '.join(DOSE_UNIT_EXAMPLES)}",
+        raise InputError(f"dose_unit {short(unit)} is not understood; use e.g. {', '.join(DOSE_UNIT_EXAMPLES)}",
                          field=field)
     amount, to_mg = _AMOUNTS[m.group(1)]
     per = {"kg": "kg", "m**2": "m2", None: None}[m.group(2)]
