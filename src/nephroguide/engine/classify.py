@@ -407,7 +407,7 @@ def _multidrug(reading: CourseReading, patient: Patient, pack: KnowledgePack, ds
     cr = reading.timeline.first_cr(first)
     if cr is not None:
         return
-    agents = ", ".join(names[k] for k in sorted(firsts, key=lambda k: firsts[k]))
+    agents = ", ".join(names[k].replace("_", " ") for k in sorted(firsts, key=lambda k: firsts[k]))
     reading.add("multidrug_resistant", f"no complete remission after {months_between(first, patient.as_of):.0f} "
                 f"months of {len(firsts)} mechanistically distinct steroid-sparing agents ({agents}; the "
                 f"{rule.agents}nd from {started}); standard dosing assumed", refs, (first, started))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from nephroguide.engine import wording
 from nephroguide.engine.types import DoseResult, Statement, Target
@@ -37,6 +37,12 @@ def _round_within(value: float, step: float, cap: float) -> float:
     while out > cap + 1e-9 and out - step >= 0:
         out = round(out - step, 6)
     return out
+
+
+def _floor(value: float, step: float) -> float:
+    """Round down to a multiple of step: an upper limit stays an upper limit after rounding."""
+    q = (Decimal(str(value)) / Decimal(str(step))).quantize(Decimal(1), rounding=ROUND_FLOOR)
+    return round(float(q * Decimal(str(step))), 6)
 
 
 def _fmt(x: float) -> str:
@@ -115,14 +121,19 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
     per_dose_cap = min(x for x in (rule.max_mg_per_dose,
                                    (rule.max_mg_per_day / divisions) if (rule.max_mg_per_day and daily) else None,
                                    float("inf")) if x is not None)
-    mg_per_dose = _round_within(dose_low, step, per_dose_cap)
-    mg_dose_high = _round_within(dose_high, step, per_dose_cap) if dose_high is not None else None
+    # an upper limit ('less than 0.5 mg/kg') is rounded down, never up past the limit it states
+    fit = (lambda v: _floor(min(v, per_dose_cap), step)) if rule.ceiling else \
+        (lambda v: _round_within(v, step, per_dose_cap))
+    mg_per_dose = fit(dose_low)
+    mg_dose_high = fit(dose_high) if dose_high is not None else None
     mg_per_day = round(mg_per_dose * divisions, 6) if daily else None
     day_range = (mg_per_day, round(mg_dose_high * divisions, 6)) if (daily and mg_dose_high is not None
                                                                       and mg_per_day is not None) else None
     dose_range = (mg_per_dose, mg_dose_high) if mg_dose_high is not None else None
     basis_text = f"{_fmt(basis.value)}" + (f"-{_fmt(basis.high)}" if basis.high else "") + f" {basis.basis}"
-    rounding = f"each dose rounded to the nearest {_fmt(step)} {unit}; adjust to the strengths available"
+    rounding = (f"the upper limit rounded down to the nearest {_fmt(step)} {unit}; a limit, not a dose to give"
+                if rule.ceiling else
+                f"each dose rounded to the nearest {_fmt(step)} {unit}; adjust to the strengths available")
     schedule = _frequency_text(rule)
     warnings: list[str] = []
     if rule.renal_avoid_egfr_below is not None and egfr is not None and egfr < rule.renal_avoid_egfr_below:
@@ -222,7 +233,7 @@ def _calculation(rule: DoseRule, basis: DoseBasisValue, size_text: str, low: flo
     if rule.schedule == "alternate_days" and per_day_basis:
         label = " per dosing day"
     figure = wording.num(low, 2) + (f"-{wording.num(high, 2)}" if high is not None else "")
-    lead = "less than " if rule.ceiling else ""
+    lead = "upper limit " if rule.ceiling else ""
     if size_text:
         text = f"{lead}{value} {wording.per_unit(basis.basis)} × {size_text} {sym} {figure} {unit}{label}"
     else:

@@ -249,6 +249,32 @@ def _med_text(m: Medication, start: dt.date, as_of: dt.date) -> str:
     return f"{wording.drug_name(m.drug)} {text} since {start.isoformat()} (day {day})"
 
 
+def _per_dose_now(m: Medication) -> float | None:
+    """The amount of one dose of a record medication in mg (per dosing day on alternate days)."""
+    if m.mg_per_dose is not None:
+        return m.mg_per_dose
+    if m.mg_per_day is None:
+        return None
+    return m.mg_per_day if _kind(m) == "alternate_days" else m.mg_per_day / (m.doses_per_day or 1)
+
+
+def _above_ceiling(rule: DoseRule | None, med: Medication | None, doses: Iterable[DoseResult],
+                   weight_kg: float | None) -> str:
+    """When the child's current dose is above the upper limit a ceiling rule gives (low-dose maintenance while
+    still on 20 mg/m2), say so: the course running now is not that regimen. Empty otherwise."""
+    if rule is None or med is None or not rule.ceiling:
+        return ""
+    limit = next((d for d in doses if d.kb_id == rule.id), None)
+    now = _per_dose_now(med)
+    if limit is None or now is None or limit.mg_per_dose is None or now <= limit.mg_per_dose + 1e-6:
+        return ""
+    shown = round(now, 1 if now >= 10 else 2)
+    per_kg = f" ({wording.num(now / weight_kg, 2)} mg/kg)" if weight_kg else ""
+    return (f"The current dose, {wording.amount(shown, limit.unit)} per dose{per_kg}, is above this regimen's upper "
+            f"limit for this child (at most {wording.amount(limit.mg_per_dose, limit.unit)} {limit.frequency}, from "
+            f"{wording.per_unit(limit.basis)}): the course running now is not the regimen this entry describes.")
+
+
 def _position(rule: DoseRule, rules: list[DoseRule], med: Medication, patient: Patient) -> str:
     """Where the child is in a phased course: day N of the phase, when the phase ends, the planned stop date."""
     start = run_start(patient, med)
@@ -456,6 +482,11 @@ def select(pack: KnowledgePack, facts: Facts, patient: Patient,
             gone = [d for d in drugs if d in failed] if rec.action in STARTS else []
             if gone:
                 why = "; ".join(dict.fromkeys(f"{wording.drug_name(d)}: {failed[d][0]}" for d in gone))
+                # a failed drug the child still takes is named, so the reader sees it has not been stopped
+                still = [m for m in (_current_of(patient, d) for d in gone) if m is not None]
+                if still:
+                    why += "; still being taken: " + "; ".join(
+                        _med_text(m, run_start(patient, m), patient.as_of) for m in still)
                 refs = tuple(dict.fromkeys(r for d in gone for r in failed[d][1])) or \
                     tuple(dict.fromkeys(c.source for c in rec.citations))
                 left_out.append(LeftOut(rec.id, rec.title, tuple(gone), f"already failed - {why}", refs))
@@ -494,7 +525,8 @@ def select(pack: KnowledgePack, facts: Facts, patient: Patient,
         current, phase, med = _current_match(rec, drugs, rules, patient) if rec.action in (*STARTS, "continue", "taper", "stop") \
             else ([], None, None)
         others = {pack.drugs[d].drug_class for d in drugs if d not in current and d in pack.drugs}
-        if rec.action in STARTS and current and others <= {pack.drugs[d].drug_class for d in current}:
+        above = _above_ceiling(phase, med, doses, patient.weight_kg)
+        if rec.action in STARTS and current and others <= {pack.drugs[d].drug_class for d in current} and not above:
             # (only when the drugs not taken are alternatives of the same class: a recommendation that adds a
             # different drug - prednisolone for a relapse beside the CNI - is still a start)
             # A course already running is continued, not started again: keep its drug(s) and say where it stands.
@@ -510,6 +542,9 @@ def select(pack: KnowledgePack, facts: Facts, patient: Patient,
             where = _position(phase, rules, med, patient) if phase is not None else \
                 f"Now taking {_med_text(med, run_start(patient, med), patient.as_of)}."
             statements.append(dataclasses.replace(main, text=where))
+            if above:
+                # a course above the regimen's upper limit is not this regimen: the entry stays an option
+                statements.append(dataclasses.replace(main, text=above))
         elif rec.action in (*STARTS, "continue", "taper", "stop"):
             now = [m for m in (_current_of(patient, d) for d in rec.drugs) if m is not None]
             statements += [dataclasses.replace(main, text=f"Now taking {_med_text(m, run_start(patient, m), patient.as_of)}.")

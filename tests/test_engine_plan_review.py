@@ -1,0 +1,130 @@
+"""Clinical review of the golden plans (issue 10, "Done when"): one test per problem found, named after the
+child and the wrong output it prevents."""
+
+from __future__ import annotations
+
+import copy
+
+from conftest import PATIENTS_DIR
+from nephroguide import api
+from nephroguide.answer.render_plan import plan_markdown
+from nephroguide.intake.record import read_record_file
+
+KIDNEY_TEST = "srns.workup.kidney_function_on_treatment"
+
+
+def _record(stem: str) -> dict:
+    return copy.deepcopy(read_record_file(next(PATIENTS_DIR.glob(f"{stem}*.yaml"))))
+
+
+def _rec(plan, kb_id):
+    return next((r for r in plan.recommendations if r.kb_id == kb_id), None)
+
+
+def _rank(plan, kb_id):
+    return next(r.rank for r in plan.recommendations if r.kb_id == kb_id)
+
+
+# ---------------------------------------------------------------- upper limits (ceilings) and current doses
+
+def test_sdns_child_13_maintenance_upper_limit_at_21kg_is_10_mg_not_rounded_up_to_11_mg():
+    ans = api.dose("prednisolone", weight_kg=21, height_cm=116, indication="maintenance")
+    assert ans.dose.mg_per_dose == 10            # 0.5 mg/kg x 21 kg = 10.5 mg: an upper limit is rounded down
+    assert "at most 10 mg once every other day" in ans.dose.statement.text
+    assert "rounding down" in ans.dose.statement.text and "at most 11 mg" not in ans.dose.statement.text
+    assert ans.dose.rounding.startswith("the upper limit rounded down")
+    md = plan_markdown(api.plan(_record("13_")))
+    assert "at most 11 mg" not in md and "less than 0.5 mg/kg" not in md
+
+
+def test_sdns_child_13_on_20_mg_m2_alternate_days_is_not_told_to_continue_low_dose_maintenance():
+    plan = api.plan(_record("13_"))
+    rec = _rec(plan, "ssns.maintenance.low_dose_prednisolone")
+    assert rec.action == "consider"              # 16.5 mg (0.78 mg/kg) is above the 0.5 mg/kg upper limit
+    text = " ".join(s.text for s in rec.statements)
+    assert "Now taking prednisolone 16.5 mg" in text
+    assert "is above this regimen's upper limit for this child (at most 10 mg" in text
+    assert "0.78 mg/kg" in text
+
+
+def test_sdns_child_13_on_a_true_low_dose_is_shown_as_continue_without_the_above_limit_note():
+    record = _record("13_")
+    record["medications"][-1].update(dose=8, dose_unit="mg")     # 0.38 mg/kg every other day
+    rec = _rec(api.plan(record), "ssns.maintenance.low_dose_prednisolone")
+    assert rec.action == "continue"
+    assert not any("above this regimen's upper limit" in s.text for s in rec.statements)
+
+
+# ---------------------------------------------------------------- kidney function on treatment
+
+def test_genetic_child_07_on_enalapril_without_any_creatinine_is_asked_for_creatinine_and_potassium_first():
+    plan = api.plan(_record("07_"))
+    assert _rec(plan, KIDNEY_TEST) is not None
+    assert _rank(plan, KIDNEY_TEST) < _rank(plan, "srns.raas.continue")
+    assert "potassium" in _rec(plan, KIDNEY_TEST).statements[0].text
+
+
+def test_cni_child_14_on_cyclosporine_for_569_days_without_creatinine_is_asked_for_one():
+    plan = api.plan(_record("14_"))
+    assert _rec(plan, KIDNEY_TEST) is not None
+    assert _rank(plan, KIDNEY_TEST) < _rank(plan, "srns.raas.start")
+    caution = next(w for w in plan.warnings if w.kb_id == "caution.cni.kidney_function_unknown")
+    assert "measure creatinine now" in caution.text
+
+
+def test_cni_child_14_with_a_creatinine_this_month_gets_no_kidney_function_test():
+    record = _record("14_")
+    record["labs"].append({"date": "2026-11-16", "test": "creatinine", "value": 0.5, "unit": "mg/dL"})
+    plan = api.plan(record)
+    assert _rec(plan, KIDNEY_TEST) is None
+    assert all(w.kb_id != "caution.cni.kidney_function_unknown" for w in plan.warnings)
+
+
+def test_cni_resistant_child_10_on_tacrolimus_with_a_stale_creatinine_is_not_passed_as_normal():
+    record = _record("10_")
+    record["labs"].append({"date": "2026-06-01", "test": "creatinine", "value": 0.5, "unit": "mg/dL"})
+    assert _rec(api.plan(record), KIDNEY_TEST) is not None
+
+
+def test_srns_child_05_about_to_start_a_cni_gets_the_baseline_test_once_not_two_creatinine_steps():
+    plan = api.plan(_record("05_"))
+    assert _rec(plan, "supportive.workup.kidney_function_before_nephrotoxic") is not None
+    assert _rec(plan, KIDNEY_TEST) is None
+
+
+def test_egfr_26_child_15_told_to_start_an_ace_inhibitor_gets_the_low_egfr_caution_on_it():
+    rec = _rec(api.plan(_record("15_")), "srns.raas.start")
+    assert any(c.kb_id == "caution.srns.raas_low_egfr" for c in rec.cautions)
+    # a child with normal eGFR starting one does not
+    rec = _rec(api.plan(_record("11_")), "srns.raas.start")
+    assert all(c.kb_id != "caution.srns.raas_low_egfr" for c in rec.cautions)
+
+
+# ---------------------------------------------------------------- what the record already says
+
+def test_coq_child_08_stated_steroid_resistant_is_not_asked_for_a_first_morning_upcr_before_treatment():
+    plan = api.plan(_record("08_"))
+    assert _rec(plan, "supportive.workup.first_morning_upcr") is None
+    # an untreated first episode (teenager 17) still is
+    assert _rec(api.plan(_record("17_")), "supportive.workup.first_morning_upcr") is not None
+
+
+def test_srns_child_05_with_genetics_pending_gets_no_test_step_that_only_quotes_the_monogenic_yield():
+    assert _rec(api.plan(_record("05_")), "srns.workup.monogenic_yield") is None
+    assert _rec(api.plan(_record("06_")), "srns.workup.monogenic_yield") is not None    # no test sent yet
+
+
+def test_relapsing_cni_responder_14_gets_relapse_prednisolone_doses_first_not_a_start_without_a_dose():
+    plan = api.plan(_record("14_"))
+    rec = _rec(plan, "srns.relapse.cni_responder")
+    assert rec.rank == 1 and rec.action == "start"
+    texts = [d.display for d in rec.doses]
+    assert "60 mg once daily" in texts and "40 mg once every other day (alternate days)" in texts
+
+
+def test_multidrug_resistant_child_11_not_offered_mmf_again_is_told_mmf_is_still_being_taken():
+    plan = api.plan(_record("11_"))
+    left = next(x for x in plan.left_out if "mycophenolate_mofetil" in x.drugs)
+    assert "still being taken: mycophenolate mofetil" in left.because and "since 2026-05-01" in left.because
+    md = plan_markdown(plan)
+    assert "tacrolimus, mycophenolate mofetil;" in md and "mycophenolate_mofetil" not in md
