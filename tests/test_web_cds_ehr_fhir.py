@@ -260,3 +260,18 @@ def test_warm_up_builds_what_the_first_request_needs() -> None:
     hooks.warm_up()
     assert fhir._drug_index.cache_info().currsize == 1
     assert fhir._model("Observation") is not None and fhir._model("MedicationRequest") is not None
+
+
+def test_validated_resources_are_reused_but_errors_never_cached(c: Any) -> None:
+    from nephroguide.web.cds import fhir
+
+    value = {"resourceType": "Bundle", "type": "searchset",
+             "entry": [{"resource": fixture("patient_view_ehr_shapes")["prefetch"]["albumin"]["entry"][0]["resource"]}]}
+    first = fhir.resources(value, "prefetch.albumin")[0]
+    assert fhir.resources(value, "prefetch.albumin")[0] is first   # the same JSON: the model validated before
+    req = fixture("patient_view_ehr_shapes")
+    req["prefetch"]["albumin"]["entry"][0]["resource"]["valueQuantity"]["value"] = "nineteen"
+    for _ in range(2):
+        resp = c.post(PV, json=req)
+        assert resp.status_code == 400
+        assert resp.json()["errors"][0]["field"] == "prefetch.albumin.entry[0].resource.valueQuantity.value"

@@ -10,7 +10,10 @@ each is listed in ``notes`` (shown on an information card).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -164,12 +167,40 @@ def resources(value: Any, where: str, notes: list[str] | None = None) -> list[An
             if notes is not None and isinstance(res, dict) and res.get("resourceType") == "MedicationRequest" \
                     and _unused_medication(res, notes):
                 continue
-            model = validate_resource(read_part(res), f"{where}.entry[{i}].resource")
+            model = _validated(read_part(res), f"{where}.entry[{i}].resource")
             if model.get_resource_type() != "OperationOutcome":
                 out.append(model)
         return out
-    model = validate_resource(read_part(value), where)
+    model = _validated(read_part(value), where)
     return [] if model.get_resource_type() == "OperationOutcome" else [model]
+
+
+VALIDATED_CACHE_SIZE = 2048
+_validated_cache: OrderedDict[str, Any] = OrderedDict()
+_validated_lock = threading.Lock()
+
+
+def _validated(data: Any, where: str) -> Any:
+    """``validate_resource`` with a small LRU cache keyed by the resource's JSON: an EHR sends the same history
+    on every call for a chart, and a validated model depends on nothing else. Models are only read, never
+    changed. Resources that fail validation are not cached (the error names where this request had them)."""
+    if not isinstance(data, dict):
+        return validate_resource(data, where)
+    try:
+        key = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return validate_resource(data, where)
+    with _validated_lock:
+        model = _validated_cache.get(key)
+        if model is not None:
+            _validated_cache.move_to_end(key)
+            return model
+    model = validate_resource(data, where)
+    with _validated_lock:
+        _validated_cache[key] = model
+        if len(_validated_cache) > VALIDATED_CACHE_SIZE:
+            _validated_cache.popitem(last=False)
+    return model
 
 
 def _unused_medication(raw: dict[str, Any], notes: list[str]) -> bool:

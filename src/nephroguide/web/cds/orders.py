@@ -180,7 +180,7 @@ def check_orders(draft_orders: list[tuple[Any, dict[str, Any], str, str | None]]
             continue
         med = next(m for m in patient.medications if m.index == index)
         cards.extend(_dose_cards(pack, generic, name, med, patient, model, raw, ref, hook_instance, notes))
-        with_order = api.plan(record).to_json()
+        with_order = api.plan(patient).to_json()   # the Patient loaded above: no second intake pass
         if base_json is not None:  # cautions that hold before the order (e.g. "no second course") count too
             seen = {w["kb_id"] for w in with_order["warnings"]}
             with_order["warnings"] += [w for w in base_json["warnings"] if w["kb_id"] not in seen]
