@@ -35,6 +35,8 @@ def client(home: Path, **settings: Any) -> TestClient:
     from nephroguide.web.app import create_app
     from nephroguide.web.settings import Settings
 
+    if settings.get("cds_auth"):
+        settings.setdefault("base_url", "http://testserver")   # JWTs name the service's own URL as aud
     return TestClient(create_app(Settings(home=home, today=TODAY, **settings)), raise_server_exceptions=False)
 
 

@@ -211,6 +211,23 @@ def test_serve_turns_auth_on_off_loopback_and_needs_an_issuer() -> None:
     assert result.exit_code == 2 and "only with CDS authentication on" in result.output
 
 
+def test_auth_needs_the_services_own_url_never_the_host_header(tmp_path: Path, signer: Signer) -> None:
+    from nephroguide.web.app import create_app
+    from nephroguide.web.cds.config import ConfigError
+    from nephroguide.web.settings import Settings
+
+    jwks = str(signer.write_jwks(tmp_path / "jwks.json"))
+    with pytest.raises(ConfigError, match="public base URL"):
+        create_app(Settings(home=tmp_path, cds_auth=True, cds_issuers=((ISSUER, jwks),)))
+    c = client(tmp_path, cds_auth=True, cds_issuers=((ISSUER, jwks),), base_url="https://cds.example.org")
+    other = "https://other-service.example"   # a token the EHR made for another service, replayed here
+    resp = c.post(PV, json=fixture("patient_view_ehr_shapes"), headers={
+        "Host": "other-service.example", **bearer(signer.token(other + PV))})
+    assert resp.status_code == 401 and "aud" in resp.json()["detail"]
+    ok = c.post(PV, json=fixture("patient_view_ehr_shapes"), headers=bearer(signer.token("https://cds.example.org" + PV)))
+    assert ok.status_code == 200, ok.text
+
+
 def test_app_refuses_star_origin_without_auth(tmp_path: Path) -> None:
     from nephroguide.web.cds.config import ConfigError
 

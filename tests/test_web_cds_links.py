@@ -63,11 +63,15 @@ def test_serve_options_reach_every_worker_as_variables() -> None:
     with pytest.raises(ConfigError, match="neither an http"):
         apply_serve_options({}, host="0.0.0.0", auth="auto", issuers=("https://ehr.example.net=/no/such/jwks.json",),
                             origins=(), plan_link_ttl=None, frame_ancestors=())
+    issuer = ("https://ehr.example.net=https://ehr.example.net/.well-known/jwks.json",)
+    with pytest.raises(ConfigError, match="public base URL"):   # aud is never taken from the Host header
+        apply_serve_options({}, host="0.0.0.0", auth="auto", issuers=issuer, origins=(), plan_link_ttl=None,
+                            frame_ancestors=())
     on: dict[str, str] = {}
-    apply_serve_options(on, host="0.0.0.0", auth="auto",
-                        issuers=("https://ehr.example.net=https://ehr.example.net/.well-known/jwks.json",),
-                        origins=("*",), plan_link_ttl=None, frame_ancestors=())
+    apply_serve_options(on, host="0.0.0.0", auth="auto", issuers=issuer, origins=("*",), plan_link_ttl=None,
+                        frame_ancestors=(), base_url="https://cds.example.org/")
     assert on["NEPHROGUIDE_CDS_AUTH"] == "on" and on["NEPHROGUIDE_CDS_ORIGINS"] == "*"
+    assert on["NEPHROGUIDE_BASE_URL"] == "https://cds.example.org"
 
 
 def test_plan_link_lifetime_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -311,8 +311,11 @@ def cohort_cmd(labs: str, patients: str | None, definitions: str | None, compare
               help="A patient record (JSON or YAML) to answer for.")
 @click.option("--session", help="'new' to start a conversation (its id is printed on stderr), or an id to continue one.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html"]), default="markdown", show_default=True)
+@click.option("--detail", type=click.Choice(["brief", "full"]), default="brief", show_default=True,
+              help="brief: the answer and its key points; full: the whole article.")
 @_home_option
-def ask_cmd(question: str | None, audience: str, patient_file: str | None, session: str | None, fmt: str) -> None:
+def ask_cmd(question: str | None, audience: str, patient_file: str | None, session: str | None, fmt: str,
+            detail: str) -> None:
     """Answer a question about childhood nephrotic syndrome with a cited, graded article.
 
     Exit 3 when the question is outside what the knowledge covers (the answer is still printed).
@@ -324,9 +327,9 @@ def ask_cmd(question: str | None, audience: str, patient_file: str | None, sessi
 
     patient = _read_patient_arg(patient_file) if patient_file else None
     if question is None:
-        _ask_interactive(audience, patient, session, fmt)
+        _ask_interactive(audience, patient, session, fmt, detail)
         return
-    result = api.ask(question, audience=audience, patient=patient, session=session)
+    result = api.ask(question, audience=audience, patient=patient, session=session, detail=detail)
     click.echo(render(result, fmt), nl=False)
     if result.session:
         click.echo(f"session: {result.session}", err=True)
@@ -334,8 +337,9 @@ def ask_cmd(question: str | None, audience: str, patient_file: str | None, sessi
         sys.exit(result.exit_code)
 
 
-def _ask_interactive(audience: str, patient: Any, session: str | None, fmt: str) -> None:
-    """The interactive prompt: one session for the whole conversation; 'quit' or end of input stops."""
+def _ask_interactive(audience: str, patient: Any, session: str | None, fmt: str, detail: str = "brief") -> None:
+    """The interactive prompt: one session for the whole conversation (audience, stage, drugs and the
+    child's details carry over between turns); 'quit' or end of input stops."""
     from nephroguide import api
     from nephroguide.answer.render import render
     from nephroguide.errors import UnknownNameError
@@ -352,7 +356,7 @@ def _ask_interactive(audience: str, patient: Any, session: str | None, fmt: str)
         if not question.strip():
             continue
         try:
-            result = api.ask(question, audience=audience, patient=patient, session=sid)
+            result = api.ask(question, audience=audience, patient=patient, session=sid, detail=detail)
         except UnknownNameError:
             raise
         except InputError as exc:
@@ -381,16 +385,19 @@ def _ask_interactive(audience: str, patient: Any, session: str | None, fmt: str)
               help="How long a CDS card's plan link stays valid (default 86400).")
 @click.option("--plan-frame-ancestor", "plan_frame_ancestors", multiple=True, metavar="ORIGIN",
               help="An origin (the EHR) that may show plan links in a frame (repeatable; default none).")
+@click.option("--base-url", default=None, metavar="URL",
+              help="The public base URL (links on cards; the aud CDS client JWTs must name). Needed with --cds-auth.")
 @_home_option
 def serve(host: str, port: int, workers: int, cds_auth: str, cds_issuers: tuple[str, ...],
-          cds_origins: tuple[str, ...], plan_link_ttl: int | None, plan_frame_ancestors: tuple[str, ...]) -> None:
+          cds_origins: tuple[str, ...], plan_link_ttl: int | None, plan_frame_ancestors: tuple[str, ...],
+          base_url: str | None) -> None:
     """Run the web app: pages, the JSON API under /api/v1 and the CDS Hooks service (see docs/web.md)."""
     from nephroguide.web.cds.config import ConfigError, apply_serve_options
     from nephroguide.web.serve import run
 
     try:  # options become NEPHROGUIDE_* variables, so every worker process reads the same settings
         apply_serve_options(os.environ, host=host, auth=cds_auth, issuers=cds_issuers, origins=cds_origins,
-                            plan_link_ttl=plan_link_ttl, frame_ancestors=plan_frame_ancestors)
+                            plan_link_ttl=plan_link_ttl, frame_ancestors=plan_frame_ancestors, base_url=base_url)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     run(host=host, port=port, workers=workers)
@@ -412,10 +419,10 @@ _register_review()
 
 def _read_patient_arg(path: str) -> Any:
     """Read a patient file argument ('-' = stdin) into a Python object; intake validates it."""
-    from nephroguide.intake.record import read_record_file
+    from nephroguide.intake.record import read_record_file, read_record_stream
 
-    if path == "-":
-        return read_record_file(sys.stdin.read(), name="<stdin>")
+    if path == "-":  # bytes, bounded: non-UTF-8 input is an InputError naming the record, not a crash
+        return read_record_stream(sys.stdin.buffer, name="<stdin>")
     return read_record_file(Path(path))
 
 
@@ -441,6 +448,9 @@ def main(argv: list[str] | None = None) -> None:
     except NephroguideError as exc:
         click.echo(f"error: {exc.one_line()}", err=True)
         sys.exit(exc.exit_code)
+    except UnicodeDecodeError as exc:  # text read from standard input or a file that is not UTF-8
+        click.echo(f"error: input: not UTF-8 text (byte {exc.start}); save it as UTF-8", err=True)
+        sys.exit(InputError.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:  # e.g. `nephroguide plan x | head`

@@ -131,12 +131,13 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "serviceJwt": signer.token(base + "/cds-services//nephroguide-patient-view"),
         "feedbackJwt": signer.token(base + "/cds-services/nephroguide-patient-view/feedback")}).encode()
     env = {**os.environ, "NEPHROGUIDE_HOME": str(tmp / "home")}
-    for key in ("NEPHROGUIDE_CDS_ORIGINS", "NEPHROGUIDE_CDS_ISSUERS", "NEPHROGUIDE_CDS_AUTH"):
+    for key in ("NEPHROGUIDE_CDS_ORIGINS", "NEPHROGUIDE_CDS_ISSUERS", "NEPHROGUIDE_CDS_AUTH", "NEPHROGUIDE_BASE_URL"):
         env.pop(key, None)
     exe = Path(sys.executable).with_name("nephroguide")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "nephroguide.cli"]
     proc = subprocess.Popen([*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), "--cds-auth", "on",
-                             "--cds-issuer", f"{ISSUER}={jwks}", "--cds-origin", f"http://localhost:{page_port}"],
+                             "--cds-issuer", f"{ISSUER}={jwks}", "--cds-origin", f"http://localhost:{page_port}",
+                             "--base-url", base],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         for _ in range(200):

@@ -108,6 +108,10 @@ def check(settings: Any) -> None:
     for iss, jwks in settings.cds_issuers:
         if not jwks.startswith(("https://", "http://")) and not os.path.isfile(jwks):
             raise ConfigError(f"CDS issuer {iss}: JWKS {jwks!r} is neither an http(s) URL nor a readable file")
+    if settings.cds_auth and not settings.base_url:
+        # the JWT's aud must be this service's URL: never trust the request's Host header to say what it is
+        raise ConfigError("CDS authentication needs the service's public base URL, which client JWTs name as "
+                          "aud (NEPHROGUIDE_BASE_URL or serve --base-url, e.g. https://cds.example.org)")
 
 
 def is_loopback_host(host: str) -> bool:
@@ -121,7 +125,8 @@ def is_loopback_host(host: str) -> bool:
 
 
 def apply_serve_options(env: Any, *, host: str, auth: str, issuers: tuple[str, ...], origins: tuple[str, ...],
-                        plan_link_ttl: int | None, frame_ancestors: tuple[str, ...]) -> None:
+                        plan_link_ttl: int | None, frame_ancestors: tuple[str, ...],
+                        base_url: str | None = None) -> None:
     """``nephroguide serve`` options -> ``NEPHROGUIDE_*`` variables (read by every worker), then checked.
 
     ``auth='auto'`` keeps a variable already set, else turns authentication on for a non-loopback host.
@@ -139,6 +144,10 @@ def apply_serve_options(env: Any, *, host: str, auth: str, issuers: tuple[str, .
         env["NEPHROGUIDE_CDS_ORIGINS"] = ",".join(origins)
     if plan_link_ttl is not None:
         env["NEPHROGUIDE_PLAN_LINK_TTL"] = str(plan_link_ttl)
+    if base_url:
+        if not re.match(r"^https?://[^/?#]+(/[^?#]*)?$", base_url.strip()):
+            raise ConfigError(f"--base-url {base_url!r} must be an http(s) URL without query or fragment")
+        env["NEPHROGUIDE_BASE_URL"] = base_url.strip().rstrip("/")
     if frame_ancestors:
         parse_origins(frame_ancestors)
         env["NEPHROGUIDE_PLAN_FRAME_ANCESTORS"] = ",".join(frame_ancestors)
@@ -149,4 +158,4 @@ def apply_serve_options(env: Any, *, host: str, auth: str, issuers: tuple[str, .
         why = "--host is not loopback" if auth == "auto" else "--cds-auth on"
         raise ConfigError(f"CDS authentication is on ({why}) but no trusted issuer is configured: add "
                           "--cds-issuer ISS=JWKS, or --cds-auth off behind a gateway that verifies clients")
-    check(SimpleNamespace(**values))
+    check(SimpleNamespace(**values, base_url=env.get("NEPHROGUIDE_BASE_URL", "").strip() or None))
