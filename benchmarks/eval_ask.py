@@ -1,11 +1,12 @@
 """Evaluate and time `nephroguide ask`.
 
-Prints, for the evaluation set tests/eval/questions.yaml (all, dev, held-out splits 1-3): intent
-accuracy, scope accuracy, must-contain recall, must-not violations and citation coverage (share of
-statements with a reference; must be 100%) — held-out 3 was never used for tuning; then latency: in-process p50/p95 after warm-up for each
-audience, and fresh-process `nephroguide ask` wall time.
+Prints, for every evaluation set in tests/eval/*.yaml: the pass rate (intent or topic, scope, lead line,
+must-contain, must-not), per split (held-out 3 and 4 were never used for tuning), per audience and per
+topic; the share answered "not covered"; the median words per audience (default, brief answers); citation
+coverage (share of statements, summary included, with a reference; must be 100%). Then latency:
+in-process p50/p95 after warm-up for each audience, and fresh-process `nephroguide ask` wall time.
 
-    .venv/bin/python benchmarks/eval_ask.py [--rounds 5] [--fresh 7] [--details]
+    .venv/bin/python benchmarks/eval_ask.py [--rounds 5] [--fresh 7] [--details] [--only FILE]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL = ROOT / "tests" / "eval" / "questions.yaml"
+EVAL = ROOT / "tests" / "eval"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -29,42 +30,62 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
+def _line(name: str, part: object) -> str:
+    s = part.summary()  # type: ignore[attr-defined]
+    return (f"  {name:24} n={s['questions']:3}  pass {s['pass_rate']:6.1%}  lead {s['lead_accuracy']:6.1%}  "
+            f"intent {s['intent_accuracy']:6.1%}  topic {s['topic_accuracy']:6.1%}  scope {s['scope_accuracy']:6.1%}  "
+            f"recall {s['must_contain_recall']:6.1%}  must-not {s['must_not_violations']}  "
+            f"not-covered {s['not_covered_share']:5.1%}  cited {s['citation_coverage']:.2%}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds over the whole set per audience")
     parser.add_argument("--fresh", type=int, default=7, help="fresh-process runs of `nephroguide ask`")
     parser.add_argument("--details", action="store_true", help="list every question that misses something")
+    parser.add_argument("--only", help="one evaluation file instead of every tests/eval/*.yaml")
     args = parser.parse_args()
 
     from nephroguide.answer.evaluate import TODAY, load_cases, run
     from nephroguide.api import ask
 
+    path = Path(args.only) if args.only else EVAL
     t0 = time.perf_counter()
-    report = run(EVAL)
-    print(f"evaluation set: {EVAL.relative_to(ROOT)} ({report.n} questions, {time.perf_counter() - t0:.1f} s)")
-    splits = [("all", report), ("dev", report.split("dev")), ("held-out 1", report.split("heldout")),
-              ("held-out 2", report.split("heldout2")), ("held-out 3", report.split("heldout3"))]
-    for name, part in splits:
-        s = part.summary()
-        print(f"  {name:10} n={s['questions']:3}  intent accuracy {s['intent_accuracy']:.1%}  "
-              f"scope accuracy {s['scope_accuracy']:.1%}  must-contain recall {s['must_contain_recall']:.1%}  "
-              f"must-not violations {s['must_not_violations']}  citation coverage {s['citation_coverage']:.2%} "
-              f"({s['statements']} statements)")
+    report = run(path)
+    print(f"evaluation sets: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
+          f"({report.n} questions, {time.perf_counter() - t0:.1f} s)")
+    print(_line("all", report))
+    for name, part in report.by(lambda r: r.case.source).items():
+        print(_line(name, part))
+    print("by split (heldout3 and heldout4: never tuned on):")
+    for name, part in report.by(lambda r: r.case.split).items():
+        print(_line(name, part))
+    print("by audience (median words of the default answer, covered answers):")
+    for name, part in report.by(lambda r: r.case.audience).items():
+        print(_line(name, part) + f"  median words {part.median_words(name):.0f}")
+    print("by topic / intent:")
+    for name, part in report.by(lambda r: r.case.group).items():
+        print(_line(name, part))
     if args.details:
         for r in report.results:
             problems = []
             if not r.intent_ok:
                 problems.append(f"intent {r.answer.intent} (expected {r.case.intent})")
+            if not r.topic_ok:
+                problems.append(f"topic {r.answer.topic} (expected {r.case.topic})")
             if not r.scope_ok:
                 problems.append(f"scope {r.answer.scope} (expected {r.case.scope})")
+            if not r.lead_ok:
+                problems.append(f"lead {r.case.lead} not in {r.answer.summary_text[:90]!r}")
             if r.missing:
                 problems.append(f"missing {r.missing}")
             if r.violations:
                 problems.append(f"must-not {r.violations}")
             if problems:
-                print(f"    {r.case.id}: {r.case.question[:60]!r}: {'; '.join(problems)}")
+                route = r.answer.understanding.get("route")
+                print(f"    {r.case.id} [{r.case.split}] ({route}): {r.case.question[:70]!r}: {'; '.join(problems)}")
 
-    questions = [c for c in load_cases(EVAL) if not c.before]
+    questions = [c for c in load_cases(path) if not c.before]
     print(f"\nlatency in-process, after warm-up ({args.rounds} rounds x {len(questions)} questions, no session):")
     for audience in ("clinician", "family", "student"):
         for c in questions:   # warm-up: pack, lexicon, vocabulary, regexes, textstat

@@ -38,7 +38,7 @@ def answer(q: str, **kw):
 
 @pytest.fixture(scope="module")
 def srns():
-    return answer(SRNS_Q)
+    return answer(SRNS_Q, detail="full")
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +145,11 @@ def test_not_covered_names_closest_topics():
         assert answer(q).scope == "not_covered"
 
 
-def test_topic_without_pack_content_is_not_covered_rather_than_guessed():
-    a = answer("Will my child grow out of nephrotic syndrome?")
-    assert a.scope == "not_covered" and a.intent == "prognosis" and "no entries" in a.summary_text
+def test_subject_without_pack_content_is_named_not_guessed():
+    a = answer("Is homeopathy useful for nephrotic syndrome?")
+    assert a.scope == "not_covered" and a.exit_code == 3 and not a.sections
+    assert a.summary_text.startswith("nephroguide has no guidance on homeopathy yet")
+    assert len(a.follow_ups) == 3
 
 
 def test_adult_question_is_partly_covered_with_pediatric_note():

@@ -135,12 +135,13 @@ def dose(drug: str, *, weight_kg: float, height_cm: float | None = None, indicat
 
 
 def ask(question: str, *, audience: str = "clinician", patient: Any = None, session: str | None = None,
-        today: str | dt.date | None = None, home: str | Path | None = None) -> Any:
+        today: str | dt.date | None = None, home: str | Path | None = None, detail: str = "brief") -> Any:
     """Answer a free-text question with a cited, graded article (``nephroguide.answer.model.Answer``).
 
     ``patient``: a patient record (dict or file path); ``session``: ``"new"`` or an existing session id
     (follow-up context in the store; without it nothing is read or written); ``today``: the date the
-    question is asked (default: the clock, read here once).
+    question is asked (default: the clock, read here once); ``detail``: ``"brief"`` (the answer and its key
+    points) or ``"full"`` (the whole article).
     """
     from nephroguide.answer.ask import answer_question
 
@@ -148,7 +149,8 @@ def ask(question: str, *, audience: str = "clinician", patient: Any = None, sess
         day = dt.date.fromisoformat(today) if isinstance(today, str) else (today or _today())
     except ValueError:
         raise InputError(f"{today!r} is not a date (YYYY-MM-DD)", field="today") from None
-    return answer_question(question, audience=audience, patient=patient, session=session, today=day, home=home)
+    return answer_question(question, audience=audience, patient=patient, session=session, today=day, home=home,
+                           detail=detail)
 
 
 def cohort(labs_csv: Any, patients_csv: Any = None, *, definitions: str = "current",

@@ -12,12 +12,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from nephroguide.answer.model import AUDIENCES, Answer
+from nephroguide.answer.model import AUDIENCES, DETAILS, Answer
 from nephroguide.errors import InputError, UsageError
 
 
 def answer_question(question: Any, *, audience: str = "clinician", patient: Any = None, session: str | None = None,
-                    today: dt.date, home: str | Path | None = None) -> Answer:
+                    today: dt.date, home: str | Path | None = None, detail: str = "brief") -> Answer:
     """Answer one question (see :func:`nephroguide.api.ask`)."""
     import dataclasses
 
@@ -29,6 +29,8 @@ def answer_question(question: Any, *, audience: str = "clinician", patient: Any 
     text = validate_question(question)
     if audience not in AUDIENCES:
         raise UsageError(f"unknown audience {audience!r}; use one of: {', '.join(AUDIENCES)}", field="audience")
+    if detail not in DETAILS:
+        raise UsageError(f"unknown detail {detail!r}; use one of: {', '.join(DETAILS)}", field="detail")
     record = _patient_record(patient, today)
     sid: str | None = None
     created = False
@@ -50,7 +52,8 @@ def answer_question(question: Any, *, audience: str = "clinician", patient: Any 
         from_session = True
     if record is not None:
         u = _with_patient_stage(u, record, today)
-    answer = compose(u, audience=audience, patient=record, today=today, from_session=from_session, session=sid)
+    answer = compose(u, audience=audience, patient=record, today=today, from_session=from_session, session=sid,
+                     detail=detail)
     answer = _with_review_status(answer, home)
     from nephroguide.answer.evidence import with_library_passages
 

@@ -116,3 +116,8 @@ def grade_explained(grade: str, help_table: dict[str, str]) -> str:
     if not m:
         return ""
     return f"{help_table.get(m.group(1), '')}, {help_table.get(m.group(2), '')}".strip(", ")
+
+
+def is_easy_word(word: str) -> bool:
+    """A common English word (textstat's easy-word list): never the subject a question is about."""
+    return bool(_textstat().is_easy_word(word))

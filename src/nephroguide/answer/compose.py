@@ -327,9 +327,15 @@ def _historical(pack: Any, citations: Sequence[Any]) -> bool:
 
 
 def _caution_entry(b: Build, c: Caution, section: str) -> None:
-    st = _stmt(b.ctx.pack, c.text, c.citations, c.id)
+    """A caution; in an answer without a patient record whose condition is not met, its general rule when
+    the pack words one (``general_text``: "the cumulative limit is 168 mg/kg", never "has reached")."""
+    text, family, title = c.text, c.family_text, c.title
+    if c.general_text and b.ctx.patient_json is None and c.applies_when is not None \
+            and not holds(c.applies_when, b.ctx.facts):
+        text, family, title = c.general_text, c.general_family_text or c.general_text, ""
+    st = _stmt(b.ctx.pack, text, c.citations, c.id)
     kind = "monitoring" if c.kind == "monitoring" else "caution"
-    b.add(Entry(section, kind, c.id, st, _clean(c.family_text), _clean(c.text), title=c.title, reviewed=c.last_reviewed,
+    b.add(Entry(section, kind, c.id, st, _clean(family), _clean(text), title=title, reviewed=c.last_reviewed,
                 drugs=tuple(c.drugs)))
 
 
@@ -757,23 +763,52 @@ def _finish_common(b: Build, u: Understanding) -> None:
 # ----------------------------------------------------------------------------------------- answer
 
 def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str, Any] | None = None,
-            today: dt.date, from_session: bool = False, session: str | None = None) -> Answer:
-    """The answer article for an understood question."""
+            today: dt.date, from_session: bool = False, session: str | None = None, detail: str = "brief") -> Answer:
+    """The answer for an understood question: a direct answer, an answer from facts, a treatment-pathway
+    article, or an honest "not covered" (direct.route decides); ``detail``: brief (default) or full."""
+    from nephroguide.answer import direct
     from nephroguide.knowledge.pack import load_pack
 
     if audience not in ("clinician", "family", "student"):
         raise InputError(f"unknown audience {audience!r}; use clinician, family or student", field="audience")
+    if detail not in ("brief", "full"):
+        raise InputError(f"unknown detail {detail!r}; use brief or full", field="detail")
     r = rules()
     pack = load_pack()
+    ret = direct.retrieval_for(u)
+    common: dict[str, Any] = {"session": session, "from_session": from_session, "ret": ret}
+    exact = direct.exact_answer(u, ret)
+    if exact is not None and not u.dose_asked:   # one of the pack's own phrasings: its curated answer
+        return direct.compose_direct(u, ret, exact, audience=audience, patient=patient, today=today, session=session,
+                                     from_session=from_session, detail=detail)
     if u.off_topic:
-        return _not_covered(u, audience, pack, about=", ".join(u.off_topic), session=session, from_session=from_session)
-    if u.domain_hits == 0 and patient is None and not from_session:
-        return _not_covered(u, audience, pack, about="", session=session, from_session=from_session)
+        # another disease or organ: not covered, unless a nephrotic-syndrome part of the question has an answer
+        route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
+        if u.ins_cue and route.kind in ("answer", "facts") and route.confidence >= 0.6:
+            note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(u.off_topic))
+            return direct.compose_direct(u, ret, route, audience=audience, patient=patient, today=today,
+                                         session=session, from_session=from_session, detail=detail,
+                                         scope="partly_covered", scope_note=note)
+        return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=", ".join(u.off_topic), **common)
+    route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
+    if u.domain_hits == 0 and patient is None and not from_session and \
+            not (route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["strong"])):
+        # nothing in the question names the disease, and no direct answer fits it closely
+        return _not_covered(u, audience, pack, about="", subject=direct.subject_of(u, ret), **common)
+    if route.kind == "not_covered":
+        return _not_covered(u, audience, pack, about="", subject=route.subject, **common)
+    if route.kind in ("answer", "facts"):
+        scope, note = ("partly_covered", _clean(r.raw["scope"]["pediatric_only_note"])) if u.adult else ("covered", "")
+        if route.subject and not u.adult:
+            scope = "partly_covered"
+            note = direct.settings()["not_covered"]["partly"].format(subject=route.subject)
+        return direct.compose_direct(u, ret, route, audience=audience, patient=patient, today=today, session=session,
+                                     from_session=from_session, detail=detail, scope=scope, scope_note=note)
     if u.intent is None and u.unknown_words and not u.stage:
         # nothing in the question points to a covered topic, and it names something nephroguide does not
         # know (a drug or condition outside the pack): not covered, rather than a generic article
-        return _not_covered(u, audience, pack, about=", ".join(u.unknown_words[:3]), session=session,
-                            from_session=from_session)
+        return _not_covered(u, audience, pack, about=", ".join(u.unknown_words[:3]),
+                            subject=", ".join(u.unknown_words[:3]), **common)
     intent = u.intent or "definition"
     spec = r.raw["articles"][intent]
     ctx = engine_context(u, patient=patient, today=today, default_stage=spec.get("stage") or [])
@@ -790,11 +825,23 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
         _monitoring_article(b, spec, u)
     else:
         _treatment_article(b, spec, u)
+    if intent != "dosing":
+        # the recommendation that answers this very question ("Should cyclophosphamide be used in SRNS?")
+        # joins the article even when it belongs to another step; the summary then leads with it
+        for h in ret.hits[:3]:
+            rec = pack.recommendations.get(h.id)
+            if rec is not None and h.match >= 0.9 and set(rec.drugs) & set(u.drugs):
+                if h.id in b.used:   # already further down the article: it moves up to the answer
+                    for e in b.entries:
+                        if e.kb_id == h.id:
+                            e.section = "main"
+                else:
+                    _rec_entries(b, rec, "main", general=not holds(rec.applies_when, ctx.facts), dose_rules=False)
+                break
     main_key = "dosing" if intent == "dosing" else "main"
     if not b.in_section(main_key):
         label = r.raw["intents"][intent]["label"]
-        return _not_covered(u, audience, pack, about="", no_content=label, session=session, from_session=from_session,
-                            intent=intent)
+        return _not_covered(u, audience, pack, about="", no_content=label, intent=intent, **common)
     _finish_common(b, u)
     scope = "partly_covered" if ctx.adult else "covered"
     if intent in ("dosing", "monitoring", "evidence"):
@@ -802,7 +849,7 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
     else:   # the drugs the answer recommends come first; drugs that failed are not "under discussion"
         drugs = [d for d in dict.fromkeys([*b.main_drugs, *u.drugs]) if d not in u.failed]
     return _assemble(u, b, audience=audience, intent=intent, spec=spec, scope=scope, drugs=drugs,
-                     indication=indication, session=session, from_session=from_session)
+                     indication=indication, session=session, from_session=from_session, ret=ret, detail=detail)
 
 
 def _title(u: Understanding, b: Build, spec: dict[str, Any], intent: str, drugs: Sequence[str],
@@ -867,8 +914,10 @@ def _has(pack: Any, needs: str | None, drug: str) -> bool:
 
 
 def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: dict[str, Any], scope: str,
-              drugs: Sequence[str], indication: str | None, session: str | None, from_session: bool) -> Answer:
+              drugs: Sequence[str], indication: str | None, session: str | None, from_session: bool,
+              ret: Any = None, detail: str = "brief") -> Answer:
     from nephroguide.answer import audience as aud
+    from nephroguide.answer import direct
     from nephroguide.engine.plan import references
 
     r = rules()
@@ -889,7 +938,13 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         sections.append(Section(key=key, title=title or titles[key][audience], items=items))
     # summary: the first statements of the main (or dosing) section
     lead_key = "dosing" if intent == "dosing" else "main"
-    lead = [e for e in b.in_section(lead_key) if e.level == 0][:2]
+    relevance = {h.id: h.match + h.score / 1000 for h in ret.hits} if ret is not None else {}
+    candidates = [e for e in b.in_section(lead_key) if e.level == 0]
+    best = max(candidates, key=lambda e: (relevance.get(e.kb_id, 0.0), -candidates.index(e)), default=None)
+    if best is not None and relevance.get(best.kb_id, 0.0) >= 0.6 and intent != "dosing" and best is not candidates[0]:
+        candidates.remove(best)
+        candidates.insert(0, best)   # the statement that answers this question leads
+    lead = candidates[:2]
     if intent == "dosing":
         lead = b.in_section("dosing")[:1] + [e for e in b.in_section("main") if e.level == 0][:1]
     summary_refs = tuple(dict.fromkeys(ref for e in lead for ref in e.statement.refs))
@@ -911,10 +966,22 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         first = aud.sentences(text)
         summary = " ".join(first[:2]) if len(first) > 1 and len(first[0]) < 100 else " ".join(first[:1])
         summary_refs = tuple(top[0].statement.refs) if top else ()
+    summary = direct.yes_no_first(u, summary)
+    if lead and lead[0].section == "main" and sections and sections[0].key != "main" and detail == "brief":
+        sections = sorted(sections, key=lambda s: s.key != "main")   # the answer's own section first
+    more = 0
+    if detail == "brief":
+        brief = direct.settings()["brief"]
+        lead_ids = {e.kb_id for e in lead[:1]}
+        rel = {**relevance, **dict.fromkeys(lead_ids, 99.0)}
+        shown, more = direct.shorten(sections, rel, {str(k): int(v) for k, v in brief["per_section"].items()},
+                                     int(brief["children"]),
+                                     {str(k): float(v) for k, v in brief["min_relevance"].items()})
+        sections = list(shown)
     scope_note = ""
     if scope == "partly_covered":
         scope_note = _clean(r.raw["scope"]["pediatric_only_note"])
-    cited = [ref for e in b.entries for ref in e.statement.refs]
+    cited = [*summary_refs, *(ref for s in sections for i in s.items for ref in i.statement.refs)]
     reviewed = [e.reviewed for e in b.entries if e.reviewed is not None]
     glossary: tuple[GlossaryEntry, ...] = ()
     if audience == "student":
@@ -938,7 +1005,8 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         references=references(pack, cited), review_status=REVIEW_STATUS,
         last_updated=max(reviewed).isoformat() if reviewed else None,
         disclaimer=_clean(r.raw["audiences"][audience]["disclaimer"]), scope_note=scope_note, glossary=glossary,
-        readability=readability, understanding=u.to_json(), session=session, pack_version=pack.version)
+        readability=readability, understanding={**u.to_json(), "route": "pathway"}, session=session,
+        pack_version=pack.version, topic=direct.settings()["intent_topic"].get(intent), detail=detail, more=more)
     return _with_markdown(answer)
 
 
@@ -968,22 +1036,38 @@ def _with_markdown(answer: Answer) -> Answer:
 
 
 def _not_covered(u: Understanding, audience: str, pack: Any, *, about: str, session: str | None,
-                 from_session: bool, no_content: str | None = None, intent: str | None = None) -> Answer:
+                 from_session: bool, no_content: str | None = None, intent: str | None = None, subject: str = "",
+                 ret: Any = None) -> Answer:
+    """Not covered: which subject the pack holds nothing on, then the closest questions it can answer."""
+    from nephroguide.answer import direct
+
     r = rules()
     scope = r.raw["scope"]
+    nc = direct.settings()["not_covered"]
     if no_content:
         text = scope["no_content_text"].format(topic=no_content)
     else:
         text = scope["not_covered_text"][audience].format(about=f" ({about})" if about else "")
+    if subject:
+        lead = nc["subject_family" if audience == "family" else "subject"].format(subject=subject)
+        if u.off_topic or about:
+            text = f"{lead} {scope['not_covered_text'][audience].format(about='')}"
+        elif no_content:
+            text = f"{lead} {text}"
+        else:
+            text = f"{lead} {nc['closest']}"
     closest = [i for i in closest_intents(u.question, limit=4) if i != intent][:3]
-    questions = tuple(r.raw["topic_questions"][i] for i in closest if i in r.raw["topic_questions"])
+    questions = direct.closest_questions(ret) if ret is not None and subject and not u.off_topic else []
+    questions += [r.raw["topic_questions"][i] for i in closest if i in r.raw["topic_questions"]]
+    questions = list(dict.fromkeys(questions))[:3]
     labels = tuple(r.raw["intents"][i]["label"] for i in closest)
     answer = Answer(
         question=u.question, intent=intent or u.intent, context={"stage": [], "stated_stage": list(u.stage),
                                                                 "assumed_stage": False, "drugs": list(u.drugs),
                                                                 "patient": None, "from_session": from_session},
         scope="not_covered", audience=audience, title="Not covered", summary_text=text, summary_refs=(),
-        sections=(), follow_ups=questions, references=(), review_status=REVIEW_STATUS, last_updated=None,
+        sections=(), follow_ups=tuple(questions), references=(), review_status=REVIEW_STATUS, last_updated=None,
         disclaimer=_clean(r.raw["audiences"][audience]["disclaimer"]), closest_topics=labels,
-        understanding=u.to_json(), session=session, pack_version=pack.version)
+        understanding={**u.to_json(), "route": "not_covered", "not_covered_subject": subject}, session=session,
+        pack_version=pack.version, topic=None)
     return _with_markdown(answer)

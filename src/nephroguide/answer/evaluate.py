@@ -1,6 +1,9 @@
-"""Score ``ask`` against an evaluation set (tests/eval/questions.yaml): intent accuracy, scope accuracy,
-must-contain recall, must-not violations and citation coverage. Used by benchmarks/eval_ask.py and
-tests/test_answer_eval.py; latency is measured by the benchmark only.
+"""Score ``ask`` against the evaluation sets (every tests/eval/*.yaml): a question passes when its intent
+(treatment pathway) or topic (the rest of the disease) matches, its scope matches, the answer contains every
+``must_contain`` text, none of its ``must_not_contain`` texts as current advice, and, with ``lead``, one of
+the lead texts in its first line (the summary). Also: citation coverage, pass rate per topic, per audience
+and per split, the share answered "not covered", and median words per audience. Used by
+benchmarks/eval_ask.py and tests/test_answer_eval.py; latency is measured by the benchmark only.
 """
 
 from __future__ import annotations
@@ -27,6 +30,16 @@ class Case:
     must_not_contain: list[str]
     before: list[str]
     split: str = "dev"
+    topic: str | None = None
+    lead: list[str] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def group(self) -> str:
+        """What the question is about, for per-topic figures: its topic, its intent, or 'not covered'."""
+        if self.scope == "not_covered":
+            return "(not covered)"
+        return self.topic or self.intent or "?"
 
 
 @dataclass
@@ -39,6 +52,14 @@ class Result:
     violations: list[str]
     statements: int
     cited: int
+    lead_ok: bool = True
+    topic_ok: bool = True
+    words: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.intent_ok and self.topic_ok and self.scope_ok and self.lead_ok and not self.missing \
+            and not self.violations
 
 
 @dataclass
@@ -47,6 +68,29 @@ class Report:
 
     def split(self, name: str) -> Report:
         return Report([r for r in self.results if r.case.split == name])
+
+    def where(self, pred: Any) -> Report:
+        return Report([r for r in self.results if pred(r)])
+
+    @property
+    def pass_rate(self) -> float:
+        return sum(r.passed for r in self.results) / self.n if self.n else 0.0
+
+    @property
+    def not_covered_share(self) -> float:
+        return sum(r.answer.scope == "not_covered" for r in self.results) / self.n if self.n else 0.0
+
+    def median_words(self, audience: str) -> float:
+        import statistics
+
+        words = [r.words for r in self.results if r.case.audience == audience and r.answer.scope != "not_covered"]
+        return float(statistics.median(words)) if words else 0.0
+
+    def by(self, key: Any) -> dict[str, Report]:
+        out: dict[str, Report] = {}
+        for r in self.results:
+            out.setdefault(str(key(r)), Report()).results.append(r)
+        return dict(sorted(out.items()))
 
     @property
     def n(self) -> int:
@@ -76,23 +120,37 @@ class Report:
         return sum(r.cited for r in self.results) / total if total else 1.0
 
     def summary(self) -> dict[str, Any]:
-        return {"questions": self.n, "intent_accuracy": round(self.intent_accuracy, 3),
+        return {"questions": self.n, "pass_rate": round(self.pass_rate, 3),
+                "not_covered_share": round(self.not_covered_share, 3),
+                "lead_accuracy": round(sum(r.lead_ok for r in self.results) / self.n, 3) if self.n else 0.0,
+                "topic_accuracy": round(sum(r.topic_ok for r in self.results) / self.n, 3) if self.n else 0.0,
+                "intent_accuracy": round(self.intent_accuracy, 3),
                 "scope_accuracy": round(self.scope_accuracy, 3), "must_contain_recall": round(self.recall, 3),
                 "must_not_violations": len(self.violations), "citation_coverage": round(self.citation_coverage, 4),
                 "statements": sum(r.statements for r in self.results)}
 
 
 def load_cases(path: str | Path) -> list[Case]:
+    """The cases of one evaluation file, or of every ``*.yaml`` file of a folder (ids unique across files)."""
     import yaml
 
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    out = []
-    for q in data["questions"]:
-        out.append(Case(id=str(q["id"]), question=str(q["q"]), intent=q.get("intent"),
-                        scope=str(q.get("scope", "covered")), audience=str(q.get("audience", "clinician")),
-                        must_contain=[str(x) for x in q.get("must_contain") or []],
-                        must_not_contain=[str(x) for x in q.get("must_not_contain") or []],
-                        before=[str(x) for x in q.get("before") or []], split=str(q.get("split", "dev"))))
+    path = Path(path)
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    out: list[Case] = []
+    seen: set[str] = set()
+    for file in files:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        for q in data["questions"]:
+            cid = str(q["id"])
+            if cid in seen:
+                raise ValueError(f"{file.name}: duplicate question id {cid!r}")
+            seen.add(cid)
+            out.append(Case(id=cid, question=str(q["q"]), intent=q.get("intent"),
+                            scope=str(q.get("scope", "covered")), audience=str(q.get("audience", "clinician")),
+                            must_contain=[str(x) for x in q.get("must_contain") or []],
+                            must_not_contain=[str(x) for x in q.get("must_not_contain") or []],
+                            before=[str(x) for x in q.get("before") or []], split=str(q.get("split", "dev")),
+                            topic=q.get("topic"), lead=[str(x) for x in q.get("lead") or []], source=file.name))
     return out
 
 
@@ -134,15 +192,24 @@ def score(case: Case, a: Answer) -> Result:
     text = current_text(a)
     missing = [m for m in case.must_contain if _norm(m) not in text]
     violations = [m for m in case.must_not_contain if _norm(m) in text]
-    intent_ok = (a.intent == case.intent) if case.intent is not None else (a.scope == "not_covered")
+    if case.topic is not None:
+        intent_ok = True
+        topic_ok = a.topic == case.topic
+    else:
+        intent_ok = (a.intent == case.intent) if case.intent is not None else (a.scope == "not_covered")
+        topic_ok = True
+    first_line = _norm(a.summary_text.splitlines()[0] if a.summary_text else "")
+    lead_ok = not case.lead or any(_norm(x) in first_line for x in case.lead)
     statements = a.statements()
     cited = sum(1 for s in statements if s.refs)
+    summary_cited = bool(a.summary_refs) or a.scope == "not_covered"
     return Result(case=case, answer=a, intent_ok=intent_ok, scope_ok=a.scope == case.scope, missing=missing,
-                  violations=violations, statements=len(statements), cited=cited)
+                  violations=violations, statements=len(statements) + 1, cited=cited + summary_cited,
+                  lead_ok=lead_ok, topic_ok=topic_ok, words=len(a.markdown.split()))
 
 
 def run(path: str | Path, home: str | Path | None = None) -> Report:
-    """Answer every case (sessions in a throw-away home) and score it."""
+    """Answer every case of a file or of a folder of files (sessions in a throw-away home) and score it."""
     report = Report()
     with tempfile.TemporaryDirectory(prefix="nephroguide-eval-") as tmp:
         base = Path(home) if home else Path(tmp)

@@ -14,6 +14,7 @@ from nephroguide.engine.types import Reference, Statement
 ANSWER_RECORD = "nephroguide.answer/1"
 SCOPES = ("covered", "partly_covered", "not_covered")
 AUDIENCES = ("clinician", "family", "student")
+DETAILS = ("brief", "full")
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Item:
     """
 
     statement: Statement
-    kind: str            # definition | recommendation | dose | caution | monitoring | evidence | conflict | superseded
+    kind: str            # definition | recommendation | dose | caution | monitoring | evidence | conflict | superseded | fact
     title: str = ""
     current: bool = True
     note: str = ""
@@ -97,6 +98,10 @@ class Answer:
     session: str | None = None
     pack_version: str = ""
     markdown: str = ""
+    topic: str | None = None          # the subject (knowledge/models.py Topic) the answer is about
+    detail: str = "brief"             # brief: the answer and its key points; full: the whole article
+    more: int = 0                     # statements left out of a brief answer (shown with detail "full")
+    direct_answer: str | None = None  # the pack's direct answer (knowledge id) the summary is, if any
 
     @property
     def exit_code(self) -> int:
@@ -133,6 +138,11 @@ class Answer:
         out["understanding"] = self.understanding
         if self.session is not None:
             out["session"] = self.session
+        out["topic"] = self.topic
+        out["detail"] = self.detail
+        out["more_statements"] = self.more
+        if self.direct_answer:
+            out["direct_answer"] = self.direct_answer
         out["versions"] = {"knowledge_pack": self.pack_version}
         out["markdown"] = self.markdown
         return out

@@ -40,6 +40,14 @@ def _item_md(item: Item, audience: str) -> list[str]:
     return lines
 
 
+def _short_ref(r: Any) -> str:
+    label = r.title or r.citation
+    words = label.split()
+    label = " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+    link = f" https://doi.org/{r.doi}" if r.doi else ""
+    return f"{label.rstrip('.')} ({r.year}){link}"
+
+
 def answer_markdown(a: Answer) -> str:
     """The article as Markdown (the CLI's default output and the JSON's ``markdown`` field)."""
     out = [f"# {a.title}", "", f"> {' '.join(a.question.split())}", ""]
@@ -63,21 +71,29 @@ def answer_markdown(a: Answer) -> str:
         out += [f"> **Scope:** {a.scope_note}", ""]
     if a.closest_topics:
         out += ["Closest covered topics: " + "; ".join(a.closest_topics) + ".", ""]
-    for section in a.sections:
+    follow = ["## Follow-up questions", ""] + [f"- {q}" for q in a.follow_ups] + [""] if a.follow_ups else []
+    if not a.sections:
+        out += follow
+    for n, section in enumerate(a.sections):
         out += [f"## {section.title}", ""]
         for item in section.items:
             out += _item_md(item, a.audience)
         out.append("")
+        if n == 0:
+            out += follow   # follow-up questions right after the answer, not at the bottom of a long page
+    if a.more:
+        out += [f"_{a.more} more statement{'s' if a.more != 1 else ''} in the full answer "
+                "(`--detail full`; API: `\"detail\": \"full\"`)._", ""]
     if a.glossary:
         out += ["## Terms", ""]
         for g in a.glossary:
             out.append(f"- **{g.term}**: {g.meaning}" + (f" {refs_md(g.refs)}" if g.refs else ""))
         out.append("")
-    if a.references:
+    if a.references and a.detail == "full":
         out += references_md(a.references)
         out.append("")
-    if a.follow_ups:
-        out += ["## Follow-up questions", ""] + [f"- {q}" for q in a.follow_ups] + [""]
+    elif a.references:   # brief: one short line per source (the JSON and the full answer carry the citation)
+        out += ["## References", ""] + [f"- **[{r.id}]** {_short_ref(r)}" for r in a.references] + [""]
     if a.readability and a.readability.get("summary_grade") is not None:
         out += [f"_Reading level of the summary: school grade {a.readability['summary_grade']:g} "
                 f"(target {a.readability['target_grades'][0]}-{a.readability['target_grades'][1]})._", ""]
@@ -136,7 +152,13 @@ def answer_html(a: Answer) -> str:
         parts.append(f'<p class="scope">{_e(a.scope_note)}</p>')
     if a.closest_topics:
         parts.append(f"<p>Closest covered topics: {_e('; '.join(a.closest_topics))}.</p>")
-    for section in a.sections:
+    follow = ["<h2>Follow-up questions</h2><ul>", *(f"<li>{_e(q)}</li>" for q in a.follow_ups), "</ul>"] \
+        if a.follow_ups else []
+    if not a.sections:
+        parts.extend(follow)
+    for n, section in enumerate(a.sections):
+        if n == 1:
+            parts.extend(follow)
         parts.append(f"<h2>{_e(section.title)}</h2><ul>")
         depth = 0
         for item in section.items:
@@ -160,10 +182,11 @@ def answer_html(a: Answer) -> str:
             parts.append(f'<li id="ref-{_e(r.id)}"><strong>[{_e(r.id)}]</strong> {_e(r.type.capitalize())}: '
                          f"{_e(r.citation)}{link_html}</li>")
         parts.append("</ol>")
-    if a.follow_ups:
-        parts.append("<h2>Follow-up questions</h2><ul>")
-        parts.extend(f"<li>{_e(q)}</li>" for q in a.follow_ups)
-        parts.append("</ul>")
+    if len(a.sections) == 1:
+        parts.extend(follow)
+    if a.more:
+        parts.append(f'<p class="note">{a.more} more statement{"s" if a.more != 1 else ""} in the full answer '
+                     '(detail: full).</p>')
     parts.append(f'<p class="disclaimer">{_e(a.disclaimer)}</p></body></html>')
     return "\n".join(parts) + "\n"
 

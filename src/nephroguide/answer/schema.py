@@ -17,7 +17,8 @@ def answer_schema() -> dict[str, Any]:
     strs = {"type": "array", "items": s}
     statement = {**STATEMENT, "properties": {**STATEMENT["properties"],  # type: ignore[dict-item]
                                               "kind": {"enum": ["definition", "recommendation", "dose", "caution",
-                                                                "monitoring", "evidence", "conflict", "superseded", "library_passage"]},
+                                                                "monitoring", "evidence", "conflict", "superseded", "library_passage",
+                                                                "fact"]},
                                               "current": {"type": "boolean"}, "title": s, "note": s}}
     covered = {"properties": {"scope": {"enum": ["covered", "partly_covered"]}}, "required": ["scope"]}
     return {
@@ -56,6 +57,10 @@ def answer_schema() -> dict[str, Any]:
             "understanding": {"type": "object"},
             "session": s,
             "versions": {"type": "object"},
+            "topic": {"type": ["string", "null"]},
+            "detail": {"enum": ["brief", "full"]},
+            "more_statements": {"type": "integer", "minimum": 0},
+            "direct_answer": s,
             "markdown": {"type": "string", "minLength": 1},
         },
         "if": covered,

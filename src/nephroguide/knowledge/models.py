@@ -361,6 +361,9 @@ class Caution(Strict):
     title: str
     text: str
     family_text: str
+    general_text: str = Field("", description="the caution stated as a rule, for answers without a patient "
+                                              "record (never 'has reached'); used when the condition is not met")
+    general_family_text: str = ""
     citations: list[Citation] = Field(min_length=1)
     applies_when: Condition | None = None
     drugs: list[str] = Field(default_factory=list, description="drugs whose use triggers this caution")

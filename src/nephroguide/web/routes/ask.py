@@ -35,16 +35,20 @@ class AskRequest(BaseModel):
     patient: dict[str, Any] | None = Field(None, description="a patient record v1")
     session: str | None = Field(None, max_length=200, description="'new' to start a conversation, or the session id "
                                                                   "of an earlier answer (follow-up context)")
+    detail: Literal["brief", "full"] = Field("brief", description="brief: the answer and its key points; "
+                                                                 "full: the whole article")
 
 
 def answer(question: str, *, audience: str = "clinician", patient: dict[str, Any] | None = None,
-           session: str | None = None, home: Any = None) -> Any:
+           session: str | None = None, home: Any = None, detail: str = "brief") -> Any:
     """Call ``nephroguide.api.ask`` with the arguments it accepts; 501 problem when it is not installed."""
     fn = ask_function()
     if fn is None:
         raise ProblemError(501, "Not implemented", "the question answerer (nephroguide.ask) is not installed in "
                                                    "this build; the plan, dose and knowledge endpoints work")
     kwargs: dict[str, Any] = {"audience": audience, "patient": patient, "session": session, "home": home}
+    if detail != "brief":
+        kwargs["detail"] = detail
     params = inspect.signature(fn).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         kwargs = {k: v for k, v in kwargs.items() if k in params and (v is not None or k == "audience")}
@@ -62,16 +66,16 @@ async def ask(request: Request) -> Response:
     settings = request.app.state.settings
     if body.patient is not None or body.session is not None or settings.answer_cache_ttl_s <= 0:
         return json_result(answer(body.question, audience=body.audience, patient=body.patient, session=body.session,
-                                  home=settings.home))
+                                  home=settings.home, detail=body.detail))
     # A stateless question is deterministic (same question, audience and day -> same bytes): serve it from a
     # small cache for a short time (Settings.answer_cache_ttl_s, so a review decision shows up quickly).
-    key = (body.question, body.audience, dt.date.today().isoformat())
+    key = (body.question, f"{body.audience}:{body.detail}", dt.date.today().isoformat())
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is not None and hit[0] > now:
         _cache.move_to_end(key)
         return Response(hit[1], media_type="application/json")
-    result = answer(body.question, audience=body.audience, home=settings.home)
+    result = answer(body.question, audience=body.audience, home=settings.home, detail=body.detail)
     data = json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
     _cache[key] = (now + settings.answer_cache_ttl_s, data)
     while len(_cache) > CACHE_SIZE:

@@ -1,0 +1,358 @@
+"""Answer the question that was asked, first: route a question and compose direct answers.
+
+:func:`route` decides, from the understanding (treatment-pathway intents and stages) and the
+statement-level retrieval (``retrieve.py``), which kind of answer a question gets:
+
+* ``answer``: the pack holds a curated direct answer to this question (``answers`` of the topic
+  files): its ``answer`` / ``family_answer`` is the first line, its ``support`` entries are the key
+  points, related statements follow in the full answer;
+* ``facts``: no direct answer, but facts or recommendations on the question's subject: the most
+  relevant statement leads, the others follow;
+* ``pathway``: a treatment-pathway article (compose.py), whose summary is chosen by relevance;
+* ``not_covered``: the pack holds nothing on the subject; the answer names the subject and offers
+  the closest questions it can answer (exit 3), never an article on another topic.
+
+Thresholds are data (``data/retrieval.yaml``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nephroguide.answer.model import Answer, Item, Section
+from nephroguide.answer.retrieve import Hit, Retrieval, retrieve, settings
+from nephroguide.answer.understand import Understanding
+
+PATHWAY_INTENTS = frozenset({"first_episode_treatment", "relapse_treatment", "frns_sdns_treatment", "srns_next_step",
+                             "cni_resistant_next_step", "dosing", "evidence", "workup", "biopsy", "genetics",
+                             "definition", "monitoring"})
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str                        # answer | facts | pathway | not_covered
+    answer: Hit | None = None        # the direct answer chosen
+    facts: tuple[Hit, ...] = ()      # the statements chosen for a facts answer
+    subject: str = ""                # what is not covered (not_covered, or partly covered)
+    confidence: float = 0.0
+
+
+def retrieval_for(u: Understanding) -> Retrieval:
+    """Retrieval for the question's canonical text plus the words as typed (so 'SRNS' meets 'SRNS')."""
+    from nephroguide.answer.understand import normalise
+
+    typed = normalise(u.question)
+    text = u.text if typed == u.text else f"{u.text} {typed}"
+    return retrieve(text, [*u.drugs, *(d for d, _ in u.patient_drugs)])
+
+
+def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, float]:
+    """The best direct answer: subject-term match, closeness of the wording to one of its phrasings
+    (rapidfuzz, so that "why" and "how common" questions meet their own answers) and BM25."""
+    from rapidfuzz import fuzz
+
+    from nephroguide.answer.understand import normalise
+    from nephroguide.knowledge.pack import load_pack
+
+    answers = [h for h in ret.hits if h.kind == "answer"]
+    if not answers:
+        return None, 0.0
+    w = settings()["direct"]["weights"]
+    pack = load_pack()
+    asked = normalise(u.question)
+    top = max(h.score for h in answers) or 1.0
+    scored = []
+    for h in answers[:int(settings()["direct"]["candidates"])]:
+        da = pack.answers.get(h.id)
+        like = max((fuzz.token_sort_ratio(asked, normalise(a)) for a in da.asks), default=0.0) / 100 if da else 0.0
+        conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top
+        scored.append((conf, h))
+    scored.sort(key=lambda x: (-x[0], x[1].id))
+    return scored[0][1], scored[0][0]
+
+
+CORE_PATHWAY = frozenset({"first_episode_treatment", "relapse_treatment", "frns_sdns_treatment", "srns_next_step",
+                          "cni_resistant_next_step", "dosing", "evidence"})
+
+
+def exact_answer(u: Understanding, ret: Retrieval) -> Route | None:
+    """The question is one of a direct answer's own phrasings (e.g. a follow-up nephroguide offered)."""
+    from nephroguide.answer.retrieve import index
+    from nephroguide.answer.understand import normalise
+
+    kb_id = index().exact.get(normalise(u.question).rstrip(" ?."))
+    if kb_id is None:
+        return None
+    hit = next((h for h in ret.hits if h.id == kb_id), None) or Hit(kb_id, "answer", "", 0.0, 1.0, 1.0, 1.0)
+    return Route("answer", answer=hit, confidence=1.0)
+
+
+def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: bool) -> Route:
+    cfg = settings()
+    exact = exact_answer(u, ret)
+    if exact is not None and not u.dose_asked:
+        return exact
+    best, conf = _answer_confidence(u, ret)
+    from nephroguide.answer.understand import rules
+
+    asked_treatment = u.explicit_intent or has_patient or any(p.search(u.text) for p, _ in rules().treatment_cues)
+    staged = u.intent in CORE_PATHWAY and (bool(u.stage) or bool(u.drugs))
+    core = u.intent in PATHWAY_INTENTS and asked_treatment
+    strong = float(cfg["direct"]["strong"])
+    enough = float(cfg["direct"]["enough"])
+    exact_at = float(cfg["direct"]["exact"])
+    if best is not None and conf >= strong and not (u.intent == "dosing" and u.dose_asked):
+        same = cfg["topic_intent"].get(best.topic) == u.intent
+        exact = best.cover_a >= exact_at and best.cover_q >= exact_at
+        if not core or exact or (same and best.cover_q >= exact_at):
+            return Route("answer", answer=best, confidence=conf)
+    if core or (staged and not (best is not None and conf >= strong)):
+        return Route("pathway", confidence=conf)
+    if best is not None and conf >= enough:
+        return Route("answer", answer=best, confidence=conf)
+    statements = [h for h in ret.hits if h.kind in ("fact", "recommendation") and h.match >= float(cfg["facts_enough"])]
+    if not statements and u.drugs:
+        # a question about a medicine the pack knows: its statements that name it
+        from nephroguide.answer.retrieve import index
+
+        docs = index().docs
+        statements = [h for h in ret.hits if h.kind in ("fact", "recommendation", "caution")
+                      and set(u.drugs) & docs[h.id].drugs]
+    pathway = u.intent is not None and (u.explicit_intent or bool(u.stage) or bool(u.drugs) or has_patient
+                                        or from_session)
+    if pathway and u.intent in PATHWAY_INTENTS:
+        return Route("pathway", confidence=conf)
+    if statements and not ret.unknown:
+        return Route("facts", facts=tuple(statements[:6]), confidence=statements[0].match)
+    if pathway:
+        return Route("pathway", confidence=conf)
+    if statements:
+        return Route("facts", facts=tuple(statements[:6]), confidence=statements[0].match,
+                     subject=", ".join(ret.unknown[:3]))
+    return Route("not_covered", subject=subject_of(u, ret))
+
+
+def subject_of(u: Understanding, ret: Retrieval) -> str:
+    """The question's subject the pack holds nothing on: other diseases named, else words it never uses,
+    else its rarest words."""
+    if u.off_topic:
+        return ", ".join(u.off_topic[:2])
+    if ret.unknown:
+        return " ".join(ret.unknown[:3])
+    from nephroguide.answer.retrieve import index
+
+    from nephroguide.answer.audience import is_easy_word
+
+    idx = index()
+    terms = [t for t in ret.terms if not is_easy_word(ret.words[t])] or list(ret.terms)
+    ranked = sorted(terms, key=lambda t: (-idx.idf(t), t))
+    words = [ret.words[t] for t in ranked[:2]]
+    ordered = [ret.words[t] for t in ret.terms if ret.words[t] in words]
+    return " ".join(ordered)
+
+
+def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 3) -> list[str]:
+    """Questions the pack answers directly that are nearest to this one (their first phrasing)."""
+    from nephroguide.knowledge.pack import load_pack
+
+    pack = load_pack()
+    out: list[str] = []
+    for h in sorted((h for h in ret.hits if h.kind == "answer"), key=lambda h: (-h.match, -h.score, h.id)):
+        if h.id in exclude or h.id not in pack.answers:
+            continue
+        q = question_form(pack.answers[h.id].asks[0])
+        if q not in out:
+            out.append(q)
+        if len(out) == limit:
+            break
+    return out
+
+
+def question_form(ask: str) -> str:
+    text = " ".join(ask.split()).rstrip(" ?.")
+    return text[:1].upper() + text[1:] + "?"
+
+
+# ----------------------------------------------------------------------------------------- compose
+
+def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str, patient: dict[str, Any] | None,
+                   today: dt.date, session: str | None, from_session: bool, detail: str, scope: str = "covered",
+                   scope_note: str = "") -> Answer:
+    """The answer for a direct-answer or facts route."""
+    from nephroguide.answer import compose as c
+    from nephroguide.answer.audience import sentences
+    from nephroguide.engine.plan import references
+    from nephroguide.knowledge.pack import load_pack
+
+    pack = load_pack()
+    cfg = settings()
+    ctx = c.engine_context(u, patient=patient, today=today, default_stage=[])
+    b = c.Build(ctx)
+    da = pack.answers.get(r.answer.id) if r.answer is not None else None
+    ids: list[str] = []
+    topic: str
+    if da is not None:
+        ids.extend(da.support)
+        topic = da.topic
+    else:
+        lead_hit = next((h for h in r.facts if h.kind == "fact"), r.facts[0] if r.facts else None)
+        topic = lead_hit.topic if lead_hit is not None else "definitions"
+        topic = str(cfg["recommendation_topic"].get(topic, topic))
+    # related statements: retrieved facts and recommendations that share the question's subject
+    related_limit = int(cfg["brief"]["related_full"])
+    related = [h.id for h in ret.hits if h.kind in ("fact", "recommendation", "caution", "definition")
+               and h.match >= 0.5 and h.id not in ids][:related_limit]
+    if da is None:
+        ids = [h.id for h in r.facts] + [x for x in related if x not in {h.id for h in r.facts}]
+        related = []
+    key_n = int(cfg["brief"]["key_points"][audience])
+    rel_n = int(cfg["brief"]["related_full"])
+    family = audience == "family"
+    shown = 0
+    for kb_id in ids:
+        section = "key" if shown < key_n else "more"
+        if _add_entry(b, pack, kb_id, section, family=family):
+            shown += 1
+    for kb_id in related[:rel_n]:
+        _add_entry(b, pack, kb_id, "more", family=family)
+    # the summary: the direct answer, or the lead statement
+    if da is not None:
+        summary = " ".join((da.family_answer if family else da.answer).split())
+        summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
+        title = question_form(da.asks[0])
+    else:
+        lead = next((e for e in b.entries if e.section == "key"), None)
+        if lead is None:
+            return c._not_covered(u, audience, pack, about="", session=session, from_session=from_session,
+                                  subject=subject_of(u, ret), ret=ret)
+        text = lead.family if family and lead.family else lead.statement.text
+        first = sentences(text)
+        summary = " ".join(first[:2]) if len(first) > 1 and len(first[0]) < 100 else " ".join(first[:1])
+        summary_refs = tuple(lead.statement.refs)
+        subject = pack.facts[lead.kb_id].subject if lead.kb_id in pack.facts else lead.title
+        title = f"{_topic_name(topic).capitalize()}: {subject}" if subject else _topic_name(topic).capitalize()
+    summary = yes_no_first(u, summary)
+    titles = cfg["sections"]
+    sections_all: list[Section] = []
+    for key in ("key", "related", "more"):
+        entries = b.in_section(key)
+        items = tuple(i for i in (c._item(e, audience, u.dose_asked) for e in entries) if i is not None)
+        if items:
+            sections_all.append(Section(key=key, title=titles[key][audience], items=items))
+    sections = tuple(s for s in sections_all if detail == "full" or s.key != "more")
+    more = sum(len(s.items) for s in sections_all) - sum(len(s.items) for s in sections)
+    cited = [*summary_refs, *(ref for s in sections for i in s.items for ref in i.statement.refs)]
+    reviewed = [e.reviewed for e in b.entries if e.reviewed is not None]
+    if da is not None:
+        reviewed.append(da.last_reviewed)
+    intent = cfg["topic_intent"].get(topic)
+    drugs = list(dict.fromkeys([*u.drugs, *(d for e in b.entries for d in e.drugs)]))[:4]
+    follow = closest_questions(ret, exclude=[da.id] if da is not None else [])
+    if len(follow) < 3:
+        follow += [q for q in c.rules().raw["topic_questions"].values() if q not in follow]
+    context = {"stage": sorted(ctx.labels & c.COURSE_LABELS), "stated_stage": sorted(ctx.stated),
+               "assumed_stage": False, "drugs": drugs, "patient": ctx.patient_json, "from_session": from_session}
+    readability = None
+    if family:
+        from nephroguide.answer.audience import reading_grade
+
+        body = " ".join(i.statement.text for s in sections for i in s.items)
+        target = c.rules().raw["audiences"]["family"]["reading_grade"]
+        readability = {"summary_grade": reading_grade(summary), "article_grade": reading_grade(body),
+                       "target_grades": list(target), "method": "Flesch-Kincaid grade level (textstat)"}
+    answer = Answer(
+        question=u.question, intent=intent, context=context, scope=scope, audience=audience, title=title,
+        summary_text=summary, summary_refs=summary_refs, sections=sections, follow_ups=tuple(follow[:3]),
+        references=references(pack, cited), review_status=c.REVIEW_STATUS,
+        last_updated=max(reviewed).isoformat() if reviewed else None,
+        disclaimer=c._clean(c.rules().raw["audiences"][audience]["disclaimer"]), scope_note=scope_note,
+        readability=readability, understanding={**u.to_json(), "route": r.kind, "confidence": round(r.confidence, 3)},
+        session=session, pack_version=pack.version, topic=topic, detail=detail, more=more,
+        direct_answer=da.id if da is not None else None)
+    return c._with_markdown(answer)
+
+
+def _topic_name(topic: str) -> str:
+    return str(settings()["topic_names"].get(topic, topic.replace("_", " ")))
+
+
+def _add_entry(b: Any, pack: Any, kb_id: str, section: str, *, family: bool) -> bool:
+    """One supporting pack entry as an article entry; False when it adds nothing for this audience."""
+    from nephroguide.answer import compose as c
+
+    before = len(b.entries)
+    if kb_id in pack.facts:
+        f = pack.facts[kb_id]
+        if family and f.statistic:
+            return False
+        st = c._stmt(pack, c._clean(f.text), f.citations, f.id)
+        student = c._clean(f.text) + (f" {c._clean(f.student_note)}" if f.student_note else "")
+        b.add(c.Entry(section, "fact", f.id, st, c._clean(f.family_text), student, title=f.title,
+                      reviewed=f.last_reviewed, drugs=tuple(f.drugs)))
+    elif kb_id in pack.recommendations:
+        rec = pack.recommendations[kb_id]
+        c._rec_entries(b, rec, section, general=False, dose_rules=False, extras=False)
+    elif kb_id in pack.cautions:
+        c._caution_entry(b, pack.cautions[kb_id], section)
+    elif kb_id in pack.definitions:
+        c._definition_entry(b, pack.definitions[kb_id], section)
+    elif kb_id in pack.conflicts:
+        c._conflict_entries(b, pack.conflicts[kb_id], section)
+    elif kb_id in pack.studies:
+        if family:
+            return False
+        c._study_entries(b, pack.studies[kb_id], section, full=False)
+    return len(b.entries) > before
+
+
+_YES_NO = re.compile(r"^\s*(?:and\s+)?(?:should|shall|can|could|is|are|was|does|do|did|will|would|may|might|must|"
+                     r"has|have)\b", re.I)
+
+
+def yes_no_first(u: Understanding, summary: str) -> str:
+    """For a yes/no question, a summary that states a negative position starts with "No:" (data: the
+    negative cues in retrieval.yaml); one that already opens with yes/no/not is left alone."""
+    cfg = settings()["yes_no"]
+    if not _YES_NO.match(u.question) or re.match(r"^\s*(?:yes|no|not)\b", summary, re.I):
+        return summary
+    head = re.split(r"(?<=[.;:])\s", summary, maxsplit=1)[0].lower()
+    if any(re.search(p, head) for p in cfg["negative"]):
+        return f"No: {summary[:1].lower() + summary[1:] if not summary[:2].isupper() else summary}"
+    return summary
+
+
+def shorten(sections: Sequence[Section], relevance: dict[str, float], per_section: dict[str, int],
+            children: int, min_relevance: dict[str, float] | None = None) -> tuple[tuple[Section, ...], int]:
+    """A brief article: per section, the statements most relevant to the question (then the first ones), in
+    their original order, each with at most ``children`` sub-statements; and how many were left out."""
+    kept: list[Section] = []
+    left = 0
+    for s in sections:
+        cap = per_section.get(s.key, 2)
+        groups: list[list[Item]] = []
+        for item in s.items:
+            if item.level == 0 or not groups:
+                groups.append([item])
+            else:
+                groups[-1].append(item)
+        order = sorted(range(len(groups)), key=lambda i: (-relevance.get(groups[i][0].statement.kb_id, 0.0), i))
+        floor = (min_relevance or {}).get(s.key)
+        if floor is not None:
+            order = [i for i in order if relevance.get(groups[i][0].statement.kb_id, 0.0) >= floor]
+        chosen = sorted(order[:cap], key=lambda i: (relevance.get(groups[i][0].statement.kb_id, 0.0) < 99, i))
+        items: list[Item] = []
+        for i in chosen:
+            items.extend(groups[i][:1 + children])
+        left += sum(len(g) for g in groups) - len(items)
+        if items:
+            kept.append(dataclasses.replace(s, items=tuple(items)))
+    return tuple(kept), left
+
+
+__all__ = ["PATHWAY_INTENTS", "Route", "closest_questions", "compose_direct", "retrieval_for", "route", "shorten",
+           "subject_of", "yes_no_first"]

@@ -1,0 +1,252 @@
+"""Statement-level retrieval over the knowledge pack: which facts, direct answers, recommendations,
+cautions and definitions a question is about.
+
+An in-memory tantivy index (BM25 over the fields ``asks``, ``title``, ``body`` and ``drug``, English
+stemming) is built once per pack version and kept for the process. Texts are read the way questions
+are (normalised, abbreviations and brand names replaced by their lexicon form), so ``SRNS`` in the
+pack and ``steroid resistant nephrotic syndrome`` in a question meet. On top of BM25, a direct
+answer's *match* is the share of the question's subject terms its text covers and the share of one of
+its phrasings found in the question (both weighted by inverse document frequency): this decides
+whether the pack holds an answer to *this* question, and which subject words it holds nothing on.
+Tunables live in ``data/retrieval.yaml``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DATA_FILE = Path(__file__).with_name("data") / "retrieval.yaml"
+_WORD = re.compile(r"[a-z0-9][a-z0-9']*[a-z0-9]|[a-z]")
+
+
+@cache
+def settings() -> dict[str, Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data: dict[str, Any] = yaml.load(DATA_FILE.read_text(encoding="utf-8"), Loader=loader)
+    return data
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: str
+    kind: str                          # answer | fact | recommendation | caution | definition
+    topic: str
+    drugs: frozenset[str]
+    terms: frozenset[str]              # stems of every field
+    asks: tuple[frozenset[str], ...]   # stems of each phrasing (direct answers)
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    kind: str
+    topic: str
+    score: float          # BM25 (tantivy)
+    match: float = 0.0    # share of the question's subject covered (0-1)
+    cover_q: float = 0.0  # share of the question's subject terms in the entry's text (idf-weighted)
+    cover_a: float = 0.0  # best share of one of its phrasings found in the question (direct answers)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval found for one question."""
+
+    terms: tuple[str, ...]                 # the question's subject terms (stems)
+    words: dict[str, str]                  # stem -> the word as typed
+    hits: tuple[Hit, ...]                  # best first
+    answer: Hit | None                     # the best direct answer, with its match
+    unknown: tuple[str, ...]               # subject words the pack never uses (as typed)
+
+    def rank(self) -> dict[str, int]:
+        return {h.id: i for i, h in enumerate(self.hits)}
+
+    def scores(self) -> dict[str, float]:
+        return {h.id: h.score for h in self.hits}
+
+
+class Index:
+    """The pack's statements in a tantivy RAM index, plus term statistics for the match score."""
+
+    def __init__(self, pack: Any) -> None:
+        import tantivy
+
+        from nephroguide.knowledge.lexicon import fold, light_stem, load_lexicon, term_key
+
+        self.analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(
+            tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build()
+        cfg = settings()
+        self.stop = frozenset(cfg["stopwords"])
+        self.stop_stems = frozenset(s for w in self.stop for s in self.analyzer.analyze(w)) | self.stop
+        sb = tantivy.SchemaBuilder()
+        sb.add_text_field("id", stored=True, tokenizer_name="raw")
+        for name in ("asks", "title", "body"):
+            sb.add_text_field(name, stored=False, tokenizer_name="en_stem")
+        sb.add_text_field("drug", stored=False, tokenizer_name="raw")
+        self.index = tantivy.Index(sb.build())
+        writer = self.index.writer(15_000_000, 1)
+        self.docs: dict[str, Doc] = {}
+
+        # one-word abbreviations, spellings and drug names -> their lexicon form, added to the text (the
+        # question side is canonicalised by the understanding; this is the cheap equivalent for the pack)
+        expand: dict[str, str] = {}
+        for g in load_lexicon().groups():
+            canonical = g.id.split(":", 1)[1].replace("_", " ") if g.kind == "drug" else fold(g.canonical)
+            for term in g.all_terms():
+                key = term_key(term)
+                if len(key) == 1 and key[0] not in canonical.split():
+                    expand.setdefault(key[0], canonical.replace("-", " "))
+
+        def read(text: str) -> str:
+            if not text:
+                return ""
+            low = text.lower() if text.isascii() else fold(text)
+            extra = [expand[k] for k in (light_stem(w) for w in _WORD.findall(low) if len(w) <= 8) if k in expand]
+            return f"{low} {' '.join(dict.fromkeys(extra))}" if extra else low
+
+        def add(kb_id: str, kind: str, topic: str, drugs: Iterable[str], asks: Sequence[str], title: Sequence[str],
+                body: Sequence[str]) -> None:
+            asks_n = [read(a) for a in asks]
+            title_n = " ".join(read(t) for t in title if t)
+            body_n = " ".join(read(t) for t in body if t)
+            drug_ids = sorted(set(drugs))
+            doc = tantivy.Document(id=kb_id, asks=" . ".join(asks_n), title=title_n, body=body_n)
+            for d in drug_ids:
+                doc.add_text("drug", d)
+            writer.add_document(doc)
+            terms = self.stems(" ".join([*asks_n, title_n, body_n, *(d.replace("_", " ") for d in drug_ids)]))
+            self.docs[kb_id] = Doc(kb_id, kind, topic, frozenset(drug_ids), frozenset(terms),
+                                   tuple(frozenset(self.stems(a)) for a in asks_n))
+
+        from nephroguide.answer.understand import normalise
+
+        self.exact: dict[str, str] = {}   # a direct answer's own phrasings (normalised) -> its id
+        for a in pack.answers.values():
+            add(a.id, "answer", a.topic, _answer_drugs(pack, a), a.asks, [], [a.answer, a.family_answer])
+            for ask in a.asks:
+                self.exact.setdefault(normalise(ask).rstrip(" ?."), a.id)
+        for f in pack.facts.values():
+            add(f.id, "fact", f.topic, f.drugs, [], [f.title, f.subject, " ".join(f.keywords)], [f.text, f.family_text])
+        for r in pack.recommendations.values():
+            if r.status == "current":
+                add(r.id, "recommendation", r.topic, r.drugs, [], [r.title], [r.text, r.family_text])
+        for c in pack.cautions.values():
+            add(c.id, "caution", "", c.drugs, [], [c.title], [c.text, c.family_text])
+        for st in pack.studies.values():
+            add(st.id, "study", "", st.drugs, [], [st.title], [st.intervention, st.comparator or "", st.population,
+                                                             st.outcomes, *(r.text for r in st.results)])
+        for d in pack.definitions.values():
+            add(d.id, "definition", "definitions", [], [], [d.term], [d.text, d.family_text])
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self.searcher = self.index.searcher()
+        df: Counter[str] = Counter()
+        for doc in self.docs.values():
+            df.update(doc.terms)
+        self.df = df
+        self.n = len(self.docs)
+
+    def stems(self, text: str) -> list[str]:
+        """Subject terms of a text: words that are not stopwords, stemmed (one tokenizer pass)."""
+        return [s for s in self.analyzer.analyze(text) if s not in self.stop_stems and not s.isdigit()]
+
+    def idf(self, stem: str) -> float:
+        return math.log(1 + (self.n + 1) / (self.df.get(stem, 0) + 0.5))
+
+    def search(self, words: Sequence[str], drugs: Sequence[str], limit: int) -> list[tuple[str, float]]:
+        import tantivy
+
+        if not words and not drugs:
+            return []
+        boosts = settings()["boosts"]
+        safe = [w for w in words if re.fullmatch(r"[a-z0-9]+", w)]
+        parts = [*safe, *(f"drug:{d}" for d in drugs if re.fullmatch(r"[a-z0-9_]+", d))]
+        try:
+            query = self.index.parse_query(" ".join(parts), ["asks", "title", "body"],
+                                           field_boosts={k: float(v) for k, v in boosts.items() if k != "drug"})
+        except ValueError:
+            return []
+        if drugs:
+            drug_q = tantivy.Query.boolean_query([
+                (tantivy.Occur.Should, tantivy.Query.boost_query(
+                    tantivy.Query.term_query(self.index.schema, "drug", d), float(boosts["drug"])))
+                for d in drugs])
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Should, query), (tantivy.Occur.Should, drug_q)])
+        result = self.searcher.search(query, limit)
+        return [(self.searcher.doc(addr)["id"][0], float(score)) for score, addr in result.hits]
+
+
+def _answer_drugs(pack: Any, a: Any) -> list[str]:
+    out: list[str] = []
+    for sid in a.support:
+        entry = pack.facts.get(sid) or pack.recommendations.get(sid) or pack.cautions.get(sid)
+        out.extend(getattr(entry, "drugs", []) or [])
+    return out[:6]
+
+
+_INDEX: dict[str, Index] = {}
+
+
+def index() -> Index:
+    """The index of the loaded pack (built on first use, once per pack version)."""
+    from nephroguide.knowledge.pack import load_pack
+
+    pack = load_pack()
+    key = f"{pack.version}:{id(pack)}"
+    idx = _INDEX.get(key)
+    if idx is None:
+        _INDEX.clear()
+        idx = _INDEX[key] = Index(pack)
+    return idx
+
+
+def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 40) -> Retrieval:
+    """Rank the pack's statements for a question (``text``: the understanding's normalised text)."""
+    from nephroguide.answer.audience import is_easy_word
+
+    idx = index()
+    cfg = settings()["direct"]
+    words = [w for w in _WORD.findall(text) if w not in idx.stop and not w.isdigit()]
+    stem_of: dict[str, str] = {}
+    for w in words:
+        for s in idx.analyzer.analyze(w):
+            stem_of.setdefault(s, w)
+    terms = tuple(stem_of)
+    raw = idx.search(words, [d for d in drugs if d], limit)
+    q_weight = sum(idx.idf(t) for t in terms)
+    qset = set(terms)
+    hits: list[Hit] = []
+    best: Hit | None = None
+    for kb_id, score in raw:
+        doc = idx.docs.get(kb_id)
+        if doc is None:
+            continue
+        cover_q = sum(idx.idf(t) for t in terms if t in doc.terms) / q_weight if q_weight else 0.0
+        cover_a = 0.0
+        for ask in doc.asks:
+            w = sum(idx.idf(t) for t in ask)
+            if w:
+                cover_a = max(cover_a, sum(idx.idf(t) for t in ask if t in qset) / w)
+        if doc.kind == "answer":
+            match = float(cfg["weight_question"]) * cover_q + float(cfg["weight_ask"]) * cover_a
+        else:
+            match = cover_q
+        hit = Hit(kb_id, doc.kind, doc.topic, score, round(match, 4), round(cover_q, 4), round(cover_a, 4))
+        hits.append(hit)
+        if doc.kind == "answer" and (best is None or (hit.match, hit.score) > (best.match, best.score)):
+            best = hit
+    unknown = tuple(stem_of[t] for t in terms if idx.df.get(t, 0) == 0 and len(stem_of[t]) >= 4
+                    and not is_easy_word(stem_of[t]))
+    return Retrieval(terms=terms, words=stem_of, hits=tuple(hits), answer=best, unknown=unknown)
+
+
+__all__ = ["Hit", "Index", "Retrieval", "index", "retrieve", "settings"]
