@@ -276,3 +276,33 @@ def test_search_statistics_follow_every_write(tmp_path: Path) -> None:
     assert after.documents == 1 and after.hits == []
     ingest([CORPUS / "abs08_thromboembolism.txt"], home=tmp_path)  # same passage count, new content
     assert search("thrombosis", home=tmp_path).hits
+
+
+def test_ingest_dir_with_symlink_to_etc_passwd_does_not_make_it_searchable(tmp_path: Path) -> None:
+    """Issue 12 item 5: `ingest DIR` stays inside DIR; README-like files are skipped unless named."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.txt"
+    secret.write_text(_abstract("Private notes", "zebraword appears only outside the tree."), encoding="utf-8")
+    papers = tmp_path / "papers"
+    (papers / "sub").mkdir(parents=True)
+    (papers / "trial.txt").write_text(_abstract("Levamisole trial", "levamisole in relapsing children."),
+                                      encoding="utf-8")
+    (papers / "README.md").write_text("# My folder of papers\n\nNotes about how I keep this folder.\n",
+                                      encoding="utf-8")
+    (papers / "passwd.txt").symlink_to(secret)            # a file link out of the tree
+    (papers / "linked_dir").symlink_to(outside, target_is_directory=True)  # a directory link out of the tree
+    (papers / "sub" / "same.txt").symlink_to(papers / "trial.txt")  # a link inside the tree: same file
+    home = tmp_path / "home"
+    report = ingest([papers], home=home)
+    by_name = {Path(f.path).name: f for f in report.files}
+    assert by_name["trial.txt"].status == "ok"
+    assert by_name["passwd.txt"].status == "skipped" and "outside" in (by_name["passwd.txt"].reason or "")
+    assert by_name["linked_dir"].status == "skipped" and "outside" in (by_name["linked_dir"].reason or "")
+    assert by_name["README.md"].status == "skipped" and "README" in (by_name["README.md"].reason or "")
+    assert not report.failed
+    assert search("zebraword", home=home).hits == []
+    assert [d["title"] for d in list_documents(home)] == ["Levamisole trial"]
+    # Named one by one, a README is read (the user asked for it)
+    named = ingest([papers / "README.md"], home=home)
+    assert [f.status for f in named.files] == ["ok"]

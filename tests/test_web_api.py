@@ -108,9 +108,7 @@ def test_ask(client: TestClient) -> None:
     from nephroguide.web.stages import ask_function
 
     resp = client.post("/api/v1/ask", json={"question": "tacrolimus dose for a 20 kg child with SRNS"})
-    if ask_function() is None:
-        assert_problem(resp, 501)
-        return
+    assert ask_function() is not None  # installed in this package: a 501 is a failure, not a pass
     assert resp.status_code == 200
     body = resp.json()
     assert body["record"] == "nephroguide.answer/1" and body["sections"] and body["references"]
@@ -138,9 +136,8 @@ def test_cohort(client: TestClient) -> None:
 
     csv_text = "patient_id,date,test,value,unit\n1,2026-01-01,upcr,5,mg/mg\n1,2026-02-01,upcr,0.1,mg/mg\n"
     resp = client.post("/api/v1/cohort", content=csv_text, headers={"content-type": "text/csv"})
-    if cohort_function() is None:
-        assert_problem(resp, 501)
-        return
+    # The cohort stage is part of this package: a 501 here is the bug of issue 12 item 4, never a pass.
+    assert cohort_function() is not None
     assert resp.status_code == 200, resp.text
     assert resp.json()["record"].startswith("nephroguide.cohort/")
     multi = client.post("/api/v1/cohort", files={"labs": ("labs.csv", csv_text, "text/csv")})
@@ -200,8 +197,9 @@ def test_malformed_json_is_400_naming_the_problem(client: TestClient) -> None:
                           400, "body")
     assert "not valid JSON" in body["detail"] and "line 1" in body["detail"]
     assert_problem(client.post("/api/v1/plan", content=b"", headers={"content-type": "application/json"}), 400, "body")
-    assert_problem(client.post("/api/v1/plan", content=b'{"a": 1, "a": 2}', headers={"content-type": "application/json"}),
-                   400, "body")
+    dup = assert_problem(client.post("/api/v1/plan", content=b'{"a": 1, "a": 2}',
+                                     headers={"content-type": "application/json"}), 400, "a")  # the key's path
+    assert "duplicate key 'a'" in dup["detail"]
     assert_problem(client.post("/api/v1/plan", content=b'{"age_years": NaN}', headers={"content-type": "application/json"}),
                    400, "body")
     assert_problem(client.post("/api/v1/plan", content=b"\xff\xfe{}", headers={"content-type": "application/json"}),

@@ -90,7 +90,8 @@ class _Pairs(dict[str, Any]):
     duplicate: str = ""
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` hook: an object repeating a key is marked; :func:`check_tree` names its path."""
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
@@ -126,7 +127,7 @@ def load_json(text: str, name: str) -> Any:
     """Parse JSON record text; InputError (field ``patient`` or the path) for anything malformed."""
     check_size(text, name)
     try:
-        data = json.loads(text, object_pairs_hook=_pairs, parse_int=parse_int, parse_constant=_no_constant)
+        data = json.loads(text, object_pairs_hook=object_pairs, parse_int=parse_int, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"{name} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                          field="patient") from None

@@ -9,7 +9,8 @@ tantivy index is brought up to date (``tantivy_index.after_write``).
 
 Directories are walked recursively in sorted order; hidden files and directories and sidecar
 metadata files (``*.meta.yaml``/``.json``) are passed over; files of other types are reported as
-``skipped`` (unsupported). Size limit: :data:`~nephroguide.library.readers.MAX_FILE_BYTES` (50 MB)
+``skipped`` (unsupported), and so are README-like files and symbolic links whose target lies outside the
+named directory (a file named explicitly is always read). Size limit: :data:`~nephroguide.library.readers.MAX_FILE_BYTES` (50 MB)
 per file unless ``max_bytes`` says otherwise.
 """
 
@@ -69,29 +70,75 @@ class IngestReport:
                 "files": [f.to_json() for f in self.files]}
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
-    """(file, named explicitly) for each path: files as given, directories walked recursively, sorted."""
+# Files that accompany documents in a folder but are not evidence: passed over in a directory walk
+# (ingested only when named one by one).
+NON_DOCUMENT_STEMS = frozenset({"readme", "license", "licence", "copying", "changelog", "changes", "history",
+                                "contributing", "authors", "notice", "install", "todo", "code_of_conduct",
+                                "security", "citation"})
+
+
+def is_non_document(path: Path) -> bool:
+    """README, LICENSE, CHANGELOG ... (any case, any suffix): not a paper or a guideline."""
+    return path.name.split(".", 1)[0].lower() in NON_DOCUMENT_STEMS
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool, str | None]]:
+    """(file, named explicitly, reason to skip it or None) for each path; directories walked recursively,
+    sorted. Within a named directory a symbolic link is followed only when its target lies inside that
+    directory (a link to ``/etc/passwd`` is reported as skipped, never read); README-like files are
+    skipped unless named."""
     from nephroguide.library.readers import is_sidecar
 
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            root = path.resolve()
+            for base, dirs, files in os.walk(path):  # never descends into linked directories
+                here = Path(base)
+                for d in sorted(dirs):
+                    link = here / d
+                    if not d.startswith(".") and link.is_symlink():
+                        target = link.resolve()
+                        reason = ("symbolic link to a directory outside " + str(path) if not _inside(target, root)
+                                  else "symbolic link to a directory (its files are ingested from where they are)")
+                        yield link, False, reason
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (here / d).is_symlink())
                 for name in sorted(files):
                     if name.startswith(".") or is_sidecar(Path(name)):
                         continue
-                    f = Path(root) / name
+                    f = here / name
                     key = f.resolve()
-                    if key not in seen:
-                        seen.add(key)
-                        yield f, False
+                    if f.is_symlink() and not _inside(key, root):
+                        yield f, False, f"symbolic link to a file outside {path}; not followed"
+                        continue
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    if is_non_document(f):
+                        yield f, False, "not a document (README, LICENSE, ...); name it to ingest it"
+                        continue
+                    yield f, False, None
         else:
             key = path.resolve() if path.exists() else path
             if key not in seen:
                 seen.add(key)
-                yield path, True
+                yield path, True, None
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
+    """(file, named explicitly) for each file :func:`walk` would read (the skipped ones left out)."""
+    for path, explicit, reason in walk(paths):
+        if reason is None:
+            yield path, explicit
 
 
 def ingest(paths: Iterable[str | Path] | str | Path, home: str | Path | None = None, *,
@@ -110,7 +157,10 @@ def ingest(paths: Iterable[str | Path] | str | Path, home: str | Path | None = N
     report = IngestReport()
     conn = None
     try:
-        for path, explicit in iter_files(paths):
+        for path, explicit, skip in walk(paths):
+            if skip is not None:
+                report.files.append(FileResult(str(path), "skipped", skip))
+                continue
             if conn is None:
                 conn = open_library(home, create=True)
             assert conn is not None

@@ -74,12 +74,20 @@ def _broken(n: int, seq: int, reason: str) -> dict[str, Any]:
     return {"record": "nephroguide.audit-verify/1", "ok": False, "rows": n, "first_broken": seq, "reason": reason}
 
 
+MAX_SEQ = 2**31 - 1  # the largest value of the seq column (INTEGER) on every supported database
+
+
 def rows(conn: Connection, *, limit: int = 50, before: int | None = None, actor: str | None = None,
          action: str | None = None, subject: str | None = None) -> list[dict[str, Any]]:
     """The newest rows first (``before``: only rows with a smaller seq, for paging)."""
     q = select(audit_log).order_by(audit_log.c.seq.desc()).limit(max(1, min(limit, 1000)))
     if before is not None:
-        q = q.where(audit_log.c.seq < before)
+        if before <= 1:  # sequence numbers start at 1
+            return []
+        # seq is a 32-bit INTEGER on PostgreSQL: a larger bound than any seq means "all rows", and is never
+        # sent to the database (where it would be an out-of-range error, not an answer)
+        if before <= MAX_SEQ:
+            q = q.where(audit_log.c.seq < before)
     if actor:
         q = q.where(audit_log.c.actor == actor)
     if action:

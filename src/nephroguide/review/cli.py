@@ -384,7 +384,8 @@ def register(cli: click.Group, kb: click.Group, home_option: Callable[..., Any],
 
     @audit_group.command("list")
     @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
-    @click.option("--before", type=int, help="Only rows before this sequence number (paging).")
+    @click.option("--before", type=click.IntRange(1, 2**63 - 1), metavar="SEQ",
+                  help="Only rows before this sequence number (paging).")
     @click.option("--actor", help="Only rows by this account.")
     @click.option("--action", help="Only this action (login.failed, proposal.approve, user.role, ...).")
     @click.option("--format", "fmt", type=FORMAT, default="markdown", show_default=True)

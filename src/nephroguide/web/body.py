@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi import Request
 
-from nephroguide.intake.record import reject_duplicate_keys
+from nephroguide.errors import InputError
+from nephroguide.intake.safeload import MAX_DEPTH, check_tree, object_pairs, parse_int
 from nephroguide.web.problems import ProblemError
 
 JSON_TYPES = ("application/json",)
@@ -33,7 +34,8 @@ def _no_constants(name: str) -> Any:
 
 
 def parse_json(raw: bytes, what: str = "request body") -> Any:
-    """Parse JSON bytes strictly (UTF-8, no duplicate keys, no NaN/Infinity); 400 naming the problem."""
+    """Parse JSON bytes strictly (UTF-8, no duplicate keys, no NaN/Infinity, nesting and integer length
+    bounded); 400 naming the problem (the duplicated key's or too deep value's path when there is one)."""
     if not raw.strip():
         raise ProblemError(400, "Bad request", f"the {what} is empty; send a JSON document", field="body")
     try:
@@ -41,12 +43,22 @@ def parse_json(raw: bytes, what: str = "request body") -> Any:
     except UnicodeDecodeError as exc:
         raise ProblemError(400, "Bad request", f"the {what} is not UTF-8 (byte {exc.start})", field="body") from None
     try:
-        return json.loads(text, object_pairs_hook=reject_duplicate_keys, parse_constant=_no_constants)
+        data = json.loads(text, object_pairs_hook=object_pairs, parse_constant=_no_constants, parse_int=parse_int)
     except json.JSONDecodeError as exc:
         raise ProblemError(400, "Bad request", f"the {what} is not valid JSON: {exc.msg} (line {exc.lineno}, "
                                                f"column {exc.colno})", field="body") from None
-    except (ValueError, RecursionError) as exc:
-        raise ProblemError(400, "Bad request", f"the {what} is not valid JSON: {exc}", field="body") from None
+    except RecursionError:
+        raise ProblemError(400, "Bad request", f"the {what} is nested more than {MAX_DEPTH} levels deep",
+                           field="body") from None
+    except ValueError as exc:
+        raise ProblemError(400, "Bad request", f"the {what} is not valid JSON: {str(exc)[:120]}",
+                           field="body") from None
+    try:
+        check_tree(data)
+    except InputError as exc:
+        message = exc.message.replace("a patient record nests a few levels", f"the {what} may nest {MAX_DEPTH}")
+        raise ProblemError(400, "Bad request", f"the {what}: {message}", field=exc.field or "body") from None
+    return data
 
 
 async def read_json(request: Request, what: str = "request body") -> Any:

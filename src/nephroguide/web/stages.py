@@ -25,8 +25,11 @@ def _has(module: str) -> bool:
 def cohort_function() -> Callable[..., Any] | None:
     if not _has("nephroguide.cohort"):
         return None
-    from nephroguide import cohort as cohort_pkg
+    import importlib
 
+    # The module itself: ``from nephroguide import cohort`` gives the package's lazily exported API
+    # *function* (nephroguide.__getattr__), which has no ``cohort`` attribute: every request was a 501.
+    cohort_pkg = importlib.import_module("nephroguide.cohort")
     fn = getattr(cohort_pkg, "cohort", None)
     return fn if callable(fn) else None
 

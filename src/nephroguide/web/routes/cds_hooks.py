@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from nephroguide.web.body import read_json_object
 from nephroguide.web.cds import services
 from nephroguide.web.problems import ProblemError
-from nephroguide.web.routes.common import ERROR_RESPONSES, validate_model
+from nephroguide.web.routes.common import ERROR_RESPONSES, off_loop, validate_model
 
 router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
 
@@ -52,7 +52,9 @@ async def call_service(request: Request, service_id: str = Path(..., max_length=
                            field="hook")
     hooks.context_patient_id(req)
     settings = request.app.state.settings
-    prefetch = hooks.gather(service_id, req, settings, getattr(request.app.state, "fhir_transport", None))
+    # FHIR fetches and plans are blocking, CPU-heavy work: in the thread pool, never on the event loop
+    prefetch = await off_loop(hooks.gather, service_id, req, settings,
+                              getattr(request.app.state, "fhir_transport", None))
     as_of = settings.today or dt.date.today()   # "today" is read once, here, for this request
     if service_id == services.PATIENT_VIEW:
         base = _base_url(request)
@@ -61,8 +63,8 @@ async def call_service(request: Request, service_id: str = Path(..., max_length=
             token = store.save_plan_link(settings.home, record, settings.plan_link_ttl_s)
             return f"{base}/plan/view/{token}"
 
-        return JSONResponse(hooks.patient_view(req, prefetch, as_of, link_for))
-    return JSONResponse(hooks.order_sign(req, prefetch, as_of))
+        return JSONResponse(await off_loop(hooks.patient_view, req, prefetch, as_of, link_for))
+    return JSONResponse(await off_loop(hooks.order_sign, req, prefetch, as_of))
 
 
 @router.post("/{service_id}/feedback", summary="Feedback: accepted / overridden card outcomes (stored)",
@@ -73,5 +75,5 @@ async def feedback(request: Request, service_id: str = Path(..., max_length=100)
 
     _service(service_id)
     items = validate(await read_json_object(request, "feedback"))
-    stored = store.save_feedback(request.app.state.settings.home, service_id, items)
+    stored = await off_loop(store.save_feedback, request.app.state.settings.home, service_id, items)
     return JSONResponse({"stored": stored})

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from nephroguide.web.body import require_media_type
 from nephroguide.web.problems import ProblemError
-from nephroguide.web.routes.common import ERROR_RESPONSES, definition_set_name, json_result
+from nephroguide.web.routes.common import ERROR_RESPONSES, definition_set_name, json_result, off_loop
 from nephroguide.web.stages import cohort_function
 
 router = APIRouter(tags=["cohort"])
@@ -39,9 +39,9 @@ async def cohort(request: Request, definitions: str = Query("current"),
         patients = await _text(patients_part, "patients") if patients_part is not None else None
     else:
         labs = _decode(await request.body(), "labs")
-    result = fn(labs, patients, definition_set_name(definitions), index_event, index_from=index_from,
-                labs_name="labs.csv", patients_name="patients.csv")
-    return json_result(result)
+    result = await off_loop(fn, labs, patients, definition_set_name(definitions), index_event, index_from=index_from,
+                            labs_name="labs.csv", patients_name="patients.csv")
+    return await off_loop(json_result, result)
 
 
 def _decode(raw: bytes, field: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +27,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     415: {"description": "Wrong Content-Type", "content": {"application/problem+json": {}}},
     422: {"description": "Invalid input; `errors` names the field", "content": {"application/problem+json": {}}},
 }
+
+
+async def off_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run CPU-heavy (or blocking) work in the thread pool, so one request never stalls the event loop
+    (``/healthz`` and every other request keep being answered while a plan is computed)."""
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(fn, *args, **kwargs)
 
 
 def definition_set_name(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from nephroguide.web.routes.common import ERROR_RESPONSES, json_result
+from nephroguide.web.routes.common import ERROR_RESPONSES, json_result, off_loop
 
 router = APIRouter(tags=["dose"])
 
@@ -17,7 +17,7 @@ async def dose(drug: str = Query(..., min_length=1, max_length=100, description=
                height: float | None = Query(None, description="height in cm (for mg/m² doses)", allow_inf_nan=False),
                indication: str | None = Query(None, max_length=40,
                                               description="first_episode, relapse, frns, sdns, srns, ...")) -> JSONResponse:
-    return json_result(compute(drug, weight, height, indication))
+    return json_result(await off_loop(compute, drug, weight, height, indication))
 
 
 QUERY_NAMES = {"weight_kg": "weight", "height_cm": "height"}

@@ -6,21 +6,22 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from nephroguide.web import kb_index
+from nephroguide.web.routes.common import off_loop
 
 router = APIRouter(tags=["knowledge"])
 
 
 @router.get("/kb", summary="Kinds of knowledge entries and their counts")
 async def kb_summary() -> JSONResponse:
-    return JSONResponse(kb_index.summary())
+    return JSONResponse(await off_loop(kb_index.summary))
 
 
 @router.get("/kb/entry/{kb_id}", summary="One entry: sources, grades, locations, verification, and the entry itself")
 async def kb_entry(kb_id: str = Path(..., max_length=120)) -> JSONResponse:
-    return JSONResponse(kb_index.entry(kb_id))
+    return JSONResponse(await off_loop(kb_index.entry, kb_id))
 
 
 @router.get("/kb/{kind}", summary="Every entry of a kind (recommendations, definitions, dose_rules, cautions, "
                                   "conflicts, studies, sources, definition_sets, drugs), searchable with q")
 async def kb_kind(kind: str = Path(..., max_length=40), q: str | None = Query(None, max_length=200)) -> JSONResponse:
-    return JSONResponse(kb_index.listing(kind, q))
+    return JSONResponse(await off_loop(kb_index.listing, kind, q))

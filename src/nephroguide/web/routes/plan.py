@@ -12,6 +12,7 @@ from nephroguide.web.routes.common import (
     PATIENT_BODY,
     definition_set_name,
     json_result,
+    off_loop,
 )
 
 router = APIRouter(tags=["plan"])
@@ -25,4 +26,5 @@ async def plan(request: Request,
     from nephroguide import api
 
     record = await read_json_object(request, "patient record")
-    return json_result(api.plan(record, as_of=as_of, definitions=definition_set_name(definitions)))
+    result = await off_loop(api.plan, record, as_of=as_of, definitions=definition_set_name(definitions))
+    return await off_loop(json_result, result)

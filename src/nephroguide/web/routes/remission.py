@@ -12,6 +12,7 @@ from nephroguide.web.routes.common import (
     PATIENT_BODY,
     definition_set_name,
     json_result,
+    off_loop,
 )
 
 router = APIRouter(tags=["remission"])
@@ -24,4 +25,5 @@ async def remission(request: Request, as_of: str | None = Query(None, pattern=DA
     from nephroguide import api
 
     record = await read_json_object(request, "patient record")
-    return json_result(api.remission(record, as_of=as_of, definitions=definition_set_name(definitions)))
+    result = await off_loop(api.remission, record, as_of=as_of, definitions=definition_set_name(definitions))
+    return await off_loop(json_result, result)

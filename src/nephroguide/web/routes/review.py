@@ -18,6 +18,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -36,6 +37,12 @@ SESSION_COOKIE = "ng_session"
 ACTIONS = {"submit": "submit", "start": "start", "approve": "approve", "request-changes": "request_changes",
            "withdraw": "withdraw"}
 MAX_CONTENT = 200_000
+MAX_ID = 2**31 - 1  # ids and versions are 32-bit INTEGER columns: larger numbers are a 422, not a database error
+PID = PathParam(..., ge=1, le=MAX_ID, description="proposal id")
+ACTION = PathParam(..., pattern="^(submit|start|approve|request-changes|withdraw)$",
+                   description="submit, start, approve, request-changes or withdraw")
+AID = PathParam(..., min_length=1, max_length=120, description="article id")
+MAX_BEFORE = 2**63 - 1  # audit paging bound: a larger number is a 422 naming `before`, never a database error
 
 
 # ------------------------------------------------------------------------------------------------ plumbing
@@ -159,13 +166,13 @@ class ReviseBody(BaseModel):
 
     content: dict[str, Any] | None = None
     comment: str | None = Field(None, max_length=10_000)
-    expected_version: int | None = None
+    expected_version: int | None = Field(None, ge=0, le=MAX_ID)
 
 
 class ActionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expected_version: int | None = Field(None, description="refuse with 409 unless the state version is still this")
+    expected_version: int | None = Field(None, ge=0, le=MAX_ID, description="refuse with 409 unless the state version is still this")
     comment: str = Field("", max_length=10_000)
 
 
@@ -210,7 +217,7 @@ async def api_propose(request: Request) -> JSONResponse:
 
 
 @api_router.get("/proposals/{pid}", summary="One proposal with its diff and history")
-async def api_proposal(request: Request, pid: int) -> JSONResponse:
+async def api_proposal(request: Request, pid: int = PID) -> JSONResponse:
     from nephroguide.review.auth import require
 
     require(await api_user(request), "read")
@@ -219,7 +226,7 @@ async def api_proposal(request: Request, pid: int) -> JSONResponse:
 
 
 @api_router.post("/proposals/{pid}/revise", summary="The author rewrites a draft or a proposal sent back")
-async def api_revise(request: Request, pid: int) -> JSONResponse:
+async def api_revise(request: Request, pid: int = PID) -> JSONResponse:
     user = await api_user(request)
     body = validate_model(ReviseBody, await read_json_object(request))
     svc = await service(request)
@@ -228,7 +235,7 @@ async def api_revise(request: Request, pid: int) -> JSONResponse:
 
 
 @api_router.post("/proposals/{pid}/{action}", summary="submit, start, approve, request-changes or withdraw")
-async def api_act(request: Request, pid: int, action: str) -> JSONResponse:
+async def api_act(request: Request, pid: int = PID, action: str = ACTION) -> JSONResponse:
     if action not in ACTIONS:
         raise ProblemError(404, "Not found", f"no action {action[:40]!r}; one of {', '.join(ACTIONS)}", field="action")
     user = await api_user(request)
@@ -239,7 +246,7 @@ async def api_act(request: Request, pid: int, action: str) -> JSONResponse:
 
 
 @api_router.get("/entries/{kb_id}", summary="A knowledge entry's approved content and versions")
-async def api_entry(request: Request, kb_id: str) -> JSONResponse:
+async def api_entry(request: Request, kb_id: str = PathParam(..., min_length=1, max_length=200)) -> JSONResponse:
     from nephroguide.review.auth import require
 
     require(await api_user(request), "read")
@@ -276,7 +283,7 @@ async def api_publish(request: Request) -> JSONResponse:
 
 
 @api_router.get("/articles/{aid}", summary="One article with its review record")
-async def api_article(request: Request, aid: str) -> JSONResponse:
+async def api_article(request: Request, aid: str = AID) -> JSONResponse:
     from nephroguide.review.auth import require
 
     require(await api_user(request), "read")
@@ -285,7 +292,7 @@ async def api_article(request: Request, aid: str) -> JSONResponse:
 
 
 @api_router.post("/articles/{aid}/{action}", summary="submit, start, approve, request-changes or withdraw")
-async def api_article_act(request: Request, aid: str, action: str) -> JSONResponse:
+async def api_article_act(request: Request, aid: str = AID, action: str = ACTION) -> JSONResponse:
     if action not in ACTIONS:
         raise ProblemError(404, "Not found", f"no action {action[:40]!r}; one of {', '.join(ACTIONS)}", field="action")
     user = await api_user(request)
@@ -303,7 +310,7 @@ async def api_export(request: Request) -> JSONResponse:
 
 
 @api_router.get("/audit", summary="The audit log, newest first")
-async def api_audit(request: Request, limit: int = Query(50, ge=1, le=1000), before: int | None = Query(None)) \
+async def api_audit(request: Request, limit: int = Query(50, ge=1, le=1000), before: int | None = Query(None, ge=1, le=MAX_BEFORE)) \
         -> JSONResponse:
     user = await api_user(request)
     svc = await service(request)
@@ -399,7 +406,7 @@ async def dashboard(request: Request, state: str | None = Query(None, max_length
 
 
 @page_router.get("/review/proposals/{pid}")
-async def proposal_page(request: Request, pid: int) -> Response:
+async def proposal_page(request: Request, pid: int = PID) -> Response:
     from nephroguide.review.auth import require
 
     user = await page_user(request)
@@ -425,7 +432,7 @@ async def proposal_page(request: Request, pid: int) -> Response:
 
 
 @page_router.post("/review/proposals/{pid}/{action}")
-async def proposal_action(request: Request, pid: int, action: str) -> Response:
+async def proposal_action(request: Request, pid: int = PID, action: str = ACTION) -> Response:
     await csrf.check(request)
     user = await _require_page_user(request)
     if action not in ACTIONS:
@@ -445,7 +452,7 @@ def _new_context(user: Any, values: dict[str, str], problem: dict[str, Any] | No
 
 @page_router.get("/review/new")
 async def new_page(request: Request, kb_id: str = Query("", max_length=120),
-                   action: str = Query("edit", max_length=10), revise: int | None = Query(None)) -> Response:
+                   action: str = Query("edit", max_length=10), revise: int | None = Query(None, ge=1, le=MAX_ID)) -> Response:
     from nephroguide.review.auth import require
 
     user = await page_user(request)
@@ -494,7 +501,7 @@ async def new_submit(request: Request) -> Response:
 
 
 @page_router.get("/review/articles/{aid}")
-async def article_page(request: Request, aid: str) -> Response:
+async def article_page(request: Request, aid: str = AID) -> Response:
     from nephroguide.review.auth import require
 
     user = await page_user(request)
@@ -530,7 +537,7 @@ async def article_publish(request: Request) -> Response:
 
 
 @page_router.post("/review/articles/{aid}/{action}")
-async def article_action(request: Request, aid: str, action: str) -> Response:
+async def article_action(request: Request, aid: str = AID, action: str = ACTION) -> Response:
     await csrf.check(request)
     user = await _require_page_user(request)
     if action not in ACTIONS:
@@ -543,7 +550,7 @@ async def article_action(request: Request, aid: str, action: str) -> Response:
 
 
 @page_router.get("/review/audit")
-async def audit_page(request: Request, before: int | None = Query(None)) -> Response:
+async def audit_page(request: Request, before: int | None = Query(None, ge=1, le=MAX_BEFORE)) -> Response:
     user = await page_user(request)
     if user is None:
         return _login_redirect(request)

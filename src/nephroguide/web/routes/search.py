@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from nephroguide.web.problems import ProblemError
-from nephroguide.web.routes.common import ERROR_RESPONSES, json_result
+from nephroguide.web.routes.common import ERROR_RESPONSES, json_result, off_loop
 from nephroguide.web.stages import library_available
 
 router = APIRouter(tags=["search"])
@@ -24,4 +24,4 @@ def run_search(request: Request, q: str, k: int) -> object:
 @router.get("/search", summary="Search the evidence library's passages", responses=ERROR_RESPONSES)
 async def search(request: Request, q: str = Query(..., min_length=1, max_length=1000),
                  k: int = Query(10, ge=1, le=200)) -> JSONResponse:
-    return json_result(run_search(request, q, k))
+    return json_result(await off_loop(run_search, request, q, k))
