@@ -42,7 +42,7 @@ def test_sdns_child_13_on_20_mg_m2_alternate_days_is_not_told_to_continue_low_do
     rec = _rec(plan, "ssns.maintenance.low_dose_prednisolone")
     assert rec.action == "consider"              # 16.5 mg (0.78 mg/kg) is above the 0.5 mg/kg upper limit
     text = " ".join(s.text for s in rec.statements)
-    assert "Now taking prednisolone 16.5 mg" in text
+    assert "Now taking prednisolone 20 mg/m² once every other day (alternate days) as recorded (about 16.5 mg per dose" in text
     assert "is above this regimen's upper limit for this child (at most 10 mg" in text
     assert "0.78 mg/kg" in text
 
@@ -128,3 +128,34 @@ def test_multidrug_resistant_child_11_not_offered_mmf_again_is_told_mmf_is_still
     assert "still being taken: mycophenolate mofetil" in left.because and "since 2026-05-01" in left.because
     md = plan_markdown(plan)
     assert "tacrolimus, mycophenolate mofetil;" in md and "mycophenolate_mofetil" not in md
+
+
+# ---------------------------------------------------------------- dose strings a reader could misread
+
+def test_rituximab_sdns_21kg_reads_311_mg_per_dose_not_as_a_single_dose_beside_1_to_4_doses():
+    ans = api.dose("rituximab", weight_kg=21, height_cm=118, indication="sdns")
+    assert ans.dose.display == "311 mg IV per dose"
+    assert "as a single dose" not in ans.dose.statement.text and "Duration: 1 to 4 doses" in ans.dose.statement.text
+
+
+def test_mmf_sdns_target_reads_mpa_auc_above_50_and_unverified_trough_targets_keep_their_note():
+    mmf = api.dose("mycophenolate_mofetil", weight_kg=21, height_cm=118, indication="sdns")
+    assert "Target MPA AUC above 50 µg·h/mL (mycophenolic acid area under the curve)" in mmf.dose.statement.text
+    assert "mpa auc" not in mmf.dose.statement.text and "50+" not in mmf.dose.statement.text
+    tac = api.dose("tacrolimus", weight_kg=21, height_cm=118, indication="srns")
+    ipna = next(d for d in tac.alternatives if "ipna2020" in d.refs)
+    assert "Target tacrolimus trough 4-8 ng/mL (approximate; figures not verified" in ipna.statement.text
+
+
+def test_cni_resistant_child_10_recorded_tacrolimus_per_kg_is_shown_as_recorded_and_the_mg_as_arithmetic():
+    rec = _rec(api.plan(_record("10_")), "srns.cni.stop_no_response")
+    now = next(s.text for s in rec.statements if s.text.startswith("Now taking"))
+    assert now.startswith("Now taking tacrolimus 0.1 mg/kg/day twice daily (every 12 hours) as recorded "
+                          "(about 1.6 mg per dose, 3.2 mg/day at today's size)")
+
+
+def test_frns_child_12_plan_header_names_derived_values_in_words_not_field_paths():
+    md = plan_markdown(api.plan(_record("12_")))
+    header = next(line for line in md.splitlines() if line.startswith("**Derived by nephroguide:**"))
+    assert "medications[" not in header and "bsa_m2" not in header and "mg_per" not in header
+    assert "body surface area (Mosteller)" in header and "medications 1, 2, 3, 4, 5, 6 of the record" in header

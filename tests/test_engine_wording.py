@@ -117,7 +117,7 @@ def test_cap_is_shown_with_the_uncapped_figure(pack):
     ("alternate_days", None, "25 mg once every other day (alternate days)"),
     ("monthly", None, "25 mg IV once a month"),
     ("weekly", None, "25 mg IV once a week"),
-    ("single", None, "25 mg IV as a single dose"),
+    ("single", None, "25 mg IV per dose"),
     ("days", [1, 8], "25 mg IV on day 1 and again on day 8"),
     ("days", [1, 2, 3], "25 mg IV once daily for 3 days (day 1, day 2 and day 3)"),
 ])

@@ -18,6 +18,28 @@ _SEV = {"critical": "🛑 CRITICAL", "warning": "⚠ WARNING", "info": "ℹ info
 _VERIFY = {"verified": "verified", "secondary": "secondary source only", "unverified": "not verified"}
 
 
+_DERIVED_NAMES = {"age_years": "age (from the birth date)", "bsa_m2": "body surface area (Mosteller)",
+                  "egfr": "eGFR (bedside Schwartz, from creatinine and height)", "edema": "edema (from the events)"}
+
+
+def derived_md(paths: tuple[str, ...] | list[str]) -> str:
+    """What nephroguide computed rather than read, in words ('medications[0].mg_per_day' is a field path a
+    reader cannot act on)."""
+    out: list[str] = []
+    meds: list[int] = []
+    for path in paths:
+        if path.startswith("medications[") and "]" in path:
+            i = path[len("medications["):path.index("]")]
+            if i.isdigit() and int(i) + 1 not in meds:
+                meds.append(int(i) + 1)
+            continue
+        out.append(_DERIVED_NAMES.get(path, path.replace("_", " ")))
+    if meds:
+        out.append("doses converted between mg, mg/kg and mg/m² (medication"
+                   + ("s " if len(meds) > 1 else " ") + ", ".join(str(m) for m in sorted(meds)) + " of the record)")
+    return ", ".join(out) or "nothing"
+
+
 def refs_md(refs: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join(refs) + "]" if refs else ""
 
@@ -96,7 +118,7 @@ def plan_markdown(plan: Plan) -> str:
     who = f"{p.age_years:.1f} y, {p.sex}" + (f", {', '.join(size)}" if size else "")
     out = ["# nephroguide plan", "", f"**Patient:** {who} — as of {p.as_of.isoformat()}"
            + (f" (id {p.id})" if p.id else ""),
-           f"**Derived by nephroguide:** {', '.join(p.derived) or 'nothing'} · **Definitions:** {plan.definitions}"
+           f"**Derived by nephroguide:** {derived_md(p.derived)} · **Definitions:** {plan.definitions}"
            f" · **Knowledge pack:** {plan.pack_version}", ""]
     if plan.out_of_scope:
         out += ["> **Outside the pediatric scope.** nephroguide's recommendations are written for children "

@@ -276,8 +276,12 @@ def _dose_sentence(rule: DoseRule, display: str, calculation: str, day_range: tu
     if rule.phase:
         text = f"{rule.phase}: {text}"
     if target:
-        hi = f"-{wording.num(target.high)}" if target.high is not None else "+"
-        text += f" Target {target.test.replace('_', ' ')} {wording.num(target.low)}{hi} {target.unit}."
+        # short tokens of a test id are abbreviations (mpa_auc -> MPA AUC); the note says what the level is
+        # and whether the figures were verified, so it is never dropped
+        name = " ".join(w.upper() if len(w) <= 3 else w for w in target.test.split("_"))
+        level = f"{wording.num(target.low)}-{wording.num(target.high)}" if target.high is not None \
+            else f"above {wording.num(target.low)}"
+        text += f" Target {name} {level} {target.unit}" + (f" ({' '.join(target.note.split())})" if target.note else "") + "."
     if rule.duration:
         text += f" Duration: {rule.duration}."
     if others:

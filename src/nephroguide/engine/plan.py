@@ -242,7 +242,13 @@ def _med_text(m: Medication, start: dt.date, as_of: dt.date) -> str:
         text = wording.dose_phrase(round(per_dose, 1 if per_dose >= 10 else 2), "mg", kind, n,
                                    per_day=round(m.mg_per_day, 1) if (kind == "daily" and m.mg_per_day) else None)
         if recorded and m.dose_unit not in ("mg", "mg/day"):
-            text += f" (recorded as {recorded})"
+            # the record gives a dose per kg or per m²: that is what was prescribed; the amount in mg is
+            # nephroguide's arithmetic at today's size, and says so
+            shown = wording.amount(round(per_dose, 1 if per_dose >= 10 else 2), "mg")
+            total = f", {wording.amount(round(m.mg_per_day, 1), 'mg')}/day" if (kind == "daily" and n != 1
+                                                                                and m.mg_per_day) else ""
+            text = (f"{recorded} {wording.frequency(kind, n)} as recorded (about {shown} per dose{total} "
+                    f"at today's size)")
     else:
         text = (f"{recorded}, " if recorded else "") + wording.frequency(kind, n)
     day = (as_of - start).days   # counted as the classification counts course days (start = day 0)

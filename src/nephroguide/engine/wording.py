@@ -68,7 +68,9 @@ def frequency(schedule: str, doses_per_day: float = 1, schedule_days: list[int] 
         if len(days) > 1 and days == list(range(days[0], days[-1] + 1)):
             return f"once daily{when} for {len(days)} days ({_list_days(days)})"
         return "on " + " and again on ".join(f"day {d}" for d in days)
-    return {"single": "as a single dose", "monthly": "once a month", "weekly": "once a week"}.get(
+    # 'single' is one dose given on its own, not a course total: how many such doses is the rule's duration
+    # ("1 to 4 doses"), so the wording says per dose rather than "as a single dose"
+    return {"single": "per dose", "monthly": "once a month", "weekly": "once a week"}.get(
         schedule, schedule.replace("_", " "))
 
 
