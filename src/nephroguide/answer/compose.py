@@ -791,8 +791,11 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
                                          scope="partly_covered", scope_note=note)
         return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=", ".join(u.off_topic), **common)
     route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
+    if u.adult and not u.ins_cue and patient is None and not from_session:
+        # an adult, and nothing that says idiopathic nephrotic syndrome: outside the pack
+        return _not_covered(u, audience, pack, about="adults", subject=direct.subject_of(u, ret), **common)
     if u.domain_hits == 0 and patient is None and not from_session and \
-            not (route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["strong"])):
+            not (route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["enough"])):
         # nothing in the question names the disease, and no direct answer fits it closely
         return _not_covered(u, audience, pack, about="", subject=direct.subject_of(u, ret), **common)
     if route.kind == "not_covered":

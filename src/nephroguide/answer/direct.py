@@ -101,18 +101,24 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     from nephroguide.answer.understand import rules
 
     asked_treatment = u.explicit_intent or has_patient or any(p.search(u.text) for p, _ in rules().treatment_cues)
-    staged = u.intent in CORE_PATHWAY and (bool(u.stage) or bool(u.drugs))
-    core = u.intent in PATHWAY_INTENTS and asked_treatment
     strong = float(cfg["direct"]["strong"])
     enough = float(cfg["direct"]["enough"])
     exact_at = float(cfg["direct"]["exact"])
-    if best is not None and conf >= strong and not (u.intent == "dosing" and u.dose_asked):
-        same = cfg["topic_intent"].get(best.topic) == u.intent
-        exact = best.cover_a >= exact_at and best.cover_q >= exact_at
-        if not core or exact or (same and best.cover_q >= exact_at):
+    same = best is not None and cfg["topic_intent"].get(best.topic) == u.intent
+    dosing = u.intent == "dosing" and u.dose_asked
+    if u.intent in CORE_PATHWAY and asked_treatment:
+        # a treatment question: the pathway article, unless a direct answer fits this very question
+        exact = best is not None and best.cover_a >= exact_at and best.cover_q >= exact_at
+        if best is not None and conf >= strong and not dosing and (exact or (same and best.cover_q >= exact_at)):
             return Route("answer", answer=best, confidence=conf)
-    if core or (staged and not (best is not None and conf >= strong)):
         return Route("pathway", confidence=conf)
+    if u.intent in PATHWAY_INTENTS and u.explicit_intent:
+        # definitions, tests, biopsy, genetics, monitoring: a direct answer on the same subject, else the article
+        if best is not None and ((same and conf >= enough) or conf >= strong):
+            return Route("answer", answer=best, confidence=conf)
+        return Route("pathway", confidence=conf)
+    if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= strong):
+        return Route("pathway", confidence=conf)   # a stage of the course named, and no close direct answer
     if best is not None and conf >= enough:
         return Route("answer", answer=best, confidence=conf)
     statements = [h for h in ret.hits if h.kind in ("fact", "recommendation") and h.match >= float(cfg["facts_enough"])]
@@ -144,9 +150,8 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
         return ", ".join(u.off_topic[:2])
     if ret.unknown:
         return " ".join(ret.unknown[:3])
-    from nephroguide.answer.retrieve import index
-
     from nephroguide.answer.audience import is_easy_word
+    from nephroguide.answer.retrieve import index
 
     idx = index()
     terms = [t for t in ret.terms if not is_easy_word(ret.words[t])] or list(ret.terms)
@@ -239,12 +244,17 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     summary = yes_no_first(u, summary)
     titles = cfg["sections"]
     sections_all: list[Section] = []
-    for key in ("key", "related", "more"):
+    for key in ("key", "related", "more", "changes"):
         entries = b.in_section(key)
         items = tuple(i for i in (c._item(e, audience, u.dose_asked) for e in entries) if i is not None)
         if items:
             sections_all.append(Section(key=key, title=titles[key][audience], items=items))
-    sections = tuple(s for s in sections_all if detail == "full" or s.key != "more")
+    if not sections_all and da is not None:   # nothing else for this reader: the direct answer, as a statement
+        st = c._stmt(pack, summary, da.citations, da.id)
+        sections_all.append(Section(key="key", title=titles["key"][audience], items=(Item(statement=st, kind="fact"),)))
+    sections = tuple(s for s in sections_all if detail == "full" or s.key not in ("more", "changes"))
+    if not sections and sections_all:
+        sections = (dataclasses.replace(sections_all[0], key="key", title=titles["key"][audience]),)
     more = sum(len(s.items) for s in sections_all) - sum(len(s.items) for s in sections)
     cited = [*summary_refs, *(ref for s in sections for i in s.items for ref in i.statement.refs)]
     reviewed = [e.reviewed for e in b.entries if e.reviewed is not None]
@@ -303,6 +313,9 @@ def _add_entry(b: Any, pack: Any, kb_id: str, section: str, *, family: bool) -> 
         c._definition_entry(b, pack.definitions[kb_id], section)
     elif kb_id in pack.conflicts:
         c._conflict_entries(b, pack.conflicts[kb_id], section)
+        for e in b.entries[before:]:
+            if not e.current:   # the positions nephroguide does not use: with the older advice, full answer only
+                e.section, e.level = "changes", 0
     elif kb_id in pack.studies:
         if family:
             return False
