@@ -94,9 +94,9 @@ def exact_answer(u: Understanding, ret: Retrieval) -> Route | None:
 
 def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: bool) -> Route:
     cfg = settings()
-    exact = exact_answer(u, ret)
-    if exact is not None and not u.dose_asked:
-        return exact
+    own = exact_answer(u, ret)
+    if own is not None and not u.dose_asked:
+        return own
     best, conf = _answer_confidence(u, ret)
     from nephroguide.answer.understand import rules
 
