@@ -9,8 +9,8 @@ from typing import Any
 
 from nephroguide.errors import InputError
 
-LAB_ROWS = 6
-MED_ROWS = 4
+LAB_ROWS = 4
+MED_ROWS = 2
 MAX_ROWS = 40
 LAB_FIELDS = ("date", "test", "value", "unit")
 MED_FIELDS = ("drug", "start", "end", "dose", "dose_unit", "frequency", "route")
@@ -50,15 +50,24 @@ def values(form: Any) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def record_from_form(form: Any) -> dict[str, Any]:
-    """A patient record v1 from the planner form (empty rows are ignored)."""
+def record_from_form(form: Any, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """A patient record v1 from the planner form (empty rows are ignored).
+
+    With ``errors`` (a dict), every field that is not a number where one is needed is collected there (field ->
+    message) and left out of the record, so that all of them are shown at once; without it the first raises.
+    """
     rec: dict[str, Any] = {}
     for name in ("as_of", "birth_date", "onset_date"):
         if _text(form, name):
             rec[name] = _text(form, name)
     for name in ("age_years", "weight_kg", "height_cm"):
         if _text(form, name):
-            rec[name] = _number(_text(form, name), name)
+            try:
+                rec[name] = _number(_text(form, name), name)
+            except InputError as exc:
+                if errors is None:
+                    raise
+                errors[name] = exc.message
     if _text(form, "sex"):
         rec["sex"] = _text(form, "sex")
     if _text(form, "edema") in ("yes", "no"):
@@ -75,13 +84,19 @@ def record_from_form(form: Any) -> dict[str, Any]:
         row = {f: _text(form, f"labs[{i}].{f}") for f in LAB_FIELDS}
         if not any(row.values()):
             continue
-        lab: dict[str, Any] = {"date": row["date"], "test": row["test"]}
-        if row["test"] == "dipstick":
-            lab["value"] = row["value"]
-        elif row["value"]:
-            lab["value"] = _number(row["value"], f"labs[{i}].value") if _is_numberish(row["value"]) else row["value"]
-        else:
-            raise InputError(f"a value is required (row {i + 1})", field=f"labs[{i}].value")
+        try:
+            lab: dict[str, Any] = {"date": row["date"], "test": row["test"]}
+            if row["test"] == "dipstick":
+                lab["value"] = row["value"]
+            elif row["value"]:
+                lab["value"] = _number(row["value"], f"labs[{i}].value") if _is_numberish(row["value"]) else row["value"]
+            else:
+                raise InputError(f"a value is required (row {i + 1})", field=f"labs[{i}].value")
+        except InputError as exc:
+            if errors is None:
+                raise
+            errors[exc.field or f"labs[{i}].value"] = exc.message
+            continue
         if row["unit"]:
             lab["unit"] = row["unit"]
         labs.append((i, lab))
@@ -94,7 +109,13 @@ def record_from_form(form: Any) -> dict[str, Any]:
         if row["end"]:
             med["end"] = row["end"]
         if row["dose"]:
-            med["dose"] = _number(row["dose"], f"medications[{i}].dose")
+            try:
+                med["dose"] = _number(row["dose"], f"medications[{i}].dose")
+            except InputError as exc:
+                if errors is None:
+                    raise
+                errors[f"medications[{i}].dose"] = exc.message
+                continue
         for name in ("dose_unit", "frequency", "route"):
             if row[name]:
                 med[name] = row[name]
@@ -125,3 +146,23 @@ def form_field(record_field: str, rows: dict[str, list[int]]) -> str:
             except (ValueError, IndexError, KeyError):
                 return record_field
     return record_field
+
+
+_LABELS = {"age_years": "Age", "birth_date": "Birth date", "sex": "Sex", "weight_kg": "Weight", "height_cm": "Height",
+           "as_of": "As of", "onset_date": "Onset", "edema": "Edema", "definitions": "Definition set",
+           "biopsy.histology": "Biopsy histology", "biopsy.date": "Biopsy date", "genetics.status": "Genetic testing",
+           "genetics.genes": "Genes", "patient_file": "Patient file"}
+
+
+def field_label(field: str) -> str:
+    """A form field as the label people see: ``labs[2].unit`` -> ``Lab 3 unit``."""
+    for kind, word in (("labs", "Lab"), ("medications", "Medication")):
+        if field.startswith(kind + "["):
+            try:
+                i = int(field[len(kind) + 1:field.index("]")])
+            except ValueError:
+                return field
+            rest = field[field.index("]") + 1:].lstrip(".").replace("_", " ")
+            return f"{word} {i + 1} {rest}".strip()
+    return _LABELS.get(field, field.replace("_", " "))
+

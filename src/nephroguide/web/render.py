@@ -33,6 +33,25 @@ def words(x: Any) -> str:
     return str(x).replace("_", " ")
 
 
+def applies_when(kb_id: str) -> str:
+    """Why a recommendation applies, in words (its pack condition with human names); "" if unknown."""
+    from nephroguide.knowledge.pack import load_pack
+    from nephroguide.web import labels
+
+    rec = load_pack().recommendations.get(kb_id)
+    if rec is None or rec.applies_when is None:
+        return ""
+    return labels.describe(rec.applies_when)
+
+
+def definition_title(set_id: str) -> str:
+    """A definition set's title (``current`` -> its title in the pack); the id when unknown."""
+    from nephroguide.knowledge.pack import load_pack
+
+    dset = load_pack().definition_sets.get(set_id)
+    return str(getattr(dset, "title", "") or set_id) if dset is not None else set_id
+
+
 @cache
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
@@ -40,6 +59,21 @@ def environment() -> Environment:
     env.filters["num"] = num
     env.filters["words"] = words
     env.globals["severity_label"] = _SEVERITY_LABEL
+    from nephroguide.web import labels
+
+    env.filters["human"] = labels.name            # {{ code|human('labels') }}: the name people read
+    env.filters["grade_words"] = labels.grade     # {{ statement|grade_words }}: "strong recommendation, ... (1B)"
+    env.filters["derived_words"] = labels.derived
+    env.filters["derived_summary"] = labels.derived_summary
+    env.globals["applies_when"] = applies_when
+    from nephroguide.web.forms import field_label
+
+    env.globals["field_label"] = field_label
+    env.globals["grade_phrases"] = labels.names()["grades"]
+    from nephroguide.web.article import plan_pending
+
+    env.globals["plan_pending"] = plan_pending
+    env.globals["definition_title"] = definition_title
     env.globals["verify_label"] = _VERIFY
     return env
 

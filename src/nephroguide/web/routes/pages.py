@@ -25,9 +25,11 @@ SESSION_COOKIE = "ng_ask_session"
 @router.get("/")
 async def home(request: Request) -> Response:
     from nephroguide.knowledge.pack import load_pack
+    from nephroguide.web.article import suggested_questions
 
     return render(request, "home.html", {"title": "nephroguide", "counts": load_pack().counts(),
-                                         "pack_version": load_pack().version})
+                                         "pack_version": load_pack().version, "audiences": AUDIENCES,
+                                         "audience": "clinician", "suggestions": suggested_questions()})
 
 
 @router.get("/healthz")
@@ -39,8 +41,11 @@ async def healthz() -> JSONResponse:
 
 def _ask_context(request: Request, question: str = "", audience: str = "clinician",
                  answer: dict[str, Any] | None = None, history: list[str] | None = None) -> dict[str, Any]:
+    from nephroguide.web.article import suggested_questions, view
+
     return {"title": "Ask" if not answer else answer.get("title") or "Answer", "question": question,
-            "audience": audience, "audiences": AUDIENCES, "answer": answer, "history": history or []}
+            "audience": audience, "audiences": AUDIENCES, "answer": answer, "history": history or [],
+            "view": view(answer) if answer else None, "suggestions": suggested_questions()}
 
 
 def _audience(value: str | None) -> str:
@@ -59,12 +64,28 @@ def _run_ask(request: Request, question: str, audience: str, session: str | None
         raise InputError("type a question", field="question")
     home = request.app.state.settings.home
     try:
-        result = answer(question, audience=audience, session=session, home=home)
+        result = _answer_full(answer, question, audience, session, home)
     except UnknownNameError as exc:
         if exc.field != "session" or session in (None, "new"):
             raise
-        result = answer(question, audience=audience, session="new", home=home)  # the old conversation is gone
+        result = _answer_full(answer, question, audience, "new", home)  # the old conversation is gone
     return result.to_json() if hasattr(result, "to_json") else dict(result)
+
+
+def _answer_full(answer: Any, question: str, audience: str, session: str | None, home: Any) -> Any:
+    """The whole article (``detail="full"``) when the answerer offers it: the page shows the direct answer and
+    key points first and the rest in sections that open on click."""
+    import inspect
+
+    from nephroguide.web.stages import ask_function
+
+    fn = ask_function()
+    if fn is not None and "detail" in inspect.signature(fn).parameters:
+        kwargs: dict[str, Any] = {"audience": audience, "home": home, "detail": "full"}
+        if session is not None:
+            kwargs["session"] = session
+        return fn(question, **kwargs)
+    return answer(question, audience=audience, session=session, home=home)
 
 
 @router.get("/ask")
@@ -158,8 +179,19 @@ async def planner_submit(request: Request) -> Response:
             raise InputError(exc.message, field="patient_file") from None
         source = name
     else:
-        record = forms.record_from_form(form)
+        form_errors: dict[str, str] = {}
+        record = forms.record_from_form(form, form_errors)
         rows = record.pop("_rows")
+        definitions = definition_set_name(str(form.get("definitions") or "current"))
+        errors = {**form_errors, **_all_intake_errors(record, rows, definitions)}
+        if errors:   # every field that needs a change, at once (not one per submit)
+            n = len(errors)
+            body = {"title": "Invalid input", "status": 422,
+                    "detail": f"{n} field{'s' if n != 1 else ''} need{'s' if n == 1 else ''} a change: "
+                              + "; ".join(f"{forms.field_label(f)}: {m}" for f, m in errors.items()),
+                    "errors": [{"field": f, "message": m} for f, m in errors.items()]}
+            return render(request, "planner.html", {**context, "problem": body, "field_errors": errors,
+                                                    "error_list": list(errors.items())}, status_code=422)
     definitions = definition_set_name(str(form.get("definitions") or "current"))
     try:
         plan = api.plan(record, definitions=definitions)
@@ -172,6 +204,41 @@ async def planner_submit(request: Request) -> Response:
         raise
     return render(request, "planner.html",
                   {**context, "plan": plan.to_json(), "title": "Plan", "source": source})
+
+
+def _all_intake_errors(record: dict[str, Any], rows: dict[str, list[int]], definitions: str,
+                       limit: int = 40) -> dict[str, str]:
+    """Every input error the record has, by form field: validate, set aside what was wrong (the row or the field),
+    validate again (bounded: at most ``limit`` passes; each is one intake of a small record)."""
+    import copy
+    import re
+
+    from nephroguide import api
+
+    rec = copy.deepcopy(record)
+    order = {k: list(v) for k, v in rows.items()}
+    errors: dict[str, str] = {}
+    for _ in range(limit):
+        try:
+            api.plan(rec, definitions=definitions)
+            return errors
+        except InputError as exc:
+            if not exc.field:
+                raise
+            field = forms.form_field(exc.field, order)
+            if field in errors:
+                return errors
+            errors[field] = exc.message
+            m = re.match(r"^(labs|medications)\[(\d+)\]", exc.field)
+            top = re.split(r"[.\[]", exc.field, maxsplit=1)[0]
+            if m and int(m.group(2)) < len(rec.get(m.group(1), [])):
+                del rec[m.group(1)][int(m.group(2))]
+                del order[m.group(1)][int(m.group(2))]
+            elif top in rec and top not in ("labs", "medications"):
+                del rec[top]
+            else:
+                return errors
+    return errors
 
 
 @router.get("/plan/view/{token}")
