@@ -159,3 +159,21 @@ def test_frns_child_12_plan_header_names_derived_values_in_words_not_field_paths
     header = next(line for line in md.splitlines() if line.startswith("**Derived by nephroguide:**"))
     assert "medications[" not in header and "bsa_m2" not in header and "mg_per" not in header
     assert "body surface area (Mosteller)" in header and "medications 1, 2, 3, 4, 5, 6 of the record" in header
+
+
+# ---------------------------------------------------------------- time to remission is in the record
+
+def test_steroid_sensitive_child_02_remitting_on_day_12_is_offered_the_longer_course_option():
+    plan = api.plan(_record("02_"))
+    assert plan.facts["days_to_first_remission"] == 12
+    assert _rec(plan, "ssns.first_episode.longer_course_slow_responders") is not None
+
+
+def test_steroid_sensitive_child_02_remitting_on_day_4_is_not_offered_the_longer_course_for_slow_remitters():
+    record = _record("02_")
+    for lab in record["labs"]:
+        if lab["test"] == "dipstick":        # trace, negative, negative from day 1 of prednisolone
+            lab["date"] = {"2026-11-09": "2026-10-29", "2026-11-10": "2026-10-30", "2026-11-11": "2026-10-31"}[lab["date"]]
+    plan = api.plan(record)
+    assert plan.facts["days_to_first_remission"] < 7
+    assert _rec(plan, "ssns.first_episode.longer_course_slow_responders") is None

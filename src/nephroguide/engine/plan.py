@@ -84,6 +84,8 @@ def build_facts(patient: Patient, labels: Iterable[str], reading: CourseReading,
     initial = next((c for c in reading.courses if c.kind == "initial"), None)
     if initial and initial.active_on(patient.as_of):
         values["days_on_initial_steroids"] = (patient.as_of - initial.start).days
+    if initial and reading.first_remission is not None and reading.first_remission >= initial.start:
+        values["days_to_first_remission"] = (reading.first_remission - initial.start).days
     kidney = [lab.date for lab in patient.labs if lab.test in ("creatinine", "egfr") and lab.date <= patient.as_of]
     values["days_since_kidney_function"] = (patient.as_of - max(kidney)).days if kidney else None
     daily_now = next((m for m in daily if m.frequency in DAILY_FREQUENCIES), None)
