@@ -177,3 +177,11 @@ def test_steroid_sensitive_child_02_remitting_on_day_4_is_not_offered_the_longer
     plan = api.plan(record)
     assert plan.facts["days_to_first_remission"] < 7
     assert _rec(plan, "ssns.first_episode.longer_course_slow_responders") is None
+
+
+def test_dose_prednisolone_maintenance_21kg_names_the_cold_regimen_instead_of_listing_11_mg_daily_as_maintenance():
+    from nephroguide.answer.render_plan import dose_markdown
+    md = dose_markdown(api.dose("prednisolone", weight_kg=21, height_cm=116, indication="maintenance"))
+    assert "**Regimen:** Low-dose maintenance prednisolone, alternate days (IPNA 2023)" in md
+    assert "- **Prednisolone at the start of an upper respiratory infection (KDIGO 2025, selected children)**: " \
+           "Prednisolone 11 mg once daily." in md

@@ -181,7 +181,7 @@ def dose_markdown(ans: DoseAnswer) -> str:
     out = [f"# {ans.drug.replace('_', ' ').capitalize()} — {ans.indication}{chosen}", ""]
     if ans.indication_note:
         out += [f"**Indication:** {ans.indication_note}.", ""]
-    out += [f"**Child:** {size}", "", f"**Dose:** {dose_line(d)}", ""]
+    out += [f"**Child:** {size}", "", f"**Regimen:** {d.title}", "", f"**Dose:** {dose_line(d)}", ""]
     if d.cap_applied:
         out += [f"**Cap applied:** {'; '.join(d.caps)}", ""]
     out += [f"**Rounding:** {d.rounding}", ""]
@@ -194,7 +194,10 @@ def dose_markdown(ans: DoseAnswer) -> str:
     if ans.phases:
         out += ["**Next phases:**"] + [f"- {dose_line(p)}" for p in ans.phases] + [""]
     if ans.alternatives:
-        out += ["## Other sources' regimens", ""] + [f"- {dose_line(a)}" for a in ans.alternatives] + [""]
+        # each alternative is named: under one indication they may be a different regimen altogether
+        # (the 3 days of prednisolone at the start of a cold, beside low-dose maintenance)
+        out += ["## Other regimens for this indication", ""] + \
+            [f"- **{a.title}**: {dose_line(a)}" for a in ans.alternatives] + [""]
     out += references_md(ans.references)
     return "\n".join(out) + "\n"
 
