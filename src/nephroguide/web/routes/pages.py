@@ -345,3 +345,198 @@ async def api_docs(request: Request) -> Response:
 @router.get("/docs")
 async def docs_redirect() -> Response:
     return RedirectResponse("/api/v1/docs", status_code=307)
+
+
+# ----------------------------------------------------------------------------------------- cohort
+
+INDEX_FROM = ("auto", "first", "last")
+
+
+def _cohort_context(values: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    from nephroguide.knowledge.pack import load_pack
+
+    return {"title": "Cohort outcomes", "values": values or {}, "definition_sets": sorted(load_pack().definition_sets),
+            "index_froms": INDEX_FROM, **extra}
+
+
+@router.get("/cohort")
+async def cohort_page(request: Request) -> Response:
+    context = _cohort_context()
+    if not request.app.state.stages["cohort"]:
+        context["unavailable"] = True
+    return render(request, "cohort.html", context)
+
+
+async def _upload(form: Any, name: str, required: bool) -> tuple[bytes | None, str]:
+    part = form.get(name)
+    if part is None or isinstance(part, str) or not part.filename:
+        if required:
+            raise InputError("choose a CSV file", field=name)
+        return None, ""
+    raw = await part.read()
+    if not raw.strip():
+        raise InputError(f"{part.filename} is empty", field=name)
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{part.filename} is not UTF-8 text (byte {exc.start})", field=name) from None
+    return raw, str(part.filename)[:120]
+
+
+@router.post("/cohort")
+async def cohort_submit(request: Request) -> Response:
+    import asyncio
+
+    from nephroguide.cohort.csvio import read_cohort
+    from nephroguide.web.jobs import Busy, jobs
+    from nephroguide.web.routes.common import definition_set_name
+
+    await csrf.check(request)
+    form = await request.form()
+    values = {k: v for k, v in forms.values(form).items() if k != csrf.FIELD}
+    context = _cohort_context(values)
+    request.state.form_page = ("cohort.html", context)
+    if not request.app.state.stages["cohort"]:
+        return render(request, "cohort.html", {**context, "unavailable": True})
+    definitions = [definition_set_name(values.get("definitions") or "current")]
+    if values.get("compare"):
+        other = definition_set_name(values["compare"])
+        if other == definitions[0]:
+            raise InputError("choose a different set to compare with (or none)", field="compare")
+        definitions.append(other)
+    index_from = values.get("index_from") or "auto"
+    if index_from not in INDEX_FROM:
+        raise InputError(f"must be one of {', '.join(INDEX_FROM)}", field="index_from")
+    labs, labs_name = await _upload(form, "labs", True)
+    patients, patients_name = await _upload(form, "patients", False)
+    assert labs is not None
+    try:   # parse and validate now, so that a wrong file is named next to its field at once
+        data = read_cohort(labs, patients, labs_name=labs_name, patients_name=patients_name or "patients.csv")
+    except InputError as exc:
+        msg = exc.message
+        raise InputError(msg, field="patients" if patients_name and patients_name in msg.split(" ")[0] else "labs") \
+            from None
+    event = (values.get("index_event") or "").strip().lower() or None
+    if event is not None and event not in data.event_names():
+        names = ", ".join(data.event_names()) or "none"
+        raise InputError(f"no patient in {labs_name} has the event {event!r} (events in the file: {names})",
+                         field="index_event")
+    try:
+        job = jobs().submit(f"{labs_name} under {' and '.join(definitions)}",
+                            lambda: _cohort_work(data, definitions, event, index_from), n_patients=len(data.patients))
+    except Busy as exc:
+        raise ProblemError(503, "Busy", f"{exc}; try again in a minute") from None
+    # most cohorts take well under a second: wait a little so the result page comes straight away
+    await asyncio.wait([asyncio.wrap_future(job.future)], timeout=3)
+    return RedirectResponse(f"/cohort/job/{job.id}", status_code=303)
+
+
+def _cohort_work(data: Any, definitions: list[str], event: str | None, index_from: str) -> dict[str, Any]:
+    """The analysis (run in the job thread): results, CSV, JSON and one PNG figure per definition set."""
+    import json
+
+    from nephroguide.cohort import analyse
+    from nephroguide.cohort.figure import render as render_figure
+    from nephroguide.cohort.summary import CohortComparison
+
+    results = [analyse(data, d, index_event=event, index_from=index_from) for d in definitions]
+    doc: Any = CohortComparison(results[0], results[1]) if len(results) == 2 else results[0]
+    return {"results": [r.to_json() for r in results], "comparison": doc.to_json() if len(results) == 2 else None,
+            "csv": doc.to_csv(), "json": json.dumps(doc.to_json(), ensure_ascii=False, indent=1),
+            "figures": [render_figure(r, "png") for r in results]}
+
+
+def _job_or_404(job_id: str) -> Any:
+    from nephroguide.web.jobs import jobs
+
+    job = jobs().get(job_id[:64])
+    if job is None:
+        raise ProblemError(404, "Not found", "this analysis is unknown or has expired (results are kept for an hour, "
+                                             "in the server process that ran them); upload the files again")
+    return job
+
+
+@router.get("/cohort/job/{job_id}")
+async def cohort_job(request: Request, job_id: str) -> Response:
+    job = _job_or_404(job_id)
+    context = _cohort_context(job=job, job_id=job.id, title="Cohort outcomes")
+    if not job.done:
+        return render(request, "cohort.html", {**context, "working": True, "elapsed": int(job.elapsed())})
+    exc = job.future.exception()
+    if exc is not None:
+        if isinstance(exc, NephroguideError) and exc.http_status < 500:
+            return render(request, "cohort.html", {**context, "problem": {"title": exc.title, "detail": exc.one_line()}},
+                          status_code=exc.http_status)
+        raise exc
+    return render(request, "cohort.html", {**context, "result": job.future.result()})
+
+
+@router.get("/cohort/job/{job_id}/{name}")
+async def cohort_download(job_id: str, name: str) -> Response:
+    job = _job_or_404(job_id)
+    if not job.done or job.future.exception() is not None:
+        raise ProblemError(404, "Not found", "the analysis has no result yet")
+    result = job.future.result()
+    if name == "cohort.csv":
+        return Response(result["csv"], media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="cohort.csv"'})
+    if name == "cohort.json":
+        return Response(result["json"], media_type="application/json",
+                        headers={"Content-Disposition": 'attachment; filename="cohort.json"'})
+    for n, png in enumerate(result["figures"], start=1):
+        if name == f"figure-{n}.png":
+            return Response(png, media_type="image/png")
+    raise ProblemError(404, "Not found", f"no file {name[:40]!r} in this analysis")
+
+
+# ----------------------------------------------------------------------------------------- remission
+
+@router.get("/remission")
+async def remission_page(request: Request) -> Response:
+    return render(request, "remission.html", _remission_context())
+
+
+def _remission_context(values: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    from nephroguide.knowledge.pack import load_pack
+
+    return {"title": "Remission timeline", "values": values or {},
+            "definition_sets": sorted(load_pack().definition_sets), **extra}
+
+
+@router.post("/remission")
+async def remission_submit(request: Request) -> Response:
+    from nephroguide import api
+    from nephroguide.intake.record import parse_record_text
+    from nephroguide.web.routes.common import definition_set_name
+    from nephroguide.web.timeline_chart import chart
+
+    await csrf.check(request)
+    form = await request.form()
+    values = {k: v for k, v in forms.values(form).items() if k != csrf.FIELD}
+    context = _remission_context(values)
+    request.state.form_page = ("remission.html", context)
+    upload = form.get("patient_file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        raise InputError("choose a patient record file (JSON or YAML)", field="patient_file")
+    raw = await upload.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the uploaded file is not UTF-8 text", field="patient_file") from None
+    name = str(upload.filename)[:120]
+    fmt = "json" if name.lower().endswith(".json") else "yaml"
+    try:
+        record = parse_record_text(text, name, fmt)
+    except InputError as exc:
+        raise InputError(exc.message, field="patient_file") from None
+    as_of = (values.get("as_of") or "").strip() or None
+    definitions = definition_set_name(values.get("definitions") or "current")
+    try:
+        timeline = api.remission(record, as_of=as_of, definitions=definitions).to_json()
+    except NephroguideError as exc:
+        if exc.field and exc.field != "as_of":
+            exc.message = f"in {name}: {exc.field}: {exc.message}"
+            exc.field = "patient_file"
+        raise
+    return render(request, "remission.html", {**context, "timeline": timeline, "source": name,
+                                              "chart": chart(timeline)})
