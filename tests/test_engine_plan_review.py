@@ -185,3 +185,21 @@ def test_dose_prednisolone_maintenance_21kg_names_the_cold_regimen_instead_of_li
     assert "**Regimen:** Low-dose maintenance prednisolone, alternate days (IPNA 2023)" in md
     assert "- **Prednisolone at the start of an upper respiratory infection (KDIGO 2025, selected children)**: " \
            "Prednisolone 11 mg once daily." in md
+
+
+def test_cyclosporine_srns_65kg_kdigo_326_mg_day_says_it_is_above_the_ipna_250_mg_day_maximum():
+    ans = api.dose("cyclosporine", weight_kg=65, height_cm=170, indication="srns")
+    assert ans.dose.mg_per_day == 326
+    assert "326 mg/day is above the maximum of 250 mg/day in Cyclosporine for SRNS (IPNA 2020 range)" in ans.dose.warnings
+    small = api.dose("cyclosporine", weight_kg=21, height_cm=118, indication="srns")
+    assert not any("above the maximum" in w for w in small.dose.warnings)
+
+
+def test_teen_plan_cni_doses_carry_the_other_sources_maximum_when_above_it():
+    record = _record("06_")                  # secondary SRNS about to start a CNI; make the child 65 kg
+    record.update(weight_kg=65, height_cm=170)
+    rec = _rec(api.plan(record), "srns.cni.first_line")
+    kdigo = next(d for d in rec.doses if d.kb_id.startswith("cyclosporine") and "kdigo2025" in d.refs)
+    assert any("above the maximum of 250 mg/day" in w for w in kdigo.warnings)
+    md = plan_markdown(api.plan(record))
+    assert "326 mg/day is above the maximum of 250 mg/day" in md

@@ -121,6 +121,8 @@ def dose(drug: str, *, weight_kg: float, height_cm: float | None = None, indicat
             alternatives.append(compute_dose(r, pack, weight_kg, height_cm, egfr))
         except InputError:
             continue  # an alternative that needs a size we do not have is left out, not guessed
+    from nephroguide.engine.dosing import flag_other_maxima
+    main, *alternatives = flag_other_maxima([main, *alternatives], pack)
     # the projected total of the chosen regimen (all its phases) and its cumulative limit, as in plans
     totals = course_totals([main_rule, *phase_rules], {d.kb_id: d for d in (main, *phases)}, pack,
                            weight_kg=weight_kg, bsa_m2=bsa_mosteller(height_cm, weight_kg) if height_cm else None)

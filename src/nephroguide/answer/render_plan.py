@@ -197,7 +197,8 @@ def dose_markdown(ans: DoseAnswer) -> str:
         # each alternative is named: under one indication they may be a different regimen altogether
         # (the 3 days of prednisolone at the start of a cold, beside low-dose maintenance)
         out += ["## Other regimens for this indication", ""] + \
-            [f"- **{a.title}**: {dose_line(a)}" for a in ans.alternatives] + [""]
+            [line for a in ans.alternatives
+             for line in (f"- **{a.title}**: {dose_line(a)}", *(f"  - ⚠ {w}" for w in a.warnings))] + [""]
     out += references_md(ans.references)
     return "\n".join(out) + "\n"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -169,6 +170,36 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
         other_bases=tuple(others), display=display, amount=wording.amount(mg_per_dose, unit),
         frequency=wording.frequency(rule.schedule, divisions, rule.schedule_days, rule.time_of_day),
         calculation=calculation)
+
+
+def flag_other_maxima(results: list[DoseResult], pack: KnowledgePack) -> list[DoseResult]:
+    """A dose (or the top of its range) above the maximum another rule for the same drug and schedule sets
+    (KDIGO 2025 cyclosporine 5 mg/kg/day at 65 kg = 326 mg/day; IPNA caps it at 250 mg/day) says so, so that
+    a reader comparing regimens does not take the higher one as within every source's limit."""
+    rules = [pack.dose_rules[r.kb_id] for r in results]
+    out = []
+    for res, rule in zip(results, rules, strict=True):
+        notes = list(res.warnings)
+        if not rule.ceiling:
+            checks = ((res.mg_per_day, res.mg_per_day_range, "max_mg_per_day", wording.total_label(rule.schedule)),
+                      (res.mg_per_dose, res.mg_per_dose_range, "max_mg_per_dose", " per dose"))
+            for other in rules:
+                if other is rule or other.drug != rule.drug or other.schedule != rule.schedule or other.ceiling:
+                    continue
+                for value, span, field, label in checks:
+                    limit = getattr(other, field)
+                    top = span[1] if span else value
+                    if limit is None or top is None or top <= limit + 1e-9:
+                        continue
+                    what = f"{wording.amount(value, res.unit)}{label} is" if value is not None and value > limit + 1e-9 \
+                        else f"the top of the range, {wording.amount(top, res.unit)}{label}, is"
+                    text = (f"{what} above the maximum of {wording.amount(limit, res.unit)}{label} in "
+                            f"{other.title}")
+                    if text not in notes:
+                        notes.append(text)
+                    break
+        out.append(dataclasses.replace(res, warnings=tuple(notes)) if len(notes) != len(res.warnings) else res)
+    return out
 
 
 def _other_bases(rule: DoseRule, used: DoseBasisValue, weight_kg: float | None, bsa: float | None,

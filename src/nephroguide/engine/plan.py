@@ -17,7 +17,7 @@ from typing import Any
 from nephroguide.engine import wording
 from nephroguide.engine.classify import CourseReading, classify_course, months_between
 from nephroguide.engine.criteria import Facts, describe, holds
-from nephroguide.engine.dosing import compute_dose
+from nephroguide.engine.dosing import compute_dose, flag_other_maxima
 from nephroguide.engine.types import (
     Classification,
     ConflictOut,
@@ -423,6 +423,8 @@ def _dose_all(rules: list[DoseRule], pack: KnowledgePack, patient: Patient) -> t
             done.append((rule, compute_dose(rule, pack, patient.weight_kg, patient.height_cm, patient.egfr)))
         except InputError as exc:
             missing.append(exc.one_line())
+    flagged = flag_other_maxima([res for _, res in done], pack)
+    done = [(rule, res) for (rule, _), res in zip(done, flagged, strict=True)]
     main = next((res for rule, res in done if rule.preferred and rule.phase_order == 1), None)
     if main is None and done:
         main = done[0][1]
