@@ -52,15 +52,16 @@ def answer_question(question: Any, *, audience: str = "clinician", patient: Any 
         from_session = True
     if record is not None:
         u = _with_patient_stage(u, record, today)
+    context_text = prev.subject if prev is not None and prev.subject and sessions.is_elliptic(text) else ""
     answer = compose(u, audience=audience, patient=record, today=today, from_session=from_session, session=sid,
-                     detail=detail)
+                     detail=detail, context_text=context_text)
     answer = _with_review_status(answer, home)
     from nephroguide.answer.evidence import with_library_passages
 
     answer = with_library_passages(answer, home)
     if sid is not None:
         sessions.save_turn(sid, created=created, today=today, question=text, intent=answer.intent, scope=answer.scope,
-                           context=sessions.context_after(u, answer), home=home)
+                           context=sessions.context_after(u, answer, prev), home=home)
     return dataclasses.replace(answer, session=sid) if answer.session != sid else answer
 
 

@@ -763,7 +763,8 @@ def _finish_common(b: Build, u: Understanding) -> None:
 # ----------------------------------------------------------------------------------------- answer
 
 def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str, Any] | None = None,
-            today: dt.date, from_session: bool = False, session: str | None = None, detail: str = "brief") -> Answer:
+            today: dt.date, from_session: bool = False, session: str | None = None, detail: str = "brief",
+            context_text: str = "") -> Answer:
     """The answer for an understood question: a direct answer, an answer from facts, a treatment-pathway
     article, or an honest "not covered" (direct.route decides); ``detail``: brief (default) or full."""
     from nephroguide.answer import direct
@@ -776,6 +777,9 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
     r = rules()
     pack = load_pack()
     ret = direct.retrieval_for(u)
+    if context_text and direct.best_confidence(u, ret) < float(direct.settings()["direct"]["enough"]):
+        # an elliptic follow-up ("which bugs mainly?") is read together with its session's subject
+        ret = direct.retrieval_for(u, context_text)
     common: dict[str, Any] = {"session": session, "from_session": from_session, "ret": ret}
     exact = direct.exact_answer(u, ret)
     if exact is not None and not u.dose_asked:   # one of the pack's own phrasings: its curated answer

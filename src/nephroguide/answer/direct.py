@@ -42,12 +42,15 @@ class Route:
     confidence: float = 0.0
 
 
-def retrieval_for(u: Understanding) -> Retrieval:
-    """Retrieval for the question's canonical text plus the words as typed (so 'SRNS' meets 'SRNS')."""
-    from nephroguide.answer.understand import normalise
+def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
+    """Retrieval for the question's canonical text plus the words as typed (so 'SRNS' meets 'SRNS'), and the
+    session's subject for an elliptic follow-up."""
+    from nephroguide.answer.understand import canonicalise, normalise
 
     typed = normalise(u.question)
     text = u.text if typed == u.text else f"{u.text} {typed}"
+    if context_text:
+        text = f"{text} {canonicalise(normalise(context_text))[0]}"
     return retrieve(text, [*u.drugs, *(d for d, _ in u.patient_drugs)])
 
 
@@ -74,6 +77,10 @@ def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, fl
         scored.append((conf, h))
     scored.sort(key=lambda x: (-x[0], x[1].id))
     return scored[0][1], scored[0][0]
+
+
+def best_confidence(u: Understanding, ret: Retrieval) -> float:
+    return _answer_confidence(u, ret)[1]
 
 
 CORE_PATHWAY = frozenset({"first_episode_treatment", "relapse_treatment", "frns_sdns_treatment", "srns_next_step",

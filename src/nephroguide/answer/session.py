@@ -66,11 +66,14 @@ class SessionContext:
     classes_ever: list[str] = field(default_factory=list)
     classes_current: list[str] = field(default_factory=list)
     turns: int = 0
+    topic: str | None = None      # the subject of the last answer (knowledge Topic)
+    subject: str = ""             # the words of the last question with a subject of its own (for "and the flu jab?")
 
     def to_json(self) -> dict[str, Any]:
         return {"intent": self.intent, "stage": self.stage, "drugs": self.drugs, "details": self.details,
                 "patient_drugs": self.patient_drugs, "assessment": self.assessment,
-                "classes_ever": self.classes_ever, "classes_current": self.classes_current}
+                "classes_ever": self.classes_ever, "classes_current": self.classes_current,
+                "topic": self.topic, "subject": self.subject}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], turns: int) -> SessionContext:
@@ -80,7 +83,8 @@ class SessionContext:
         return cls(intent=data.get("intent"), stage=list(data.get("stage") or []), drugs=list(data.get("drugs") or []),
                    details=details, patient_drugs=dict(data.get("patient_drugs") or {}),
                    assessment=dict(data.get("assessment") or {}), classes_ever=list(data.get("classes_ever") or []),
-                   classes_current=list(data.get("classes_current") or []), turns=turns)
+                   classes_current=list(data.get("classes_current") or []), turns=turns, topic=data.get("topic"),
+                   subject=str(data.get("subject") or ""))
 
 
 def new_session_id() -> str:
@@ -177,13 +181,26 @@ def merge(u: Any, prev: SessionContext) -> Any:
                         inherit_intent=prev.intent)
 
 
-def context_after(u: Any, answer: Any) -> SessionContext:
+def is_elliptic(question: str) -> bool:
+    """A follow-up that leans on the previous turn ("and the flu jab?", "what about into adulthood?")."""
+    from nephroguide.answer.understand import normalise
+
+    text = normalise(question)
+    words = re.findall(r"[a-z]+", text)
+    return bool(re.match(r"^(?:and|or|but|so|what about|how about|also|then)\b", text)) or len(words) <= 4
+
+
+def context_after(u: Any, answer: Any, prev: SessionContext | None = None) -> SessionContext:
     """What this turn establishes for the next one."""
     stage = sorted(set(answer.context.get("stated_stage") or []) |
                    (set(answer.context.get("stage") or []) if answer.scope != "not_covered" else set()))
     drugs = list(answer.context.get("drugs") or [])
     details = {k: (list(v) if isinstance(v, tuple) else v) for k, v in u.details}
+    subject = u.question
+    if prev is not None and prev.subject and is_elliptic(u.question):
+        subject = f"{prev.subject} {u.question}"[-600:]
     return SessionContext(intent=answer.intent if answer.scope != "not_covered" else u.intent, stage=stage,
                           drugs=drugs[:4], details=details, patient_drugs=dict(u.patient_drugs),
                           assessment=dict(u.assessment), classes_ever=list(u.classes_ever),
-                          classes_current=list(u.classes_current))
+                          classes_current=list(u.classes_current), topic=getattr(answer, "topic", None),
+                          subject=subject)

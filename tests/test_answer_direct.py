@@ -1,0 +1,123 @@
+"""Answer the question that was asked, first (issue 11; issue 10 items 6-7): routing to a direct answer,
+the direct line first, brief answers with the full article one step away, honest scope naming the
+subject, and follow-ups that keep their context."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+from nephroguide.answer.evaluate import current_text
+from nephroguide.answer.retrieve import retrieve
+from nephroguide.api import ask
+
+TODAY = dt.date(2026, 11, 21)
+
+
+def answer(q: str, **kw):
+    return ask(q, today=TODAY, **kw)
+
+
+def test_mmr_on_tacrolimus_says_no_first_then_what_can_be_given():
+    a = answer("Can a child on tacrolimus have the MMR vaccine?")
+    assert a.summary_text.startswith("No: live vaccines") and "tacrolimus" in a.summary_text
+    body = current_text(a)
+    for needed in ("inactivated", "pneumococcal", "influenza", "household"):
+        assert needed in body, needed
+    assert "older advice" not in a.summary_text.lower()
+    family = answer("Can a child on tacrolimus have the MMR vaccine?", audience="family")
+    assert family.summary_text.startswith("No") and "tacrolimus" in family.summary_text
+
+
+def test_cyclophosphamide_in_srns_says_not_recommended_on_the_first_line():
+    a = answer("Should cyclophosphamide be used in SRNS?")
+    first = a.markdown.split("\n\n")[2]   # title, question, then the answer
+    assert first.startswith("**No:") and "not recommended" in first
+
+
+def test_hyperlipidaemia_is_not_answered_with_the_first_episode_article():
+    a = answer("How is hyperlipidemia treated?")
+    assert a.scope == "covered" and a.topic == "lipids"
+    assert "first episode" not in a.title.lower() and "60 mg/m2/day" not in current_text(a)
+
+
+def test_rituximab_versus_levamisole_is_not_headed_by_a_transplant_study():
+    a = answer("Is rituximab better than levamisole for FRNS?")
+    assert a.topic != "transplant" and "transplant" not in a.summary_text.lower()
+    assert "levamisole" in a.summary_text.lower()
+
+
+def test_likely_to_recur_is_about_relapse_not_transplant_recurrence():
+    a = answer("Is nephrotic syndrome likely to recur?")
+    assert a.topic == "prognosis" and a.summary_text.startswith("Yes")
+    assert "transplant" not in a.summary_text.lower()
+
+
+def test_general_answer_states_the_cumulative_rule_never_a_child_specific_caution():
+    a = answer("What are the options for frequently relapsing nephrotic syndrome?", detail="full")
+    assert "has reached 168" not in a.markdown
+    assert "cumulative limit for cyclophosphamide is 168 mg/kg" in a.markdown
+
+
+def test_child_who_reached_the_limit_gets_the_specific_caution(tmp_path):
+    rec = {"age_years": 8, "weight_kg": 25, "sex": "male", "medications": [
+        {"drug": "cyclophosphamide", "start": "2026-01-01", "end": "2026-03-25", "dose": 2, "dose_unit": "mg/kg/day",
+         "frequency": "daily"}]}
+    a = answer("What are the options for frequently relapsing nephrotic syndrome?", patient=rec, detail="full")
+    assert "cumulative cyclophosphamide dose has reached 168 mg/kg" in a.markdown
+
+
+def test_brief_by_default_full_article_one_step_away():
+    brief = answer("What is the next step for a child with steroid-resistant nephrotic syndrome?")
+    full = answer("What is the next step for a child with steroid-resistant nephrotic syndrome?", detail="full")
+    assert brief.detail == "brief" and full.detail == "full"
+    assert brief.more > 0 and full.more == 0
+    assert len(brief.markdown.split()) < len(full.markdown.split()) / 2
+    assert "--detail full" in brief.markdown
+    md = brief.markdown
+    assert md.index("## Follow-up questions") < md.index("## References"), "follow-ups right after the answer"
+    assert brief.summary_text == full.summary_text
+
+
+def test_not_covered_names_the_subject_and_offers_closest_questions():
+    a = answer("Is homeopathy useful for nephrotic syndrome?")
+    assert a.scope == "not_covered" and a.exit_code == 3
+    assert "no guidance on homeopathy" in a.summary_text and not a.sections and a.follow_ups
+    adult = answer("Haemodialysis prescription for an adult with ESKD")
+    assert adult.scope == "not_covered" and not adult.sections
+
+
+def test_retrieval_ranks_the_direct_answer_and_names_unknown_subjects():
+    r = retrieve("can a child on tacrolimus have the mmr vaccine", ["tacrolimus"])
+    assert r.answer is not None and r.answer.id == "answer.vaccination.live_on_immunosuppressants"
+    assert r.answer.match >= 0.9
+    unknown = retrieve("is homeopathy useful")
+    assert "homeopathy" in unknown.unknown
+
+
+def test_direct_answer_statements_are_cited_and_family_has_no_statistics():
+    a = answer("Why are nephrotic children at risk of blood clots?", audience="family")
+    assert a.direct_answer and a.summary_refs
+    for s in a.sections:
+        for i in s.items:
+            assert i.statement.refs
+            assert "95% CI" not in i.statement.text and "(RR" not in i.statement.text
+
+
+def test_interactive_prompt_keeps_the_subject_across_turns(tmp_path):
+    env = {**os.environ, "NEPHROGUIDE_HOME": str(tmp_path)}
+    stdin = "Can a child on tacrolimus have the MMR vaccine?\nand the flu jab?\nquit\n"
+    r = subprocess.run([sys.executable, "-m", "nephroguide.cli", "ask", "--format", "json"], input=stdin,
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    import json
+
+    decoder = json.JSONDecoder()
+    out = r.stdout   # the prompt ("? ") is printed before each answer
+    first, end = decoder.raw_decode(out, out.index("{"))
+    second, _ = decoder.raw_decode(out, out.index("{", end))
+    assert first["topic"] == "vaccination" and second["topic"] == "vaccination"
+    assert second["context"]["from_session"] and second["summary"]["text"].startswith("Yes")
+    assert "flu" in second["summary"]["text"].lower() and "MMR" not in second["summary"]["text"]
