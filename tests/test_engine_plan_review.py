@@ -203,3 +203,11 @@ def test_teen_plan_cni_doses_carry_the_other_sources_maximum_when_above_it():
     assert any("above the maximum of 250 mg/day" in w for w in kdigo.warnings)
     md = plan_markdown(api.plan(record))
     assert "326 mg/day is above the maximum of 250 mg/day" in md
+
+
+def test_secondary_srns_child_06_biopsy_does_not_claim_to_rank_before_the_cni_it_follows():
+    plan = api.plan(_record("06_"))
+    biopsy = _rec(plan, "srns.workup.biopsy")
+    assert biopsy.rank > _rank(plan, "srns.cni.first_line")
+    assert "before any second-line drug" not in biopsy.rationale and "after the drug decisions" in biopsy.rationale
+    assert _rec(plan, "srns.workup.monogenic_yield").title.startswith("Why genetic testing")
