@@ -211,3 +211,11 @@ def test_secondary_srns_child_06_biopsy_does_not_claim_to_rank_before_the_cni_it
     assert biopsy.rank > _rank(plan, "srns.cni.first_line")
     assert "before any second-line drug" not in biopsy.rationale and "after the drug decisions" in biopsy.rationale
     assert _rec(plan, "srns.workup.monogenic_yield").title.startswith("Why genetic testing")
+
+
+def test_cni_resistant_child_20_why_text_names_histology_and_genetics_not_internal_codes():
+    plan = api.plan(_record("20_"))
+    why = _rec(plan, "srns.cni_resistant.cyclophosphamide_haddad").why
+    assert "histology in (MCD, MCD variant)" in why and "mcd_variant" not in why
+    why = _rec(api.plan(_record("06_")), "srns.workup.genetic_testing").why
+    assert "genetic status in (pending, no variant, VUS, pathogenic)" in why and "['" not in why

@@ -80,6 +80,20 @@ def _eval(c: Condition, f: Facts) -> bool:
     return False  # pragma: no cover - the model validator guarantees one kind
 
 
+# display names of coded values in 'why this applies' (presentation only)
+_DISPLAY = {"vus": "VUS", "mcd": "MCD", "fsgs": "FSGS", "mespgn": "MesPGN", "c1q": "C1q nephropathy",
+            "igm": "IgM nephropathy", "mcd_variant": "MCD variant"}
+
+
+def _shown(value: object) -> str:
+    """A condition's value as a reader would write it: ['pending', 'no_variant'] -> '(pending, no variant)'."""
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_shown(v) for v in value) + ")"
+    if isinstance(value, str):
+        return _DISPLAY.get(value, value.replace("_", " "))
+    return str(value)
+
+
 def describe(cond: Condition | None) -> str:
     """A short human rendering of a condition, used in 'why this applies'."""
     if cond is None:
@@ -97,7 +111,7 @@ def describe(cond: Condition | None) -> str:
         if cond.value is True and (cond.op or "eq") == "eq":
             return name
         sym = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠", "in": "in"}[cond.op or "eq"]
-        return f"{name} {sym} {cond.value}" + (" (or not recorded)" if cond.if_missing == "true" else "")
+        return f"{name} {sym} {_shown(cond.value)}" + (" (or not recorded)" if cond.if_missing == "true" else "")
     for key in ("drug_current", "drug_ever", "class_current", "class_ever"):
         val = getattr(cond, key)
         if val is not None:
@@ -106,5 +120,5 @@ def describe(cond: Condition | None) -> str:
     if cond.gene_in is not None:
         return f"pathogenic variant in {', '.join(cond.gene_in)}"
     if cond.histology_in is not None:
-        return f"histology {' or '.join(cond.histology_in)}"
+        return f"histology in {_shown(list(cond.histology_in))}"
     return "?"
