@@ -219,3 +219,11 @@ def test_cni_resistant_child_20_why_text_names_histology_and_genetics_not_intern
     assert "histology in (MCD, MCD variant)" in why and "mcd_variant" not in why
     why = _rec(api.plan(_record("06_")), "srns.workup.genetic_testing").why
     assert "genetic status in (pending, no variant, VUS, pathogenic)" in why and "['" not in why
+
+
+def test_cni_responsive_child_09_in_complete_remission_on_tacrolimus_is_not_sent_for_a_first_srns_biopsy():
+    plan = api.plan(_record("09_"))
+    assert _rec(plan, "srns.workup.biopsy") is None
+    cont = _rec(plan, "srns.cni.continue_responder")
+    assert any("2-3 years" in m.text for m in cont.monitoring)       # the later biopsy indications stay
+    assert _rec(api.plan(_record("06_")), "srns.workup.biopsy") is not None     # secondary SRNS still is
