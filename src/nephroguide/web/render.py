@@ -82,6 +82,10 @@ def render(request: Request, template: str, context: dict[str, Any], *, status_c
     """Render a page; the CSRF token is available to every form as ``csrf_token``."""
     token = csrf.token_for(request)
     settings = request.app.state.settings
+    for key in ("answer", "plan", "dose"):   # references are numbered [1], [2] on the page (the JSON keeps the ids)
+        data = context.get(key)
+        if isinstance(data, dict) and data.get("references") and "ref_numbers" not in context:
+            context = {**context, "ref_numbers": {r.get("id"): n for n, r in enumerate(data["references"], start=1)}}
     html = environment().get_template(template).render(
         {"request": request, "csrf_token": token, "csrf_field": csrf.FIELD, "path": request.url.path,
          "stages": request.app.state.stages, **context})
