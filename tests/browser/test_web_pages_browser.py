@@ -372,7 +372,7 @@ def test_planner_phone_first_and_plain_words(server: str, page: object) -> None:
     from playwright.sync_api import expect
 
     pg = page  # type: ignore[assignment]
-    width, height = VIEWPORTS[pg.viewport]
+    _width, height = VIEWPORTS[pg.viewport]
     pg.goto(server + "/planner")
     upload = pg.get_by_label("Patient record (JSON or YAML)")
     assert upload.bounding_box()["y"] < pg.get_by_label("Age (years) *").bounding_box()["y"]   # upload first
