@@ -227,3 +227,10 @@ def test_cni_responsive_child_09_in_complete_remission_on_tacrolimus_is_not_sent
     cont = _rec(plan, "srns.cni.continue_responder")
     assert any("2-3 years" in m.text for m in cont.monitoring)       # the later biopsy indications stay
     assert _rec(api.plan(_record("06_")), "srns.workup.biopsy") is not None     # secondary SRNS still is
+
+
+def test_srns_child_05_low_dose_prednisolone_limit_reads_at_most_5_mg_not_an_unmeasurable_5_25_mg():
+    md = plan_markdown(api.plan(_record("05_")))
+    assert "prednisolone at most 5 mg once every other day" in md and "5.25 mg once" not in md
+    tiny = api.dose("prednisolone", weight_kg=3, height_cm=50, indication="srns")
+    assert tiny.dose.mg_per_dose == 0.75             # a limit below one step is not shown as 0 mg

@@ -123,7 +123,8 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
                                    (rule.max_mg_per_day / divisions) if (rule.max_mg_per_day and daily) else None,
                                    float("inf")) if x is not None)
     # an upper limit ('less than 0.5 mg/kg') is rounded down, never up past the limit it states
-    fit = (lambda v: _floor(min(v, per_dose_cap), step)) if rule.ceiling else \
+    # (a limit smaller than one step is kept to the hundredth of a mg rather than shown as 0 mg)
+    fit = (lambda v: _floor(min(v, per_dose_cap), step) or _floor(min(v, per_dose_cap), 0.01)) if rule.ceiling else \
         (lambda v: _round_within(v, step, per_dose_cap))
     mg_per_dose = fit(dose_low)
     mg_dose_high = fit(dose_high) if dose_high is not None else None
