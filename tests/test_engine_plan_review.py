@@ -234,3 +234,11 @@ def test_srns_child_05_low_dose_prednisolone_limit_reads_at_most_5_mg_not_an_unm
     assert "prednisolone at most 5 mg once every other day" in md and "5.25 mg once" not in md
     tiny = api.dose("prednisolone", weight_kg=3, height_cm=50, indication="srns")
     assert tiny.dose.mg_per_dose == 0.75             # a limit below one step is not shown as 0 mg
+
+
+def test_frns_child_12_vaccination_check_comes_before_the_steroid_sparing_agents_as_its_rationale_says():
+    plan = api.plan(_record("12_"))
+    vac = _rank(plan, "supportive.vaccination.before_immunosuppression")
+    assert _rank(plan, "ssns.steroid_sparing.indication") < vac < _rank(plan, "ssns.levamisole")
+    plan = api.plan(_record("10_"))
+    assert _rank(plan, "supportive.vaccination.before_immunosuppression") < _rank(plan, "srns.cni_resistant.rituximab")
