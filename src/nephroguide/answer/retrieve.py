@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -41,8 +40,8 @@ class Doc:
     kind: str                          # answer | fact | recommendation | caution | definition
     topic: str
     drugs: frozenset[str]
-    terms: frozenset[str]              # stems of every field
-    asks: tuple[frozenset[str], ...]   # stems of each phrasing (direct answers)
+    text: str                          # every field, as indexed (term sets are computed when first needed)
+    ask_texts: tuple[str, ...]         # each phrasing (direct answers)
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ class Index:
     def __init__(self, pack: Any) -> None:
         import tantivy
 
-        from nephroguide.knowledge.lexicon import fold, light_stem, load_lexicon, term_key
+        from nephroguide.knowledge.lexicon import fold, load_lexicon, term_key
 
         self.analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(
             tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build()
@@ -88,7 +87,7 @@ class Index:
         self.stop_stems = frozenset(s for w in self.stop for s in self.analyzer.analyze(w)) | self.stop
         sb = tantivy.SchemaBuilder()
         sb.add_text_field("id", stored=True, tokenizer_name="raw")
-        for name in ("asks", "title", "body"):
+        for name in ("asks", "title", "body", "all"):   # "all": document frequencies for the match score
             sb.add_text_field(name, stored=False, tokenizer_name="en_stem")
         sb.add_text_field("drug", stored=False, tokenizer_name="raw")
         self.index = tantivy.Index(sb.build())
@@ -109,7 +108,11 @@ class Index:
             if not text:
                 return ""
             low = text.lower() if text.isascii() else fold(text)
-            extra = [expand[k] for k in (light_stem(w) for w in _WORD.findall(low) if len(w) <= 8) if k in expand]
+            extra = []
+            for w in _WORD.findall(low):
+                hit = expand.get(w) or (expand.get(w[:-1]) if w[-1] == "s" else None)
+                if hit:
+                    extra.append(hit)
             return f"{low} {' '.join(dict.fromkeys(extra))}" if extra else low
 
         def add(kb_id: str, kind: str, topic: str, drugs: Iterable[str], asks: Sequence[str], title: Sequence[str],
@@ -118,13 +121,12 @@ class Index:
             title_n = " ".join(read(t) for t in title if t)
             body_n = " ".join(read(t) for t in body if t)
             drug_ids = sorted(set(drugs))
-            doc = tantivy.Document(id=kb_id, asks=" . ".join(asks_n), title=title_n, body=body_n)
+            everything = " ".join([*asks_n, title_n, body_n, *(d.replace("_", " ") for d in drug_ids)])
+            doc = tantivy.Document(id=kb_id, asks=" . ".join(asks_n), title=title_n, body=body_n, all=everything)
             for d in drug_ids:
                 doc.add_text("drug", d)
             writer.add_document(doc)
-            terms = self.stems(" ".join([*asks_n, title_n, body_n, *(d.replace("_", " ") for d in drug_ids)]))
-            self.docs[kb_id] = Doc(kb_id, kind, topic, frozenset(drug_ids), frozenset(terms),
-                                   tuple(frozenset(self.stems(a)) for a in asks_n))
+            self.docs[kb_id] = Doc(kb_id, kind, topic, frozenset(drug_ids), everything, tuple(asks_n))
 
         from nephroguide.answer.understand import normalise
 
@@ -149,18 +151,37 @@ class Index:
         writer.wait_merging_threads()
         self.index.reload()
         self.searcher = self.index.searcher()
-        df: Counter[str] = Counter()
-        for doc in self.docs.values():
-            df.update(doc.terms)
-        self.df = df
         self.n = len(self.docs)
+        self._terms: dict[str, frozenset[str]] = {}
+        self._asks: dict[str, tuple[frozenset[str], ...]] = {}
+        self._df: dict[str, int] = {}
+
+    def terms(self, kb_id: str) -> frozenset[str]:
+        """The stems of an entry's text (computed once, when the entry is first retrieved)."""
+        out = self._terms.get(kb_id)
+        if out is None:
+            out = self._terms[kb_id] = frozenset(self.stems(self.docs[kb_id].text))
+        return out
+
+    def asks(self, kb_id: str) -> tuple[frozenset[str], ...]:
+        out = self._asks.get(kb_id)
+        if out is None:
+            out = self._asks[kb_id] = tuple(frozenset(self.stems(a)) for a in self.docs[kb_id].ask_texts)
+        return out
+
+    def df(self, stem: str) -> int:
+        """How many entries use a stem (tantivy's document frequency of the "all" field)."""
+        n = self._df.get(stem)
+        if n is None:
+            n = self._df[stem] = int(self.searcher.doc_freq("all", stem))
+        return n
 
     def stems(self, text: str) -> list[str]:
         """Subject terms of a text: words that are not stopwords, stemmed (one tokenizer pass)."""
         return [s for s in self.analyzer.analyze(text) if s not in self.stop_stems and not s.isdigit()]
 
     def idf(self, stem: str) -> float:
-        return math.log(1 + (self.n + 1) / (self.df.get(stem, 0) + 0.5))
+        return math.log(1 + (self.n + 1) / (self.df(stem) + 0.5))
 
     def search(self, words: Sequence[str], drugs: Sequence[str], limit: int) -> list[tuple[str, float]]:
         import tantivy
@@ -230,9 +251,10 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 40) -> Retrieval
         doc = idx.docs.get(kb_id)
         if doc is None:
             continue
-        cover_q = sum(idx.idf(t) for t in terms if t in doc.terms) / q_weight if q_weight else 0.0
+        doc_terms = idx.terms(kb_id)
+        cover_q = sum(idx.idf(t) for t in terms if t in doc_terms) / q_weight if q_weight else 0.0
         cover_a = 0.0
-        for ask in doc.asks:
+        for ask in idx.asks(kb_id):
             w = sum(idx.idf(t) for t in ask)
             if w:
                 cover_a = max(cover_a, sum(idx.idf(t) for t in ask if t in qset) / w)
@@ -244,7 +266,7 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 40) -> Retrieval
         hits.append(hit)
         if doc.kind == "answer" and (best is None or (hit.match, hit.score) > (best.match, best.score)):
             best = hit
-    unknown = tuple(stem_of[t] for t in terms if idx.df.get(t, 0) == 0 and len(stem_of[t]) >= 4
+    unknown = tuple(stem_of[t] for t in terms if idx.df(t) == 0 and len(stem_of[t]) >= 4
                     and not is_easy_word(stem_of[t]))
     return Retrieval(terms=terms, words=stem_of, hits=tuple(hits), answer=best, unknown=unknown)
 
