@@ -61,6 +61,7 @@ from nephroguide.review.schema import (
     api_tokens,
     article_entries,
     articles,
+    audit_log,
     kb_entries,
     kb_versions,
     users,
@@ -116,8 +117,14 @@ class Review:
 
     def __init__(self, engine: Engine, *, home: Path | None = None, secret_key: bytes | None = None,
                  session_ttl_s: int = 8 * 3600, max_failures: int = 5, failure_window_s: int = 900,
-                 auto_export: bool = True, clock: Callable[[], dt.datetime] | None = None) -> None:
+                 auto_export: bool = True, clock: Callable[[], dt.datetime] | None = None,
+                 cooling_off_s: int | None = None) -> None:
+        from nephroguide.review.settings import COOLING_OFF_S
+
         self.engine = engine
+        # Four eyes means four people: an account that X created, re-roled, gave a password or its first token
+        # within this period cannot approve X's proposals or articles (X could be acting through it).
+        self.cooling_off_s = COOLING_OFF_S if cooling_off_s is None else int(cooling_off_s)
         self.home = home
         self.secret_key = secret_key
         self.session_ttl_s = session_ttl_s
@@ -133,7 +140,8 @@ class Review:
 
         return cls(open_store(settings.database_url), home=settings.home, secret_key=settings.secret_key,
                    session_ttl_s=settings.session_ttl_s, max_failures=settings.max_failures,
-                   failure_window_s=settings.failure_window_s, auto_export=settings.auto_export)
+                   failure_window_s=settings.failure_window_s, auto_export=settings.auto_export,
+                   cooling_off_s=getattr(settings, "cooling_off_s", None))
 
     # ------------------------------------------------------------------------------------------ plumbing
 
@@ -239,9 +247,15 @@ class Review:
 
     def create_token(self, actor: A.User | None, name: str, label: str = "", *, ip: str | None = None,
                      bootstrap: bool = False) -> str:
-        """A new API token for ``name`` (shown once). The user themself or an admin."""
-        _, now = self._now()
+        """A new API token for ``name`` (shown once), issued to that account itself.
+
+        An admin may issue a token for another account only as the first token of an account they have just
+        created (``users add --token``), and the cooling-off rule then keeps that account from approving the
+        admin's work. Any other attempt is refused and audited: a token for someone else is a way to act as them.
+        """
+        moment, now = self._now()
         label = _text(label, "label", 100) or "api token"
+        refused = ""
         with self._write() as conn:
             target = A.get_user(conn, name)
             if not bootstrap:
@@ -249,10 +263,75 @@ class Review:
                     raise AuthenticationError("log in first", field="user")
                 if actor.id != target.id:
                     A.require(actor, "users")
-            token = A.create_token(conn, target, label, now)
-            audit.append(conn, actor=actor.name if actor else "bootstrap", action="user.token",
-                         subject=f"user:{target.name}", detail={"label": label}, ip=ip, at=now)
+                    refused = self._token_for_other_refused(conn, actor, target, moment)
+            if refused:
+                assert actor is not None
+                audit.append(conn, actor=actor.name, action="user.token_refused", subject=f"user:{target.name}",
+                             detail={"label": label, "reason": "token for another account"}, ip=ip, at=now)
+            else:
+                token = A.create_token(conn, target, label, now)
+                audit.append(conn, actor=actor.name if actor else "bootstrap", action="user.token",
+                             subject=f"user:{target.name}", detail={"label": label}, ip=ip, at=now)
+        if refused:
+            raise PermissionDeniedError(refused, field="name")
         return token
+
+    def _token_for_other_refused(self, conn: Connection, actor: A.User, target: Any, moment: dt.datetime) -> str:
+        """Why ``actor`` may not issue a token for ``target`` ("" when it is the first token of an account the
+        actor created within the cooling-off period)."""
+        row = conn.execute(select(users.c.created_by, users.c.created_at).where(users.c.id == target.id)).first()
+        has_token = conn.execute(select(func.count()).select_from(api_tokens)
+                                 .where(api_tokens.c.user_id == target.id)).scalar()
+        fresh = row is not None and row.created_by == actor.name and row.created_at >= self._cutoff(moment)
+        if fresh and not has_token:
+            return ""
+        return (f"a token for {target.name} is issued only to {target.name}: they create it themselves "
+                f"(`nephroguide users token {target.name} --user {target.name}`, or their API token page)")
+
+    def _cutoff(self, moment: dt.datetime) -> str:
+        return (moment - dt.timedelta(seconds=self.cooling_off_s)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def _empowered_by(self, conn: Connection, account: A.User, moment: dt.datetime) -> dict[str, str]:
+        """Accounts that created, re-roled or gave credentials to ``account`` within the cooling-off period:
+        {name: what they did}."""
+        if self.cooling_off_s <= 0:
+            return {}
+        cutoff = self._cutoff(moment)
+        out: dict[str, str] = {}
+        row = conn.execute(select(users.c.created_by, users.c.created_at).where(users.c.id == account.id)).first()
+        if row is not None and row.created_at >= cutoff and row.created_by not in ("bootstrap", account.name):
+            out[row.created_by] = "created"
+        what = {"user.role": "changed the role of", "user.password": "set the password of",
+                "user.token": "issued a token to", "user.add": "created"}
+        q = (select(audit_log.c.actor, audit_log.c.action).where(
+            audit_log.c.subject == f"user:{account.name}", audit_log.c.action.in_(list(what)),
+            audit_log.c.at >= cutoff, audit_log.c.actor != account.name).order_by(audit_log.c.seq))
+        for r in conn.execute(q):
+            out.setdefault(r.actor, what[r.action])
+        return out
+
+    def _four_eyes(self, kind: str, item_id: int, actor: A.User, author_id: int, ip: str | None) -> None:
+        """Refuse (and audit, in its own transaction) an approval of work by the approver themself or by an
+        account that recently created, re-roled or gave credentials to the approver."""
+        moment, now = self._now()
+        reason = ""
+        with self._write() as conn:
+            author = conn.execute(select(users.c.name).where(users.c.id == author_id)).scalar()
+            if author_id == actor.id:
+                reason = "own"
+                message = ""  # the main check words it
+            else:
+                by = self._empowered_by(conn, actor, moment)
+                if author in by:
+                    days = self.cooling_off_s / 86400
+                    reason = "cooling_off"
+                    message = (f"{author} {by[author]} {actor.name}'s account less than {days:g} days ago, so "
+                               f"{actor.name} cannot approve {author}'s work: another reviewer must approve it")
+            if reason:
+                audit.append(conn, actor=actor.name, action=f"{kind}.approve_refused", subject=f"{kind}:{item_id}",
+                             detail={"reason": reason, "author": author}, ip=ip, at=now)
+        if reason == "cooling_off":
+            raise PermissionDeniedError(message, field="id")
 
     def revoke_tokens(self, actor: A.User, name: str, *, ip: str | None = None) -> int:
         _, now = self._now()
@@ -538,6 +617,10 @@ class Review:
         action, comment = _checked_action(actor, action, comment)
         assert actor is not None
         pid = _proposal_id(proposal_id)
+        if action == "approve":
+            with self._read() as conn:
+                author_id = self._version(conn, pid).author_id
+            self._four_eyes("proposal", pid, actor, author_id, ip)
         _, now = self._now()
         returned: list[int] = []
         with self._write() as conn:
@@ -742,6 +825,12 @@ class Review:
             if a0 is None:
                 raise UnknownNameError(f"no article A{aid}", field="id")
             kb_ids = self._article_kb_ids(a0.question, a0.audience)
+        if action == "approve":
+            with self._read() as conn:
+                a1 = conn.execute(select(articles.c.created_by).where(articles.c.id == aid)).first()
+            if a1 is None:
+                raise UnknownNameError(f"no article A{aid}", field="id")
+            self._four_eyes("article", aid, actor, a1.created_by, ip)
         _, now = self._now()
         with self._write() as conn:
             a = conn.execute(select(articles).where(articles.c.id == aid)).first()

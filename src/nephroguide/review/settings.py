@@ -79,6 +79,10 @@ def home_secret(home: Path) -> str:
         raise InputError(f"{path} {exc.message}", field="NEPHROGUIDE_SECRET_KEY") from None
 
 
+# Four eyes: an account created, re-roled or given credentials by X within this period cannot approve X's work.
+COOLING_OFF_S = 7 * 86400
+
+
 @dataclass(frozen=True)
 class ReviewSettings:
     """How the review workflow behaves in one process (the web app keeps one in ``app.state``)."""
@@ -92,6 +96,7 @@ class ReviewSettings:
     failure_window_s: int = FAILURE_WINDOW_S
     home: Path | None = None
     auto_export: bool = True      # export the approved pack to <home>/pack after every approval
+    cooling_off_s: int = COOLING_OFF_S  # four eyes: see Review.cooling_off_s
 
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> ReviewSettings:
@@ -113,5 +118,14 @@ class ReviewSettings:
         url = normalize_url(env_url) if env_url else f"sqlite:///{home_path / DATABASE_FILE}"
         secure_env = os.environ.get("NEPHROGUIDE_SECURE_COOKIES", "").strip().lower()
         secure = secure_env in {"1", "true", "yes"} if secure_env else not dev
+        cooling = os.environ.get("NEPHROGUIDE_REVIEW_COOLING_OFF_DAYS", "").strip()
+        try:
+            cooling_s = int(float(cooling) * 86400) if cooling else COOLING_OFF_S
+        except ValueError:
+            raise InputError(f"NEPHROGUIDE_REVIEW_COOLING_OFF_DAYS must be a number of days, got {cooling[:20]!r}",
+                             field="NEPHROGUIDE_REVIEW_COOLING_OFF_DAYS") from None
+        if not 0 <= cooling_s <= 3650 * 86400:
+            raise InputError("NEPHROGUIDE_REVIEW_COOLING_OFF_DAYS must be between 0 and 3650",
+                             field="NEPHROGUIDE_REVIEW_COOLING_OFF_DAYS")
         return cls(database_url=url, secret_key=key.encode("utf-8"), dev_mode=dev, secure_cookies=secure,
-                   home=home_path)
+                   home=home_path, cooling_off_s=cooling_s)

@@ -39,8 +39,8 @@ ACTIONS = {"submit": "submit", "start": "start", "approve": "approve", "request-
 MAX_CONTENT = 200_000
 MAX_ID = 2**31 - 1  # ids and versions are 32-bit INTEGER columns: larger numbers are a 422, not a database error
 PID = PathParam(..., ge=1, le=MAX_ID, description="proposal id")
-ACTION = PathParam(..., pattern="^(submit|start|approve|request-changes|withdraw)$",
-                   description="submit, start, approve, request-changes or withdraw")
+ACTION = PathParam(..., max_length=40, description="submit, start, approve, request-changes or withdraw "
+                                                   "(another word: 404)")
 AID = PathParam(..., min_length=1, max_length=120, description="article id")
 MAX_BEFORE = 2**63 - 1  # audit paging bound: a larger number is a 422 naming `before`, never a database error
 
