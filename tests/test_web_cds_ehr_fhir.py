@@ -275,3 +275,13 @@ def test_validated_resources_are_reused_but_errors_never_cached(c: Any) -> None:
         resp = c.post(PV, json=req)
         assert resp.status_code == 400
         assert resp.json()["errors"][0]["field"] == "prefetch.albumin.entry[0].resource.valueQuantity.value"
+
+
+def test_card_summary_uses_the_engine_dose_wording(c: Any) -> None:
+    """Issue 13 item 7 (wording from the dose-safety work, not changed here): amount per dose and frequency
+    first, then the daily total, on the card summary an EHR shows in its list."""
+    req = fixture("patient_view_ehr_shapes")
+    req["prefetch"]["weight"]["entry"][0]["resource"]["valueQuantity"].update(value=23, unit="kg", code="kg")
+    summary = _plan(_cards(c.post(PV, json=req)))["summary"]
+    assert "tacrolimus 1.15 mg twice daily" in summary and len(summary) < 140
+    assert summary.index("1.15 mg twice daily") < summary.index("2.3 mg/day")
