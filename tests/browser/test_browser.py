@@ -156,7 +156,7 @@ def test_planner_shows_the_dose(server: str, page: object) -> None:
     shot(pg, "05_planner_form")
     pg.get_by_role("button", name="Make the plan").click()
     expect(pg.locator("article.plan")).to_be_visible()
-    expect(pg.locator("ul.labels")).to_contain_text("srns")
+    expect(pg.locator("ul.labels")).to_contain_text("Steroid-resistant nephrotic syndrome (SRNS)")
     # no creatinine in this record: the baseline kidney-function test ranks just before the CNI (issue 10)
     expect(pg.locator("li.rec").first).to_have_attribute(
         "data-kb-id", "supportive.workup.kidney_function_before_nephrotoxic")
