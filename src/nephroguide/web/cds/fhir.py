@@ -175,7 +175,7 @@ def resources(value: Any, where: str, notes: list[str] | None = None) -> list[An
     return [] if model.get_resource_type() == "OperationOutcome" else [model]
 
 
-VALIDATED_CACHE_SIZE = 2048
+VALIDATED_CACHE_SIZE = 512   # a few charts' histories; larger caches cost more in garbage collection than they save
 _validated_cache: OrderedDict[str, Any] = OrderedDict()
 _validated_lock = threading.Lock()
 
@@ -187,7 +187,7 @@ def _validated(data: Any, where: str) -> Any:
     if not isinstance(data, dict):
         return validate_resource(data, where)
     try:
-        key = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        key = json.dumps(data, separators=(",", ":"), allow_nan=False)   # member order as sent: an EHR re-sends the same
     except (TypeError, ValueError):
         return validate_resource(data, where)
     with _validated_lock:
