@@ -44,6 +44,7 @@ def main() -> int:
     parser.add_argument("--fresh", type=int, default=7, help="fresh-process runs of `nephroguide ask`")
     parser.add_argument("--details", action="store_true", help="list every question that misses something")
     parser.add_argument("--only", help="one evaluation file instead of every tests/eval/*.yaml")
+    parser.add_argument("--detail", choices=["brief", "full"], default="brief", help="score brief (default) or full answers")
     args = parser.parse_args()
 
     from nephroguide.answer.evaluate import TODAY, load_cases, run
@@ -51,9 +52,9 @@ def main() -> int:
 
     path = Path(args.only) if args.only else EVAL
     t0 = time.perf_counter()
-    report = run(path)
+    report = run(path, detail=args.detail)
     print(f"evaluation sets: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
-          f"({report.n} questions, {time.perf_counter() - t0:.1f} s)")
+          f"({report.n} questions, {args.detail} answers, {time.perf_counter() - t0:.1f} s)")
     print(_line("all", report))
     for name, part in report.by(lambda r: r.case.source).items():
         print(_line(name, part))

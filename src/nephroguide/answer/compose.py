@@ -788,14 +788,18 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
     if u.off_topic:
         # another disease or organ: not covered, unless a nephrotic-syndrome part of the question has an answer
         route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
-        if u.ins_cue and route.kind in ("answer", "facts") and route.confidence >= 0.6:
-            note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(u.off_topic))
+        about_ns = u.ins_cue or bool(u.drugs) or bool(u.stage)
+        if about_ns and route.kind in ("answer", "facts") and route.confidence >= 0.6:
+            # the pack's own answer may speak of the other condition ("ANCA on levamisole"): then it is covered
+            others = direct.uncovered_conditions(u, route)
+            note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(others)) if others else ""
             return direct.compose_direct(u, ret, route, audience=audience, patient=patient, today=today,
                                          session=session, from_session=from_session, detail=detail,
-                                         scope="partly_covered", scope_note=note)
+                                         scope="partly_covered" if others else "covered", scope_note=note)
         return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=", ".join(u.off_topic), **common)
     route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
-    if u.adult and not u.ins_cue and patient is None and not from_session:
+    strong_answer = route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["strong"])
+    if u.adult and not u.ins_cue and patient is None and not from_session and not strong_answer:
         # an adult, and nothing that says idiopathic nephrotic syndrome: outside the pack
         return _not_covered(u, audience, pack, about="adults", subject=direct.subject_of(u, ret), **common)
     if u.domain_hits == 0 and patient is None and not from_session and \
@@ -805,8 +809,11 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
     if route.kind == "not_covered":
         return _not_covered(u, audience, pack, about="", subject=route.subject, **common)
     if route.kind in ("answer", "facts"):
-        scope, note = ("partly_covered", _clean(r.raw["scope"]["pediatric_only_note"])) if u.adult else ("covered", "")
-        if route.subject and not u.adult:
+        adult = u.adult
+        if adult and route.answer is not None and route.answer.topic in direct.settings()["adult_topics"]:
+            adult = False   # growing up, moving to adult care: the answer is about that very thing
+        scope, note = ("partly_covered", _clean(r.raw["scope"]["pediatric_only_note"])) if adult else ("covered", "")
+        if route.subject and not adult:
             scope = "partly_covered"
             note = direct.settings()["not_covered"]["partly"].format(subject=route.subject)
         return direct.compose_direct(u, ret, route, audience=audience, patient=patient, today=today, session=session,
@@ -1026,6 +1033,8 @@ def _item(e: Entry, audience: str, dose_asked: bool) -> Item | None:
             pass   # doses were asked for: keep the numbers
         elif e.kind == "dose" and not e.family:
             return None   # no dosing tables for families unless asked
+        elif e.kind == "evidence" and e.level == 1:
+            return None   # study results carry RR/CI and percentages: families read the study's plain line only
         elif e.family:
             st = dataclasses.replace(st, text=e.family)
         elif e.kind == "conflict":

@@ -115,7 +115,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     dosing = u.intent == "dosing" and u.dose_asked
     if u.intent in CORE_PATHWAY and asked_treatment:
         # a treatment question: the pathway article, unless a direct answer fits this very question
-        exact = best is not None and best.cover_a >= exact_at and best.cover_q >= exact_at
+        exact = best is not None and best.cover_a >= exact_at and best.cover_q >= float(cfg["direct"]["exact_question"])
         if best is not None and conf >= strong and not dosing and (exact or (same and best.cover_q >= exact_at)):
             return Route("answer", answer=best, confidence=conf)
         return Route("pathway", confidence=conf)
@@ -124,7 +124,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         if best is not None and ((same and conf >= enough) or conf >= strong):
             return Route("answer", answer=best, confidence=conf)
         return Route("pathway", confidence=conf)
-    if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= strong):
+    if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= float(cfg["direct"]["staged"])):
         return Route("pathway", confidence=conf)   # a stage of the course named, and no close direct answer
     if best is not None and conf >= enough:
         return Route("answer", answer=best, confidence=conf)
@@ -148,6 +148,22 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("facts", facts=tuple(statements[:6]), confidence=statements[0].match,
                      subject=", ".join(ret.unknown[:3]))
     return Route("not_covered", subject=subject_of(u, ret))
+
+
+def uncovered_conditions(u: Understanding, r: Route) -> list[str]:
+    """Other diseases the question names that the chosen answer does not speak of."""
+    from nephroguide.answer.retrieve import index
+
+    idx = index()
+    chosen = r.answer.id if r.answer is not None else (r.facts[0].id if r.facts else None)
+    if chosen is None:
+        return list(u.off_topic)
+    terms = idx.terms(chosen)
+    out = []
+    for name in u.off_topic:
+        if not set(idx.stems(name.lower())) <= terms:
+            out.append(name)
+    return out
 
 
 def subject_of(u: Understanding, ret: Retrieval) -> str:
@@ -318,6 +334,9 @@ def _add_entry(b: Any, pack: Any, kb_id: str, section: str, *, family: bool) -> 
         c._caution_entry(b, pack.cautions[kb_id], section)
     elif kb_id in pack.definitions:
         c._definition_entry(b, pack.definitions[kb_id], section)
+        for e in b.entries[before:]:
+            if not e.current:   # a superseded definition: with the older advice (full answer), never as current
+                e.section = "changes"
     elif kb_id in pack.conflicts:
         c._conflict_entries(b, pack.conflicts[kb_id], section)
         for e in b.entries[before:]:

@@ -176,7 +176,7 @@ def current_text(a: Answer) -> str:
     return _norm(" ".join(p for p in parts if p))
 
 
-def ask_case(case: Case, home: Path) -> Answer:
+def ask_case(case: Case, home: Path, detail: str = "brief") -> Answer:
     from nephroguide.api import ask
 
     session = None
@@ -185,7 +185,7 @@ def ask_case(case: Case, home: Path) -> Answer:
         session = first.session
         for q in case.before[1:]:
             ask(q, audience=case.audience, session=session, today=TODAY, home=home)
-    return ask(case.question, audience=case.audience, session=session, today=TODAY, home=home)
+    return ask(case.question, audience=case.audience, session=session, today=TODAY, home=home, detail=detail)
 
 
 def score(case: Case, a: Answer) -> Result:
@@ -208,11 +208,11 @@ def score(case: Case, a: Answer) -> Result:
                   lead_ok=lead_ok, topic_ok=topic_ok, words=len(a.markdown.split()))
 
 
-def run(path: str | Path, home: str | Path | None = None) -> Report:
+def run(path: str | Path, home: str | Path | None = None, detail: str = "brief") -> Report:
     """Answer every case of a file or of a folder of files (sessions in a throw-away home) and score it."""
     report = Report()
     with tempfile.TemporaryDirectory(prefix="nephroguide-eval-") as tmp:
         base = Path(home) if home else Path(tmp)
         for case in load_cases(path):
-            report.results.append(score(case, ask_case(case, base)))
+            report.results.append(score(case, ask_case(case, base, detail)))
     return report
