@@ -66,6 +66,7 @@ def _lead(st: dict[str, Any], family: bool) -> dict[str, str]:
 
 
 KEY_POINTS = 4   # top-level statements shown as key points when the answer has no "key" section
+KEY_CHILDREN = 2  # regimens or results shown under a key point (all of them in the full section)
 
 
 def view(full: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +84,9 @@ def view(full: dict[str, Any]) -> dict[str, Any]:
     if "key" in keys:                                  # the answer's own key points (a direct answer)
         key_points = sections.pop(keys.index("key"))["entries"]
     elif sections:                                     # a pathway article: the first items of what to do
-        key_points = sections[keys.index("main") if "main" in keys else 0]["entries"][:KEY_POINTS]
+        first = sections[keys.index("main") if "main" in keys else 0]
+        key_points = [{**i, "children": i["children"][:KEY_CHILDREN], "more_children": len(i["children"]) - KEY_CHILDREN,
+                       "section": first["key"]} for i in first["entries"][:KEY_POINTS]]
     every = [st for s in sections for i in s["entries"] for st in (i, *i["children"])]
     every += [st for i in key_points for st in (i, *i["children"])]
     seen: dict[str, bool] = {}
