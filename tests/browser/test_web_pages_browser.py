@@ -420,3 +420,14 @@ def test_planner_shows_every_field_error_at_once(server: str, page: object) -> N
     expect(pg.get_by_label("Lab 2 unit")).to_have_attribute("aria-invalid", "true")
     assert_fits(pg)
     shot(pg, "09_planner_errors")
+
+
+@pytest.mark.parametrize("path", ["/kb", "/kb/recommendations?q=tacrolimus", "/kb/entry/srns.cni.first_line",
+                                  "/kb/dose_rules", "/library?q=tacrolimus", "/api/v1/docs", "/login", "/cohort",
+                                  "/remission", "/dose?drug=prednisolone&weight=20&height=110", "/no-such-page"])
+def test_every_other_page_fits(server: str, page: object, path: str) -> None:
+    pg = page  # type: ignore[assignment]
+    pg.goto(server + path)
+    assert pg.locator("h1").count() == 1
+    assert pg.locator("main").count() == 1 and pg.locator("header nav").count() == 1
+    assert_fits(pg)
