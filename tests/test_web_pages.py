@@ -206,6 +206,31 @@ def test_cohort_page_job_result_and_downloads(client: TestClient) -> None:
     assert bad.status_code == 422 and 'id="err-labs"' in bad.text
 
 
+def test_cohort_working_page_refreshes_without_javascript(client: TestClient) -> None:
+    import threading
+
+    from nephroguide.errors import InputError
+    from nephroguide.web.jobs import jobs
+
+    gate = threading.Event()
+    job = jobs().submit("a slow cohort", gate.wait)
+    page = client.get(f"/cohort/job/{job.id}")
+    assert page.status_code == 200 and "Working…" in page.text and "a slow cohort" in page.text
+    assert '<meta http-equiv="refresh" content="2">' in page.text and "<script" not in page.text
+    gate.set()
+    job.future.result(timeout=10)
+    assert 'http-equiv="refresh"' not in client.get(f"/cohort/job/{job.id}").text
+
+    def fails() -> None:
+        raise InputError("labs.csv line 3, unit: not accepted", field="labs")
+
+    bad = jobs().submit("a cohort that fails", fails)
+    with pytest.raises(InputError):
+        bad.future.result(timeout=10)
+    page = client.get(f"/cohort/job/{bad.id}")
+    assert page.status_code == 422 and "labs.csv line 3" in page.text
+
+
 def test_cohort_jobs_are_bounded() -> None:
     import threading
 
