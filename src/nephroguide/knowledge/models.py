@@ -481,6 +481,10 @@ class Fact(Strict):
     last_reviewed: dt.date
 
 
+Audience = Literal["clinician", "family", "student"]
+ALL_AUDIENCES: tuple[Audience, ...] = ("clinician", "family", "student")
+
+
 class DirectAnswer(Strict):
     """A curated direct answer to one question people ask, in several phrasings.
 
@@ -497,8 +501,7 @@ class DirectAnswer(Strict):
     family_answer: str
     support: list[Id] = Field(default_factory=list)
     citations: list[Citation] = Field(min_length=1)
-    audiences: list[Literal["clinician", "family", "student"]] = Field(
-        default_factory=lambda: ["clinician", "family", "student"])
+    audiences: list[Audience] = Field(default_factory=lambda: list(ALL_AUDIENCES))
     last_reviewed: dt.date
 
 
