@@ -132,7 +132,8 @@ class Index:
 
         self.exact: dict[str, str] = {}   # a direct answer's own phrasings (normalised) -> its id
         for a in pack.answers.values():
-            add(a.id, "answer", a.topic, _answer_drugs(pack, a), a.asks, [], [a.answer, a.family_answer])
+            add(a.id, "answer", a.topic, _answer_drugs(pack, a), a.asks, _support_words(pack, a),
+                [a.answer, a.family_answer])
             for ask in a.asks:
                 self.exact.setdefault(normalise(ask).rstrip(" ?."), a.id)
         for f in pack.facts.values():
@@ -212,6 +213,16 @@ def _answer_drugs(pack: Any, a: Any) -> list[str]:
         entry = pack.facts.get(sid) or pack.recommendations.get(sid) or pack.cautions.get(sid)
         out.extend(getattr(entry, "drugs", []) or [])
     return out[:6]
+
+
+def _support_words(pack: Any, a: Any) -> list[str]:
+    """The subjects and keywords of the facts a direct answer rests on (people ask with those words too)."""
+    out: list[str] = []
+    for sid in a.support[:4]:
+        f = pack.facts.get(sid)
+        if f is not None:
+            out.extend([f.subject, " ".join(f.keywords)])
+    return out
 
 
 _INDEX: dict[str, Index] = {}
