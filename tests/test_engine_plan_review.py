@@ -242,3 +242,9 @@ def test_frns_child_12_vaccination_check_comes_before_the_steroid_sparing_agents
     assert _rank(plan, "ssns.steroid_sparing.indication") < vac < _rank(plan, "ssns.levamisole")
     plan = api.plan(_record("10_"))
     assert _rank(plan, "supportive.vaccination.before_immunosuppression") < _rank(plan, "srns.cni_resistant.rituximab")
+
+
+def test_cni_resistant_child_10_source_disagreements_are_headed_in_words_not_topic_codes():
+    md = plan_markdown(api.plan(_record("10_")))
+    section = md.split("## Where sources disagree", 1)[1].split("## References", 1)[0]
+    assert "- **CNI resistant** — " in section and "**cni_resistant**" not in section

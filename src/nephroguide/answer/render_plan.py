@@ -40,6 +40,17 @@ def derived_md(paths: tuple[str, ...] | list[str]) -> str:
     return ", ".join(out) or "nothing"
 
 
+_ABBREVIATIONS = {"srns": "SRNS", "ssns": "SSNS", "frns": "FRNS", "sdns": "SDNS", "cni": "CNI", "mmf": "MMF",
+                  "upcr": "UPCR", "egfr": "eGFR", "iv": "IV"}
+
+
+def topic_md(topic: str) -> str:
+    """A topic id as a heading a reader can use: 'srns_first_line' -> 'SRNS first line'."""
+    words = [_ABBREVIATIONS.get(w, w) for w in topic.split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
 def refs_md(refs: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join(refs) + "]" if refs else ""
 
@@ -160,7 +171,7 @@ def plan_markdown(plan: Plan) -> str:
     if plan.conflicts:
         out += ["## Where sources disagree", ""]
         for cf in plan.conflicts:
-            out.append(f"- **{cf.topic}** — {cf.note}")
+            out.append(f"- **{topic_md(cf.topic)}** — {cf.note}")
             for text, refs, current in cf.positions:
                 out.append(f"  - {'**used**: ' if current else ''}{text} {refs_md(refs)}")
         out.append("")
