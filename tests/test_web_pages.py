@@ -118,6 +118,9 @@ def test_answer_page_structure(client: TestClient) -> None:
     assert re.search(r'<li class="item kind-evidence"[^>]*>.*?<ul class="sub">', html, re.S)  # results under the study
     text = visible_text(html)
     assert not SNAKE.search(text), SNAKE.findall(text)[:10]
+    for ref in set(re.findall(r'href="#ref-([^"]+)"', html)):   # numbered links land on the reference list
+        assert f'id="ref-{ref}"' in html
+    assert re.search(r'<a href="#ref-[^"]+" title="[^"]+">\d+</a>', html)
 
 
 def test_family_answer_has_no_grades_or_statistics(client: TestClient) -> None:
@@ -161,6 +164,8 @@ def test_plan_page_in_plain_words(client: TestClient) -> None:
     assert not SNAKE.search(text), sorted(set(SNAKE.findall(text)))
     assert "Applies because: Steroid-resistant nephrotic syndrome (SRNS)" in text
     assert "derived by nephroguide" not in text and "bsa_m2" not in text
+    for ref in set(re.findall(r'href="#ref-([^"]+)"', html)):
+        assert f'id="ref-{ref}"' in html
 
 
 # ------------------------------------------------------------------------------------ cohort and remission
@@ -254,6 +259,8 @@ def test_remission_page_and_chart(client: TestClient) -> None:
     n_rows = len(re.findall(r"<tr><td>\d{4}-\d\d-\d\d</td>", r.text))
     assert n_rows > 2 and r.text.count("<circle ") == n_rows
     assert "In the relapse range" in r.text and "relapse_range" not in visible_text(r.text)
+    for ref in re.findall(r'href="#ref-([^"]+)"', r.text):   # every citation link lands on a listed reference
+        assert f'id="ref-{ref}"' in r.text
     missing = client.post("/remission", data={"csrf_token": token(client, "/remission")})
     assert missing.status_code == 422 and 'id="err-patient_file"' in missing.text
 

@@ -28,6 +28,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
 ADMIN_PASSWORD = "a long enough test password 7"
+HOME: dict[str, Path] = {}
 
 
 def _chromium() -> str | None:
@@ -63,6 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
            if k not in ("NEPHROGUIDE_SECRET_KEY", "NEPHROGUIDE_DEV", "NEPHROGUIDE_DATABASE_URL", "NEPHROGUIDE_USER",
                         "NEPHROGUIDE_TOKEN")}
     env["NEPHROGUIDE_HOME"] = str(home)
+    HOME["path"] = home
     # a new install: the first admin, password from a pipe (no prompt), then serve
     boot = subprocess.run([*_cli(), "users", "add", "admin", "--role", "admin", "--password-stdin"], env=env,
                           input=ADMIN_PASSWORD + "\n", capture_output=True, text=True, timeout=120)
@@ -90,7 +92,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-    assert (home / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
 @pytest.fixture(scope="module")
@@ -342,6 +343,8 @@ def test_review_login_works_on_a_fresh_home(server: str, page: object) -> None:
     pg.get_by_role("button", name="Log in").click()
     expect(pg.locator("main")).to_contain_text("admin")
     assert "/login" not in pg.url
+    secret = HOME["path"] / "secret_key"     # generated on first use, private to the owner
+    assert secret.stat().st_mode & 0o777 == 0o600 and len(secret.read_text().strip()) >= 32
     assert_fits(pg)
     shot(pg, "06_review_dashboard")
 

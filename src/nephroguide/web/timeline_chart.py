@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from nephroguide.web.labels import name
 
-WIDTH, LEFT, RIGHT, TOP, ROW = 560, 122, 14, 16, 34
+WIDTH, LEFT, RIGHT, TOP, ROW = 640, 160, 34, 16, 34
 ROWS = ("complete_remission", "partial_remission", "relapse_range")
 ROW_OF = {"complete_remission": 0, "partial_remission": 1, "relapse_range": 2, "no_remission": 2, "relapse": 2}
 COLOUR = {"complete_remission": "#1d5e2a", "partial_remission": "#8a5a00", "relapse_range": "#8a0b0b",
@@ -46,7 +46,7 @@ def chart(timeline: dict[str, Any]) -> Markup:
     axis_y = bar_y + 30
     height = axis_y + 28
     out = [f'<svg class="timeline-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-           f'aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg" font-size="14" '
+           f'aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg" font-size="13" '
            f'font-family="system-ui, sans-serif">',
            '<title id="chart-title">Urine results over time, by remission band</title>',
            f'<desc id="chart-desc">{len(points)} results from {first.isoformat()} to {last.isoformat()}; '

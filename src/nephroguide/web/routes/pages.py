@@ -538,5 +538,11 @@ async def remission_submit(request: Request) -> Response:
             exc.message = f"in {name}: {exc.field}: {exc.message}"
             exc.field = "patient_file"
         raise
+    from nephroguide.engine.plan import references
+    from nephroguide.knowledge.pack import load_pack
+
+    ids = [*(timeline.get("refs") or []), *(r for e in timeline.get("episodes") or [] for r in e.get("refs") or [])]
+    cited = [r.to_json() for r in references(load_pack(), ids)]
     return render(request, "remission.html", {**context, "timeline": timeline, "source": name,
-                                              "chart": chart(timeline)})
+                                              "chart": chart(timeline), "references_list": cited,
+                                              "ref_numbers": {r["id"]: n for n, r in enumerate(cited, start=1)}})
