@@ -121,3 +121,12 @@ def test_interactive_prompt_keeps_the_subject_across_turns(tmp_path):
     assert first["topic"] == "vaccination" and second["topic"] == "vaccination"
     assert second["context"]["from_session"] and second["summary"]["text"].startswith("Yes")
     assert "flu" in second["summary"]["text"].lower() and "MMR" not in second["summary"]["text"]
+
+
+def test_several_questions_in_one_message_each_get_their_direct_answer():
+    a = answer("three questions: can she go swimming, does she need to avoid salt, and can she have the flu spray "
+               "they give at school?", audience="family")
+    key = next(s for s in a.sections if s.key == "key")
+    text = " ".join(i.statement.text for i in key.items)
+    assert "salt" in text.lower() and "nasal" in text.lower()
+    assert all(i.statement.refs for i in key.items)

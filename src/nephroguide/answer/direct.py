@@ -184,6 +184,36 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
     return " ".join(ordered)
 
 
+_PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|\s+and\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|what|"
+                    r"which|when|why|who)\b)", re.I)
+
+
+def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[Any]:
+    """Direct answers to the other questions of a message that asks several ("can she swim, does she need
+    to avoid salt, and ...?"): each part with a close direct answer of its own, besides the one chosen."""
+    from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
+    from nephroguide.knowledge.pack import load_pack
+
+    parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
+    if len(parts) < 2:
+        return []
+    pack = load_pack()
+    enough = float(settings()["direct"]["enough"])
+    seen = {chosen.id} if chosen is not None else set()
+    out = []
+    for part in parts[:4]:
+        text = canonicalise(correct_spelling(normalise(part))[0])[0]
+        ret = retrieve(text, list(u.drugs))
+        sub = dataclasses.replace(u, question=part, text=text)
+        best, conf = _answer_confidence(sub, ret)
+        if best is not None and conf >= enough and best.id not in seen and best.id in pack.answers:
+            da = pack.answers[best.id]
+            if audience in da.audiences:
+                seen.add(best.id)
+                out.append(da)
+    return out
+
+
 def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 3) -> list[str]:
     """Questions the pack answers directly that are nearest to this one (their first phrasing)."""
     from nephroguide.knowledge.pack import load_pack
@@ -242,6 +272,13 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     rel_n = int(cfg["brief"]["related_full"])
     family = audience == "family"
     shown = 0
+    for other in (other_parts(u, r.answer, audience) if da is not None else []):
+        # another question of the same message, answered first among the key points
+        text = f"{question_form(other.asks[0])} {' '.join((other.family_answer if family else other.answer).split())}"
+        st = c._stmt(pack, text, other.citations, other.id)
+        if b.add(c.Entry("key", "fact", other.id, st, text, text, title=question_form(other.asks[0]),
+                         reviewed=other.last_reviewed)):
+            shown += 1
     for kb_id in ids:
         section = "key" if shown < key_n else "more"
         if _add_entry(b, pack, kb_id, section, family=family):
