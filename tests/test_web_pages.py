@@ -224,7 +224,8 @@ def test_cohort_working_page_refreshes_without_javascript(client: TestClient) ->
     assert '<meta http-equiv="refresh" content="2">' in page.text and "<script" not in page.text
     gate.set()
     job.future.result(timeout=10)
-    assert 'http-equiv="refresh"' not in client.get(f"/cohort/job/{job.id}").text
+    done = client.get(f"/cohort/job/{job.id}")
+    assert done.status_code == 200 and 'http-equiv="refresh"' not in done.text
 
     def fails() -> None:
         raise InputError("labs.csv line 3, unit: not accepted", field="labs")

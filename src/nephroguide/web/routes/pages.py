@@ -468,7 +468,11 @@ async def cohort_job(request: Request, job_id: str) -> Response:
             return render(request, "cohort.html", {**context, "problem": {"title": exc.title, "detail": exc.one_line()}},
                           status_code=exc.http_status)
         raise exc
-    return render(request, "cohort.html", {**context, "result": job.future.result()})
+    result = job.future.result()
+    first = result["results"][0] if isinstance(result, dict) and result.get("results") else {}
+    cited = first.get("references") or []
+    return render(request, "cohort.html", {**context, "result": result,
+                                           "ref_numbers": {r.get("id"): n for n, r in enumerate(cited, start=1)}})
 
 
 @router.get("/cohort/job/{job_id}/{name}")
