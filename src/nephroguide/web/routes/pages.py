@@ -469,7 +469,9 @@ async def cohort_job(request: Request, job_id: str) -> Response:
                           status_code=exc.http_status)
         raise exc
     result = job.future.result()
-    first = result["results"][0] if isinstance(result, dict) and result.get("results") else {}
+    if not (isinstance(result, dict) and result.get("results")):
+        result = None                     # nothing to show: the form again
+    first = result["results"][0] if result else {}
     cited = first.get("references") or []
     return render(request, "cohort.html", {**context, "result": result,
                                            "ref_numbers": {r.get("id"): n for n, r in enumerate(cited, start=1)}})
