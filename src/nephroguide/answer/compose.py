@@ -801,7 +801,8 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
     strong_answer = route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["strong"])
     if u.adult and not u.ins_cue and patient is None and not from_session and not strong_answer:
         # an adult, and nothing that says idiopathic nephrotic syndrome: outside the pack
-        return _not_covered(u, audience, pack, about="adults", subject=direct.subject_of(u, ret), **common)
+        return _not_covered(u, audience, pack, about="adults", subject=f"{direct.subject_of(u, ret)} in adults",
+                            **common)
     if u.domain_hits == 0 and patient is None and not from_session and \
             not (route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["enough"])):
         # nothing in the question names the disease, and no direct answer fits it closely
