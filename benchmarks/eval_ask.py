@@ -86,6 +86,8 @@ def main() -> int:
                 route = r.answer.understanding.get("route")
                 print(f"    {r.case.id} [{r.case.split}] ({route}): {r.case.question[:70]!r}: {'; '.join(problems)}")
 
+    if args.rounds <= 0 and args.fresh <= 0:
+        return 0
     questions = [c for c in load_cases(path) if not c.before]
     print(f"\nlatency in-process, after warm-up ({args.rounds} rounds x {len(questions)} questions, no session):")
     for audience in ("clinician", "family", "student"):

@@ -4,6 +4,12 @@ questions.yaml: the treatment pathway (dev tuned on; heldout, heldout2 scored on
 heldout3 never tuned on). questions_broad.yaml: the whole disease (dev tuned on; heldout4, about a
 quarter, never used to tune understanding rules, retrieval or pack wording).
 
+Measured 2026-12-03 (benchmarks/eval_ask.py, brief answers): pathway set 81.5% pass (intent 92.4%);
+broad set 61.5%; heldout3 75%; heldout4 58.9%; lead line 78.5% of 317 questions with a lead; 3 of 38
+out-of-scope questions answered; median words clinician 408, family 358; citation coverage 100%.
+Seven pathway questions still expect the dose wording before issue 10 ("2 mg per day", "1 mg × 2"; the
+answers now say "1 mg twice daily (every 12 hours), 2 mg/day").
+
 A question passes when its intent (pathway) or topic matches, its scope matches, its first line holds
 one of its ``lead`` texts, it contains every ``must_contain`` and none of its ``must_not_contain`` as
 current advice. Thresholds are the measured figures (benchmarks/eval_ask.py) rounded down a little, so
@@ -41,25 +47,25 @@ def test_citation_coverage_is_complete(report):
 
 def test_pathway_set_pass_rate(report):
     part = report.where(lambda r: r.case.source == "questions.yaml")
-    assert part.pass_rate >= 0.80, [(r.case.id, r.missing) for r in part.results if not r.passed]
+    assert part.pass_rate >= 0.78, [(r.case.id, r.missing) for r in part.results if not r.passed]
     assert part.intent_accuracy >= 0.90
 
 
 def test_broad_set_pass_rate(report):
     part = report.where(lambda r: r.case.source == "questions_broad.yaml")
-    assert part.pass_rate >= 0.45
+    assert part.pass_rate >= 0.58
 
 
 def test_untuned_splits_are_reported_and_hold(report):
     assert report.split("heldout3").n >= 20 and report.split("heldout3").pass_rate >= 0.70
-    assert report.split("heldout4").n >= 80 and report.split("heldout4").pass_rate >= 0.40
+    assert report.split("heldout4").n >= 80 and report.split("heldout4").pass_rate >= 0.55
 
 
 def test_not_covered_questions_are_not_answered_with_another_topic(report):
     oos = report.where(lambda r: r.case.scope == "not_covered")
     assert oos.n >= 20
     wrong = [r.case.id for r in oos.results if r.answer.scope != "not_covered"]
-    assert len(wrong) / oos.n <= 0.25, wrong
+    assert len(wrong) / oos.n <= 0.15, wrong
     for r in oos.results:
         if r.answer.scope == "not_covered":
             assert not r.answer.sections and r.answer.summary_text.startswith("nephroguide")
@@ -68,7 +74,7 @@ def test_not_covered_questions_are_not_answered_with_another_topic(report):
 def test_lead_line_answers_the_question(report):
     with_lead = report.where(lambda r: bool(r.case.lead))
     assert with_lead.n >= 200
-    assert sum(r.lead_ok for r in with_lead.results) / with_lead.n >= 0.65
+    assert sum(r.lead_ok for r in with_lead.results) / with_lead.n >= 0.75
 
 
 def test_length_budgets(report):
