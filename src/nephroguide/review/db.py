@@ -76,9 +76,11 @@ def _sqlite_engine(url: str) -> Engine:
 
     path = sqlite_path(url)
     if path is not None:
+        from nephroguide.store.paths import private_file
+
         if path.parent.exists() and not path.parent.is_dir():
             raise InputError(f"{path.parent} is not a directory; choose another --home", field="home")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # 0600 in a 0700 home (created so): password and token hashes live here
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")

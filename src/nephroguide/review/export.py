@@ -30,6 +30,8 @@ from nephroguide.review.content import FILE_TABLE_ORDER
 from nephroguide.review.schema import kb_entries, kb_files, kb_versions, store_state
 
 KEEP_EXPORTS = 5
+TMP_PREFIX = ".export-"      # + "<pid>-<random>": an export being written (or left by a killed process)
+LEFTOVER_AGE_S = 24 * 3600   # a temporary export older than this is a leftover even if its pid was reused
 MARKER = "EXPORT.json"     # not *.yaml, so the pack loader ignores it
 
 
@@ -136,7 +138,7 @@ def export_home(conn: Connection, home: Path, *, now: str) -> dict[str, Any]:
     gen = generation(conn)
     root = home / HOME_PACK
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=root))
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=root))
     try:
         version, n = write_pack(conn, tmp)
         (tmp / MARKER).write_text(json.dumps({"generation": gen, "exported_at": now, "pack_version": version}),
@@ -155,6 +157,7 @@ def export_home(conn: Connection, home: Path, *, now: str) -> dict[str, Any]:
                 (root / "GENERATION").write_text(str(gen) + "\n", encoding="utf-8")
                 os.replace(pointer_tmp, root / HOME_PACK_POINTER)
             _prune(root, keep=version)
+            _clean_leftovers(root)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -169,10 +172,61 @@ def _generation_in_place(root: Path) -> int | None:
         return None
 
 
-def _prune(root: Path, keep: str) -> None:
-    """Keep the newest exports (a process may still be loading a recent one)."""
+def _prune(root: Path, keep: str) -> list[str]:
+    """Keep the newest KEEP_EXPORTS exports (a process may still be loading a recent one), the one just
+    written and the one served (CURRENT); remove older pack versions. Returns the names removed."""
+    from nephroguide.knowledge.pack import HOME_PACK_POINTER
+
+    try:
+        served = (root / HOME_PACK_POINTER).read_text(encoding="utf-8").strip()
+    except OSError:
+        served = ""
     dirs = sorted((d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")),
-                  key=lambda d: d.stat().st_mtime, reverse=True)
+                  key=lambda d: (d.stat().st_mtime, d.name), reverse=True)
+    removed = []
     for d in dirs[KEEP_EXPORTS:]:
-        if d.name != keep:
+        if d.name not in (keep, served):
             shutil.rmtree(d, ignore_errors=True)
+            removed.append(d.name)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's) or cannot tell: keep
+    return True
+
+
+def _clean_leftovers(root: Path, *, max_age_s: float = LEFTOVER_AGE_S) -> list[str]:
+    """Remove what killed exports left behind: ``.export-<pid>-*`` directories and ``.CURRENT.<pid>`` files
+    whose process is gone (or that are older than ``max_age_s``, or of the old unnamed form). Called under
+    the export lock; a live export of another process is never touched."""
+    import time
+
+    removed = []
+    now = time.time()
+    for p in root.iterdir():
+        name = p.name
+        if name.startswith(TMP_PREFIX):
+            pid_text = name[len(TMP_PREFIX):].split("-", 1)[0]
+        elif name.startswith(".CURRENT."):
+            pid_text = name.rsplit(".", 1)[-1]
+        else:
+            continue
+        try:
+            age = now - p.stat().st_mtime
+        except OSError:
+            continue
+        stale = not pid_text.isdigit() or not _pid_alive(int(pid_text)) or age > max_age_s
+        if not stale or (pid_text.isdigit() and int(pid_text) == os.getpid() and age <= max_age_s):
+            continue
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(name)
+    return removed

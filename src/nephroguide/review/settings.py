@@ -60,7 +60,9 @@ def home_secret(home: Path) -> str:
     """
     path = home / SECRET_FILE
     if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
+        from nephroguide.store.paths import private_dir
+
+        private_dir(home)  # 0700 when created here
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:

@@ -37,12 +37,52 @@ def home_dir(home: str | Path | None = None) -> Path:
 
 
 def ensure_home(home: str | Path | None = None) -> Path:
-    """The home directory, created (with parents) if missing; for code about to write."""
+    """The home directory, created (with parents) if missing, readable by its owner only; for code about to
+    write."""
     path = home_dir(home)
     if path.exists() and not path.is_dir():
         raise InputError(f"{path} exists and is not a directory; choose another --home", field="home")
-    path.mkdir(parents=True, exist_ok=True)
+    private_dir(path)
     return path
+
+
+PRIVATE_DIR_MODE = 0o700   # the home holds password and token hashes: other local users get nothing
+PRIVATE_FILE_MODE = 0o600
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and missing parents) with mode 0700 for the directory itself; a directory that
+    exists keeps its mode (it may be one the user chose and shares on purpose)."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=PRIVATE_DIR_MODE)
+    except FileExistsError:
+        return
+    os.chmod(path, PRIVATE_DIR_MODE)  # mkdir's mode is filtered by the umask; the owner keeps rwx either way
+
+
+def private_file(path: Path) -> None:
+    """Make a store file (and SQLite's -wal/-shm/-journal beside it) readable by its owner only: created
+    empty with mode 0600 when missing (SQLite accepts an empty file and gives its side files the same
+    mode), tightened to 0600 when it is ours and wider."""
+    if not path.exists():
+        private_dir(path.parent)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+        except FileExistsError:
+            pass
+        else:
+            os.close(fd)
+    for p in (path, *(path.with_name(path.name + s) for s in SQLITE_SIDE_FILES)):
+        try:
+            st = p.stat()
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                os.chmod(p, PRIVATE_FILE_MODE)
+        except (FileNotFoundError, PermissionError, AttributeError):
+            continue
 
 
 def database_url(home: str | Path | None = None) -> str:

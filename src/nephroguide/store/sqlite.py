@@ -197,7 +197,10 @@ def open_database(home: str | Path | None = None, *, components: Sequence[str] =
                 return None
             if file.parent.exists() and not file.parent.is_dir():
                 raise InputError(f"{file.parent} is not a directory; choose another --home", field="home")
-            file.parent.mkdir(parents=True, exist_ok=True)
+        if create or file.exists():
+            from nephroguide.store.paths import private_file
+
+            private_file(file)  # 0600 (home 0700 when created): it holds password and token hashes
         conn = connect(file)
     try:
         for component in components:

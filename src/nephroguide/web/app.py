@@ -91,8 +91,32 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for name, sub in record.pop("$defs", {}).items():
         components.setdefault(name, sub)
     components["PatientRecordV1"] = record
+    _problem_responses(schema)
     app.openapi_schema = schema
     return schema
+
+
+def _problem_responses(schema: dict[str, Any]) -> None:
+    """Make the document say what the server does: every error is ``application/problem+json`` (FastAPI's
+    default 422 says application/json), and every operation with a body can answer 400, 413 and 415."""
+    from nephroguide.web.routes.common import ERROR_RESPONSES, PROBLEM_CONTENT, PROBLEM_SCHEMA
+
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for ops in schema.get("paths", {}).values():
+        for op in ops.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses = op["responses"]
+            if "requestBody" in op:
+                for code in (400, 413, 415, 422):
+                    responses.setdefault(str(code), dict(ERROR_RESPONSES[code]))
+            for code, response in responses.items():
+                if code[:1] in "45":
+                    response["content"] = PROBLEM_CONTENT
+    for name in ("HTTPValidationError", "ValidationError"):
+        if name in components and '"#/components/schemas/' + name not in str(schema.get("paths")):
+            components.pop(name)
 
 
 def app_from_env() -> FastAPI:

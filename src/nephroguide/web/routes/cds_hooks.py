@@ -15,12 +15,29 @@ from fastapi.responses import JSONResponse
 from nephroguide.web.body import read_json_object
 from nephroguide.web.cds import services
 from nephroguide.web.problems import ProblemError
-from nephroguide.web.routes.common import ERROR_RESPONSES, off_loop, validate_model
+from nephroguide.web.routes.common import ERROR_RESPONSES, json_body, off_loop, validate_model
 
 router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
 
-_CDS_RESPONSES = {**ERROR_RESPONSES, 412: {"description": "a prefetch the service needs is missing and cannot be "
+_CDS_RESPONSES = {**ERROR_RESPONSES, 401: {"description": "client JWT missing or not valid (when CDS client "
+                                                          "authentication is on)"}, 412: {"description": "a prefetch the service needs is missing and cannot be "
                                                           "fetched", "content": {"application/problem+json": {}}}}
+
+
+def _hook_request_schema() -> dict[str, Any]:
+    from nephroguide.web.cds.hooks import HookRequest
+
+    return HookRequest.model_json_schema()
+
+
+FEEDBACK_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["feedback"], "description": "CDS Hooks feedback (cds-fb-*)",
+    "properties": {"feedback": {"type": "array", "minItems": 1, "items": {
+        "type": "object", "required": ["card", "outcome", "outcomeTimestamp"],
+        "properties": {"card": {"type": "string"}, "outcome": {"type": "string", "enum": ["accepted", "overridden"]},
+                       "outcomeTimestamp": {"type": "string", "format": "date-time"},
+                       "acceptedSuggestions": {"type": "array", "items": {"type": "object"}},
+                       "overrideReason": {"type": "object"}}}}}}
 
 
 def _service(service_id: str) -> dict[str, Any]:
@@ -40,7 +57,8 @@ async def discovery() -> JSONResponse:
     return JSONResponse(services.discovery())
 
 
-@router.post("/{service_id}", summary="Call a CDS service (patient-view or order-sign): cards", responses=_CDS_RESPONSES)
+@router.post("/{service_id}", summary="Call a CDS service (patient-view or order-sign): cards", responses=_CDS_RESPONSES,
+             openapi_extra=json_body(schema=_hook_request_schema(), description="A CDS Hooks 2.0 request"))
 async def call_service(request: Request, service_id: str = Path(..., max_length=100)) -> JSONResponse:
     from nephroguide.web import store
     from nephroguide.web.cds import hooks
@@ -68,7 +86,7 @@ async def call_service(request: Request, service_id: str = Path(..., max_length=
 
 
 @router.post("/{service_id}/feedback", summary="Feedback: accepted / overridden card outcomes (stored)",
-             responses=ERROR_RESPONSES)
+             responses=ERROR_RESPONSES, openapi_extra=json_body(schema=FEEDBACK_SCHEMA))
 async def feedback(request: Request, service_id: str = Path(..., max_length=100)) -> JSONResponse:
     from nephroguide.web import store
     from nephroguide.web.cds.feedback import validate

@@ -7,7 +7,12 @@ from fastapi.responses import JSONResponse
 
 from nephroguide.web.body import require_media_type
 from nephroguide.web.problems import ProblemError
-from nephroguide.web.routes.common import ERROR_RESPONSES, definition_set_name, json_result, off_loop
+from nephroguide.web.routes.common import (
+    ERROR_RESPONSES,
+    definition_set_name,
+    json_result,
+    off_loop,
+)
 from nephroguide.web.stages import cohort_function
 
 router = APIRouter(tags=["cohort"])
@@ -22,7 +27,7 @@ CSV_TYPES = ("text/csv", "text/plain", "multipart/form-data")
                      "labs": {"type": "string", "format": "binary"},
                      "patients": {"type": "string", "format": "binary"}}}}}}},
              responses={**ERROR_RESPONSES, 501: {"description": "the cohort stage is not installed"}})
-async def cohort(request: Request, definitions: str = Query("current"),
+async def cohort(request: Request, definitions: str = Query("current", max_length=80),
                  index_event: str | None = Query(None, max_length=80),
                  index_from: str = Query("auto", pattern="^(auto|first|last)$")) -> JSONResponse:
     fn = cohort_function()

@@ -22,7 +22,8 @@ router = APIRouter(tags=["plan"])
              openapi_extra=PATIENT_BODY, responses=ERROR_RESPONSES)
 async def plan(request: Request,
                as_of: str | None = Query(None, pattern=DATE_PATTERN, description="YYYY-MM-DD; default: the record's as_of, else today"),
-               definitions: str = Query("current", description="definition set name (current, kdigo2012, ...)")) -> JSONResponse:
+               definitions: str = Query("current", max_length=80,
+                                         description="definition set name (current, kdigo2012, ...); unknown: 404")) -> JSONResponse:
     from nephroguide import api
 
     record = await read_json_object(request, "patient record")

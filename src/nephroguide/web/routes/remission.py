@@ -21,7 +21,8 @@ router = APIRouter(tags=["remission"])
 @router.post("/remission", summary="Remission / relapse timeline of a child's urine results",
              openapi_extra=PATIENT_BODY, responses=ERROR_RESPONSES)
 async def remission(request: Request, as_of: str | None = Query(None, pattern=DATE_PATTERN),
-                    definitions: str = Query("current")) -> JSONResponse:
+                    definitions: str = Query("current", max_length=80,
+                                             description="definition set name; unknown: 404")) -> JSONResponse:
     from nephroguide import api
 
     record = await read_json_object(request, "patient record")

@@ -28,9 +28,9 @@ from nephroguide.web import csrf
 from nephroguide.web.body import read_json_object
 from nephroguide.web.problems import ProblemError
 from nephroguide.web.render import render
-from nephroguide.web.routes.common import validate_model
+from nephroguide.web.routes.common import AUTH_RESPONSES, ERROR_RESPONSES, json_body, validate_model
 
-api_router = APIRouter(prefix="/review", tags=["review"])
+api_router = APIRouter(prefix="/review", tags=["review"], responses={**ERROR_RESPONSES, **AUTH_RESPONSES})
 page_router = APIRouter(include_in_schema=False)
 
 SESSION_COOKIE = "ng_session"
@@ -206,7 +206,8 @@ async def api_proposals(request: Request, state: str | None = Query(None, max_le
     return JSONResponse({"record": "nephroguide.proposals/1", "proposals": rows})
 
 
-@api_router.post("/proposals", status_code=201, summary="Propose a new version of a knowledge entry")
+@api_router.post("/proposals", status_code=201, summary="Propose a new version of a knowledge entry",
+                 openapi_extra=json_body(ProposalBody))
 async def api_propose(request: Request) -> JSONResponse:
     user = await api_user(request)
     body = validate_model(ProposalBody, await read_json_object(request))
@@ -225,7 +226,8 @@ async def api_proposal(request: Request, pid: int = PID) -> JSONResponse:
     return JSONResponse(await call(svc.proposal, pid))
 
 
-@api_router.post("/proposals/{pid}/revise", summary="The author rewrites a draft or a proposal sent back")
+@api_router.post("/proposals/{pid}/revise", summary="The author rewrites a draft or a proposal sent back",
+                 openapi_extra=json_body(ReviseBody))
 async def api_revise(request: Request, pid: int = PID) -> JSONResponse:
     user = await api_user(request)
     body = validate_model(ReviseBody, await read_json_object(request))
@@ -234,7 +236,8 @@ async def api_revise(request: Request, pid: int = PID) -> JSONResponse:
                                    expected=body.expected_version, ip=client_ip(request)))
 
 
-@api_router.post("/proposals/{pid}/{action}", summary="submit, start, approve, request-changes or withdraw")
+@api_router.post("/proposals/{pid}/{action}", summary="submit, start, approve, request-changes or withdraw",
+                 openapi_extra=json_body(ActionBody, required=False))
 async def api_act(request: Request, pid: int = PID, action: str = ACTION) -> JSONResponse:
     if action not in ACTIONS:
         raise ProblemError(404, "Not found", f"no action {action[:40]!r}; one of {', '.join(ACTIONS)}", field="action")
@@ -273,7 +276,8 @@ async def api_articles(request: Request, state: str | None = Query(None, max_len
     return JSONResponse({"record": "nephroguide.articles/1", "articles": await call(svc.list_articles, state=state)})
 
 
-@api_router.post("/articles", status_code=201, summary="Publish a canonical question as an article")
+@api_router.post("/articles", status_code=201, summary="Publish a canonical question as an article",
+                 openapi_extra=json_body(ArticleBody))
 async def api_publish(request: Request) -> JSONResponse:
     user = await api_user(request)
     body = validate_model(ArticleBody, await read_json_object(request))
@@ -291,7 +295,8 @@ async def api_article(request: Request, aid: str = AID) -> JSONResponse:
     return JSONResponse(await call(svc.article, aid))
 
 
-@api_router.post("/articles/{aid}/{action}", summary="submit, start, approve, request-changes or withdraw")
+@api_router.post("/articles/{aid}/{action}", summary="submit, start, approve, request-changes or withdraw",
+                 openapi_extra=json_body(ActionBody, required=False))
 async def api_article_act(request: Request, aid: str = AID, action: str = ACTION) -> JSONResponse:
     if action not in ACTIONS:
         raise ProblemError(404, "Not found", f"no action {action[:40]!r}; one of {', '.join(ACTIONS)}", field="action")
@@ -302,7 +307,7 @@ async def api_article_act(request: Request, aid: str = AID, action: str = ACTION
                                    comment=body.comment, ip=client_ip(request)))
 
 
-@api_router.post("/export", summary="Export the approved pack to the home directory and serve it")
+@api_router.post("/export", summary="Export the approved pack to the home directory and serve it (no body)")
 async def api_export(request: Request) -> JSONResponse:
     user = await api_user(request)
     svc = await service(request)
