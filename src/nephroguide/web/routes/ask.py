@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nephroguide.web.body import read_json_object
 from nephroguide.web.problems import ProblemError
-from nephroguide.web.routes.common import ERROR_RESPONSES, json_result, validate_model
+from nephroguide.web.routes.common import ERROR_RESPONSES, json_result, off_loop, validate_model
 from nephroguide.web.stages import ask_function
 
 router = APIRouter(tags=["ask"])
@@ -65,8 +65,10 @@ async def ask(request: Request) -> Response:
     body = validate_model(AskRequest, await read_json_object(request, "question"))
     settings = request.app.state.settings
     if body.patient is not None or body.session is not None or settings.answer_cache_ttl_s <= 0:
-        return json_result(answer(body.question, audience=body.audience, patient=body.patient, session=body.session,
-                                  home=settings.home, detail=body.detail))
+        # answering is CPU work: in the thread pool, so /healthz and other requests are never held up
+        result = await off_loop(answer, body.question, audience=body.audience, patient=body.patient,
+                                session=body.session, home=settings.home, detail=body.detail)
+        return await off_loop(json_result, result)
     # A stateless question is deterministic (same question, audience and day -> same bytes): serve it from a
     # small cache for a short time (Settings.answer_cache_ttl_s, so a review decision shows up quickly).
     key = (body.question, f"{body.audience}:{body.detail}", dt.date.today().isoformat())
@@ -75,8 +77,9 @@ async def ask(request: Request) -> Response:
     if hit is not None and hit[0] > now:
         _cache.move_to_end(key)
         return Response(hit[1], media_type="application/json")
-    result = answer(body.question, audience=body.audience, home=settings.home, detail=body.detail)
-    data = json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    result = await off_loop(answer, body.question, audience=body.audience, home=settings.home, detail=body.detail)
+    data = await off_loop(lambda: json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False,
+                                             separators=(",", ":")).encode())
     _cache[key] = (now + settings.answer_cache_ttl_s, data)
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
