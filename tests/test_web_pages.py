@@ -153,6 +153,18 @@ def test_planner_upload_first_and_all_errors_at_once(client: TestClient) -> None
     assert 'href="#f-labs[2].unit">Lab 3 unit</a>' in r.text
 
 
+def test_uploaded_file_errors_all_at_once(client: TestClient) -> None:
+    bad = (b'{"age_years": 6, "weight_kg": -3, "labs": [{"date": "2026-08-01", "test": "upcr", "value": 4.8, '
+           b'"unit": "mg/dL"}, {"date": "2026-08-01", "test": "albumin", "value": 1.9, "unit": "g/dL"}, '
+           b'{"date": "2026-08-02", "test": "albumin", "value": 1.9, "unit": "furlongs"}]}')
+    r = client.post("/planner", data={"csrf_token": token(client, "/planner")},
+                    files={"patient_file": ("child.json", bad, "application/json")})
+    assert r.status_code == 422 and 'id="err-patient_file"' in r.text
+    error = re.search(r'id="err-patient_file"[^>]*>([^<]+)', r.text).group(1)
+    assert error.startswith("in child.json: ")
+    assert "weight_kg" in error and "labs[0].unit" in error and "labs[2].unit" in error, error
+
+
 def test_plan_page_in_plain_words(client: TestClient) -> None:
     record = (Path(__file__).parent / "patients" / "05_srns_initial.yaml").read_bytes()
     r = client.post("/planner", data={"csrf_token": token(client, "/planner")},

@@ -178,6 +178,13 @@ async def planner_submit(request: Request) -> Response:
         except InputError as exc:
             raise InputError(exc.message, field="patient_file") from None
         source = name
+        if isinstance(record, dict):   # every problem in the file at once, named by its path in the file
+            found = _all_intake_errors(record, {"labs": list(range(len(record.get("labs") or []))),
+                                                "medications": list(range(len(record.get("medications") or [])))},
+                                       definition_set_name(str(form.get("definitions") or "current")))
+            if len(found) > 1:
+                raise InputError(f"in {name}: " + "; ".join(f"{f}: {m}" for f, m in found.items()),
+                                 field="patient_file")
     else:
         form_errors: dict[str, str] = {}
         record = forms.record_from_form(form, form_errors)
