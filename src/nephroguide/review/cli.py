@@ -202,7 +202,9 @@ def register(cli: click.Group, kb: click.Group, home_option: Callable[..., Any],
     @_user_option
     @home_option
     def users_token(name: str, label: str, revoke: bool, user: str | None) -> None:
-        """Create an API token for an account (printed once), or revoke its tokens. The user themself or an admin."""
+        """Create an API token for your own account (printed once), or revoke an account's tokens (yourself or an
+        admin). A token for someone else is refused and audited; an admin gives a new account its first token
+        with `users add NAME --token`."""
         review = _review()
         actor = _actor(review, user)
         if revoke:
