@@ -130,3 +130,24 @@ def test_several_questions_in_one_message_each_get_their_direct_answer():
     text = " ".join(i.statement.text for i in key.items)
     assert "salt" in text.lower() and "nasal" in text.lower()
     assert all(i.statement.refs for i in key.items)
+
+
+def test_http_api_detail_full_and_bad_detail(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from nephroguide.web.app import create_app
+    from nephroguide.web.settings import Settings
+
+    client = TestClient(create_app(Settings(home=tmp_path)), raise_server_exceptions=False)
+    q = "What is the next step for a child with steroid-resistant nephrotic syndrome?"
+    brief = client.post("/api/v1/ask", json={"question": q}).json()
+    full = client.post("/api/v1/ask", json={"question": q, "detail": "full"}).json()
+    assert brief["detail"] == "brief" and full["detail"] == "full"
+    assert brief["more_statements"] > 0 and full["more_statements"] == 0
+    assert len(full["markdown"].split()) > len(brief["markdown"].split())
+    bad = client.post("/api/v1/ask", json={"question": q, "detail": "everything"})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")

@@ -845,13 +845,17 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
         # joins the article even when it belongs to another step; the summary then leads with it
         for h in ret.hits[:3]:
             rec = pack.recommendations.get(h.id)
-            if rec is not None and h.match >= 0.9 and set(rec.drugs) & set(u.drugs):
+            caution = pack.cautions.get(h.id)
+            entry = rec or caution
+            if entry is not None and h.match >= 0.9 and set(entry.drugs) & set(u.drugs):
                 if h.id in b.used:   # already further down the article: it moves up to the answer
                     for e in b.entries:
                         if e.kb_id == h.id:
                             e.section = "main"
-                else:
+                elif rec is not None:
                     _rec_entries(b, rec, "main", general=not holds(rec.applies_when, ctx.facts), dose_rules=False)
+                elif caution is not None:
+                    _caution_entry(b, caution, "main")
                 break
     main_key = "dosing" if intent == "dosing" else "main"
     if not b.in_section(main_key):

@@ -241,7 +241,7 @@ def index() -> Index:
     return idx
 
 
-def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 40) -> Retrieval:
+def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60) -> Retrieval:
     """Rank the pack's statements for a question (``text``: the understanding's normalised text)."""
     from nephroguide.answer.audience import is_easy_word
 
