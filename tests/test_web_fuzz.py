@@ -469,3 +469,15 @@ def test_zz_print_fuzz_figures() -> None:
     if not FIGURES["api requests"]:
         pytest.skip("the API fuzz test was not selected")
     assert FIGURES["api failures"] == 0
+
+
+@pytest.mark.parametrize("digits", [31, 400, 5000])
+def test_long_integer_id_is_the_same_error_in_json_and_yaml(digits: int) -> None:
+    number = "9" * digits
+    outcomes = set()
+    for fmt, text in (("json", '{"age_years": 6, "id": ' + number + "}"), ("yaml", f"age_years: 6\nid: {number}\n")):
+        with pytest.raises(InputError) as info:
+            load_patient(read_record_bytes(text.encode(), f"r.{fmt}", fmt))
+        outcomes.add((info.value.field, info.value.message))
+        assert number not in info.value.message
+    assert len(outcomes) == 1 and next(iter(outcomes))[0] == "id"
