@@ -458,7 +458,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # an internal bug: one line, traceback only on request
         if os.environ.get("NEPHROGUIDE_DEBUG"):
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (set NEPHROGUIDE_DEBUG=1 for details)", err=True)
+        text = " ".join(str(exc)[:300].split())  # one line, never an unbounded value from the input
+        click.echo(f"internal error: {type(exc).__name__}: {text} (set NEPHROGUIDE_DEBUG=1 for details)", err=True)
         sys.exit(1)
 
 
