@@ -8,7 +8,7 @@ Starts ``nephroguide serve`` on a free loopback port with a fresh home, drives D
   first question after the server starts (cold: lazy imports, pack load) and the median of the next runs (warm;
   each a different question, so the answer cache does not serve it).
 
-    .venv/bin/python benchmarks/bench_web_pages.py [--runs 5]
+    .venv/bin/python benchmarks/bench_web_pages.py [--runs 5] [--think 3]
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ LABELS = {"clinician": "Clinician", "family": "Parent or family member", "studen
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5, help="warm runs after the first (cold) question")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="seconds on the front page before the first question (a person reading and typing; the "
+                         "front page warms the answerer up in the background meanwhile)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -61,6 +64,8 @@ def main() -> None:
                     page.goto(base + "/")
                     page.get_by_label("Your question").fill(q)
                     page.get_by_role("radio", name=LABELS[audience]).check()
+                    if i == 0 and args.think:
+                        time.sleep(args.think)
                     t0 = time.perf_counter()
                     page.get_by_role("button", name="Ask").click()
                     page.locator("article.answer h1").wait_for(state="visible")
@@ -68,7 +73,8 @@ def main() -> None:
                     if i < 2 and width == 1366:
                         _weight(page, q, audience)
                 cold, warm = times[0], times[1:]
-                print(f"time to first answer at {width}x{height}: first {cold:.0f} ms, then median "
+                print(f"time to first answer at {width}x{height}: first {cold:.0f} ms"
+                      f"{f' (after {args.think:g} s on the front page)' if args.think and width == 1366 else ''}, then median "
                       f"{statistics.median(warm):.0f} ms (min {min(warm):.0f}, max {max(warm):.0f}, n={len(warm)})")
             browser.close()
     finally:

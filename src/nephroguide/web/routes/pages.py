@@ -22,8 +22,36 @@ AUDIENCES = (("clinician", "Clinician"), ("family", "Parent or family member"), 
 SESSION_COOKIE = "ng_ask_session"
 
 
+_warm_started = False
+
+
+def _warm_answerer(request: Request) -> None:
+    """Load the question answerer in the background the first time a question box is shown, so that the first
+    answer does not wait for its imports and index (about a second on a cold process). Stateless: writes nothing."""
+    global _warm_started
+    if _warm_started or not request.app.state.stages["ask"]:
+        return
+    _warm_started = True
+    import threading
+
+    from nephroguide.web.stages import ask_function
+
+    home = request.app.state.settings.home
+
+    def warm() -> None:
+        try:
+            fn = ask_function()
+            if fn is not None:
+                fn("What is nephrotic syndrome?", audience="clinician", home=home)
+        except Exception:  # a warm-up that fails only means the first answer is slower
+            pass
+
+    threading.Thread(target=warm, name="nephroguide-warm-ask", daemon=True).start()
+
+
 @router.get("/")
 async def home(request: Request) -> Response:
+    _warm_answerer(request)
     from nephroguide.knowledge.pack import load_pack
     from nephroguide.web.article import suggested_questions
 
@@ -95,6 +123,7 @@ async def ask_page(request: Request, q: str | None = Query(None, max_length=20_0
     if not request.app.state.stages["ask"]:
         return render(request, "ask.html", {**_ask_context(request, q or "", aud), "unavailable": True})
     if not q:
+        _warm_answerer(request)
         return render(request, "ask.html", _ask_context(request, "", aud))
     data = _run_ask(request, q, aud, None)   # GET writes nothing: links (follow-ups, audience) are stateless
     return render(request, "ask.html", _ask_context(request, q, aud, data))
