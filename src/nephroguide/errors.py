@@ -6,6 +6,8 @@ translate these in one place each; nothing else in the package catches them to p
 
 from __future__ import annotations
 
+MAX_LINE = 2000  # characters of an error line (CLI stderr, HTTP detail)
+
 
 class NephroguideError(Exception):
     """Something went wrong inside nephroguide (a bug, not the user's fault)."""
@@ -20,11 +22,12 @@ class NephroguideError(Exception):
         self.field = field
 
     def one_line(self) -> str:
-        """The message as one line, prefixed by the field it concerns when there is one."""
-        text = " ".join(self.message.split())
+        """The message as one line, prefixed by the field it concerns when there is one; at most
+        MAX_LINE characters whatever a message was built from (a last guard: messages quote short prefixes)."""
+        text = " ".join(self.message[: 4 * MAX_LINE].split())
         if self.field and not text.startswith(self.field):
-            return f"{self.field}: {text}"
-        return text
+            text = f"{self.field[:200]}: {text}"
+        return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
 
 
 class InputError(NephroguideError):
