@@ -484,3 +484,17 @@ def test_long_integer_id_is_the_same_error_in_json_and_yaml(digits: int) -> None
         outcomes.add((info.value.field, info.value.message))
         assert number not in info.value.message
     assert len(outcomes) == 1 and next(iter(outcomes))[0] == "id"
+
+
+def test_cds_hooks_ehr_units_of_50kb_are_refused_by_length_before_pint(sizes: Sizes) -> None:
+    """The unauthenticated CDS Hooks path converts EHR (FHIR) units: a 50 KB unit never reaches the parser."""
+    from nephroguide.web.cds import fhir
+
+    huge = "mg/" * 17_000
+    before = sizes.unit
+    with pytest.raises(ValueError):
+        fhir._size("weight", 21.0, huge)
+    with pytest.raises(InputError) as info:
+        fhir.lab_value("creatinine", 1.0, huge)
+    assert "too long" in info.value.message and len(info.value.one_line()) < 300
+    assert sizes.unit == before

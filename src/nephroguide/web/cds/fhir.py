@@ -19,6 +19,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from nephroguide.intake.safeload import short
 from nephroguide.web.cds.services import (
     CVX,
     LOINC,
@@ -348,6 +349,8 @@ def _size(kind: str, value: float, unit: str) -> float:
     target = "kg" if kind == "weight" else "cm"
     if unit == target:
         return value
+    if len(unit) > units.MAX_UNIT_CHARS:  # bounded work: pint's parsing time grows with the text's length
+        raise ValueError("unit too long")
     customary = CUSTOMARY_SIZE_UNITS.get(unit) or CUSTOMARY_SIZE_UNITS.get(unit.lower())
     if customary is not None:
         if customary[0] != target:
@@ -371,6 +374,8 @@ def lab_value(kind: str, value: float, unit: str) -> tuple[float, str]:
         units.normalise_unit(kind, unit, field=None)
         return value, unit
     except InputError as exc:
+        if len(unit) > units.MAX_UNIT_CHARS:  # refused by its length: never handed to pint
+            raise exc from None
         reg = units.registry()
         for accepted in units.accepted_units(kind):
             try:
@@ -450,7 +455,7 @@ def map_patient(patient: Any | None, observations: list[Any], medications: list[
             try:
                 value = _size(kind, value, unit)
             except Exception:
-                m.notes.append(f"{ref} ({kind}, {day.isoformat()}): unit {unit!r} is not a "
+                m.notes.append(f"{ref} ({kind}, {day.isoformat()}): unit {short(unit)} is not a "
                                f"{'mass' if kind == 'weight' else 'length'} unit nephroguide reads; not used")
                 continue
             if kind not in sizes or day >= sizes[kind][0]:
