@@ -423,6 +423,8 @@ async def _upload(form: Any, name: str, required: bool) -> tuple[bytes | None, s
 async def cohort_submit(request: Request) -> Response:
     import asyncio
 
+    from starlette.concurrency import run_in_threadpool
+
     from nephroguide.cohort.csvio import read_cohort
     from nephroguide.web.jobs import Busy, jobs
     from nephroguide.web.routes.common import definition_set_name
@@ -447,7 +449,8 @@ async def cohort_submit(request: Request) -> Response:
     patients, patients_name = await _upload(form, "patients", False)
     assert labs is not None
     try:   # parse and validate now, so that a wrong file is named next to its field at once
-        data = read_cohort(labs, patients, labs_name=labs_name, patients_name=patients_name or "patients.csv")
+        data = await run_in_threadpool(read_cohort, labs, patients, labs_name=labs_name,
+                                       patients_name=patients_name or "patients.csv")   # up to 1 MB: off the loop
     except InputError as exc:
         msg = exc.message
         raise InputError(msg, field="patients" if patients_name and patients_name in msg.split(" ")[0] else "labs") \
