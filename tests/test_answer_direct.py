@@ -151,3 +151,8 @@ def test_http_api_detail_full_and_bad_detail(tmp_path):
     assert len(full["markdown"].split()) > len(brief["markdown"].split())
     bad = client.post("/api/v1/ask", json={"question": q, "detail": "everything"})
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+
+
+def test_an_answer_about_another_medicine_is_never_given():
+    a = answer("Is tacrolimus safe in pregnancy?")
+    assert "mycophenolate" not in a.summary_text.lower()

@@ -859,6 +859,10 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
                 break
     main_key = "dosing" if intent == "dosing" else "main"
     if not b.in_section(main_key):
+        fallback = direct.fallback_route(u, ret)
+        if fallback is not None:   # no article for this intent, but the pack answers the question directly
+            return direct.compose_direct(u, ret, fallback, audience=audience, patient=patient, today=today,
+                                         session=session, from_session=from_session, detail=detail)
         label = r.raw["intents"][intent]["label"]
         return _not_covered(u, audience, pack, about="", no_content=label, intent=intent, **common)
     _finish_common(b, u)

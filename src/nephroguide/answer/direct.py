@@ -70,17 +70,42 @@ def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, fl
     asked = normalise(u.question)
     top = max(h.score for h in answers) or 1.0
     scored = []
+
+    named = {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs and d.replace("_", " ") in u.text}
     for h in answers[:int(settings()["direct"]["candidates"])]:
         da = pack.answers.get(h.id)
+        about = _asked_drugs(pack, h.id)
+        if named and about and not named & about:
+            continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
         like = max((fuzz.token_sort_ratio(asked, normalise(a)) for a in da.asks), default=0.0) / 100 if da else 0.0
         conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top
         scored.append((conf, h))
+    if not scored:
+        return None, 0.0
     scored.sort(key=lambda x: (-x[0], x[1].id))
     return scored[0][1], scored[0][0]
 
 
 def best_confidence(u: Understanding, ret: Retrieval) -> float:
     return _answer_confidence(u, ret)[1]
+
+
+_ASKED_DRUGS: dict[str, frozenset[str]] = {}
+
+
+def _asked_drugs(pack: Any, kb_id: str) -> frozenset[str]:
+    """The medicines a direct answer's own phrasings name (its question is about them)."""
+    key = f"{pack.version}:{kb_id}"
+    out = _ASKED_DRUGS.get(key)
+    if out is None:
+        from nephroguide.answer.understand import canonicalise, normalise, vocabulary
+
+        voc = vocabulary()
+        da = pack.answers.get(kb_id)
+        text = canonicalise(normalise(" . ".join(da.asks)))[0] if da is not None else ""
+        ids = {voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(text)}
+        out = _ASKED_DRUGS[key] = frozenset(pack.drugs[d].equivalent_to or d for d in ids if d in pack.drugs)
+    return out
 
 
 CORE_PATHWAY = frozenset({"first_episode_treatment", "relapse_treatment", "frns_sdns_treatment", "srns_next_step",
@@ -164,6 +189,14 @@ def uncovered_conditions(u: Understanding, r: Route) -> list[str]:
         if not set(idx.stems(name.lower())) <= terms:
             out.append(name)
     return out
+
+
+def fallback_route(u: Understanding, ret: Retrieval) -> Route | None:
+    """When the intent's article has nothing: the best direct answer, if it is at least a fair match."""
+    best, conf = _answer_confidence(u, ret)
+    if best is not None and conf >= float(settings()["direct"]["fallback"]):
+        return Route("answer", answer=best, confidence=conf)
+    return None
 
 
 def subject_of(u: Understanding, ret: Retrieval) -> str:
