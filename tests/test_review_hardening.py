@@ -114,3 +114,14 @@ def test_audit_before_beyond_any_integer_column_is_all_rows_not_a_database_error
     newest = everything[0]["seq"]
     assert [row["seq"] for row in r.audit_rows(limit=1000, before=newest)] == [row["seq"] for row in everything[1:]]
 
+
+
+def test_proposal_content_with_a_yaml_alias_bomb_is_refused_naming_the_field() -> None:
+    from nephroguide.errors import InputError
+    from nephroguide.review.content import parse_text
+
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b]\n"
+    with pytest.raises(InputError) as info:
+        parse_text(bomb)
+    assert info.value.field == "content" and "anchors and aliases" in info.value.message
+    assert parse_text("id: x\nvalues: [1, 2]\n") == {"id": "x", "values": [1, 2]}

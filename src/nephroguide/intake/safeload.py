@@ -262,3 +262,35 @@ def _key_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def refuse_aliases(text: str, *, field: str, what: str = "the text") -> None:
+    """Scan YAML events (bounded in count and depth) and refuse anchors and aliases, before a YAML 1.1 loader
+    builds anything: an alias bomb a few hundred bytes long expands to gigabytes once copied or dumped."""
+    import yaml
+
+    loader_cls: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_cls(text)
+    depth = events = 0
+    try:
+        while loader.check_event():
+            ev = loader.get_event()
+            events += 1
+            if events > MAX_EVENTS:
+                raise InputError(f"{what} has too many YAML items (more than {MAX_EVENTS:,})", field=field)
+            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None) is not None:
+                mark = ev.start_mark
+                raise InputError(f"YAML anchors and aliases (&, *) are not accepted in {what}; write each value "
+                                 f"out (line {mark.line + 1}, column {mark.column + 1})", field=field)
+            if isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > 4 * MAX_DEPTH:
+                    raise InputError(f"{what} is nested more than {4 * MAX_DEPTH} levels deep", field=field)
+            elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the loader reports the syntax error with its line
+    finally:
+        dispose = getattr(loader, "dispose", None)
+        if dispose is not None:
+            dispose()

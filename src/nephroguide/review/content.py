@@ -153,6 +153,9 @@ def parse_text(text: str, *, field: str = "content") -> Any:
     """A proposal's content written as YAML or JSON (JSON is YAML); InputError with the line on a syntax error."""
     import yaml
 
+    from nephroguide.intake.safeload import refuse_aliases
+
+    refuse_aliases(text, field=field, what="a proposal's content")  # no alias bombs, bounded nesting
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
