@@ -15,6 +15,7 @@ from nephroguide.errors import InputError, NephroguideError
 from nephroguide.web import csrf, forms, kb_index
 from nephroguide.web.problems import ProblemError
 from nephroguide.web.render import render
+from nephroguide.web.routes.common import off_loop  # CPU work in the thread pool: never stalls the event loop
 
 router = APIRouter(include_in_schema=False)
 
@@ -125,7 +126,7 @@ async def ask_page(request: Request, q: str | None = Query(None, max_length=20_0
     if not q:
         _warm_answerer(request)
         return render(request, "ask.html", _ask_context(request, "", aud))
-    data = _run_ask(request, q, aud, None)   # GET writes nothing: links (follow-ups, audience) are stateless
+    data = await off_loop(_run_ask, request, q, aud, None)   # GET writes nothing: links (follow-ups, audience) are stateless
     return render(request, "ask.html", _ask_context(request, q, aud, data))
 
 
@@ -140,7 +141,7 @@ async def ask_submit(request: Request) -> Response:
     follow_up = form.get("follow_up") == "1"
     # A new question starts a conversation; the follow-up box continues it (context kept in the store).
     session = (request.cookies.get(SESSION_COOKIE) or "new") if follow_up else "new"
-    data = _run_ask(request, question, aud, session)
+    data = await off_loop(_run_ask, request, question, aud, session)
     history = [str(h) for h in form.getlist("history") if isinstance(h, str)][-10:] if follow_up else []
     response = render(request, "ask.html", _ask_context(request, question, aud, data, [*history, question]))
     sid = data.get("session")
@@ -208,9 +209,10 @@ async def planner_submit(request: Request) -> Response:
             raise InputError(exc.message, field="patient_file") from None
         source = name
         if isinstance(record, dict):   # every problem in the file at once, named by its path in the file
-            found = _all_intake_errors(record, {"labs": list(range(len(record.get("labs") or []))),
-                                                "medications": list(range(len(record.get("medications") or [])))},
-                                       definition_set_name(str(form.get("definitions") or "current")))
+            found = await off_loop(_all_intake_errors, record,
+                                   {"labs": list(range(len(record.get("labs") or []))),
+                                    "medications": list(range(len(record.get("medications") or [])))},
+                                   definition_set_name(str(form.get("definitions") or "current")))
             if len(found) > 1:
                 raise InputError(f"in {name}: " + "; ".join(f"{f}: {m}" for f, m in found.items()),
                                  field="patient_file")
@@ -219,7 +221,7 @@ async def planner_submit(request: Request) -> Response:
         record = forms.record_from_form(form, form_errors)
         rows = record.pop("_rows")
         definitions = definition_set_name(str(form.get("definitions") or "current"))
-        errors = {**form_errors, **_all_intake_errors(record, rows, definitions)}
+        errors = {**form_errors, **(await off_loop(_all_intake_errors, record, rows, definitions))}
         if errors:   # every field that needs a change, at once (not one per submit)
             n = len(errors)
             body = {"title": "Invalid input", "status": 422,
@@ -230,7 +232,7 @@ async def planner_submit(request: Request) -> Response:
                                                     "error_list": list(errors.items())}, status_code=422)
     definitions = definition_set_name(str(form.get("definitions") or "current"))
     try:
-        plan = api.plan(record, definitions=definitions)
+        plan = await off_loop(api.plan, record, definitions=definitions)
     except NephroguideError as exc:
         if rows and exc.field:
             exc.field = forms.form_field(exc.field, rows)
@@ -286,7 +288,7 @@ async def plan_view(request: Request, token: str) -> Response:
     if record is None:
         raise ProblemError(404, "Not found", "this plan link is unknown or has expired (links last 24 hours); "
                                              "open the chart again to get a new one")
-    plan = api.plan(record)
+    plan = await off_loop(api.plan, record)
     return render(request, "plan_view.html", {"title": "Plan", "plan": plan.to_json()})
 
 
@@ -308,8 +310,8 @@ async def dose_page(request: Request, drug: str | None = Query(None, max_length=
         w = _float_or_error(weight, "weight", required=True)
         h = _float_or_error(height, "height", required=False)
         assert w is not None
-        result = compute(drug, w, h, indication or None)
-        context["dose"] = result.to_json()  # type: ignore[attr-defined]
+        result = await off_loop(compute, drug, w, h, indication or None)
+        context["dose"] = result.to_json()
     return render(request, "dose.html", context)
 
 
@@ -358,7 +360,7 @@ async def library_page(request: Request, q: str | None = Query(None, max_length=
         return render(request, "library.html", {**context, "unavailable": True})
     request.state.form_page = ("library.html", context)
     if q:
-        context["result"] = run_search(request, q, k).to_json()  # type: ignore[attr-defined]
+        context["result"] = (await off_loop(run_search, request, q, k)).to_json()
     return render(request, "library.html", context)
 
 
@@ -577,7 +579,7 @@ async def remission_submit(request: Request) -> Response:
     as_of = (values.get("as_of") or "").strip() or None
     definitions = definition_set_name(values.get("definitions") or "current")
     try:
-        timeline = api.remission(record, as_of=as_of, definitions=definitions).to_json()
+        timeline = (await off_loop(api.remission, record, as_of=as_of, definitions=definitions)).to_json()
     except NephroguideError as exc:
         if exc.field and exc.field != "as_of":
             exc.message = f"in {name}: {exc.field}: {exc.message}"
