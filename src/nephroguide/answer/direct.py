@@ -138,6 +138,11 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     exact_at = float(cfg["direct"]["exact"])
     same = best is not None and cfg["topic_intent"].get(best.topic) == u.intent
     dosing = u.intent == "dosing" and u.dose_asked
+    if dosing and not (u.drugs or u.patient_drugs or has_patient or from_session) and best is not None \
+            and conf >= strong:
+        # "how much protein", "steroid dose threshold for live vaccines": dose words but no medicine to dose;
+        # a direct answer that fits is the answer to this question, not a dosing article
+        return Route("answer", answer=best, confidence=conf)
     if u.intent in CORE_PATHWAY and asked_treatment:
         # a treatment question: the pathway article, unless a direct answer fits this very question
         exact = best is not None and best.cover_a >= exact_at and best.cover_q >= float(cfg["direct"]["exact_question"])
