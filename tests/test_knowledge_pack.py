@@ -124,3 +124,41 @@ def test_user_definition_set_file(tmp_path, pack):
     with pytest.raises(KnowledgeError) as exc:
         pack.definition_set(str(f))
     assert "consecutive.count" in str(exc.value)
+
+
+_TRICKY_YAML = [
+    "a: 1\nb: 1.5\nc: true\nd: no\ne: ~\nf: 2021-05-01\ng: '007'\nh: 0x1f\ni: .inf\nj: [1, two, {k: v}]\n",
+    "base: &b {x: 1, y: [a, b]}\nother: *b\nmerged:\n  <<: *b\n  y: override\n",
+    "- &s shared text\n- *s\n- !!str 12\n- !!int '12'\n- !!binary aGVsbG8=\n- !!set {a, b}\n",
+    "? [unhashable]\n: value\n",
+    "",
+    "--- plain scalar\n",
+    "a: 1\na: 2\n",
+    "r: &r [1, *r]\n",
+    "block: |\n  line one\n  line two\nfolded: >-\n  joined\n  words\n",
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY_YAML)
+def test_fast_yaml_loader_matches_pyyaml(text):
+    from nephroguide.knowledge.pack import load_yaml_text
+
+    try:
+        expected = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        with pytest.raises(type(exc)):
+            load_yaml_text(text)
+        return
+    got = load_yaml_text(text)
+    assert repr(got) == repr(expected)
+    assert type(got) is type(expected)
+
+
+def test_fast_yaml_loader_matches_pyyaml_on_every_pack_file():
+    from nephroguide.knowledge.pack import load_yaml_text
+
+    files = sorted(PACK_DIR.rglob("*.yaml"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert load_yaml_text(text) == yaml.load(text, Loader=yaml.CSafeLoader), path
