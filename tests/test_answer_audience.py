@@ -105,3 +105,16 @@ def test_student_gets_terms_explained():
     assert "T-cell" in a.markdown, "the pack's student notes are shown"
     for g in a.glossary:
         assert "8 weeks" not in g.meaning, "superseded definitions are not taught as terms"
+
+
+def test_family_summary_never_opens_with_a_sentence_that_points_back():
+    from nephroguide.answer.audience import pick_family_summary
+
+    first = "Your child will start a new medicine such as tacrolimus or ciclosporin, given twice a day."
+    rest = ["These calm the immune system and help the kidneys stop leaking protein.",
+            "They are given for at least six months."]
+    text, _ = pick_family_summary([first, *rest], "Ask your child's kidney team what happens next.", (0.0, 1.0))
+    assert not text.startswith(("These", "They")), text
+    srns = ask("What is the next step in treatment for pediatric patients with steroid resistant nephrotic syndrome?",
+               audience="family", today=dt.date(2026, 11, 21))
+    assert srns.summary_text.split()[0].lower() not in {"these", "this", "they", "it", "those"}, srns.summary_text

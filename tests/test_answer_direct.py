@@ -156,3 +156,35 @@ def test_http_api_detail_full_and_bad_detail(tmp_path):
 def test_an_answer_about_another_medicine_is_never_given():
     a = answer("Is tacrolimus safe in pregnancy?")
     assert "mycophenolate" not in a.summary_text.lower()
+
+
+def test_dose_words_without_a_medicine_get_the_direct_answer_not_a_dosing_article():
+    # "how much" and "dose" alone do not make a dosing question: there is no medicine to dose
+    protein = answer("how much protein should he eat", audience="family")
+    assert protein.topic == "diet" and protein.intent != "dosing"
+    assert "protein" in protein.summary_text.lower() and "prednisolone" not in protein.summary_text.lower()
+    live = answer("steroid dose threshold for live vaccines")
+    assert live.topic == "vaccination" and "live" in live.summary_text.lower()
+    # a medicine named keeps the dosing article
+    assert answer("Tacrolimus dose for a 20 kg child with SRNS").intent == "dosing"
+
+
+def test_general_answers_carry_no_caution_about_who_the_child_is():
+    for q in ("What is the prednisolone dose for the first episode?", "how is the first episode treated?"):
+        a = answer(q, detail="full")
+        ids = {i.statement.kb_id for s in a.sections for i in s.items}
+        assert "caution.out_of_scope_age" not in ids, q
+    adult = answer("Treatment of minimal change disease in a 35-year-old man", detail="full")
+    assert "caution.out_of_scope_age" in {i.statement.kb_id for s in adult.sections for i in s.items}
+
+
+def test_conflict_titles_are_words_not_topic_codes():
+    from nephroguide.answer.compose import _conflict_title
+    from nephroguide.knowledge.pack import load_pack
+
+    conflicts = list(load_pack().conflicts.values())
+    assert conflicts
+    for c in conflicts:
+        title = _conflict_title(c)
+        assert title.startswith("Sources differ: ") and "_" not in title and "." not in title, title
+        assert title != c.topic

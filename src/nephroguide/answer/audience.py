@@ -54,6 +54,9 @@ def reading_grade(text: str) -> float | None:
     return round(float(_textstat().flesch_kincaid_grade(text)), 1)
 
 
+_DANGLING = re.compile(r"(?:these|this|they|those|it|its|their|that|then|also|both|such)\b", re.I)
+
+
 def pick_family_summary(candidates: Sequence[str], framing: str, target: tuple[float, float]) -> tuple[str, float | None]:
     """The first combination of family sentences (plus the practical framing) that scores within the target
     reading grade; otherwise the one closest to the middle of the range. Deterministic."""
@@ -71,6 +74,8 @@ def pick_family_summary(candidates: Sequence[str], framing: str, target: tuple[f
     ):
         if text and text not in options:
             options.append(text)
+    # a sentence that points back ("These calm the immune system...") cannot open the summary on its own
+    options = [o for o in options if not _DANGLING.match(o)] or options
     if not options:
         return framing, reading_grade(framing)
     low, high = target

@@ -249,7 +249,9 @@ def _rec_entries(b: Build, rec: Recommendation, section: str, *, general: bool, 
         return
     for cid in rec.cautions:
         c = pack.cautions[cid]
-        if c.applies_when is None or holds(c.applies_when, facts or b.ctx.facts) or b.ctx.patient_json is None:
+        if c.applies_when is None or holds(c.applies_when, facts or b.ctx.facts) or \
+                (b.ctx.patient_json is None and not _about_the_child(c.applies_when)):
+            # a general answer keeps a drug's conditional cautions, never one about who the child is (an adult, an infant)
             b.cautions.append(cid)
     b.monitoring.extend(rec.monitoring)
     b.conflicts.extend(rec.conflicts)
@@ -350,9 +352,20 @@ def _conflict_entries(b: Build, c: Conflict, section: str) -> None:
     for i, p in enumerate(ordered):
         label = "Used here" if p.current else "Not used here"
         st = _stmt(pack, f"{label}: {_clean(p.text)}", p.citations, c.id)
-        b.add(Entry(section, "conflict", f"{c.id}#{i}", st, family if i == 0 else "", st.text, title=c.topic,
+        b.add(Entry(section, "conflict", f"{c.id}#{i}", st, family if i == 0 else "", st.text, title=_conflict_title(c),
                     current=p.current, note=_clean(c.note) if i == 0 else "", reviewed=c.last_reviewed,
                     level=0 if i == 0 else 1, family_statement=fam_st if i == 0 else None))
+
+
+def _conflict_title(c: Conflict) -> str:
+    """A readable title (the conflict has none): its subject words, spelt as the conflict's own text spells
+    them ("conflict.srns_timing" -> "Sources differ: SRNS timing"), never a topic code."""
+    text = " ".join([c.note, *(p.text for p in c.positions)])
+    words = []
+    for w in c.id.rsplit(".", 1)[-1].split("_"):
+        found = [m for m in re.findall(rf"\b{re.escape(w)}\b", text, re.I) if m.isupper()]
+        words.append(found[0] if found else w)
+    return f"Sources differ: {' '.join(words)}"
 
 
 def _superseded_entry(b: Build, rec: Recommendation, section: str) -> None:
@@ -402,6 +415,16 @@ def _current_recs(pack: Any, topics: Iterable[str]) -> list[Recommendation]:
     wanted = set(topics)
     return sorted((r for r in pack.recommendations.values() if r.status == "current" and r.topic in wanted),
                   key=lambda r: (r.priority, r.id))
+
+
+def _about_the_child(c: Any) -> bool:
+    """The condition tests the child's classification (a label such as out_of_scope_age or infant)."""
+    if c is None:
+        return False
+    if getattr(c, "label", None) is not None:
+        return True
+    parts = [*(c.all or []), *(c.any or []), *([c.not_] if c.not_ is not None else [])]
+    return any(_about_the_child(x) for x in parts)
 
 
 def _tri(c: Any, facts: Facts) -> bool | None:
