@@ -188,3 +188,13 @@ def test_conflict_titles_are_words_not_topic_codes():
         title = _conflict_title(c)
         assert title.startswith("Sources differ: ") and "_" not in title and "." not in title, title
         assert title != c.topic
+
+
+def test_medicine_with_a_subject_never_said_together_is_not_answered_about_something_else():
+    # the pack has tacrolimus (food, side effects) and pregnancy (mycophenolate), never tacrolimus in pregnancy
+    a = answer("Is tacrolimus safe in pregnancy?")
+    assert a.scope == "not_covered"
+    assert "pregnancy" in a.summary_text and "tacrolimus" in a.summary_text
+    assert "grapefruit" not in a.summary_text.lower()
+    # a covered pair still gets its answer
+    assert answer("Can my child eat grapefruit on tacrolimus?").scope == "covered"

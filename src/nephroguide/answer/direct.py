@@ -156,6 +156,12 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("pathway", confidence=conf)
     if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= float(cfg["direct"]["staged"])):
         return Route("pathway", confidence=conf)   # a stage of the course named, and no close direct answer
+    missed = _missed_key_term(ret, best) if best is not None and u.drugs and enough <= conf < strong else ""
+    if missed and not _said_with(ret, missed, u.drugs):
+        # the pack speaks of this medicine and of the subject, never of the two together ("Is tacrolimus safe in
+        # pregnancy?"): say so, never an answer about something else the medicine does
+        return Route("not_covered", subject=f"{ret.words.get(missed, missed)} with {' or '.join(u.drugs)}",
+                     confidence=conf)
     if best is not None and conf >= enough:
         return Route("answer", answer=best, confidence=conf)
     statements = [h for h in ret.hits if h.kind in ("fact", "recommendation") and h.match >= float(cfg["facts_enough"])]
@@ -178,6 +184,33 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("facts", facts=tuple(statements[:6]), confidence=statements[0].match,
                      subject=", ".join(ret.unknown[:3]))
     return Route("not_covered", subject=subject_of(u, ret))
+
+
+def _missed_key_term(ret: Retrieval, hit: Hit) -> str:
+    """The question's most specific subject term (the rarest in the pack) when the answer says nothing of it:
+    "Is tacrolimus safe in pregnancy?" is not answered by tacrolimus and food. Empty otherwise."""
+    from nephroguide.answer.audience import is_easy_word
+    from nephroguide.answer.retrieve import index
+
+    idx = index()
+    from nephroguide.answer.understand import vocabulary
+
+    drug_names = vocabulary().drug_names
+    known = [t for t in ret.terms if idx.df(t) > 0 and ret.words.get(t, t) not in drug_names
+             and t.replace(" ", "_") not in drug_names.values()]
+    subject = [t for t in known if not is_easy_word(ret.words.get(t, t))]   # not "tips", "right", "safe"
+    if len(known) > 2 or not subject:   # a short question beside the medicine: each subject word is its point
+        return ""
+    key = max(subject, key=lambda t: (idx.idf(t), t))
+    return "" if key in idx.terms(hit.id) else key
+
+
+def _said_with(ret: Retrieval, term: str, drugs: Sequence[str]) -> bool:
+    """Some retrieved statement holds the term and names one of the medicines."""
+    from nephroguide.answer.retrieve import index
+
+    idx = index()
+    return any(term in idx.terms(h.id) and set(drugs) & idx.docs[h.id].drugs for h in ret.hits)
 
 
 def uncovered_conditions(u: Understanding, r: Route) -> list[str]:
