@@ -47,18 +47,18 @@ def test_citation_coverage_is_complete(report):
 
 def test_pathway_set_pass_rate(report):
     part = report.where(lambda r: r.case.source == "questions.yaml")
-    assert part.pass_rate >= 0.78, [(r.case.id, r.missing) for r in part.results if not r.passed]
+    assert part.pass_rate >= 0.84, [(r.case.id, r.missing) for r in part.results if not r.passed]
     assert part.intent_accuracy >= 0.90
 
 
 def test_broad_set_pass_rate(report):
     part = report.where(lambda r: r.case.source == "questions_broad.yaml")
-    assert part.pass_rate >= 0.58
+    assert part.pass_rate >= 0.60
 
 
 def test_untuned_splits_are_reported_and_hold(report):
     assert report.split("heldout3").n >= 20 and report.split("heldout3").pass_rate >= 0.70
-    assert report.split("heldout4").n >= 80 and report.split("heldout4").pass_rate >= 0.55
+    assert report.split("heldout4").n >= 80 and report.split("heldout4").pass_rate >= 0.57
 
 
 def test_not_covered_questions_are_not_answered_with_another_topic(report):
