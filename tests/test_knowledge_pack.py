@@ -162,3 +162,84 @@ def test_fast_yaml_loader_matches_pyyaml_on_every_pack_file():
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert load_yaml_text(text) == yaml.load(text, Loader=yaml.CSafeLoader), path
+
+
+def test_core_only_pack_skips_question_files_but_keeps_every_core_entry():
+    core = build_pack(PACK_DIR, core_only=True)
+    full = build_pack(PACK_DIR)
+    assert not core.complete and full.complete
+    assert core.version == full.version  # every file's bytes still count
+    for table in ("grade_scales", "drugs", "recommendations", "dose_rules", "cautions", "studies", "definitions",
+                  "definition_sets"):
+        assert getattr(core, table) == getattr(full, table), table
+    assert set(core.sources) < set(full.sources)
+    for kb_id, entry in core.conflicts.items():
+        assert full.conflicts[kb_id] == entry
+    with pytest.raises(KnowledgeError, match="not loaded"):
+        core.facts.get("anything")
+    with pytest.raises(KnowledgeError, match="not loaded"):
+        len(core.answers)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("schema_version: 1\nfacts:\n  - id: a\n    text: 'x'\nanswers: []\n", True),
+    ("# note\nsources:\n  - id: s\nfacts: []\n", True),
+    ("sources:\n  - id: s\n", False),                         # no facts/answers: nothing to skip
+    ("facts: []\nrecommendations: []\n", False),
+    ("facts: []\n\"recommendations\": []\n", False),         # quoted key
+    ("{facts: [], recommendations: []}\n", False),          # flow style
+    ("---\nfacts: []\n", False),                            # document marker
+    ("facts: []\n? recommendations\n: []\n", False),         # complex key
+    ("\ufefffacts: []\n", False),                           # BOM
+    ("facts: []\n\tcautions: []\n", False),                 # tab at column 0
+])
+def test_question_only_scan_is_conservative(text, expected):
+    from nephroguide.knowledge.pack import _question_only
+
+    assert _question_only(text) is expected
+
+
+def test_core_only_falls_back_to_the_full_pack_when_a_core_entry_cites_a_question_file(tmp_path):
+    dst = _copy_pack(tmp_path)
+    shipped = build_pack(dst)
+    core = build_pack(dst, core_only=True)
+    only_in_question_files = sorted(set(shipped.sources) - set(core.sources))
+    assert only_in_question_files
+    f = dst / "srns" / "cni.yaml"
+    data = yaml.safe_load(f.read_text())
+    data["recommendations"][0]["citations"][0]["source"] = only_in_question_files[0]
+    data["recommendations"][0]["citations"][0]["grade"] = "not graded"
+    f.write_text(yaml.safe_dump(data))
+    full = build_pack(dst)
+    pack = build_pack(dst, core_only=True)
+    assert pack.complete and pack.version == full.version
+    assert pack.recommendations == full.recommendations
+    assert len(pack.facts) == len(full.facts) > 0
+
+
+def test_plan_dose_and_remission_are_the_same_from_a_core_only_pack(monkeypatch):
+    from nephroguide import api
+    from nephroguide.answer.render_plan import dose_markdown, plan_markdown, remission_markdown
+    from nephroguide.knowledge import pack as pack_mod
+
+    patients = sorted((Path(__file__).parent / "patients").glob("*.yaml"))
+    assert len(patients) >= 5
+
+    def run() -> list[str]:
+        out = []
+        for p in patients:
+            out.append(plan_markdown(api.plan(str(p))))
+            out.append(remission_markdown(api.remission(str(p))))
+        for drug, ind in (("prednisolone", "first_episode"), ("tacrolimus", None), ("rituximab", None)):
+            out.append(dose_markdown(api.dose(drug, weight_kg=20, height_cm=115, indication=ind)))
+        return out
+
+    monkeypatch.setattr(pack_mod, "_full", {})
+    monkeypatch.setattr(pack_mod, "_core", {})
+    with pack_mod.core_only_pack():
+        core_out = run()
+    assert pack_mod._full == {}, "a plan/dose/remission path needed the full pack"
+    assert [p.complete for p in pack_mod._core.values()] == [False]
+    full_out = run()
+    assert len(pack_mod._full) == 1
+    assert core_out == full_out

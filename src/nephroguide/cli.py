@@ -67,9 +67,11 @@ def plan(patient: str, as_of: str | None, definitions: str, fmt: str) -> None:
     """Classify a child's course and list ranked, cited, dosed next steps."""
     from nephroguide import api
     from nephroguide.answer.render_plan import plan_markdown
+    from nephroguide.knowledge.pack import core_only_pack
 
-    result = api.plan(_read_patient_arg(patient), as_of=as_of, definitions=definitions)
-    emit(result, fmt, plan_markdown)
+    with core_only_pack():  # no question answered: the facts/answers files need not be parsed
+        result = api.plan(_read_patient_arg(patient), as_of=as_of, definitions=definitions)
+        emit(result, fmt, plan_markdown)
     if result.out_of_scope:
         sys.exit(NotCoveredError.exit_code)
 
@@ -84,8 +86,10 @@ def dose(drug: str, weight: float, height: float | None, indication: str | None,
     """Compute a dose from the knowledge pack's dose rules, with caps, ranges and sources."""
     from nephroguide import api
     from nephroguide.answer.render_plan import dose_markdown
+    from nephroguide.knowledge.pack import core_only_pack
 
-    emit(api.dose(drug, weight_kg=weight, height_cm=height, indication=indication), fmt, dose_markdown)
+    with core_only_pack():  # no question answered: the facts/answers files need not be parsed
+        emit(api.dose(drug, weight_kg=weight, height_cm=height, indication=indication), fmt, dose_markdown)
 
 
 @cli.command()
@@ -97,8 +101,11 @@ def remission(patient: str, as_of: str | None, definitions: str, fmt: str) -> No
     """Show the remission / relapse timeline of a child's urine results."""
     from nephroguide import api
     from nephroguide.answer.render_plan import remission_markdown
+    from nephroguide.knowledge.pack import core_only_pack
 
-    emit(api.remission(_read_patient_arg(patient), as_of=as_of, definitions=definitions), fmt, remission_markdown)
+    with core_only_pack():  # no question answered: the facts/answers files need not be parsed
+        emit(api.remission(_read_patient_arg(patient), as_of=as_of, definitions=definitions),
+             fmt, remission_markdown)
 
 
 # ----------------------------------------------------------------------------------------- kb / schema

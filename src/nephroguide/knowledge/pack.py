@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ class KnowledgePack:
     facts: dict[str, Fact] = field(default_factory=dict)
     answers: dict[str, DirectAnswer] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)  # kb id -> file it came from
+    complete: bool = True  # False: loaded with core_only, facts and answers left out (see build_pack)
 
     # ------------------------------------------------------------------ lookups
     def source(self, source_id: str) -> Source:
@@ -341,13 +343,56 @@ _TABLES = ("grade_scales", "sources", "drugs", "recommendations", "dose_rules", 
            "studies", "definitions", "facts", "answers")
 
 
-def build_pack(directory: Path) -> KnowledgePack:
-    """Read and validate every file of a pack directory (uncached)."""
+# Files whose top-level keys are only these hold the question-answering content (facts and direct answers,
+# with the sources and conflicts they cite). ``plan``/``dose``/``remission`` never read facts or answers.
+_QUESTION_KEYS = frozenset({"schema_version", "facts", "answers", "sources", "conflicts"})
+_TOP_KEY = re.compile(r"([a-z_]+):(?:[ \t]|$)")
+
+
+def _question_only(text: str) -> bool:
+    """Whether a pack file certainly holds only facts/answers (plus the sources and conflicts they cite).
+
+    Conservative scan of the text: in block YAML every top-level key starts a line at column 0, so when
+    every column-0 line (other than a comment) is ``<key>:`` with a key from :data:`_QUESTION_KEYS`, the
+    file defines no recommendation, dose rule, caution, drug, study, definition or grading scale. Anything
+    unusual at column 0 (flow style, quoted or complex keys, document markers, anchors, tabs, a BOM) makes
+    the answer False, and the file is loaded as usual.
+    """
+    tables = False
+    for line in text.splitlines():
+        if not line or line[0] in " #":
+            continue
+        m = _TOP_KEY.match(line)
+        if m is None or m.group(1) not in _QUESTION_KEYS:
+            return False
+        tables = tables or m.group(1) in ("facts", "answers")
+    return tables
+
+
+class _NotLoaded(dict[str, Any]):
+    """Stands for the facts/answers tables of a pack loaded without its question files: any use is an error."""
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise KnowledgeError("facts and direct answers are not loaded in this process (core-only pack); "
+                             "use load_pack() without core_only")
+
+    __getitem__ = __iter__ = __len__ = __contains__ = get = keys = values = items = _fail
+
+
+def build_pack(directory: Path, *, core_only: bool = False) -> KnowledgePack:
+    """Read and validate every file of a pack directory (uncached).
+
+    ``core_only``: skip parsing the files that hold only facts and direct answers (see :func:`_question_only`;
+    their bytes still count in the version). Every entry that is loaded is validated and cross-checked as
+    usual; if a loaded entry refers to something only a skipped file could define, the whole pack is loaded
+    instead. The pack's ``facts`` and ``answers`` then raise on any use, and ``complete`` is False.
+    """
     if not directory.is_dir():
         raise KnowledgeError("knowledge pack directory not found", file=str(directory))
     files = _pack_files(directory)
     digest = hashlib.sha256()
     pack = KnowledgePack(version="", directory=directory)
+    skipped = False
     for path in files:
         try:
             raw = path.read_bytes()
@@ -355,6 +400,13 @@ def build_pack(directory: Path) -> KnowledgePack:
             raise KnowledgeError(f"cannot read: {exc.strerror}", file=str(path)) from None
         digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + raw)
         rel = path.relative_to(directory).as_posix()
+        if core_only and path.parent.name != DEFINITION_SET_DIR:
+            try:
+                if _question_only(raw.decode("utf-8")):
+                    skipped = True
+                    continue
+            except UnicodeDecodeError:
+                pass  # _read_yaml reports it
         data = _read_yaml(path, raw)
         if data is None:
             continue
@@ -375,6 +427,15 @@ def build_pack(directory: Path) -> KnowledgePack:
             for entry in getattr(kf, table):
                 _add(pack, table, entry.id, entry, rel)
     pack.version = digest.hexdigest()[:12]
+    if skipped:
+        try:
+            _cross_check(pack)
+        except KnowledgeError:  # may refer to a source or conflict in a skipped file: load everything
+            return build_pack(directory)
+        pack.facts = _NotLoaded()
+        pack.answers = _NotLoaded()
+        pack.complete = False
+        return pack
     _cross_check(pack)
     return pack
 
@@ -395,14 +456,50 @@ def _add(pack: KnowledgePack, table: str, kb_id: str, entry: Any, file: str) -> 
     pack.origin[key] = file
 
 
-@cache
+_full: dict[str, KnowledgePack] = {}
+_core: dict[str, KnowledgePack] = {}
+
+
 def _cached(directory: str) -> KnowledgePack:
-    return build_pack(Path(directory))
+    pack = _full.get(directory)
+    if pack is None:
+        pack = _full.setdefault(directory, build_pack(Path(directory)))
+    return pack
 
 
-def load_pack(directory: str | Path | None = None) -> KnowledgePack:
-    """The knowledge pack (by default the active one: see :func:`active_pack_dir`), loaded once per process."""
-    return _cached(str(Path(directory) if directory else active_pack_dir()))
+_prefer_core: ContextVar[bool] = ContextVar("nephroguide_pack_core_only", default=False)
+
+
+@contextmanager
+def core_only_pack() -> Iterator[None]:
+    """Within this block, :func:`load_pack` may leave out facts and direct answers.
+
+    For commands that never answer questions (``nephroguide plan``, ``dose``, ``remission``): a fresh
+    process then skips parsing the question files (about two thirds of the pack). Any use of ``facts`` or
+    ``answers`` of such a pack raises :class:`KnowledgeError` rather than seeing an empty table.
+    """
+    token = _prefer_core.set(True)
+    try:
+        yield
+    finally:
+        _prefer_core.reset(token)
+
+
+def load_pack(directory: str | Path | None = None, *, core_only: bool | None = None) -> KnowledgePack:
+    """The knowledge pack (by default the active one: see :func:`active_pack_dir`), loaded once per process.
+
+    ``core_only=True`` (default: True inside :func:`core_only_pack`, else False) may leave out the facts and
+    direct answers (see :func:`build_pack`); the full pack is returned when this process already has it.
+    """
+    if core_only is None:
+        core_only = _prefer_core.get()
+    key = str(Path(directory) if directory else active_pack_dir())
+    if core_only and key not in _full:
+        pack = _core.get(key)
+        if pack is None:
+            pack = _core.setdefault(key, build_pack(Path(key), core_only=True))
+        return pack
+    return _cached(key)
 
 
 # The approved pack exported by the review workflow (``nephroguide kb export``, and every approval) lives in
