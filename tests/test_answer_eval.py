@@ -90,3 +90,18 @@ def test_every_follow_up_offered_is_answerable(report):
     assert len(offered) >= 10
     not_answered = [q for q in offered if ask(q, today=TODAY).scope == "not_covered"]
     assert not not_answered, not_answered
+
+
+def test_neighbour_topics_are_few_declared_pairs_of_real_topics():
+    from nephroguide.answer.evaluate import neighbour_topics
+    from nephroguide.knowledge.pack import load_pack
+
+    pairs = neighbour_topics()
+    from nephroguide.answer.retrieve import settings
+
+    topics = {a.topic for a in load_pack().answers.values()} | set(settings()["intent_topic"].values())
+    assert 0 < len(pairs) <= 4
+    for pair in pairs:
+        assert len(pair) == 2 and pair <= topics, pair
+    assert frozenset(("monitoring", "adverse_effects")) in pairs
+    assert frozenset(("prognosis", "relapse")) not in pairs   # a treatment article is not a prognosis answer

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -188,13 +189,22 @@ def ask_case(case: Case, home: Path, detail: str = "brief") -> Answer:
     return ask(case.question, audience=case.audience, session=session, today=TODAY, home=home, detail=detail)
 
 
+@cache
+def neighbour_topics() -> frozenset[frozenset[str | None]]:
+    """Declared pairs of neighbouring topics (data/evaluation.yaml) the topic check accepts either way."""
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).with_name("data") / "evaluation.yaml").read_text(encoding="utf-8"))
+    return frozenset(frozenset(pair) for pair in data["neighbour_topics"])
+
+
 def score(case: Case, a: Answer) -> Result:
     text = current_text(a)
     missing = [m for m in case.must_contain if _norm(m) not in text]
     violations = [m for m in case.must_not_contain if _norm(m) in text]
     if case.topic is not None:
         intent_ok = True
-        topic_ok = a.topic == case.topic
+        topic_ok = a.topic == case.topic or frozenset((a.topic, case.topic)) in neighbour_topics()
     else:
         intent_ok = (a.intent == case.intent) if case.intent is not None else (a.scope == "not_covered")
         topic_ok = True
