@@ -198,3 +198,10 @@ def test_medicine_with_a_subject_never_said_together_is_not_answered_about_somet
     assert "grapefruit" not in a.summary_text.lower()
     # a covered pair still gets its answer
     assert answer("Can my child eat grapefruit on tacrolimus?").scope == "covered"
+
+
+def test_a_phrasing_that_is_a_small_part_of_one_question_does_not_win():
+    # "school" is the whole of a school answer's phrasing, but this question is about the live nasal flu vaccine
+    a = answer("can she have the flu spray they give at school", audience="family")
+    assert a.topic == "vaccination", a.summary_text
+    assert "nasal" in a.summary_text.lower()

@@ -51,7 +51,8 @@ def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
     text = u.text if typed == u.text else f"{u.text} {typed}"
     if context_text:
         text = f"{text} {canonicalise(normalise(context_text))[0]}"
-    return retrieve(text, [*u.drugs, *(d for d, _ in u.patient_drugs)])
+    parts = [p for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
+    return retrieve(text, [*u.drugs, *(d for d, _ in u.patient_drugs)], one_question=len(parts) <= 1)
 
 
 def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, float]:
@@ -156,10 +157,13 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("pathway", confidence=conf)
     if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= float(cfg["direct"]["staged"])):
         return Route("pathway", confidence=conf)   # a stage of the course named, and no close direct answer
-    missed = _missed_key_term(ret, best) if best is not None and u.drugs and enough <= conf < strong else ""
-    if missed and not _said_with(ret, missed, u.drugs):
-        # the pack speaks of this medicine and of the subject, never of the two together ("Is tacrolimus safe in
-        # pregnancy?"): say so, never an answer about something else the medicine does
+    missed = _missed_key_term(ret, best) if best is not None and u.drugs and conf < strong else ""
+    if missed:
+        # the best direct answer misses the point of a short question about a medicine ("Is tacrolimus safe in
+        # pregnancy?" is not answered by tacrolimus and food): the statements that speak of both, else say so
+        both = _said_with(ret, missed, u.drugs)
+        if both:
+            return Route("facts", facts=tuple(both[:6]), confidence=both[0].match)
         return Route("not_covered", subject=f"{ret.words.get(missed, missed)} with {' or '.join(u.drugs)}",
                      confidence=conf)
     if best is not None and conf >= enough:
@@ -205,12 +209,14 @@ def _missed_key_term(ret: Retrieval, hit: Hit) -> str:
     return "" if key in idx.terms(hit.id) else key
 
 
-def _said_with(ret: Retrieval, term: str, drugs: Sequence[str]) -> bool:
-    """Some retrieved statement holds the term and names one of the medicines."""
+def _said_with(ret: Retrieval, term: str, drugs: Sequence[str]) -> list[Hit]:
+    """The retrieved statements (not direct answers, which were weighed already) that hold the term and name
+    one of the medicines, best first."""
     from nephroguide.answer.retrieve import index
 
     idx = index()
-    return any(term in idx.terms(h.id) and set(drugs) & idx.docs[h.id].drugs for h in ret.hits)
+    return [h for h in ret.hits if h.kind in ("fact", "recommendation", "caution") and term in idx.terms(h.id)
+            and set(drugs) & idx.docs[h.id].drugs]
 
 
 def uncovered_conditions(u: Understanding, r: Route) -> list[str]:
@@ -274,7 +280,7 @@ def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[Any
     out = []
     for part in parts[:4]:
         text = canonicalise(correct_spelling(normalise(part))[0])[0]
-        ret = retrieve(text, list(u.drugs))
+        ret = retrieve(text, list(u.drugs), one_question=True)   # each part is one question
         sub = dataclasses.replace(u, question=part, text=text)
         best, conf = _answer_confidence(sub, ret)
         if best is not None and conf >= enough and best.id not in seen and best.id in pack.answers:

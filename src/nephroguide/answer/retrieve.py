@@ -241,8 +241,9 @@ def index() -> Index:
     return idx
 
 
-def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60) -> Retrieval:
-    """Rank the pack's statements for a question (``text``: the understanding's normalised text)."""
+def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_question: bool = False) -> Retrieval:
+    """Rank the pack's statements for a question (``text``: the understanding's normalised text). With
+    ``one_question`` (a message that asks one thing), a phrasing that is only a small part of it counts for less."""
     from nephroguide.answer.audience import is_easy_word
 
     idx = index()
@@ -268,7 +269,11 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60) -> Retrieval
         for ask in idx.asks(kb_id):
             w = sum(idx.idf(t) for t in ask)
             if w:
-                cover_a = max(cover_a, sum(idx.idf(t) for t in ask if t in qset) / w)
+                found = sum(idx.idf(t) for t in ask if t in qset)
+                # a phrasing that is only a small part of the question ("school" in "can she have the flu spray
+                # they give at school") counts for less than one that is most of it
+                part = min(1.0, found / q_weight) if q_weight and one_question else 1.0
+                cover_a = max(cover_a, found / w * (0.8 + 0.2 * part))
         if doc.kind == "answer":
             match = float(cfg["weight_question"]) * cover_q + float(cfg["weight_ask"]) * cover_a
         else:
