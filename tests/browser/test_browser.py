@@ -8,90 +8,32 @@ Skips (with the reason) only when chromium is absent and ``CI`` is not set; unde
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from browser.support import ARTIFACTS, chromium, require_chromium, serving
 
-
-def _chromium() -> str | None:
-    for name in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or ""):
-        if name and Path(name).exists():
-            return name
-    return None
-
-
-CHROMIUM = _chromium()
-if CHROMIUM is None and not os.environ.get("CI"):
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium); the browser test runs under CI",
-                allow_module_level=True)
+require_chromium()
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
     home = tmp_path_factory.mktemp("home")
-    env = {**os.environ, "NEPHROGUIDE_HOME": str(home)}
-    exe = Path(sys.executable).with_name("nephroguide")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "nephroguide.cli"]
-    proc = subprocess.Popen([*cmd, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"nephroguide serve exited: {proc.stderr.read() if proc.stderr else ''}") from None
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("nephroguide serve did not start in 10 s")
+    with serving({**os.environ, "NEPHROGUIDE_HOME": str(home)}) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
 def page(server: str) -> Iterator[object]:
-    if CHROMIUM is None:
-        pytest.fail("CI is set but chromium is missing: install Debian's chromium (scripts/test does)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         pg = context.new_page()
         pg.set_default_timeout(15_000)
         yield pg
         context.close()
-        browser.close()
 
 
 def shot(page: object, name: str) -> None:

@@ -14,37 +14,17 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from browser.support import ARTIFACTS, ROOT, chromium, free_port, require_chromium, serving
+
 sys.path.insert(0, str(ROOT / "tests"))
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _chromium() -> str | None:
-    for name in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or ""):
-        if name and Path(name).exists():
-            return name
-    return None
-
-
-CHROMIUM = _chromium()
-if CHROMIUM is None and not os.environ.get("CI"):
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium); the browser test runs under CI",
-                allow_module_level=True)
+require_chromium()
 pytest.importorskip("jwt")
 
 pytestmark = pytest.mark.slow
@@ -86,12 +66,6 @@ run();
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _static_server(files: dict[str, bytes]) -> tuple[http.server.ThreadingHTTPServer, int]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -124,7 +98,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     files: dict[str, bytes] = {"/": PAGE.encode()}
     page_server, page_port = _static_server(files)
     other_server, other_port = _static_server(files)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     files["/config.json"] = json.dumps({
         "base": base, "request": fixture("patient_view_ehr_shapes"),
@@ -133,46 +107,20 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     env = {**os.environ, "NEPHROGUIDE_HOME": str(tmp / "home")}
     for key in ("NEPHROGUIDE_CDS_ORIGINS", "NEPHROGUIDE_CDS_ISSUERS", "NEPHROGUIDE_CDS_AUTH", "NEPHROGUIDE_BASE_URL"):
         env.pop(key, None)
-    exe = Path(sys.executable).with_name("nephroguide")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "nephroguide.cli"]
-    proc = subprocess.Popen([*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), "--cds-auth", "on",
-                             "--cds-issuer", f"{ISSUER}={jwks}", "--cds-origin", f"http://localhost:{page_port}",
-                             "--base-url", base],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    args = ["--cds-auth", "on", "--cds-issuer", f"{ISSUER}={jwks}", "--cds-origin", f"http://localhost:{page_port}",
+            "--base-url", base]
     try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"nephroguide serve exited: {proc.stderr.read() if proc.stderr else ''}") from None
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("nephroguide serve did not start in 10 s")
-        yield {"page": f"http://localhost:{page_port}/", "other": f"http://localhost:{other_port}/"}
+        with serving(env, args, port=port, start_attempts=200):
+            yield {"page": f"http://localhost:{page_port}/", "other": f"http://localhost:{other_port}/"}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         page_server.shutdown()
         other_server.shutdown()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.fail("CI is set but chromium is missing: install Debian's chromium (scripts/test does)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _run_page(browser: Any, url: str, shot: str) -> dict[str, Any]:

@@ -11,50 +11,22 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from browser.support import ARTIFACTS, chromium, cli, require_chromium, serving
+
 VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
 ADMIN_PASSWORD = "a long enough test password 7"
 HOME: dict[str, Path] = {}
 
 
-def _chromium() -> str | None:
-    for name in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or ""):
-        if name and Path(name).exists():
-            return name
-    return None
-
-
-CHROMIUM = _chromium()
-if CHROMIUM is None and not os.environ.get("CI"):
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium); the browser test runs under CI",
-                allow_module_level=True)
+require_chromium()
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cli() -> list[str]:
-    exe = Path(sys.executable).with_name("nephroguide")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nephroguide.cli"]
 
 
 @pytest.fixture(scope="module")
@@ -66,45 +38,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env["NEPHROGUIDE_HOME"] = str(home)
     HOME["path"] = home
     # a new install: the first admin, password from a pipe (no prompt), then serve
-    boot = subprocess.run([*_cli(), "users", "add", "admin", "--role", "admin", "--password-stdin"], env=env,
+    boot = subprocess.run([*cli(), "users", "add", "admin", "--role", "admin", "--password-stdin"], env=env,
                           input=ADMIN_PASSWORD + "\n", capture_output=True, text=True, timeout=120)
     assert boot.returncode == 0, boot.stderr
-    port = _free_port()
-    proc = subprocess.Popen([*_cli(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"nephroguide serve exited: {proc.stderr.read() if proc.stderr else ''}") from None
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("nephroguide serve did not start in 20 s")
+    with serving(env) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if CHROMIUM is None:
-        pytest.fail("CI is set but chromium is missing: install Debian's chromium (scripts/test does)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(params=list(VIEWPORTS))
