@@ -168,6 +168,26 @@ def _planner_context(request: Request, values: dict[str, str] | None = None, pla
             "genetic_statuses": ["not_done", "pending", "no_variant", "vus", "pathogenic"]}
 
 
+async def _uploaded_record(upload: Any) -> tuple[Any, str]:
+    """A patient record from an uploaded JSON or YAML file (format by extension, else sniffed), with its
+    name; every error names the upload field."""
+    from nephroguide.intake.record import parse_record_text, read_record_file
+
+    raw = await upload.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the uploaded file is not UTF-8 text", field="patient_file") from None
+    name = str(upload.filename)[:120]
+    lower = name.lower()
+    fmt = "json" if lower.endswith(".json") else "yaml" if lower.endswith((".yaml", ".yml")) else None
+    try:
+        record = parse_record_text(text, name, fmt) if fmt else read_record_file(text, name=name)
+    except InputError as exc:
+        raise InputError(exc.message, field="patient_file") from None
+    return record, name
+
+
 @router.get("/planner")
 async def planner_page(request: Request, labs: int = Query(forms.LAB_ROWS, ge=1, le=forms.MAX_ROWS),
                        meds: int = Query(forms.MED_ROWS, ge=1, le=forms.MAX_ROWS)) -> Response:
@@ -177,7 +197,6 @@ async def planner_page(request: Request, labs: int = Query(forms.LAB_ROWS, ge=1,
 @router.post("/planner")
 async def planner_submit(request: Request) -> Response:
     from nephroguide import api
-    from nephroguide.intake.record import read_record_file
     from nephroguide.web.routes.common import definition_set_name
 
     await csrf.check(request)
@@ -194,19 +213,7 @@ async def planner_submit(request: Request) -> Response:
     source = ""
     rows: dict[str, list[int]] = {}
     if upload is not None and not isinstance(upload, str) and upload.filename:
-        raw = await upload.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError("the uploaded file is not UTF-8 text", field="patient_file") from None
-        name = str(upload.filename)
-        fmt = "json" if name.lower().endswith(".json") else "yaml" if name.lower().endswith((".yaml", ".yml")) else None
-        try:
-            from nephroguide.intake.record import parse_record_text
-
-            record = parse_record_text(text, name, fmt) if fmt else read_record_file(text, name=name)
-        except InputError as exc:
-            raise InputError(exc.message, field="patient_file") from None
+        record, name = await _uploaded_record(upload)
         source = name
         if isinstance(record, dict):   # every problem in the file at once, named by its path in the file
             found = await off_loop(_all_intake_errors, record,
@@ -553,7 +560,6 @@ def _remission_context(values: dict[str, str] | None = None, **extra: Any) -> di
 @router.post("/remission")
 async def remission_submit(request: Request) -> Response:
     from nephroguide import api
-    from nephroguide.intake.record import parse_record_text
     from nephroguide.web.routes.common import definition_set_name
     from nephroguide.web.timeline_chart import chart
 
@@ -565,17 +571,7 @@ async def remission_submit(request: Request) -> Response:
     upload = form.get("patient_file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         raise InputError("choose a patient record file (JSON or YAML)", field="patient_file")
-    raw = await upload.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("the uploaded file is not UTF-8 text", field="patient_file") from None
-    name = str(upload.filename)[:120]
-    fmt = "json" if name.lower().endswith(".json") else "yaml"
-    try:
-        record = parse_record_text(text, name, fmt)
-    except InputError as exc:
-        raise InputError(exc.message, field="patient_file") from None
+    record, name = await _uploaded_record(upload)
     as_of = (values.get("as_of") or "").strip() or None
     definitions = definition_set_name(values.get("definitions") or "current")
     try:
