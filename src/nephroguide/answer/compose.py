@@ -990,6 +990,10 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     if best is not None and relevance.get(best.kb_id, 0.0) >= 0.6 and intent != "dosing" and best is not candidates[0]:
         candidates.remove(best)
         candidates.insert(0, best)   # the statement that answers this question leads
+    pick = direct.lead_for_kind(u.question, [e.statement.text for e in candidates],
+                                [relevance.get(e.kb_id, 0.0) for e in candidates], float(direct.settings()["kind_floor"]))
+    if pick is not None:   # "how long ...?": the statement that says how long leads
+        candidates.insert(0, candidates.pop(pick))
     lead = candidates[:2]
     if intent == "dosing":
         lead = b.in_section("dosing")[:1] + [e for e in b.in_section("main") if e.level == 0][:1]

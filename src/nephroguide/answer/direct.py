@@ -133,16 +133,25 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     best, conf = _answer_confidence(u, ret)
     from nephroguide.answer.understand import rules
 
-    asked_treatment = u.explicit_intent or has_patient or any(p.search(u.text) for p, _ in rules().treatment_cues)
+    cue_weight = sum(w for p, w in rules().treatment_cues if p.search(u.text))
+    # one weak word ("stop", "start", "medicine") does not make a treatment question of "can we just stop them?"
+    asked_treatment = u.explicit_intent or has_patient or cue_weight >= int(cfg["treatment_cue_weight"])
     strong = float(cfg["direct"]["strong"])
     enough = float(cfg["direct"]["enough"])
     exact_at = float(cfg["direct"]["exact"])
     same = best is not None and cfg["topic_intent"].get(best.topic) == u.intent
     dosing = u.intent == "dosing" and u.dose_asked
-    if dosing and not (u.drugs or u.patient_drugs or has_patient or from_session) and best is not None \
-            and conf >= strong:
+    sized = any(u.detail(k) is not None for k in ("weight_kg", "height_cm"))
+    if dosing and not sized and not has_patient and best is not None and conf >= strong \
+            and (not (u.drugs or u.patient_drugs or from_session) or best.cover_a >= exact_at):
         # "how much protein", "steroid dose threshold for live vaccines": dose words but no medicine to dose;
         # a direct answer that fits is the answer to this question, not a dosing article
+        return Route("answer", answer=best, confidence=conf)
+    drug_only = not (u.explicit_intent or u.stage or has_patient or from_session or cue_weight)
+    if drug_only and u.drugs and best is not None and conf >= float(cfg["direct"]["drug_only"]) \
+            and _subject_cover(ret, best) >= float(cfg["direct"]["drug_only_subject"]):
+        # an intent read only from a medicine's name ("purpuric rash on levamisole") is not a treatment
+        # question: a direct answer about that medicine that fits fairly wins over the treatment article
         return Route("answer", answer=best, confidence=conf)
     if u.intent in CORE_PATHWAY and asked_treatment:
         # a treatment question: the pathway article, unless a direct answer fits this very question
@@ -178,7 +187,10 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
                       and set(u.drugs) & docs[h.id].drugs]
     pathway = u.intent is not None and (u.explicit_intent or bool(u.stage) or bool(u.drugs) or has_patient
                                         or from_session)
-    if pathway and u.intent in PATHWAY_INTENTS:
+    # an intent read only from a medicine's name ("rash on levamisole") is not a treatment question: the
+    # statements on the question's subject answer it, the pathway article only when there are none
+    drug_only = not (u.explicit_intent or u.stage or has_patient or from_session)
+    if pathway and u.intent in PATHWAY_INTENTS and not (drug_only and statements and not ret.unknown):
         return Route("pathway", confidence=conf)
     if statements and not ret.unknown:
         return Route("facts", facts=tuple(statements[:6]), confidence=statements[0].match)
@@ -188,6 +200,22 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("facts", facts=tuple(statements[:6]), confidence=statements[0].match,
                      subject=", ".join(ret.unknown[:3]))
     return Route("not_covered", subject=subject_of(u, ret))
+
+
+def _subject_cover(ret: Retrieval, hit: Hit) -> float:
+    """The share (idf-weighted) of the question's subject terms other than medicine names that an entry's text
+    holds: "rash on levamisole" is about the rash."""
+    from nephroguide.answer.retrieve import index
+    from nephroguide.answer.understand import vocabulary
+
+    idx = index()
+    names = vocabulary().drug_names
+    terms = [t for t in ret.terms if ret.words.get(t, t) not in names and t.replace(" ", "_") not in names.values()]
+    total = sum(idx.idf(t) for t in terms)
+    if not total:
+        return -1.0   # nothing but the medicine's name
+    have = idx.terms(hit.id)
+    return sum(idx.idf(t) for t in terms if t in have) / total
 
 
 def _missed_key_term(ret: Retrieval, hit: Hit) -> str:
@@ -397,7 +425,11 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     reviewed = [e.reviewed for e in b.entries if e.reviewed is not None]
     if da is not None:
         reviewed.append(da.last_reviewed)
+    # on the treatment pathway, the intent is what was asked when the question says it ("max pred dose" is a
+    # dosing question, whichever step holds its answer); otherwise the answer topic's
     intent = cfg["topic_intent"].get(topic)
+    if u.explicit_intent and u.intent in PATHWAY_INTENTS and intent in PATHWAY_INTENTS:
+        intent = u.intent
     drugs = list(dict.fromkeys([*u.drugs, *(d for e in b.entries for d in e.drugs)]))[:4]
     follow = closest_questions(ret, exclude=[da.id] if da is not None else [])
     if len(follow) < 3:
@@ -505,6 +537,35 @@ def shorten(sections: Sequence[Section], relevance: dict[str, float], per_sectio
         if items:
             kept.append(dataclasses.replace(s, items=tuple(items)))
     return tuple(kept), left
+
+
+def answer_kind(question: str) -> tuple[str, Any] | None:
+    """The kind of answer a question asks for (duration, count, amount, time) and the pattern of a statement
+    that gives it (data: ``answer_types`` in retrieval.yaml); None for other questions."""
+    for t in _answer_types():
+        if any(p.search(question) for p in t[1]):
+            return t[0], t[2]
+    return None
+
+
+_TYPES: list[tuple[str, list[Any], Any]] = []
+
+
+def _answer_types() -> list[tuple[str, list[Any], Any]]:
+    if not _TYPES:
+        for t in settings().get("answer_types") or []:
+            _TYPES.append((str(t["kind"]), [re.compile(a, re.I) for a in t["asks"]], re.compile(str(t["gives"]), re.I)))
+    return _TYPES
+
+
+def lead_for_kind(question: str, texts: Sequence[str], relevance: Sequence[float], floor: float) -> int | None:
+    """Index of the statement to lead with for a question that asks for a duration, count, amount or time:
+    the most relevant statement (at least ``floor``) that gives that kind of answer, when the first does not."""
+    kind = answer_kind(question)
+    if kind is None or not texts or kind[1].search(texts[0]):
+        return None
+    giving = [i for i, t in enumerate(texts) if kind[1].search(t) and relevance[i] >= floor]
+    return max(giving, key=lambda i: (relevance[i], -i)) if giving else None
 
 
 __all__ = ["PATHWAY_INTENTS", "Route", "closest_questions", "compose_direct", "retrieval_for", "route", "shorten",
