@@ -9,6 +9,7 @@ written to the store.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,8 @@ def answer_question(question: Any, *, audience: str = "clinician", patient: Any 
         else:
             prev = sessions.load_session(sid, home)
     rule = load_pack().definition_set("current").relapse_frequency
-    u = understand(text, relapse_rule=rule)
+    stem, options = split_options(text)
+    u = understand(stem, relapse_rule=rule)
     from_session = False
     if prev is not None and prev.turns:
         u = sessions.merge(u, prev)
@@ -55,6 +57,8 @@ def answer_question(question: Any, *, audience: str = "clinician", patient: Any 
     context_text = prev.subject if prev is not None and prev.subject and sessions.is_elliptic(text) else ""
     answer = compose(u, audience=audience, patient=record, today=today, from_session=from_session, session=sid,
                      detail=detail, context_text=context_text)
+    if options:
+        answer = _with_option(answer, text, options)
     answer = _with_review_status(answer, home)
     from nephroguide.answer.evidence import with_library_passages
 
@@ -63,6 +67,31 @@ def answer_question(question: Any, *, audience: str = "clinician", patient: Any 
         sessions.save_turn(sid, created=created, today=today, question=text, intent=answer.intent, scope=answer.scope,
                            context=sessions.context_after(u, answer, prev), home=home)
     return dataclasses.replace(answer, session=sid) if answer.session != sid else answer
+
+
+_OPTION = re.compile(r"(?:^|\s)\(?([A-Ea-e])[).]\s+(.+?)(?=\s+\(?[A-Ea-e][).]\s|$)", re.S)
+
+
+def split_options(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """An exam-style question with lettered options ("... ? A) MMF B) levamisole C) ..."): its stem and the
+    options. Other questions come back unchanged, with no options."""
+    head, mark, tail = text.partition("?")
+    if not mark:
+        return text, []
+    options = [(m.group(1).upper(), " ".join(m.group(2).split()).rstrip(" ,;")) for m in _OPTION.finditer(tail)]
+    if len(options) < 3 or options[0][0] != "A":
+        return text, []
+    return head + mark, options
+
+
+def _with_option(answer: Answer, question: str, options: list[tuple[str, str]]) -> Answer:
+    """The exam question's own text (with its options) back on the answer. No option letter is added: the
+    first line answers the stem in the pack's words, and a letter guessed from it could be wrong."""
+    import dataclasses
+
+    from nephroguide.answer.compose import _with_markdown
+
+    return _with_markdown(dataclasses.replace(answer, question=question))
 
 
 def _with_review_status(answer: Answer, home: str | Path | None) -> Answer:
