@@ -205,3 +205,27 @@ def test_a_phrasing_that_is_a_small_part_of_one_question_does_not_win():
     a = answer("can she have the flu spray they give at school", audience="family")
     assert a.topic == "vaccination", a.summary_text
     assert "nasal" in a.summary_text.lower()
+
+
+def test_a_message_with_a_part_about_another_condition_answers_the_rest_and_names_what_is_not_covered():
+    q = "Can my son on prednisolone have the MMR? And which cream is best for his eczema?"
+    a = answer(q, audience="family")
+    assert a.scope == "partly_covered" and "skin disease" in a.scope_note
+    assert a.summary_text.lower().startswith("no") and "live" in current_text(a).lower()
+    assert a.question == q
+    # the same condition on its own is not covered at all
+    assert answer("which cream is best for eczema?").scope == "not_covered"
+
+
+def test_an_exam_question_with_lettered_options_is_read_from_its_stem():
+    from nephroguide.answer.ask import split_options
+
+    q = "Which drug used in FRNS needs ANCA monitoring? A) MMF B) levamisole C) tacrolimus D) rituximab"
+    stem, options = split_options(q)
+    assert stem.endswith("ANCA monitoring?") and [k for k, _ in options] == ["A", "B", "C", "D"]
+    assert options[1] == ("B", "levamisole")
+    # ordinary questions (a "?" and no lettered options) are left alone
+    assert split_options("Is it safe? He is 5.") == ("Is it safe? He is 5.", [])
+    a = answer(q, audience="student")
+    assert a.question == q and a.scope == "covered"
+    assert not a.summary_text.startswith(("A)", "B)", "C)", "D)"))   # no guessed letter

@@ -819,7 +819,24 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
             return direct.compose_direct(u, ret, route, audience=audience, patient=patient, today=today,
                                          session=session, from_session=from_session, detail=detail,
                                          scope="partly_covered" if others else "covered", scope_note=note)
-        return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=", ".join(u.off_topic), **common)
+        rest = direct.parts_without_off_topic(u)
+        if rest is not None:
+            # several questions in one message, one of them about another condition ("... and which cream is best
+            # for his eczema?"): the others are answered, and the answer says what is not covered
+            from nephroguide.answer.understand import understand
+
+            u2 = understand(rest, relapse_rule=pack.definition_set("current").relapse_frequency)
+            ret2 = direct.retrieval_for(u2)
+            route = direct.route(u2, ret2, has_patient=patient is not None, from_session=from_session)
+            if route.kind in ("answer", "facts") and \
+                    route.confidence >= float(direct.settings()["direct"]["enough"]):
+                note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(u.off_topic))
+                answer = direct.compose_direct(u2, ret2, route, audience=audience, patient=patient, today=today,
+                                               session=session, from_session=from_session, detail=detail,
+                                               scope="partly_covered", scope_note=note)
+                return _with_markdown(dataclasses.replace(answer, question=u.question))
+        return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=", ".join(u.off_topic),
+                            **common)
     route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
     strong_answer = route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["strong"])
     if u.adult and not u.ins_cue and patient is None and not from_session and not strong_answer:

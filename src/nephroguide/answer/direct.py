@@ -293,6 +293,22 @@ _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|\s+and\s+(?=(?:can|could|does|d
                     r"which|when|why|who)\b)", re.I)
 
 
+def parts_without_off_topic(u: Understanding) -> str | None:
+    """The parts of a message that asks several things, without those that name another condition; None when
+    the message is one question, or every part (or none) names another condition."""
+    from nephroguide.answer.understand import normalise, rules
+
+    parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
+    if len(parts) < 2:
+        return None
+    r = rules()
+    patterns = [p for _, ps in [*r.off_diseases, *r.off_other] for p in ps]
+    keep = [p for p in parts if not any(pat.search(normalise(p)) for pat in patterns)]
+    if not keep or len(keep) == len(parts):
+        return None
+    return " ".join(k if k.endswith("?") else f"{k}?" for k in keep)
+
+
 def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[Any]:
     """Direct answers to the other questions of a message that asks several ("can she swim, does she need
     to avoid salt, and ...?"): each part with a close direct answer of its own, besides the one chosen."""
