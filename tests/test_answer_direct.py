@@ -34,7 +34,7 @@ def test_mmr_on_tacrolimus_says_no_first_then_what_can_be_given():
 def test_cyclophosphamide_in_srns_says_not_recommended_on_the_first_line():
     a = answer("Should cyclophosphamide be used in SRNS?")
     first = a.markdown.split("\n\n")[2]   # title, question, then the answer
-    assert first.startswith("**No:") and "not recommended" in first
+    assert first.startswith(("**No:", "**No,")) and "not recommended" in first
 
 
 def test_hyperlipidaemia_is_not_answered_with_the_first_episode_article():
@@ -58,7 +58,7 @@ def test_likely_to_recur_is_about_relapse_not_transplant_recurrence():
 def test_general_answer_states_the_cumulative_rule_never_a_child_specific_caution():
     a = answer("What are the options for frequently relapsing nephrotic syndrome?", detail="full")
     assert "has reached 168" not in a.markdown
-    assert "cumulative limit for cyclophosphamide is 168 mg/kg" in a.markdown
+    assert "cumulative maximum 168 mg/kg" in a.markdown or "cumulative limit for cyclophosphamide is 168 mg/kg" in a.markdown
 
 
 def test_child_who_reached_the_limit_gets_the_specific_caution(tmp_path):

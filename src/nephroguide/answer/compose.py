@@ -800,11 +800,13 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
     r = rules()
     pack = load_pack()
     ret = direct.retrieval_for(u)
-    if context_text and direct.best_confidence(u, ret) < float(direct.settings()["direct"]["enough"]):
+    if context_text and direct.best_confidence(u, ret) < float(direct.settings()["direct"]["strong"]):
         # an elliptic follow-up ("which bugs mainly?") is read together with its session's subject
         ret = direct.retrieval_for(u, context_text)
     common: dict[str, Any] = {"session": session, "from_session": from_session, "ret": ret}
     exact = direct.exact_answer(u, ret)
+    if exact is not None and direct.leads_article(u, exact.answer, has_patient=patient is not None):
+        exact = None   # a treatment question of the pathway: the article, led by this curated answer (below)
     if exact is not None and not u.dose_asked:   # one of the pack's own phrasings: its curated answer
         return direct.compose_direct(u, ret, exact, audience=audience, patient=patient, today=today, session=session,
                                      from_session=from_session, detail=detail)
@@ -828,7 +830,9 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
             u2 = understand(rest, relapse_rule=pack.definition_set("current").relapse_frequency)
             ret2 = direct.retrieval_for(u2)
             route = direct.route(u2, ret2, has_patient=patient is not None, from_session=from_session)
-            if route.kind in ("answer", "facts") and \
+            # the rest must be about nephrotic syndrome on its own ("..., will he need dialysis?" after HUS is not)
+            own = u2.ins_cue or bool(u2.drugs) or bool(u2.stage)
+            if own and route.kind in ("answer", "facts") and \
                     route.confidence >= float(direct.settings()["direct"]["enough"]):
                 note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(u.off_topic))
                 answer = direct.compose_direct(u2, ret2, route, audience=audience, patient=patient, today=today,
@@ -911,8 +915,10 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
         drugs = list(dict.fromkeys([*drugs_discussed, *u.drugs, *b.main_drugs]))
     else:   # the drugs the answer recommends come first; drugs that failed are not "under discussion"
         drugs = [d for d in dict.fromkeys([*b.main_drugs, *u.drugs]) if d not in u.failed]
+    lead_answer = route.answer.id if route.kind == "pathway" and route.answer is not None else None
     return _assemble(u, b, audience=audience, intent=intent, spec=spec, scope=scope, drugs=drugs,
-                     indication=indication, session=session, from_session=from_session, ret=ret, detail=detail)
+                     indication=indication, session=session, from_session=from_session, ret=ret, detail=detail,
+                     lead_answer=lead_answer)
 
 
 def _title(u: Understanding, b: Build, spec: dict[str, Any], intent: str, drugs: Sequence[str],
@@ -978,7 +984,7 @@ def _has(pack: Any, needs: str | None, drug: str) -> bool:
 
 def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: dict[str, Any], scope: str,
               drugs: Sequence[str], indication: str | None, session: str | None, from_session: bool,
-              ret: Any = None, detail: str = "brief") -> Answer:
+              ret: Any = None, detail: str = "brief", lead_answer: str | None = None) -> Answer:
     from nephroguide.answer import audience as aud
     from nephroguide.answer import direct
     from nephroguide.engine.plan import references
@@ -1033,6 +1039,19 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         first = aud.sentences(text)
         summary = " ".join(first[:2]) if len(first) > 1 and len(first[0]) < 100 else " ".join(first[:1])
         summary_refs = tuple(top[0].statement.refs) if top else ()
+    da = pack.answers.get(lead_answer) if lead_answer else None
+    if da is not None and audience in da.audiences:
+        # the pack's curated answer to this very question leads the article: for clinicians and students its
+        # first two sentences (the rest is the article below); for families when it reads at the target grade
+        if audience == "family":
+            text = " ".join(da.family_answer.split())
+            grade = aud.reading_grade(text)
+            if readability is not None and grade <= float(r.raw["audiences"]["family"]["reading_grade"][1]):
+                summary, readability = text, {**readability, "summary_grade": grade}
+                summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
+        else:
+            summary = " ".join(aud.sentences(" ".join(da.answer.split()))[:2])
+            summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
     summary = direct.yes_no_first(u, summary)
     if lead and lead[0].section == "main" and sections and sections[0].key != "main" and detail == "brief":
         sections = sorted(sections, key=lambda s: s.key != "main")   # the answer's own section first
@@ -1049,6 +1068,8 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     if scope == "partly_covered":
         scope_note = _clean(r.raw["scope"]["pediatric_only_note"])
     cited = [*summary_refs, *(ref for s in sections for i in s.items for ref in i.statement.refs)]
+    if da is not None:   # the same references for every audience, whichever summary it reads
+        cited += [x.source for x in da.citations]
     reviewed = [e.reviewed for e in b.entries if e.reviewed is not None]
     glossary: tuple[GlossaryEntry, ...] = ()
     if audience == "student":

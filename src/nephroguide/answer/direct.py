@@ -118,16 +118,53 @@ def exact_answer(u: Understanding, ret: Retrieval) -> Route | None:
     from nephroguide.answer.retrieve import index
     from nephroguide.answer.understand import normalise
 
-    kb_id = index().exact.get(normalise(u.question).rstrip(" ?."))
+    kb_id = _exact_keys().get(_bare(normalise(u.question)))
     if kb_id is None:
         return None
     hit = next((h for h in ret.hits if h.id == kb_id), None) or Hit(kb_id, "answer", "", 0.0, 1.0, 1.0, 1.0)
     return Route("answer", answer=hit, confidence=1.0)
 
 
+def _bare(text: str) -> str:
+    """A phrasing without its punctuation: "she cant sleep since the diagnosis, is that ..." is the same question
+    with or without the comma."""
+    return " ".join(re.findall(r"[a-z0-9+']+", text.lower()))
+
+
+_EXACT: dict[int, dict[str, str]] = {}
+
+
+def _exact_keys() -> dict[str, str]:
+    from nephroguide.answer.retrieve import index
+
+    idx = index()
+    keys = _EXACT.get(id(idx))
+    if keys is None:
+        _EXACT.clear()
+        keys = _EXACT[id(idx)] = {}
+        for k, v in idx.exact.items():
+            keys.setdefault(_bare(k), v)
+    return keys
+
+
+def leads_article(u: Understanding, hit: Hit | None, *, has_patient: bool) -> bool:
+    """A curated answer to a treatment question about the same step of the pathway ("what is the next step in
+    SRNS?") leads that step's article rather than replacing it: the article keeps the steps in clinical order and
+    the doses (worked out for the child when a record is given)."""
+    if hit is None or u.intent not in CORE_PATHWAY or u.intent in ("dosing", "evidence"):
+        return False
+    from nephroguide.answer.understand import rules
+
+    treatment = u.explicit_intent or has_patient or \
+        sum(w for p, w in rules().treatment_cues if p.search(u.text)) >= int(settings()["treatment_cue_weight"])
+    return treatment and settings()["topic_intent"].get(hit.topic) == u.intent
+
+
 def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: bool) -> Route:
     cfg = settings()
     own = exact_answer(u, ret)
+    if own is not None and leads_article(u, own.answer, has_patient=has_patient):
+        return Route("pathway", answer=own.answer, confidence=own.confidence)
     if own is not None and not u.dose_asked:
         return own
     best, conf = _answer_confidence(u, ret)
@@ -157,6 +194,8 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # a treatment question: the pathway article, unless a direct answer fits this very question
         exact = best is not None and best.cover_a >= exact_at and best.cover_q >= float(cfg["direct"]["exact_question"])
         if best is not None and conf >= strong and not dosing and (exact or (same and best.cover_q >= exact_at)):
+            if leads_article(u, best, has_patient=has_patient):
+                return Route("pathway", answer=best, confidence=conf)   # the article, led by the curated answer
             return Route("answer", answer=best, confidence=conf)
         return Route("pathway", confidence=conf)
     if u.intent in PATHWAY_INTENTS and u.explicit_intent:
@@ -393,7 +432,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     rel_n = int(cfg["brief"]["related_full"])
     family = audience == "family"
     shown = 0
-    for other in (other_parts(u, r.answer, audience) if da is not None else []):
+    others = other_parts(u, r.answer, audience) if da is not None else []
+    for other in others:
         # another question of the same message, answered first among the key points
         text = f"{question_form(other.asks[0])} {' '.join((other.family_answer if family else other.answer).split())}"
         st = c._stmt(pack, text, other.citations, other.id)
@@ -468,7 +508,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         disclaimer=c._clean(c.rules().raw["audiences"][audience]["disclaimer"]), scope_note=scope_note,
         readability=readability, understanding={**u.to_json(), "route": r.kind, "confidence": round(r.confidence, 3)},
         session=session, pack_version=pack.version, topic=topic, detail=detail, more=more,
-        direct_answer=da.id if da is not None else None)
+        direct_answer=da.id if da is not None else None,
+        also_topics=tuple(dict.fromkeys(o.topic for o in others if o.topic != topic)))
     return c._with_markdown(answer)
 
 

@@ -204,7 +204,9 @@ def score(case: Case, a: Answer) -> Result:
     violations = [m for m in case.must_not_contain if _norm(m) in text]
     if case.topic is not None:
         intent_ok = True
-        topic_ok = a.topic == case.topic or frozenset((a.topic, case.topic)) in neighbour_topics()
+        # a message that asks several things is answered on each: any of the answered topics counts
+        topic_ok = any(t == case.topic or frozenset((t, case.topic)) in neighbour_topics()
+                       for t in (a.topic, *a.also_topics))
     else:
         intent_ok = (a.intent == case.intent) if case.intent is not None else (a.scope == "not_covered")
         topic_ok = True

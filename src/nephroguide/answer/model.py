@@ -102,6 +102,7 @@ class Answer:
     detail: str = "brief"             # brief: the answer and its key points; full: the whole article
     more: int = 0                     # statements left out of a brief answer (shown with detail "full")
     direct_answer: str | None = None  # the pack's direct answer (knowledge id) the summary is, if any
+    also_topics: tuple[str, ...] = ()  # topics of the message's other questions, answered among the key points
 
     @property
     def exit_code(self) -> int:
@@ -143,6 +144,8 @@ class Answer:
         out["more_statements"] = self.more
         if self.direct_answer:
             out["direct_answer"] = self.direct_answer
+        if self.also_topics:
+            out["also_topics"] = list(self.also_topics)
         out["versions"] = {"knowledge_pack": self.pack_version}
         out["markdown"] = self.markdown
         return out

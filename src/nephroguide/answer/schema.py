@@ -61,6 +61,7 @@ def answer_schema() -> dict[str, Any]:
             "detail": {"enum": ["brief", "full"]},
             "more_statements": {"type": "integer", "minimum": 0},
             "direct_answer": s,
+            "also_topics": {"type": "array", "items": s},
             "markdown": {"type": "string", "minLength": 1},
         },
         "if": covered,
