@@ -229,3 +229,16 @@ def test_an_exam_question_with_lettered_options_is_read_from_its_stem():
     a = answer(q, audience="student")
     assert a.question == q and a.scope == "covered"
     assert not a.summary_text.startswith(("A)", "B)", "C)", "D)"))   # no guessed letter
+
+
+def test_an_answer_that_never_gives_the_duration_asked_for_says_so():
+    from nephroguide.answer.direct import missing_kinds
+
+    assert missing_kinds("which antibiotic and for how many days?", "cefotaxime or ceftriaxone IV") == \
+        ["how long to give it"]
+    assert missing_kinds("how long does levamisole have to be given?", "for at least 12 months") == []
+    assert missing_kinds("what dose of enoxaparin?", "low-molecular-weight heparin is used") == ["the dose asked for"]
+    assert missing_kinds("when should I call the doctor?", "if there is fever or tummy pain") == []   # not a number
+    # the pack names the antibiotics for peritonitis but holds no sourced course length
+    a = answer("Peritonitis in a nephrotic child: which antibiotic and for how many days?")
+    assert a.scope == "partly_covered" and "how long" in a.scope_note and "cefotaxime" in a.summary_text.lower()

@@ -59,6 +59,7 @@ def answer_question(question: Any, *, audience: str = "clinician", patient: Any 
                      detail=detail, context_text=context_text)
     if options:
         answer = _with_option(answer, text, options)
+    answer = _with_missing_part(answer)
     answer = _with_review_status(answer, home)
     from nephroguide.answer.evidence import with_library_passages
 
@@ -92,6 +93,24 @@ def _with_option(answer: Answer, question: str, options: list[tuple[str, str]]) 
     from nephroguide.answer.compose import _with_markdown
 
     return _with_markdown(dataclasses.replace(answer, question=question))
+
+
+def _with_missing_part(answer: Answer) -> Answer:
+    """A covered answer that never gives what the question asks for ("... and for how many days?" with no
+    duration anywhere in the answer) is only partly covered, and says which part is missing."""
+    import dataclasses
+
+    from nephroguide.answer import direct
+    from nephroguide.answer.compose import _with_markdown
+
+    if answer.scope != "covered":
+        return answer
+    text = " ".join([answer.summary_text, *(i.statement.text for s in answer.sections for i in s.items)])
+    missing = direct.missing_kinds(answer.question, text)
+    if not missing:
+        return answer
+    note = direct.settings()["not_covered"]["partly"].format(subject=" or ".join(missing))
+    return _with_markdown(dataclasses.replace(answer, scope="partly_covered", scope_note=note))
 
 
 def _with_review_status(answer: Answer, home: str | Path | None) -> Answer:

@@ -605,6 +605,17 @@ def answer_kind(question: str) -> tuple[str, Any] | None:
     return None
 
 
+def missing_kinds(question: str, text: str) -> list[str]:
+    """What the question asks for (a duration, a dose, a number, a time) that the answer's text never gives,
+    named for the reader ("how long to give it"); empty when the answer gives each."""
+    out = []
+    for t in settings().get("answer_types") or []:
+        if "missing" in t and any(re.search(a, question, re.I) for a in t["asks"]) \
+                and not re.search(str(t["gives"]), text, re.I):
+            out.append(str(t["missing"]))
+    return out
+
+
 _TYPES: list[tuple[str, list[Any], Any]] = []
 
 
