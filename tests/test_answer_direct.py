@@ -242,3 +242,13 @@ def test_an_answer_that_never_gives_the_duration_asked_for_says_so():
     # the pack names the antibiotics for peritonitis but holds no sourced course length
     a = answer("Peritonitis in a nephrotic child: which antibiotic and for how many days?")
     assert a.scope == "partly_covered" and "how long" in a.scope_note and "cefotaxime" in a.summary_text.lower()
+
+
+def test_a_part_about_adults_or_another_illness_is_set_aside_and_named():
+    a = answer("24 year old with childhood SSNS now relapsing again - how common is that and how are adults treated?")
+    assert a.scope == "partly_covered" and "adults" in a.scope_note and "relapse" in a.summary_text.lower()
+    b = answer("tac trough target in SRNS, and how do I treat his asthma flare?")
+    assert b.scope == "partly_covered" and "lung disease" in b.scope_note and "ng/mL" in b.summary_text
+    # after "they say HUS", "will he need dialysis?" is about HUS: not answered as nephrotic syndrome
+    c = answer("my toddler had bloody diarrhoea and now they say HUS, will he need dialysis?", audience="family")
+    assert c.scope == "not_covered"

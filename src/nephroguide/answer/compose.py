@@ -821,26 +821,16 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
             return direct.compose_direct(u, ret, route, audience=audience, patient=patient, today=today,
                                          session=session, from_session=from_session, detail=detail,
                                          scope="partly_covered" if others else "covered", scope_note=note)
-        rest = direct.parts_without_off_topic(u)
-        if rest is not None:
-            # several questions in one message, one of them about another condition ("... and which cream is best
-            # for his eczema?"): the others are answered, and the answer says what is not covered
-            from nephroguide.answer.understand import understand
-
-            u2 = understand(rest, relapse_rule=pack.definition_set("current").relapse_frequency)
-            ret2 = direct.retrieval_for(u2)
-            route = direct.route(u2, ret2, has_patient=patient is not None, from_session=from_session)
-            # the rest must be about nephrotic syndrome on its own ("..., will he need dialysis?" after HUS is not)
-            own = u2.ins_cue or bool(u2.drugs) or bool(u2.stage)
-            if own and route.kind in ("answer", "facts") and \
-                    route.confidence >= float(direct.settings()["direct"]["enough"]):
-                note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(u.off_topic))
-                answer = direct.compose_direct(u2, ret2, route, audience=audience, patient=patient, today=today,
-                                               session=session, from_session=from_session, detail=detail,
-                                               scope="partly_covered", scope_note=note)
-                return _with_markdown(dataclasses.replace(answer, question=u.question))
+        partial = _answer_the_rest(u, audience=audience, patient=patient, today=today, session=session,
+                                   from_session=from_session, detail=detail)
+        if partial is not None:
+            return partial
         return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=", ".join(u.off_topic),
                             **common)
+    partial = _answer_the_rest(u, audience=audience, patient=patient, today=today, session=session,
+                               from_session=from_session, detail=detail)
+    if partial is not None:
+        return partial
     route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
     strong_answer = route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["strong"])
     if u.adult and not u.ins_cue and patient is None and not from_session and not strong_answer:
@@ -919,6 +909,30 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
     return _assemble(u, b, audience=audience, intent=intent, spec=spec, scope=scope, drugs=drugs,
                      indication=indication, session=session, from_session=from_session, ret=ret, detail=detail,
                      lead_answer=lead_answer)
+
+
+def _answer_the_rest(u: Understanding, *, audience: str, patient: dict[str, Any] | None, today: dt.date,
+                     session: str | None, from_session: bool, detail: str) -> Answer | None:
+    """Several questions in one message, some about another condition or about adults ("... and how do I treat
+    his asthma flare?"): the others answered, and the answer says what is not covered. None when the message is
+    one question, every part is elsewhere, or the rest is not about nephrotic syndrome on its own."""
+    from nephroguide.answer import direct
+    from nephroguide.answer.understand import understand
+    from nephroguide.knowledge.pack import load_pack
+
+    split = direct.off_parts(u)
+    if split is None:
+        return None
+    rest, names = split
+    u2 = understand(rest, relapse_rule=load_pack().definition_set("current").relapse_frequency)
+    if not (u2.ins_cue or u2.drugs or u2.stage) or u2.off_topic:
+        return None   # "..., will he need dialysis?" after "they say HUS" is about HUS, not nephrotic syndrome
+    inner = compose(u2, audience=audience, patient=patient, today=today, from_session=from_session,
+                    session=session, detail=detail)
+    if inner.scope == "not_covered":
+        return None
+    note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(names))
+    return _with_markdown(dataclasses.replace(inner, question=u.question, scope="partly_covered", scope_note=note))
 
 
 def _title(u: Understanding, b: Build, spec: dict[str, Any], intent: str, drugs: Sequence[str],

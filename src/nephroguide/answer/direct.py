@@ -332,20 +332,30 @@ _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|\s+and\s+(?=(?:can|could|does|d
                     r"which|when|why|who)\b)", re.I)
 
 
-def parts_without_off_topic(u: Understanding) -> str | None:
-    """The parts of a message that asks several things, without those that name another condition; None when
-    the message is one question, or every part (or none) names another condition."""
-    from nephroguide.answer.understand import normalise, rules
+def off_parts(u: Understanding) -> tuple[str, list[str]] | None:
+    """A message that asks several things, some about another condition or about adults: the other parts (as one
+    text) and what the set-aside parts are about. None when the message is one question, or every part (or
+    none) is elsewhere."""
+    from nephroguide.answer.understand import canonicalise, normalise, rules
 
     parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
     if len(parts) < 2:
         return None
     r = rules()
-    patterns = [p for _, ps in [*r.off_diseases, *r.off_other] for p in ps]
-    keep = [p for p in parts if not any(pat.search(normalise(p)) for pat in patterns)]
-    if not keep or len(keep) == len(parts):
+    names: list[str] = []
+    keep: list[str] = []
+    for part in parts:
+        text = canonicalise(normalise(part))[0]
+        found = [name for name, ps in [*r.off_diseases, *r.off_other] if any(p.search(text) for p in ps)]
+        if not found and any(p.search(text) for p in r.adult) and not any(p.search(text) for p in r.ins_cues):
+            found = ["the part about adults"]   # "how are adults treated?", but not "24 year old with childhood SSNS relapsing"
+        if found:
+            names.extend(n for n in found if n not in names)
+        else:
+            keep.append(part)
+    if not keep or not names:
         return None
-    return " ".join(k if k.endswith("?") else f"{k}?" for k in keep)
+    return " ".join(k if k.endswith("?") else f"{k}?" for k in keep), names
 
 
 def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[Any]:
