@@ -115,7 +115,6 @@ CORE_PATHWAY = frozenset({"first_episode_treatment", "relapse_treatment", "frns_
 
 def exact_answer(u: Understanding, ret: Retrieval) -> Route | None:
     """The question is one of a direct answer's own phrasings (e.g. a follow-up nephroguide offered)."""
-    from nephroguide.answer.retrieve import index
     from nephroguide.answer.understand import normalise
 
     kb_id = _exact_keys().get(_bare(normalise(u.question)))
