@@ -24,6 +24,8 @@ EXE = [sys.executable, "-m", "nephroguide.cli"]
 COMMANDS: dict[str, list[str]] = {
     "help": ["--help"],
     "ask": ["ask", "what dose of prednisolone for a first episode"],
+    "ask-family": ["ask", "What is the next step for a child with steroid-resistant nephrotic syndrome?", "--audience",
+                   "family"],
     "plan": ["plan", str(ROOT / "tests" / "patients" / "05_srns_initial.yaml")],
     "dose": ["dose", "prednisolone", "--weight", "20", "--height", "115", "--indication", "first_episode"],
     "import": None,  # type: ignore[dict-item]  # bare `import nephroguide.cli`

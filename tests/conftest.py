@@ -12,6 +12,23 @@ from nephroguide.intake.types import Event, Lab, Medication, Patient
 D = dt.date
 PATIENTS_DIR = Path(__file__).parent / "patients"
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start-up caches (nephroguide/cache.py) of a test run live in a directory of its own, never the user's."""
+    import os
+    import tempfile
+
+    if "NEPHROGUIDE_CACHE_DIR" not in os.environ:
+        os.environ["NEPHROGUIDE_CACHE_DIR"] = config._nephroguide_cache = tempfile.mkdtemp(prefix="nephroguide-cache-")  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    path = getattr(config, "_nephroguide_cache", None)
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+
 _CANON = {"upcr": "mg/mg", "albumin": "g/dL", "creatinine": "mg/dL", "egfr": "mL/min/1.73m2",
           "urine_protein_24h": "mg/m2/day"}
 

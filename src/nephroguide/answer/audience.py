@@ -41,10 +41,57 @@ def first_sentences(text: str, n: int = 1) -> str:
 
 @cache
 def _textstat() -> Any:
-    import textstat
-
+    _preload_hyphenation()
+    textstat = _import_textstat()
     textstat.set_lang("en_US")
     return textstat
+
+
+def _import_textstat() -> Any:
+    """textstat 0.7.4 imports ``pkg_resources`` (60-90 ms: it scans every installed distribution) only to read
+    its bundled easy-word list; while it is imported it gets a stand-in with that one function, reading the same
+    file through ``importlib.resources``. Nothing changes when ``pkg_resources`` is already loaded."""
+    import sys
+
+    if "textstat" in sys.modules or "pkg_resources" in sys.modules:
+        import textstat
+
+        return textstat
+    import types
+    from importlib import resources
+
+    def resource_stream(package: str, resource: str) -> Any:
+        return resources.files(package).joinpath(resource).open("rb")
+
+    stand_in = types.ModuleType("pkg_resources")
+    stand_in.resource_stream = resource_stream  # type: ignore[attr-defined]
+    sys.modules["pkg_resources"] = stand_in
+    try:
+        import textstat
+    finally:
+        if sys.modules.get("pkg_resources") is stand_in:
+            del sys.modules["pkg_resources"]
+    return textstat
+
+
+def _preload_hyphenation() -> None:
+    """pyphen parses its English hyphenation dictionary (~40 ms) for textstat's syllable counts; the parsed
+    dictionary is kept in the on-disk cache (keyed by the dictionary's bytes and pyphen's version) and handed
+    to pyphen's own per-process dictionary cache."""
+    try:
+        import pyphen
+
+        from nephroguide import cache as disk
+
+        path = pyphen.LANGUAGES[pyphen.language_fallback("en_US")]
+        if path in pyphen.hdcache:
+            return
+        entry = disk.key(disk.file_bytes(path), str(getattr(pyphen, "__version__", "")))
+        hd = disk.cached("hyphenation", entry, lambda: pyphen.HyphDict(path))
+        if isinstance(hd, pyphen.HyphDict):
+            pyphen.hdcache.setdefault(path, hd)
+    except Exception:   # pyphen parses the dictionary itself, as before
+        return
 
 
 def reading_grade(text: str) -> float | None:

@@ -78,21 +78,46 @@ class Index:
     def __init__(self, pack: Any) -> None:
         import tantivy
 
-        from nephroguide.knowledge.lexicon import fold, load_lexicon, term_key
-
         self.analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(
             tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build()
         cfg = settings()
         self.stop = frozenset(cfg["stopwords"])
         self.stop_stems = frozenset(s for w in self.stop for s in self.analyzer.analyze(w)) | self.stop
+        # built once per pack version and kept on disk (nephroguide/cache.py): a fresh process opens it in milliseconds
+        from nephroguide import cache as disk
+        from nephroguide.answer.understand import DATA_FILE as UNDERSTANDING_FILE
+        from nephroguide.knowledge.lexicon import LEXICON_FILE
+
+        entry = disk.key(pack.version, str(pack.directory), DATA_FILE.read_bytes(), disk.file_bytes(LEXICON_FILE),
+                         disk.file_bytes(UNDERSTANDING_FILE), str(getattr(tantivy, "__version__", "")))
+        self.docs: dict[str, Doc] = {}
+        self.exact: dict[str, str] = {}   # a direct answer's own phrasings (normalised) -> its id
+        found = disk.load_dir("index", entry) or disk.store_dir("index", entry, lambda path: self._build(pack, path))
+        if found is None:   # no usable cache directory: in memory, as before
+            self._build(pack, None)
+        else:
+            path, (self.docs, self.exact) = found
+            self.index = tantivy.Index.open(str(path))
+        self.searcher = self.index.searcher()
+        self.n = len(self.docs)
+        self._terms: dict[str, frozenset[str]] = {}
+        self._asks: dict[str, tuple[frozenset[str], ...]] = {}
+        self._df: dict[str, int] = {}
+
+    def _build(self, pack: Any, path: Path | None) -> tuple[dict[str, Doc], dict[str, str]]:
+        """Index the pack's statements (in ``path``, or in memory); returns the entries and exact phrasings."""
+        import tantivy
+
+        from nephroguide.knowledge.lexicon import fold, load_lexicon, term_key
+
         sb = tantivy.SchemaBuilder()
         sb.add_text_field("id", stored=True, tokenizer_name="raw")
         for name in ("asks", "title", "body", "all"):   # "all": document frequencies for the match score
             sb.add_text_field(name, stored=False, tokenizer_name="en_stem")
         sb.add_text_field("drug", stored=False, tokenizer_name="raw")
-        self.index = tantivy.Index(sb.build())
+        self.index = tantivy.Index(sb.build(), path=str(path) if path is not None else None)
         writer = self.index.writer(15_000_000, 1)
-        self.docs: dict[str, Doc] = {}
+        self.docs = {}
 
         # one-word abbreviations, spellings and drug names -> their lexicon form, added to the text (the
         # question side is canonicalised by the understanding; this is the cheap equivalent for the pack)
@@ -130,7 +155,7 @@ class Index:
 
         from nephroguide.answer.understand import normalise
 
-        self.exact: dict[str, str] = {}   # a direct answer's own phrasings (normalised) -> its id
+        self.exact = {}
         for a in pack.answers.values():
             add(a.id, "answer", a.topic, _answer_drugs(pack, a), a.asks, _support_words(pack, a),
                 [a.answer, a.family_answer])
@@ -151,11 +176,7 @@ class Index:
         writer.commit()
         writer.wait_merging_threads()
         self.index.reload()
-        self.searcher = self.index.searcher()
-        self.n = len(self.docs)
-        self._terms: dict[str, frozenset[str]] = {}
-        self._asks: dict[str, tuple[frozenset[str], ...]] = {}
-        self._df: dict[str, int] = {}
+        return self.docs, self.exact
 
     def terms(self, kb_id: str) -> frozenset[str]:
         """The stems of an entry's text (computed once, when the entry is first retrieved)."""

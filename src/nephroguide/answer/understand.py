@@ -205,11 +205,18 @@ class Rules:
 
 @cache
 def rules() -> Rules:
-    """The compiled rules (loaded once per process)."""
+    """The compiled rules (loaded once per process; kept in the on-disk cache, keyed by the file and the code)."""
+    from nephroguide import cache as disk
+
+    data = DATA_FILE.read_bytes()
+    return disk.cached("understanding", disk.key(data), lambda: _build_rules(data.decode("utf-8")))
+
+
+def _build_rules(text: str) -> Rules:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: ~10x faster start-up
-    raw = yaml.load(DATA_FILE.read_text(encoding="utf-8"), Loader=loader)
+    raw = yaml.load(text, Loader=loader)
     numbers = {str(k): float(v) for k, v in raw["numbers"].items()}
     num = r"(?:" + _NUM_WORD + "|" + "|".join(sorted((re.escape(k) for k in numbers), key=len, reverse=True)) + ")"
     time_units = {str(k): float(v) for k, v in raw["time_units"].items()}
@@ -303,11 +310,19 @@ def _texts(pack: Any) -> Iterable[str]:
 
 @cache
 def vocabulary() -> Vocabulary:
-    """Built once per process from the pack, the lexicon and the cue vocabulary."""
-    from nephroguide.knowledge.lexicon import load_lexicon
+    """Built once per process from the pack, the lexicon and the cue vocabulary (kept in the on-disk cache)."""
+    from nephroguide import cache as disk
+    from nephroguide.knowledge.lexicon import LEXICON_FILE
     from nephroguide.knowledge.pack import load_pack
 
     pack = load_pack()
+    entry = disk.key(pack.version, str(pack.directory), disk.file_bytes(LEXICON_FILE), DATA_FILE.read_bytes())
+    return disk.cached("vocabulary", entry, lambda: _build_vocabulary(pack))
+
+
+def _build_vocabulary(pack: Any) -> Vocabulary:
+    from nephroguide.knowledge.lexicon import load_lexicon
+
     lex = load_lexicon()
     r = rules()
     min_target = int(r.spelling["target_min_length"])

@@ -162,13 +162,6 @@ def _drug_groups(drugs: Sequence[Any]) -> list[TermGroup]:
     return out
 
 
-def _pack_drugs() -> list[Any]:
-    """The pack's drug entries (brand names and abbreviations live there, not here)."""
-    from nephroguide.knowledge.pack import load_pack
-
-    return list(load_pack().drugs.values())
-
-
 def build_lexicon(data: dict[str, Any], drugs: Sequence[Any] = ()) -> Lexicon:
     """A lexicon from parsed lexicon.yaml data plus drug entries."""
     groups = []
@@ -181,10 +174,21 @@ def build_lexicon(data: dict[str, Any], drugs: Sequence[Any] = ()) -> Lexicon:
 
 @cache
 def load_lexicon() -> Lexicon:
-    """The shipped lexicon (lexicon.yaml + the pack's drugs), loaded once per process."""
+    """The shipped lexicon (lexicon.yaml + the pack's drugs), loaded once per process (kept in the on-disk cache,
+    keyed by the file and the pack)."""
+    from nephroguide import cache as disk
+    from nephroguide.knowledge.pack import load_pack
+
+    text = LEXICON_FILE.read_bytes()
+    pack = load_pack()
+    return disk.cached("lexicon", disk.key(text, pack.version, str(pack.directory)),
+                       lambda: _build_lexicon(text.decode("utf-8"), list(pack.drugs.values())))
+
+
+def _build_lexicon(text: str, drugs: Sequence[Any]) -> Lexicon:
     import yaml
 
     from nephroguide.knowledge.pack import _Loader
 
-    data = yaml.load(LEXICON_FILE.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    return build_lexicon(data, _pack_drugs())
+    data = yaml.load(text, Loader=_Loader) or {}
+    return build_lexicon(data, drugs)

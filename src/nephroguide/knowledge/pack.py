@@ -463,7 +463,9 @@ _core: dict[str, KnowledgePack] = {}
 def _cached(directory: str) -> KnowledgePack:
     pack = _full.get(directory)
     if pack is None:
-        pack = _full.setdefault(directory, build_pack(Path(directory)))
+        from nephroguide.cache import cached_pack  # a fresh process reads the validated pack back (cache.py)
+
+        pack = _full.setdefault(directory, cached_pack(Path(directory), build_pack, _pack_files))
     return pack
 
 
