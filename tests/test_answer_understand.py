@@ -217,3 +217,18 @@ def test_bad_questions(bad, needle):
 
 def test_a_4000_character_question_is_accepted():
     assert len(validate_question("srns " * 800)) <= 4000
+
+
+@pytest.mark.parametrize("typed, clinical", [
+    ("can he have the flu jab", "influenza vaccine"), ("her eyes are puffy", "edema"),
+    ("he has a high temperature", "fever"), ("is it a blood clot", "thrombosis"),
+    ("the urine stick shows 3+", "dipstick"), ("his water tablets", "diuretic"),
+])
+def test_everyday_words_are_read_as_the_clinical_term(typed, clinical, rule):
+    u = read(typed, rule)
+    assert clinical in u.text, u.text
+
+
+def test_a_plural_everyday_word_does_not_swallow_a_different_term(rule):
+    # "blood count" is not "bloods" (blood tests): the lexicon ignores a final "s", so no such group exists
+    assert "blood test count" not in read("her blood count is low", rule).text
