@@ -156,7 +156,15 @@ def leads_article(u: Understanding, hit: Hit | None, *, has_patient: bool) -> bo
 
     treatment = u.explicit_intent or has_patient or \
         sum(w for p, w in rules().treatment_cues if p.search(u.text)) >= int(settings()["treatment_cue_weight"])
-    return treatment and settings()["topic_intent"].get(hit.topic) == u.intent
+    return treatment and answer_intent(hit) == u.intent
+
+
+def answer_intent(hit: Hit) -> str | None:
+    """The pathway step a direct answer answers: its own ``intent``, else its topic's."""
+    from nephroguide.knowledge.pack import load_pack
+
+    da = load_pack().answers.get(hit.id)
+    return (da.intent if da is not None else None) or settings()["topic_intent"].get(hit.topic)
 
 
 def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: bool) -> Route:
@@ -175,7 +183,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     strong = float(cfg["direct"]["strong"])
     enough = float(cfg["direct"]["enough"])
     exact_at = float(cfg["direct"]["exact"])
-    same = best is not None and cfg["topic_intent"].get(best.topic) == u.intent
+    same = best is not None and answer_intent(best) == u.intent
     dosing = u.intent == "dosing" and u.dose_asked
     sized = any(u.detail(k) is not None for k in ("weight_kg", "height_cm"))
     if dosing and not sized and not has_patient and best is not None and conf >= strong \
@@ -199,10 +207,13 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("pathway", confidence=conf)
     if u.intent in PATHWAY_INTENTS and u.explicit_intent:
         # definitions, tests, biopsy, genetics, monitoring: a direct answer on the same subject, else the article
-        if best is not None and ((same and conf >= enough) or conf >= strong):
+        answer_first = u.intent in cfg["answer_first_intents"] and conf >= float(cfg["direct"]["beyond_pathway"])
+        if best is not None and ((same and conf >= enough) or conf >= strong or _elsewhere(ret, best, conf)
+                                 or answer_first):
             return Route("answer", answer=best, confidence=conf)
         return Route("pathway", confidence=conf)
-    if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= float(cfg["direct"]["staged"])):
+    if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= float(cfg["direct"]["staged"])) \
+            and not _elsewhere(ret, best, conf):
         return Route("pathway", confidence=conf)   # a stage of the course named, and no close direct answer
     missed = _missed_key_term(ret, best) if best is not None and u.drugs and conf < strong else ""
     if missed:
@@ -214,6 +225,11 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("not_covered", subject=f"{ret.words.get(missed, missed)} with {' or '.join(u.drugs)}",
                      confidence=conf)
     if best is not None and conf >= enough:
+        return Route("answer", answer=best, confidence=conf)
+    if u.intent is not None and u.intent not in PATHWAY_INTENTS and best is not None \
+            and conf >= float(cfg["direct"]["beyond_pathway"]):
+        # complications, supportive care, vaccination, prognosis, daily life: the intent's article is a general
+        # list; a direct answer that fits fairly is the better answer to this question
         return Route("answer", answer=best, confidence=conf)
     statements = [h for h in ret.hits if h.kind in ("fact", "recommendation") and h.match >= float(cfg["facts_enough"])]
     if not statements and u.drugs:
@@ -241,19 +257,46 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
 
 
 def _subject_cover(ret: Retrieval, hit: Hit) -> float:
-    """The share (idf-weighted) of the question's subject terms other than medicine names that an entry's text
-    holds: "rash on levamisole" is about the rash."""
+    """The share (idf-weighted) of the question's subject terms other than medicine names and words of the
+    course of the illness (relapse, SRNS, steroid-resistant ...) that an entry's text holds: "rash on levamisole"
+    is about the rash, "statin in SRNS" about the statin. -1 when the question has no such term."""
     from nephroguide.answer.retrieve import index
     from nephroguide.answer.understand import vocabulary
 
     idx = index()
     names = vocabulary().drug_names
-    terms = [t for t in ret.terms if ret.words.get(t, t) not in names and t.replace(" ", "_") not in names.values()]
+    course = _course_stems()
+    terms = [t for t in ret.terms if ret.words.get(t, t) not in names and t.replace(" ", "_") not in names.values()
+             and t not in course]
     total = sum(idx.idf(t) for t in terms)
     if not total:
         return -1.0   # nothing but the medicine's name
     have = idx.terms(hit.id)
     return sum(idx.idf(t) for t in terms if t in have) / total
+
+
+_COURSE: set[str] = set()
+
+
+def _course_stems() -> set[str]:
+    if not _COURSE:
+        from nephroguide.answer.retrieve import index
+
+        idx = index()
+        for w in settings()["course_words"]:
+            _COURSE.update(idx.analyzer.analyze(str(w)))
+    return _COURSE
+
+
+def _elsewhere(ret: Retrieval, best: Hit | None, conf: float) -> bool:
+    """The question names a stage or a medicine, but its subject is another topic (a clot, a statin, the thyroid,
+    a side effect, a vaccine): a fitting direct answer from that topic answers it, not the treatment article."""
+    cfg = settings()["direct"]
+    if best is None or conf < float(cfg["elsewhere"]):
+        return False
+    if settings()["topic_intent"].get(best.topic) in CORE_PATHWAY:
+        return False
+    return _subject_cover(ret, best) >= float(cfg["elsewhere_subject"])
 
 
 def _missed_key_term(ret: Retrieval, hit: Hit) -> str:
@@ -492,7 +535,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         reviewed.append(da.last_reviewed)
     # on the treatment pathway, the intent is what was asked when the question says it ("max pred dose" is a
     # dosing question, whichever step holds its answer); otherwise the answer topic's
-    intent = cfg["topic_intent"].get(topic)
+    intent = (da.intent if da is not None else None) or cfg["topic_intent"].get(topic)
     if u.explicit_intent and u.intent in PATHWAY_INTENTS and intent in PATHWAY_INTENTS:
         intent = u.intent
     drugs = list(dict.fromkeys([*u.drugs, *(d for e in b.entries for d in e.drugs)]))[:4]

@@ -485,6 +485,12 @@ Audience = Literal["clinician", "family", "student"]
 ALL_AUDIENCES: tuple[Audience, ...] = ("clinician", "family", "student")
 
 
+# The treatment-pathway question a direct answer can answer (the answerer's intents, answer/data/understanding.yaml).
+PathwayIntent = Literal["first_episode_treatment", "relapse_treatment", "frns_sdns_treatment", "srns_next_step",
+                        "cni_resistant_next_step", "dosing", "evidence", "definition", "workup", "biopsy", "genetics",
+                        "monitoring"]
+
+
 class DirectAnswer(Strict):
     """A curated direct answer to one question people ask, in several phrasings.
 
@@ -503,6 +509,8 @@ class DirectAnswer(Strict):
     citations: list[Citation] = Field(min_length=1)
     audiences: list[Audience] = Field(default_factory=lambda: list(ALL_AUDIENCES))
     last_reviewed: dt.date
+    intent: PathwayIntent | None = Field(
+        default=None, description="the pathway step it answers when its topic alone does not say (after CNI failure)")
 
 
 class KnowledgeFile(Strict):
