@@ -825,7 +825,7 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
                                    from_session=from_session, detail=detail)
         if partial is not None:
             return partial
-        return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=", ".join(u.off_topic),
+        return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=direct.off_topic_named(u),
                             **common)
     partial = _answer_the_rest(u, audience=audience, patient=patient, today=today, session=session,
                                from_session=from_session, detail=detail)

@@ -352,11 +352,29 @@ def fallback_route(u: Understanding, ret: Retrieval) -> Route | None:
     return None
 
 
+def off_topic_named(u: Understanding) -> str:
+    """The other conditions a question names, as the reader typed them with the group they belong to
+    ("eczema (skin disease)", "HUS (hemolytic uremic syndrome)")."""
+    from nephroguide.answer.understand import normalise, rules
+
+    r = rules()
+    text = normalise(u.question)
+    out = []
+    for name, patterns in [*r.off_diseases, *r.off_other]:
+        if name not in u.off_topic:
+            continue
+        m = next((m for p in patterns for m in [p.search(text)] if m), None)
+        typed = u.question[m.start():m.end()] if m is not None and len(text) == len(u.question) else \
+            (m.group(0) if m is not None else "")
+        out.append(f"{typed} ({name})" if typed and typed.lower() not in name.lower() else name)
+    return ", ".join(out[:2]) or ", ".join(u.off_topic[:2])
+
+
 def subject_of(u: Understanding, ret: Retrieval) -> str:
     """The question's subject the pack holds nothing on: other diseases named, else words it never uses,
     else its rarest words."""
     if u.off_topic:
-        return ", ".join(u.off_topic[:2])
+        return off_topic_named(u)
     if ret.unknown:
         return " ".join(ret.unknown[:3])
     from nephroguide.answer.audience import is_easy_word
