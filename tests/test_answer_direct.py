@@ -252,3 +252,13 @@ def test_a_part_about_adults_or_another_illness_is_set_aside_and_named():
     # after "they say HUS", "will he need dialysis?" is about HUS: not answered as nephrotic syndrome
     c = answer("my toddler had bloody diarrhoea and now they say HUS, will he need dialysis?", audience="family")
     assert c.scope == "not_covered"
+
+
+def test_a_question_about_something_the_pack_never_mentions_is_set_aside_by_name():
+    a = answer("relapse, 30 kg - pred dose? and can I swap to deflazacort, mum worried about weight")
+    assert a.scope == "partly_covered" and "deflazacort" in a.scope_note
+    assert "60 mg" in a.summary_text and "relapse" in a.summary_text.lower()   # 2 mg/kg x 30 kg, cap 60 mg
+    # narrative words the pack does not use ("the GP thought it was hayfever") are not a separate question
+    b = answer("how do i know if it is nephrotic syndrome? his eyes were puffy every morning for a week and the GP "
+               "thought it was hayfever", audience="family")
+    assert b.scope == "covered"

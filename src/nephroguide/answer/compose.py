@@ -925,7 +925,8 @@ def _answer_the_rest(u: Understanding, *, audience: str, patient: dict[str, Any]
         return None
     rest, names = split
     u2 = understand(rest, relapse_rule=load_pack().definition_set("current").relapse_frequency)
-    if not (u2.ins_cue or u2.drugs or u2.stage) or u2.off_topic:
+    about_ns = u2.ins_cue or bool(u2.drugs) or bool(u2.stage) or (not u.off_topic and u2.domain_hits > 0)
+    if not about_ns or u2.off_topic:
         return None   # "..., will he need dialysis?" after "they say HUS" is about HUS, not nephrotic syndrome
     inner = compose(u2, audience=audience, patient=patient, today=today, from_session=from_session,
                     session=session, detail=detail)

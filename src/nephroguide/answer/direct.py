@@ -396,7 +396,7 @@ def off_parts(u: Understanding) -> tuple[str, list[str]] | None:
     """A message that asks several things, some about another condition or about adults: the other parts (as one
     text) and what the set-aside parts are about. None when the message is one question, or every part (or
     none) is elsewhere."""
-    from nephroguide.answer.understand import canonicalise, normalise, rules
+    from nephroguide.answer.understand import canonicalise, normalise, rules, vocabulary
 
     parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
     if len(parts) < 2:
@@ -407,15 +407,49 @@ def off_parts(u: Understanding) -> tuple[str, list[str]] | None:
     for part in parts:
         text = canonicalise(normalise(part))[0]
         found = [name for name, ps in [*r.off_diseases, *r.off_other] if any(p.search(text) for p in ps)]
-        if not found and any(p.search(text) for p in r.adult) and not any(p.search(text) for p in r.ins_cues):
+        about_ns = any(p.search(text) for p in r.ins_cues) or bool(vocabulary().drug_pattern.search(text))
+        if not found and any(p.search(text) for p in r.adult) and not about_ns:
             found = ["the part about adults"]   # "how are adults treated?", but not "24 year old with childhood SSNS relapsing"
+        if not found and not about_ns and _ASKING.match(part):
+            found = _unknown_subject(part)   # "and can I swap to deflazacort?": nothing in the pack speaks of it
         if found:
             names.extend(n for n in found if n not in names)
         else:
             keep.append(part)
     if not keep or not names:
         return None
-    return " ".join(k if k.endswith("?") else f"{k}?" for k in keep), names
+    rest = u.question
+    for part in parts:
+        if part not in keep:   # the rest of the message as written, so short pieces ("relapse, 30 kg") stay
+            rest = re.sub(r"(?:[,;]\s*|\s+)?(?:\band\s+)?" + re.escape(part) + r"\s*\??", " ", rest, count=1)
+    rest = re.sub(r"\s+", " ", re.sub(r"\?\s*[,;]", "?", rest)).strip(" ,;")
+    return (rest if rest.endswith("?") else f"{rest}?"), names
+
+
+_ASKING = re.compile(r"^\s*(?:and|also|plus|or|but)?\s*(?:can|could|is|are|should|will|would|does|do|did|what|which|"
+                    r"how|when|why|may|might|must|has|have)\b", re.I)
+
+
+def _unknown_subject(part: str) -> list[str]:
+    """Words of one part of a message that no pack entry uses and that name a thing (a medicine, a vaccine, a
+    substance: 5+ letters, or an acronym typed in capitals), as typed; easy everyday words do not count."""
+    from nephroguide.answer.audience import _textstat
+    from nephroguide.answer.retrieve import index
+
+    idx = index()
+    ts = _textstat()
+    out = []
+    for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", part):
+        word = m.group()
+        acronym = word.isupper() and len(word) >= 3
+        # the Dale-Chall list of easy words only (textstat also calls every word it counts under 2 syllables easy,
+        # and miscounts long drug names such as methylphenidate)
+        if not acronym and (len(word) < 5 or ts.is_easy_word(word.lower(), syllable_threshold=1)):
+            continue
+        stems = idx.stems(word.lower())
+        if stems and all(idx.df(t) == 0 for t in stems) and word not in out:
+            out.append(word)
+    return out
 
 
 def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[Any]:
