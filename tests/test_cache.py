@@ -67,7 +67,7 @@ def test_cached_answers_are_the_uncached_answers(tmp_path):
         assert cold == uncached and warm == uncached
         assert files(root) == built, "a warm run reads the entries, it does not rebuild them"
     kinds = {name.split("-", 1)[0] for name in os.listdir(root)}
-    assert {"pack", "understanding", "vocabulary", "lexicon", "index", "hyphenation"} <= kinds, kinds
+    assert {"pack", "understanding", "details", "vocabulary", "lexicon", "index", "hyphenation"} <= kinds, kinds
     assert home_files(home) == before, "the cache is not state: nothing is written to the home"
 
 
@@ -177,9 +177,11 @@ def test_pack_change_is_a_new_entry(cache_dir, tmp_path):
 
 
 def test_keys_follow_every_part():
-    assert cache.key("a", b"b") == cache.key("a", b"b")
-    assert cache.key("a", b"b") != cache.key("a", b"c")
-    assert cache.key("ab", "") != cache.key("a", "b"), "parts are length-prefixed"
+    assert cache.key("pack", "a", b"b") == cache.key("pack", "a", b"b")
+    assert cache.key("pack", "a", b"b") != cache.key("pack", "a", b"c")
+    assert cache.key("pack", "ab", "") != cache.key("pack", "a", "b"), "parts are length-prefixed"
+    assert cache.key("pack", "a") != cache.key("lexicon", "a"), "each kind has its own code stamp"
+    assert cache.code_stamp("hyphenation") != cache.code_stamp("index")
 
 
 @pytest.mark.parametrize("pattern, flags, text", [

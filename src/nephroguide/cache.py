@@ -45,9 +45,16 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 _OFF = ("off", "none", "0", "false", "no")
 _PACKAGE = Path(__file__).resolve().parent
-# the modules whose code decides what an entry holds (any edit to them is a new key)
-_CODE_FILES = ("cache.py", "answer/understand.py", "answer/retrieve.py", "knowledge/models.py",
-               "knowledge/pack.py", "knowledge/lexicon.py")
+# the modules whose code decides what an entry of each kind holds (any edit to them is a new key); this module
+# itself is always part of a key
+CODE: dict[str, tuple[str, ...]] = {
+    "pack": ("knowledge/models.py", "knowledge/pack.py"),
+    "lexicon": ("knowledge/lexicon.py",),
+    "understanding": ("answer/understand.py",),
+    "vocabulary": ("answer/understand.py", "knowledge/lexicon.py"),
+    "index": ("answer/retrieve.py", "answer/understand.py", "knowledge/lexicon.py"),
+    "hyphenation": (),
+}
 
 T = TypeVar("T")
 
@@ -61,6 +68,10 @@ def cache_root() -> Path | None:
         return None
     if env:
         return Path(env).expanduser().absolute()
+    if sys.platform.startswith("linux"):   # the XDG rule platformdirs applies, without importing it (~5 ms)
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+        return (base / "nephroguide").absolute()
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("nephroguide", appauthor=False)).absolute()
@@ -106,12 +117,12 @@ def _writable_root() -> Path | None:
 # ----------------------------------------------------------------------------------------- keys
 
 @cache
-def code_stamp() -> str:
-    """Python, the regex engine, the cache format and the source of the modules that build entries."""
+def code_stamp(kind: str) -> str:
+    """Python, the regex engine, the cache format and the source of the modules that build entries of a kind."""
     import _sre
 
-    h = hashlib.sha256(f"{FORMAT}|{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{pickle.HIGHEST_PROTOCOL}".encode())
-    for rel in _CODE_FILES:
+    h = hashlib.sha256(f"{FORMAT}|{kind}|{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{pickle.HIGHEST_PROTOCOL}".encode())
+    for rel in ("cache.py", *CODE[kind]):
         h.update(rel.encode() + b"\0")
         try:
             h.update((_PACKAGE / rel).read_bytes())
@@ -120,9 +131,10 @@ def code_stamp() -> str:
     return h.hexdigest()
 
 
-def key(*parts: str | bytes) -> str:
-    """A cache key: the code stamp and the given parts (file bytes, versions, paths), hashed."""
-    h = hashlib.sha256(code_stamp().encode())
+def key(kind: str, *parts: str | bytes) -> str:
+    """A cache key for an entry of a kind (see ``CODE``): the code stamp and the given parts (file bytes, versions,
+    paths), hashed."""
+    h = hashlib.sha256(code_stamp(kind).encode())
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
@@ -308,7 +320,7 @@ def cached_pack(directory: Path, build: Callable[[Path], Any], files: Callable[[
     except OSError:
         return build(directory)   # reports the file it cannot read
     version = digest.hexdigest()[:12]   # what build() names the pack's version
-    entry = key(digest.hexdigest(), str(directory), str(pydantic.VERSION))
+    entry = key("pack", digest.hexdigest(), str(directory), str(pydantic.VERSION))
     found = load("pack", entry)
     if found is not None and getattr(found, "version", None) == version and getattr(found, "complete", False):
         return found
@@ -410,5 +422,5 @@ def entries() -> Iterable[Path]:
     return sorted(root.iterdir()) if root is not None else []
 
 
-__all__ = ["ENV_CACHE_DIR", "cache_root", "cached", "cached_pack", "clear", "code_stamp", "entries", "file_bytes", "key", "load",
+__all__ = ["CODE", "ENV_CACHE_DIR", "cache_root", "cached", "cached_pack", "clear", "code_stamp", "entries", "file_bytes", "key", "load",
            "load_dir", "store", "store_dir"]

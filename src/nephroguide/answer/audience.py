@@ -86,7 +86,7 @@ def _preload_hyphenation() -> None:
         path = pyphen.LANGUAGES[pyphen.language_fallback("en_US")]
         if path in pyphen.hdcache:
             return
-        entry = disk.key(disk.file_bytes(path), str(getattr(pyphen, "__version__", "")))
+        entry = disk.key("hyphenation", disk.file_bytes(path), str(getattr(pyphen, "__version__", "")))
         hd = disk.cached("hyphenation", entry, lambda: pyphen.HyphDict(path))
         if isinstance(hd, pyphen.HyphDict):
             pyphen.hdcache.setdefault(path, hd)

@@ -88,8 +88,9 @@ class Index:
         from nephroguide.answer.understand import DATA_FILE as UNDERSTANDING_FILE
         from nephroguide.knowledge.lexicon import LEXICON_FILE
 
-        entry = disk.key(pack.version, str(pack.directory), DATA_FILE.read_bytes(), disk.file_bytes(LEXICON_FILE),
-                         disk.file_bytes(UNDERSTANDING_FILE), str(getattr(tantivy, "__version__", "")))
+        entry = disk.key("index", pack.version, str(pack.directory), DATA_FILE.read_bytes(),
+                         disk.file_bytes(LEXICON_FILE), disk.file_bytes(UNDERSTANDING_FILE),
+                         str(getattr(tantivy, "__version__", "")))
         self.docs: dict[str, Doc] = {}
         self.exact: dict[str, str] = {}   # a direct answer's own phrasings (normalised) -> its id
         found = disk.load_dir("index", entry) or disk.store_dir("index", entry, lambda path: self._build(pack, path))

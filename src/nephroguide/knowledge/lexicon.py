@@ -181,7 +181,7 @@ def load_lexicon() -> Lexicon:
 
     text = LEXICON_FILE.read_bytes()
     pack = load_pack()
-    return disk.cached("lexicon", disk.key(text, pack.version, str(pack.directory)),
+    return disk.cached("lexicon", disk.key("lexicon", text, pack.version, str(pack.directory)),
                        lambda: _build_lexicon(text.decode("utf-8"), list(pack.drugs.values())))
 
 
