@@ -94,11 +94,14 @@ class Index:
         self.docs: dict[str, Doc] = {}
         self.exact: dict[str, str] = {}   # a direct answer's own phrasings (normalised) -> its id
         found = disk.load_dir("index", entry) or disk.store_dir("index", entry, lambda path: self._build(pack, path))
+        try:
+            if found is not None:
+                path, (self.docs, self.exact) = found
+                self.index = tantivy.Index.open(str(path))
+        except Exception:   # tantivy cannot open the stored index: build it again below
+            found = None
         if found is None:   # no usable cache directory: in memory, as before
             self._build(pack, None)
-        else:
-            path, (self.docs, self.exact) = found
-            self.index = tantivy.Index.open(str(path))
         self.searcher = self.index.searcher()
         self.n = len(self.docs)
         self._terms: dict[str, frozenset[str]] = {}
@@ -295,7 +298,8 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
                 # a phrasing that is only a small part of the question ("school" in "can she have the flu spray
                 # they give at school") counts for less than one that is most of it
                 part = min(1.0, found / q_weight) if q_weight and one_question else 1.0
-                cover_a = max(cover_a, found / w * (0.8 + 0.2 * part))
+                floor = float(cfg["ask_part_floor"])
+                cover_a = max(cover_a, found / w * (floor + (1 - floor) * part))
         if doc.kind == "answer":
             match = float(cfg["weight_question"]) * cover_q + float(cfg["weight_ask"]) * cover_a
         else:
