@@ -59,7 +59,7 @@ def test_family_gets_doses_when_asked():
 
 def test_family_framing_is_practical():
     a = answer("What is the next step for a child with steroid-resistant nephrotic syndrome?", "family")
-    assert "Ask your child's kidney team" in a.summary_text
+    assert "Ask your child's kidney team" in a.summary_text or "Ask the team which" in a.summary_text
     assert "not medical advice" in a.disclaimer
 
 

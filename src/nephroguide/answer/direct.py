@@ -154,7 +154,7 @@ def leads_article(u: Understanding, hit: Hit | None, *, has_patient: bool) -> bo
         return False
     from nephroguide.answer.understand import rules
 
-    treatment = u.explicit_intent or has_patient or \
+    treatment = u.explicit_intent or has_patient or bool(u.stage) or \
         sum(w for p, w in rules().treatment_cues if p.search(u.text)) >= int(settings()["treatment_cue_weight"])
     return treatment and answer_intent(hit) == u.intent
 
@@ -215,6 +215,15 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= float(cfg["direct"]["staged"])) \
             and not _elsewhere(ret, best, conf):
         return Route("pathway", confidence=conf)   # a stage of the course named, and no close direct answer
+    other_step = best is not None and answer_intent(best) in CORE_PATHWAY and answer_intent(best) != u.intent
+    if u.intent in CORE_PATHWAY and u.stage and other_step and not (
+            best.cover_a >= exact_at and best.cover_q >= float(cfg["direct"]["exact_question"])):
+        # a stage named, and the closest curated answer is about another step of the pathway ("IV cyclophosphamide
+        # after tacrolimus failure" is not "tacrolimus or cyclophosphamide first"): the stage's own article
+        return Route("pathway", confidence=conf)
+    if u.intent in CORE_PATHWAY and u.stage and best is not None and conf >= float(cfg["direct"]["staged"]) \
+            and leads_article(u, best, has_patient=has_patient):
+        return Route("pathway", answer=best, confidence=conf)   # that stage's article, led by the curated answer
     missed = _missed_key_term(ret, best) if best is not None and u.drugs and conf < strong else ""
     if missed:
         # the best direct answer misses the point of a short question about a medicine ("Is tacrolimus safe in
