@@ -262,3 +262,11 @@ def test_a_question_about_something_the_pack_never_mentions_is_set_aside_by_name
     b = answer("how do i know if it is nephrotic syndrome? his eyes were puffy every morning for a week and the GP "
                "thought it was hayfever", audience="family")
     assert b.scope == "covered"
+
+
+def test_a_question_about_one_step_is_not_answered_by_a_curated_answer_about_another():
+    # after CNI failure: not the "tacrolimus beats cyclophosphamide as first treatment" trial answer
+    a = answer("does IV cyclophosphamide work after tacrolimus failure?")
+    assert a.intent == "cni_resistant_next_step"
+    assert a.summary_text.startswith("No") and "not recommended" in a.summary_text
+    assert "Tacrolimus is better" not in a.summary_text
