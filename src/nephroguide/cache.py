@@ -31,7 +31,7 @@ import re
 import secrets
 import shutil
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,12 +47,13 @@ _OFF = ("off", "none", "0", "false", "no")
 _PACKAGE = Path(__file__).resolve().parent
 # the modules whose code decides what an entry of each kind holds (any edit to them is a new key); this module
 # itself is always part of a key
+_PACK_CODE = ("knowledge/models.py", "knowledge/pack.py")   # how pack files become the entries others read
 CODE: dict[str, tuple[str, ...]] = {
-    "pack": ("knowledge/models.py", "knowledge/pack.py"),
-    "lexicon": ("knowledge/lexicon.py",),
+    "pack": _PACK_CODE,
+    "lexicon": ("knowledge/lexicon.py", *_PACK_CODE),
     "understanding": ("answer/understand.py",),
-    "vocabulary": ("answer/understand.py", "knowledge/lexicon.py"),
-    "index": ("answer/retrieve.py", "answer/understand.py", "knowledge/lexicon.py"),
+    "vocabulary": ("answer/understand.py", "knowledge/lexicon.py", *_PACK_CODE),
+    "index": ("answer/retrieve.py", "answer/understand.py", "knowledge/lexicon.py", *_PACK_CODE),
     "hyphenation": (),
 }
 
@@ -405,22 +406,5 @@ def _private_tree(directory: Path) -> None:
         os.chmod(p, DIR_MODE if p.is_dir() else FILE_MODE)
 
 
-def clear() -> int:
-    """Remove every entry (``nephroguide`` never needs this; for tests and for freeing space)."""
-    root = _readable_root()
-    if root is None:
-        return 0
-    n = 0
-    for p in list(root.iterdir()):
-        _discard(p)
-        n += 1
-    return n
-
-
-def entries() -> Iterable[Path]:
-    root = _readable_root()
-    return sorted(root.iterdir()) if root is not None else []
-
-
-__all__ = ["CODE", "ENV_CACHE_DIR", "cache_root", "cached", "cached_pack", "clear", "code_stamp", "entries", "file_bytes", "key", "load",
+__all__ = ["CODE", "ENV_CACHE_DIR", "cache_root", "cached", "cached_pack", "code_stamp", "file_bytes", "key", "load",
            "load_dir", "store", "store_dir"]
