@@ -270,3 +270,13 @@ def test_a_question_about_one_step_is_not_answered_by_a_curated_answer_about_ano
     assert a.intent == "cni_resistant_next_step"
     assert a.summary_text.startswith("No") and "not recommended" in a.summary_text
     assert "Tacrolimus is better" not in a.summary_text
+
+
+def test_dipstick_grades_are_searched_as_words():
+    from nephroguide.answer.retrieve import grades
+
+    assert grades("dipstick 3+ for 3 days").split() == ["dipstick", "3plus", "for", "3", "days"]
+    assert grades("protein +++").split() == ["protein", "3plus"] and grades("two plus").split() == ["2plus"]
+    assert grades("C3+C4 normal") == "C3+C4 normal"   # not a reading
+    a = answer("is 2+ a relapse", audience="family")
+    assert a.summary_text.startswith("No") and "3+" in a.summary_text

@@ -23,6 +23,22 @@ from typing import Any
 
 DATA_FILE = Path(__file__).with_name("data") / "retrieval.yaml"
 _WORD = re.compile(r"[a-z0-9][a-z0-9']*[a-z0-9]|[a-z]")
+# Dipstick grades are words here ("3+" -> "3plus"), so "3+ for 3 days" and "2+ this morning" meet the statements
+# about that very reading instead of losing the number.
+_GRADE = re.compile(r"(?<![\w+])([1-4])\s*\+(?!\+)|\b(one|two|three|four) plus\b|(?<![\w+])(\+{2,4})(?!\+)", re.I)
+_GRADE_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4"}
+
+
+def grades(text: str) -> str:
+    """Dipstick grades as words: "3+", "three plus" and "+++" become "3plus"."""
+    if "+" not in text and "plus" not in text.lower():
+        return text
+
+    def word(m: re.Match[str]) -> str:
+        n = m.group(1) or _GRADE_WORDS.get((m.group(2) or "").lower()) or str(len(m.group(3) or ""))
+        return f" {n}plus "
+
+    return _GRADE.sub(word, text)
 
 
 @cache
@@ -136,7 +152,7 @@ class Index:
         def read(text: str) -> str:
             if not text:
                 return ""
-            low = text.lower() if text.isascii() else fold(text)
+            low = grades(text.lower() if text.isascii() else fold(text))
             extra = []
             for w in _WORD.findall(low):
                 hit = expand.get(w) or (expand.get(w[:-1]) if w[-1] == "s" else None)
@@ -273,7 +289,7 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
 
     idx = index()
     cfg = settings()["direct"]
-    words = [w for w in _WORD.findall(text) if w not in idx.stop and not w.isdigit()]
+    words = [w for w in _WORD.findall(grades(text)) if w not in idx.stop and not w.isdigit()]
     stem_of: dict[str, str] = {}
     for w in words:
         for s in idx.analyzer.analyze(w):
