@@ -280,3 +280,17 @@ def test_dipstick_grades_are_searched_as_words():
     assert grades("C3+C4 normal") == "C3+C4 normal"   # not a reading
     a = answer("is 2+ a relapse", audience="family")
     assert a.summary_text.startswith("No") and "3+" in a.summary_text
+
+
+def test_a_quoted_drug_level_is_read_against_the_trough_target():
+    high = answer("her tacrolimus level came back 14, is that dangerous?")
+    assert "above" in high.summary_text and "5-10" in high.summary_text
+    assert "missed doses" not in high.summary_text.lower()   # never the low-level answer to a high level
+    # "came back" about a result is not a relapse
+    assert "in_relapse" not in high.understanding["stage"]
+
+
+def test_adult_words_about_a_childs_outcome_or_care_do_not_make_the_patient_an_adult():
+    assert answer("Final adult height after childhood SSNS?").scope == "covered"
+    assert answer("VTE incidence in childhood NS compared with adults?").scope == "covered"
+    assert answer("Adult with steroid resistant FSGS, is tacrolimus used?").scope == "partly_covered"

@@ -51,8 +51,38 @@ def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
     text = u.text if typed == u.text else f"{u.text} {typed}"
     if context_text:
         text = f"{text} {canonicalise(normalise(context_text))[0]}"
+    level = level_words(u)
+    if level:
+        text = f"{text} {level}"
     parts = [p for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
     return retrieve(text, [*u.drugs, *(d for d, _ in u.patient_drugs)], one_question=len(parts) <= 1)
+
+
+_LEVEL = re.compile(r"\b(?:levels?|troughs?)\b\D{0,25}?(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:ng/ml|ng per ml)?\s*"
+                    r"(?:tacrolimus |tac |ciclosporin |cyclosporine? )?(?:level|trough)\b", re.I)
+
+
+def level_words(u: Understanding) -> str:
+    """A drug level the question quotes ("her tacrolimus level came back 14"), read against the pack's trough
+    targets for that medicine: words for above or below every target, nothing when in range or unclear."""
+    from nephroguide.knowledge.pack import load_pack
+
+    m = _LEVEL.search(u.question)
+    drugs = {*u.drugs, *(d for d, _ in u.patient_drugs)}
+    if m is None or not drugs:
+        return ""
+    value = float(m.group(1) or m.group(2))
+    targets = [r.target for r in load_pack().dose_rules.values() if r.drug in drugs and r.target is not None]
+    if not targets:
+        return ""
+    words = settings()["level_words"]
+    if all(t.high is not None and value > t.high for t in targets):
+        return str(words["high"])
+    if all(value < t.low for t in targets):
+        return str(words["low"])
+    if all(t.low <= value <= (t.high if t.high is not None else value) for t in targets):
+        return str(words["in_range"])
+    return ""
 
 
 def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, float]:
@@ -187,7 +217,8 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     dosing = u.intent == "dosing" and u.dose_asked
     sized = any(u.detail(k) is not None for k in ("weight_kg", "height_cm"))
     if dosing and not sized and not has_patient and best is not None and conf >= strong \
-            and (not (u.drugs or u.patient_drugs or from_session) or best.cover_a >= exact_at):
+            and (not (u.drugs or u.patient_drugs or from_session) or best.cover_a >= exact_at
+                 or best.topic == "adverse_effects"):   # "safe cumulative cyclophosphamide dose for the gonads?"
         # "how much protein", "steroid dose threshold for live vaccines": dose words but no medicine to dose;
         # a direct answer that fits is the answer to this question, not a dosing article
         return Route("answer", answer=best, confidence=conf)
@@ -196,6 +227,10 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
             and _subject_cover(ret, best) >= float(cfg["direct"]["drug_only_subject"]):
         # an intent read only from a medicine's name ("purpuric rash on levamisole") is not a treatment
         # question: a direct answer about that medicine that fits fairly wins over the treatment article
+        return Route("answer", answer=best, confidence=conf)
+    decisive = best is not None and conf >= float(cfg["direct"]["decisive"]) and not (dosing and sized)
+    if u.intent in CORE_PATHWAY and asked_treatment and decisive and not leads_article(u, best, has_patient=has_patient):
+        # "does haematuria change management in new onset NS?": a curated answer this close is the answer
         return Route("answer", answer=best, confidence=conf)
     if u.intent in CORE_PATHWAY and asked_treatment:
         # a treatment question: the pathway article, unless a direct answer fits this very question
@@ -207,7 +242,8 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("pathway", confidence=conf)
     if u.intent in PATHWAY_INTENTS and u.explicit_intent:
         # definitions, tests, biopsy, genetics, monitoring: a direct answer on the same subject, else the article
-        answer_first = u.intent in cfg["answer_first_intents"] and conf >= float(cfg["direct"]["beyond_pathway"])
+        answer_first = u.intent in cfg["answer_first_intents"] and conf >= float(cfg["direct"]["beyond_pathway"]) \
+            and not (best is not None and u.drugs and _missed_key_term(ret, best))
         if best is not None and ((same and conf >= enough) or conf >= strong or _elsewhere(ret, best, conf)
                                  or answer_first):
             return Route("answer", answer=best, confidence=conf)

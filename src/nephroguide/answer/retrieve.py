@@ -293,7 +293,8 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
     stem_of: dict[str, str] = {}
     for w in words:
         for s in idx.analyzer.analyze(w):
-            stem_of.setdefault(s, w)
+            if s not in idx.stop_stems:   # as for the pack's texts: "boys", "children" are stopwords too
+                stem_of.setdefault(s, w)
     terms = tuple(stem_of)
     raw = idx.search(words, [d for d in drugs if d], limit)
     q_weight = sum(idx.idf(t) for t in terms)

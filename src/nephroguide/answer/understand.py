@@ -306,6 +306,12 @@ def _texts(pack: Any) -> Iterable[str]:
         yield from (s.title, s.design, s.population, s.intervention, s.comparator, s.outcomes, s.limitations)
         for res in s.results:
             yield res.text
+    # the whole-disease facts and the curated answers: "sleep", "rugby", "weigh" are words nephroguide knows,
+    # never typos nor unknown subjects (not the answers' phrasings: some keep a typo on purpose)
+    for f in pack.facts.values():
+        yield from (f.title, f.subject, f.text, f.family_text, " ".join(f.keywords))
+    for a in pack.answers.values():
+        yield from (a.answer, a.family_answer)
 
 
 @cache
