@@ -329,6 +329,12 @@ def ask_cmd(question: str | None, audience: str, patient_file: str | None, sessi
     Questions are limited to 4,000 characters. Without QUESTION, start an interactive prompt that
     keeps the conversation (a session in the store).
     """
+    if question is not None:
+        # one question, then the process ends: the cyclic garbage collector would only walk the pack's ~100k
+        # long-lived objects over and over (40-70 ms); reference counting still frees everything else
+        import gc
+
+        gc.disable()
     from nephroguide import api
     from nephroguide.answer.render import render
 
