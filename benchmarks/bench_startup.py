@@ -2,15 +2,18 @@
 
 The machine is shared, so wall time is noisy; CPU time (from ``os.wait4`` resource usage) is the steadier
 figure. Each command runs in a new interpreter with an empty temporary NEPHROGUIDE_HOME, so nothing from a
-review store is picked up and nothing is written to the user's home.
+review store is picked up and nothing is written to the user's home. The start-up cache (nephroguide/cache.py)
+lives in a temporary directory too: filled by the warm-up run (``warm``, what every run after a pack or code
+change sees), or emptied before every run with ``--cold`` (the first run after a change).
 
-    .venv/bin/python benchmarks/bench_startup.py [--runs 7] [--only ask,plan]
+    .venv/bin/python benchmarks/bench_startup.py [--runs 7] [--only ask,plan] [--cold]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,11 +49,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--only", default="", help="comma-separated subset of: " + ", ".join(COMMANDS))
+    ap.add_argument("--cold", action="store_true", help="empty the start-up cache before every run")
     args = ap.parse_args()
     names = [n for n in COMMANDS if not args.only or n in args.only.split(",")]
-    with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "NEPHROGUIDE_HOME": home}
-        print(f"fresh-process start-up, median of {args.runs} runs (after 1 warm-up run each)")
+    with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as cache_dir:
+        env = {**os.environ, "NEPHROGUIDE_HOME": home, "NEPHROGUIDE_CACHE_DIR": cache_dir}
+        state = "cold: start-up cache emptied before each run" if args.cold else "warm start-up cache"
+        print(f"fresh-process start-up, median of {args.runs} runs (after 1 warm-up run each; {state})")
         print(f"  {'command':8} {'wall ms':>9} {'cpu ms':>9} {'min cpu':>9}  exit")
         for name in names:
             extra = COMMANDS[name]
@@ -58,6 +63,9 @@ def main() -> None:
             run_once(argv, env)  # warm the OS file cache
             walls, cpus, codes = [], [], set()
             for _ in range(args.runs):
+                if args.cold:
+                    shutil.rmtree(cache_dir)
+                    os.mkdir(cache_dir, 0o700)
                 w, c, code = run_once(argv, env)
                 walls.append(w)
                 cpus.append(c)
