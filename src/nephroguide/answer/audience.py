@@ -171,5 +171,7 @@ def grade_explained(grade: str, help_table: dict[str, str]) -> str:
 
 
 def is_easy_word(word: str) -> bool:
-    """A common English word (textstat's easy-word list): never the subject a question is about."""
-    return bool(_textstat().is_easy_word(word))
+    """A common English word (the Dale-Chall easy-word list textstat ships): never the subject a question is
+    about. Only the list counts: textstat also calls every one-syllable word easy (and miscounts some long drug
+    names), which made "lice", "rash" or "gum" subject-free."""
+    return bool(_textstat().is_easy_word(word, syllable_threshold=1))

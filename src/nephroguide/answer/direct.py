@@ -355,7 +355,7 @@ def _missed_key_term(ret: Retrieval, hit: Hit) -> str:
 
     drug_names = vocabulary().drug_names
     known = [t for t in ret.terms if idx.df(t) > 0 and ret.words.get(t, t) not in drug_names
-             and t.replace(" ", "_") not in drug_names.values()]
+             and t.replace(" ", "_") not in drug_names.values() and len(ret.words.get(t, t)) >= 4]
     subject = [t for t in known if not is_easy_word(ret.words.get(t, t))]   # not "tips", "right", "safe"
     if len(known) > 2 or not subject:   # a short question beside the medicine: each subject word is its point
         return ""
