@@ -229,6 +229,10 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # question: a direct answer about that medicine that fits fairly wins over the treatment article
         return Route("answer", answer=best, confidence=conf)
     decisive = best is not None and conf >= float(cfg["direct"]["decisive"]) and not (dosing and sized)
+    if u.intent in CORE_PATHWAY and asked_treatment and not u.explicit_intent and not has_patient \
+            and _elsewhere(ret, best, conf, u.question):
+        # "what now?" about a rising creatinine on a CNI: the subject is the monitoring answer's, not treatment
+        return Route("answer", answer=best, confidence=conf)
     if u.intent in CORE_PATHWAY and asked_treatment and decisive and not leads_article(u, best, has_patient=has_patient):
         # "does haematuria change management in new onset NS?": a curated answer this close is the answer
         return Route("answer", answer=best, confidence=conf)
@@ -244,12 +248,12 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # definitions, tests, biopsy, genetics, monitoring: a direct answer on the same subject, else the article
         answer_first = u.intent in cfg["answer_first_intents"] and conf >= float(cfg["direct"]["beyond_pathway"]) \
             and not (best is not None and u.drugs and _missed_key_term(ret, best))
-        if best is not None and ((same and conf >= enough) or conf >= strong or _elsewhere(ret, best, conf)
+        if best is not None and ((same and conf >= enough) or conf >= strong or _elsewhere(ret, best, conf, u.question)
                                  or answer_first):
             return Route("answer", answer=best, confidence=conf)
         return Route("pathway", confidence=conf)
     if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= float(cfg["direct"]["staged"])) \
-            and not _elsewhere(ret, best, conf):
+            and not _elsewhere(ret, best, conf, u.question):
         return Route("pathway", confidence=conf)   # a stage of the course named, and no close direct answer
     other_step = best is not None and answer_intent(best) in CORE_PATHWAY and answer_intent(best) != u.intent
     if u.intent in CORE_PATHWAY and u.stage and other_step and not (
@@ -301,7 +305,21 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     return Route("not_covered", subject=subject_of(u, ret))
 
 
-def _subject_cover(ret: Retrieval, hit: Hit) -> float:
+def _asked_stems(question: str) -> set[str] | None:
+    """The stems of the sentences that ask (end with "?"), when a message also tells ("His eyes are puffy. What
+    treatment will he get?"); None for a message of one sentence or with no question mark."""
+    from nephroguide.answer.retrieve import index
+    from nephroguide.answer.understand import canonicalise, normalise
+
+    sentences = [x for x in re.split(r"(?<=[.!?])\s+", question.strip()) if x]
+    asking = [x for x in sentences if x.rstrip().endswith("?")]
+    if len(sentences) < 2 or not asking or len(asking) == len(sentences):
+        return None
+    text = " ".join(asking)
+    return set(index().stems(f"{normalise(text)} {canonicalise(normalise(text))[0]}"))
+
+
+def _subject_cover(ret: Retrieval, hit: Hit, asked: set[str] | None = None) -> float:
     """The share (idf-weighted) of the question's subject terms other than medicine names and words of the
     course of the illness (relapse, SRNS, steroid-resistant ...) that an entry's text holds: "rash on levamisole"
     is about the rash, "statin in SRNS" about the statin. -1 when the question has no such term."""
@@ -312,7 +330,7 @@ def _subject_cover(ret: Retrieval, hit: Hit) -> float:
     names = vocabulary().drug_names
     course = _course_stems()
     terms = [t for t in ret.terms if ret.words.get(t, t) not in names and t.replace(" ", "_") not in names.values()
-             and t not in course]
+             and t not in course and (asked is None or t in asked)]
     total = sum(idx.idf(t) for t in terms)
     if not total:
         return -1.0   # nothing but the medicine's name
@@ -333,7 +351,7 @@ def _course_stems() -> set[str]:
     return _COURSE
 
 
-def _elsewhere(ret: Retrieval, best: Hit | None, conf: float) -> bool:
+def _elsewhere(ret: Retrieval, best: Hit | None, conf: float, question: str = "") -> bool:
     """The question names a stage or a medicine, but its subject is another topic (a clot, a statin, the thyroid,
     a side effect, a vaccine): a fitting direct answer from that topic answers it, not the treatment article."""
     cfg = settings()["direct"]
@@ -341,7 +359,7 @@ def _elsewhere(ret: Retrieval, best: Hit | None, conf: float) -> bool:
         return False
     if settings()["topic_intent"].get(best.topic) in CORE_PATHWAY:
         return False
-    return _subject_cover(ret, best) >= float(cfg["elsewhere_subject"])
+    return _subject_cover(ret, best, _asked_stems(question)) >= float(cfg["elsewhere_subject"])
 
 
 def _missed_key_term(ret: Retrieval, hit: Hit) -> str:
