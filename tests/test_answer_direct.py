@@ -164,7 +164,7 @@ def test_dose_words_without_a_medicine_get_the_direct_answer_not_a_dosing_articl
     assert protein.topic == "diet" and protein.intent != "dosing"
     assert "protein" in protein.summary_text.lower() and "prednisolone" not in protein.summary_text.lower()
     live = answer("steroid dose threshold for live vaccines")
-    assert live.topic == "vaccination" and "live" in live.summary_text.lower()
+    assert live.topic == "vaccination" and "mg/kg" in live.summary_text   # the threshold itself, first
     # a medicine named keeps the dosing article
     assert answer("Tacrolimus dose for a 20 kg child with SRNS").intent == "dosing"
 
