@@ -329,7 +329,8 @@ def ask_cmd(question: str | None, audience: str, patient_file: str | None, sessi
     Questions are limited to 4,000 characters. Without QUESTION, start an interactive prompt that
     keeps the conversation (a session in the store).
     """
-    if question is not None:
+    one_shot = question is not None and _OWN_PROCESS
+    if one_shot:
         # one question, then the process ends: the cyclic garbage collector would only walk the pack's ~100k
         # long-lived objects over and over (40-70 ms); reference counting still frees everything else
         import gc
@@ -346,8 +347,26 @@ def ask_cmd(question: str | None, audience: str, patient_file: str | None, sessi
     click.echo(render(result, fmt), nl=False)
     if result.session:
         click.echo(f"session: {result.session}", err=True)
+    if one_shot and session is None:   # read-only: nothing left to write or close
+        _end_process(result.exit_code or 0)
     if result.exit_code:
         sys.exit(result.exit_code)
+
+
+def _end_process(code: int) -> None:
+    """End a one-shot, read-only command now: output flushed, logging shut down (the only exit handler an ask
+    registers), then ``os._exit``; tearing the interpreter down would only free the pack's objects one by one
+    (50-70 ms). A normal exit when the output cannot be flushed (e.g. a closed pipe)."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    if "logging" in sys.modules:
+        import logging
+
+        logging.shutdown()
+    os._exit(code)
 
 
 def _ask_interactive(audience: str, patient: Any, session: str | None, fmt: str, detail: str = "brief") -> None:
@@ -439,8 +458,13 @@ def _read_patient_arg(path: str) -> Any:
     return read_record_file(Path(path))
 
 
+_OWN_PROCESS = False   # main() runs as the program (not called by other code): one-shot commands may end it
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map errors to exit codes (the only place that does)."""
+    global _OWN_PROCESS
+    _OWN_PROCESS = argv is None
     try:
         cli.main(args=argv, prog_name="nephroguide", standalone_mode=False)
     except click.exceptions.Abort:
