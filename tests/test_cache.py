@@ -287,3 +287,17 @@ def _concurrent_writers_never_mix(tmp_path):
     assert len(entries) == 1
     out = subprocess.run([sys.executable, "-c", INDEXER], env=env, capture_output=True, text=True, timeout=300)
     assert out.stdout == outs[0]
+
+
+def test_embedded_cli_keeps_the_process_and_the_collector(tmp_path, capsys, monkeypatch):
+    """Only the program itself (`nephroguide ask ...`) ends at once without the garbage collector; code that calls
+    main(argv) keeps its process running and its collector on."""
+    import gc
+
+    from nephroguide.cli import main
+
+    monkeypatch.setenv("NEPHROGUIDE_HOME", str(frozen_home(tmp_path)))
+    assert gc.isenabled()
+    main(["ask", QUESTION])
+    assert capsys.readouterr().out.startswith("# ")
+    assert gc.isenabled()
