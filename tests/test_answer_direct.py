@@ -294,3 +294,11 @@ def test_adult_words_about_a_childs_outcome_or_care_do_not_make_the_patient_an_a
     assert answer("Final adult height after childhood SSNS?").scope == "covered"
     assert answer("VTE incidence in childhood NS compared with adults?").scope == "covered"
     assert answer("Adult with steroid resistant FSGS, is tacrolimus used?").scope == "partly_covered"
+
+
+def test_a_dose_question_naming_the_alternate_day_phase_leads_with_that_phase():
+    a = answer("1st episode, 20kg, finished 4/52 daily pred and in remission. alt-day dose?")
+    assert a.summary_text.startswith("Prednisolone, first episode, alternate-day phase")
+    assert "30 mg once every other day" in a.summary_text   # 1.5 mg/kg x 20 kg
+    daily = answer("1st episode, 20kg - pred dose?")
+    assert "daily phase" in daily.summary_text and "40 mg once daily" in daily.summary_text

@@ -936,6 +936,20 @@ def _answer_the_rest(u: Understanding, *, audience: str, patient: dict[str, Any]
     return _with_markdown(dataclasses.replace(inner, question=u.question, scope="partly_covered", scope_note=note))
 
 
+def _asked_phase(question: str, titles: Sequence[str]) -> int | None:
+    """The dose entry for the phase the question names ("alt-day dose?" -> the alternate-day phase), by the
+    phase cues of retrieval.yaml; None when it names none, or several entries fit."""
+    from nephroguide.answer.retrieve import settings
+
+    if any(re.search(c, question, re.I) for c in settings()["dose_phase_all"]):
+        return None
+    for phase, cues in settings()["dose_phases"].items():
+        if any(re.search(c, question, re.I) for c in cues):
+            fits = [i for i, t in enumerate(titles) if str(phase) in t.lower()]
+            return fits[0] if fits else None
+    return None
+
+
 def _title(u: Understanding, b: Build, spec: dict[str, Any], intent: str, drugs: Sequence[str],
            indication: str | None) -> str:
     r = rules()
@@ -1034,7 +1048,10 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         candidates.insert(0, candidates.pop(pick))
     lead = candidates[:2]
     if intent == "dosing":
-        lead = b.in_section("dosing")[:1] + [e for e in b.in_section("main") if e.level == 0][:1]
+        doses = b.in_section("dosing")
+        phase = _asked_phase(u.question, [e.title for e in doses])
+        first = [doses[phase]] if phase is not None else doses[:1]
+        lead = first + [e for e in b.in_section("main") if e.level == 0][:1]
     summary_refs = tuple(dict.fromkeys(ref for e in lead for ref in e.statement.refs))
     readability = None
     if audience == "family":
