@@ -51,7 +51,7 @@ def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
     text = u.text if typed == u.text else f"{u.text} {typed}"
     if context_text:
         text = f"{text} {canonicalise(normalise(context_text))[0]}"
-    level = level_words(u)
+    level = " ".join(x for x in (level_words(u), *value_words(u.question)) if x)
     if level:
         text = f"{text} {level}"
     parts = [p for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
@@ -60,6 +60,17 @@ def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
 
 _LEVEL = re.compile(r"\b(?:levels?|troughs?)\b\D{0,25}?(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:ng/ml|ng per ml)?\s*"
                     r"(?:tacrolimus |tac |ciclosporin |cyclosporine? )?(?:level|trough)\b", re.I)
+
+
+def value_words(question: str) -> list[str]:
+    """Words for measurements the question quotes (data: ``quoted_values`` in retrieval.yaml), e.g. a
+    temperature of 38.9 -> "fever"."""
+    out = []
+    for q in settings().get("quoted_values") or []:
+        m = re.search(str(q["pattern"]), question, re.I)
+        if m is not None and float(q["min"]) <= float(m.group(1)) <= float(q["max"]):
+            out.append(str(q["words"]))
+    return out
 
 
 def level_words(u: Understanding) -> str:
@@ -273,6 +284,11 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
             return Route("facts", facts=tuple(both[:6]), confidence=both[0].match)
         return Route("not_covered", subject=f"{ret.words.get(missed, missed)} with {' or '.join(u.drugs)}",
                      confidence=conf)
+    strange = _strange_words(ret) if ret.unknown and conf < strong else []
+    if strange and _share(ret, strange) >= float(cfg["direct"]["unknown_share"]):
+        # the question's subject is a word no pack entry uses and that is no typo of one ("homeopathy"): say so,
+        # rather than answer the rest of the sentence
+        return Route("not_covered", subject=" ".join(strange[:3]), confidence=conf)
     if best is not None and conf >= enough:
         return Route("answer", answer=best, confidence=conf)
     if u.intent is not None and u.intent not in PATHWAY_INTENTS and best is not None \
@@ -360,6 +376,32 @@ def _elsewhere(ret: Retrieval, best: Hit | None, conf: float, question: str = ""
     if settings()["topic_intent"].get(best.topic) in CORE_PATHWAY:
         return False
     return _subject_cover(ret, best, _asked_stems(question)) >= float(cfg["elsewhere_subject"])
+
+
+def _strange_words(ret: Retrieval) -> list[str]:
+    """The question's words no pack entry uses that name a thing: not a typo of a word nephroguide knows, and
+    not an everyday English word (wordfreq: "handled", "Ohio" are common; "homeopathy", "lice", "deflazacort"
+    are not)."""
+    from rapidfuzz import fuzz, process
+    from wordfreq import zipf_frequency
+
+    from nephroguide.answer.understand import vocabulary
+
+    known = vocabulary().known
+    common = float(settings()["direct"]["common_word_zipf"])
+    return [w for w in ret.unknown
+            if zipf_frequency(w, "en") < common
+            and process.extractOne(w.lower(), known, scorer=fuzz.ratio, score_cutoff=80) is None]
+
+
+def _share(ret: Retrieval, words: Sequence[str]) -> float:
+    """The share (idf-weighted) of the question's subject terms made by these words."""
+    from nephroguide.answer.retrieve import index
+
+    idx = index()
+    total = sum(idx.idf(t) for t in ret.terms)
+    low = {w.lower() for w in words}
+    return sum(idx.idf(t) for t in ret.terms if ret.words.get(t, t).lower() in low) / total if total else 0.0
 
 
 def _missed_key_term(ret: Retrieval, hit: Hit) -> str:
