@@ -267,7 +267,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
             and not _elsewhere(ret, best, conf, u.question):
         return Route("pathway", confidence=conf)   # a stage of the course named, and no close direct answer
     other_step = best is not None and answer_intent(best) in CORE_PATHWAY and answer_intent(best) != u.intent
-    if u.intent in CORE_PATHWAY and u.stage and other_step and not (
+    if u.intent in CORE_PATHWAY and u.stage and best is not None and other_step and not (
             best.cover_a >= exact_at and best.cover_q >= float(cfg["direct"]["exact_question"])):
         # a stage named, and the closest curated answer is about another step of the pathway ("IV cyclophosphamide
         # after tacrolimus failure" is not "tacrolimus or cyclophosphamide first"): the stage's own article
