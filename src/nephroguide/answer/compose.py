@@ -1050,8 +1050,8 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     if intent == "dosing":
         doses = b.in_section("dosing")
         phase = _asked_phase(u.question, [e.title for e in doses])
-        first = [doses[phase]] if phase is not None else doses[:1]
-        lead = first + [e for e in b.in_section("main") if e.level == 0][:1]
+        lead_dose = [doses[phase]] if phase is not None else doses[:1]
+        lead = lead_dose + [e for e in b.in_section("main") if e.level == 0][:1]
     summary_refs = tuple(dict.fromkeys(ref for e in lead for ref in e.statement.refs))
     readability = None
     if audience == "family":
@@ -1078,7 +1078,8 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         if audience == "family":
             text = " ".join(da.family_answer.split())
             grade = aud.reading_grade(text)
-            if readability is not None and grade <= float(r.raw["audiences"]["family"]["reading_grade"][1]):
+            if readability is not None and grade is not None \
+                    and grade <= float(r.raw["audiences"]["family"]["reading_grade"][1]):
                 summary, readability = text, {**readability, "summary_grade": grade}
                 summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
         else:
