@@ -121,6 +121,8 @@ def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, fl
             continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
         like = max((fuzz.token_sort_ratio(asked, normalise(a)) for a in da.asks), default=0.0) / 100 if da else 0.0
         conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top
+        if u.explicit_intent and u.intent and answer_intent(h) == u.intent:
+            conf += float(w["same_intent"])   # "MMR booster ... on prednisolone": the vaccination answers first
         scored.append((conf, h))
     if not scored:
         return None, 0.0
