@@ -302,3 +302,13 @@ def test_a_dose_question_naming_the_alternate_day_phase_leads_with_that_phase():
     assert "30 mg once every other day" in a.summary_text   # 1.5 mg/kg x 20 kg
     daily = answer("1st episode, 20kg - pred dose?")
     assert "daily phase" in daily.summary_text and "40 mg once daily" in daily.summary_text
+
+
+def test_day_counts_tell_two_days_of_3plus_from_three():
+    from nephroguide.answer.retrieve import grades
+
+    assert grades("3+ for 2 days").split()[-1] == "2day" and grades("three consecutive days").split()[-1] == "3day"
+    two = answer("3+ on the stick for 2 days, start pred?", audience="family")
+    three = answer("3+ for 3 days, what now?", audience="family")
+    assert two.summary_text.startswith("Not yet") and "3 days" in two.summary_text
+    assert "relapse" in three.summary_text.lower() and not three.summary_text.startswith("Not yet")

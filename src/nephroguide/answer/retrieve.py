@@ -29,8 +29,19 @@ _GRADE = re.compile(r"(?<![\w+])([1-4])\s*\+(?!\+)|\b(one|two|three|four) plus\b
 _GRADE_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4"}
 
 
+_SPAN = re.compile(r"\b([1-9])\s*(?:consecutive\s+|more\s+|straight\s+)?(days?|weeks?|months?)\b", re.I)
+_SPAN_WORDS = re.compile(r"\b(one|two|three|four|five|six)\s+(?:consecutive\s+|more\s+|straight\s+)?(days?|weeks?|months?)\b",
+                         re.I)
+_NUMBER = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
+
+
 def grades(text: str) -> str:
-    """Dipstick grades as words: "3+", "three plus" and "+++" become "3plus"."""
+    """Dipstick grades and short spans as words: "3+", "three plus" and "+++" become "3plus"; "for 2 days" also
+    gives "2day", so "3+ for 2 days" and "3+ for 3 days" are told apart."""
+    spans = [f"{m.group(1)}{m.group(2).lower().rstrip('s')}" for m in _SPAN.finditer(text)]
+    spans += [f"{_NUMBER[m.group(1).lower()]}{m.group(2).lower().rstrip('s')}" for m in _SPAN_WORDS.finditer(text)]
+    if spans:
+        text = f"{text} {' '.join(spans)}"
     if "+" not in text and "plus" not in text.lower():
         return text
 
