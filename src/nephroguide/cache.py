@@ -119,10 +119,16 @@ def _writable_root() -> Path | None:
 
 @cache
 def code_stamp(kind: str) -> str:
-    """Python, the regex engine, the cache format and the source of the modules that build entries of a kind."""
+    """Python, the regex engine, the cache format, the source of the modules that build entries of a kind and, for
+    entries read from YAML, the versions of the YAML parser and of pydantic (they decide what the files mean)."""
     import _sre
 
     h = hashlib.sha256(f"{FORMAT}|{kind}|{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{pickle.HIGHEST_PROTOCOL}".encode())
+    if CODE[kind]:
+        import pydantic
+        import yaml
+
+        h.update(f"|yaml {yaml.__version__}|pydantic {pydantic.VERSION}".encode())
     for rel in ("cache.py", *CODE[kind]):
         h.update(rel.encode() + b"\0")
         try:
