@@ -312,3 +312,18 @@ def test_day_counts_tell_two_days_of_3plus_from_three():
     three = answer("3+ for 3 days, what now?", audience="family")
     assert two.summary_text.startswith("Not yet") and "3 days" in two.summary_text
     assert "relapse" in three.summary_text.lower() and not three.summary_text.startswith("Not yet")
+
+
+def test_a_yes_no_answer_reached_from_the_other_way_round_drops_its_yes_or_no():
+    from nephroguide.answer.direct import same_polarity
+
+    asks = ["does he need to avoid other children", "can he be around other kids"]
+    assert same_polarity("Can he be around other kids?", asks, "No. Your child can mix.") == "Your child can mix."
+    assert same_polarity("should he avoid other kids?", asks, "No. Your child can mix.") == "No. Your child can mix."
+    a = answer("Can he be around other kids?", audience="family")
+    assert not a.summary_text.startswith("No") and "mix with other children" in a.summary_text
+
+
+def test_a_stage_named_keeps_its_article_over_a_near_exact_answer_about_another_step():
+    a = answer("what if tacrolimus doesn't work?")
+    assert a.intent == "cni_resistant_next_step" and "trial" in a.summary_text

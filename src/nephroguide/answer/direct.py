@@ -241,7 +241,9 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # an intent read only from a medicine's name ("purpuric rash on levamisole") is not a treatment
         # question: a direct answer about that medicine that fits fairly wins over the treatment article
         return Route("answer", answer=best, confidence=conf)
-    decisive = best is not None and conf >= float(cfg["direct"]["decisive"]) and not (dosing and sized)
+    other_step = best is not None and answer_intent(best) in CORE_PATHWAY and answer_intent(best) != u.intent
+    decisive = best is not None and conf >= float(cfg["direct"]["decisive"]) and not (dosing and sized) \
+        and not (u.stage and other_step)
     if u.intent in CORE_PATHWAY and asked_treatment and not u.explicit_intent and not has_patient \
             and _elsewhere(ret, best, conf, u.question):
         # "what now?" about a rising creatinine on a CNI: the subject is the monitoring answer's, not treatment
@@ -252,7 +254,8 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if u.intent in CORE_PATHWAY and asked_treatment:
         # a treatment question: the pathway article, unless a direct answer fits this very question
         exact = best is not None and best.cover_a >= exact_at and best.cover_q >= float(cfg["direct"]["exact_question"])
-        if best is not None and conf >= strong and not dosing and (exact or (same and best.cover_q >= exact_at)):
+        if best is not None and conf >= strong and not dosing and (exact or (same and best.cover_q >= exact_at)) \
+                and not (u.stage and other_step and not same):
             if leads_article(u, best, has_patient=has_patient):
                 return Route("pathway", answer=best, confidence=conf)   # the article, led by the curated answer
             return Route("answer", answer=best, confidence=conf)
@@ -268,7 +271,6 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= float(cfg["direct"]["staged"])) \
             and not _elsewhere(ret, best, conf, u.question):
         return Route("pathway", confidence=conf)   # a stage of the course named, and no close direct answer
-    other_step = best is not None and answer_intent(best) in CORE_PATHWAY and answer_intent(best) != u.intent
     if u.intent in CORE_PATHWAY and u.stage and best is not None and other_step and not (
             best.cover_a >= exact_at and best.cover_q >= float(cfg["direct"]["exact_question"])):
         # a stage named, and the closest curated answer is about another step of the pathway ("IV cyclophosphamide
@@ -674,6 +676,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         subject = pack.facts[lead.kb_id].subject if lead.kb_id in pack.facts else lead.title
         title = f"{_topic_name(topic).capitalize()}: {subject}" if subject else _topic_name(topic).capitalize()
     summary = yes_no_first(u, summary)
+    if da is not None:
+        summary = same_polarity(u.question, da.asks, summary)
     titles = cfg["sections"]
     sections_all: list[Section] = []
     for key in ("key", "related", "more", "changes"):
@@ -777,6 +781,34 @@ def yes_no_first(u: Understanding, summary: str) -> str:
     if any(re.search(p, head) for p in cfg["negative"]):
         return f"No: {summary[:1].lower() + summary[1:] if not summary[:2].isupper() else summary}"
     return summary
+
+
+def _polarity(text: str) -> int:
+    """-1 for a question asked the negative way round ("is it dangerous", "should he avoid"), +1 for the positive
+    way ("is it safe", "can he"), 0 when neither (data: ``polarity`` in retrieval.yaml)."""
+    cfg = settings()["polarity"]
+    low = text.lower()
+    if any(re.search(p, low) for p in cfg["negative"]):
+        return -1
+    if any(re.search(p, low) for p in cfg["positive"]):
+        return 1
+    return 0
+
+
+def same_polarity(question: str, asks: Sequence[str], summary: str) -> str:
+    """A curated yes/no answer reached by a question asked the other way round from the one its Yes/No answers
+    ("can he be around other kids?" reaching "does he need to avoid other children? No. ..."): the Yes/No would
+    say the opposite, so it is left out and the rest stands. The answer's own way round is that of its first
+    phrasing that has one."""
+    m = re.match(r"^\s*(?:yes|no)\b[,.:;]?\s*", summary, re.I)
+    if m is None or not asks:
+        return summary
+    q = _polarity(question)
+    a = next((p for p in (_polarity(x) for x in asks) if p), 0)
+    if q == 0 or a == 0 or q == a:
+        return summary
+    rest = summary[m.end():]
+    return rest[:1].upper() + rest[1:] if rest else summary
 
 
 def shorten(sections: Sequence[Section], relevance: dict[str, float], per_section: dict[str, int],
