@@ -275,7 +275,7 @@ def test_a_question_about_one_step_is_not_answered_by_a_curated_answer_about_ano
 def test_dipstick_grades_are_searched_as_words():
     from nephroguide.answer.retrieve import grades
 
-    assert grades("dipstick 3+ for 3 days").split() == ["dipstick", "3plus", "for", "3", "days"]
+    assert grades("dipstick 3+ for 3 days").split() == ["dipstick", "3plus", "for", "3", "days", "3day"]
     assert grades("protein +++").split() == ["protein", "3plus"] and grades("two plus").split() == ["2plus"]
     assert grades("C3+C4 normal") == "C3+C4 normal"   # not a reading
     a = answer("is 2+ a relapse", audience="family")
