@@ -90,8 +90,9 @@ def main() -> int:
     if args.rounds <= 0 and args.fresh <= 0:
         return 0
     questions = [c for c in load_cases(path) if not c.before]
-    print(f"\nlatency in-process, after warm-up ({args.rounds} rounds x {len(questions)} questions, no session):")
-    for audience in ("clinician", "family", "student"):
+    if args.rounds > 0:
+        print(f"\nlatency in-process, after warm-up ({args.rounds} rounds x {len(questions)} questions, no session):")
+    for audience in ("clinician", "family", "student") if args.rounds > 0 else ():
         for c in questions:   # warm-up: pack, lexicon, vocabulary, regexes, textstat
             ask(c.question, audience=audience, today=TODAY)
         times = []
@@ -107,6 +108,8 @@ def main() -> int:
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "nephroguide.cli"]
     samples = ["What is the next step for a child with steroid-resistant nephrotic syndrome?",
                "Tacrolimus dose for a 20 kg child with SRNS"]
+    if args.fresh <= 0:
+        return 0
     print(f"\nfresh process `nephroguide ask` ({args.fresh} runs each, wall time):")
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "NEPHROGUIDE_HOME": home}
