@@ -118,3 +118,15 @@ def test_family_summary_never_opens_with_a_sentence_that_points_back():
     srns = ask("What is the next step in treatment for pediatric patients with steroid resistant nephrotic syndrome?",
                audience="family", today=dt.date(2026, 11, 21))
     assert srns.summary_text.split()[0].lower() not in {"these", "this", "they", "it", "those"}, srns.summary_text
+
+
+def test_a_parent_who_asks_how_many_mg_reads_the_childs_doses_first():
+    from nephroguide.api import ask
+
+    q = ("My son is 6 and weighs 22kg, the doctor said nephrotic syndrome and gave prednisolone. How many mg should "
+         "he be taking a day and for how many weeks?")
+    a = ask(q, audience="family", today=TODAY)
+    first = a.summary_text
+    assert "prednisolone 44 mg once daily" in first and "prednisolone 33 mg once every other day" in first
+    assert first.index("44 mg") < first.index("33 mg") and "Weeks 1-4" in first
+    assert "mg/kg" not in first   # the worked-out dose, not the rule

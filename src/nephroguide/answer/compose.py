@@ -70,6 +70,7 @@ class Entry:
     reviewed: dt.date | None = None
     drugs: tuple[str, ...] = ()
     family_statement: Statement | None = None   # when the family reads a differently cited sentence
+    dose_line: str = ""             # a computed dose in plain words ("Weeks 1-4 (or 1-6), daily: prednisolone 44 mg once daily.")
 
 
 @dataclass
@@ -276,8 +277,13 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
     if st is None:
         st = _stmt(pack, rule_text(rule), rule.citations, rule.id)
     family = _clean(rule.family_text)   # empty: the family reads no dose line unless doses were asked for
+    line = ""
+    if st is not None and ctx.weight_kg is not None and not note.startswith("mg dose not computed"):
+        drug_name = pack.drugs[rule.drug].generic
+        line = f"{result.phase}: {drug_name} {result.display}." if result.phase else \
+            f"{drug_name[:1].upper()}{drug_name[1:]} {result.display}."
     b.add(Entry(section, "dose", rule.id, st, family, st.text, title=rule.title, note=note, level=level,
-                drugs=(rule.drug,)))
+                drugs=(rule.drug,), dose_line=line))
 
 
 def rule_text(rule: DoseRule) -> str:
@@ -1065,6 +1071,18 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         readability = {"summary_grade": grade, "article_grade": aud.reading_grade(body),
                        "target_grades": list(target), "method": "Flesch-Kincaid grade level (textstat)"}
         summary = text
+        lines = [e for e in b.in_section("dosing") if e.level == 0 and e.dose_line] if intent == "dosing" else []
+        if lines:
+            # a parent who asked how much reads the doses worked out for the child first, phase by phase
+            start = lines.index(lead[0]) if lead and lead[0] in lines else 0
+            shown = [lines[start]]
+            nxt = lines[start + 1] if start + 1 < len(lines) else None
+            if nxt is not None and nxt.drugs == shown[0].drugs and ":" in nxt.dose_line.split(nxt.drugs[0])[0] \
+                    and ":" in shown[0].dose_line.split(shown[0].drugs[0])[0]:
+                shown.append(nxt)   # the next phase of the same course ("then ... every other day")
+            summary = " ".join(e.dose_line for e in shown)
+            summary_refs = tuple(dict.fromkeys(ref for e in shown for ref in e.statement.refs))
+            readability = {**readability, "summary_grade": aud.reading_grade(summary)}
     else:
         top = lead[:1]
         text = top[0].statement.text if top else ""
