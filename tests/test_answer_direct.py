@@ -327,3 +327,19 @@ def test_a_yes_no_answer_reached_from_the_other_way_round_drops_its_yes_or_no():
 def test_a_stage_named_keeps_its_article_over_a_near_exact_answer_about_another_step():
     a = answer("what if tacrolimus doesn't work?")
     assert a.intent == "cni_resistant_next_step" and "trial" in a.summary_text
+
+
+def test_a_side_effect_of_the_medicine_named_gets_its_side_effect_answer_not_the_treatment_article():
+    q = ("My son is on cyclosporine and his gums are growing over his teeth and he's getting hairy. Is this from the "
+         "medicine and should we stop it?")
+    a = answer(q, audience="family")
+    assert a.topic == "adverse_effects" and "gums" in a.summary_text.lower()
+    assert "drip" not in a.summary_text.lower()
+
+
+def test_puffy_again_on_alternate_day_prednisolone_reads_as_a_relapse():
+    q = ("my sons legs and eyes are puffy agian and he peeing frothy, he is on the predisolone 10mg every other day, "
+         "do i up the dose or ring the docter")
+    a = answer(q, audience="family")
+    assert "in_relapse" in a.understanding["stage"] and "first episode" not in a.summary_text.lower()
+    assert a.scope == "covered"   # no "no guidance on docter" banner: a typo is not a subject

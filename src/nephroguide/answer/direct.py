@@ -211,6 +211,8 @@ def answer_intent(hit: Hit) -> str | None:
 
 
 def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: bool) -> Route:
+    from nephroguide.knowledge.pack import load_pack
+
     cfg = settings()
     own = exact_answer(u, ret)
     if own is not None and leads_article(u, own.answer, has_patient=has_patient):
@@ -240,6 +242,13 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
             and _subject_cover(ret, best) >= float(cfg["direct"]["drug_only_subject"]):
         # an intent read only from a medicine's name ("purpuric rash on levamisole") is not a treatment
         # question: a direct answer about that medicine that fits fairly wins over the treatment article
+        return Route("answer", answer=best, confidence=conf)
+    implied = not (u.explicit_intent or u.stage or has_patient or from_session)
+    if implied and u.drugs and best is not None and conf >= float(cfg["direct"]["drug_only"]) \
+            and best.topic == "adverse_effects" and set(u.drugs) & _asked_drugs(load_pack(), best.id) \
+            and _subject_cover(ret, best) >= float(cfg["direct"]["drug_effect_subject"]):
+        # "his gums are growing on cyclosporine ... should we stop it?": a side effect of the medicine named,
+        # answered by that medicine's side-effect answer, not the treatment article the medicine's name implies
         return Route("answer", answer=best, confidence=conf)
     other_step = best is not None and answer_intent(best) in CORE_PATHWAY and answer_intent(best) != u.intent
     decisive = best is not None and conf >= float(cfg["direct"]["decisive"]) and not (dosing and sized) \
@@ -336,6 +345,8 @@ def _asked_stems(question: str) -> set[str] | None:
     if len(sentences) < 2 or not asking or len(asking) == len(sentences):
         return None
     text = " ".join(asking)
+    if re.search(r"\b(?:this|that|it|these|those|they|them)\b", text, re.I):
+        return None   # "Is this from the medicine?": the subject is in the sentences before
     return set(index().stems(f"{normalise(text)} {canonicalise(normalise(text))[0]}"))
 
 
@@ -542,11 +553,15 @@ _ASKING = re.compile(r"^\s*(?:and|also|plus|or|but)?\s*(?:can|could|is|are|shoul
 def _unknown_subject(part: str) -> list[str]:
     """Words of one part of a message that no pack entry uses and that name a thing (a medicine, a vaccine, a
     substance: 5+ letters, or an acronym typed in capitals), as typed; easy everyday words do not count."""
+    from rapidfuzz import fuzz, process
+
     from nephroguide.answer.audience import _textstat
     from nephroguide.answer.retrieve import index
+    from nephroguide.answer.understand import vocabulary
 
     idx = index()
     ts = _textstat()
+    known = vocabulary().known
     out = []
     for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", part):
         word = m.group()
@@ -556,8 +571,13 @@ def _unknown_subject(part: str) -> list[str]:
         if not acronym and (len(word) < 5 or ts.is_easy_word(word.lower(), syllable_threshold=1)):
             continue
         stems = idx.stems(word.lower())
-        if stems and all(idx.df(t) == 0 for t in stems) and word not in out:
-            out.append(word)
+        if not stems or any(idx.df(t) > 0 for t in stems) or word in out:
+            continue
+        low = word.lower()
+        if any(k.startswith(low) for k in known if len(k) <= len(low) + 2) or \
+                process.extractOne(low, known, scorer=fuzz.ratio, score_cutoff=80) is not None:
+            continue   # a typo ("docter") or the stem of a known name ("NPHS" of NPHS1/NPHS2)
+        out.append(word)
     return out
 
 
