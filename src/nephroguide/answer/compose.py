@@ -1075,13 +1075,13 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         if lines:
             # a parent who asked how much reads the doses worked out for the child first, phase by phase
             start = lines.index(lead[0]) if lead and lead[0] in lines else 0
-            shown = [lines[start]]
+            phases = [lines[start]]
             nxt = lines[start + 1] if start + 1 < len(lines) else None
-            if nxt is not None and nxt.drugs == shown[0].drugs and ":" in nxt.dose_line.split(nxt.drugs[0])[0] \
-                    and ":" in shown[0].dose_line.split(shown[0].drugs[0])[0]:
-                shown.append(nxt)   # the next phase of the same course ("then ... every other day")
-            summary = " ".join(e.dose_line for e in shown)
-            summary_refs = tuple(dict.fromkeys(ref for e in shown for ref in e.statement.refs))
+            if nxt is not None and nxt.drugs == phases[0].drugs and ":" in nxt.dose_line.split(nxt.drugs[0])[0] \
+                    and ":" in phases[0].dose_line.split(phases[0].drugs[0])[0]:
+                phases.append(nxt)   # the next phase of the same course ("then ... every other day")
+            summary = " ".join(e.dose_line for e in phases)
+            summary_refs = tuple(dict.fromkeys(ref for e in phases for ref in e.statement.refs))
             readability = {**readability, "summary_grade": aud.reading_grade(summary)}
     else:
         top = lead[:1]

@@ -246,7 +246,8 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     implied = not (u.explicit_intent or u.stage or has_patient or from_session)
     if implied and u.drugs and best is not None and conf >= float(cfg["direct"]["drug_only"]) \
             and best.topic == "adverse_effects" and set(u.drugs) & _asked_drugs(load_pack(), best.id) \
-            and _subject_cover(ret, best) >= float(cfg["direct"]["drug_effect_subject"]):
+            and _subject_cover(ret, best) >= float(cfg["direct"]["drug_effect_subject"]) \
+            and not _missed_key_term(ret, best):
         # "his gums are growing on cyclosporine ... should we stop it?": a side effect of the medicine named,
         # answered by that medicine's side-effect answer, not the treatment article the medicine's name implies
         return Route("answer", answer=best, confidence=conf)
