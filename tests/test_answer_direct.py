@@ -343,3 +343,11 @@ def test_puffy_again_on_alternate_day_prednisolone_reads_as_a_relapse():
     a = answer(q, audience="family")
     assert "in_relapse" in a.understanding["stage"] and "first episode" not in a.summary_text.lower()
     assert a.scope == "covered"   # no "no guidance on docter" banner: a typo is not a subject
+
+
+def test_each_question_of_a_message_is_answered_in_the_first_line():
+    q = "three questions: can she go swimming, does she need to avoid salt, and can she have the flu spray they give at school?"
+    a = answer(q, audience="family")
+    first = a.summary_text
+    assert "salt" in first and "nasal spray flu vaccine" in first and first.count("?") >= 2
+    assert set(a.also_topics) >= {"diet", "vaccination"}

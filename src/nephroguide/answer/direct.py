@@ -591,6 +591,7 @@ def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[Any
     parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
     if len(parts) < 2:
         return []
+    parts = [p for p in parts if _ASKING.match(p)]   # the questions of the message, not what it tells
     pack = load_pack()
     enough = float(settings()["direct"]["enough"])
     seen = {chosen.id} if chosen is not None else set()
@@ -699,6 +700,12 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     summary = yes_no_first(u, summary)
     if da is not None:
         summary = same_polarity(u.question, da.asks, summary)
+    if da is not None and others:
+        # several questions in one message: each answered in the first lines, the first sentence of each
+        parts = [(da, summary)] + [(o, " ".join((o.family_answer if family else o.answer).split())) for o in others]
+        summary = " ".join(f"{question_form(a.asks[0])} {sentences(text)[0] if sentences(text) else text}"
+                           for a, text in parts)
+        summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations)]))
     titles = cfg["sections"]
     sections_all: list[Section] = []
     for key in ("key", "related", "more", "changes"):
