@@ -351,3 +351,10 @@ def test_each_question_of_a_message_is_answered_in_the_first_line():
     first = a.summary_text
     assert "salt" in first and "nasal spray flu vaccine" in first and first.count("?") >= 2
     assert set(a.also_topics) >= {"diet", "vaccination"}
+
+
+def test_a_which_agent_question_names_the_agents_in_the_first_line():
+    q = ("7yo with steroid-sensitive NS, 3rd relapse this year while on alternate-day pred 0.3 mg/kg - what "
+         "steroid-sparing agent would you go for next?")
+    first = answer(q).summary_text
+    assert "levamisole" in first and "cyclophosphamide" in first and "rituximab" in first

@@ -1088,6 +1088,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         text = top[0].statement.text if top else ""
         first = aud.sentences(text)
         summary = " ".join(first[:2]) if len(first) > 1 and len(first[0]) < 100 else " ".join(first[:1])
+        summary = direct.with_kind_sentence(u.question, summary, first)   # "which agent?": the sentence naming them
         summary_refs = tuple(top[0].statement.refs) if top else ()
     da = pack.answers.get(lead_answer) if lead_answer else None
     if da is not None and audience in da.audiences:

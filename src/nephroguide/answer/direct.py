@@ -887,6 +887,16 @@ def missing_kinds(question: str, text: str) -> list[str]:
     return out
 
 
+def with_kind_sentence(question: str, summary: str, sentences_: Sequence[str]) -> str:
+    """A summary that does not give the kind of answer asked for ("which agent?" with no medicine named) gains
+    the lead statement's first sentence that does."""
+    kind = answer_kind(question)
+    if kind is None or kind[1].search(summary):
+        return summary
+    extra = next((x for x in sentences_ if x not in summary and kind[1].search(x)), None)
+    return f"{summary} {extra}" if extra else summary
+
+
 _TYPES: list[tuple[str, list[Any], Any]] = []
 
 
