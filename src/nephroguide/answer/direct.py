@@ -551,6 +551,9 @@ _ASKING = re.compile(r"^\s*(?:and|also|plus|or|but)?\s*(?:can|could|is|are|shoul
                     r"how|when|why|may|might|must|has|have)\b", re.I)
 
 
+_REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:\w+\s+)?(?:this|that|it|these|those|they|them)\b", re.I)
+
+
 def _unknown_subject(part: str) -> list[str]:
     """Words of one part of a message that no pack entry uses and that name a thing (a medicine, a vaccine, a
     substance: 5+ letters, or an acronym typed in capitals), as typed; easy everyday words do not count."""
@@ -591,7 +594,8 @@ def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[Any
     parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
     if len(parts) < 2:
         return []
-    parts = [p for p in parts if _ASKING.match(p)]   # the questions of the message, not what it tells
+    # the questions of the message, not what it tells, nor a question about what it told ("is that dangerous?")
+    parts = [p for p in parts if _ASKING.match(p) and not _REFERRING.match(p)]
     pack = load_pack()
     enough = float(settings()["direct"]["enough"])
     seen = {chosen.id} if chosen is not None else set()
