@@ -233,7 +233,8 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     sized = any(u.detail(k) is not None for k in ("weight_kg", "height_cm"))
     if dosing and not sized and not has_patient and best is not None and conf >= strong \
             and (not (u.drugs or u.patient_drugs or from_session) or best.cover_a >= exact_at
-                 or best.topic == "adverse_effects"):   # "safe cumulative cyclophosphamide dose for the gonads?"
+                 or (best.topic == "adverse_effects" and any(re.search(c, u.text) for c in cfg["toxicity_cues"]))):
+        # "safe cumulative cyclophosphamide dose for the gonads?" asks about harm, not a dose to give
         # "how much protein", "steroid dose threshold for live vaccines": dose words but no medicine to dose;
         # a direct answer that fits is the answer to this question, not a dosing article
         return Route("answer", answer=best, confidence=conf)

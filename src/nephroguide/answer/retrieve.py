@@ -30,7 +30,7 @@ _GRADE_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4"}
 
 
 _SPAN = re.compile(r"\b([1-9])\s*(?:consecutive\s+|more\s+|straight\s+)?(days?|weeks?|months?)\b", re.I)
-_SPAN_WORDS = re.compile(r"\b(one|two|three|four|five|six)\s+(?:consecutive\s+|more\s+|straight\s+)?(days?|weeks?|months?)\b",
+_SPAN_WORDS = re.compile(r"\b(two|three|four|five|six)\s+(?:consecutive\s+|more\s+|straight\s+)?(days?|weeks?|months?)\b",
                          re.I)
 _NUMBER = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
 
