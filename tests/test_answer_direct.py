@@ -349,7 +349,8 @@ def test_each_question_of_a_message_is_answered_in_the_first_line():
     q = "three questions: can she go swimming, does she need to avoid salt, and can she have the flu spray they give at school?"
     a = answer(q, audience="family")
     first = a.summary_text
-    assert "salt" in first and "nasal spray flu vaccine" in first and first.count("?") >= 2
+    assert "salt" in first and "Can she have the flu spray they give at school? Not while" in first
+    assert first.count("?") >= 2 and not first.startswith("No")   # "can she go swimming?" is not answered "No"
     assert set(a.also_topics) >= {"diet", "vaccination"}
 
 

@@ -586,9 +586,10 @@ def _unknown_subject(part: str) -> list[str]:
     return out
 
 
-def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[Any]:
+def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[tuple[Any, str]]:
     """Direct answers to the other questions of a message that asks several ("can she swim, does she need
-    to avoid salt, and ...?"): each part with a close direct answer of its own, besides the one chosen."""
+    to avoid salt, and ...?"): each part with a close direct answer of its own, besides the one chosen, with the
+    part as the reader asked it."""
     from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
     from nephroguide.knowledge.pack import load_pack
 
@@ -610,7 +611,7 @@ def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[Any
             da = pack.answers[best.id]
             if audience in da.audiences:
                 seen.add(best.id)
-                out.append(da)
+                out.append((da, part))
     return out
 
 
@@ -672,7 +673,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     rel_n = int(cfg["brief"]["related_full"])
     family = audience == "family"
     shown = 0
-    others = other_parts(u, r.answer, audience) if da is not None else []
+    asked_parts = other_parts(u, r.answer, audience) if da is not None else []
+    others = [o for o, _ in asked_parts]
     for other in others:
         # another question of the same message, answered first among the key points
         text = f"{question_form(other.asks[0])} {' '.join((other.family_answer if family else other.answer).split())}"
@@ -702,14 +704,20 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         summary_refs = tuple(lead.statement.refs)
         subject = pack.facts[lead.kb_id].subject if lead.kb_id in pack.facts else lead.title
         title = f"{_topic_name(topic).capitalize()}: {subject}" if subject else _topic_name(topic).capitalize()
-    summary = yes_no_first(u, summary)
-    if da is not None:
+    if da is None:   # a curated answer already opens with its yes/no; only a statement chosen as the lead gains one
+        summary = yes_no_first(u, summary)
+    else:
         summary = same_polarity(u.question, da.asks, summary)
     if da is not None and others:
-        # several questions in one message: each answered in the first lines, the first sentence of each
-        parts = [(da, summary)] + [(o, " ".join((o.family_answer if family else o.answer).split())) for o in others]
-        summary = " ".join(f"{question_form(a.asks[0])} {sentences(text)[0] if sentences(text) else text}"
-                           for a, text in parts)
+        # several questions in one message: each answered in the first lines, under the part as the reader asked it
+        first_part = next((p for p in _PARTS.split(u.question) if p and p.strip()), u.question)
+        main = same_polarity(first_part, da.asks, summary) if _polarity(first_part) else summary
+        lines = [" ".join(sentences(main)[:1]) or main]
+        for o, part in asked_parts:
+            text = " ".join((o.family_answer if family else o.answer).split())
+            text = same_polarity(part, o.asks, text)
+            lines.append(f"{question_form(part)} {sentences(text)[0] if sentences(text) else text}")
+        summary = " ".join(lines)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations)]))
     titles = cfg["sections"]
     sections_all: list[Section] = []
