@@ -359,3 +359,17 @@ def test_a_which_agent_question_names_the_agents_in_the_first_line():
          "steroid-sparing agent would you go for next?")
     first = answer(q).summary_text
     assert "levamisole" in first and "cyclophosphamide" in first and "rituximab" in first
+
+
+def test_fever_with_abdominal_pain_puts_peritonitis_first_whatever_else_is_named():
+    q = ("Nephrotic child in relapse with fever, abdominal pain and tenderness, albumin 14 g/L. What's the concern "
+         "and empirical management?")
+    a = answer(q)
+    assert a.summary_text.startswith("Peritonitis") and "cephalosporin" in a.summary_text
+    fam = answer("my daughter has nephrotic syndrome and now has a temperature and bad stomach ache", audience="family")
+    assert "peritonitis" in fam.summary_text.lower() and "hospital" in fam.summary_text.lower()
+
+
+def test_a_second_question_is_answered_in_the_first_line_only_when_its_answer_fits_it():
+    a = answer("Can a child in relapse on high-dose prednisolone get the MMR/varicella live vaccine? When is it safe?")
+    assert a.summary_text.startswith("No") and "When is it safe?" not in a.summary_text

@@ -106,7 +106,7 @@ def _with_missing_part(answer: Answer) -> Answer:
     if answer.scope != "covered":
         return answer
     text = " ".join([answer.summary_text, *(i.statement.text for s in answer.sections for i in s.items)])
-    missing = direct.missing_kinds(answer.question, text)
+    missing = direct.missing_kinds(answer.question, text, answer.understanding.get("drugs") or ())
     if not missing:
         return answer
     note = direct.settings()["not_covered"]["partly"].format(subject=" or ".join(missing))

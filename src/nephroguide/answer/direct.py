@@ -189,6 +189,21 @@ def _exact_keys() -> dict[str, str]:
     return keys
 
 
+def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
+    """Danger signs in the question (fever with abdominal pain in a nephrotic child: peritonitis until proven
+    otherwise) put the answer on that danger first, whatever else the question names (data: ``red_flags``)."""
+    text = f"{u.question.lower()} {u.text}"
+    for flag in settings().get("red_flags") or []:
+        if all(re.search(p, text) for p in flag["all"]):
+            for topic in flag["topics"]:   # in the order given: the likeliest danger first
+                wanted = [h for h in ret.hits if h.kind == "answer" and h.topic == topic
+                          and h.match >= float(flag["min_match"])]
+                if wanted:
+                    best = max(wanted, key=lambda h: (h.match, h.score))
+                    return Route("answer", answer=best, confidence=max(best.match, float(flag["confidence"])))
+    return None
+
+
 def leads_article(u: Understanding, hit: Hit | None, *, has_patient: bool) -> bool:
     """A curated answer to a treatment question about the same step of the pathway ("what is the next step in
     SRNS?") leads that step's article rather than replacing it: the article keeps the steps in clinical order and
@@ -214,6 +229,9 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     from nephroguide.knowledge.pack import load_pack
 
     cfg = settings()
+    flagged = red_flag_route(u, ret)
+    if flagged is not None:
+        return flagged
     own = exact_answer(u, ret)
     if own is not None and leads_article(u, own.answer, has_patient=has_patient):
         return Route("pathway", answer=own.answer, confidence=own.confidence)
@@ -552,7 +570,7 @@ _ASKING = re.compile(r"^\s*(?:and|also|plus|or|but)?\s*(?:can|could|is|are|shoul
                     r"how|when|why|may|might|must|has|have)\b", re.I)
 
 
-_REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:\w+\s+)?(?:this|that|it|these|those|they|them)\b", re.I)
+_REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b", re.I)
 
 
 def _unknown_subject(part: str) -> list[str]:
@@ -599,7 +617,7 @@ def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[tup
     # the questions of the message, not what it tells, nor a question about what it told ("is that dangerous?")
     parts = [p for p in parts if _ASKING.match(p) and not _REFERRING.match(p)]
     pack = load_pack()
-    enough = float(settings()["direct"]["enough"])
+    enough = float(settings()["direct"]["part"])   # a part answered in the first line must fit it closely
     seen = {chosen.id} if chosen is not None else set()
     out = []
     for part in parts[:4]:
@@ -889,11 +907,14 @@ def answer_kind(question: str) -> tuple[str, Any] | None:
     return None
 
 
-def missing_kinds(question: str, text: str) -> list[str]:
+def missing_kinds(question: str, text: str, drugs: Sequence[str] = ("?",)) -> list[str]:
     """What the question asks for (a duration, a dose, a number, a time) that the answer's text never gives,
-    named for the reader ("how long to give it"); empty when the answer gives each."""
+    named for the reader ("how long to give it"); empty when the answer gives each. A dose is asked for only
+    when a medicine is named ("how much salt?" is not a dose)."""
     out = []
     for t in settings().get("answer_types") or []:
+        if t["kind"] == "amount" and not drugs:
+            continue
         if "missing" in t and any(re.search(a, question, re.I) for a in t["asks"]) \
                 and not re.search(str(t["gives"]), text, re.I):
             out.append(str(t["missing"]))
