@@ -29,8 +29,8 @@ _GRADE = re.compile(r"(?<![\w+])([1-4])\s*\+(?!\+)|\b(one|two|three|four) plus\b
 _GRADE_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4"}
 
 
-_SPAN = re.compile(r"\b([1-9])\s*(?:consecutive\s+|more\s+|straight\s+)?(days?|weeks?|months?)\b", re.I)
-_SPAN_WORDS = re.compile(r"\b(two|three|four|five|six)\s+(?:consecutive\s+|more\s+|straight\s+)?(days?|weeks?|months?)\b",
+_SPAN = re.compile(r"\b([1-9])\s*(?:consecutive\s+|more\s+|straight\s+)?(days?|weeks?|months?|mornings?)\b", re.I)
+_SPAN_WORDS = re.compile(r"\b(two|three|four|five|six)\s+(?:consecutive\s+|more\s+|straight\s+)?(days?|weeks?|months?|mornings?)\b",
                          re.I)
 _NUMBER = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
 
@@ -38,8 +38,12 @@ _NUMBER = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six"
 def grades(text: str) -> str:
     """Dipstick grades and short spans as words: "3+", "three plus" and "+++" become "3plus"; "for 2 days" also
     gives "2day", so "3+ for 2 days" and "3+ for 3 days" are told apart."""
-    spans = [f"{m.group(1)}{m.group(2).lower().rstrip('s')}" for m in _SPAN.finditer(text)]
-    spans += [f"{_NUMBER[m.group(1).lower()]}{m.group(2).lower().rstrip('s')}" for m in _SPAN_WORDS.finditer(text)]
+    def unit(u: str) -> str:
+        u = u.lower().rstrip("s")
+        return "day" if u in ("morning", "night") else u   # "3+ for three mornings" is three days
+
+    spans = [f"{m.group(1)}{unit(m.group(2))}" for m in _SPAN.finditer(text)]
+    spans += [f"{_NUMBER[m.group(1).lower()]}{unit(m.group(2))}" for m in _SPAN_WORDS.finditer(text)]
     if spans:
         text = f"{text} {' '.join(spans)}"
     if "+" not in text and "plus" not in text.lower():
