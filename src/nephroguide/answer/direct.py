@@ -325,7 +325,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if best is not None and conf >= enough:
         return Route("answer", answer=best, confidence=conf)
     if u.intent is not None and u.intent not in PATHWAY_INTENTS and best is not None \
-            and conf >= float(cfg["direct"]["beyond_pathway"]):
+            and conf >= float(cfg["direct"]["beyond_pathway"]) and not _missed_key_term(ret, best):
         # complications, supportive care, vaccination, prognosis, daily life: the intent's article is a general
         # list; a direct answer that fits fairly is the better answer to this question
         return Route("answer", answer=best, confidence=conf)
@@ -449,7 +449,7 @@ def _missed_key_term(ret: Retrieval, hit: Hit) -> str:
     from nephroguide.answer.understand import vocabulary
 
     drug_names = vocabulary().drug_names
-    known = [t for t in ret.terms if idx.df(t) > 0 and ret.words.get(t, t) not in drug_names
+    known = [t for t in ret.terms if ret.words.get(t, t) not in drug_names
              and t.replace(" ", "_") not in drug_names.values() and len(ret.words.get(t, t)) >= 4]
     subject = [t for t in known if not is_easy_word(ret.words.get(t, t))]   # not "tips", "right", "safe"
     if len(known) > 2 or not subject:   # a short question beside the medicine: each subject word is its point
