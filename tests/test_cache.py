@@ -30,6 +30,13 @@ def run_ask(cache_dir: Path | str, home: Path, *extra: str) -> subprocess.Comple
     return r
 
 
+def fresh(tmp_path: Path) -> tuple[Path, Path]:
+    """An empty cache directory and a new frozen home (a retried test starts from nothing)."""
+    shutil.rmtree(tmp_path / "cache", ignore_errors=True)
+    shutil.rmtree(tmp_path / "home", ignore_errors=True)
+    return tmp_path / "cache", frozen_home(tmp_path)
+
+
 def frozen_home(tmp_path: Path) -> Path:
     """A home whose served pack is a copy of the shipped one (as `nephroguide kb export` leaves it), so the
     answers cannot change under the test while the shipped pack is edited."""
@@ -85,10 +92,7 @@ def test_cached_answers_are_the_uncached_answers(tmp_path):
 
 
 def _cached_answers_are_the_uncached_answers(tmp_path):
-    shutil.rmtree(tmp_path / "cache", ignore_errors=True)
-    shutil.rmtree(tmp_path / "home", ignore_errors=True)
-    root = tmp_path / "cache"
-    home = frozen_home(tmp_path)
+    root, home = fresh(tmp_path)
     before = home_files(home)
     for audience in ("clinician", "family"):
         uncached = run_ask("off", home, "--audience", audience).stdout
@@ -125,10 +129,7 @@ def test_corrupt_entries_are_rebuilt_and_answers_unchanged(tmp_path):
 
 
 def _corrupt_entries_are_rebuilt_and_answers_unchanged(tmp_path):
-    shutil.rmtree(tmp_path / "cache", ignore_errors=True)
-    shutil.rmtree(tmp_path / "home", ignore_errors=True)
-    root = tmp_path / "cache"
-    home = frozen_home(tmp_path)
+    root, home = fresh(tmp_path)
     good = run_ask(root, home).stdout
     pack_entry = next(root.glob("pack-*.pickle"))
     data = bytearray(pack_entry.read_bytes())
@@ -262,10 +263,8 @@ def test_concurrent_writers_never_mix(tmp_path):
 
 
 def _concurrent_writers_never_mix(tmp_path):
-    shutil.rmtree(tmp_path / "cache", ignore_errors=True)
-    shutil.rmtree(tmp_path / "home", ignore_errors=True)
-    root = tmp_path / "cache"
-    env = {**os.environ, cache.ENV_CACHE_DIR: str(root), "NEPHROGUIDE_HOME": str(frozen_home(tmp_path))}
+    root, home = fresh(tmp_path)
+    env = {**os.environ, cache.ENV_CACHE_DIR: str(root), "NEPHROGUIDE_HOME": str(home)}
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(i)], env=env, stderr=subprocess.PIPE, text=True)
              for i in (1, 2, 3)]
     for p in procs:

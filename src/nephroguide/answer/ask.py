@@ -58,7 +58,7 @@ def answer_question(question: Any, *, audience: str = "clinician", patient: Any 
     answer = compose(u, audience=audience, patient=record, today=today, from_session=from_session, session=sid,
                      detail=detail, context_text=context_text)
     if options:
-        answer = _with_option(answer, text, options)
+        answer = _with_question(answer, text)
     answer = _with_missing_part(answer)
     answer = _with_review_status(answer, home)
     from nephroguide.answer.evidence import with_library_passages
@@ -85,7 +85,7 @@ def split_options(text: str) -> tuple[str, list[tuple[str, str]]]:
     return head + mark, options
 
 
-def _with_option(answer: Answer, question: str, options: list[tuple[str, str]]) -> Answer:
+def _with_question(answer: Answer, question: str) -> Answer:
     """The exam question's own text (with its options) back on the answer. No option letter is added: the
     first line answers the stem in the pack's words, and a letter guessed from it could be wrong."""
     import dataclasses

@@ -71,6 +71,7 @@ class Entry:
     drugs: tuple[str, ...] = ()
     family_statement: Statement | None = None   # when the family reads a differently cited sentence
     dose_line: str = ""             # a computed dose in plain words ("Weeks 1-4 (or 1-6), daily: prednisolone 44 mg once daily.")
+    dose_phase: str = ""            # the phase of the course that dose belongs to ("Weeks 1-4 (or 1-6), daily")
 
 
 @dataclass
@@ -266,24 +267,24 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
     ctx = b.ctx
     note = ""
     st: Statement | None = None
+    line = phase = ""
     if ctx.weight_kg is not None:
         try:
             result = compute_dose(rule, pack, ctx.weight_kg, ctx.height_cm, ctx.egfr)
             st = dataclasses.replace(result.statement, text=f"{rule.title}: {result.statement.text}")
             if result.warnings:
                 note = "; ".join(result.warnings)
+            # the dose worked out for the child in plain words, for a parent who asked how much
+            name = pack.drugs[rule.drug].generic
+            phase = result.phase
+            line = f"{phase}: {name} {result.display}." if phase else f"{name[:1].upper()}{name[1:]} {result.display}."
         except InputError as exc:
             note = f"mg dose not computed: {exc.message}"
     if st is None:
         st = _stmt(pack, rule_text(rule), rule.citations, rule.id)
     family = _clean(rule.family_text)   # empty: the family reads no dose line unless doses were asked for
-    line = ""
-    if st is not None and ctx.weight_kg is not None and not note.startswith("mg dose not computed"):
-        drug_name = pack.drugs[rule.drug].generic
-        line = f"{result.phase}: {drug_name} {result.display}." if result.phase else \
-            f"{drug_name[:1].upper()}{drug_name[1:]} {result.display}."
     b.add(Entry(section, "dose", rule.id, st, family, st.text, title=rule.title, note=note, level=level,
-                drugs=(rule.drug,), dose_line=line))
+                drugs=(rule.drug,), dose_line=line, dose_phase=phase))
 
 
 def rule_text(rule: DoseRule) -> str:
@@ -1077,8 +1078,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             start = lines.index(lead[0]) if lead and lead[0] in lines else 0
             phases = [lines[start]]
             nxt = lines[start + 1] if start + 1 < len(lines) else None
-            if nxt is not None and nxt.drugs == phases[0].drugs and ":" in nxt.dose_line.split(nxt.drugs[0])[0] \
-                    and ":" in phases[0].dose_line.split(phases[0].drugs[0])[0]:
+            if nxt is not None and nxt.drugs == phases[0].drugs and nxt.dose_phase and phases[0].dose_phase:
                 phases.append(nxt)   # the next phase of the same course ("then ... every other day")
             summary = " ".join(e.dose_line for e in phases)
             summary_refs = tuple(dict.fromkeys(ref for e in phases for ref in e.statement.refs))

@@ -210,11 +210,16 @@ def leads_article(u: Understanding, hit: Hit | None, *, has_patient: bool) -> bo
     the doses (worked out for the child when a record is given)."""
     if hit is None or u.intent not in CORE_PATHWAY or u.intent in ("dosing", "evidence"):
         return False
+    treatment = u.explicit_intent or has_patient or bool(u.stage) or \
+        treatment_cue_weight(u) >= int(settings()["treatment_cue_weight"])
+    return treatment and answer_intent(hit) == u.intent
+
+
+def treatment_cue_weight(u: Understanding) -> int:
+    """How strongly the question's words ask for treatment (understanding.yaml ``treatment_cues``)."""
     from nephroguide.answer.understand import rules
 
-    treatment = u.explicit_intent or has_patient or bool(u.stage) or \
-        sum(w for p, w in rules().treatment_cues if p.search(u.text)) >= int(settings()["treatment_cue_weight"])
-    return treatment and answer_intent(hit) == u.intent
+    return sum(w for p, w in rules().treatment_cues if p.search(u.text))
 
 
 def answer_intent(hit: Hit) -> str | None:
@@ -238,9 +243,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if own is not None and not u.dose_asked:
         return own
     best, conf = _answer_confidence(u, ret)
-    from nephroguide.answer.understand import rules
-
-    cue_weight = sum(w for p, w in rules().treatment_cues if p.search(u.text))
+    cue_weight = treatment_cue_weight(u)
     # one weak word ("stop", "start", "medicine") does not make a treatment question of "can we just stop them?"
     asked_treatment = u.explicit_intent or has_patient or cue_weight >= int(cfg["treatment_cue_weight"])
     strong = float(cfg["direct"]["strong"])
@@ -251,20 +254,19 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     sized = any(u.detail(k) is not None for k in ("weight_kg", "height_cm"))
     if dosing and not sized and not has_patient and best is not None and conf >= strong \
             and (not (u.drugs or u.patient_drugs or from_session) or best.cover_a >= exact_at
-                 or (best.topic == "adverse_effects" and any(re.search(c, u.text) for c in cfg["toxicity_cues"]))):
+                 or (best.topic in cfg["side_effect_topics"] and any(re.search(c, u.text) for c in cfg["toxicity_cues"]))):
         # "safe cumulative cyclophosphamide dose for the gonads?" asks about harm, not a dose to give
         # "how much protein", "steroid dose threshold for live vaccines": dose words but no medicine to dose;
         # a direct answer that fits is the answer to this question, not a dosing article
         return Route("answer", answer=best, confidence=conf)
-    drug_only = not (u.explicit_intent or u.stage or has_patient or from_session or cue_weight)
-    if drug_only and u.drugs and best is not None and conf >= float(cfg["direct"]["drug_only"]) \
+    implied = not (u.explicit_intent or u.stage or has_patient or from_session)   # intent read from a drug name
+    if implied and not cue_weight and u.drugs and best is not None and conf >= float(cfg["direct"]["drug_only"]) \
             and _subject_cover(ret, best) >= float(cfg["direct"]["drug_only_subject"]):
         # an intent read only from a medicine's name ("purpuric rash on levamisole") is not a treatment
         # question: a direct answer about that medicine that fits fairly wins over the treatment article
         return Route("answer", answer=best, confidence=conf)
-    implied = not (u.explicit_intent or u.stage or has_patient or from_session)
     if implied and u.drugs and best is not None and conf >= float(cfg["direct"]["drug_only"]) \
-            and best.topic == "adverse_effects" and set(u.drugs) & _asked_drugs(load_pack(), best.id) \
+            and best.topic in cfg["side_effect_topics"] and set(u.drugs) & _asked_drugs(load_pack(), best.id) \
             and _subject_cover(ret, best) >= float(cfg["direct"]["drug_effect_subject"]) \
             and not _missed_key_term(ret, best):
         # "his gums are growing on cyclosporine ... should we stop it?": a side effect of the medicine named,
@@ -417,16 +419,21 @@ def _strange_words(ret: Retrieval) -> list[str]:
     """The question's words no pack entry uses that name a thing: not a typo of a word nephroguide knows, and
     not an everyday English word (wordfreq: "handled", "Ohio" are common; "homeopathy", "lice", "deflazacort"
     are not)."""
-    from rapidfuzz import fuzz, process
     from wordfreq import zipf_frequency
+
+    common = float(settings()["direct"]["common_word_zipf"])
+    return [w for w in ret.unknown if zipf_frequency(w, "en") < common and not _known_or_typo(w.lower())]
+
+
+def _known_or_typo(word: str) -> bool:
+    """A word nephroguide knows, a typo of one ("docter"), or the stem of a known name ("nphs" of NPHS1)."""
+    from rapidfuzz import fuzz, process
 
     from nephroguide.answer.understand import vocabulary
 
     known = vocabulary().known
-    common = float(settings()["direct"]["common_word_zipf"])
-    return [w for w in ret.unknown
-            if zipf_frequency(w, "en") < common
-            and process.extractOne(w.lower(), known, scorer=fuzz.ratio, score_cutoff=80) is None]
+    return word in known or any(k.startswith(word) for k in known if len(k) <= len(word) + 2) or \
+        process.extractOne(word, known, scorer=fuzz.ratio, score_cutoff=80) is not None
 
 
 def _share(ret: Retrieval, words: Sequence[str]) -> float:
@@ -576,30 +583,19 @@ _REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:\w+\s+){0,2}(?:this|that|it|th
 def _unknown_subject(part: str) -> list[str]:
     """Words of one part of a message that no pack entry uses and that name a thing (a medicine, a vaccine, a
     substance: 5+ letters, or an acronym typed in capitals), as typed; easy everyday words do not count."""
-    from rapidfuzz import fuzz, process
-
-    from nephroguide.answer.audience import _textstat
+    from nephroguide.answer.audience import is_easy_word
     from nephroguide.answer.retrieve import index
-    from nephroguide.answer.understand import vocabulary
 
     idx = index()
-    ts = _textstat()
-    known = vocabulary().known
     out = []
     for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", part):
         word = m.group()
         acronym = word.isupper() and len(word) >= 3
-        # the Dale-Chall list of easy words only (textstat also calls every word it counts under 2 syllables easy,
-        # and miscounts long drug names such as methylphenidate)
-        if not acronym and (len(word) < 5 or ts.is_easy_word(word.lower(), syllable_threshold=1)):
+        if not acronym and (len(word) < 5 or is_easy_word(word.lower())):
             continue
         stems = idx.stems(word.lower())
-        if not stems or any(idx.df(t) > 0 for t in stems) or word in out:
+        if not stems or any(idx.df(t) > 0 for t in stems) or word in out or _known_or_typo(word.lower()):
             continue
-        low = word.lower()
-        if any(k.startswith(low) for k in known if len(k) <= len(low) + 2) or \
-                process.extractOne(low, known, scorer=fuzz.ratio, score_cutoff=80) is not None:
-            continue   # a typo ("docter") or the stem of a known name ("NPHS" of NPHS1/NPHS2)
         out.append(word)
     return out
 
@@ -901,24 +897,19 @@ def shorten(sections: Sequence[Section], relevance: dict[str, float], per_sectio
 def answer_kind(question: str) -> tuple[str, Any] | None:
     """The kind of answer a question asks for (duration, count, amount, time) and the pattern of a statement
     that gives it (data: ``answer_types`` in retrieval.yaml); None for other questions."""
-    for t in _answer_types():
-        if any(p.search(question) for p in t[1]):
-            return t[0], t[2]
+    for kind, asks, gives, _ in _answer_types():
+        if any(p.search(question) for p in asks):
+            return kind, gives
     return None
 
 
-def missing_kinds(question: str, text: str, drugs: Sequence[str] = ("?",)) -> list[str]:
-    """What the question asks for (a duration, a dose, a number, a time) that the answer's text never gives,
-    named for the reader ("how long to give it"); empty when the answer gives each. A dose is asked for only
-    when a medicine is named ("how much salt?" is not a dose)."""
-    out = []
-    for t in settings().get("answer_types") or []:
-        if t["kind"] == "amount" and not drugs:
-            continue
-        if "missing" in t and any(re.search(a, question, re.I) for a in t["asks"]) \
-                and not re.search(str(t["gives"]), text, re.I):
-            out.append(str(t["missing"]))
-    return out
+def missing_kinds(question: str, text: str, drugs: Sequence[str] | None = None) -> list[str]:
+    """What the question asks for (a duration, a dose) that the answer's text never gives, named for the reader
+    ("how long to give it"); empty when the answer gives each. A dose is asked for only when a medicine is named
+    ("how much salt?" is not a dose); ``drugs`` None: not known, any dose counts."""
+    return [missing for kind, asks, gives, missing in _answer_types()
+            if missing and (kind != "amount" or drugs is None or drugs) and any(p.search(question) for p in asks)
+            and not gives.search(text)]
 
 
 def with_kind_sentence(question: str, summary: str, sentences_: Sequence[str]) -> str:
@@ -931,13 +922,15 @@ def with_kind_sentence(question: str, summary: str, sentences_: Sequence[str]) -
     return f"{summary} {extra}" if extra else summary
 
 
-_TYPES: list[tuple[str, list[Any], Any]] = []
+_TYPES: list[tuple[str, list[Any], Any, str]] = []
 
 
-def _answer_types() -> list[tuple[str, list[Any], Any]]:
+def _answer_types() -> list[tuple[str, list[Any], Any, str]]:
+    """(kind, question patterns, answer pattern, what to call it when missing) from retrieval.yaml, compiled once."""
     if not _TYPES:
         for t in settings().get("answer_types") or []:
-            _TYPES.append((str(t["kind"]), [re.compile(a, re.I) for a in t["asks"]], re.compile(str(t["gives"]), re.I)))
+            _TYPES.append((str(t["kind"]), [re.compile(a, re.I) for a in t["asks"]], re.compile(str(t["gives"]), re.I),
+                           str(t.get("missing", ""))))
     return _TYPES
 
 

@@ -428,6 +428,17 @@ async def _upload(form: Any, name: str, required: bool) -> tuple[bytes | None, s
     return raw, str(part.filename)[:120]
 
 
+async def _posted_form(request: Request, template: str, context_of: Any) -> tuple[Any, dict[str, str], dict[str, Any]]:
+    """A posted form page: CSRF checked, the form, its values (without the CSRF field) and the page context, which
+    is also what an error re-renders (``request.state.form_page``)."""
+    await csrf.check(request)
+    form = await request.form()
+    values = {k: v for k, v in forms.values(form).items() if k != csrf.FIELD}
+    context = context_of(values)
+    request.state.form_page = (template, context)
+    return form, values, context
+
+
 @router.post("/cohort")
 async def cohort_submit(request: Request) -> Response:
     import asyncio
@@ -438,11 +449,7 @@ async def cohort_submit(request: Request) -> Response:
     from nephroguide.web.jobs import Busy, jobs
     from nephroguide.web.routes.common import definition_set_name
 
-    await csrf.check(request)
-    form = await request.form()
-    values = {k: v for k, v in forms.values(form).items() if k != csrf.FIELD}
-    context = _cohort_context(values)
-    request.state.form_page = ("cohort.html", context)
+    form, values, context = await _posted_form(request, "cohort.html", _cohort_context)
     if not request.app.state.stages["cohort"]:
         return render(request, "cohort.html", {**context, "unavailable": True})
     definitions = [definition_set_name(values.get("definitions") or "current")]
@@ -563,11 +570,7 @@ async def remission_submit(request: Request) -> Response:
     from nephroguide.web.routes.common import definition_set_name
     from nephroguide.web.timeline_chart import chart
 
-    await csrf.check(request)
-    form = await request.form()
-    values = {k: v for k, v in forms.values(form).items() if k != csrf.FIELD}
-    context = _remission_context(values)
-    request.state.form_page = ("remission.html", context)
+    form, values, context = await _posted_form(request, "remission.html", _remission_context)
     upload = form.get("patient_file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         raise InputError("choose a patient record file (JSON or YAML)", field="patient_file")
