@@ -373,3 +373,9 @@ def test_fever_with_abdominal_pain_puts_peritonitis_first_whatever_else_is_named
 def test_a_second_question_is_answered_in_the_first_line_only_when_its_answer_fits_it():
     a = answer("Can a child in relapse on high-dose prednisolone get the MMR/varicella live vaccine? When is it safe?")
     assert a.summary_text.startswith("No") and "When is it safe?" not in a.summary_text
+
+
+def test_a_partial_responder_on_a_cni_is_told_to_continue_not_to_stop():
+    a = answer("SRNS on tacrolimus 9 months, partial remission only. Stop it or carry on?")
+    assert "cni_responsive" in a.understanding["stage"]
+    assert a.summary_text.startswith("Partial remission") and "continue the CNI for at least 12 months" in a.summary_text

@@ -888,7 +888,9 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
             rec = pack.recommendations.get(h.id)
             caution = pack.cautions.get(h.id)
             entry = rec or caution
-            if entry is not None and h.match >= 0.9 and set(entry.drugs) & set(u.drugs):
+            known_not_to_apply = entry is not None and entry.applies_when is not None \
+                and _tri(entry.applies_when, ctx.facts) is False   # never lead with "stop it" for a responder
+            if entry is not None and h.match >= 0.9 and set(entry.drugs) & set(u.drugs) and not known_not_to_apply:
                 if h.id in b.used:   # already further down the article: it moves up to the answer
                     for e in b.entries:
                         if e.kb_id == h.id:
@@ -1045,7 +1047,11 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     lead_key = "dosing" if intent == "dosing" else "main"
     relevance = {h.id: h.match + h.score / 1000 for h in ret.hits} if ret is not None else {}
     candidates = [e for e in b.in_section(lead_key) if e.level == 0]
-    best = max(candidates, key=lambda e: (relevance.get(e.kb_id, 0.0), -candidates.index(e)), default=None)
+    # the statement that answers the question leads; one shown with a condition that is not known to hold for this
+    # child ("no partial remission after 6 months: stop it") never leads over statements that do hold
+    applying = [e for e in candidates if not e.note.startswith("applies when")]
+    pool = applying if applying and len(applying) < len(candidates) and ctx.labels & COURSE_LABELS else candidates
+    best = max(pool, key=lambda e: (relevance.get(e.kb_id, 0.0), -candidates.index(e)), default=None)
     if best is not None and relevance.get(best.kb_id, 0.0) >= 0.6 and intent != "dosing" and best is not candidates[0]:
         candidates.remove(best)
         candidates.insert(0, best)   # the statement that answers this question leads
