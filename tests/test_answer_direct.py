@@ -379,3 +379,35 @@ def test_a_partial_responder_on_a_cni_is_told_to_continue_not_to_stop():
     a = answer("SRNS on tacrolimus 9 months, partial remission only. Stop it or carry on?")
     assert "cni_responsive" in a.understanding["stage"]
     assert a.summary_text.startswith("Partial remission") and "continue the CNI for at least 12 months" in a.summary_text
+
+
+def test_every_question_of_a_message_is_answered_or_said_to_be_not_covered_in_the_first_lines():
+    # the part the pack has nothing on is named in the summary itself, not only in a note below it
+    a = answer("Can she go swimming? And also can she take montelukast for her wheeze?", audience="family")
+    first, _, rest = a.summary_text.partition("Can she take montelukast")
+    assert "swim" in current_text(a) and first.strip()
+    assert rest and "no information on montelukast" in rest and "kidney team" in rest
+    assert a.scope == "partly_covered" and "montelukast" in a.scope_note
+    # a part about another condition is named too ("how is lupus nephritis treated?"), and the part the pack
+    # answers is answered first
+    b = answer("How do I tell lupus nephritis from minimal change at onset, and how is lupus nephritis treated?")
+    head, _, tail = b.summary_text.partition("How is lupus nephritis treated?")
+    assert "C3" in head and "no guidance on lupus nephritis" in tail
+    assert b.scope == "partly_covered"
+
+
+def test_a_part_is_never_answered_with_an_answer_of_the_wrong_form():
+    from types import SimpleNamespace
+
+    from nephroguide.answer.direct import _fits_form
+
+    yes_no = SimpleNamespace(asks=["can he have the flu jab"])
+    which = SimpleNamespace(asks=["what are the risk factors for a clot"])
+    # "When is it safe? Yes: ..." and "Should I start it? Anticoagulation ..." are mis-pairs
+    assert not _fits_form("when is it safe", yes_no, "Yes: inactivated vaccines are given as usual.", [])
+    assert not _fits_form("should I start anticoagulation", which, "Anticoagulation; thrombolysis is for ...", [])
+    assert _fits_form("should I start anticoagulation", which, "Not routinely: evidence does not support it.", [])
+    assert _fits_form("how much salt can he have", which, "No exact number: add no salt in cooking.", [])
+    # a part asking how long is answered only by a sentence that gives a duration
+    assert not _fits_form("how long does he take it", which, "Until the team says so.", [])
+    assert _fits_form("how long does he take it", which, "For 12 weeks in all.", [])

@@ -932,17 +932,24 @@ def _answer_the_rest(u: Understanding, *, audience: str, patient: dict[str, Any]
     split = direct.off_parts(u)
     if split is None:
         return None
-    rest, names = split
+    rest, names, aside = split
     u2 = understand(rest, relapse_rule=load_pack().definition_set("current").relapse_frequency)
-    about_ns = u2.ins_cue or bool(u2.drugs) or bool(u2.stage) or (not u.off_topic and u2.domain_hits > 0)
+    # with no other condition named, the rest is about the child's nephrotic syndrome ("can she go swimming?")
+    about_ns = u2.ins_cue or bool(u2.drugs) or bool(u2.stage) or not u.off_topic
     if not about_ns or u2.off_topic:
         return None   # "..., will he need dialysis?" after "they say HUS" is about HUS, not nephrotic syndrome
     inner = compose(u2, audience=audience, patient=patient, today=today, from_session=from_session,
                     session=session, detail=detail)
     if inner.scope == "not_covered":
         return None
-    note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(names))
-    return _with_markdown(dataclasses.replace(inner, question=u.question, scope="partly_covered", scope_note=note))
+    cfg = direct.settings()["not_covered"]
+    note = cfg["partly"].format(subject=", ".join(names))
+    # each set-aside question is answered in the first lines too: what nephroguide has no guidance on
+    said = cfg["subject_family" if audience == "family" else "subject"]
+    lines = [dataclasses.replace(p, text=said.format(subject=", ".join(p.uncovered))) for p in aside]
+    summary = direct.with_parts(inner.summary_text, lines) if lines else inner.summary_text
+    return _with_markdown(dataclasses.replace(inner, question=u.question, scope="partly_covered", scope_note=note,
+                                              summary_text=summary))
 
 
 def _asked_phase(question: str, titles: Sequence[str]) -> int | None:
@@ -1111,6 +1118,12 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             summary = " ".join(aud.sentences(" ".join(da.answer.split()))[:2])
             summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
     summary = direct.yes_no_first(u, summary)
+    # the message's other questions, each answered (or said to be not covered) in the first lines too
+    parts = direct.part_lines(u, lead_answer, audience, skip_intent=intent)
+    if parts:
+        summary = direct.with_parts(summary, parts)
+        summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for p in parts if p.answer is not None
+                                                             for x in p.answer.citations)]))
     if lead and lead[0].section == "main" and sections and sections[0].key != "main" and detail == "brief":
         sections = sorted(sections, key=lambda s: s.key != "main")   # the answer's own section first
     more = 0
@@ -1125,6 +1138,10 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     scope_note = ""
     if scope == "partly_covered":
         scope_note = _clean(r.raw["scope"]["pediatric_only_note"])
+    uncovered = list(dict.fromkeys(w for p in parts for w in p.uncovered))
+    if uncovered and scope == "covered":
+        scope = "partly_covered"
+        scope_note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(uncovered))
     cited = [*summary_refs, *(ref for s in sections for i in s.items for ref in i.statement.refs)]
     if da is not None:   # the same references for every audience, whichever summary it reads
         cited += [x.source for x in da.citations]
@@ -1152,7 +1169,8 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         last_updated=max(reviewed).isoformat() if reviewed else None,
         disclaimer=_clean(r.raw["audiences"][audience]["disclaimer"]), scope_note=scope_note, glossary=glossary,
         readability=readability, understanding={**u.to_json(), "route": "pathway"}, session=session,
-        pack_version=pack.version, topic=direct.settings()["intent_topic"].get(intent), detail=detail, more=more)
+        pack_version=pack.version, topic=direct.settings()["intent_topic"].get(intent), detail=detail, more=more,
+        also_topics=tuple(dict.fromkeys(p.answer.topic for p in parts if p.answer is not None)))
     return _with_markdown(answer)
 
 

@@ -539,28 +539,22 @@ _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|\s+and\s+(?=(?:can|could|does|d
                     r"which|when|why|who)\b)", re.I)
 
 
-def off_parts(u: Understanding) -> tuple[str, list[str]] | None:
+def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
     """A message that asks several things, some about another condition or about adults: the other parts (as one
-    text) and what the set-aside parts are about. None when the message is one question, or every part (or
-    none) is elsewhere."""
-    from nephroguide.answer.understand import canonicalise, normalise, rules, vocabulary
-
+    text), what the set-aside parts are about, and each set-aside part with its line for the summary. None when
+    the message is one question, or every part (or none) is elsewhere."""
     parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
     if len(parts) < 2:
         return None
-    r = rules()
     names: list[str] = []
     keep: list[str] = []
+    aside: list[PartLine] = []
     for part in parts:
-        text = canonicalise(normalise(part))[0]
-        found = [name for name, ps in [*r.off_diseases, *r.off_other] if any(p.search(text) for p in ps)]
-        about_ns = any(p.search(text) for p in r.ins_cues) or bool(vocabulary().drug_pattern.search(text))
-        if not found and any(p.search(text) for p in r.adult) and not about_ns:
-            found = ["the part about adults"]   # "how are adults treated?", but not "24 year old with childhood SSNS relapsing"
-        if not found and not about_ns and _ASKING.match(part):
-            found = _unknown_subject(part)   # "and can I swap to deflazacort?": nothing in the pack speaks of it
+        found = _part_elsewhere(part)
         if found:
             names.extend(n for n in found if n not in names)
+            if _ASKING.match(part):
+                aside.append(PartLine(part, "", None, tuple(found)))
         else:
             keep.append(part)
     if not keep or not names:
@@ -570,10 +564,26 @@ def off_parts(u: Understanding) -> tuple[str, list[str]] | None:
         if part not in keep:   # the rest of the message as written, so short pieces ("relapse, 30 kg") stay
             rest = re.sub(r"(?:[,;]\s*|\s+)?(?:\band\s+)?" + re.escape(part) + r"\s*\??", " ", rest, count=1)
     rest = re.sub(r"\s+", " ", re.sub(r"\?\s*[,;]", "?", rest)).strip(" ,;")
-    return (rest if rest.endswith("?") else f"{rest}?"), names
+    return (rest if rest.endswith("?") else f"{rest}?"), names, aside
 
 
-_ASKING = re.compile(r"^\s*(?:and|also|plus|or|but)?\s*(?:can|could|is|are|should|will|would|does|do|did|what|which|"
+def _part_elsewhere(part: str) -> list[str]:
+    """What one part of a message is about when that is outside the pack: another condition, adults (not a child
+    with nephrotic syndrome), or something no pack entry speaks of; empty when the part is about the pack's subject."""
+    from nephroguide.answer.understand import canonicalise, normalise, rules, vocabulary
+
+    r = rules()
+    text = canonicalise(normalise(part))[0]
+    found = [name for name, ps in [*r.off_diseases, *r.off_other] if any(p.search(text) for p in ps)]
+    about_ns = any(p.search(text) for p in r.ins_cues) or bool(vocabulary().drug_pattern.search(text))
+    if not found and any(p.search(text) for p in r.adult) and not about_ns:
+        found = ["the part about adults"]   # "how are adults treated?", but not "24 year old with childhood SSNS relapsing"
+    if not found and not about_ns and _ASKING.match(part):
+        found = _unknown_subject(part)   # "and can I swap to deflazacort?": nothing in the pack speaks of it
+    return found
+
+
+_ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:can|could|is|are|should|will|would|does|do|did|what|which|"
                     r"how|when|why|may|might|must|has|have)\b", re.I)
 
 
@@ -600,11 +610,46 @@ def _unknown_subject(part: str) -> list[str]:
     return out
 
 
-def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[tuple[Any, str]]:
-    """Direct answers to the other questions of a message that asks several ("can she swim, does she need
-    to avoid salt, and ...?"): each part with a close direct answer of its own, besides the one chosen, with the
-    part as the reader asked it."""
-    from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
+@dataclasses.dataclass(frozen=True)
+class PartLine:
+    """One more question of a message that asks several, as the reader asked it, and its line in the summary:
+    a close direct answer's first sentence, or (``answer`` None) what nephroguide has no guidance on."""
+
+    part: str
+    text: str
+    answer: Any = None
+    uncovered: tuple[str, ...] = ()
+
+
+_WH = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:what|which|when|where|why|how|who)\b", re.I)
+
+
+def _form(text: str) -> str | None:
+    """The form of a question: 'yn' (can/should/is ...), 'wh' (what/when/how ...) or None."""
+    if _YES_NO.match(re.sub(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)+", "", text)):
+        return "yn"
+    return "wh" if _WH.match(text) else None
+
+
+def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
+    """A part's answer must be an answer of the kind asked: a what/when/how part is never answered by a bare
+    Yes/No, a yes/no part only by an answer to a yes/no question (or one that opens with yes/no/not), and a part
+    that asks how long or how much by a sentence that gives it ("When is it safe? Yes: ..." is a mis-pair)."""
+    form = _form(part)
+    if form == "wh" and re.match(r"^\s*(?:yes|no)\s*[,.:;!]", first, re.I):
+        return False
+    if form == "yn" and not re.match(r"^\s*(?:yes|no|not)\b", first, re.I) and not any(_form(a) == "yn" for a in da.asks):
+        return False
+    return not missing_kinds(part, first, drugs)
+
+
+def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_intent: str | None = None) -> list[PartLine]:
+    """The other questions of a message that asks several ("can she swim, does she need to avoid salt, and ...?"):
+    each part with a close direct answer of its own (besides the one chosen, and not one of the article's own step
+    ``skip_intent``), and each part that names something no pack entry speaks of ("and can he take ibuprofen?"),
+    so that no part of the message goes unanswered without saying so."""
+    from nephroguide.answer.audience import sentences
+    from nephroguide.answer.understand import canonicalise, correct_spelling, normalise, vocabulary
     from nephroguide.knowledge.pack import load_pack
 
     parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
@@ -613,20 +658,42 @@ def other_parts(u: Understanding, chosen: Hit | None, audience: str) -> list[tup
     # the questions of the message, not what it tells, nor a question about what it told ("is that dangerous?")
     parts = [p for p in parts if _ASKING.match(p) and not _REFERRING.match(p)]
     pack = load_pack()
-    enough = float(settings()["direct"]["part"])   # a part answered in the first line must fit it closely
-    seen = {chosen.id} if chosen is not None else set()
-    out = []
+    cfg = settings()
+    enough = float(cfg["direct"]["part"])   # a part answered in the first line must fit it closely
+    seen = {chosen} if chosen is not None else set()
+    family = audience == "family"
+    out: list[PartLine] = []
     for part in parts[:4]:
         text = canonicalise(correct_spelling(normalise(part))[0])[0]
+        drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
         ret = retrieve(text, list(u.drugs), one_question=True)   # each part is one question
         sub = dataclasses.replace(u, question=part, text=text)
         best, conf = _answer_confidence(sub, ret)
-        if best is not None and conf >= enough and best.id not in seen and best.id in pack.answers:
-            da = pack.answers[best.id]
-            if audience in da.audiences:
-                seen.add(best.id)
-                out.append((da, part))
+        da = pack.answers.get(best.id) if best is not None and conf >= enough else None
+        if da is not None and da.id in seen:
+            continue   # the answer already given answers this part
+        elsewhere = tuple(_part_elsewhere(part))
+        if elsewhere:   # another condition, adults, or nothing the pack speaks of: say so in the first lines
+            note = cfg["not_covered"]["subject_family" if family else "subject"].format(subject=", ".join(elsewhere))
+            out.append(PartLine(part, note, None, elsewhere))
+            continue
+        if da is not None and audience in da.audiences:
+            said = same_polarity(part, da.asks, " ".join((da.family_answer if family else da.answer).split()))
+            first = sentences(said)[0] if sentences(said) else said
+            intent = da.intent or cfg["topic_intent"].get(da.topic)
+            if _fits_form(part, da, first, drugs) and not (skip_intent and intent == skip_intent):
+                seen.add(da.id)
+                out.append(PartLine(part, first, da))
     return out
+
+
+def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
+    """The summary followed by each other part of the message, as the reader asked it, and its line."""
+    def asked(part: str) -> str:   # "and also can i ..." -> "Can I ...?"
+        part = re.sub(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)+", "", part, flags=re.I)
+        return question_form(re.sub(r"\bi\b", "I", part))
+
+    return " ".join([summary, *(f"{asked(p.part)} {p.text}" for p in lines)])
 
 
 def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 3) -> list[str]:
@@ -687,8 +754,12 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     rel_n = int(cfg["brief"]["related_full"])
     family = audience == "family"
     shown = 0
-    asked_parts = other_parts(u, r.answer, audience) if da is not None else []
-    others = [o for o, _ in asked_parts]
+    lines_of_parts = part_lines(u, r.answer.id if r.answer is not None else None, audience) if da is not None else []
+    others = [p.answer for p in lines_of_parts if p.answer is not None]
+    uncovered = list(dict.fromkeys(w for p in lines_of_parts for w in p.uncovered))
+    if uncovered and scope == "covered":
+        scope = "partly_covered"
+        scope_note = cfg["not_covered"]["partly"].format(subject=", ".join(uncovered))
     for other in others:
         # another question of the same message, answered first among the key points
         text = f"{question_form(other.asks[0])} {' '.join((other.family_answer if family else other.answer).split())}"
@@ -722,16 +793,11 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         summary = yes_no_first(u, summary)
     else:
         summary = same_polarity(u.question, da.asks, summary)
-    if da is not None and others:
+    if da is not None and lines_of_parts:
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
         first_part = next((p for p in _PARTS.split(u.question) if p and p.strip()), u.question)
         main = same_polarity(first_part, da.asks, summary) if _polarity(first_part) else summary
-        lines = [" ".join(sentences(main)[:1]) or main]
-        for o, part in asked_parts:
-            text = " ".join((o.family_answer if family else o.answer).split())
-            text = same_polarity(part, o.asks, text)
-            lines.append(f"{question_form(part)} {sentences(text)[0] if sentences(text) else text}")
-        summary = " ".join(lines)
+        summary = with_parts(" ".join(sentences(main)[:1]) or main, lines_of_parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations)]))
     titles = cfg["sections"]
     sections_all: list[Section] = []
