@@ -411,3 +411,57 @@ def test_a_part_is_never_answered_with_an_answer_of_the_wrong_form():
     # a part asking how long is answered only by a sentence that gives a duration
     assert not _fits_form("how long does he take it", which, "Until the team says so.", [])
     assert _fits_form("how long does he take it", which, "For 12 weeks in all.", [])
+
+
+def test_a_story_then_a_question_is_answered_on_the_question_when_the_whole_fits_loosely():
+    from nephroguide.answer import direct
+    from nephroguide.answer.understand import understand
+    from nephroguide.knowledge.pack import load_pack
+
+    q = "4yo, eyelids puffy, BP nl, dip 4+ prot. which bloods at presentation?"
+    u = understand(q, relapse_rule=load_pack().definition_set("current").relapse_frequency)
+    whole = direct.route(u, direct.retrieval_for(u), has_patient=False, from_session=False)
+    assert whole.answer is not None and whole.answer.topic != "workup"   # "BP" pulls the blood-pressure answers
+    a = answer(q)
+    assert a.topic == "workup" and "albumin" in a.summary_text and "creatinine" in a.summary_text
+
+
+def test_an_answer_written_for_another_situation_than_the_one_stated_is_never_given():
+    # "No, not if it goes away with prednisolone" is for steroid-sensitive disease: not for a child stated to be
+    # steroid-resistant, who gets the SRNS answer instead
+    a = answer('the doctors say he is "steroid resistant" after 4 weeks of pred. what does this mean, is he going '
+               'to need dialysis?', audience="family")
+    assert "goes away with prednisolone" not in a.summary_text and "Not necessarily" in a.summary_text
+    assert "goes away with prednisolone" in answer("will my child need dialysis", audience="family").summary_text
+    # "settles in a day or two" is for high blood pressure at diagnosis, not for a child on tacrolimus
+    b = answer("My 10 yr old son is on tacro and his BP was high at clinic 130/85. should we worry?", audience="family")
+    assert b.direct_answer == "answer.hypertension.on_cni" and b.summary_text.startswith("Yes")
+    # a 3-year-old is not a teenager: not the biopsy-at-12 answer
+    c = answer("Do they need to do a kidney biopsy on my 3 year old?", audience="family")
+    assert c.direct_answer == "answer.biopsy.needed"
+
+
+def test_every_not_for_condition_names_known_labels_and_medicine_classes():
+    from nephroguide.answer.compose import COURSE_LABELS
+    from nephroguide.knowledge.pack import load_pack
+
+    pack = load_pack()
+    classes = {d.drug_class for d in pack.drugs.values()}
+    known_labels = set(COURSE_LABELS) | {"infant", "out_of_scope_age"}
+
+    def walk(c):
+        yield c
+        for x in [*(c.all or []), *(c.any or []), *([c.not_] if c.not_ is not None else [])]:
+            yield from walk(x)
+
+    seen = 0
+    for da in pack.answers.values():
+        if da.not_for is None:
+            continue
+        for c in walk(da.not_for):
+            seen += 1
+            assert c.label is None or c.label in known_labels, (da.id, c.label)
+            assert c.class_current is None or c.class_current in classes, (da.id, c.class_current)
+            assert c.class_ever is None or c.class_ever in classes, (da.id, c.class_ever)
+            assert c.drug_current is None or c.drug_current in pack.drugs, (da.id, c.drug_current)
+    assert seen >= 5

@@ -838,7 +838,7 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
                                from_session=from_session, detail=detail)
     if partial is not None:
         return partial
-    route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
+    route = direct.asked_part_route(u, direct.route(u, ret, has_patient=patient is not None, from_session=from_session))
     strong_answer = route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["strong"])
     if u.adult and not u.ins_cue and patient is None and not from_session and not strong_answer:
         # an adult, and nothing that says idiopathic nephrotic syndrome: outside the pack

@@ -116,6 +116,8 @@ def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, fl
     named = {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs and d.replace("_", " ") in u.text}
     for h in answers[:int(settings()["direct"]["candidates"])]:
         da = pack.answers.get(h.id)
+        if da is not None and da.not_for is not None and stated_otherwise(u, da.not_for):
+            continue   # written for another situation than the one the question states
         about = _asked_drugs(pack, h.id)
         if named and about and not named & about:
             continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
@@ -128,6 +130,35 @@ def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, fl
         return None, 0.0
     scored.sort(key=lambda x: (-x[0], x[1].id))
     return scored[0][1], scored[0][0]
+
+
+_FACTS: dict[Understanding, Any] = {}
+
+
+def question_facts(u: Understanding) -> Any:
+    """What the question states about the child (stage, medicines, age ...) as engine facts, for the answers'
+    ``not_for`` conditions; None when its details are not usable."""
+    out = _FACTS.get(u)
+    if out is None and u not in _FACTS:
+        from nephroguide.answer.compose import engine_context
+        from nephroguide.errors import InputError
+
+        try:
+            out = engine_context(u, patient=None, today=dt.date.today(), default_stage=[]).facts
+        except InputError:
+            out = None
+        if len(_FACTS) > 256:
+            _FACTS.clear()
+        _FACTS[u] = out
+    return out
+
+
+def stated_otherwise(u: Understanding, not_for: Any) -> bool:
+    """The question states a situation an answer is not written for (its ``not_for`` holds)."""
+    from nephroguide.engine.criteria import holds
+
+    facts = question_facts(u)
+    return facts is not None and holds(not_for, facts)
 
 
 def best_confidence(u: Understanding, ret: Retrieval) -> float:
@@ -685,6 +716,31 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
                 seen.add(da.id)
                 out.append(PartLine(part, first, da))
     return out
+
+
+def asked_part_route(u: Understanding, r: Route) -> Route:
+    """A message that tells a story and then asks ("3yo, periorbital oedema, dip 4+, BP nl. which bloods at
+    presentation?"): when the whole message fits its best direct answer only loosely, the question it asks, read
+    on its own, may fit one closely (data: ``direct.asked_part``); then that answer is the one given."""
+    from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
+
+    cfg = settings()["direct"]
+    if r.kind != "pathway" and r.confidence >= float(cfg["asked_part"]["below"]):
+        return r
+    parts = [p.strip() for x in re.split(r"(?<=[a-z])\.\s+", u.question, flags=re.I) for p in _PARTS.split(x)
+             if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
+    asking = [p for p in parts if _ASKING.match(p)]
+    if len(asking) != 1 or len(parts) == 1:   # several questions: each is answered in the first lines (part_lines)
+        return r
+    best_route = r
+    for part in asking:
+        # the part read with the medicines the message names ("on day 6 of prednisolone ... how long does it take")
+        text = " ".join([canonicalise(correct_spelling(normalise(part))[0])[0], *u.drugs])
+        ret = retrieve(text, list(u.drugs), one_question=True)
+        best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text), ret)
+        if best is not None and conf >= float(cfg["asked_part"]["fit"]) and conf > best_route.confidence:
+            best_route = Route("answer", answer=best, confidence=conf)
+    return best_route
 
 
 def with_parts(summary: str, lines: Sequence[PartLine]) -> str:

@@ -511,6 +511,9 @@ class DirectAnswer(Strict):
     last_reviewed: dt.date
     intent: PathwayIntent | None = Field(
         default=None, description="the pathway step it answers when its topic alone does not say (after CNI failure)")
+    not_for: Condition | None = Field(
+        default=None, description="a situation the answer is not written for: a question that states it (a child "
+        "with SRNS, a child on tacrolimus) never gets this answer ('No, not if it goes away with prednisolone')")
 
 
 class KnowledgeFile(Strict):
