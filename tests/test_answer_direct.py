@@ -439,15 +439,21 @@ def test_an_answer_written_for_another_situation_than_the_one_stated_is_never_gi
     # a 3-year-old is not a teenager: not the biopsy-at-12 answer
     c = answer("Do they need to do a kidney biopsy on my 3 year old?", audience="family")
     assert c.direct_answer == "answer.biopsy.needed"
+    # "Not yet, if it is only the first or second day" is never the answer on the third day of 3+
+    d = answer("dipstick +++ this morning, 3rd day in a row. hes on no meds now. what do i do??", audience="family")
+    assert not d.summary_text.startswith("Not yet") and "prednisolone" in d.summary_text
+    assert answer("The dipstick is 3+ for the second day should I restart prednisolone?",
+                  audience="family").summary_text.startswith("Not yet")
 
 
 def test_every_not_for_condition_names_known_labels_and_medicine_classes():
-    from nephroguide.answer.compose import COURSE_LABELS
+    from nephroguide.answer.compose import COURSE_LABELS, rules
     from nephroguide.knowledge.pack import load_pack
 
     pack = load_pack()
     classes = {d.drug_class for d in pack.drugs.values()}
-    known_labels = set(COURSE_LABELS) | {"infant", "out_of_scope_age"}
+    # the engine's course labels, and the situations a question can state (understanding.yaml stages)
+    known_labels = set(COURSE_LABELS) | {"infant", "out_of_scope_age"} | set(rules().raw["stages"])
 
     def walk(c):
         yield c
