@@ -821,7 +821,7 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
         # another disease or organ: not covered, unless a nephrotic-syndrome part of the question has an answer
         route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
         about_ns = u.ins_cue or bool(u.drugs) or bool(u.stage)
-        if about_ns and route.kind in ("answer", "facts") and route.confidence >= 0.6:
+        if about_ns and route.kind in ("answer", "facts") and route.confidence >= float(direct.settings()["direct"]["enough"]):
             # the pack's own answer may speak of the other condition ("ANCA on levamisole"): then it is covered
             others = direct.uncovered_conditions(u, route)
             note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(others)) if others else ""

@@ -697,7 +697,10 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     for part in parts[:4]:
         text = canonicalise(correct_spelling(normalise(part))[0])[0]
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
-        ret = retrieve(text, list(u.drugs), one_question=True)   # each part is one question
+        # each part is one question, read with the medicines the message names ("he is starting tacrolimus ...
+        # what blood tests will he need?")
+        text = " ".join([text, *(d for d in u.drugs if d not in text)])
+        ret = retrieve(text, list(u.drugs), one_question=True)
         sub = dataclasses.replace(u, question=part, text=text)
         best, conf = _answer_confidence(sub, ret)
         da = pack.answers.get(best.id) if best is not None and conf >= enough else None
