@@ -444,6 +444,9 @@ def test_an_answer_written_for_another_situation_than_the_one_stated_is_never_gi
     assert not d.summary_text.startswith("Not yet") and "prednisolone" in d.summary_text
     assert answer("The dipstick is 3+ for the second day should I restart prednisolone?",
                   audience="family").summary_text.startswith("Not yet")
+    # a child who never had chickenpox is not told that having had it usually protects
+    e = answer("chicken pox at my sons school and he's on prednisolone. he never had it. what now", audience="family")
+    assert e.direct_answer != "answer.infection.chickenpox_had_it_before" and "today" in e.summary_text
 
 
 def test_every_not_for_condition_names_known_labels_and_medicine_classes():
