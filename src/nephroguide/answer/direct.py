@@ -699,7 +699,7 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
         # each part is one question, read with the medicines the message names ("he is starting tacrolimus ...
         # what blood tests will he need?")
-        text = " ".join([text, *(d for d in u.drugs if d not in text)])
+        text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
         ret = retrieve(text, list(u.drugs), one_question=True)
         sub = dataclasses.replace(u, question=part, text=text)
         best, conf = _answer_confidence(sub, ret)
@@ -744,6 +744,17 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         if best is not None and conf >= float(cfg["asked_part"]["fit"]) and conf > best_route.confidence:
             best_route = Route("answer", answer=best, confidence=conf)
     return best_route
+
+
+def _stage_words(u: Understanding, text: str) -> list[str]:
+    """The course of the illness the message states, in words, for reading one of its questions on its own ("he
+    is steroid resistant ... is he going to need dialysis?"); nothing when the part already names a stage."""
+    from nephroguide.answer.understand import rules
+
+    names = rules().raw["stage_names"]
+    if not u.stage or any(re.search(rf"\b{re.escape(str(n).lower())}\b", text) for n in names.values()):
+        return []
+    return [str(names[u.stage[0]]).lower()] if u.stage[0] in names else []
 
 
 def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
