@@ -696,6 +696,12 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     out: list[PartLine] = []
     for part in parts[:4]:
         text = canonicalise(correct_spelling(normalise(part))[0])[0]
+        # "what can we do?", "what dose?": a part of one word or none needs the rest of the message, so its answer
+        # must fit it more closely to be given on its own
+        own_terms = len(retrieve(text, [], one_question=True).terms)
+        if own_terms == 0:
+            continue
+        need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
         # each part is one question, read with the medicines the message names ("he is starting tacrolimus ...
         # what blood tests will he need?")
@@ -703,7 +709,7 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
         ret = retrieve(text, list(u.drugs), one_question=True)
         sub = dataclasses.replace(u, question=part, text=text)
         best, conf = _answer_confidence(sub, ret)
-        da = pack.answers.get(best.id) if best is not None and conf >= enough else None
+        da = pack.answers.get(best.id) if best is not None and conf >= need else None
         if da is not None and da.id in seen:
             continue   # the answer already given answers this part
         elsewhere = tuple(_part_elsewhere(part))
