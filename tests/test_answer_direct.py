@@ -474,3 +474,12 @@ def test_every_not_for_condition_names_known_labels_and_medicine_classes():
             assert c.class_ever is None or c.class_ever in classes, (da.id, c.class_ever)
             assert c.drug_current is None or c.drug_current in pack.drugs, (da.id, c.drug_current)
     assert seen >= 5
+
+
+def test_the_course_a_question_states_wins_over_one_read_from_its_few_details():
+    a = answer("6yo frequently relapsing, 4 relapses in 12 months on alt day pred 0.5 mg/kg. Which next: levamisole, "
+               "cyclophosphamide, MMF or rituximab?")
+    assert "first_episode" not in a.context["stage"] and "on_initial_steroids" not in a.context["stage"]
+    assert "frequently_relapsing" in a.context["stage"]
+    assert "first_episode" not in answer("10 yo boy with SRNS, 32 kg, no remission after 7 months of tacrolimus. "
+                                         "Next?").context["stage"]

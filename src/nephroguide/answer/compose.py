@@ -184,6 +184,10 @@ def engine_context(u: Understanding, *, patient: dict[str, Any] | None, today: d
     if u.detail("edema") and values.get("edema") is None:
         values["edema"] = True
     stated = set(u.stage)
+    if patient is None and stated & COURSE_LABELS:
+        # a child described only in the question: the course it states wins over a course the engine reads from
+        # the few details given ("4 relapses in 12 months on alternate-day pred" is not a first episode)
+        derived -= COURSE_LABELS
     labels = derived | stated   # a generic child has only the stage the question states
     used_default = False
     if not (labels & COURSE_LABELS) and default_stage:
