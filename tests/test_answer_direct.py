@@ -483,3 +483,10 @@ def test_the_course_a_question_states_wins_over_one_read_from_its_few_details():
     assert "frequently_relapsing" in a.context["stage"]
     assert "first_episode" not in answer("10 yo boy with SRNS, 32 kg, no remission after 7 months of tacrolimus. "
                                          "Next?").context["stage"]
+
+
+def test_a_what_when_or_why_question_is_never_answered_with_a_bare_yes_or_no():
+    a = answer("SRNS - when do I start the ACEi/ARB?", audience="family")
+    assert not a.summary_text.lower().startswith(("yes", "no")) and "enalapril" in a.summary_text
+    # a yes/no question keeps its Yes
+    assert answer("can she go swimming?", audience="family").summary_text.startswith("Yes")

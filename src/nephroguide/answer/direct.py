@@ -869,6 +869,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         summary = yes_no_first(u, summary)
     else:
         summary = same_polarity(u.question, da.asks, summary)
+        summary = no_bare_yes_no(next((p for p in _PARTS.split(u.question) if p and _ASKING.match(p)), u.question),
+                                 summary)
     if da is not None and lines_of_parts:
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
         first_part = next((p for p in _PARTS.split(u.question) if p and p.strip()), u.question)
@@ -990,6 +992,17 @@ def _polarity(text: str) -> int:
     if any(re.search(p, low) for p in cfg["positive"]):
         return 1
     return 0
+
+
+def no_bare_yes_no(question: str, summary: str) -> str:
+    """A bare Yes/No opening a curated answer reached by a what/when/why/how question ("when do I start the
+    ACE inhibitor?" -> "Yes. A medicine such as enalapril ...") answers nothing: it is left out, the rest stands."""
+    m = re.match(r"^\s*(?:yes|no)\s*[,.:;!]\s*", summary, re.I)
+    question = re.sub(r"^[^-–—:?]{1,40}?\s*[-–—:]\s+", "", question)   # "SRNS - when do I ...?"
+    if m is None or _form(question) != "wh":
+        return summary
+    rest = summary[m.end():]
+    return rest[:1].upper() + rest[1:] if rest else summary
 
 
 def same_polarity(question: str, asks: Sequence[str], summary: str) -> str:
