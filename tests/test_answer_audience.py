@@ -130,3 +130,13 @@ def test_a_parent_who_asks_how_many_mg_reads_the_childs_doses_first():
     assert "prednisolone 44 mg once daily" in first and "prednisolone 33 mg once every other day" in first
     assert first.index("44 mg") < first.index("33 mg") and "Weeks 1-4" in first
     assert "mg/kg" not in first   # the worked-out dose, not the rule
+
+
+def test_the_family_summary_keeps_the_lead_statement_even_when_another_reads_more_easily():
+    from nephroguide.answer.audience import pick_family_summary
+
+    lead = ("When the usual medicines have not worked, a research study of a newer medicine may be the best "
+            "next step for many children whose kidneys keep leaking protein despite treatment.")
+    other = "It is given as a drip."
+    text, _ = pick_family_summary([lead, other], "Ask the team.", (1.0, 2.0))   # no option reaches grade 2
+    assert text.startswith(lead)

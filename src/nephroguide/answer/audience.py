@@ -127,6 +127,11 @@ def pick_family_summary(candidates: Sequence[str], framing: str, target: tuple[f
         return framing, reading_grade(framing)
     low, high = target
     mid = (low + high) / 2
+    # the lead statement answers the question: a summary without it is taken only when none with it can open
+    # the summary (it points back), never for a better reading grade alone
+    with_first = [o for o in options if first and first in o]
+    if with_first:
+        options = with_first
     best: tuple[float, int, str, float | None] | None = None
     for i, text in enumerate(options):
         g = reading_grade(text)
