@@ -137,6 +137,6 @@ def test_the_family_summary_keeps_the_lead_statement_even_when_another_reads_mor
 
     lead = ("When the usual medicines have not worked, a research study of a newer medicine may be the best "
             "next step for many children whose kidneys keep leaking protein despite treatment.")
-    other = "It is given as a drip."
+    other = "Rituximab is a drip."
     text, _ = pick_family_summary([lead, other], "Ask the team.", (1.0, 2.0))   # no option reaches grade 2
     assert text.startswith(lead)
