@@ -232,3 +232,13 @@ def test_everyday_words_are_read_as_the_clinical_term(typed, clinical, rule):
 def test_a_plural_everyday_word_does_not_swallow_a_different_term(rule):
     # "blood count" is not "bloods" (blood tests): the lexicon ignores a final "s", so no such group exists
     assert "blood test count" not in read("her blood count is low", rule).text
+
+
+def test_clinician_shorthand_age_and_a_second_medicine_in_a_list_are_read():
+    from nephroguide.answer.understand import understand
+
+    u = understand("17F starting MMF for SDNS - what does she need to know re pregnancy?")
+    assert dict(u.details)["age_years"] == 17.0 and dict(u.details)["sex"] == "female"
+    v = understand("On pred 10 mg alt days and mycophenolate, MMR?")
+    assert {"prednisolone", "mycophenolate_mofetil"} <= {d for d, _ in v.patient_drugs}
+    assert "antimetabolite" in v.classes_current
