@@ -736,6 +736,8 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
     cfg = settings()["direct"]
     if r.kind != "pathway" and r.confidence >= float(cfg["asked_part"]["below"]):
         return r
+    if u.adult or u.off_topic:
+        return r   # the story is about an adult or another condition: the question asked is about them too
     parts = [p.strip() for x in re.split(r"(?<=[a-z])\.\s+", u.question, flags=re.I) for p in _PARTS.split(x)
              if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
     asking = [p for p in parts if _ASKING.match(p)]
@@ -744,10 +746,12 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
     best_route = r
     for part in asking:
         # the part read with the medicines the message names ("on day 6 of prednisolone ... how long does it take")
-        text = " ".join([canonicalise(correct_spelling(normalise(part))[0])[0], *u.drugs])
+        text = canonicalise(correct_spelling(normalise(part))[0])[0]
+        text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
         ret = retrieve(text, list(u.drugs), one_question=True)
         best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text), ret)
-        if best is not None and conf >= float(cfg["asked_part"]["fit"]) and conf > best_route.confidence:
+        if best is not None and conf >= float(cfg["asked_part"]["fit"]) \
+                and conf >= best_route.confidence + float(cfg["asked_part"]["margin"]):
             best_route = Route("answer", answer=best, confidence=conf)
     return best_route
 
@@ -760,7 +764,8 @@ def _stage_words(u: Understanding, text: str) -> list[str]:
     names = rules().raw["stage_names"]
     if not u.stage or any(re.search(rf"\b{re.escape(str(n).lower())}\b", text) for n in names.values()):
         return []
-    return [str(names[u.stage[0]]).lower()] if u.stage[0] in names else []
+    named = next((names[x] for x in u.stage if x in names), None)
+    return [str(named).lower()] if named else []
 
 
 def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
