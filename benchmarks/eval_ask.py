@@ -32,7 +32,8 @@ def percentile(values: list[float], p: float) -> float:
 
 def _line(name: str, part: object) -> str:
     s = part.summary()  # type: ignore[attr-defined]
-    return (f"  {name:24} n={s['questions']:3}  pass {s['pass_rate']:6.1%}  lead {s['lead_accuracy']:6.1%}  "
+    return (f"  {name:24} n={s['questions']:3}  pass {s['pass_rate']:6.1%}  content {s['content_pass_rate']:6.1%}  "
+            f"lead {s['lead_accuracy']:6.1%}  "
             f"intent {s['intent_accuracy']:6.1%}  topic {s['topic_accuracy']:6.1%}  scope {s['scope_accuracy']:6.1%}  "
             f"recall {s['must_contain_recall']:6.1%}  must-not {s['must_not_violations']}  "
             f"not-covered {s['not_covered_share']:5.1%}  cited {s['citation_coverage']:.2%}")

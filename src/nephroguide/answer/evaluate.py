@@ -62,6 +62,13 @@ class Result:
         return self.intent_ok and self.topic_ok and self.scope_ok and self.lead_ok and not self.missing \
             and not self.violations
 
+    @property
+    def content_passed(self) -> bool:
+        """What the answer says is right (scope, lead line, must / must-not contain), whatever topic or intent
+        label the answer files itself under: the labels of a blind set and of the pack's 37 topics differ at
+        their borders (a grapefruit-and-tacrolimus answer is 'adverse effects' in the pack, 'diet' in a set)."""
+        return self.scope_ok and self.lead_ok and not self.missing and not self.violations
+
 
 @dataclass
 class Report:
@@ -122,6 +129,7 @@ class Report:
 
     def summary(self) -> dict[str, Any]:
         return {"questions": self.n, "pass_rate": round(self.pass_rate, 3),
+                "content_pass_rate": round(sum(r.content_passed for r in self.results) / self.n, 3) if self.n else 0.0,
                 "not_covered_share": round(self.not_covered_share, 3),
                 "lead_accuracy": round(sum(r.lead_ok for r in self.results) / self.n, 3) if self.n else 0.0,
                 "topic_accuracy": round(sum(r.topic_ok for r in self.results) / self.n, 3) if self.n else 0.0,
