@@ -490,3 +490,14 @@ def test_a_what_when_or_why_question_is_never_answered_with_a_bare_yes_or_no():
     assert not a.summary_text.lower().startswith(("yes", "no")) and "enalapril" in a.summary_text
     # a yes/no question keeps its Yes
     assert answer("can she go swimming?", audience="family").summary_text.startswith("Yes")
+
+
+def test_one_question_asking_two_things_of_one_subject_answers_both():
+    a = answer("Can my son still play football and go on the school trip abroad next month? He's on steroids.",
+               audience="family")
+    assert a.summary_text.startswith("Yes") and "Can my son go on the school trip abroad next month?" in a.summary_text
+    from nephroguide.answer.direct import _two_verbs
+
+    assert _two_verbs("can she go swimming and have cake at the party") == [
+        "can she go swimming", "can she have cake at the party"]
+    assert _two_verbs("does salt and water matter") == ["does salt and water matter"]

@@ -683,7 +683,8 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     from nephroguide.answer.understand import canonicalise, correct_spelling, normalise, vocabulary
     from nephroguide.knowledge.pack import load_pack
 
-    parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
+    parts = [x for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2
+             for x in _two_verbs(p.strip())]
     if len(parts) < 2:
         return []
     # the questions of the message, not what it tells, nor a question about what it told ("is that dangerous?")
@@ -766,6 +767,21 @@ def _stage_words(u: Understanding, text: str) -> list[str]:
         return []
     named = next((names[x] for x in u.stage if x in names), None)
     return [str(named).lower()] if named else []
+
+
+_TWO_VERBS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|should|may|will|would|is it ok(?:ay)? for|is it safe for)"
+                        r"\s+(?:he|she|they|we|i|my \w+|our \w+|the \w+|your \w+))\s+(?P<one>.+?)\s+and\s+"
+                        r"(?P<two>(?:go|have|take|eat|play|swim|travel|fly|get|drink|visit|stay|keep|do|join)\b.*)$", re.I)
+
+
+def _two_verbs(part: str) -> list[str]:
+    """One question asking two things with one subject ("can my son still play football and go on the school
+    trip abroad?"): the two questions ("can my son still play football", "can my son go on the school trip
+    abroad"); otherwise the part itself."""
+    m = _TWO_VERBS.match(part)
+    if m is None:
+        return [part]
+    return [f"{m.group('ask')} {m.group('one')}", f"{m.group('ask')} {m.group('two')}"]
 
 
 def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
