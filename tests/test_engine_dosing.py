@@ -99,3 +99,26 @@ def test_range_is_ordered_and_capped(pack, w, low, extra, cap):
 def test_bsa_positive_and_monotonic(h, w):
     assert bsa_mosteller(h, w) > 0
     assert bsa_mosteller(h + 1, w) > bsa_mosteller(h, w)
+
+
+def test_a_stated_body_surface_area_is_used_for_per_m2_doses_and_the_weight_dose_is_shown_beside_it():
+    from nephroguide.api import ask
+
+    a = ask("Initial pred dose for first presentation, 18 kg child, BSA 0.74?")
+    assert "44 mg once daily" in a.summary_text          # 60 mg/m2 x 0.74 m2 = 44.4 mg, not 2 mg/kg x 18 kg = 36 mg
+    text = " ".join(i.statement.text for s in a.sections for i in s.items)
+    assert "0.74 m² (BSA)" in text and "36 mg" in text   # the other basis stays visible
+    assert a.context["patient"]["bsa_m2"] == 0.74
+
+
+def test_a_stated_body_surface_area_outside_the_plausible_range_is_refused_naming_the_field():
+    import pytest
+
+    from nephroguide.errors import InputError
+    from nephroguide.intake.record import load_patient
+
+    with pytest.raises(InputError) as e:
+        load_patient({"age_years": 6, "weight_kg": 20, "bsa_m2": 7.4})
+    assert e.value.field == "bsa_m2"
+    p = load_patient({"age_years": 6, "weight_kg": 20, "bsa_m2": 0.8})
+    assert p.bsa_m2 == 0.8 and "bsa_m2" not in p.derived

@@ -89,6 +89,7 @@ class Context:
     patient_json: dict[str, Any] | None
     adult: bool
     out_of_scope_age: bool
+    bsa_m2: float | None = None   # a body surface area stated (not worked out from height and weight)
 
 
 @dataclass
@@ -204,6 +205,7 @@ def engine_context(u: Understanding, *, patient: dict[str, Any] | None, today: d
         patient_json = {"source": source, "age_years": None if age_hidden else round(child.age_years, 2),
                         "sex": child.sex if child.sex != "unknown" else None, "weight_kg": child.weight_kg,
                         "height_cm": child.height_cm, "egfr": None if child.egfr is None else round(child.egfr, 1),
+                        "bsa_m2": child.bsa_m2 if "bsa_m2" not in child.derived else None,
                         "histology": child.histology, "genetic_status": child.genetic_status,
                         "medications": sorted({m.drug for m in child.medications}),
                         "stated": dict(sorted((child.assessment or {}).items())) if hasattr(child, "assessment") else {},
@@ -211,7 +213,8 @@ def engine_context(u: Understanding, *, patient: dict[str, Any] | None, today: d
         patient_json = {k: v for k, v in patient_json.items() if v not in (None, [], {})}
     return Context(pack=pack, facts=facts, labels=frozenset(labels), stated=frozenset(stated),
                    default_stage=used_default, weight_kg=child.weight_kg, height_cm=child.height_cm, egfr=child.egfr,
-                   patient_json=patient_json, adult=adult, out_of_scope_age="out_of_scope_age" in labels)
+                   patient_json=patient_json, adult=adult, out_of_scope_age="out_of_scope_age" in labels,
+                   bsa_m2=child.bsa_m2 if "bsa_m2" not in child.derived else None)
 
 
 def _implied(labels: set[str], ever: set[str], current: set[str]) -> tuple[set[str], set[str], set[str]]:
@@ -274,7 +277,7 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
     line = phase = ""
     if ctx.weight_kg is not None:
         try:
-            result = compute_dose(rule, pack, ctx.weight_kg, ctx.height_cm, ctx.egfr)
+            result = compute_dose(rule, pack, ctx.weight_kg, ctx.height_cm, ctx.egfr, bsa_m2=ctx.bsa_m2)
             st = dataclasses.replace(result.statement, text=f"{rule.title}: {result.statement.text}")
             if result.warnings:
                 note = "; ".join(result.warnings)

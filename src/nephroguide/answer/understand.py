@@ -90,7 +90,7 @@ class Understanding:
         """
         d = dict(self.details)
         rec: dict[str, Any] = {"as_of": as_of.isoformat(), "age_years": d.get("age_years", placeholder_age)}
-        for key in ("sex", "weight_kg", "height_cm", "edema"):
+        for key in ("sex", "weight_kg", "height_cm", "bsa_m2", "edema"):
             if key in d:
                 rec[key] = d[key]
         if "histology" in d:
@@ -188,6 +188,7 @@ class Rules:
     weight: list[re.Pattern[str]]
     height: list[re.Pattern[str]]
     egfr: list[re.Pattern[str]]
+    bsa: list[re.Pattern[str]]
     sex: list[tuple[str, re.Pattern[str]]]
     histology: list[tuple[str, re.Pattern[str]]]
     genes: frozenset[str]
@@ -259,6 +260,7 @@ def _build_rules(text: str) -> Rules:
         definition_words=[(_compile(c), list(ids)) for c, ids in raw["definitions"]["by_word"].items()],
         age=[_compile(c, subs) for c in det["age_years"]], weight=[_compile(c, subs) for c in det["weight"]],
         height=[_compile(c, subs) for c in det["height_cm"]], egfr=[_compile(c, subs) for c in det["egfr"]],
+        bsa=[_compile(c, subs) for c in det["bsa_m2"]],
         sex=[(k, _compile(v)) for k, v in det["sex"].items()],
         histology=[(k, _compile(v)) for k, v in det["histology"].items()],
         genes=frozenset(g.upper() for g in det["genetics"]["genes"]),
@@ -714,6 +716,9 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     egfr = _first_plain(r.egfr, text)
     if egfr is not None:
         details["egfr"] = egfr
+    bsa = _first_plain(r.bsa, text)
+    if bsa is not None:
+        details["bsa_m2"] = bsa
     edema = _compile(r.raw["details"]["edema"])
     if edema.search(text) and not _compile(r.raw["details"]["edema_negated"]).search(text):
         details["edema"] = True

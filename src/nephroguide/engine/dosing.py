@@ -64,15 +64,16 @@ def _choose_basis(rule: DoseRule, weight_kg: float | None, bsa: float | None) ->
 
 
 def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, height_cm: float | None = None,
-                 egfr: float | None = None) -> DoseResult:
-    """The dose a rule gives for this child, with caps, range, rounding and target stated."""
+                 egfr: float | None = None, bsa_m2: float | None = None) -> DoseResult:
+    """The dose a rule gives for this child, with caps, range, rounding and target stated; ``bsa_m2``: a body
+    surface area the clinician states, used instead of the one worked out from height and weight."""
     check_size(weight_kg, height_cm)
-    bsa = bsa_mosteller(height_cm, weight_kg) if (height_cm and weight_kg) else None
+    bsa = bsa_m2 if bsa_m2 else (bsa_mosteller(height_cm, weight_kg) if (height_cm and weight_kg) else None)
     basis = _choose_basis(rule, weight_kg, bsa)
     unit = "g" if basis.basis.startswith("g/") else "mg"
     if "/m2" in basis.basis:
         assert bsa is not None
-        size, per = bsa, f"BSA {bsa:.2f} m² (Mosteller)"
+        size, per = bsa, f"BSA {bsa:.2f} m² ({'as stated' if bsa_m2 else 'Mosteller'})"
     elif "/kg" in basis.basis:
         assert weight_kg is not None
         size, per = weight_kg, f"weight {_fmt(weight_kg)} kg"

@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from nephroguide.errors import InputError
 from nephroguide.intake import derive
 from nephroguide.intake.types import (
+    BSA_RANGE_M2,
     CANONICAL_UNITS,
     CATEGORICAL_TESTS,
     HEIGHT_RANGE_CM,
@@ -182,6 +183,9 @@ class PatientRecordV1(_Input):
     sex: Sex | None = Field(None, description="male, female, other, unknown")
     weight_kg: Number | None = Field(None, description="body weight in kg (0.5–250); needed for doses")
     height_cm: Number | None = Field(None, description="height in cm (30–220); needed for BSA and eGFR")
+    bsa_m2: Number | None = Field(None, description="body surface area in m² (0.1–3.0) as the clinician states it; "
+                                                    "used for per-m² doses instead of the one worked out from "
+                                                    "height and weight")
     onset_date: Date | None = Field(None, description="first presentation of nephrotic syndrome")
     biopsy: BiopsyInput | None = None
     genetics: GeneticsInput | None = None
@@ -659,8 +663,9 @@ def load_patient(data: dict[str, Any] | Any, as_of: dt.date | str | None = None,
     age = _age(rec, day, derived)
     _check_range(rec.weight_kg, WEIGHT_RANGE_KG, "kg", "weight_kg")
     _check_range(rec.height_cm, HEIGHT_RANGE_CM, "cm", "height_cm")
-    bsa = None
-    if rec.weight_kg is not None and rec.height_cm is not None:
+    _check_range(rec.bsa_m2, BSA_RANGE_M2, "m2", "bsa_m2")
+    bsa = float(rec.bsa_m2) if rec.bsa_m2 is not None else None
+    if bsa is None and rec.weight_kg is not None and rec.height_cm is not None:
         bsa = derive.bsa_mosteller(rec.height_cm, rec.weight_kg)
         derived.append("bsa_m2")
 

@@ -38,6 +38,7 @@ CATEGORICAL_TESTS: dict[str, tuple[str, ...]] = {
 # Plausible body size (patient record v1): outside these a value is an input error, not a child.
 WEIGHT_RANGE_KG = (0.5, 250.0)
 HEIGHT_RANGE_CM = (30.0, 220.0)
+BSA_RANGE_M2 = (0.1, 3.0)
 
 EVENT_TYPES = ("relapse", "remission", "infection", "thrombosis", "aki", "hypertension", "transplant", "dialysis",
                "edema")
