@@ -501,3 +501,14 @@ def test_one_question_asking_two_things_of_one_subject_answers_both():
     assert _two_verbs("can she go swimming and have cake at the party") == [
         "can she go swimming", "can she have cake at the party"]
     assert _two_verbs("does salt and water matter") == ["does salt and water matter"]
+
+
+def test_a_question_of_a_message_nothing_answers_is_named_as_not_answered_not_dropped():
+    a = answer("Is there a circulating factor in idiopathic NS? what is known about the cause")
+    assert "Is there a circulating factor in idiopathic NS? Not answered here" in a.summary_text
+    # a part the answer given speaks of, or a fragment that is not a question, is never flagged
+    b = answer("List the investigations at presentation of childhood nephrotic syndrome and what each one shows")
+    assert "not answered here" not in b.summary_text.lower()
+    c = answer("my son has relapsed again and is really swollen BUT hes dizzy when he stands up, his hands and feet "
+               "are cold. is this normal with the swelling or do we go to hospital", audience="family")
+    assert "not answered here" not in c.summary_text.lower()

@@ -694,22 +694,31 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     enough = float(cfg["direct"]["part"])   # a part answered in the first line must fit it closely
     seen = {chosen} if chosen is not None else set()
     family = audience == "family"
+    given = pack.answers.get(chosen) if chosen is not None else None
+    chosen_text = f"{given.answer} {given.family_answer} {' '.join(given.asks)}" if given is not None else ""
     out: list[PartLine] = []
     for part in parts[:4]:
         text = canonicalise(correct_spelling(normalise(part))[0])[0]
         # "what can we do?", "what dose?": a part of one word or none needs the rest of the message, so its answer
         # must fit it more closely to be given on its own
-        own_terms = len(retrieve(text, [], one_question=True).terms)
+        own = set(retrieve(text, [], one_question=True).terms)
+        own_terms = len(own)
         if own_terms == 0:
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
         # each part is one question, read with the medicines the message names ("he is starting tacrolimus ...
         # what blood tests will he need?")
-        text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
-        ret = retrieve(text, list(u.drugs), one_question=True)
-        sub = dataclasses.replace(u, question=part, text=text)
-        best, conf = _answer_confidence(sub, ret)
+        stage = _stage_words(u, text)
+        text = " ".join([text, *(d for d in u.drugs if d not in text)])
+        best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),
+                                        retrieve(text, list(u.drugs), one_question=True))
+        if conf < need and stage:   # ... and, when that is not enough, with the stage it states ("steroid resistant")
+            staged = " ".join([text, *stage])
+            hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
+                                          retrieve(staged, list(u.drugs), one_question=True))
+            if fit > conf:
+                best, conf = hit, fit
         da = pack.answers.get(best.id) if best is not None and conf >= need else None
         if da is not None and da.id in seen:
             continue   # the answer already given answers this part
@@ -725,7 +734,27 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
             if _fits_form(part, da, first, drugs) and not (skip_intent and intent == skip_intent):
                 seen.add(da.id)
                 out.append(PartLine(part, first, da))
+            continue
+        if chosen_text and own_terms > 1 and conf < float(cfg["direct"]["unanswered"]) and _QUESTION.match(part) \
+                and not own <= _stems_in(chosen_text):
+            # nothing in the pack fits this question and the answer given does not speak of it: say so in the
+            # first lines rather than leave it out ("... and can he have cake?")
+            out.append(PartLine(part, cfg["not_covered"]["part_family" if family else "part"], None))
     return out
+
+
+# a question as written: a question word, or an auxiliary then its subject ("and is really swollen" is not one)
+_QUESTION = re.compile(r"^\s*(?:(?:and|also|so|but|plus)\s+)*(?:(?:what|which|when|where|why|how|who)\b|"
+                       r"(?:can|could|should|will|would|is|are|was|does|do|did|may|might|must|has|have)\s+"
+                       r"(?:it|he|she|they|we|i|you|there|this|that|these|those|my|his|her|our|their|your|the|a|an)\b)",
+                       re.I)
+
+
+def _stems_in(text: str) -> set[str]:
+    from nephroguide.answer.retrieve import index
+
+    idx = index()
+    return {t for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text.lower()) for t in idx.stems(w)}
 
 
 def asked_part_route(u: Understanding, r: Route) -> Route:
