@@ -950,6 +950,11 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     intent = (da.intent if da is not None else None) or cfg["topic_intent"].get(topic)
     if u.explicit_intent and u.intent in PATHWAY_INTENTS and intent in PATHWAY_INTENTS:
         intent = u.intent
+    amount = next((gives for kind, _, gives, _ in _answer_types() if kind == "amount"), None)
+    asked_kind = answer_kind(u.question)
+    if u.dose_asked and u.drugs and da is not None and amount is not None and amount.search(summary) \
+            and (asked_kind is None or asked_kind[0] == "amount"):   # "how long daily?" asks a duration
+        intent = "dosing"   # "albumin infusion dose?" answered with the dose: a dosing answer, whatever its topic
     drugs = list(dict.fromkeys([*u.drugs, *(d for e in b.entries for d in e.drugs)]))[:4]
     follow = closest_questions(ret, exclude=[da.id] if da is not None else [])
     if len(follow) < 3:
