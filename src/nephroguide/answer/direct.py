@@ -950,6 +950,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     intent = (da.intent if da is not None else None) or cfg["topic_intent"].get(topic)
     if u.explicit_intent and u.intent in PATHWAY_INTENTS and intent in PATHWAY_INTENTS:
         intent = u.intent
+    if intent == "srns_next_step" and u.intent == "cni_resistant_next_step":
+        intent = u.intent   # an SRNS answer to a question about a child whose calcineurin inhibitor has failed
     amount = next((gives for kind, _, gives, _ in _answer_types() if kind == "amount"), None)
     asked_kind = answer_kind(u.question)
     if u.dose_asked and u.drugs and da is not None and amount is not None and amount.search(summary) \
