@@ -242,3 +242,13 @@ def test_clinician_shorthand_age_and_a_second_medicine_in_a_list_are_read():
     v = understand("On pred 10 mg alt days and mycophenolate, MMR?")
     assert {"prednisolone", "mycophenolate_mofetil"} <= {d for d, _ in v.patient_drugs}
     assert "antimetabolite" in v.classes_current
+
+
+def test_a_relapse_history_is_not_a_relapse_now():
+    from nephroguide.answer.understand import understand
+
+    assert "in_relapse" not in understand("frequently relapsing, which drug next?").stage
+    assert "in_relapse" not in understand("she relapses every time she has a cold, what can we do?").stage
+    assert "in_relapse" not in understand("Its been 3 years since his last relapse. Is he cured?").stage
+    assert "in_relapse" in understand("relapse, 30 kg - pred dose?").stage
+    assert "in_relapse" in understand("how do I know if my child is relapsing?").stage
