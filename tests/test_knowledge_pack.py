@@ -133,7 +133,6 @@ _TRICKY_YAML = [
     "? [unhashable]\n: value\n",
     "",
     "--- plain scalar\n",
-    "a: 1\na: 2\n",
     "r: &r [1, *r]\n",
     "block: |\n  line one\n  line two\nfolded: >-\n  joined\n  words\n",
 ]
@@ -152,6 +151,19 @@ def test_fast_yaml_loader_matches_pyyaml(text):
     got = load_yaml_text(text)
     assert repr(got) == repr(expected)
     assert type(got) is type(expected)
+
+
+def test_a_key_given_twice_in_a_pack_file_is_an_error_naming_it_and_its_line(tmp_path):
+    from nephroguide.knowledge.pack import _read_yaml, load_yaml_text
+
+    with pytest.raises(yaml.YAMLError, match="duplicate key 'dose'"):
+        load_yaml_text("rule:\n  dose: 2\n  unit: mg/kg\n  dose: 20\n")
+    f = tmp_path / "rules.yaml"
+    f.write_text("rule:\n  dose: 2\n  dose: 20\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as exc:
+        _read_yaml(f)
+    assert "duplicate key 'dose'" in str(exc.value) and "line 3" in str(exc.value)
+    assert load_yaml_text("a: {x: 1}\nb: {x: 1}\n") == {"a": {"x": 1}, "b": {"x": 1}}   # same key, other maps
 
 
 def test_fast_yaml_loader_matches_pyyaml_on_every_pack_file():

@@ -158,7 +158,8 @@ def load_yaml_text(text: str) -> Any:
     of the pack) become Python objects in one tight recursive pass; every other scalar (int, float, bool,
     null, timestamp, ...) goes to PyYAML's safe constructor. A document with merge keys (``<<``), a tag
     on a collection or an unhashable key is handed whole to PyYAML's constructor, so behaviour (and any
-    error) is exactly PyYAML's. tests/test_knowledge_pack.py checks both give equal results.
+    error) is exactly PyYAML's. tests/test_knowledge_pack.py checks both give equal results. Unlike PyYAML,
+    a key given twice in one mapping is an error (a ConstructorError naming the key and its line).
     """
     loader = _Loader(text)
     try:
@@ -190,6 +191,9 @@ def _construct(loader: Any, node: Any, memo: dict[int, Any]) -> Any:
                 raise _Fallback
             kk = _construct(loader, k, memo)
             try:
+                if kk in out:   # PyYAML keeps the last silently: a typo'd second "dose:" would win unseen
+                    raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
+                                                            f"found duplicate key {kk!r}", k.start_mark)
                 out[kk] = _construct(loader, v, memo)
             except TypeError:  # unhashable key: let PyYAML raise its own error
                 raise _Fallback from None
