@@ -125,3 +125,15 @@ def test_proposal_content_with_a_yaml_alias_bomb_is_refused_naming_the_field() -
         parse_text(bomb)
     assert info.value.field == "content" and "anchors and aliases" in info.value.message
     assert parse_text("id: x\nvalues: [1, 2]\n") == {"id": "x", "values": [1, 2]}
+
+
+def test_a_proposal_with_a_key_given_twice_is_refused_naming_the_line():
+    import pytest
+
+    from nephroguide.errors import InputError
+    from nephroguide.review.content import parse_text
+
+    with pytest.raises(InputError) as exc:
+        parse_text("id: rule.x\ndose: 2\ndose: 20\n")
+    assert "duplicate key 'dose'" in str(exc.value) and "line 3" in str(exc.value)
+    assert parse_text('{"id": "rule.x", "dose": 2}') == {"id": "rule.x", "dose": 2}

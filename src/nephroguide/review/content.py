@@ -155,9 +155,11 @@ def parse_text(text: str, *, field: str = "content") -> Any:
 
     from nephroguide.intake.safeload import refuse_aliases
 
+    from nephroguide.knowledge.pack import load_yaml_text
+
     refuse_aliases(text, field=field, what="a proposal's content")  # no alias bombs, bounded nesting
     try:
-        return yaml.safe_load(text)
+        return load_yaml_text(text)   # as the pack loads it: a key given twice is an error, not last-wins
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
