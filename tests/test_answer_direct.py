@@ -512,3 +512,10 @@ def test_a_question_of_a_message_nothing_answers_is_named_as_not_answered_not_dr
     c = answer("my son has relapsed again and is really swollen BUT hes dizzy when he stands up, his hands and feet "
                "are cold. is this normal with the swelling or do we go to hospital", audience="family")
     assert "not answered here" not in c.summary_text.lower()
+
+
+def test_a_short_first_question_and_a_question_after_a_statement_still_count_as_parts():
+    a = answer("Is it my fault? Will his brother get it?", audience="family")
+    assert a.summary_text.startswith("No") and "Will his brother get it?" in a.summary_text
+    b = answer("Its been 3 years since his last relapse. Is he cured? Can we stop the dipsticks?", audience="family")
+    assert "?" in b.summary_text and "dipstick" in b.summary_text.lower() and "cure" in b.summary_text.lower()

@@ -683,8 +683,7 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     from nephroguide.answer.understand import canonicalise, correct_spelling, normalise, vocabulary
     from nephroguide.knowledge.pack import load_pack
 
-    parts = [x for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2
-             for x in _two_verbs(p.strip())]
+    parts = [x for p in _message_parts(u.question) for x in _two_verbs(p)]
     if len(parts) < 2:
         return []
     # the questions of the message, not what it tells, nor a question about what it told ("is that dangerous?")
@@ -768,8 +767,7 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         return r
     if u.adult or u.off_topic:
         return r   # the story is about an adult or another condition: the question asked is about them too
-    parts = [p.strip() for x in re.split(r"(?<=[a-z])\.\s+", u.question, flags=re.I) for p in _PARTS.split(x)
-             if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
+    parts = _message_parts(u.question)
     asking = [p for p in parts if _ASKING.match(p)]
     if len(asking) != 1 or len(parts) == 1:   # several questions: each is answered in the first lines (part_lines)
         return r
@@ -801,6 +799,13 @@ def _stage_words(u: Understanding, text: str) -> list[str]:
 _TWO_VERBS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|should|may|will|would|is it ok(?:ay)? for|is it safe for)"
                         r"\s+(?:he|she|they|we|i|my \w+|our \w+|the \w+|your \w+))\s+(?P<one>.+?)\s+and\s+"
                         r"(?P<two>(?:go|have|take|eat|play|swim|travel|fly|get|drink|visit|stay|keep|do|join)\b.*)$", re.I)
+
+
+def _message_parts(question: str) -> list[str]:
+    """The sentences and clauses of a message ("Its been 3 years. Is he cured? Can we stop the dipsticks?"),
+    without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
+    return [p.strip() for x in re.split(r"(?<=[a-z])\.\s+", question, flags=re.I) for p in _PARTS.split(x)
+            if p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3)]
 
 
 def _two_verbs(part: str) -> list[str]:
