@@ -519,3 +519,16 @@ def test_a_short_first_question_and_a_question_after_a_statement_still_count_as_
     assert a.summary_text.startswith("No") and "Will his brother get it?" in a.summary_text
     b = answer("Its been 3 years since his last relapse. Is he cured? Can we stop the dipsticks?", audience="family")
     assert "?" in b.summary_text and "dipstick" in b.summary_text.lower() and "cure" in b.summary_text.lower()
+
+
+def test_tummy_pain_in_a_puffy_or_relapsing_child_sends_to_hospital_and_no_fever_is_not_a_fever():
+    a = answer("Does nephrotic syndrome hurt? My son relapsed last week, hes very puffy and keeps saying his tummy "
+               "hurts. No temperature so far. Should I be worried", audience="family")
+    assert a.summary_text.startswith("Go to hospital now") and a.direct_answer == "answer.warning_signs.tummy_pain"
+    b = answer("My child has sudden bad tummy pain and is vomiting, she's very puffy. Is this just a bug?",
+               audience="family")
+    assert b.summary_text.startswith("Go to hospital now")
+    # a fever with tummy pain is still the infection (peritonitis) danger first
+    c = answer("my child has nephrotic syndrome and a temperature of 38.8 and a sore tummy. Should I worry?",
+               audience="family")
+    assert c.topic in ("warning_signs", "infection") and "hospital" in c.summary_text.lower()

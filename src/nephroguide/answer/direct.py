@@ -223,10 +223,19 @@ def _exact_keys() -> dict[str, str]:
 def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
     """Danger signs in the question (fever with abdominal pain in a nephrotic child: peritonitis until proven
     otherwise) put the answer on that danger first, whatever else the question names (data: ``red_flags``)."""
+    from nephroguide.knowledge.pack import load_pack
+
     text = f"{u.question.lower()} {u.text}"
     for flag in settings().get("red_flags") or []:
         if all(re.search(p, text) for p in flag["all"]):
-            for topic in flag["topics"]:   # in the order given: the likeliest danger first
+            named = [a for a in flag.get("answers") or [] if a in load_pack().answers]
+            if named:   # the danger's own answer
+                hit = next((h for h in ret.hits if h.id == named[0]), None)
+                return Route("answer", answer=hit or Hit(id=named[0], kind="answer",
+                                                         topic=load_pack().answers[named[0]].topic, score=0.0,
+                                                         match=0.0, cover_q=0.0, cover_a=0.0),
+                             confidence=float(flag["confidence"]))
+            for topic in flag.get("topics") or []:   # in the order given: the likeliest danger first
                 wanted = [h for h in ret.hits if h.kind == "answer" and h.topic == topic
                           and h.match >= float(flag["min_match"])]
                 if wanted:
