@@ -359,9 +359,10 @@ def _conflict_entries(b: Build, c: Conflict, section: str) -> None:
     """The position nephroguide uses, then the others; the family reads one plain sentence citing all."""
     pack = b.ctx.pack
     r = rules()
-    all_cites = [x for p in c.positions for x in p.citations]
+    # the family's sentence cites the positions nephroguide uses (those a brief clinician answer shows too)
+    cites = [x for p in c.positions if p.current for x in p.citations] or [x for p in c.positions for x in p.citations]
     family = _clean(c.family_note) or r.raw["audiences"]["family"]["conflict_text"]
-    fam_st = _stmt(pack, family, all_cites, c.id)
+    fam_st = _stmt(pack, family, cites, c.id)
     ordered = sorted(c.positions, key=lambda p: not p.current)
     for i, p in enumerate(ordered):
         label = "Used here" if p.current else "Not used here"
