@@ -229,9 +229,12 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
     for flag in settings().get("red_flags") or []:
         if all(re.search(p, text) for p in flag["all"]):
             named = [a for a in flag.get("answers") or [] if a in load_pack().answers]
-            if named:   # the danger's own answers: the one that fits the question best, else the first
-                found = [h for h in ret.hits if h.id in named]
-                hit = max(found, key=lambda h: (h.match, h.score)) if found else None
+            if named:   # the danger's own answers, in order: a later one only when it fits the question clearly better
+                found = sorted((h for h in ret.hits if h.id in named), key=lambda h: named.index(h.id))
+                hit = found[0] if found else None
+                for h in found[1:]:
+                    if hit is not None and h.match >= hit.match + float(settings()["direct"]["flag_margin"]):
+                        hit = h
                 return Route("answer", answer=hit or Hit(id=named[0], kind="answer",
                                                          topic=load_pack().answers[named[0]].topic, score=0.0,
                                                          match=0.0, cover_q=0.0, cover_a=0.0),
