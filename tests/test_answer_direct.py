@@ -532,3 +532,12 @@ def test_tummy_pain_in_a_puffy_or_relapsing_child_sends_to_hospital_and_no_fever
     c = answer("my child has nephrotic syndrome and a temperature of 38.8 and a sore tummy. Should I worry?",
                audience="family")
     assert c.topic in ("warning_signs", "infection") and "hospital" in c.summary_text.lower()
+
+
+def test_after_cni_failure_the_first_line_never_offers_a_cni_again():
+    for q in ("calcineurin inhibitor resistant SRNS, what next",
+              "SRNS, genetic panel negative, biopsy FSGS, tac trough 5-8 for 6m no response. what next"):
+        a = answer(q)
+        assert a.intent == "cni_resistant_next_step" and "trial" in a.summary_text
+        assert "A calcineurin inhibitor with RAAS blockade" not in a.summary_text
+        assert "Do not delay the calcineurin inhibitor" not in a.summary_text
