@@ -541,3 +541,11 @@ def test_after_cni_failure_the_first_line_never_offers_a_cni_again():
         assert a.intent == "cni_resistant_next_step" and "trial" in a.summary_text
         assert "A calcineurin inhibitor with RAAS blockade" not in a.summary_text
         assert "Do not delay the calcineurin inhibitor" not in a.summary_text
+
+
+def test_an_answer_to_a_later_question_of_a_message_opens_under_that_question():
+    a = answer("she is puffy again, do we need to cut salt? and how much water can she drink", audience="family")
+    assert a.summary_text.startswith("How much water can she drink?")   # never reads as the answer about salt
+    b = answer("Is nephrotic syndrome genetic? Should her little brother be tested?", audience="family")
+    assert b.summary_text.startswith("Should her little brother be tested? No")
+    assert "Is nephrotic syndrome genetic? Usually not" in b.summary_text

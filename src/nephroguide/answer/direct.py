@@ -663,6 +663,7 @@ class PartLine:
     text: str
     answer: Any = None
     uncovered: tuple[str, ...] = ()
+    leads: bool = False   # the part the answer given answers, when it is not the message's first question
 
 
 _WH = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:what|which|when|where|why|how|who)\b", re.I)
@@ -733,6 +734,8 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
                 best, conf = hit, fit
         da = pack.answers.get(best.id) if best is not None and conf >= need else None
         if da is not None and da.id in seen:
+            if da.id == chosen and part is not parts[0] and not any(p.leads for p in out):
+                out.append(PartLine(part, "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
         elsewhere = tuple(_part_elsewhere(part))
         if elsewhere:   # another condition, adults, or nothing the pack speaks of: say so in the first lines
@@ -837,7 +840,9 @@ def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
         part = re.sub(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)+", "", part, flags=re.I)
         return question_form(re.sub(r"\bi\b", "I", part))
 
-    return " ".join([summary, *(f"{asked(p.part)} {p.text}" for p in lines)])
+    lead = next((p for p in lines if p.leads), None)
+    head = f"{asked(lead.part)} {summary}" if lead is not None else summary
+    return " ".join([head, *(f"{asked(p.part)} {p.text}" for p in lines if not p.leads)])
 
 
 def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 3) -> list[str]:
@@ -941,7 +946,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
                                  summary)
     if da is not None and lines_of_parts:
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
-        first_part = next((p for p in _PARTS.split(u.question) if p and p.strip()), u.question)
+        first_part = next((p.part for p in lines_of_parts if p.leads),
+                          next((p for p in _PARTS.split(u.question) if p and p.strip()), u.question))
         main = same_polarity(first_part, da.asks, summary) if _polarity(first_part) else summary
         summary = with_parts(" ".join(sentences(main)[:1]) or main, lines_of_parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations)]))
