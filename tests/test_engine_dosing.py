@@ -122,3 +122,12 @@ def test_a_stated_body_surface_area_outside_the_plausible_range_is_refused_namin
     assert e.value.field == "bsa_m2"
     p = load_patient({"age_years": 6, "weight_kg": 20, "bsa_m2": 0.8})
     assert p.bsa_m2 == 0.8 and "bsa_m2" not in p.derived
+
+
+def test_a_body_surface_area_alone_gives_per_m2_doses_and_per_kg_ones_say_the_weight_is_needed():
+    from nephroguide.api import ask
+
+    a = ask("MMF dose for FRNS child 1.1 m2")
+    assert "660 mg twice daily" in a.summary_text and "1320 mg/day" in a.summary_text   # 1200 mg/m2/day x 1.1 m2
+    b = ask("levamisole dose, child 0.9 m2")   # dosed per kg: no mg without a weight, never a guess
+    assert "2.5 mg/kg" in b.summary_text and " mg once every other day" not in b.summary_text.replace("mg/kg", "")

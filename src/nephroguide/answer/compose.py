@@ -275,7 +275,7 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
     note = ""
     st: Statement | None = None
     line = phase = ""
-    if ctx.weight_kg is not None:
+    if ctx.weight_kg is not None or ctx.bsa_m2 is not None:
         try:
             result = compute_dose(rule, pack, ctx.weight_kg, ctx.height_cm, ctx.egfr, bsa_m2=ctx.bsa_m2)
             st = dataclasses.replace(result.statement, text=f"{rule.title}: {result.statement.text}")
