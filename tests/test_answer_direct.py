@@ -549,3 +549,11 @@ def test_an_answer_to_a_later_question_of_a_message_opens_under_that_question():
     b = answer("Is nephrotic syndrome genetic? Should her little brother be tested?", audience="family")
     assert b.summary_text.startswith("Should her little brother be tested? No")
     assert "Is nephrotic syndrome genetic? Usually not" in b.summary_text
+
+
+def test_a_first_presentation_is_not_answered_as_a_relapse_and_its_questions_are_each_answered():
+    a = answer("my son is 4 and his eyes were puffy this morning and now his ankles look swollen too, the GP dipped his "
+               "wee and said protein 3+. is this kidney failure?? what tests will they do at the hospital",
+               audience="family")
+    assert "relapse" not in a.summary_text.lower()
+    assert "Is this kidney failure? No" in a.summary_text and "What tests will they do at the hospital?" in a.summary_text

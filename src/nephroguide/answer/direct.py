@@ -701,7 +701,8 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     if len(parts) < 2:
         return []
     # the questions of the message, not what it tells, nor a question about what it told ("is that dangerous?")
-    parts = [p for p in parts if _ASKING.match(p) and not _REFERRING.match(p)]
+    # unless it names its own subject ("is this kidney failure?")
+    parts = [p for p in parts if _ASKING.match(p) and (not _REFERRING.match(p) or _own_subject(p))]
     pack = load_pack()
     cfg = settings()
     enough = float(cfg["direct"]["part"])   # a part answered in the first line must fit it closely
@@ -765,6 +766,14 @@ _QUESTION = re.compile(r"^\s*(?:(?:and|also|so|but|plus)\s+)*(?:(?:what|which|wh
                        re.I)
 
 
+def _own_subject(part: str) -> bool:
+    """A question that points back ("is this ...?") but names a subject of two words or more of its own."""
+    from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
+
+    text = canonicalise(correct_spelling(normalise(part))[0])[0]
+    return len(retrieve(text, [], one_question=True).terms) >= 2
+
+
 def _stems_in(text: str) -> set[str]:
     from nephroguide.answer.retrieve import index
 
@@ -820,7 +829,7 @@ _TWO_VERBS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|shoul
 def _message_parts(question: str) -> list[str]:
     """The sentences and clauses of a message ("Its been 3 years. Is he cured? Can we stop the dipsticks?"),
     without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
-    return [p.strip() for x in re.split(r"(?<=[a-z])\.\s+", question, flags=re.I) for p in _PARTS.split(x)
+    return [p.strip() for x in re.split(r"(?<=[a-z0-9+%)])\.\s+", question, flags=re.I) for p in _PARTS.split(x)
             if p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3)]
 
 
