@@ -1127,7 +1127,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
     summary = direct.yes_no_first(u, summary)
     # the message's other questions, each answered (or said to be not covered) in the first lines too
-    parts = direct.part_lines(u, lead_answer, audience, skip_intent=intent)
+    parts = direct.part_lines(u, lead_answer, audience, skip_intent=intent, said=summary)
     if parts:
         summary = direct.with_parts(summary, parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for p in parts if p.answer is not None

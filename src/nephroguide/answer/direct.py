@@ -688,7 +688,8 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
     return not missing_kinds(part, first, drugs)
 
 
-def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_intent: str | None = None) -> list[PartLine]:
+def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_intent: str | None = None,
+               said: str = "") -> list[PartLine]:
     """The other questions of a message that asks several ("can she swim, does she need to avoid salt, and ...?"):
     each part with a close direct answer of its own (besides the one chosen, and not one of the article's own step
     ``skip_intent``), and each part that names something no pack entry speaks of ("and can he take ibuprofen?"),
@@ -747,7 +748,11 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
             said = same_polarity(part, da.asks, " ".join((da.family_answer if family else da.answer).split()))
             first = sentences(said)[0] if sentences(said) else said
             intent = da.intent or cfg["topic_intent"].get(da.topic)
-            if _fits_form(part, da, first, drugs) and not (skip_intent and intent == skip_intent):
+            # an answer of the article's own step is left to the article, unless the summary does not say it yet
+            # ("define FRNS and SDNS": the SDNS line)
+            told = skip_intent is not None and intent == skip_intent and \
+                (not said or len(_stems_in(first) - _stems_in(said)) <= len(_stems_in(first)) // 3)
+            if _fits_form(part, da, first, drugs) and not told:
                 seen.add(da.id)
                 out.append(PartLine(part, first, da))
             continue
@@ -833,11 +838,15 @@ def _message_parts(question: str) -> list[str]:
             if p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3)]
 
 
+_TWO_TERMS = re.compile(r"^(?P<ask>define|what (?:is|are|does|do)(?! the difference)(?: the)?)\s+(?P<one>[\w-]+(?:\s[\w-]+)?)"
+                        r"\s+and\s+(?P<two>[\w-]+(?:\s[\w-]+)?)\s*\??$", re.I)
+
+
 def _two_verbs(part: str) -> list[str]:
     """One question asking two things with one subject ("can my son still play football and go on the school
-    trip abroad?"): the two questions ("can my son still play football", "can my son go on the school trip
-    abroad"); otherwise the part itself."""
-    m = _TWO_VERBS.match(part)
+    trip abroad?", "define FRNS and SDNS"): the two questions ("can my son still play football", "can my son go
+    on the school trip abroad"); otherwise the part itself."""
+    m = _TWO_VERBS.match(part) or _TWO_TERMS.match(part)
     if m is None:
         return [part]
     return [f"{m.group('ask')} {m.group('one')}", f"{m.group('ask')} {m.group('two')}"]
