@@ -46,21 +46,21 @@ def test_citation_coverage_is_complete(report):
 
 def test_pathway_set_pass_rate(report):
     part = report.where(lambda r: r.case.source == "questions.yaml")
-    assert part.pass_rate >= 0.93, [(r.case.id, r.missing) for r in part.results if not r.passed]
-    assert part.intent_accuracy >= 0.93
+    assert part.pass_rate >= 0.95, [(r.case.id, r.missing) for r in part.results if not r.passed]
+    assert part.intent_accuracy >= 0.95
 
 
 def test_broad_set_pass_rate(report):
     part = report.where(lambda r: r.case.source == "questions_broad.yaml")
-    assert part.pass_rate >= 0.93
+    assert part.pass_rate >= 0.95
 
 
 def test_untuned_splits_are_reported_and_hold(report):
     assert report.split("heldout3").n >= 20 and report.split("heldout3").pass_rate >= 0.80
-    assert report.split("heldout4").n >= 80 and report.split("heldout4").pass_rate >= 0.92
-    assert report.split("heldout5").n >= 100 and report.split("heldout5").pass_rate >= 0.60
+    assert report.split("heldout4").n >= 80 and report.split("heldout4").pass_rate >= 0.95
+    assert report.split("heldout5").n >= 100 and report.split("heldout5").pass_rate >= 0.74
     # never read, never tuned on: a floor under the honest figure, so a regression in generalisation fails
-    assert report.split("heldout6").n >= 100 and report.split("heldout6").pass_rate >= 0.50
+    assert report.split("heldout6").n >= 100 and report.split("heldout6").pass_rate >= 0.54
 
 
 def test_not_covered_questions_are_not_answered_with_another_topic(report):
@@ -76,7 +76,7 @@ def test_not_covered_questions_are_not_answered_with_another_topic(report):
 def test_lead_line_answers_the_question(report):
     with_lead = report.where(lambda r: bool(r.case.lead))
     assert with_lead.n >= 200
-    assert sum(r.lead_ok for r in with_lead.results) / with_lead.n >= 0.92
+    assert sum(r.lead_ok for r in with_lead.results) / with_lead.n >= 0.95
 
 
 def test_length_budgets(report):
