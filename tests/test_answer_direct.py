@@ -557,3 +557,11 @@ def test_a_first_presentation_is_not_answered_as_a_relapse_and_its_questions_are
                audience="family")
     assert "relapse" not in a.summary_text.lower()
     assert "Is this kidney failure? No" in a.summary_text and "What tests will they do at the hospital?" in a.summary_text
+
+
+def test_a_word_beginning_with_a_cue_stem_is_not_corrected_to_the_stem():
+    from nephroguide.answer.understand import correct_spelling, normalise
+
+    assert correct_spelling(normalise("should we anticoagulate him"))[1] == []
+    a = answer("anticoagulate in nephrotic child? Alb 15.")
+    assert a.summary_text.startswith("Not routinely")   # prophylaxis, not the treatment of a clot ("Anticoagulation;")

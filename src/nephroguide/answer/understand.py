@@ -233,15 +233,16 @@ def _build_rules(text: str) -> Rules:
     for section in (raw["intents"].values(),):
         for spec in section:
             for c in spec.get("cues") or {}:
-                if not c.startswith("re:"):
-                    cue_words.update(_WORD.findall(c.rstrip("*").lower()))
+                # a wildcard cue's stem ("anticoagula*") is a prefix, not a word: a word it begins is no typo of it
+                if not c.startswith("re:") and not c.endswith("*"):
+                    cue_words.update(_WORD.findall(c.lower()))
     for cues in raw["stages"].values():
         for c in cues:
             if not c.startswith("re:"):
                 cue_words.update(_WORD.findall(c.lower()))
     for c in raw["scope"]["domain"]:
-        if not c.startswith("re:"):
-            cue_words.update(_WORD.findall(c.rstrip("*").lower()))
+        if not c.startswith("re:") and not c.endswith("*"):
+            cue_words.update(_WORD.findall(c.lower()))
     return Rules(
         raw=raw, max_chars=int(raw["limits"]["max_chars"]), min_letters=int(raw["limits"]["min_letters"]),
         chars={str(k): str(v) for k, v in norm["characters"].items()}, contractions=contractions, contraction_map=cmap,
