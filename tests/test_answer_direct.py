@@ -565,3 +565,10 @@ def test_a_word_beginning_with_a_cue_stem_is_not_corrected_to_the_stem():
     assert correct_spelling(normalise("should we anticoagulate him"))[1] == []
     a = answer("anticoagulate in nephrotic child? Alb 15.")
     assert a.summary_text.startswith("Not routinely")   # prophylaxis, not the treatment of a clot ("Anticoagulation;")
+
+
+def test_albumin_with_furosemide_is_never_the_lead_for_a_child_with_signs_of_low_blood_volume():
+    a = answer("Albumin 12, oedematous, Na 128, urea up, cap refill 4s. Albumin infusion + furosemide?")
+    assert a.direct_answer != "answer.edema.albumin_regimen" and "without furosemide" in a.summary_text
+    assert answer("albumin + furosemide for severe symptomatic oedema - doses?").direct_answer == \
+        "answer.edema.albumin_regimen"
