@@ -572,3 +572,8 @@ def test_albumin_with_furosemide_is_never_the_lead_for_a_child_with_signs_of_low
     assert a.direct_answer != "answer.edema.albumin_regimen" and "without furosemide" in a.summary_text
     assert answer("albumin + furosemide for severe symptomatic oedema - doses?").direct_answer == \
         "answer.edema.albumin_regimen"
+
+
+def test_the_first_lines_never_say_no_and_yes_to_the_same_thing():
+    a = answer("dipstick 3+ protein this morning and yesterday 2+ , do i restart the prednisolone??", audience="family")
+    assert a.summary_text.startswith("No") and "Yes" not in a.summary_text

@@ -704,6 +704,12 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     # the questions of the message, not what it tells, nor a question about what it told ("is that dangerous?")
     # unless it names its own subject ("is this kidney failure?")
     parts = [p for p in parts if _ASKING.match(p) and (not _REFERRING.match(p) or _own_subject(p))]
+    if len(parts) == 1 and chosen is not None and not _part_elsewhere(parts[0]):
+        # one question after a story, which the answer given fits: that is its answer (never a second, other one)
+        own = canonicalise(correct_spelling(normalise(parts[0]))[0])[0]
+        near = [h.id for h in retrieve(own, list(u.drugs), one_question=True).hits if h.kind == "answer"][:5]
+        if chosen in near:
+            return []
     pack = load_pack()
     cfg = settings()
     enough = float(cfg["direct"]["part"])   # a part answered in the first line must fit it closely
@@ -962,6 +968,12 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         summary = same_polarity(u.question, da.asks, summary)
         summary = no_bare_yes_no(next((p for p in _PARTS.split(u.question) if p and _ASKING.match(p)), u.question),
                                  summary)
+    if da is not None:
+        # a line for another question that says the opposite Yes/No on the same subject is left out: the reader
+        # would get "No, not yet ... Yes" ("2+ today, do I restart the prednisolone?")
+        opener = _opener(summary)
+        lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic != da.topic
+                          or not opener or not _opener(p.text) or _opener(p.text) == opener]
     if da is not None and lines_of_parts:
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
         first_part = next((p.part for p in lines_of_parts if p.leads),
@@ -1091,6 +1103,12 @@ def _polarity(text: str) -> int:
     if any(re.search(p, low) for p in cfg["positive"]):
         return 1
     return 0
+
+
+def _opener(text: str) -> str | None:
+    """'yes' or 'no' when a text opens with its answer that way ("Not yet", "No:", "Yes,"), else None."""
+    m = re.match(r"^\s*(yes|no|not)\b", text, re.I)
+    return None if m is None else ("yes" if m.group(1).lower() == "yes" else "no")
 
 
 def no_bare_yes_no(question: str, summary: str) -> str:
