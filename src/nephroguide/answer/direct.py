@@ -706,8 +706,8 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     parts = [p for p in parts if _ASKING.match(p) and (not _REFERRING.match(p) or _own_subject(p))]
     if len(parts) == 1 and chosen is not None and not _part_elsewhere(parts[0]):
         # one question after a story, which the answer given fits: that is its answer (never a second, other one)
-        own = canonicalise(correct_spelling(normalise(parts[0]))[0])[0]
-        near = [h.id for h in retrieve(own, list(u.drugs), one_question=True).hits if h.kind == "answer"][:5]
+        only = canonicalise(correct_spelling(normalise(parts[0]))[0])[0]
+        near = [h.id for h in retrieve(only, list(u.drugs), one_question=True).hits if h.kind == "answer"][:5]
         if chosen in near:
             return []
     pack = load_pack()

@@ -154,7 +154,6 @@ def parse_text(text: str, *, field: str = "content") -> Any:
     import yaml
 
     from nephroguide.intake.safeload import refuse_aliases
-
     from nephroguide.knowledge.pack import load_yaml_text
 
     refuse_aliases(text, field=field, what="a proposal's content")  # no alias bombs, bounded nesting
