@@ -577,3 +577,12 @@ def test_albumin_with_furosemide_is_never_the_lead_for_a_child_with_signs_of_low
 def test_the_first_lines_never_say_no_and_yes_to_the_same_thing():
     a = answer("dipstick 3+ protein this morning and yesterday 2+ , do i restart the prednisolone??", audience="family")
     assert a.summary_text.startswith("No") and "Yes" not in a.summary_text
+
+
+def test_one_question_about_two_things_with_one_verb_is_read_as_two_only_when_it_clearly_is():
+    from nephroguide.answer.direct import _two_verbs
+
+    assert _two_verbs("Can he have the flu jab and the MMR while on pred") == [
+        "Can he have the flu jab while on pred", "Can he have the MMR while on pred"]
+    # "crisps and a burger at a party" is one treat question, not two
+    assert len(_two_verbs("can he have crisps and a burger at his friend's party or is salt still banned")) == 1

@@ -718,6 +718,7 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     given = pack.answers.get(chosen) if chosen is not None else None
     chosen_text = f"{given.answer} {given.family_answer} {' '.join(given.asks)}" if given is not None else ""
     out: list[PartLine] = []
+    first_is_chosen = False
     for part in parts[:4]:
         text = canonicalise(correct_spelling(normalise(part))[0])[0]
         # "what can we do?", "what dose?": a part of one word or none needs the rest of the message, so its answer
@@ -741,8 +742,10 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
             if fit > conf:
                 best, conf = hit, fit
         da = pack.answers.get(best.id) if best is not None and conf >= need else None
+        if part is parts[0] and da is not None and da.id == chosen:
+            first_is_chosen = True   # the answer given answers the first question: it opens the summary as it is
         if da is not None and da.id in seen:
-            if da.id == chosen and part is not parts[0] and not any(p.leads for p in out):
+            if da.id == chosen and part is not parts[0] and not any(p.leads for p in out) and not first_is_chosen:
                 out.append(PartLine(part, "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
         elsewhere = tuple(_part_elsewhere(part))
@@ -848,14 +851,26 @@ _TWO_TERMS = re.compile(r"^(?P<ask>define|what (?:is|are|does|do)(?! the differe
                         r"\s+and\s+(?P<two>[\w-]+(?:\s[\w-]+)?)\s*\??$", re.I)
 
 
+_TWO_OBJECTS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|should|may|will|would|is it (?:ok|okay|safe) for)"
+                          r"\s+(?:he|she|they|we|i|my \w+|our \w+)\s+(?:have|get|take|eat|drink|go to|go on|do|play))"
+                          r"\s+(?P<one>(?:the |a |an |his |her |their |some )?[\w-]+(?: [\w-]+)?)\s+and\s+"
+                          r"(?P<two>(?:the |a |an |his |her |their |some )?[\w-]+"
+                          r"(?: (?!(?:while|when|on|during|with|if|at|after|before)\b)[\w-]+)?)"
+                          r"(?P<rest>\s+(?:while|when|on|during)\b.*)?$", re.I)
+
+
 def _two_verbs(part: str) -> list[str]:
     """One question asking two things with one subject ("can my son still play football and go on the school
     trip abroad?", "define FRNS and SDNS"): the two questions ("can my son still play football", "can my son go
     on the school trip abroad"); otherwise the part itself."""
     m = _TWO_VERBS.match(part) or _TWO_TERMS.match(part)
-    if m is None:
-        return [part]
-    return [f"{m.group('ask')} {m.group('one')}", f"{m.group('ask')} {m.group('two')}"]
+    if m is not None:
+        return [f"{m.group('ask')} {m.group('one')}", f"{m.group('ask')} {m.group('two')}"]
+    m = _TWO_OBJECTS.match(part)   # "can he have the flu jab and the MMR while on pred?"
+    if m is not None:
+        rest = m.group("rest") or ""
+        return [f"{m.group('ask')} {m.group('one')}{rest}", f"{m.group('ask')} {m.group('two')}{rest}"]
+    return [part]
 
 
 def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
@@ -973,7 +988,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         # would get "No, not yet ... Yes" ("2+ today, do I restart the prednisolone?")
         opener = _opener(summary)
         lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic != da.topic
-                          or not opener or not _opener(p.text) or _opener(p.text) == opener]
+                          or not opener or not _opener(p.text) or _opener(p.text) == opener
+                          or _shared_subject(p.part, u.question, da)]
     if da is not None and lines_of_parts:
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
         first_part = next((p.part for p in lines_of_parts if p.leads),
@@ -1103,6 +1119,15 @@ def _polarity(text: str) -> int:
     if any(re.search(p, low) for p in cfg["positive"]):
         return 1
     return 0
+
+
+def _shared_subject(part: str, question: str, da: Any) -> bool:
+    """The part names a subject of its own that the answer given does not speak of ("the flu jab" beside an answer
+    about the MMR): then its Yes beside that answer's No is no contradiction."""
+    from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
+
+    own = set(retrieve(canonicalise(correct_spelling(normalise(part))[0])[0], [], one_question=True).terms)
+    return bool(own - _stems_in(f"{da.answer} {da.family_answer} {' '.join(da.asks)}"))
 
 
 def _opener(text: str) -> str | None:
