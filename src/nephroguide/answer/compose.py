@@ -205,7 +205,7 @@ def engine_context(u: Understanding, *, patient: dict[str, Any] | None, today: d
         patient_json = {"source": source, "age_years": None if age_hidden else round(child.age_years, 2),
                         "sex": child.sex if child.sex != "unknown" else None, "weight_kg": child.weight_kg,
                         "height_cm": child.height_cm, "egfr": None if child.egfr is None else round(child.egfr, 1),
-                        "bsa_m2": child.bsa_m2 if "bsa_m2" not in child.derived else None,
+                        "bsa_m2": child.stated_bsa_m2,
                         "histology": child.histology, "genetic_status": child.genetic_status,
                         "medications": sorted({m.drug for m in child.medications}),
                         "stated": dict(sorted((child.assessment or {}).items())) if hasattr(child, "assessment") else {},
@@ -214,7 +214,7 @@ def engine_context(u: Understanding, *, patient: dict[str, Any] | None, today: d
     return Context(pack=pack, facts=facts, labels=frozenset(labels), stated=frozenset(stated),
                    default_stage=used_default, weight_kg=child.weight_kg, height_cm=child.height_cm, egfr=child.egfr,
                    patient_json=patient_json, adult=adult, out_of_scope_age="out_of_scope_age" in labels,
-                   bsa_m2=child.bsa_m2 if "bsa_m2" not in child.derived else None)
+                   bsa_m2=child.stated_bsa_m2)
 
 
 def _implied(labels: set[str], ever: set[str], current: set[str]) -> tuple[set[str], set[str], set[str]]:
@@ -1146,10 +1146,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     scope_note = ""
     if scope == "partly_covered":
         scope_note = _clean(r.raw["scope"]["pediatric_only_note"])
-    uncovered = list(dict.fromkeys(w for p in parts for w in p.uncovered))
-    if uncovered and scope == "covered":
-        scope = "partly_covered"
-        scope_note = direct.settings()["not_covered"]["partly"].format(subject=", ".join(uncovered))
+    scope, scope_note = direct.scope_with_parts(parts, scope, scope_note)
     cited = [*summary_refs, *(ref for s in sections for i in s.items for ref in i.statement.refs)]
     if da is not None:   # the same references for every audience, whichever summary it reads
         cited += [x.source for x in da.citations]

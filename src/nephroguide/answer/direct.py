@@ -225,19 +225,19 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
     otherwise) put the answer on that danger first, whatever else the question names (data: ``red_flags``)."""
     from nephroguide.knowledge.pack import load_pack
 
+    answers = load_pack().answers
     text = f"{u.question.lower()} {u.text}"
     for flag in settings().get("red_flags") or []:
         if all(re.search(p, text) for p in flag["all"]):
-            named = [a for a in flag.get("answers") or [] if a in load_pack().answers]
+            named = [a for a in flag.get("answers") or [] if a in answers]
             if named:   # the danger's own answers, in order: a later one only when it fits the question clearly better
                 found = sorted((h for h in ret.hits if h.id in named), key=lambda h: named.index(h.id))
                 hit = found[0] if found else None
                 for h in found[1:]:
                     if hit is not None and h.match >= hit.match + float(settings()["direct"]["flag_margin"]):
                         hit = h
-                return Route("answer", answer=hit or Hit(id=named[0], kind="answer",
-                                                         topic=load_pack().answers[named[0]].topic, score=0.0,
-                                                         match=0.0, cover_q=0.0, cover_a=0.0),
+                return Route("answer", answer=hit or Hit(id=named[0], kind="answer", topic=answers[named[0]].topic,
+                                                         score=0.0),
                              confidence=float(flag["confidence"]))
             for topic in flag.get("topics") or []:   # in the order given: the likeliest danger first
                 wanted = [h for h in ret.hits if h.kind == "answer" and h.topic == topic
@@ -695,7 +695,7 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     ``skip_intent``), and each part that names something no pack entry speaks of ("and can he take ibuprofen?"),
     so that no part of the message goes unanswered without saying so."""
     from nephroguide.answer.audience import sentences
-    from nephroguide.answer.understand import canonicalise, correct_spelling, normalise, vocabulary
+    from nephroguide.answer.understand import vocabulary
     from nephroguide.knowledge.pack import load_pack
 
     parts = [x for p in _message_parts(u.question) for x in _two_verbs(p)]
@@ -706,8 +706,8 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     parts = [p for p in parts if _ASKING.match(p) and (not _REFERRING.match(p) or _own_subject(p))]
     if len(parts) == 1 and chosen is not None and not _part_elsewhere(parts[0]):
         # one question after a story, which the answer given fits: that is its answer (never a second, other one)
-        only = canonicalise(correct_spelling(normalise(parts[0]))[0])[0]
-        near = [h.id for h in retrieve(only, list(u.drugs), one_question=True).hits if h.kind == "answer"][:5]
+        near = [h.id for h in retrieve(_read(parts[0]), list(u.drugs), one_question=True).hits
+                if h.kind == "answer"][:5]
         if chosen in near:
             return []
     pack = load_pack()
@@ -716,11 +716,11 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     seen = {chosen} if chosen is not None else set()
     family = audience == "family"
     given = pack.answers.get(chosen) if chosen is not None else None
-    chosen_text = f"{given.answer} {given.family_answer} {' '.join(given.asks)}" if given is not None else ""
+    chosen_text = _answer_words(given) if given is not None else ""
     out: list[PartLine] = []
     first_is_chosen = False
     for part in parts[:4]:
-        text = canonicalise(correct_spelling(normalise(part))[0])[0]
+        text = _read(part)
         # "what can we do?", "what dose?": a part of one word or none needs the rest of the message, so its answer
         # must fit it more closely to be given on its own
         own = set(retrieve(text, [], one_question=True).terms)
@@ -754,8 +754,8 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
             out.append(PartLine(part, note, None, elsewhere))
             continue
         if da is not None and audience in da.audiences:
-            said = same_polarity(part, da.asks, " ".join((da.family_answer if family else da.answer).split()))
-            first = sentences(said)[0] if sentences(said) else said
+            reply = same_polarity(part, da.asks, " ".join((da.family_answer if family else da.answer).split()))
+            first = sentences(reply)[0] if sentences(reply) else reply
             intent = da.intent or cfg["topic_intent"].get(da.topic)
             # an answer of the article's own step is left to the article, unless the summary does not say it yet
             # ("define FRNS and SDNS": the SDNS line)
@@ -780,12 +780,21 @@ _QUESTION = re.compile(r"^\s*(?:(?:and|also|so|but|plus)\s+)*(?:(?:what|which|wh
                        re.I)
 
 
-def _own_subject(part: str) -> bool:
-    """A question that points back ("is this ...?") but names a subject of two words or more of its own."""
+def _read(part: str) -> str:
+    """One part of a message as the retrieval reads it: normalised, typos corrected, terms canonical."""
     from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
 
-    text = canonicalise(correct_spelling(normalise(part))[0])[0]
-    return len(retrieve(text, [], one_question=True).terms) >= 2
+    return canonicalise(correct_spelling(normalise(part))[0])[0]
+
+
+def _part_terms(part: str) -> set[str]:
+    """The subject terms of one part of a message read on its own."""
+    return set(retrieve(_read(part), [], one_question=True).terms)
+
+
+def _own_subject(part: str) -> bool:
+    """A question that points back ("is this ...?") but names a subject of two words or more of its own."""
+    return len(_part_terms(part)) >= 2
 
 
 def _stems_in(text: str) -> set[str]:
@@ -799,7 +808,6 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
     """A message that tells a story and then asks ("3yo, periorbital oedema, dip 4+, BP nl. which bloods at
     presentation?"): when the whole message fits its best direct answer only loosely, the question it asks, read
     on its own, may fit one closely (data: ``direct.asked_part``); then that answer is the one given."""
-    from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
 
     cfg = settings()["direct"]
     if r.kind != "pathway" and r.confidence >= float(cfg["asked_part"]["below"]):
@@ -813,7 +821,7 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
     best_route = r
     for part in asking:
         # the part read with the medicines the message names ("on day 6 of prednisolone ... how long does it take")
-        text = canonicalise(correct_spelling(normalise(part))[0])[0]
+        text = _read(part)
         text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
         ret = retrieve(text, list(u.drugs), one_question=True)
         best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text), ret)
@@ -871,6 +879,14 @@ def _two_verbs(part: str) -> list[str]:
         rest = m.group("rest") or ""
         return [f"{m.group('ask')} {m.group('one')}{rest}", f"{m.group('ask')} {m.group('two')}{rest}"]
     return [part]
+
+
+def scope_with_parts(lines: Sequence[PartLine], scope: str, note: str) -> tuple[str, str]:
+    """A covered answer to a message with a part nephroguide has nothing on is partly covered, and says which."""
+    uncovered = list(dict.fromkeys(w for p in lines for w in p.uncovered))
+    if not uncovered or scope != "covered":
+        return scope, note
+    return "partly_covered", settings()["not_covered"]["partly"].format(subject=", ".join(uncovered))
 
 
 def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
@@ -944,10 +960,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     shown = 0
     lines_of_parts = part_lines(u, r.answer.id if r.answer is not None else None, audience) if da is not None else []
     others = [p.answer for p in lines_of_parts if p.answer is not None]
-    uncovered = list(dict.fromkeys(w for p in lines_of_parts for w in p.uncovered))
-    if uncovered and scope == "covered":
-        scope = "partly_covered"
-        scope_note = cfg["not_covered"]["partly"].format(subject=", ".join(uncovered))
+    scope, scope_note = scope_with_parts(lines_of_parts, scope, scope_note)
     for other in others:
         # another question of the same message, answered first among the key points
         text = f"{question_form(other.asks[0])} {' '.join((other.family_answer if family else other.answer).split())}"
@@ -989,7 +1002,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         opener = _opener(summary)
         lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic != da.topic
                           or not opener or not _opener(p.text) or _opener(p.text) == opener
-                          or _shared_subject(p.part, u.question, da)]
+                          or _shared_subject(p.part, da)]
     if da is not None and lines_of_parts:
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
         first_part = next((p.part for p in lines_of_parts if p.leads),
@@ -1020,7 +1033,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     intent = (da.intent if da is not None else None) or cfg["topic_intent"].get(topic)
     if u.explicit_intent and u.intent in PATHWAY_INTENTS and intent in PATHWAY_INTENTS:
         intent = u.intent
-    if intent == "srns_next_step" and u.intent == "cni_resistant_next_step":
+    if u.intent in (cfg["later_steps"].get(intent) or ()):
         intent = u.intent   # an SRNS answer to a question about a child whose calcineurin inhibitor has failed
     amount = next((gives for kind, _, gives, _ in _answer_types() if kind == "amount"), None)
     asked_kind = answer_kind(u.question)
@@ -1121,13 +1134,15 @@ def _polarity(text: str) -> int:
     return 0
 
 
-def _shared_subject(part: str, question: str, da: Any) -> bool:
+def _shared_subject(part: str, da: Any) -> bool:
     """The part names a subject of its own that the answer given does not speak of ("the flu jab" beside an answer
     about the MMR): then its Yes beside that answer's No is no contradiction."""
-    from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
+    return bool(_part_terms(part) - _stems_in(_answer_words(da)))
 
-    own = set(retrieve(canonicalise(correct_spelling(normalise(part))[0])[0], [], one_question=True).terms)
-    return bool(own - _stems_in(f"{da.answer} {da.family_answer} {' '.join(da.asks)}"))
+
+def _answer_words(da: Any) -> str:
+    """What a direct answer says and answers, for checking whether it speaks of a subject."""
+    return f"{da.answer} {da.family_answer} {' '.join(da.asks)}"
 
 
 def _opener(text: str) -> str | None:

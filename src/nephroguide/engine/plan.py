@@ -421,7 +421,7 @@ def _dose_all(rules: list[DoseRule], pack: KnowledgePack, patient: Patient) -> t
     for rule in rules:
         try:
             done.append((rule, compute_dose(rule, pack, patient.weight_kg, patient.height_cm, patient.egfr,
-                                                   bsa_m2=patient.bsa_m2 if "bsa_m2" not in patient.derived else None)))
+                                                   bsa_m2=patient.stated_bsa_m2)))
         except InputError as exc:
             missing.append(exc.one_line())
     flagged = flag_other_maxima([res for _, res in done], pack)

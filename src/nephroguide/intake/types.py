@@ -133,6 +133,11 @@ class Patient:
     edema: bool | None = None
     derived: tuple[str, ...] = ()
 
+    @property
+    def stated_bsa_m2(self) -> float | None:
+        """The body surface area the record states (None when it was worked out from height and weight)."""
+        return self.bsa_m2 if "bsa_m2" not in self.derived else None
+
     def labs_of(self, *tests: str) -> list[Lab]:
         """Labs of the given tests, in date order."""
         return [lab for lab in self.labs if lab.test in tests]

@@ -81,7 +81,7 @@ def highest_allowed(pack: Any, generic: str, med: Any, patient: Any) -> tuple[Al
     for rule in sorted(rules, key=lambda r: r.id):
         try:
             found.append(_allowed(compute_dose(rule, pack, patient.weight_kg, patient.height_cm, patient.egfr,
-                                                  bsa_m2=patient.bsa_m2 if "bsa_m2" not in patient.derived else None), daily))
+                                                  bsa_m2=patient.stated_bsa_m2), daily))
         except InputError as exc:
             reasons.append(exc.one_line())
     if not found:
