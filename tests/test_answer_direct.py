@@ -586,3 +586,10 @@ def test_one_question_about_two_things_with_one_verb_is_read_as_two_only_when_it
         "Can he have the flu jab while on pred", "Can he have the MMR while on pred"]
     # "crisps and a burger at a party" is one treat question, not two
     assert len(_two_verbs("can he have crisps and a burger at his friend's party or is salt still banned")) == 1
+
+
+def test_a_dose_question_with_the_childs_weight_gets_the_worked_out_doses_first():
+    a = answer("relapse in 24 kg 7yo, how much pred and for how long?")
+    assert "48 mg once daily" in a.summary_text   # 2 mg/kg x 24 kg, not the mg/kg rule alone
+    text = " ".join(i.statement.text for s in a.sections for i in s.items)
+    assert "36 mg once every other day" in text

@@ -814,6 +814,8 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         return r
     if u.adult or u.off_topic:
         return r   # the story is about an adult or another condition: the question asked is about them too
+    if r.kind == "pathway" and u.dose_asked and any(u.detail(k) is not None for k in ("weight_kg", "height_cm", "bsa_m2")):
+        return r   # "relapse, 24 kg, how much pred?": the dosing article works the doses out for this child
     parts = _message_parts(u.question)
     asking = [p for p in parts if _ASKING.match(p)]
     if len(asking) != 1 or len(parts) == 1:   # several questions: each is answered in the first lines (part_lines)
