@@ -593,3 +593,26 @@ def test_a_dose_question_with_the_childs_weight_gets_the_worked_out_doses_first(
     assert "48 mg once daily" in a.summary_text   # 2 mg/kg x 24 kg, not the mg/kg rule alone
     text = " ".join(i.statement.text for s in a.sections for i in s.items)
     assert "36 mg once every other day" in text
+
+
+def test_a_question_defining_two_terms_defines_both_in_its_first_lines():
+    for q in ("define FRNS and SDNS", "Difference between steroid dependent and frequently relapsing?"):
+        a = answer(q, audience="student")
+        assert a.intent == "definition"
+        assert "FRNS" in a.summary_text and "SDNS" in a.summary_text, q
+        assert "14 days" in a.summary_text and "6 months" in a.summary_text, q
+
+
+def test_a_question_pointing_back_is_read_with_what_the_message_told_before_it():
+    from nephroguide.answer.direct import _asked_parts
+
+    parts = ["she is on prednisolone", "she is eating everything in sight", "is that normal",
+             "will stopping suddenly hurt her"]
+    assert _asked_parts(parts) == [
+        ("she is on prednisolone, she is eating everything in sight, is that normal", "is that normal"),
+        ("will stopping suddenly hurt her", "will stopping suddenly hurt her")]
+    # with nothing told before it, a question that only points back has no subject: it is not a part of its own
+    assert _asked_parts(["is that normal", "can she swim"]) == [("can she swim", "can she swim")]
+    # one that names its own subject stands as it is
+    assert _asked_parts(["her leg is swollen", "is this a blood clot in the leg"])[0][0] == \
+        "is this a blood clot in the leg"

@@ -1111,6 +1111,11 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         summary = " ".join(first[:2]) if len(first) > 1 and len(first[0]) < 100 else " ".join(first[:1])
         summary = direct.with_kind_sentence(u.question, summary, first)   # "which agent?": the sentence naming them
         summary_refs = tuple(top[0].statement.refs) if top else ()
+        named = [e for e in b.in_section("main") if e.kind == "definition" and e.kb_id in u.definitions]
+        if intent == "definition" and len(named) > 1:
+            # "define FRNS and SDNS", "difference between SDNS and FRNS?": each term asked about, defined
+            summary = " ".join(aud.sentences(e.statement.text)[0] for e in named[:3])
+            summary_refs = tuple(dict.fromkeys(ref for e in named[:3] for ref in e.statement.refs))
     da = pack.answers.get(lead_answer) if lead_answer else None
     if da is not None and audience in da.audiences:
         # the pack's curated answer to this very question leads the article: for clinicians and students its

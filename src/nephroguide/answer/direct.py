@@ -701,9 +701,12 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     parts = [x for p in _message_parts(u.question) for x in _two_verbs(p)]
     if len(parts) < 2:
         return []
-    # the questions of the message, not what it tells, nor a question about what it told ("is that dangerous?")
-    # unless it names its own subject ("is this kidney failure?")
-    parts = [p for p in parts if _ASKING.match(p) and (not _REFERRING.match(p) or _own_subject(p))]
+    # the questions of the message, not what it tells; a question about what it told ("she's eating everything in
+    # sight, is that normal?") is read with what it points back to, unless it names its own subject ("is this
+    # kidney failure?")
+    parts = _asked_parts(parts)
+    asked_as = {id(p): q for p, q in parts}
+    parts = [p for p, _ in parts]
     if len(parts) == 1 and chosen is not None and not _part_elsewhere(parts[0]):
         # one question after a story, which the answer given fits: that is its answer (never a second, other one)
         near = [h.id for h in retrieve(_read(parts[0]), list(u.drugs), one_question=True).hits
@@ -754,22 +757,43 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
             out.append(PartLine(part, note, None, elsewhere))
             continue
         if da is not None and audience in da.audiences:
-            reply = same_polarity(part, da.asks, " ".join((da.family_answer if family else da.answer).split()))
+            reply = same_polarity(asked_as[id(part)], da.asks,
+                                  " ".join((da.family_answer if family else da.answer).split()))
             first = sentences(reply)[0] if sentences(reply) else reply
             intent = da.intent or cfg["topic_intent"].get(da.topic)
             # an answer of the article's own step is left to the article, unless the summary does not say it yet
             # ("define FRNS and SDNS": the SDNS line)
             told = skip_intent is not None and intent == skip_intent and \
                 (not said or len(_stems_in(first) - _stems_in(said)) <= len(_stems_in(first)) // 3)
-            if _fits_form(part, da, first, drugs) and not told:
+            if _fits_form(asked_as[id(part)], da, first, drugs) and not told:
                 seen.add(da.id)
                 out.append(PartLine(part, first, da))
             continue
-        if chosen_text and own_terms > 1 and conf < float(cfg["direct"]["unanswered"]) and _QUESTION.match(part) \
+        if chosen_text and own_terms > 1 and conf < float(cfg["direct"]["unanswered"]) and part == asked_as[id(part)] \
+                and _QUESTION.match(part) \
                 and not own <= _stems_in(chosen_text):
             # nothing in the pack fits this question and the answer given does not speak of it: say so in the
             # first lines rather than leave it out ("... and can he have cake?")
             out.append(PartLine(part, cfg["not_covered"]["part_family" if family else "part"], None))
+    return out
+
+
+def _asked_parts(parts: Sequence[str]) -> list[tuple[str, str]]:
+    """The questions among a message's parts, each as it is read and as it was asked: a question that only points
+    back at what the message told ("is that normal?", "will it go away?") is read together with the statements
+    just before it (at most two), which give it its subject; one with no such statement before it is left out."""
+    out: list[tuple[str, str]] = []
+    told: list[str] = []
+    for p in parts:
+        if not _ASKING.match(p):
+            told.append(p)
+            continue
+        if _REFERRING.match(p) and not _own_subject(p):
+            if told:
+                out.append((", ".join([*told[-2:], p]), p))
+        else:
+            out.append((p, p))
+        told = []
     return out
 
 
