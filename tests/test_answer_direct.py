@@ -616,3 +616,38 @@ def test_a_question_pointing_back_is_read_with_what_the_message_told_before_it()
     # one that names its own subject stands as it is
     assert _asked_parts(["her leg is swollen", "is this a blood clot in the leg"])[0][0] == \
         "is this a blood clot in the leg"
+
+
+def test_signs_of_a_low_blood_volume_put_no_diuretic_and_volume_first():
+    a = answer("Alb 9, oedematous, abdo pain, HR 140, CRT 4s, Hb 160. furosemide?")
+    assert a.summary_text.startswith("No furosemide") and "20 mL/kg" in a.summary_text
+    b = answer("my 2 year old has swelling and albumin is 12. they want to give him albumin and furosemide. why cant "
+               "they just give the steroids? also his feet are cold and he's very floppy", audience="family")
+    assert b.summary_text.startswith("Tell the doctor or nurse straight away")
+    # the word alone is not a finding: a question about hypovolaemia is answered as asked
+    c = answer("FENa cut-off suggesting hypovolaemia in a nephrotic child?")
+    assert "0.2" in c.summary_text
+
+
+def test_a_danger_answer_keeps_its_instruction_and_a_bare_yes_to_another_part_says_what_to():
+    a = answer("my daughter has a temperature of 38.9 and a really sore tummy, she's in relapse and on high dose pred. "
+               "its 3am, can i just give calpol and see in the morning??", audience="family")
+    s = a.summary_text
+    assert s.startswith("No.") and "Go to hospital now." in s
+    assert "see in the morning? Yes" not in s   # the wait is answered No; the Yes is to the paracetamol only
+    assert "Can I just give calpol? Yes. Paracetamol" in s
+
+
+def test_a_clinician_dose_answer_gives_the_course_and_the_basis_when_asked():
+    a = answer("SSNS relapse, uPCR 450, wt 22kg, pred how much and how long")
+    assert "44 mg once daily" in a.summary_text and "33 mg once every other day" in a.summary_text
+    b = answer("4yo first presentation NS, wt 16kg ht 102cm, pred dose? 60/m2 or 2/kg?")
+    assert "40 mg once daily" in b.summary_text and "Calculation: 60 mg/m²/day" in b.summary_text
+    assert "2 mg/kg/day × 16 kg = 32 mg/day" in b.summary_text
+
+
+def test_a_phrasing_about_a_value_does_not_answer_a_question_that_states_none():
+    a = answer("tacrolimus dose and target trough for SDNS")
+    assert "trough of 3 ng/mL" not in a.summary_text and "5-10 ng/mL" in a.summary_text
+    b = answer("tacrolimus level 3 is that too low")
+    assert b.direct_answer == "answer.monitoring.tacrolimus_level_3"

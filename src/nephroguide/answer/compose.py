@@ -999,6 +999,11 @@ def _title(u: Understanding, b: Build, spec: dict[str, Any], intent: str, drugs:
     return title[0].upper() + title[1:]
 
 
+# a dose question that asks which basis, per m² or per kg ("pred dose? 60/m2 or 2/kg?")
+_BASIS_ASKED = re.compile(r"(?:m2|m²|/m\b|bsa|surface).*\bor\b.*(?:/kg|per kg|mg/kg|weight)|"
+                          r"(?:/kg|per kg|mg/kg|weight).*\bor\b.*(?:m2|m²|bsa|surface)", re.I)
+
+
 def _follow_ups(u: Understanding, spec: dict[str, Any], drugs: Sequence[str], pack: Any,
                 exclude: Iterable[str] = ()) -> tuple[str, ...]:
     from nephroguide.answer.understand import normalise
@@ -1111,6 +1116,18 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         summary = " ".join(first[:2]) if len(first) > 1 and len(first[0]) < 100 else " ".join(first[:1])
         summary = direct.with_kind_sentence(u.question, summary, first)   # "which agent?": the sentence naming them
         summary_refs = tuple(top[0].statement.refs) if top else ()
+        doses = [e for e in b.in_section("dosing") if e.level == 0 and e.dose_line] if intent == "dosing" else []
+        if top and top[0] in doses and _BASIS_ASKED.search(u.question):
+            # "60/m2 or 2/kg?": how the dose was worked out, and what the source's other basis gives
+            how = [x for x in aud.sentences(top[0].statement.text)
+                   if x.startswith(("Calculation:", "The source's other basis:"))]
+            summary = " ".join([summary, *how])
+        if top and top[0] in doses:
+            # "how much and how long?": the course's next phase follows ("then ... every other day for 4 weeks")
+            nxt = doses[doses.index(top[0]) + 1] if doses.index(top[0]) + 1 < len(doses) else None
+            if nxt is not None and nxt.drugs == top[0].drugs and nxt.dose_phase and top[0].dose_phase:
+                summary = f"{summary} {nxt.dose_line}"
+                summary_refs = tuple(dict.fromkeys([*summary_refs, *nxt.statement.refs]))
         named = [e for e in b.in_section("main") if e.kind == "definition" and e.kb_id in u.definitions]
         if intent == "definition" and len(named) > 1:
             # "define FRNS and SDNS", "difference between SDNS and FRNS?": each term asked about, defined

@@ -228,11 +228,15 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
     answers = load_pack().answers
     text = f"{u.question.lower()} {u.text}"
     for flag in settings().get("red_flags") or []:
+        if set(flag.get("stage") or ()) - set(u.stage) == set(flag.get("stage") or ()) and flag.get("stage"):
+            continue   # a flag on a stated finding ("cap refill 4 s": hypovolaemic signs) the question does not state
         if all(re.search(p, text) for p in flag["all"]):
             named = [a for a in flag.get("answers") or [] if a in answers]
             if named:   # the danger's own answers, in order: a later one only when it fits the question clearly better
                 found = sorted((h for h in ret.hits if h.id in named), key=lambda h: named.index(h.id))
                 hit = found[0] if found else None
+                if flag.get("pick") == "best" and found:   # none first by default: the one that fits best
+                    hit = max(found, key=lambda h: (h.match, -named.index(h.id)))
                 for h in found[1:]:
                     if hit is not None and h.match >= hit.match + float(settings()["direct"]["flag_margin"]):
                         hit = h
@@ -759,7 +763,10 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
         if da is not None and audience in da.audiences:
             reply = same_polarity(asked_as[id(part)], da.asks,
                                   " ".join((da.family_answer if family else da.answer).split()))
-            first = sentences(reply)[0] if sentences(reply) else reply
+            said_of = sentences(reply)
+            first = said_of[0] if said_of else reply
+            if len(said_of) > 1 and len(first.split()) <= 2:   # a bare "Yes." says what it says yes to next
+                first = f"{first} {said_of[1]}"
             intent = da.intent or cfg["topic_intent"].get(da.topic)
             # an answer of the article's own step is left to the article, unless the summary does not say it yet
             # ("define FRNS and SDNS": the SDNS line)
@@ -871,7 +878,7 @@ def _stage_words(u: Understanding, text: str) -> list[str]:
 
 _TWO_VERBS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|should|may|will|would|is it ok(?:ay)? for|is it safe for)"
                         r"\s+(?:he|she|they|we|i|my \w+|our \w+|the \w+|your \w+))\s+(?P<one>.+?)\s+and\s+"
-                        r"(?P<two>(?:go|have|take|eat|play|swim|travel|fly|get|drink|visit|stay|keep|do|join)\b.*)$", re.I)
+                        r"(?P<two>(?:go|have|take|eat|play|swim|travel|fly|get|drink|visit|stay|keep|do|join|see|wait|watch|leave)\b.*)$", re.I)
 
 
 def _message_parts(question: str) -> list[str]:
@@ -893,6 +900,10 @@ _TWO_OBJECTS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|sho
                           r"(?P<rest>\s+(?:while|when|on|during)\b.*)?$", re.I)
 
 
+_DOSE_AND = re.compile(r"^(?P<pre>.*?\b)(?P<one>doses?|dosing|dosage)\s+and\s+(?P<two>(?!(?:duration|how long|for how long)\b)"
+                       r"[A-Za-z].*)$", re.I)
+
+
 def _two_verbs(part: str) -> list[str]:
     """One question asking two things with one subject ("can my son still play football and go on the school
     trip abroad?", "define FRNS and SDNS"): the two questions ("can my son still play football", "can my son go
@@ -900,6 +911,10 @@ def _two_verbs(part: str) -> list[str]:
     m = _TWO_VERBS.match(part) or _TWO_TERMS.match(part)
     if m is not None:
         return [f"{m.group('ask')} {m.group('one')}", f"{m.group('ask')} {m.group('two')}"]
+    m = _DOSE_AND.match(part)   # "rituximab for SDNS: dose and monitoring CD19?"
+    if m is not None and len(_part_terms(m.group("two"))) >= 1:
+        pre = m.group("pre").rstrip(" :-")
+        return [f"{pre} {m.group('one')}".strip(), f"{pre} {m.group('two')}".strip()]
     m = _TWO_OBJECTS.match(part)   # "can he have the flu jab and the MMR while on pred?"
     if m is not None:
         rest = m.group("rest") or ""
@@ -1034,7 +1049,10 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         first_part = next((p.part for p in lines_of_parts if p.leads),
                           next((p for p in _PARTS.split(u.question) if p and p.strip()), u.question))
         main = same_polarity(first_part, da.asks, summary) if _polarity(first_part) else summary
-        summary = with_parts(" ".join(sentences(main)[:1]) or main, lines_of_parts)
+        said_of = sentences(main)
+        # its first sentence, and the next when that is a short instruction ("Go to hospital now.")
+        keep = said_of[:2] if len(said_of) > 1 and len(said_of[1].split()) <= 6 else said_of[:1]
+        summary = with_parts(" ".join(keep) or main, lines_of_parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations)]))
     titles = cfg["sections"]
     sections_all: list[Section] = []

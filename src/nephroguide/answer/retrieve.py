@@ -35,6 +35,9 @@ _SPAN_WORDS = re.compile(r"\b(two|three|four|five|six)\s+(?:consecutive\s+|more\
 _NUMBER = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
 
 
+_VALUE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
+
+
 def grades(text: str) -> str:
     """Dipstick grades and short spans as words: "3+", "three plus" and "+++" become "3plus"; "for 2 days" also
     gives "2day", so "3+ for 2 days" and "3+ for 3 days" are told apart."""
@@ -138,6 +141,7 @@ class Index:
         self._terms: dict[str, frozenset[str]] = {}
         self._asks: dict[str, tuple[frozenset[str], ...]] = {}
         self._df: dict[str, int] = {}
+        self._ask_numbers: dict[str, tuple[frozenset[str], ...]] = {}
 
     def _build(self, pack: Any, path: Path | None) -> tuple[dict[str, Doc], dict[str, str]]:
         """Index the pack's statements (in ``path``, or in memory); returns the entries and exact phrasings."""
@@ -224,6 +228,13 @@ class Index:
         out = self._asks.get(kb_id)
         if out is None:
             out = self._asks[kb_id] = tuple(frozenset(self.stems(a)) for a in self.docs[kb_id].ask_texts)
+        return out
+
+    def ask_numbers(self, kb_id: str) -> tuple[frozenset[str], ...]:
+        """The numbers each phrasing states ("tacrolimus level 3 is that too low"): a phrasing about a value."""
+        out = self._ask_numbers.get(kb_id)
+        if out is None:
+            out = self._ask_numbers[kb_id] = tuple(frozenset(_VALUE.findall(a)) for a in self.docs[kb_id].ask_texts)
         return out
 
     def df(self, stem: str) -> int:
@@ -314,6 +325,8 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
     raw = idx.search(words, [d for d in drugs if d], limit)
     q_weight = sum(idx.idf(t) for t in terms)
     qset = set(terms)
+    numbers = frozenset(_VALUE.findall(text))
+    number_miss = float(cfg["ask_number_miss"])
     hits: list[Hit] = []
     best: Hit | None = None
     for kb_id, score in raw:
@@ -323,7 +336,7 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
         doc_terms = idx.terms(kb_id)
         cover_q = sum(idx.idf(t) for t in terms if t in doc_terms) / q_weight if q_weight else 0.0
         cover_a = 0.0
-        for ask in idx.asks(kb_id):
+        for ask, stated in zip(idx.asks(kb_id), idx.ask_numbers(kb_id), strict=True):
             w = sum(idx.idf(t) for t in ask)
             if w:
                 found = sum(idx.idf(t) for t in ask if t in qset)
@@ -331,7 +344,9 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
                 # they give at school") counts for less than one that is most of it
                 part = min(1.0, found / q_weight) if q_weight and one_question else 1.0
                 floor = float(cfg["ask_part_floor"])
-                cover_a = max(cover_a, found / w * (floor + (1 - floor) * part))
+                # a phrasing about a value ("tac level 3 too low?") fits a question that does not state it less
+                value = number_miss if stated and not stated & numbers else 1.0
+                cover_a = max(cover_a, found / w * (floor + (1 - floor) * part) * value)
         if doc.kind == "answer":
             match = float(cfg["weight_question"]) * cover_q + float(cfg["weight_ask"]) * cover_a
         else:
