@@ -609,8 +609,11 @@ def test_a_question_pointing_back_is_read_with_what_the_message_told_before_it()
     parts = ["she is on prednisolone", "she is eating everything in sight", "is that normal",
              "will stopping suddenly hurt her"]
     assert _asked_parts(parts) == [
-        ("she is on prednisolone, she is eating everything in sight, is that normal", "is that normal"),
+        ("she is eating everything in sight, is that normal (prednisolone)", "is that normal"),
         ("will stopping suddenly hurt her", "will stopping suddenly hurt her")]
+    # "it" is the medicine the story names, for each question that points back at it
+    story = ["the doctor said she might need rituximab because she keeps relapsing", "what is it", "is it dangerous"]
+    assert [x for x, _ in _asked_parts(story)] == ["what is it (rituximab)", "is it dangerous (rituximab)"]
     # with nothing told before it, a question that only points back has no subject: it is not a part of its own
     assert _asked_parts(["is that normal", "can she swim"]) == [("can she swim", "can she swim")]
     # one that names its own subject stands as it is
@@ -651,3 +654,28 @@ def test_a_phrasing_about_a_value_does_not_answer_a_question_that_states_none():
     assert "trough of 3 ng/mL" not in a.summary_text and "5-10 ng/mL" in a.summary_text
     b = answer("tacrolimus level 3 is that too low")
     assert b.direct_answer == "answer.monitoring.tacrolimus_level_3"
+
+
+def test_a_message_naming_medicines_is_not_a_treatment_question_when_a_stored_question_is_all_there():
+    a = answer("we're going to Spain for 2 weeks in summer, hes on tacrolimus and pred. anything we need to do? what "
+               "if he relapses while we're away", audience="family")
+    assert a.direct_answer == "answer.travel.relapse_away" and "3 days in a row" in a.summary_text
+
+
+def test_several_questions_after_a_story_lead_with_the_first_that_has_an_answer_not_the_stories_article():
+    a = answer("Doctor said my daughter might need rituximab because she keeps relapsing on the other medicines. "
+               "what is it and is it dangerous? how many times will she need it", audience="family")
+    assert a.direct_answer == "answer.medicines.rituximab" and a.summary_text.startswith("Rituximab is")
+
+
+def test_a_two_month_old_is_an_infant():
+    from nephroguide.answer.understand import understand
+
+    u = understand("infant 2mo, alb 10, uPCR 1200, steroids or not?")
+    assert dict(u.details)["age_years"] < 0.2 and "infant" in u.stage
+    assert "age_years" not in dict(understand("6mo of tacrolimus, still nephrotic").details)
+
+
+def test_a_high_trough_answer_gives_each_calcineurin_inhibitors_target():
+    a = answer("ciclosporin trough 220, creat rising 40->65, what now")
+    assert "ciclosporin 60-150 ng/mL" in a.summary_text and a.summary_text.startswith("Reduce the dose")

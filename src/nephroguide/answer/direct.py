@@ -320,6 +320,10 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # "his gums are growing on cyclosporine ... should we stop it?": a side effect of the medicine named,
         # answered by that medicine's side-effect answer, not the treatment article the medicine's name implies
         return Route("answer", answer=best, confidence=conf)
+    if implied and u.drugs and best is not None and conf >= strong and best.cover_a >= exact_at:
+        # the medicines a message names ("he's on tacrolimus and pred ... what if he relapses while we're away?")
+        # do not make it a treatment question when one of the pack's own questions is all there in it
+        return Route("answer", answer=best, confidence=conf)
     other_step = best is not None and answer_intent(best) in CORE_PATHWAY and answer_intent(best) != u.intent
     decisive = best is not None and conf >= float(cfg["direct"]["decisive"]) and not (dosing and sized) \
         and not (u.stage and other_step)
@@ -736,18 +740,7 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
-        # each part is one question, read with the medicines the message names ("he is starting tacrolimus ...
-        # what blood tests will he need?")
-        stage = _stage_words(u, text)
-        text = " ".join([text, *(d for d in u.drugs if d not in text)])
-        best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),
-                                        retrieve(text, list(u.drugs), one_question=True))
-        if conf < need and stage:   # ... and, when that is not enough, with the stage it states ("steroid resistant")
-            staged = " ".join([text, *stage])
-            hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
-                                          retrieve(staged, list(u.drugs), one_question=True))
-            if fit > conf:
-                best, conf = hit, fit
+        best, conf = _part_answer(u, part, need)
         da = pack.answers.get(best.id) if best is not None and conf >= need else None
         if part is parts[0] and da is not None and da.id == chosen:
             first_is_chosen = True   # the answer given answers the first question: it opens the summary as it is
@@ -787,21 +780,52 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
 
 def _asked_parts(parts: Sequence[str]) -> list[tuple[str, str]]:
     """The questions among a message's parts, each as it is read and as it was asked: a question that only points
-    back at what the message told ("is that normal?", "will it go away?") is read together with the statements
-    just before it (at most two), which give it its subject; one with no such statement before it is left out."""
+    back at what the message told ("is that normal?", "will it go away?") is read together with what was told just
+    before it (the last statement, unless it names a medicine) and the medicines named in the last two statements,
+    which give it its subject; one with nothing told before it (in the message, or for the question before it) is
+    left out."""
+    from nephroguide.answer.understand import vocabulary
+
     out: list[tuple[str, str]] = []
     told: list[str] = []
+    before: list[str] = []   # what the last question pointing back was read with ("what is it? how often ...it?")
     for p in parts:
         if not _ASKING.match(p):
             told.append(p)
             continue
         if _REFERRING.match(p) and not _own_subject(p):
-            if told:
-                out.append((", ".join([*told[-2:], p]), p))
+            context = told[-2:] or before
+            if context:
+                # what it points back to: the medicine the story names ("... need rituximab ... what is it?"),
+                # else the story itself
+                last = [] if vocabulary().drug_pattern.search(context[-1]) else context[-1:]
+                named = list(dict.fromkeys(m.group().lower() for x in context
+                                           for m in vocabulary().drug_pattern.finditer(x)))
+                out.append((", ".join([*last, p]) + (f" ({', '.join(named)})" if named else ""), p))
+                before = context
         else:
             out.append((p, p))
+            before = []
         told = []
     return out
+
+
+def _part_answer(u: Understanding, part: str, need: float) -> tuple[Hit | None, float]:
+    """The best direct answer to one question of a message, read with the medicines the message names ("he is
+    starting tacrolimus ... what blood tests will he need?") and, when that does not fit as well as ``need``, with
+    the stage it states ("steroid resistant ... will he need dialysis?")."""
+    text = _read(part)
+    stage = _stage_words(u, text)
+    text = " ".join([text, *(d for d in u.drugs if d not in text)])
+    best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),
+                                    retrieve(text, list(u.drugs), one_question=True))
+    if conf < need and stage:
+        staged = " ".join([text, *stage])
+        hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
+                                      retrieve(staged, list(u.drugs), one_question=True))
+        if fit > conf:
+            best, conf = hit, fit
+    return best, conf
 
 
 # a question as written: a question word, or an auxiliary then its subject ("and is really swollen" is not one)
@@ -849,15 +873,32 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         return r   # "relapse, 24 kg, how much pred?": the dosing article works the doses out for this child
     parts = _message_parts(u.question)
     asking = [p for p in parts if _ASKING.match(p)]
-    if len(asking) != 1 or len(parts) == 1:   # several questions: each is answered in the first lines (part_lines)
+    if not asking or len(parts) == 1:
         return r
+    several = len(asking) > 1
+    if several:
+        # several questions, and the whole message reached a treatment article: the first question with a close
+        # answer of its own leads (part_lines answers the others), unless the whole message's answer is the close
+        # answer of one of them
+        if r.kind != "pathway":
+            return r
+        asking = [p for p, _ in _asked_parts(parts)]
+        whole = r.answer.id if r.answer is not None else None
+        if whole is not None and any(whole in [h.id for h in retrieve(_read(p), list(u.drugs), one_question=True).hits
+                                               if h.kind == "answer"][:3] for p in asking):
+            return r
     best_route = r
-    for part in asking:
+    for part in asking:   # the first question that has a close answer leads; part_lines answers the others
+        if best_route is not r:
+            break
         # the part read with the medicines the message names ("on day 6 of prednisolone ... how long does it take")
-        text = _read(part)
-        text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
-        ret = retrieve(text, list(u.drugs), one_question=True)
-        best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text), ret)
+        if several:   # read as part_lines reads each question, so that the answer it leads with is that one's
+            best, conf = _part_answer(u, part, float(cfg["asked_part"]["fit"]))
+        else:
+            text = _read(part)
+            text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
+            best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),
+                                            retrieve(text, list(u.drugs), one_question=True))
         if best is not None and conf >= float(cfg["asked_part"]["fit"]) \
                 and conf >= best_route.confidence + float(cfg["asked_part"]["margin"]):
             best_route = Route("answer", answer=best, confidence=conf)
