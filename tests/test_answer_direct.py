@@ -679,3 +679,19 @@ def test_a_two_month_old_is_an_infant():
 def test_a_high_trough_answer_gives_each_calcineurin_inhibitors_target():
     a = answer("ciclosporin trough 220, creat rising 40->65, what now")
     assert "ciclosporin 60-150 ng/mL" in a.summary_text and a.summary_text.startswith("Reduce the dose")
+
+
+def test_a_stated_dose_well_above_the_rule_for_the_childs_size_is_flagged_first_and_a_right_one_confirmed():
+    q = ("Our daughter (6) was diagnosed with nephrotic syndrome yesterday and started on prednisolone 60mg?? that "
+         "seems like a lot for a little girl she weighs 20kg. how long will she be on it")
+    fam = answer(q, audience="family")
+    assert fam.summary_text.startswith("Please ask the kidney team to check this dose today")
+    assert "60 mg of prednisolone" in fam.summary_text and "2 mg/kg/day gives 40 mg" in fam.summary_text
+    assert "kdigo2025" in fam.summary_refs and any(r.id == "kdigo2025" for r in fam.references)
+    clin = answer(q)
+    assert clin.summary_text.startswith("Check the dose: 60 mg of prednisolone is above the dose for 20 kg")
+    ok = answer("18 kg, pred 36 mg daily first episode, correct?")
+    assert ok.summary_text.startswith("36 mg of prednisolone matches the dose for 18 kg")
+    # no size, or no question about it: nothing is said about the stated dose
+    assert "matches the dose" not in answer("pred 36 mg daily first episode, correct?").summary_text
+    assert "Check the dose" not in answer("18 kg child on prednisolone 36 mg, what are the side effects?").summary_text

@@ -801,6 +801,84 @@ def _finish_common(b: Build, u: Understanding) -> None:
 # ----------------------------------------------------------------------------------------- answer
 
 def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str, Any] | None = None,
+            **kw: Any) -> Answer:
+    """An answer article for one understood question (see :func:`_compose`), checked first against a dose the
+    question states for the child's size ("started on prednisolone 60 mg ... she weighs 20 kg")."""
+    answer = _compose(u, audience=audience, patient=patient, **kw)
+    check = stated_dose_check(u, audience) if u.doses else None
+    if check is None or answer.scope == "not_covered":
+        return answer
+    line, refs = check
+    from nephroguide.engine.plan import references
+
+    pack = load_pack_cached()
+    cited = [*answer.summary_refs, *refs, *(r.id for r in answer.references)]
+    return _with_markdown(dataclasses.replace(
+        answer, summary_text=f"{line} {answer.summary_text}", summary_refs=tuple(dict.fromkeys([*refs, *answer.summary_refs])),
+        references=references(pack, list(dict.fromkeys(cited)))))
+
+
+def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, ...]] | None:
+    """A dose the question states for a medicine, in mg, that is well above what the pack's preferred rules for the
+    stated course give a child of the stated size (weight, or body surface area): a line that says so and gives
+    the usual dose worked out, with the rule's sources; None when nothing is stated, the size is not known, or
+    the dose is within reach of a rule (data: retrieval.yaml ``dose_check``)."""
+    from nephroguide.answer import direct
+    from nephroguide.engine.dosing import compute_dose
+    from nephroguide.errors import InputError as DoseInputError
+
+    weight, bsa, height = u.detail("weight_kg"), u.detail("bsa_m2"), u.detail("height_cm")
+    if (weight is None and bsa is None) or not u.doses:
+        return None
+    cfg = direct.settings()["dose_check"]
+    pack = load_pack_cached()
+    indications = {i for x in u.stage for i in cfg["indications"].get(x, [])}
+    for drug, value, unit in u.doses:
+        if unit not in ("mg", "mg/day") or drug not in pack.drugs:
+            continue
+        rules = [x for x in pack.dose_rules.values() if x.drug == drug and x.preferred and not x.ceiling
+                 and x.route == "oral" and (not indications or x.indication in indications)]
+        usual: list[tuple[float, Any, Any]] = []
+        for rule in rules:
+            try:
+                res = compute_dose(rule, pack, weight, height, None, bsa_m2=bsa)
+            except DoseInputError:
+                continue
+            most = max(v for v in (res.mg_per_day, res.mg_per_dose,
+                                   res.mg_per_day_range[1] if res.mg_per_day_range else None,
+                                   res.mg_per_dose_range[1] if res.mg_per_dose_range else None) if v is not None)
+            usual.append((most, res, rule))
+        if not usual:
+            continue
+        most, res, rule = max(usual, key=lambda x: x[0])
+        size = f"{_num(weight)} kg" if bsa is None else f"{_num(bsa)} m²"
+        key = "family" if audience == "family" else "clinician"
+        if value <= most * float(cfg["above"]):
+            # "pred 36 mg daily for 18 kg, correct?": a dose asked about that a rule gives (within rounding) is
+            # confirmed with its working
+            near = [(m, r, ru) for m, r, ru in usual if abs(value - m) <= m * float(cfg["same"])]
+            if not near or not re.search(str(cfg["asked"]), u.question, re.I):
+                continue
+            most, res, rule = near[0]
+            key = f"{key}_same"
+        text = str(cfg[key]).format(
+            amount=f"{_num(value)} mg", drug=pack.drugs[drug].generic, size=size, basis=res.basis,
+            usual=f"{_num(most)} mg", title=rule.title)
+        return text, tuple(dict.fromkeys(c.source for c in rule.citations))
+    return None
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def load_pack_cached() -> Any:
+    from nephroguide.knowledge.pack import load_pack
+
+    return load_pack()
+
+
+def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str, Any] | None = None,
             today: dt.date, from_session: bool = False, session: str | None = None, detail: str = "brief",
             context_text: str = "") -> Answer:
     """The answer for an understood question: a direct answer, an answer from facts, a treatment-pathway

@@ -712,9 +712,9 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     # the questions of the message, not what it tells; a question about what it told ("she's eating everything in
     # sight, is that normal?") is read with what it points back to, unless it names its own subject ("is this
     # kidney failure?")
-    parts = _asked_parts(parts)
-    asked_as = {id(p): q for p, q in parts}
-    parts = [p for p, _ in parts]
+    asked = _asked_parts(parts)
+    asked_as = dict(asked)   # each part as read -> as the reader asked it
+    parts = [p for p, _ in asked]
     if len(parts) == 1 and chosen is not None and not _part_elsewhere(parts[0]):
         # one question after a story, which the answer given fits: that is its answer (never a second, other one)
         near = [h.id for h in retrieve(_read(parts[0]), list(u.drugs), one_question=True).hits
@@ -754,7 +754,7 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
             out.append(PartLine(part, note, None, elsewhere))
             continue
         if da is not None and audience in da.audiences:
-            reply = same_polarity(asked_as[id(part)], da.asks,
+            reply = same_polarity(asked_as[part], da.asks,
                                   " ".join((da.family_answer if family else da.answer).split()))
             said_of = sentences(reply)
             first = said_of[0] if said_of else reply
@@ -765,11 +765,11 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
             # ("define FRNS and SDNS": the SDNS line)
             told = skip_intent is not None and intent == skip_intent and \
                 (not said or len(_stems_in(first) - _stems_in(said)) <= len(_stems_in(first)) // 3)
-            if _fits_form(asked_as[id(part)], da, first, drugs) and not told:
+            if _fits_form(asked_as[part], da, first, drugs) and not told:
                 seen.add(da.id)
                 out.append(PartLine(part, first, da))
             continue
-        if chosen_text and own_terms > 1 and conf < float(cfg["direct"]["unanswered"]) and part == asked_as[id(part)] \
+        if chosen_text and own_terms > 1 and conf < float(cfg["direct"]["unanswered"]) and part == asked_as[part] \
                 and _QUESTION.match(part) \
                 and not own <= _stems_in(chosen_text):
             # nothing in the pack fits this question and the answer given does not speak of it: say so in the
