@@ -351,7 +351,8 @@ def test_each_question_of_a_message_is_answered_in_the_first_line():
     first = a.summary_text
     assert "salt" in first and "Can she have the flu spray they give at school? Not while" in first
     assert first.count("?") >= 2 and not first.startswith("No")   # "can she go swimming?" is not answered "No"
-    assert set(a.also_topics) >= {"diet", "vaccination"}
+    assert "Can she go swimming? Yes" in first
+    assert {a.topic, *a.also_topics} >= {"diet", "vaccination"}
 
 
 def test_a_which_agent_question_names_the_agents_in_the_first_line():

@@ -587,8 +587,8 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
     return " ".join(ordered)
 
 
-_PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|\s+and\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|what|"
-                    r"which|when|why|who)\b)", re.I)
+_PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
+                    r"what|which|when|why|who)\b)", re.I)
 
 
 def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
@@ -639,7 +639,8 @@ _ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:can|could|is|ar
                     r"how|when|why|may|might|must|has|have)\b", re.I)
 
 
-_REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b", re.I)
+_REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b|"
+                        r"(?:should|do|must|shall)\s+(?:i|we)\s+(?:be\s+)?(?:worr(?:y|ied)|concerned|panic)\b)", re.I)
 
 
 def _unknown_subject(part: str) -> list[str]:
@@ -714,7 +715,14 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
     # kidney failure?")
     asked = _asked_parts(parts)
     asked_as = dict(asked)   # each part as read -> as the reader asked it
+
+    def shown(part: str) -> str:   # a part under the reader's own words ("why?" with what it asks about)
+        q = asked_as.get(part, part)
+        return part if q.startswith("why ") and not part.lower().startswith("why") else q
+
     parts = [p for p, _ in asked]
+    if len(parts) == 1 and parts[0] != asked_as[parts[0]]:
+        return []   # the message's one question leans on its story ("... what next?"): the answer given is its
     if len(parts) == 1 and chosen is not None and not _part_elsewhere(parts[0]):
         # one question after a story, which the answer given fits: that is its answer (never a second, other one)
         near = [h.id for h in retrieve(_read(parts[0]), list(u.drugs), one_question=True).hits
@@ -740,18 +748,18 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
-        best, conf = _part_answer(u, part, need)
+        best, conf = _part_answer(u, part, need, bare=asked_as[part])
         da = pack.answers.get(best.id) if best is not None and conf >= need else None
         if part is parts[0] and da is not None and da.id == chosen:
             first_is_chosen = True   # the answer given answers the first question: it opens the summary as it is
         if da is not None and da.id in seen:
             if da.id == chosen and part is not parts[0] and not any(p.leads for p in out) and not first_is_chosen:
-                out.append(PartLine(part, "", None, leads=True))   # its answer opens the summary, under its words
+                out.append(PartLine(shown(part), "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
         elsewhere = tuple(_part_elsewhere(part))
         if elsewhere:   # another condition, adults, or nothing the pack speaks of: say so in the first lines
             note = cfg["not_covered"]["subject_family" if family else "subject"].format(subject=", ".join(elsewhere))
-            out.append(PartLine(part, note, None, elsewhere))
+            out.append(PartLine(shown(part), note, None, elsewhere))
             continue
         if da is not None and audience in da.audiences:
             reply = same_polarity(asked_as[part], da.asks,
@@ -767,14 +775,14 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
                 (not said or len(_stems_in(first) - _stems_in(said)) <= len(_stems_in(first)) // 3)
             if _fits_form(asked_as[part], da, first, drugs) and not told:
                 seen.add(da.id)
-                out.append(PartLine(part, first, da))
+                out.append(PartLine(shown(part), first, da))
             continue
         if chosen_text and own_terms > 1 and conf < float(cfg["direct"]["unanswered"]) and part == asked_as[part] \
                 and _QUESTION.match(part) \
                 and not own <= _stems_in(chosen_text):
             # nothing in the pack fits this question and the answer given does not speak of it: say so in the
             # first lines rather than leave it out ("... and can he have cake?")
-            out.append(PartLine(part, cfg["not_covered"]["part_family" if family else "part"], None))
+            out.append(PartLine(shown(part), cfg["not_covered"]["part_family" if family else "part"], None))
     return out
 
 
@@ -790,10 +798,17 @@ def _asked_parts(parts: Sequence[str]) -> list[tuple[str, str]]:
     told: list[str] = []
     before: list[str] = []   # what the last question pointing back was read with ("what is it? how often ...it?")
     for p in parts:
+        if _ENDS_WHY.search(p):   # "doctor gave us penicillin too, why?": why that
+            out.append((p, "why " + _ENDS_WHY.sub("", p)))
+            told, before = [], []
+            continue
         if not _ASKING.match(p):
             told.append(p)
             continue
-        if _REFERRING.match(p) and not _own_subject(p):
+        referring = bool(_REFERRING.match(p)) and not _own_subject(p)
+        if referring or len(_part_terms(p)) == 1:
+            # ... and so is a question of one subject word or none ("what do we take?", "what if he relapses
+            # there?"), which leans on the story for the rest
             context = told[-2:] or before
             if context:
                 # what it points back to: the medicine the story names ("... need rituximab ... what is it?"),
@@ -803,6 +818,8 @@ def _asked_parts(parts: Sequence[str]) -> list[tuple[str, str]]:
                                            for m in vocabulary().drug_pattern.finditer(x)))
                 out.append((", ".join([*last, p]) + (f" ({', '.join(named)})" if named else ""), p))
                 before = context
+            elif not referring:
+                out.append((p, p))
         else:
             out.append((p, p))
             before = []
@@ -810,10 +827,16 @@ def _asked_parts(parts: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _part_answer(u: Understanding, part: str, need: float) -> tuple[Hit | None, float]:
+def _part_answer(u: Understanding, part: str, need: float, bare: str | None = None) -> tuple[Hit | None, float]:
     """The best direct answer to one question of a message, read with the medicines the message names ("he is
     starting tacrolimus ... what blood tests will he need?") and, when that does not fit as well as ``need``, with
-    the stage it states ("steroid resistant ... will he need dialysis?")."""
+    the stage it states ("steroid resistant ... will he need dialysis?"). A short question read with the story
+    before it (``part``) is also read as asked (``bare``), unless it only points back ("is that normal?"): the
+    reading that fits better counts."""
+    if bare is not None and bare != part and not _REFERRING.match(bare):
+        best, conf = _part_answer(u, bare, need)
+        hit, fit = _part_answer(u, part, need)
+        return (hit, fit) if fit > conf else (best, conf)   # the reading that fits better
     text = _read(part)
     stage = _stage_words(u, text)
     text = " ".join([text, *(d for d in u.drugs if d not in text)])
@@ -882,7 +905,9 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         # answer of one of them
         if r.kind != "pathway":
             return r
-        asking = [p for p, _ in _asked_parts(parts)]
+        asked = _asked_parts(parts)
+        asked_as = dict(asked)
+        asking = [p for p, _ in asked]
         whole = r.answer.id if r.answer is not None else None
         if whole is not None and any(whole in [h.id for h in retrieve(_read(p), list(u.drugs), one_question=True).hits
                                                if h.kind == "answer"][:3] for p in asking):
@@ -893,7 +918,7 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
             break
         # the part read with the medicines the message names ("on day 6 of prednisolone ... how long does it take")
         if several:   # read as part_lines reads each question, so that the answer it leads with is that one's
-            best, conf = _part_answer(u, part, float(cfg["asked_part"]["fit"]))
+            best, conf = _part_answer(u, part, float(cfg["asked_part"]["fit"]), bare=asked_as.get(part, part))
         else:
             text = _read(part)
             text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
@@ -925,8 +950,19 @@ _TWO_VERBS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|shoul
 def _message_parts(question: str) -> list[str]:
     """The sentences and clauses of a message ("Its been 3 years. Is he cured? Can we stop the dipsticks?"),
     without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
-    return [p.strip() for x in re.split(r"(?<=[a-z0-9+%)])\.\s+", question, flags=re.I) for p in _PARTS.split(x)
-            if p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3)]
+    out: list[str] = []
+    for x in re.split(r"(?<=[a-z0-9+%)])\.\s+", question, flags=re.I):
+        for p in _PARTS.split(x):
+            if out and p and _BARE_WHY.match(p):
+                out[-1] = f"{out[-1]}, {p.strip()}"   # "the doctor gave us penicillin too, why??"
+            elif p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3):
+                out.append(p.strip())
+    return out
+
+
+# a question of one word about what was just said ("..., why??"), and a part ending with it
+_BARE_WHY = re.compile(r"^\s*(?:but\s+)?(?:why|how come|what for)\s*[?!.]*\s*$", re.I)
+_ENDS_WHY = re.compile(r",\s*(?:but\s+)?(?:why|how come|what for)\s*[?!.]*\s*$", re.I)
 
 
 _TWO_TERMS = re.compile(r"^(?P<ask>define|what (?:is|are|does|do)(?! the difference)(?: the)?)\s+(?P<one>[\w-]+(?:\s[\w-]+)?)"
