@@ -696,3 +696,13 @@ def test_a_stated_dose_well_above_the_rule_for_the_childs_size_is_flagged_first_
     # no size, or no question about it: nothing is said about the stated dose
     assert "matches the dose" not in answer("pred 36 mg daily first episode, correct?").summary_text
     assert "Check the dose" not in answer("18 kg child on prednisolone 36 mg, what are the side effects?").summary_text
+
+
+def test_sizes_doses_and_ward_shorthand_are_not_unknown_subjects():
+    a = answer("Hi my daughter weighs 18kg and they gave her prednisolone 35mg once a day. Is that too much??",
+               audience="family")
+    assert a.scope == "covered" and a.summary_text.startswith("35 mg of prednisolone fits the usual dose")
+    b = answer("prophylactic anticoag in nephrotic child with alb 12? when?")
+    assert b.direct_answer == "answer.thrombosis.prophylaxis" and b.summary_text.startswith("Not routinely")
+    c = answer("tac trough 14 in SRNS pt, creat up from 40 to 58. what now")
+    assert c.direct_answer == "answer.monitoring.cni_trough_high"

@@ -435,7 +435,8 @@ def _subject_cover(ret: Retrieval, hit: Hit, asked: set[str] | None = None) -> f
     names = vocabulary().drug_names
     course = _course_stems()
     terms = [t for t in ret.terms if ret.words.get(t, t) not in names and t.replace(" ", "_") not in names.values()
-             and t not in course and (asked is None or t in asked)]
+             and t not in course and (asked is None or t in asked)
+             and not t[:1].isdigit()]   # "2yo", "18kg": the child's age or size, not the subject
     total = sum(idx.idf(t) for t in terms)
     if not total:
         return -1.0   # nothing but the medicine's name

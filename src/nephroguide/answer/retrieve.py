@@ -356,6 +356,7 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
         if doc.kind == "answer" and (best is None or (hit.match, hit.score) > (best.match, best.score)):
             best = hit
     unknown = tuple(stem_of[t] for t in terms if idx.df(t) == 0 and len(stem_of[t]) >= 4
+                    and not any(c.isdigit() for c in stem_of[t])   # "18kg", "35mg": a size or a dose, no subject
                     and not is_easy_word(stem_of[t]))
     return Retrieval(terms=terms, words=stem_of, hits=tuple(hits), answer=best, unknown=unknown)
 
