@@ -615,8 +615,10 @@ def test_a_question_pointing_back_is_read_with_what_the_message_told_before_it()
     # "it" is the medicine the story names, for each question that points back at it
     story = ["the doctor said she might need rituximab because she keeps relapsing", "what is it", "is it dangerous"]
     assert [x for x, _ in _asked_parts(story)] == ["what is it (rituximab)", "is it dangerous (rituximab)"]
-    # with nothing told before it, a question that only points back has no subject: it is not a part of its own
-    assert _asked_parts(["is that normal", "can she swim"]) == [("can she swim", "can she swim")]
+    # after another question, with nothing told before it, a question that only points back has no subject: it is
+    # not a part of its own; as a message's first question it is about the illness ("is it genetic?")
+    assert _asked_parts(["can she swim", "is that normal"]) == [("can she swim", "can she swim")]
+    assert _asked_parts(["is it genetic", "can she swim"])[0] == ("is it genetic", "is it genetic")
     # one that names its own subject stands as it is
     assert _asked_parts(["her leg is swollen", "is this a blood clot in the leg"])[0][0] == \
         "is this a blood clot in the leg"
@@ -706,3 +708,16 @@ def test_sizes_doses_and_ward_shorthand_are_not_unknown_subjects():
     assert b.direct_answer == "answer.thrombosis.prophylaxis" and b.summary_text.startswith("Not routinely")
     c = answer("tac trough 14 in SRNS pt, creat up from 40 to 58. what now")
     assert c.direct_answer == "answer.monitoring.cni_trough_high"
+
+
+def test_a_message_whose_only_question_has_no_answer_here_is_not_covered_not_answered_by_its_story():
+    a = answer("how do i get rid of head lice?? the school sent a letter", audience="family")
+    assert a.scope == "not_covered" and "head lice" in a.summary_text and a.exit_code == 3
+    # a question the pack answers beside one it does not: covered, the other part named
+    b = answer("my son is 6 and has nephrotic. can he have cake at a party? and can he take ibuprofen", audience="family")
+    assert b.scope == "covered" and "ibuprofen" in b.summary_text.lower() and "cake" in b.summary_text.lower()
+
+
+def test_cyclo_is_cyclophosphamide_in_a_dose_question():
+    a = answer("oral cyclo for FRNS - dose, duration, cumulative max?")
+    assert "cyclophosphamide" in a.summary_text.lower() and "168 mg/kg" in a.summary_text

@@ -936,6 +936,10 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
         return _not_covered(u, audience, pack, about="", subject=direct.subject_of(u, ret), **common)
     if route.kind == "not_covered":
         return _not_covered(u, audience, pack, about="", subject=route.subject, **common)
+    if route.kind == "answer" and route.answer is not None and not u.off_topic:
+        nothing = direct.unanswered_question(u, route.answer.id, audience)
+        if nothing:   # the message's questions have no answer here; the one reached is about what it tells
+            return _not_covered(u, audience, pack, about="", subject=nothing, **common)
     if route.kind in ("answer", "facts"):
         adult = u.adult
         if adult and route.answer is not None and route.answer.topic in direct.settings()["adult_topics"]:

@@ -819,13 +819,28 @@ def _asked_parts(parts: Sequence[str]) -> list[tuple[str, str]]:
                                            for m in vocabulary().drug_pattern.finditer(x)))
                 out.append((", ".join([*last, p]) + (f" ({', '.join(named)})" if named else ""), p))
                 before = context
-            elif not referring:
-                out.append((p, p))
+            elif not referring or not out:
+                out.append((p, p))   # ... the message's first question ("is it genetic?") is about the illness
         else:
             out.append((p, p))
             before = []
         told = []
     return out
+
+
+def unanswered_question(u: Understanding, chosen: str, audience: str) -> str | None:
+    """A message whose every question nothing in the pack fits, and which the answer it reached (through what it
+    tells: "... the school sent a letter") does not speak of ("how do I get rid of head lice?"): that question's
+    subject, so that the reader is told it is not covered rather than given an answer to something else; None
+    otherwise."""
+    asked = _asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)])
+    if not asked:
+        return None
+    lines = part_lines(u, chosen, audience)
+    open_ = [p for p in lines if p.answer is None and not p.leads and not p.uncovered]
+    if len(open_) != len(asked) or len(lines) != len(asked):
+        return None
+    return subject_of(u, retrieve(_read(asked[0][0]), list(u.drugs), one_question=True))
 
 
 def _part_answer(u: Understanding, part: str, need: float, bare: str | None = None) -> tuple[Hit | None, float]:
