@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -700,11 +701,24 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
 
 def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_intent: str | None = None,
                said: str = "") -> list[PartLine]:
+    """See :func:`_part_lines` (one reading per message, answer and audience: routing asks it too)."""
+    return list(_part_lines_cached(u, chosen, audience, skip_intent, said))
+
+
+@functools.lru_cache(maxsize=16)
+def _part_lines_cached(u: Understanding, chosen: str | None, audience: str, skip_intent: str | None,
+                       said: str) -> tuple[PartLine, ...]:
+    return tuple(_part_lines(u, chosen, audience, skip_intent=skip_intent, said=said))
+
+
+def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_intent: str | None = None,
+                said: str = "") -> list[PartLine]:
     """The other questions of a message that asks several ("can she swim, does she need to avoid salt, and ...?"):
     each part with a close direct answer of its own (besides the one chosen, and not one of the article's own step
     ``skip_intent``), and each part that names something no pack entry speaks of ("and can he take ibuprofen?"),
     so that no part of the message goes unanswered without saying so."""
     from nephroguide.answer.audience import sentences
+    from nephroguide.answer.retrieve import query_terms
     from nephroguide.answer.understand import vocabulary
     from nephroguide.knowledge.pack import load_pack
 
@@ -743,7 +757,7 @@ def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_inte
         text = _read(part)
         # "what can we do?", "what dose?": a part of one word or none needs the rest of the message, so its answer
         # must fit it more closely to be given on its own
-        own = set(retrieve(text, [], one_question=True).terms)
+        own = set(query_terms(text))
         own_terms = len(own)
         if own_terms == 0:
             continue
@@ -883,7 +897,9 @@ def _read(part: str) -> str:
 
 def _part_terms(part: str) -> set[str]:
     """The subject terms of one part of a message read on its own."""
-    return set(retrieve(_read(part), [], one_question=True).terms)
+    from nephroguide.answer.retrieve import query_terms
+
+    return set(query_terms(_read(part)))
 
 
 def _own_subject(part: str) -> bool:

@@ -142,6 +142,7 @@ class Index:
         self._asks: dict[str, tuple[frozenset[str], ...]] = {}
         self._df: dict[str, int] = {}
         self._ask_numbers: dict[str, tuple[frozenset[str], ...]] = {}
+        self._ask_weights: dict[str, tuple[tuple[frozenset[str], float], ...]] = {}
 
     def _build(self, pack: Any, path: Path | None) -> tuple[dict[str, Doc], dict[str, str]]:
         """Index the pack's statements (in ``path``, or in memory); returns the entries and exact phrasings."""
@@ -230,6 +231,13 @@ class Index:
             out = self._asks[kb_id] = tuple(frozenset(self.stems(a)) for a in self.docs[kb_id].ask_texts)
         return out
 
+    def ask_weights(self, kb_id: str) -> tuple[tuple[frozenset[str], float], ...]:
+        """Each phrasing's stems with their summed weight (computed once per entry)."""
+        out = self._ask_weights.get(kb_id)
+        if out is None:
+            out = self._ask_weights[kb_id] = tuple((a, sum(self.idf(t) for t in a)) for a in self.asks(kb_id))
+        return out
+
     def ask_numbers(self, kb_id: str) -> tuple[frozenset[str], ...]:
         """The numbers each phrasing states ("tacrolimus level 3 is that too low"): a phrasing about a value."""
         out = self._ask_numbers.get(kb_id)
@@ -308,6 +316,22 @@ def index() -> Index:
     return idx
 
 
+def _query(idx: Index, text: str) -> tuple[list[str], dict[str, str]]:
+    """A question's words (stopwords and bare numbers out) and its subject stems, each with the word as typed."""
+    words = [w for w in _WORD.findall(grades(text)) if w not in idx.stop and not w.isdigit()]
+    stem_of: dict[str, str] = {}
+    for w in words:
+        for s in idx.analyzer.analyze(w):
+            if s not in idx.stop_stems:   # as for the pack's texts: "boys", "children" are stopwords too
+                stem_of.setdefault(s, w)
+    return words, stem_of
+
+
+def query_terms(text: str) -> tuple[str, ...]:
+    """The subject stems retrieval reads in a text (no search)."""
+    return tuple(_query(index(), text)[1])
+
+
 def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_question: bool = False) -> Retrieval:
     """Rank the pack's statements for a question (``text``: the understanding's normalised text). With
     ``one_question`` (a message that asks one thing), a phrasing that is only a small part of it counts for less."""
@@ -315,15 +339,11 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
 
     idx = index()
     cfg = settings()["direct"]
-    words = [w for w in _WORD.findall(grades(text)) if w not in idx.stop and not w.isdigit()]
-    stem_of: dict[str, str] = {}
-    for w in words:
-        for s in idx.analyzer.analyze(w):
-            if s not in idx.stop_stems:   # as for the pack's texts: "boys", "children" are stopwords too
-                stem_of.setdefault(s, w)
+    words, stem_of = _query(idx, text)
     terms = tuple(stem_of)
     raw = idx.search(words, [d for d in drugs if d], limit)
-    q_weight = sum(idx.idf(t) for t in terms)
+    weight = {t: idx.idf(t) for t in terms}
+    q_weight = sum(weight.values())
     qset = set(terms)
     numbers = frozenset(_VALUE.findall(text))
     number_miss = float(cfg["ask_number_miss"])
@@ -334,12 +354,11 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
         if doc is None:
             continue
         doc_terms = idx.terms(kb_id)
-        cover_q = sum(idx.idf(t) for t in terms if t in doc_terms) / q_weight if q_weight else 0.0
+        cover_q = sum(weight[t] for t in terms if t in doc_terms) / q_weight if q_weight else 0.0
         cover_a = 0.0
-        for ask, stated in zip(idx.asks(kb_id), idx.ask_numbers(kb_id), strict=True):
-            w = sum(idx.idf(t) for t in ask)
+        for (ask, w), stated in zip(idx.ask_weights(kb_id), idx.ask_numbers(kb_id), strict=True):
             if w:
-                found = sum(idx.idf(t) for t in ask if t in qset)
+                found = sum(weight[t] for t in qset if t in ask)
                 # a phrasing that is only a small part of the question ("school" in "can she have the flu spray
                 # they give at school") counts for less than one that is most of it
                 part = min(1.0, found / q_weight) if q_weight and one_question else 1.0
