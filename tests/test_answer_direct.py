@@ -721,3 +721,24 @@ def test_a_message_whose_only_question_has_no_answer_here_is_not_covered_not_ans
 def test_cyclo_is_cyclophosphamide_in_a_dose_question():
     a = answer("oral cyclo for FRNS - dose, duration, cumulative max?")
     assert "cyclophosphamide" in a.summary_text.lower() and "168 mg/kg" in a.summary_text
+
+
+def test_router_reports_from_the_pack_helpers():
+    # "wait and see" is one question, answered by the danger answer (never "this part is not answered")
+    a = answer("he has a temperature of 38.5 and says his tummy really hurts, hes in relapse. should i wait and see "
+               "how he is tomorrow?", audience="family")
+    assert a.summary_text.startswith("No.") and "Go to hospital now" in a.summary_text
+    assert "not answered" not in a.summary_text
+    # fever with "his tummy hurts" in a relapsing child: the peritonitis danger first, not the general fever advice
+    b = answer("my son's dipstick was 3+ for 3 days so we started the steroids like the plan says, but now hes got a "
+               "fever and his tummy hurts. is this normal?", audience="family")
+    assert "peritonitis" in b.summary_text and "hospital" in b.summary_text
+    # "pred" beside another medicine is a medicine, not an unknown subject
+    c = answer("can she have the MMR on alternate day pred? she is also on tacrolimus", audience="family")
+    assert c.scope == "covered" and c.summary_text.startswith("No") and "MMR" in c.summary_text
+    # a misspelling is no unknown subject
+    d = answer("will my kids cholestrol go down by itself", audience="family")
+    assert d.scope == "covered" and d.topic == "lipids"
+    # a side effect of the child's own medicine named as a disease is answered, not set aside
+    e = answer("there was sugar on the dipstick today, will the steroids give her diabetes??", audience="family")
+    assert e.scope == "covered" and "Will the steroids give her diabetes? It can, but rarely" in e.summary_text

@@ -49,6 +49,8 @@ def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
     from nephroguide.answer.understand import canonicalise, normalise
 
     typed = normalise(u.question)
+    for wrong, right in u.corrections:   # as typed, but not misspelt ("cholestrol" is no unknown subject)
+        typed = re.sub(rf"\b{re.escape(wrong)}\b", right, typed)
     text = u.text if typed == u.text else f"{u.text} {typed}"
     if context_text:
         text = f"{text} {canonicalise(normalise(context_text))[0]}"
@@ -507,11 +509,13 @@ def _missed_key_term(ret: Retrieval, hit: Hit) -> str:
     from nephroguide.answer.retrieve import index
 
     idx = index()
-    from nephroguide.answer.understand import vocabulary
+    from nephroguide.answer.understand import canonicalise, vocabulary
 
     drug_names = vocabulary().drug_names
+    pattern = vocabulary().drug_pattern
     known = [t for t in ret.terms if ret.words.get(t, t) not in drug_names
-             and t.replace(" ", "_") not in drug_names.values() and len(ret.words.get(t, t)) >= 4]
+             and t.replace(" ", "_") not in drug_names.values() and len(ret.words.get(t, t)) >= 4
+             and not pattern.fullmatch(canonicalise(ret.words.get(t, t))[0])]   # "pred", "tac": a medicine's short name
     subject = [t for t in known if not is_easy_word(ret.words.get(t, t))]   # not "tips", "right", "safe"
     if len(known) > 2 or not subject:   # a short question beside the medicine: each subject word is its point
         return ""
@@ -772,6 +776,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 out.append(PartLine(shown(part), "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
         elsewhere = tuple(_part_elsewhere(part))
+        if elsewhere and da is not None and _OWN_MEDICINE.search(part) and not rules_adult(part):
+            elsewhere = ()   # "will the steroids give her diabetes?": a side effect of her medicine, answered here
         if elsewhere:   # another condition, adults, or nothing the pack speaks of: say so in the first lines
             note = cfg["not_covered"]["subject_family" if family else "subject"].format(subject=", ".join(elsewhere))
             out.append(PartLine(shown(part), note, None, elsewhere))
@@ -1013,10 +1019,25 @@ _DOSE_AND = re.compile(r"^(?P<pre>.*?\b)(?P<one>doses?|dosing|dosage)\s+and\s+(?
                        r"[A-Za-z].*)$", re.I)
 
 
+# a part about the child's own medicine ("will the steroids give her diabetes?")
+_OWN_MEDICINE = re.compile(r"\b(?:steroids?|prednisolone|prednisone|pred|medicines?|medication|tablets?|tacrolimus|"
+                           r"ciclosporin|cyclosporine?|mycophenolate|mmf|rituximab|levamisole|cyclophosphamide)\b", re.I)
+
+
+def rules_adult(part: str) -> bool:
+    """A part about adults ("how are adults treated?")."""
+    from nephroguide.answer.understand import canonicalise, normalise, rules
+
+    text = canonicalise(normalise(part))[0]
+    return any(p.search(text) for p in rules().adult)
+
+
 def _two_verbs(part: str) -> list[str]:
     """One question asking two things with one subject ("can my son still play football and go on the school
     trip abroad?", "define FRNS and SDNS"): the two questions ("can my son still play football", "can my son go
     on the school trip abroad"); otherwise the part itself."""
+    if re.search(r"\bwait and see\b", part, re.I):
+        return [part]   # one idiom, one question ("should I wait and see how he is tomorrow?")
     m = _TWO_VERBS.match(part) or _TWO_TERMS.match(part)
     if m is not None:
         return [f"{m.group('ask')} {m.group('one')}", f"{m.group('ask')} {m.group('two')}"]
