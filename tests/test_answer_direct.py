@@ -742,3 +742,15 @@ def test_router_reports_from_the_pack_helpers():
     # a side effect of the child's own medicine named as a disease is answered, not set aside
     e = answer("there was sugar on the dipstick today, will the steroids give her diabetes??", audience="family")
     assert e.scope == "covered" and "Will the steroids give her diabetes? It can, but rarely" in e.summary_text
+
+
+def test_the_answer_given_keeps_its_words_and_its_question_beside_other_parts():
+    a = answer("he is screaming and hitting and up at night on prednisolone. is it the medicine? will he go back to "
+               "normal?", audience="family")
+    assert "Probably, yes. Prednisolone often causes mood swings" in a.summary_text   # not a bare "Probably, yes."
+    b = answer("i feel like its my fault, did i do something to cause this? and im so anxious every morning doing the "
+               "dipstick, is that normal", audience="family")
+    assert b.summary_text.startswith("Is that normal? Yes.")   # a bare Yes never reads as "yes, it is your fault"
+    assert "Did I do something to cause this? No." in b.summary_text
+    c = answer("what is mycophenolate and how long will she have to take it?", audience="family")
+    assert c.summary_text.startswith("Mycophenolate (MMF, CellCept) is a medicine") and "diarrhoea" not in c.summary_text

@@ -768,7 +768,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
         best, conf = _part_answer(u, part, need, bare=asked_as[part])
-        da = pack.answers.get(best.id) if best is not None and conf >= need else None
+        # the answer given is this part's too when it is the part's best, even if only loosely ("... is that normal?")
+        loose = best is not None and best.id == chosen and conf >= float(cfg["direct"]["unanswered"])
+        da = pack.answers.get(best.id) if best is not None and (conf >= need or loose) else None
         if part is parts[0] and da is not None and da.id == chosen:
             first_is_chosen = True   # the answer given answers the first question: it opens the summary as it is
         if da is not None and da.id in seen:
@@ -873,6 +875,11 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
         best, conf = _part_answer(u, bare, need)
         hit, fit = _part_answer(u, part, need)
         return (hit, fit) if fit > conf else (best, conf)   # the reading that fits better
+    from nephroguide.answer.understand import normalise
+
+    own = _exact_keys().get(_bare(normalise(part)))
+    if own is not None:   # one of the pack's own phrasings ("what is mycophenolate"): its answer
+        return Hit(own, "answer", "", 0.0, 1.0, 1.0, 1.0), 1.0
     text = _read(part)
     stage = _stage_words(u, text)
     text = " ".join([text, *(d for d in u.drugs if d not in text)])
@@ -1181,7 +1188,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         main = same_polarity(first_part, da.asks, summary) if _polarity(first_part) else summary
         said_of = sentences(main)
         # its first sentence, and the next when that is a short instruction ("Go to hospital now.")
-        keep = said_of[:2] if len(said_of) > 1 and len(said_of[1].split()) <= 6 else said_of[:1]
+        keep = said_of[:2] if len(said_of) > 1 and (len(said_of[1].split()) <= 6 or len(said_of[0].split()) <= 3) \
+            else said_of[:1]   # ... or the next when the first is a bare "Probably, yes."
         summary = with_parts(" ".join(keep) or main, lines_of_parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations)]))
     titles = cfg["sections"]
