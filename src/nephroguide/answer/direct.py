@@ -1328,8 +1328,9 @@ def _answer_words(da: Any) -> str:
 
 
 def _opener(text: str) -> str | None:
-    """'yes' or 'no' when a text opens with its answer that way ("Not yet", "No:", "Yes,"), else None."""
-    m = re.match(r"^\s*(yes|no|not)\b", text, re.I)
+    """'yes' or 'no' when a text opens with its answer that way ("Not yet", "No:", "Yes,", "Usually yes"), else
+    None."""
+    m = re.match(r"^\s*(?:(?:usually|probably|mostly|generally|often)\s*,?\s*)?(yes|no|not)\b", text, re.I)
     return None if m is None else ("yes" if m.group(1).lower() == "yes" else "no")
 
 
