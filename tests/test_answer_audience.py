@@ -140,3 +140,25 @@ def test_the_family_summary_keeps_the_lead_statement_even_when_another_reads_mor
     other = "Rituximab is a drip."
     text, _ = pick_family_summary([lead, other], "Ask the team.", (1.0, 2.0))   # no option reaches grade 2
     assert text.startswith(lead)
+
+
+def test_a_teenager_asking_about_themself_is_spoken_to_not_about():
+    import datetime as dt
+
+    from nephroguide.answer.audience import asks_for_self, to_the_reader
+    from nephroguide.api import ask
+
+    assert asks_for_self("im 15 and ive had nephrotic since i was 3, can i stop taking my steroids")
+    assert not asks_for_self("my son is 15, can he stop his steroids")
+    assert to_the_reader("Your child takes it once a day and needs blood tests.") == \
+        "You take it once a day and need blood tests."
+    assert to_the_reader("Let your child rest if they feel unwell.") == "Rest if you feel unwell."
+    # "they" stays the team's when the sentence names the team
+    assert to_the_reader("Tell the team if your child is upset, and they can help.") == \
+        "Tell the team if you are upset, and they can help."
+    a = ask("im 14 and i have nephrotic, can i go swimming with my friends when my face is puffy?", audience="family",
+            today=dt.date(2026, 12, 3))
+    assert "your child" not in a.summary_text.lower() and "you" in a.summary_text
+    b = ask("my daughter is 14, can she go swimming when her face is puffy?", audience="family",
+            today=dt.date(2026, 12, 3))
+    assert "your child" in (b.summary_text + " ".join(i.statement.text for s in b.sections for i in s.items)).lower()

@@ -754,3 +754,12 @@ def test_the_answer_given_keeps_its_words_and_its_question_beside_other_parts():
     assert "Did I do something to cause this? No." in b.summary_text
     c = answer("what is mycophenolate and how long will she have to take it?", audience="family")
     assert c.summary_text.startswith("Mycophenolate (MMF, CellCept) is a medicine") and "diarrhoea" not in c.summary_text
+
+
+def test_a_question_about_another_medicine_beside_a_dose_question_is_answered_and_a_lone_uncovered_one_is_not():
+    a = answer("relapse, 30 kg, how much pred? and can he take ibuprofen", audience="family")
+    assert "60 mg once daily" in a.summary_text and "Can he take ibuprofen? Best not" in a.summary_text
+    b = answer("im 16 and on tacrolimus, can i get a tattoo?", audience="family")
+    assert b.scope == "not_covered" and "tattoo" in b.summary_text
+    c = answer("im 15, will nephrotic stop me having kids one day", audience="family")
+    assert "fertil" in c.summary_text.lower() or "cyclophosphamide" in c.summary_text

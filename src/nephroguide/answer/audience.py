@@ -180,3 +180,78 @@ def is_easy_word(word: str) -> bool:
     about. Only the list counts: textstat also calls every one-syllable word easy (and miscounts some long drug
     names), which made "lice", "rash" or "gum" subject-free."""
     return bool(_textstat().is_easy_word(word, syllable_threshold=1))
+
+
+def asks_for_self(question: str) -> bool:
+    """A young person asking about themself ("im 15 and have nephrotic syndrome ... can i stop my steroids?"), not
+    a parent asking about a child (understanding.yaml ``self_asking``)."""
+    from nephroguide.answer.understand import rules
+
+    cfg = rules().raw["self_asking"]
+    text = question.lower()
+    return any(re.search(p, text) for p in cfg["self"]) and not any(re.search(p, text) for p in cfg["other"])
+
+
+_IRREGULAR = {"is": "are", "was": "were", "has": "have", "does": "do", "doesn't": "don't", "isn't": "aren't",
+              "wasn't": "weren't", "hasn't": "haven't"}
+_MODAL = {"can", "can't", "cannot", "could", "may", "might", "must", "should", "shouldn't", "will", "won't",
+          "would", "need", "needs"}
+
+
+def _verb_for_you(word: str) -> str | None:
+    """The form of a verb after "you" that followed "your child" ("takes" -> "take"); None when it is no verb."""
+    low = word.lower()
+    if low in _IRREGULAR:
+        return _IRREGULAR[low]
+    if low in _MODAL:
+        return "need" if low == "needs" else word
+    if re.fullmatch(r"[a-z]+(?:ss|sh|ch|x|o)es", low):
+        return word[:-2]
+    if re.fullmatch(r"[a-z]+[^aeiou]ies", low):
+        return word[:-3] + "y"
+    if re.fullmatch(r"[a-z]{2,}[^su']s", low):
+        return word[:-1]
+    return None
+
+
+def to_the_reader(text: str) -> str:
+    """Family text addressed to a young person reading about themself: "your child's team" -> "your team", "your
+    child takes" -> "you take", "for your child" -> "for you", "let your child rest if they feel unwell" -> "rest
+    if you feel unwell" (sentence by sentence; "they" is the child only in a sentence about the child that names
+    no other people)."""
+    return " ".join(_to_the_reader(x) for x in sentences(text)) if text else text
+
+
+_OTHERS = re.compile(r"\b(?:team|doctors?|nurses?|parents?|friends?|children|teachers?|brothers?|sisters?|famil\w+|"
+                     r"people|adults|others|they say|studies|guidelines)\b", re.I)
+
+
+def _to_the_reader(text: str) -> str:
+    if "our child" not in text:
+        return text
+    if not _OTHERS.search(text):   # "they" in a sentence about the child alone is the child
+        text = re.sub(r"\bthey're\b", "you're", text)
+        text = re.sub(r"\bthey\b", "you", text)
+        text = re.sub(r"\bthem\b", "you", text)
+        text = re.sub(r"\btheir\b", "your", text)
+        text = re.sub(r"\bthemselves\b", "yourself", text)
+    text = re.sub(r"^Let your child (\w)", lambda m: m.group(1).upper(), text)   # "Let your child rest" -> "Rest"
+    text = re.sub(r"\blet your child\b ", "", text)
+
+    def subject(m: re.Match[str]) -> str:
+        you = "You" if m.group(1)[0] == "Y" else "you"
+        verb = m.group(2)
+        form = _verb_for_you(verb)
+        return f"{you} {form}" if form is not None else f"{you} {verb}"
+
+    text = re.sub(r"\b([Yy]our) (?:teenager|young person|son or daughter)\b", r"\1 child", text)
+    text = re.sub(r"\b([Yy]our) child's\b", r"\1", text)
+    text = re.sub(r"\b([Yy]our child) ([A-Za-z']+)", subject, text)
+    text = re.sub(r"\b([Yy])our child\b", lambda m: "You" if m.group(1) == "Y" else "you", text)
+
+    def second(m: re.Match[str]) -> str:   # "you take it once a day and needs ..." -> "... and need ..."
+        form = _verb_for_you(m.group(2))
+        return f"{m.group(1)} and {form if form is not None else m.group(2)}"
+
+    return re.sub(r"\b([Yy]ou [a-z]+(?: [a-z]+){0,5}?) and (needs|takes|gets|feels|goes|has|is|keeps|stops|starts|"
+                  r"uses|passes|grows|sleeps|eats|drinks|plays|looks|seems|becomes|comes|does)\b", second, text)

@@ -804,7 +804,11 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
             **kw: Any) -> Answer:
     """An answer article for one understood question (see :func:`_compose`), checked first against a dose the
     question states for the child's size ("started on prednisolone 60 mg ... she weighs 20 kg")."""
+    from nephroguide.answer import audience as aud
+
     answer = _compose(u, audience=audience, patient=patient, **kw)
+    if audience == "family" and aud.asks_for_self(u.question):
+        answer = _to_the_reader(answer)
     check = stated_dose_check(u, audience) if u.doses else None
     if check is None or answer.scope == "not_covered":
         return answer
@@ -816,6 +820,19 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
     return _with_markdown(dataclasses.replace(
         answer, summary_text=f"{line} {answer.summary_text}", summary_refs=tuple(dict.fromkeys([*refs, *answer.summary_refs])),
         references=references(pack, list(dict.fromkeys(cited)))))
+
+
+def _to_the_reader(answer: Answer) -> Answer:
+    """A family answer read by the young person it is about: "your child" becomes "you" in its summary and key
+    points (the statements' references are unchanged; follow-up questions stay as the pack phrases them)."""
+    from nephroguide.answer import audience as aud
+
+    def item(i: Item) -> Item:
+        return dataclasses.replace(i, statement=dataclasses.replace(i.statement, text=aud.to_the_reader(i.statement.text)))
+
+    return _with_markdown(dataclasses.replace(
+        answer, summary_text=aud.to_the_reader(answer.summary_text),
+        sections=tuple(dataclasses.replace(s, items=tuple(item(i) for i in s.items)) for s in answer.sections)))
 
 
 def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, ...]] | None:

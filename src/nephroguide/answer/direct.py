@@ -615,14 +615,25 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
                 aside.append(PartLine(part, "", None, tuple(found)))
         else:
             keep.append(part)
-    if not keep or not names:
-        return None
+    if not keep or not names or all(_TELLING.match(p) for p in keep):
+        return None   # ... or every question asked is elsewhere ("im 16 and on tacrolimus, can i get a tattoo?")
     rest = u.question
     for part in parts:
         if part not in keep:   # the rest of the message as written, so short pieces ("relapse, 30 kg") stay
             rest = re.sub(r"(?:[,;]\s*|\s+)?(?:\band\s+)?" + re.escape(part) + r"\s*\??", " ", rest, count=1)
     rest = re.sub(r"\s+", " ", re.sub(r"\?\s*[,;]", "?", rest)).strip(" ,;")
     return (rest if rest.endswith("?") else f"{rest}?"), names, aside
+
+
+# medicines that are not the child's nephrotic-syndrome treatment: a part about one is read without the message's
+# medicines ("... how much pred? and can he take ibuprofen?")
+_OTHER_MEDICINE = re.compile(r"\b(?:ibuprofen|nurofen|paracetamol|calpol|aspirin|antibiotics?|amoxicillin|penicillin|"
+                             r"antihistamines?|piriton|cetirizine|cough (?:medicine|syrup)|vitamins?|supplements?|"
+                             r"herbal|melatonin|inhalers?|salbutamol|ventolin|creams?|eczema|painkillers?)\b", re.I)
+
+
+# a part that tells about the child or the asker ("im 16 and on tacrolimus", "my son is 4")
+_TELLING = re.compile(r"^\s*(?:hi\W+)?(?:i|im|i'm|i am|ive|i've|my|our|he|she|we|his|her|he's|she's)\b(?!.*\?$)", re.I)
 
 
 def _part_elsewhere(part: str) -> list[str]:
@@ -859,9 +870,11 @@ def unanswered_question(u: Understanding, chosen: str, audience: str) -> str | N
     if not asked:
         return None
     lines = part_lines(u, chosen, audience)
-    open_ = [p for p in lines if p.answer is None and not p.leads and not p.uncovered]
+    open_ = [p for p in lines if p.answer is None and not p.leads]
     if len(open_) != len(asked) or len(lines) != len(asked):
         return None
+    if open_[0].uncovered:   # "can I get a tattoo?": the subject no pack entry speaks of
+        return ", ".join(open_[0].uncovered)
     return subject_of(u, retrieve(_read(asked[0][0]), list(u.drugs), one_question=True))
 
 
@@ -889,6 +902,14 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
         staged = " ".join([text, *stage])
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
                                       retrieve(staged, list(u.drugs), one_question=True))
+        if fit > conf:
+            best, conf = hit, fit
+    plain = _read(part)
+    if conf < need and plain != text and _OTHER_MEDICINE.search(part):
+        # ... and, still not enough, as asked: a part about another medicine ("... how much pred? and can he take
+        # ibuprofen?") is not about the ones the message names (their situations still rule answers out)
+        hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=plain),
+                                      retrieve(plain, [], one_question=True))
         if fit > conf:
             best, conf = hit, fit
     return best, conf
