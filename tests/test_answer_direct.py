@@ -763,3 +763,14 @@ def test_a_question_about_another_medicine_beside_a_dose_question_is_answered_an
     assert b.scope == "not_covered" and "tattoo" in b.summary_text
     c = answer("im 15, will nephrotic stop me having kids one day", audience="family")
     assert "fertil" in c.summary_text.lower() or "cyclophosphamide" in c.summary_text
+
+
+def test_several_terms_to_define_and_an_ssns_child_never_gets_srns_ace_inhibitor_advice():
+    a = answer("Define complete remission, relapse and frequently relapsing NS.", audience="student")
+    s = a.summary_text
+    assert s.index("Complete remission") < s.index("Relapse") < s.index("Frequently relapsing")
+    assert "Partial remission" not in s   # not asked
+    b = answer("SSNS in remission, ACEi needed? BP 95th centile")
+    assert b.direct_answer not in ("answer.srns.raas_start", "answer.srns.raas_dose")
+    c = answer("relapse in SSNS, 30kg, how long daily pred before switching to alt day?")
+    assert "until the child has been in complete remission for at least 3 days" in c.summary_text

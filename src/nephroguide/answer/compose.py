@@ -822,6 +822,19 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
         references=references(pack, list(dict.fromkeys(cited)))))
 
 
+def _asked_terms(u: Understanding, entries: Sequence[Entry]) -> list[Entry]:
+    """The definitions whose term the question names ("complete remission", not the partial remission its word
+    "remission" also brought), in the order the question names them."""
+    text = u.text.lower()
+    found: list[tuple[int, Entry]] = []
+    for e in entries:
+        words = [w for w in re.findall(r"[a-z]+", e.title.lower()) if w not in ("nephrotic", "syndrome")]
+        at = text.find(words[0]) if words else -1
+        if at >= 0:
+            found.append((at, e))
+    return [e for _, e in sorted(found, key=lambda x: x[0])]
+
+
 def _to_the_reader(answer: Answer) -> Answer:
     """A family answer read by the young person it is about: "your child" becomes "you" in its summary and key
     points (the statements' references are unchanged; follow-up questions stay as the pack phrases them)."""
@@ -1227,11 +1240,11 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             if nxt is not None and nxt.drugs == top[0].drugs and nxt.dose_phase and top[0].dose_phase:
                 summary = f"{summary} {nxt.dose_line}"
                 summary_refs = tuple(dict.fromkeys([*summary_refs, *nxt.statement.refs]))
-        named = [e for e in b.in_section("main") if e.kind == "definition" and e.kb_id in u.definitions]
+        named = _asked_terms(u, [e for e in b.in_section("main") if e.kind == "definition" and e.kb_id in u.definitions])
         if intent == "definition" and len(named) > 1:
             # "define FRNS and SDNS", "difference between SDNS and FRNS?": each term asked about, defined
-            summary = " ".join(aud.sentences(e.statement.text)[0] for e in named[:3])
-            summary_refs = tuple(dict.fromkeys(ref for e in named[:3] for ref in e.statement.refs))
+            summary = " ".join(aud.sentences(e.statement.text)[0] for e in named[:4])
+            summary_refs = tuple(dict.fromkeys(ref for e in named[:4] for ref in e.statement.refs))
     da = pack.answers.get(lead_answer) if lead_answer else None
     if da is not None and audience in da.audiences:
         # the pack's curated answer to this very question leads the article: for clinicians and students its

@@ -294,6 +294,10 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if own is not None and not u.dose_asked:
         return own
     best, conf = _answer_confidence(u, ret)
+    if u.intent == "definition" and u.explicit_intent and len(u.definitions) >= 2 and not has_patient \
+            and not (own is not None and own.answer is not None):
+        # "define complete remission, relapse and FRNS": the definitions article defines each term asked
+        return Route("pathway", confidence=conf)
     cue_weight = treatment_cue_weight(u)
     # one weak word ("stop", "start", "medicine") does not make a treatment question of "can we just stop them?"
     asked_treatment = u.explicit_intent or has_patient or cue_weight >= int(cfg["treatment_cue_weight"])
@@ -427,6 +431,15 @@ def _asked_stems(question: str) -> set[str] | None:
     return set(index().stems(f"{normalise(text)} {canonicalise(normalise(text))[0]}"))
 
 
+def _alias(word: str, drugs: re.Pattern[str]) -> bool:
+    """A word the lexicon writes another way ("creat" -> creatinine, "pred" -> prednisolone): the question's terms
+    hold its full form too, so it is not counted twice; a medicine's name is never the subject either."""
+    from nephroguide.answer.understand import canonicalise
+
+    full = canonicalise(word)[0]
+    return full.lower() != word.lower() or bool(drugs.fullmatch(full))
+
+
 def _subject_cover(ret: Retrieval, hit: Hit, asked: set[str] | None = None) -> float:
     """The share (idf-weighted) of the question's subject terms other than medicine names and words of the
     course of the illness (relapse, SRNS, steroid-resistant ...) that an entry's text holds: "rash on levamisole"
@@ -436,10 +449,12 @@ def _subject_cover(ret: Retrieval, hit: Hit, asked: set[str] | None = None) -> f
 
     idx = index()
     names = vocabulary().drug_names
+    pattern = vocabulary().drug_pattern
     course = _course_stems()
     terms = [t for t in ret.terms if ret.words.get(t, t) not in names and t.replace(" ", "_") not in names.values()
              and t not in course and (asked is None or t in asked)
-             and not t[:1].isdigit()]   # "2yo", "18kg": the child's age or size, not the subject
+             and not t[:1].isdigit()   # "2yo", "18kg": the child's age or size, not the subject
+             and not _alias(ret.words.get(t, t), pattern)]   # "pred", "creat": counted in their full form
     total = sum(idx.idf(t) for t in terms)
     if not total:
         return -1.0   # nothing but the medicine's name
