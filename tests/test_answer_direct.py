@@ -774,3 +774,13 @@ def test_several_terms_to_define_and_an_ssns_child_never_gets_srns_ace_inhibitor
     assert b.direct_answer not in ("answer.srns.raas_start", "answer.srns.raas_dose")
     c = answer("relapse in SSNS, 30kg, how long daily pred before switching to alt day?")
     assert "until the child has been in complete remission for at least 3 days" in c.summary_text
+
+
+def test_measles_or_chickenpox_contact_leads_with_calling_the_team_whatever_course_the_child_is_on():
+    a = answer("my sons sister has measles and hes on pred for a relapse, what do we do", audience="family")
+    assert a.direct_answer == "answer.vaccination.measles_contact" and a.summary_text.startswith("Call the kidney team")
+    b = answer("GP: child on alt-day pred, sibling has measles. Next step?")
+    assert b.direct_answer == "answer.vaccination.measles_contact"
+    # a vaccine question is not a contact
+    c = answer("can she have the chickenpox vaccine on pred", audience="family")
+    assert c.direct_answer != "answer.vaccination.chickenpox_contact"
