@@ -841,7 +841,7 @@ def _asked_parts(parts: Sequence[str]) -> list[tuple[str, str]]:
     before it (the last statement, unless it names a medicine) and the medicines named in the last two statements,
     which give it its subject; one with nothing told before it (in the message, or for the question before it) is
     left out."""
-    from nephroguide.answer.understand import vocabulary
+    from nephroguide.answer.understand import canonicalise, normalise, vocabulary
 
     out: list[tuple[str, str]] = []
     told: list[str] = []
@@ -862,9 +862,9 @@ def _asked_parts(parts: Sequence[str]) -> list[tuple[str, str]]:
             if context:
                 # what it points back to: the medicine the story names ("... need rituximab ... what is it?"),
                 # else the story itself
-                last = [] if vocabulary().drug_pattern.search(context[-1]) else context[-1:]
+                last = [x for x in context if not vocabulary().drug_pattern.search(canonicalise(normalise(x))[0])][-1:]
                 named = list(dict.fromkeys(m.group().lower() for x in context
-                                           for m in vocabulary().drug_pattern.finditer(x)))
+                                           for m in vocabulary().drug_pattern.finditer(canonicalise(normalise(x))[0])))
                 out.append((", ".join([*last, p]) + (f" ({', '.join(named)})" if named else ""), p))
                 before = context
             elif not referring or not out:
