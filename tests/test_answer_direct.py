@@ -784,3 +784,13 @@ def test_measles_or_chickenpox_contact_leads_with_calling_the_team_whatever_cour
     # a vaccine question is not a contact
     c = answer("can she have the chickenpox vaccine on pred", audience="family")
     assert c.direct_answer != "answer.vaccination.chickenpox_contact"
+
+
+def test_shorthand_questions_marked_with_a_question_mark_are_parts_beside_a_dosing_article():
+    a = answer("cyclophosphamide 18 kg: dose and FBC frequency?")
+    assert "36 mg once daily" in a.summary_text and "Weekly" in a.summary_text
+    b = answer("new NS 10yo 30 kg: biopsy? pred dose?")
+    assert "60 mg once daily" in b.summary_text and "biopsy is not routine" in b.summary_text
+    c = answer("levamisole 20 kg: dose and monitoring?")
+    assert "50 mg" in c.summary_text and "CBC every 2-3 months" in c.summary_text
+    assert "At least 12 months" not in c.summary_text   # the dose part is the article's, not a duration answer

@@ -758,7 +758,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     # the questions of the message, not what it tells; a question about what it told ("she's eating everything in
     # sight, is that normal?") is read with what it points back to, unless it names its own subject ("is this
     # kidney failure?")
-    asked = _asked_parts(parts)
+    asked = _asked_parts(parts, _marked_questions(u.question))
     asked_as = dict(asked)   # each part as read -> as the reader asked it
 
     def shown(part: str) -> str:   # a part under the reader's own words ("why?" with what it asks about)
@@ -793,6 +793,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
+        if skip_intent == "dosing" and _DOSE_WORDS.search(asked_as[part]):
+            continue   # "... dose?" beside a dosing article: the article works the dose out
         best, conf = _part_answer(u, part, need, bare=asked_as[part])
         # the answer given is this part's too when it is the part's best, even if only loosely ("... is that normal?")
         loose = best is not None and best.id == chosen and conf >= float(cfg["direct"]["unanswered"])
@@ -835,7 +837,21 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     return out
 
 
-def _asked_parts(parts: Sequence[str]) -> list[tuple[str, str]]:
+_SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|kgs|kilos?|yo|y/o|yrs?|years? old|mo|months? old|cm|m2|m²)\b", re.I)
+_DOSE_WORDS = re.compile(r"\b(?:doses?|dosing|dosage|how much|how many mg|mg/kg)\b", re.I)
+
+
+def _marked_questions(question: str) -> set[str]:
+    """The parts of a message typed with a question mark after them, in shorthand too ("pred dose?", "levamisole
+    20 kg: dose and monitoring?"), each piece of one that asks two things included."""
+    out: set[str] = set()
+    for p in _message_parts(question):
+        if re.search(re.escape(p) + r"\s*\?", question):
+            out.update(_two_verbs(p))
+    return out
+
+
+def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """The questions among a message's parts, each as it is read and as it was asked: a question that only points
     back at what the message told ("is that normal?", "will it go away?") is read together with what was told just
     before it (the last statement, unless it names a medicine) and the medicines named in the last two statements,
@@ -851,7 +867,7 @@ def _asked_parts(parts: Sequence[str]) -> list[tuple[str, str]]:
             out.append((p, "why " + _ENDS_WHY.sub("", p)))
             told, before = [], []
             continue
-        if not _ASKING.match(p):
+        if not _ASKING.match(p) and p not in marked:
             told.append(p)
             continue
         referring = bool(_REFERRING.match(p)) and not _own_subject(p)
@@ -908,7 +924,7 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
     own = _exact_keys().get(_bare(normalise(part)))
     if own is not None:   # one of the pack's own phrasings ("what is mycophenolate"): its answer
         return Hit(own, "answer", "", 0.0, 1.0, 1.0, 1.0), 1.0
-    text = _read(part)
+    text = _SIZE.sub(" ", _read(part))   # "cyclophosphamide 18 kg: FBC frequency": the size is not the question
     stage = _stage_words(u, text)
     text = " ".join([text, *(d for d in u.drugs if d not in text)])
     best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),
@@ -1224,8 +1240,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         main = same_polarity(first_part, da.asks, summary) if _polarity(first_part) else summary
         said_of = sentences(main)
         # its first sentence, and the next when that is a short instruction ("Go to hospital now.")
-        keep = said_of[:2] if len(said_of) > 1 and (len(said_of[1].split()) <= 6 or len(said_of[0].split()) <= 3) \
-            else said_of[:1]   # ... or the next when the first is a bare "Probably, yes."
+        keep = said_of[:2] if len(said_of) > 1 and (len(said_of[1].split()) <= 6 or len(said_of[0].split()) <= 8) \
+            else said_of[:1]   # ... or the next when the first is short ("Probably, yes.", "Do what you would do at home.")
         summary = with_parts(" ".join(keep) or main, lines_of_parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations)]))
     titles = cfg["sections"]
