@@ -252,3 +252,10 @@ def test_a_relapse_history_is_not_a_relapse_now():
     assert "in_relapse" not in understand("Its been 3 years since his last relapse. Is he cured?").stage
     assert "in_relapse" in understand("relapse, 30 kg - pred dose?").stage
     assert "in_relapse" in understand("how do I know if my child is relapsing?").stage
+
+
+def test_a_months_shorthand_after_a_medicine_is_how_long_it_was_taken():
+    from nephroguide.answer.understand import understand
+
+    assert dict(understand("SRNS, UPCR 300 on tac+enalapril at 6m - next?").durations)["tacrolimus"] == 6.0
+    assert not understand("pred 60 mg/m2").durations
