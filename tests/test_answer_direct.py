@@ -794,3 +794,12 @@ def test_shorthand_questions_marked_with_a_question_mark_are_parts_beside_a_dosi
     c = answer("levamisole 20 kg: dose and monitoring?")
     assert "50 mg" in c.summary_text and "CBC every 2-3 months" in c.summary_text
     assert "At least 12 months" not in c.summary_text   # the dose part is the article's, not a duration answer
+
+
+def test_a_childs_future_as_an_adult_is_not_a_question_about_adults():
+    a = answer("will my daughter grow out of nephrotic syndrome? will she still have it when she's an adult?",
+               audience="family")
+    assert a.scope == "covered" and "about the part about adults" not in a.summary_text
+    assert "as an adult" in a.summary_text or "adult" in a.summary_text.lower()
+    b = answer("Haemodialysis prescription for an adult with ESKD")
+    assert b.scope == "not_covered"
