@@ -259,3 +259,10 @@ def test_a_months_shorthand_after_a_medicine_is_how_long_it_was_taken():
 
     assert dict(understand("SRNS, UPCR 300 on tac+enalapril at 6m - next?").durations)["tacrolimus"] == 6.0
     assert not understand("pred 60 mg/m2").durations
+
+
+def test_an_everyday_english_word_is_never_corrected_into_a_medical_one():
+    from nephroguide.answer.understand import correct_spelling, normalise
+
+    assert correct_spelling(normalise("will i have this forever? im 13"))[1] == []   # not "fever"
+    assert ("swolen", "swollen") in correct_spelling(normalise("his legs are swolen"))[1]
