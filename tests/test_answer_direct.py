@@ -803,3 +803,11 @@ def test_a_childs_future_as_an_adult_is_not_a_question_about_adults():
     assert "as an adult" in a.summary_text or "adult" in a.summary_text.lower()
     b = answer("Haemodialysis prescription for an adult with ESKD")
     assert b.scope == "not_covered"
+
+
+def test_an_everyday_place_or_occasion_does_not_make_the_questions_beside_it_not_covered():
+    a = answer("We're going to Florida in summer. What do we need to take, and can she go in the pool?",
+               audience="family")
+    assert a.scope != "not_covered" and "pool" in a.summary_text.lower()
+    b = answer("im 14 on tacrolimus. can i go to a festival and can i drink?", audience="family")
+    assert "Can I drink? Best not" in b.summary_text and "no information on festival" in b.summary_text

@@ -805,7 +805,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             if da.id == chosen and part is not parts[0] and not any(p.leads for p in out) and not first_is_chosen:
                 out.append(PartLine(shown(part), "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
-        elsewhere = tuple(_part_elsewhere(part))
+        elsewhere = tuple(_part_elsewhere(asked_as[part]))   # as asked: not the medicine its story names
         if elsewhere and da is not None and _OWN_MEDICINE.search(part) and not rules_adult(part):
             elsewhere = ()   # "will the steroids give her diabetes?": a side effect of her medicine, answered here
         if elsewhere:   # another condition, adults, or nothing the pack speaks of: say so in the first lines
@@ -1000,8 +1000,8 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         # several questions, and the whole message reached a treatment article: the first question with a close
         # answer of its own leads (part_lines answers the others), unless the whole message's answer is the close
         # answer of one of them
-        if r.kind != "pathway":
-            return r
+        if r.kind not in ("pathway", "not_covered"):
+            return r   # (nothing fitting the whole message: its questions may each have an answer, "Florida ...")
         asked = _asked_parts(parts)
         asked_as = dict(asked)
         asking = [p for p, _ in asked]
