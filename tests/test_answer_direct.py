@@ -811,3 +811,10 @@ def test_an_everyday_place_or_occasion_does_not_make_the_questions_beside_it_not
     assert a.scope != "not_covered" and "pool" in a.summary_text.lower()
     b = answer("im 14 on tacrolimus. can i go to a festival and can i drink?", audience="family")
     assert "Can I drink? Best not" in b.summary_text and "no information on festival" in b.summary_text
+
+
+def test_an_answer_only_about_one_medicine_is_never_given_when_the_question_names_none():
+    a = answer("he has a sore throat, do I need to call someone", audience="family")
+    assert "levamisole" not in a.summary_text.lower()
+    b = answer("sore throat on levamisole", audience="family")
+    assert "levamisole" in b.summary_text.lower()

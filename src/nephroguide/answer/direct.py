@@ -117,6 +117,9 @@ def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, fl
     scored = []
 
     named = {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs and d.replace("_", " ") in u.text}
+    from nephroguide.answer.understand import vocabulary
+
+    no_drug = not u.drugs and not u.patient_drugs and not vocabulary().drug_pattern.search(u.text)
     for h in answers[:int(settings()["direct"]["candidates"])]:
         da = pack.answers.get(h.id)
         if da is not None and da.not_for is not None and stated_otherwise(u, da.not_for):
@@ -124,6 +127,8 @@ def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, fl
         about = _asked_drugs(pack, h.id)
         if named and about and not named & about:
             continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
+        if no_drug and _only_about_a_drug(pack, h.id):
+            continue   # ... nor one only about a medicine the question never names ("sore throat": not levamisole's)
         like = max((fuzz.token_sort_ratio(asked, normalise(a)) for a in da.asks), default=0.0) / 100 if da else 0.0
         conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top
         if u.explicit_intent and u.intent and answer_intent(h) == u.intent:
@@ -169,6 +174,24 @@ def best_confidence(u: Understanding, ret: Retrieval) -> float:
 
 
 _ASKED_DRUGS: dict[str, frozenset[str]] = {}
+
+
+_ONE_DRUG: dict[str, bool] = {}
+
+
+def _only_about_a_drug(pack: Any, kb_id: str) -> bool:
+    """Every phrasing of a direct answer names a medicine ("sore throat on levamisole", "levamisole fever"): it
+    answers a question about that medicine only."""
+    key = f"{pack.version}:{kb_id}"
+    out = _ONE_DRUG.get(key)
+    if out is None:
+        from nephroguide.answer.understand import canonicalise, normalise, vocabulary
+
+        voc = vocabulary()
+        da = pack.answers.get(kb_id)
+        out = _ONE_DRUG[key] = da is not None and bool(da.asks) and all(
+            voc.drug_pattern.search(canonicalise(normalise(a))[0]) for a in da.asks)
+    return out
 
 
 def _asked_drugs(pack: Any, kb_id: str) -> frozenset[str]:
