@@ -818,3 +818,10 @@ def test_an_answer_only_about_one_medicine_is_never_given_when_the_question_name
     assert "levamisole" not in a.summary_text.lower()
     b = answer("sore throat on levamisole", audience="family")
     assert "levamisole" in b.summary_text.lower()
+
+
+def test_a_question_the_answer_given_fits_about_as_well_is_answered_by_it_not_by_a_neighbour():
+    a = answer("Tacrolimus side effects? my son just started it, 2mg twice a day. what should i watch for and why do "
+               "they keep taking blood?", audience="family")
+    assert "They work about equally well" not in a.summary_text   # the tacrolimus-versus-ciclosporin answer
+    assert a.summary_text.startswith("Tacrolimus can affect the kidneys")

@@ -102,6 +102,12 @@ def level_words(u: Understanding) -> str:
 def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, float]:
     """The best direct answer: subject-term match, closeness of the wording to one of its phrasings
     (rapidfuzz, so that "why" and "how common" questions meet their own answers) and BM25."""
+    scored = _answer_confidences(u, ret)
+    return (scored[0][1], scored[0][0]) if scored else (None, 0.0)
+
+
+def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, Hit]]:
+    """Each candidate direct answer with its confidence (see :func:`_answer_confidence`), best first."""
     from rapidfuzz import fuzz
 
     from nephroguide.answer.understand import normalise
@@ -109,7 +115,7 @@ def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, fl
 
     answers = [h for h in ret.hits if h.kind == "answer"]
     if not answers:
-        return None, 0.0
+        return []
     w = settings()["direct"]["weights"]
     pack = load_pack()
     asked = normalise(u.question)
@@ -134,10 +140,8 @@ def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, fl
         if u.explicit_intent and u.intent and answer_intent(h) == u.intent:
             conf += float(w["same_intent"])   # "MMR booster ... on prednisolone": the vaccination answers first
         scored.append((conf, h))
-    if not scored:
-        return None, 0.0
     scored.sort(key=lambda x: (-x[0], x[1].id))
-    return scored[0][1], scored[0][0]
+    return scored
 
 
 _FACTS: dict[Understanding, Any] = {}
@@ -818,7 +822,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
         if skip_intent == "dosing" and _DOSE_WORDS.search(asked_as[part]):
             continue   # "... dose?" beside a dosing article: the article works the dose out
-        best, conf = _part_answer(u, part, need, bare=asked_as[part])
+        best, conf = _part_answer(u, part, need, bare=asked_as[part], prefer=chosen)
         # the answer given is this part's too when it is the part's best, even if only loosely ("... is that normal?")
         loose = best is not None and best.id == chosen and conf >= float(cfg["direct"]["unanswered"])
         da = pack.answers.get(best.id) if best is not None and (conf >= need or loose) else None
@@ -932,15 +936,16 @@ def unanswered_question(u: Understanding, chosen: str, audience: str) -> str | N
     return subject_of(u, retrieve(_read(asked[0][0]), list(u.drugs), one_question=True))
 
 
-def _part_answer(u: Understanding, part: str, need: float, bare: str | None = None) -> tuple[Hit | None, float]:
+def _part_answer(u: Understanding, part: str, need: float, bare: str | None = None,
+                 prefer: str | None = None) -> tuple[Hit | None, float]:
     """The best direct answer to one question of a message, read with the medicines the message names ("he is
     starting tacrolimus ... what blood tests will he need?") and, when that does not fit as well as ``need``, with
     the stage it states ("steroid resistant ... will he need dialysis?"). A short question read with the story
     before it (``part``) is also read as asked (``bare``), unless it only points back ("is that normal?"): the
     reading that fits better counts."""
     if bare is not None and bare != part and not _REFERRING.match(bare):
-        best, conf = _part_answer(u, bare, need)
-        hit, fit = _part_answer(u, part, need)
+        best, conf = _part_answer(u, bare, need, prefer=prefer)
+        hit, fit = _part_answer(u, part, need, prefer=prefer)
         return (hit, fit) if fit > conf else (best, conf)   # the reading that fits better
     from nephroguide.answer.understand import normalise
 
@@ -950,8 +955,12 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
     text = _SIZE.sub(" ", _read(part))   # "cyclophosphamide 18 kg: FBC frequency": the size is not the question
     stage = _stage_words(u, text)
     text = " ".join([text, *(d for d in u.drugs if d not in text)])
-    best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),
-                                    retrieve(text, list(u.drugs), one_question=True))
+    scored = _answer_confidences(dataclasses.replace(u, question=part, text=text),
+                                 retrieve(text, list(u.drugs), one_question=True))
+    best, conf = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
+    given = next(((c, h) for c, h in scored if h.id == prefer), None)
+    if given is not None and given[0] >= conf - float(settings()["direct"]["part_given_margin"]):
+        return given[1], given[0]   # the answer given fits this question about as well: it is its answer
     if conf < need and stage:
         staged = " ".join([text, *stage])
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
