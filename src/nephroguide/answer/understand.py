@@ -449,14 +449,15 @@ def correct_spelling(text: str) -> tuple[str, list[tuple[str, str]]]:
         cutoff = r.spelling["cutoff_long"] if len(word) >= 7 else r.spelling["cutoff_short"]
         candidates = [t for t in voc.targets if t[0] == word[0] and abs(len(t) - len(word)) <= 3]
         from rapidfuzz import fuzz, process  # imported only when a word needs a look-up
-        from wordfreq import zipf_frequency
-
-        if zipf_frequency(word, "en") >= float(r.spelling.get("common_zipf", 99)):
-            continue   # an everyday English word is no typo ("forever" is not "fever")
 
         best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
         if best is None:
             continue
+        if best[1] < float(r.spelling["sure_ratio"]):   # (wordfreq is slow to load: only when not near-certain)
+            from wordfreq import zipf_frequency
+
+            if zipf_frequency(word, "en") >= float(r.spelling["common_zipf"]):
+                continue   # an everyday English word is no typo ("forever" is not "fever")
         out.append(text[last:m.start()])
         out.append(best[0])
         last = m.end()
