@@ -825,3 +825,16 @@ def test_a_question_the_answer_given_fits_about_as_well_is_answered_by_it_not_by
                "they keep taking blood?", audience="family")
     assert "They work about equally well" not in a.summary_text   # the tacrolimus-versus-ciclosporin answer
     assert a.summary_text.startswith("Tacrolimus can affect the kidneys")
+
+
+def test_final_probe_safety_fixes():
+    # a phrasing of an answer written for another situation is never given, even when typed word for word
+    a = answer("our baby was diagnosed with congenital nephrotic syndrome at 3 weeks. is it genetic and will our next "
+               "baby have it too?", audience="family")
+    assert "very unlikely" not in a.summary_text and "1 in 4" in a.summary_text
+    # still 3+ after 4 weeks of full-dose prednisolone is not the home 'not yet' relapse check
+    b = answer("4 wks of 60mg/m2 pred, still 3+ protein. steroid resistant now or wait? what workup")
+    assert not b.summary_text.startswith("Not yet") and "SRNS" in b.summary_text
+    # "remission" on its own is the complete remission definition
+    c = answer("Define remission, relapse and steroid resistance in childhood nephrotic syndrome.", audience="student")
+    assert c.summary_text.startswith("Complete remission") and "Relapse" in c.summary_text

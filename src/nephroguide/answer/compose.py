@@ -827,11 +827,19 @@ def _asked_terms(u: Understanding, entries: Sequence[Entry]) -> list[Entry]:
     "remission" also brought), in the order the question names them."""
     text = u.text.lower()
     found: list[tuple[int, Entry]] = []
+    heads: set[str] = set()
     for e in entries:
         words = [w for w in re.findall(r"[a-z]+", e.title.lower()) if w not in ("nephrotic", "syndrome")]
         at = text.find(words[0]) if words else -1
         if at >= 0:
             found.append((at, e))
+            heads.add(words[-1])
+    for e in entries:   # "remission" on its own: the first term ending in it ("complete remission")
+        words = [w for w in re.findall(r"[a-z]+", e.title.lower()) if w not in ("nephrotic", "syndrome")]
+        at = text.find(words[-1]) if words else -1
+        if at >= 0 and words[-1] not in heads and all(x is not e for _, x in found):
+            found.append((at, e))
+            heads.add(words[-1])
     return [e for _, e in sorted(found, key=lambda x: x[0])]
 
 

@@ -222,10 +222,18 @@ def exact_answer(u: Understanding, ret: Retrieval) -> Route | None:
     from nephroguide.answer.understand import normalise
 
     kb_id = _exact_keys().get(_bare(normalise(u.question)))
-    if kb_id is None:
-        return None
+    if kb_id is None or _not_for_this(u, kb_id):
+        return None   # (an answer written for another situation than the one stated is never given)
     hit = next((h for h in ret.hits if h.id == kb_id), None) or Hit(kb_id, "answer", "", 0.0, 1.0, 1.0, 1.0)
     return Route("answer", answer=hit, confidence=1.0)
+
+
+def _not_for_this(u: Understanding, kb_id: str) -> bool:
+    """The question states a situation the direct answer is not written for (its ``not_for``)."""
+    from nephroguide.knowledge.pack import load_pack
+
+    da = load_pack().answers.get(kb_id)
+    return da is not None and da.not_for is not None and stated_otherwise(u, da.not_for)
 
 
 def _bare(text: str) -> str:
@@ -950,7 +958,7 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
     from nephroguide.answer.understand import normalise
 
     own = _exact_keys().get(_bare(normalise(part)))
-    if own is not None:   # one of the pack's own phrasings ("what is mycophenolate"): its answer
+    if own is not None and not _not_for_this(u, own):   # one of the pack's own phrasings ("what is mycophenolate")
         return Hit(own, "answer", "", 0.0, 1.0, 1.0, 1.0), 1.0
     text = _SIZE.sub(" ", _read(part))   # "cyclophosphamide 18 kg: FBC frequency": the size is not the question
     stage = _stage_words(u, text)
