@@ -838,3 +838,9 @@ def test_final_probe_safety_fixes():
     # "remission" on its own is the complete remission definition
     c = answer("Define remission, relapse and steroid resistance in childhood nephrotic syndrome.", audience="student")
     assert c.summary_text.startswith("Complete remission") and "Relapse" in c.summary_text
+
+
+def test_a_dose_asked_beside_another_answer_is_given_from_the_pack_rule_with_its_source():
+    a = answer("MMF dose for FRNS? and monitoring")
+    assert "1200 mg/m2/day" in a.summary_text and "Blood count" in a.summary_text
+    assert "kdigo2025" in a.summary_refs and any(r.id == "kdigo2025" for r in a.references)

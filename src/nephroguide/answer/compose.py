@@ -1273,7 +1273,8 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     if parts:
         summary = direct.with_parts(summary, parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for p in parts if p.answer is not None
-                                                             for x in p.answer.citations)]))
+                                                             for x in p.answer.citations),
+                                            *(ref for p in parts for ref in p.refs)]))
     if lead and lead[0].section == "main" and sections and sections[0].key != "main" and detail == "brief":
         sections = sorted(sections, key=lambda s: s.key != "main")   # the answer's own section first
     more = 0

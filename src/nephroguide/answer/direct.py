@@ -740,6 +740,7 @@ class PartLine:
     answer: Any = None
     uncovered: tuple[str, ...] = ()
     leads: bool = False   # the part the answer given answers, when it is not the message's first question
+    refs: tuple[str, ...] = ()   # the sources of a line that is no direct answer (a dose rule's)
 
 
 _WH = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:what|which|when|where|why|how|who)\b", re.I)
@@ -830,6 +831,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
         if skip_intent == "dosing" and _DOSE_WORDS.search(asked_as[part]):
             continue   # "... dose?" beside a dosing article: the article works the dose out
+        dose = _dose_line(u, asked_as[part]) if skip_intent is None and _DOSE_WORDS.search(asked_as[part]) else None
+        if dose is not None:   # "MMF dose for FRNS? and monitoring": the dose as the pack's rule gives it
+            out.append(PartLine(shown(part), dose[0], None, refs=dose[1]))
+            continue
         best, conf = _part_answer(u, part, need, bare=asked_as[part], prefer=chosen)
         # the answer given is this part's too when it is the part's best, even if only loosely ("... is that normal?")
         loose = best is not None and best.id == chosen and conf >= float(cfg["direct"]["unanswered"])
@@ -874,6 +879,31 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
 
 _SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|kgs|kilos?|yo|y/o|yrs?|years? old|mo|months? old|cm|m2|m²)\b", re.I)
 _DOSE_WORDS = re.compile(r"\b(?:doses?|dosing|dosage|how much|how many mg|mg/kg)\b", re.I)
+
+
+def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | None:
+    """A dose asked in one part of a message about a medicine it (or the message) names: the pack's preferred
+    oral rule for the stated course (else the medicine's usual indication), first phase, as written, with its
+    sources; None when no medicine or rule is found."""
+    from nephroguide.answer.compose import rule_text
+    from nephroguide.answer.understand import canonicalise, normalise, vocabulary
+    from nephroguide.knowledge.pack import load_pack
+
+    pack = load_pack()
+    voc = vocabulary()
+    named = [voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(canonicalise(normalise(part))[0])]
+    drugs = [d for d in (*named, *u.drugs) if d in pack.drugs]
+    if not drugs:
+        return None
+    drug = drugs[0]
+    wanted = {i for x in u.stage for i in settings()["dose_check"]["indications"].get(x, [])} or \
+        {pack.drugs[drug].default_indication}
+    usable = [r for r in pack.dose_rules.values() if r.drug == drug and r.preferred and not r.ceiling]
+    rules = sorted((r for r in usable if r.indication in wanted), key=lambda r: (r.phase_order, r.id)) or \
+        sorted(usable, key=lambda r: (r.route != "oral", r.phase_order, r.id))   # (its rule for another course)
+    if not rules:
+        return None
+    return rule_text(rules[0]), tuple(dict.fromkeys(c.source for c in rules[0].citations))
 
 
 def _marked_questions(question: str) -> set[str]:
@@ -1283,7 +1313,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         keep = said_of[:2] if len(said_of) > 1 and (len(said_of[1].split()) <= 6 or len(said_of[0].split()) <= 8) \
             else said_of[:1]   # ... or the next when the first is short ("Probably, yes.", "Do what you would do at home.")
         summary = with_parts(" ".join(keep) or main, lines_of_parts)
-        summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations)]))
+        summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations),
+                                            *(ref for p in lines_of_parts for ref in p.refs)]))
     titles = cfg["sections"]
     sections_all: list[Section] = []
     for key in ("key", "related", "more", "changes"):
