@@ -844,3 +844,10 @@ def test_a_dose_asked_beside_another_answer_is_given_from_the_pack_rule_with_its
     a = answer("MMF dose for FRNS? and monitoring")
     assert "1200 mg/m2/day" in a.summary_text and "Blood count" in a.summary_text
     assert "kdigo2025" in a.summary_refs and any(r.id == "kdigo2025" for r in a.references)
+
+
+def test_three_plus_for_three_days_is_a_relapse_first_whatever_else_the_message_asks():
+    a = answer("Dipstick has been 3+ for 3 days now, he seems totally fine no swelling. do I start the pred again "
+               "myself or ring the team first? and is 2+ the same?", audience="family")
+    assert a.summary_text.startswith("After 3 days in a row of 3+ or more, this is a relapse. Start prednisolone")
+    assert not a.summary_text.startswith("No")

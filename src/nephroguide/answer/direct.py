@@ -857,7 +857,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                                   " ".join((da.family_answer if family else da.answer).split()))
             said_of = sentences(reply)
             first = said_of[0] if said_of else reply
-            if len(said_of) > 1 and len(first.split()) <= 2:   # a bare "Yes." says what it says yes to next
+            if len(said_of) > 1 and len(first.split()) <= 3:   # a bare "No, not yet." says what it says next
                 first = f"{first} {said_of[1]}"
             intent = da.intent or cfg["topic_intent"].get(da.topic)
             # an answer of the article's own step is left to the article, unless the summary does not say it yet
@@ -1310,8 +1310,9 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         main = same_polarity(first_part, da.asks, summary) if _polarity(first_part) else summary
         said_of = sentences(main)
         # its first sentence, and the next when that is a short instruction ("Go to hospital now.")
-        keep = said_of[:2] if len(said_of) > 1 and (len(said_of[1].split()) <= 6 or len(said_of[0].split()) <= 8) \
-            else said_of[:1]   # ... or the next when the first is short ("Probably, yes.", "Do what you would do at home.")
+        keep = said_of[:2] if len(said_of) > 1 and (len(said_of[1].split()) <= 6 or len(said_of[0].split()) <= 8 or
+                                                    len(said_of[0].split()) + len(said_of[1].split()) <= 35) \
+            else said_of[:1]   # ... or the next when both are short ("... this is a relapse. Start prednisolone as ...")
         summary = with_parts(" ".join(keep) or main, lines_of_parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations),
                                             *(ref for p in lines_of_parts for ref in p.refs)]))
