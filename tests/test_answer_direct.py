@@ -851,3 +851,12 @@ def test_three_plus_for_three_days_is_a_relapse_first_whatever_else_the_message_
                "myself or ring the team first? and is 2+ the same?", audience="family")
     assert a.summary_text.startswith("After 3 days in a row of 3+ or more, this is a relapse. Start prednisolone")
     assert not a.summary_text.startswith("No")
+
+
+def test_a_question_with_a_close_answer_of_its_own_is_answered_beside_its_story_and_dose_words_alone_ask_no_dose():
+    a = answer("can he still have his school vaccinations while on steroids? the nurse is asking about the nasal flu "
+               "spray", audience="family")
+    assert "Non-live vaccines are safe" in a.summary_text and "nasal spray flu vaccine is live" in a.summary_text
+    b = answer("is it normal that my 5yo is so angry since starting pred? will it stop when the dose goes down",
+               audience="family")
+    assert "daily phase (KDIGO 2025)" not in b.summary_text   # "the dose goes down" asks for no dose

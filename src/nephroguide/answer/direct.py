@@ -741,6 +741,7 @@ class PartLine:
     uncovered: tuple[str, ...] = ()
     leads: bool = False   # the part the answer given answers, when it is not the message's first question
     refs: tuple[str, ...] = ()   # the sources of a line that is no direct answer (a dose rule's)
+    fit: float = 0.0             # how closely its answer fits the part
 
 
 _WH = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:what|which|when|where|why|how|who)\b", re.I)
@@ -808,8 +809,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         # one question after a story, which the answer given fits: that is its answer (never a second, other one)
         near = [h.id for h in retrieve(_read(parts[0]), list(u.drugs), one_question=True).hits
                 if h.kind == "answer"][:5]
-        if chosen in near:
-            return []
+        own, fit = _part_answer(u, parts[0], 1.0)
+        if chosen in near and not (own is not None and own.id != chosen and fit >= float(settings()["direct"]["part_own"])):
+            return []   # (unless the question has a close answer of its own: the story named something else)
     pack = load_pack()
     cfg = settings()
     enough = float(cfg["direct"]["part"])   # a part answered in the first line must fit it closely
@@ -831,7 +833,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
         if skip_intent == "dosing" and _DOSE_WORDS.search(asked_as[part]):
             continue   # "... dose?" beside a dosing article: the article works the dose out
-        dose = _dose_line(u, asked_as[part]) if skip_intent is None and _DOSE_WORDS.search(asked_as[part]) else None
+        dose = _dose_line(u, asked_as[part]) if skip_intent is None and _DOSE_ASKED.search(asked_as[part]) else None
         if dose is not None:   # "MMF dose for FRNS? and monitoring": the dose as the pack's rule gives it
             out.append(PartLine(shown(part), dose[0], None, refs=dose[1]))
             continue
@@ -866,7 +868,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 (not said or len(_stems_in(first) - _stems_in(said)) <= len(_stems_in(first)) // 3)
             if _fits_form(asked_as[part], da, first, drugs) and not told:
                 seen.add(da.id)
-                out.append(PartLine(shown(part), first, da))
+                out.append(PartLine(shown(part), first, da, fit=conf))
             continue
         if chosen_text and own_terms > 1 and conf < float(cfg["direct"]["unanswered"]) and part == asked_as[part] \
                 and _QUESTION.match(part) \
@@ -878,6 +880,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
 
 
 _SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|kgs|kilos?|yo|y/o|yrs?|years? old|mo|months? old|cm|m2|m²)\b", re.I)
+# a part that asks for a dose ("MMF dose for FRNS?", "what dose will she take?"), not one that names a dose
+# ("will it stop when the dose goes down?")
+_DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|correct)\b[^?]{0,30}\bdos(?:e|es|ing|age)\b|"
+                         r"\bdos(?:e|ing|age)\s*(?:for|of|and|in)\b|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b", re.I)
 _DOSE_WORDS = re.compile(r"\b(?:doses?|dosing|dosage|how much|how many mg|mg/kg)\b", re.I)
 
 
@@ -1302,7 +1308,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         opener = _opener(summary)
         lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic != da.topic
                           or not opener or not _opener(p.text) or _opener(p.text) == opener
-                          or _shared_subject(p.part, da)]
+                          or _shared_subject(p.part, da) or p.fit >= float(cfg["direct"]["part_own"])]
     if da is not None and lines_of_parts:
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
         first_part = next((p.part for p in lines_of_parts if p.leads),
