@@ -809,8 +809,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         # one question after a story, which the answer given fits: that is its answer (never a second, other one)
         near = [h.id for h in retrieve(_read(parts[0]), list(u.drugs), one_question=True).hits
                 if h.kind == "answer"][:5]
-        own, fit = _part_answer(u, parts[0], 1.0)
-        if chosen in near and not (own is not None and own.id != chosen and fit >= float(settings()["direct"]["part_own"])):
+        own_hit, fit = _part_answer(u, parts[0], 1.0)
+        if chosen in near and not (own_hit is not None and own_hit.id != chosen
+                                   and fit >= float(settings()["direct"]["part_own"])):
             return []   # (unless the question has a close answer of its own: the story named something else)
     pack = load_pack()
     cfg = settings()
