@@ -860,3 +860,9 @@ def test_a_question_with_a_close_answer_of_its_own_is_answered_beside_its_story_
     b = answer("is it normal that my 5yo is so angry since starting pred? will it stop when the dose goes down",
                audience="family")
     assert "daily phase (KDIGO 2025)" not in b.summary_text   # "the dose goes down" asks for no dose
+
+
+def test_how_long_beside_a_dosing_article_is_the_articles_course_not_the_time_to_remission():
+    a = answer("Relapse in SSNS, 22kg, 0.85m2 — pred dose? how long after remission?")
+    assert "Then 4 weeks, alternate days" in a.summary_text
+    assert "Usually 1-2 weeks" not in a.summary_text and "How long after remission?" not in a.summary_text

@@ -832,8 +832,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
-        if skip_intent == "dosing" and _DOSE_WORDS.search(asked_as[part]):
-            continue   # "... dose?" beside a dosing article: the article works the dose out
+        if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])):
+            continue   # "... dose? how long after remission?" beside a dosing article: its phases say both
         dose = _dose_line(u, asked_as[part]) if skip_intent is None and _DOSE_ASKED.search(asked_as[part]) else None
         if dose is not None:   # "MMF dose for FRNS? and monitoring": the dose as the pack's rule gives it
             out.append(PartLine(shown(part), dose[0], None, refs=dose[1]))
@@ -883,8 +883,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
 _SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|kgs|kilos?|yo|y/o|yrs?|years? old|mo|months? old|cm|m2|m²)\b", re.I)
 # a part that asks for a dose ("MMF dose for FRNS?", "what dose will she take?"), not one that names a dose
 # ("will it stop when the dose goes down?")
+# a question of frame words only, pointing back ("is that normal?", "will it go away?", "what does that mean?")
+_FRAME_ONLY = re.compile(r"^\s*(?:and\s+|so\s+)?(?:is|are|was|will|does|do|can|could|should|what|why|how)\s+"
+                         r"(?:\w+\s+){0,2}?(?:this|that|it|these|those|they|them)\s+(?:\w+\s*){0,3}\??$", re.I)
 _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|correct)\b[^?]{0,30}\bdos(?:e|es|ing|age)\b|"
                          r"\bdos(?:e|ing|age)\s*(?:for|of|and|in)\b|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b", re.I)
+_HOW_LONG = re.compile(r"\bhow long\b|\bfor how many (?:days|weeks|months)\b|\bduration\b", re.I)
 _DOSE_WORDS = re.compile(r"\b(?:doses?|dosing|dosage|how much|how many mg|mg/kg)\b", re.I)
 
 
@@ -992,6 +996,12 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
         best, conf = _part_answer(u, bare, need, prefer=prefer)
         hit, fit = _part_answer(u, part, need, prefer=prefer)
         return (hit, fit) if fit > conf else (best, conf)   # the reading that fits better
+    if bare is not None and bare != part and len(_part_terms(bare)) >= 1 and not _FRAME_ONLY.match(bare):
+        # a question pointing back that names its own subject ("is this a relapse?" after "he has a runny nose"):
+        # as asked too, when that fits closely and better
+        best, conf = _part_answer(u, bare, need, prefer=prefer)
+        hit, fit = _part_answer(u, part, need, prefer=prefer)
+        return (best, conf) if conf >= need and conf > fit else (hit, fit)
     from nephroguide.answer.understand import normalise
 
     own = _exact_keys().get(_bare(normalise(part)))
