@@ -866,3 +866,10 @@ def test_how_long_beside_a_dosing_article_is_the_articles_course_not_the_time_to
     a = answer("Relapse in SSNS, 22kg, 0.85m2 — pred dose? how long after remission?")
     assert "Then 4 weeks, alternate days" in a.summary_text
     assert "Usually 1-2 weeks" not in a.summary_text and "How long after remission?" not in a.summary_text
+
+
+def test_a_yes_or_no_reached_only_through_the_story_is_not_given_to_a_question_pointing_back():
+    a = answer("My son is 5 and finished his steroids 3 weeks ago. This morning his dipstick showed 2+ protein, "
+               "yesterday it was trace. He has a runny nose. Is this a relapse? Should I restart the prednisolone today "
+               "myself or wait? And does the cold mean anything?", audience="family")
+    assert "Is this a relapse? Yes" not in a.summary_text

@@ -858,6 +858,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if da is not None and audience in da.audiences:
             reply = same_polarity(asked_as[part], da.asks,
                                   " ".join((da.family_answer if family else da.answer).split()))
+            if part != asked_as[part] and _REFERRING.match(asked_as[part]):
+                # reached only with the story ("he has a runny nose, is this a relapse?" -> the colds answer): its
+                # Yes/No answers its own question, not this one, and is left out
+                rest = re.sub(r"^\s*(?:yes|no)\b[,.:;]?\s*(?:it (?:can|does|is|will|may)\b[,.:;]?\s*)?", "", reply,
+                              flags=re.I)
+                reply = rest[:1].upper() + rest[1:] if rest and rest != reply else reply
             said_of = sentences(reply)
             first = said_of[0] if said_of else reply
             if len(said_of) > 1 and len(first.split()) <= 3:   # a bare "No, not yet." says what it says next
