@@ -873,3 +873,10 @@ def test_a_yes_or_no_reached_only_through_the_story_is_not_given_to_a_question_p
                "yesterday it was trace. He has a runny nose. Is this a relapse? Should I restart the prednisolone today "
                "myself or wait? And does the cold mean anything?", audience="family")
     assert "Is this a relapse? Yes" not in a.summary_text
+
+
+def test_is_a_chickenpox_contact_dangerous_is_answered_before_what_to_do():
+    a = answer("my daughter on pred 2 weeks, boy in her class has chickenpox. is that dangerous?? she never had it",
+               audience="family")
+    assert a.summary_text.startswith("Chickenpox can be serious for a child on prednisolone")
+    assert "call the kidney team today" in a.summary_text
