@@ -814,8 +814,9 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
         return answer
     line, refs = check
     from nephroguide.engine.plan import references
+    from nephroguide.knowledge.pack import load_pack
 
-    pack = load_pack_cached()
+    pack = load_pack()
     cited = [*answer.summary_refs, *refs, *(r.id for r in answer.references)]
     return _with_markdown(dataclasses.replace(
         answer, summary_text=f"{line} {answer.summary_text}", summary_refs=tuple(dict.fromkeys([*refs, *answer.summary_refs])),
@@ -826,19 +827,14 @@ def _asked_terms(u: Understanding, entries: Sequence[Entry]) -> list[Entry]:
     """The definitions whose term the question names ("complete remission", not the partial remission its word
     "remission" also brought), in the order the question names them."""
     text = u.text.lower()
-    found: list[tuple[int, Entry]] = []
-    heads: set[str] = set()
-    for e in entries:
-        words = [w for w in re.findall(r"[a-z]+", e.title.lower()) if w not in ("nephrotic", "syndrome")]
-        at = text.find(words[0]) if words else -1
-        if at >= 0:
-            found.append((at, e))
-            heads.add(words[-1])
-    for e in entries:   # "remission" on its own: the first term ending in it ("complete remission")
-        words = [w for w in re.findall(r"[a-z]+", e.title.lower()) if w not in ("nephrotic", "syndrome")]
-        at = text.find(words[-1]) if words else -1
-        if at >= 0 and words[-1] not in heads and all(x is not e for _, x in found):
-            found.append((at, e))
+    terms = [(e, [w for w in re.findall(r"[a-z]+", e.title.lower()) if w not in ("nephrotic", "syndrome")])
+             for e in entries]
+    terms = [(e, words) for e, words in terms if words]
+    found: list[tuple[int, Entry]] = [(text.find(words[0]), e) for e, words in terms if words[0] in text]
+    heads = {words[-1] for e, words in terms if any(x is e for _, x in found)}
+    for e, words in terms:   # "remission" on its own: the first term ending in it ("complete remission")
+        if words[-1] in text and words[-1] not in heads and all(x is not e for _, x in found):
+            found.append((text.find(words[-1]), e))
             heads.add(words[-1])
     return [e for _, e in sorted(found, key=lambda x: x[0])]
 
@@ -864,13 +860,14 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
     from nephroguide.answer import direct
     from nephroguide.engine.dosing import compute_dose
     from nephroguide.errors import InputError as DoseInputError
+    from nephroguide.knowledge.pack import load_pack
 
     weight, bsa, height = u.detail("weight_kg"), u.detail("bsa_m2"), u.detail("height_cm")
     if (weight is None and bsa is None) or not u.doses:
         return None
     cfg = direct.settings()["dose_check"]
-    pack = load_pack_cached()
-    indications = {i for x in u.stage for i in cfg["indications"].get(x, [])}
+    pack = load_pack()
+    indications = direct.stated_indications(u)
     for drug, value, unit in u.doses:
         if unit not in ("mg", "mg/day") or drug not in pack.drugs:
             continue
@@ -908,12 +905,6 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
 
 def _num(x: float) -> str:
     return f"{x:g}"
-
-
-def load_pack_cached() -> Any:
-    from nephroguide.knowledge.pack import load_pack
-
-    return load_pack()
 
 
 def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str, Any] | None = None,

@@ -177,29 +177,12 @@ def best_confidence(u: Understanding, ret: Retrieval) -> float:
     return _answer_confidence(u, ret)[1]
 
 
-_ASKED_DRUGS: dict[str, frozenset[str]] = {}
+_ASKED_DRUGS: dict[str, tuple[frozenset[str], bool]] = {}
 
 
-_ONE_DRUG: dict[str, bool] = {}
-
-
-def _only_about_a_drug(pack: Any, kb_id: str) -> bool:
-    """Every phrasing of a direct answer names a medicine ("sore throat on levamisole", "levamisole fever"): it
-    answers a question about that medicine only."""
-    key = f"{pack.version}:{kb_id}"
-    out = _ONE_DRUG.get(key)
-    if out is None:
-        from nephroguide.answer.understand import canonicalise, normalise, vocabulary
-
-        voc = vocabulary()
-        da = pack.answers.get(kb_id)
-        out = _ONE_DRUG[key] = da is not None and bool(da.asks) and all(
-            voc.drug_pattern.search(canonicalise(normalise(a))[0]) for a in da.asks)
-    return out
-
-
-def _asked_drugs(pack: Any, kb_id: str) -> frozenset[str]:
-    """The medicines a direct answer's own phrasings name (its question is about them)."""
+def _ask_drugs(pack: Any, kb_id: str) -> tuple[frozenset[str], bool]:
+    """The medicines a direct answer's own phrasings name (its question is about them), and whether every one
+    of its phrasings names one ("sore throat on levamisole", "levamisole fever": only about that medicine)."""
     key = f"{pack.version}:{kb_id}"
     out = _ASKED_DRUGS.get(key)
     if out is None:
@@ -207,10 +190,21 @@ def _asked_drugs(pack: Any, kb_id: str) -> frozenset[str]:
 
         voc = vocabulary()
         da = pack.answers.get(kb_id)
-        text = canonicalise(normalise(" . ".join(da.asks)))[0] if da is not None else ""
-        ids = {voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(text)}
-        out = _ASKED_DRUGS[key] = frozenset(pack.drugs[d].equivalent_to or d for d in ids if d in pack.drugs)
+        read = [canonicalise(normalise(a))[0] for a in (da.asks if da is not None else [])]
+        ids = {voc.drug_names.get(m.group(1), "") for t in read for m in voc.drug_pattern.finditer(t)}
+        out = _ASKED_DRUGS[key] = (frozenset(pack.drugs[d].equivalent_to or d for d in ids if d in pack.drugs),
+                                   bool(read) and all(voc.drug_pattern.search(t) for t in read))
     return out
+
+
+def _asked_drugs(pack: Any, kb_id: str) -> frozenset[str]:
+    """The medicines a direct answer's own phrasings name (its question is about them)."""
+    return _ask_drugs(pack, kb_id)[0]
+
+
+def _only_about_a_drug(pack: Any, kb_id: str) -> bool:
+    """Every phrasing of a direct answer names a medicine: it answers a question about that medicine only."""
+    return _ask_drugs(pack, kb_id)[1]
 
 
 CORE_PATHWAY = frozenset({"first_episode_treatment", "relapse_treatment", "frns_sdns_treatment", "srns_next_step",
@@ -266,8 +260,6 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
     answers = load_pack().answers
     text = f"{u.question.lower()} {u.text}"
     for flag in settings().get("red_flags") or []:
-        if set(flag.get("stage") or ()) - set(u.stage) == set(flag.get("stage") or ()) and flag.get("stage"):
-            continue   # a flag on a stated finding ("cap refill 4 s": hypovolaemic signs) the question does not state
         if all(re.search(p, text) for p in flag["all"]):
             named = [a for a in flag.get("answers") or [] if a in answers]
             if named:   # the danger's own answers, in order: a later one only when it fits the question clearly better
@@ -675,13 +667,6 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
     return (rest if rest.endswith("?") else f"{rest}?"), names, aside
 
 
-# medicines that are not the child's nephrotic-syndrome treatment: a part about one is read without the message's
-# medicines ("... how much pred? and can he take ibuprofen?")
-_OTHER_MEDICINE = re.compile(r"\b(?:ibuprofen|nurofen|paracetamol|calpol|aspirin|antibiotics?|amoxicillin|penicillin|"
-                             r"antihistamines?|piriton|cetirizine|cough (?:medicine|syrup)|vitamins?|supplements?|"
-                             r"herbal|melatonin|inhalers?|salbutamol|ventolin|creams?|eczema|painkillers?)\b", re.I)
-
-
 # a part that tells about the child or the asker ("im 16 and on tacrolimus", "my son is 4")
 _TELLING = re.compile(r"^\s*(?:hi\W+)?(?:i|im|i'm|i am|ive|i've|my|our|he|she|we|his|her|he's|she's)\b(?!.*\?$)", re.I)
 
@@ -809,10 +794,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         # one question after a story, which the answer given fits: that is its answer (never a second, other one)
         near = [h.id for h in retrieve(_read(parts[0]), list(u.drugs), one_question=True).hits
                 if h.kind == "answer"][:5]
-        own_hit, fit = _part_answer(u, parts[0], 1.0)
-        if chosen in near and not (own_hit is not None and own_hit.id != chosen
-                                   and fit >= float(settings()["direct"]["part_own"])):
-            return []   # (unless the question has a close answer of its own: the story named something else)
+        if chosen in near:
+            own_hit, fit = _part_answer(u, parts[0], 1.0)
+            if not (own_hit is not None and own_hit.id != chosen and fit >= float(settings()["direct"]["part_own"])):
+                return []   # (unless the question has a close answer of its own: the story named something else)
     pack = load_pack()
     cfg = settings()
     enough = float(cfg["direct"]["part"])   # a part answered in the first line must fit it closely
@@ -849,7 +834,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 out.append(PartLine(shown(part), "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
         elsewhere = tuple(_part_elsewhere(asked_as[part]))   # as asked: not the medicine its story names
-        if elsewhere and da is not None and _OWN_MEDICINE.search(part) and not rules_adult(part):
+        if elsewhere and da is not None and _own_medicine(part) and not rules_adult(part):
             elsewhere = ()   # "will the steroids give her diabetes?": a side effect of her medicine, answered here
         if elsewhere:   # another condition, adults, or nothing the pack speaks of: say so in the first lines
             note = cfg["not_covered"]["subject_family" if family else "subject"].format(subject=", ".join(elsewhere))
@@ -887,15 +872,20 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
 
 
 _SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|kgs|kilos?|yo|y/o|yrs?|years? old|mo|months? old|cm|m2|m²)\b", re.I)
-# a part that asks for a dose ("MMF dose for FRNS?", "what dose will she take?"), not one that names a dose
-# ("will it stop when the dose goes down?")
 # a question of frame words only, pointing back ("is that normal?", "will it go away?", "what does that mean?")
 _FRAME_ONLY = re.compile(r"^\s*(?:and\s+|so\s+)?(?:is|are|was|will|does|do|can|could|should|what|why|how)\s+"
                          r"(?:\w+\s+){0,2}?(?:this|that|it|these|those|they|them)\s+(?:\w+\s*){0,3}\??$", re.I)
+# a part that asks for a dose ("MMF dose for FRNS?", "what dose will she take?"), not one that names a dose
+# ("will it stop when the dose goes down?")
 _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|correct)\b[^?]{0,30}\bdos(?:e|es|ing|age)\b|"
                          r"\bdos(?:e|ing|age)\s*(?:for|of|and|in)\b|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b", re.I)
 _HOW_LONG = re.compile(r"\bhow long\b|\bfor how many (?:days|weeks|months)\b|\bduration\b", re.I)
 _DOSE_WORDS = re.compile(r"\b(?:doses?|dosing|dosage|how much|how many mg|mg/kg)\b", re.I)
+
+
+def stated_indications(u: Understanding) -> set[str]:
+    """The dose-rule indications of the course a question states (retrieval.yaml ``dose_check.indications``)."""
+    return {i for x in u.stage for i in settings()["dose_check"]["indications"].get(x, [])}
 
 
 def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | None:
@@ -913,8 +903,8 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
     if not drugs:
         return None
     drug = drugs[0]
-    wanted = {i for x in u.stage for i in settings()["dose_check"]["indications"].get(x, [])} or \
-        {pack.drugs[drug].default_indication}
+    usual = pack.drugs[drug].default_indication
+    wanted = stated_indications(u) or ({str(usual)} if usual else set())
     usable = [r for r in pack.dose_rules.values() if r.drug == drug and r.preferred and not r.ceiling]
     rules = sorted((r for r in usable if r.indication in wanted), key=lambda r: (r.phase_order, r.id)) or \
         sorted(usable, key=lambda r: (r.route != "oral", r.phase_order, r.id))   # (its rule for another course)
@@ -960,9 +950,10 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
             if context:
                 # what it points back to: the medicine the story names ("... need rituximab ... what is it?"),
                 # else the story itself
-                last = [x for x in context if not vocabulary().drug_pattern.search(canonicalise(normalise(x))[0])][-1:]
+                read = {x: canonicalise(normalise(x))[0] for x in context}
+                last = [x for x in context if not vocabulary().drug_pattern.search(read[x])][-1:]
                 named = list(dict.fromkeys(m.group().lower() for x in context
-                                           for m in vocabulary().drug_pattern.finditer(canonicalise(normalise(x))[0])))
+                                           for m in vocabulary().drug_pattern.finditer(read[x])))
                 out.append((", ".join([*last, p]) + (f" ({', '.join(named)})" if named else ""), p))
                 before = context
             elif not referring or not out:
@@ -1029,7 +1020,7 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
         if fit > conf:
             best, conf = hit, fit
     plain = _read(part)
-    if conf < need and plain != text and _OTHER_MEDICINE.search(part):
+    if conf < need and plain != text and _names_any(part, settings()["other_medicines"]):
         # ... and, still not enough, as asked: a part about another medicine ("... how much pred? and can he take
         # ibuprofen?") is not about the ones the message names (their situations still rule answers out)
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=plain),
@@ -1172,8 +1163,17 @@ _DOSE_AND = re.compile(r"^(?P<pre>.*?\b)(?P<one>doses?|dosing|dosage)\s+and\s+(?
 
 
 # a part about the child's own medicine ("will the steroids give her diabetes?")
-_OWN_MEDICINE = re.compile(r"\b(?:steroids?|prednisolone|prednisone|pred|medicines?|medication|tablets?|tacrolimus|"
-                           r"ciclosporin|cyclosporine?|mycophenolate|mmf|rituximab|levamisole|cyclophosphamide)\b", re.I)
+def _own_medicine(part: str) -> bool:
+    """A part about the child's own medicine ("will the steroids give her diabetes?"): one the pack doses, or the
+    words for them (retrieval.yaml ``own_medicine_words``)."""
+    from nephroguide.answer.understand import vocabulary
+
+    return bool(vocabulary().drug_pattern.search(_read(part))) or _names_any(part, settings()["own_medicine_words"])
+
+
+def _names_any(text: str, words: Sequence[str]) -> bool:
+    """The text names one of the words (whole words, a final plural "s" allowed)."""
+    return any(re.search(rf"\b{re.escape(w)}s?\b", text, re.I) for w in words)
 
 
 def rules_adult(part: str) -> bool:

@@ -141,8 +141,7 @@ class Index:
         self._terms: dict[str, frozenset[str]] = {}
         self._asks: dict[str, tuple[frozenset[str], ...]] = {}
         self._df: dict[str, int] = {}
-        self._ask_numbers: dict[str, tuple[frozenset[str], ...]] = {}
-        self._ask_weights: dict[str, tuple[tuple[frozenset[str], float], ...]] = {}
+        self._ask_weights: dict[str, tuple[tuple[frozenset[str], float, frozenset[str]], ...]] = {}
 
     def _build(self, pack: Any, path: Path | None) -> tuple[dict[str, Doc], dict[str, str]]:
         """Index the pack's statements (in ``path``, or in memory); returns the entries and exact phrasings."""
@@ -231,18 +230,14 @@ class Index:
             out = self._asks[kb_id] = tuple(frozenset(self.stems(a)) for a in self.docs[kb_id].ask_texts)
         return out
 
-    def ask_weights(self, kb_id: str) -> tuple[tuple[frozenset[str], float], ...]:
-        """Each phrasing's stems with their summed weight (computed once per entry)."""
+    def ask_weights(self, kb_id: str) -> tuple[tuple[frozenset[str], float, frozenset[str]], ...]:
+        """Each phrasing's stems, their summed weight and the numbers it states ("tacrolimus level 3 is that too
+        low": a phrasing about a value), computed once per entry."""
         out = self._ask_weights.get(kb_id)
         if out is None:
-            out = self._ask_weights[kb_id] = tuple((a, sum(self.idf(t) for t in a)) for a in self.asks(kb_id))
-        return out
-
-    def ask_numbers(self, kb_id: str) -> tuple[frozenset[str], ...]:
-        """The numbers each phrasing states ("tacrolimus level 3 is that too low"): a phrasing about a value."""
-        out = self._ask_numbers.get(kb_id)
-        if out is None:
-            out = self._ask_numbers[kb_id] = tuple(frozenset(_VALUE.findall(a)) for a in self.docs[kb_id].ask_texts)
+            out = self._ask_weights[kb_id] = tuple(
+                (a, sum(self.idf(t) for t in a), frozenset(_VALUE.findall(text)))
+                for a, text in zip(self.asks(kb_id), self.docs[kb_id].ask_texts, strict=True))
         return out
 
     def df(self, stem: str) -> int:
@@ -356,7 +351,7 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
         doc_terms = idx.terms(kb_id)
         cover_q = sum(weight[t] for t in terms if t in doc_terms) / q_weight if q_weight else 0.0
         cover_a = 0.0
-        for (ask, w), stated in zip(idx.ask_weights(kb_id), idx.ask_numbers(kb_id), strict=True):
+        for ask, w, stated in idx.ask_weights(kb_id):
             if w:
                 found = sum(weight[t] for t in qset if t in ask)
                 # a phrasing that is only a small part of the question ("school" in "can she have the flu spray
