@@ -880,3 +880,10 @@ def test_is_a_chickenpox_contact_dangerous_is_answered_before_what_to_do():
                audience="family")
     assert a.summary_text.startswith("Chickenpox can be serious for a child on prednisolone")
     assert "call the kidney team today" in a.summary_text
+
+
+def test_a_medicine_the_message_names_does_not_pull_its_other_questions_to_answers_about_that_medicine():
+    a = answer("Can he do football? He's in remission but on levamisole. And swimming lessons?", audience="family")
+    assert "Can he do football? Yes." in a.summary_text and "Swimming lessons? Yes" in a.summary_text
+    assert a.direct_answer != "answer.school_sport.sport_when_swollen"   # he is in remission, not swollen
+    assert "levamisole" not in a.summary_text.split("Can he do football?")[1][:80].lower()

@@ -131,7 +131,7 @@ def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, H
         if da is not None and da.not_for is not None and stated_otherwise(u, da.not_for):
             continue   # written for another situation than the one the question states
         about = _asked_drugs(pack, h.id)
-        if named and about and not named & about:
+        if named and about and not named & about and _ask_drugs(pack, h.id)[2]:
             continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
         if no_drug and _only_about_a_drug(pack, h.id):
             continue   # ... nor one only about a medicine the question never names ("sore throat": not levamisole's)
@@ -177,12 +177,14 @@ def best_confidence(u: Understanding, ret: Retrieval) -> float:
     return _answer_confidence(u, ret)[1]
 
 
-_ASKED_DRUGS: dict[str, tuple[frozenset[str], bool]] = {}
+_ASKED_DRUGS: dict[str, tuple[frozenset[str], bool, bool]] = {}
 
 
-def _ask_drugs(pack: Any, kb_id: str) -> tuple[frozenset[str], bool]:
-    """The medicines a direct answer's own phrasings name (its question is about them), and whether every one
-    of its phrasings names one ("sore throat on levamisole", "levamisole fever": only about that medicine)."""
+def _ask_drugs(pack: Any, kb_id: str) -> tuple[frozenset[str], bool, bool]:
+    """The medicines a direct answer's own phrasings name (its question is about them), whether every one
+    of its phrasings names one ("sore throat on levamisole", "levamisole fever": only about that medicine), and
+    whether at least half do (its question is about a medicine, not one it may be asked beside: "can she swim on
+    prednisolone?" is one way of asking about swimming)."""
     key = f"{pack.version}:{kb_id}"
     out = _ASKED_DRUGS.get(key)
     if out is None:
@@ -192,8 +194,9 @@ def _ask_drugs(pack: Any, kb_id: str) -> tuple[frozenset[str], bool]:
         da = pack.answers.get(kb_id)
         read = [canonicalise(normalise(a))[0] for a in (da.asks if da is not None else [])]
         ids = {voc.drug_names.get(m.group(1), "") for t in read for m in voc.drug_pattern.finditer(t)}
+        naming = sum(bool(voc.drug_pattern.search(t)) for t in read)
         out = _ASKED_DRUGS[key] = (frozenset(pack.drugs[d].equivalent_to or d for d in ids if d in pack.drugs),
-                                   bool(read) and all(voc.drug_pattern.search(t) for t in read))
+                                   bool(read) and naming == len(read), 2 * naming >= len(read) > 0)
     return out
 
 
@@ -1000,6 +1003,7 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
         hit, fit = _part_answer(u, part, need, prefer=prefer)
         return (best, conf) if conf >= need and conf > fit else (hit, fit)
     from nephroguide.answer.understand import normalise
+    from nephroguide.knowledge.pack import load_pack
 
     own = _exact_keys().get(_bare(normalise(part)))
     if own is not None and not _not_for_this(u, own):   # one of the pack's own phrasings ("what is mycophenolate")
@@ -1020,12 +1024,19 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
         if fit > conf:
             best, conf = hit, fit
     plain = _read(part)
-    if conf < need and plain != text and _names_any(part, settings()["other_medicines"]):
+    other = _names_any(part, settings()["other_medicines"])
+    if conf < need and plain != text and (other or not _own_medicine(part)):
         # ... and, still not enough, as asked: a part about another medicine ("... how much pred? and can he take
-        # ibuprofen?") is not about the ones the message names (their situations still rule answers out)
+        # ibuprofen?") is not about the ones the message names (their situations still rule answers out); nor is
+        # one that names none when, read so, it fits an answer very closely ("... can she still go swimming?")
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=plain),
                                       retrieve(plain, [], one_question=True))
-        if fit > conf:
+        # (the medicines may also have pulled in an answer that speaks of nothing the part asks: "... on
+        # levamisole. Can he do football?" -> how long levamisole is taken)
+        known = load_pack().answers.get(best.id) if best is not None else None
+        subject = _part_terms(part) - set(settings()["frame_words"])
+        pulled = known is not None and bool(subject) and not subject & _stems_in(_answer_words(known))
+        if fit > conf and (other or fit >= float(settings()["direct"]["part_plain"]) or (pulled and fit >= need)):
             best, conf = hit, fit
     return best, conf
 
