@@ -887,3 +887,20 @@ def test_a_medicine_the_message_names_does_not_pull_its_other_questions_to_answe
     assert "Can he do football? Yes." in a.summary_text and "Swimming lessons? Yes" in a.summary_text
     assert a.direct_answer != "answer.school_sport.sport_when_swollen"   # he is in remission, not swollen
     assert "levamisole" not in a.summary_text.split("Can he do football?")[1][:80].lower()
+
+
+def test_an_frns_question_asking_which_agent_never_gets_an_article_of_srns_trials():
+    a = answer("FRNS on alt day pred 0.5mg/kg, still relapsing, cushingoid. next agent? levamisole vs MMF vs CNI")
+    assert a.intent == "frns_sdns_treatment"
+    assert "SRNS (RCT)" not in a.summary_text and "steroid-sparing agent" in a.summary_text
+
+
+def test_srns_answers_are_never_given_about_a_child_the_question_calls_frns_or_sdns():
+    a = answer("relapse on alt-day pred 10mg, 3rd relapse in 6 months. FRNS or SDNS? next step?")
+    assert "calcineurin inhibitor with RAAS blockade" not in a.summary_text
+
+
+def test_a_baby_with_congenital_ns_is_not_told_a_transplant_depends_on_the_type():
+    a = answer("my baby is 6 weeks old and they said she has congenital nephrotic syndrome. will she need a kidney "
+               "transplant", audience="family")
+    assert "Most likely, yes" in a.summary_text and "It depends on the type" not in a.summary_text

@@ -703,6 +703,26 @@ def _evidence_article(b: Build, spec: dict[str, Any], u: Understanding) -> None:
         _rec_entries(b, rec, "guidance", general=not holds(rec.applies_when, ctx.facts), dose_rules=False)
 
 
+_STUDY_STAGES: dict[str, frozenset[str]] = {}
+
+
+def _studies_for(pack: Any, stage: Iterable[str]) -> list[StudyEvidence]:
+    """The studies whose population fits the course a question states (its population read like a question:
+    "children with idiopathic SRNS" is SRNS); every study when the question states none."""
+    from nephroguide.answer.understand import understand
+
+    stated = set(stage) & COURSE_LABELS
+    out = []
+    for s in pack.studies.values():
+        key = f"{pack.version}:{s.id}"
+        if key not in _STUDY_STAGES:
+            _STUDY_STAGES[key] = frozenset(understand(f"{s.title}. {s.population}").stage) & COURSE_LABELS
+        own = _STUDY_STAGES[key]
+        if not stated or stated & own:
+            out.append(s)
+    return out
+
+
 def _study_names(pack: Any, s: StudyEvidence) -> list[str]:
     """How a question may name a study: first author, acronym in parentheses (normalised like questions)."""
     from nephroguide.answer.understand import canonicalise, normalise
@@ -985,6 +1005,11 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
         return _not_covered(u, audience, pack, about=", ".join(u.unknown_words[:3]),
                             subject=", ".join(u.unknown_words[:3]), **common)
     intent = u.intent or "definition"
+    if intent == "evidence" and not _studies_for(pack, u.stage):
+        # "FRNS ... levamisole vs MMF vs CNI?": the studies held are about other children (SRNS): the question's
+        # next reading answers it, never a trial in another condition
+        intent = next((i for i, n in u.intent_scores if n > 0 and i != "evidence" and i in r.raw["articles"]),
+                      None) or _stage_intent(_stage_order(set(u.stage))) or "definition"
     spec = r.raw["articles"][intent]
     ctx = engine_context(u, patient=patient, today=today, default_stage=spec.get("stage") or [])
     b = Build(ctx)
@@ -1272,7 +1297,11 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     if detail == "brief":
         brief = direct.settings()["brief"]
         lead_ids = {e.kb_id for e in lead[:1]}
-        rel = {**relevance, **dict.fromkeys(lead_ids, 99.0)}
+        # a statement that stops a medicine the child takes now ("no partial remission after 6 months of a CNI:
+        # stop it") stays in the brief article, whatever the question's words
+        stops = {e.kb_id for e in b.in_section("main") if e.drugs and set(e.drugs) & set(ctx.facts.drugs_current)
+                 and getattr(pack.recommendations.get(e.kb_id), "action", None) == "stop"}
+        rel = {**relevance, **dict.fromkeys(stops, 98.0), **dict.fromkeys(lead_ids, 99.0)}
         shown, more = direct.shorten(sections, rel, {str(k): int(v) for k, v in brief["per_section"].items()},
                                      int(brief["children"]),
                                      {str(k): float(v) for k, v in brief["min_relevance"].items()})

@@ -128,7 +128,7 @@ def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, H
     no_drug = not u.drugs and not u.patient_drugs and not vocabulary().drug_pattern.search(u.text)
     for h in answers[:int(settings()["direct"]["candidates"])]:
         da = pack.answers.get(h.id)
-        if da is not None and da.not_for is not None and stated_otherwise(u, da.not_for):
+        if da is not None and not_written_for(u, da):
             continue   # written for another situation than the one the question states
         about = _asked_drugs(pack, h.id)
         if named and about and not named & about and _ask_drugs(pack, h.id)[2]:
@@ -171,6 +171,22 @@ def stated_otherwise(u: Understanding, not_for: Any) -> bool:
 
     facts = question_facts(u)
     return facts is not None and holds(not_for, facts)
+
+
+@functools.lru_cache(maxsize=1)
+def _topic_not_for() -> dict[str, Any]:
+    from nephroguide.knowledge.models import Condition
+
+    return {t: Condition.model_validate(c) for t, c in (settings().get("topic_not_for") or {}).items()}
+
+
+def not_written_for(u: Understanding, da: Any) -> bool:
+    """The question states a situation a direct answer, or its whole topic, is not written for (``not_for``;
+    retrieval.yaml ``topic_not_for``)."""
+    if da.not_for is not None and stated_otherwise(u, da.not_for):
+        return True
+    topic = _topic_not_for().get(da.topic)
+    return topic is not None and stated_otherwise(u, topic)
 
 
 def best_confidence(u: Understanding, ret: Retrieval) -> float:
@@ -230,7 +246,7 @@ def _not_for_this(u: Understanding, kb_id: str) -> bool:
     from nephroguide.knowledge.pack import load_pack
 
     da = load_pack().answers.get(kb_id)
-    return da is not None and da.not_for is not None and stated_otherwise(u, da.not_for)
+    return da is not None and not_written_for(u, da)
 
 
 def _bare(text: str) -> str:
