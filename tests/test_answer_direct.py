@@ -557,7 +557,9 @@ def test_a_first_presentation_is_not_answered_as_a_relapse_and_its_questions_are
                "wee and said protein 3+. is this kidney failure?? what tests will they do at the hospital",
                audience="family")
     assert "relapse" not in a.summary_text.lower()
-    assert "Is this kidney failure? No" in a.summary_text and "What tests will they do at the hospital?" in a.summary_text
+    # the first question's own answer leads (its No first), the second is answered under its words
+    assert a.summary_text.startswith("No. Nephrotic syndrome means the kidney filters leak protein")
+    assert "What tests will they do at the hospital? A urine test" in a.summary_text
 
 
 def test_a_word_beginning_with_a_cue_stem_is_not_corrected_to_the_stem():
@@ -904,3 +906,28 @@ def test_a_baby_with_congenital_ns_is_not_told_a_transplant_depends_on_the_type(
     a = answer("my baby is 6 weeks old and they said she has congenital nephrotic syndrome. will she need a kidney "
                "transplant", audience="family")
     assert "Most likely, yes" in a.summary_text and "It depends on the type" not in a.summary_text
+
+
+def test_a_dose_asked_for_another_medicine_than_the_stated_course_leads_the_dosing_article():
+    a = answer("7yo 24kg SDNS, relapses when pred drops below 0.5mg/kg alt days, steroid toxic (BMI >98th). "
+               "MMF vs rituximab vs tac which first? MMF dose?")
+    assert a.summary_text.startswith("Mycophenolate mofetil")
+    assert "1200 mg/m2/day" in a.summary_text and "Any of the three" in a.summary_text
+
+
+def test_paeds_and_a_and_e_are_understood():
+    a = answer("GP. 3yo boy periorbital oedema 4/7, urine dip prot 4+ blood neg. What bloods to send and does he "
+               "need same-day paeds referral?")
+    assert "no guidance on paeds" not in a.summary_text
+    b = answer("what are the danger signs that mean I should bring him straight to A&E and not wait for clinic?",
+               audience="family")
+    assert b.scope == "covered" and "fever" in b.summary_text
+
+
+def test_an_answer_reached_through_the_story_gives_way_to_the_first_questions_own_answer():
+    a = answer("Is it ok for my son to play football? he's on alternate day steroids and his knees were a bit swollen "
+               "last week. also can he go swimming with school", audience="family")
+    assert a.summary_text.startswith("Yes. A child in remission can do PE")
+    assert "Can he go swimming with school? Yes" in a.summary_text
+    b = answer("tac starting dose and trough: SRNS vs SSNS?")   # an answer fitting the whole message closely stays
+    assert b.direct_answer == "answer.srns.tacrolimus_dose_srns_vs_ssns"

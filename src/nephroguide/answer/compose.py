@@ -1219,7 +1219,9 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     if intent == "dosing":
         doses = b.in_section("dosing")
         phase = _asked_phase(u.question, [e.title for e in doses])
-        lead_dose = [doses[phase]] if phase is not None else doses[:1]
+        dose_of = direct.dose_asked_drugs(u.question)   # "MMF vs ...? MMF dose?": that medicine's dose leads
+        asked_dose = [e for e in doses if dose_of & set(e.drugs)]
+        lead_dose = [doses[phase]] if phase is not None else asked_dose[:1] or doses[:1]
         lead = lead_dose + [e for e in b.in_section("main") if e.level == 0][:1]
     summary_refs = tuple(dict.fromkeys(ref for e in lead for ref in e.statement.refs))
     readability = None

@@ -41,6 +41,7 @@ class Route:
     facts: tuple[Hit, ...] = ()      # the statements chosen for a facts answer
     subject: str = ""                # what is not covered (not_covered, or partly covered)
     confidence: float = 0.0
+    asked: str = ""                  # the question of the message the answer was chosen for, when one of several
 
 
 def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
@@ -836,9 +837,11 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
-        if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])):
+        if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])) \
+                and not _other_drug(text, said):
             continue   # "... dose? how long after remission?" beside a dosing article: its phases say both
-        dose = _dose_line(u, asked_as[part]) if skip_intent is None and _DOSE_ASKED.search(asked_as[part]) else None
+        dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)) \
+            and _DOSE_ASKED.search(asked_as[part]) else None
         if dose is not None:   # "MMF dose for FRNS? and monitoring": the dose as the pack's rule gives it
             out.append(PartLine(shown(part), dose[0], None, refs=dose[1]))
             continue
@@ -900,6 +903,26 @@ _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|corr
                          r"\bdos(?:e|ing|age)\s*(?:for|of|and|in)\b|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b", re.I)
 _HOW_LONG = re.compile(r"\bhow long\b|\bfor how many (?:days|weeks|months)\b|\bduration\b", re.I)
 _DOSE_WORDS = re.compile(r"\b(?:doses?|dosing|dosage|how much|how many mg|mg/kg)\b", re.I)
+
+
+def dose_asked_drugs(question: str) -> set[str]:
+    """The medicines named in the parts of a message that ask for a dose ("... which first? MMF dose?": MMF)."""
+    from nephroguide.answer.understand import vocabulary
+
+    voc = vocabulary()
+    parts = [x for p in _message_parts(question) for x in _two_verbs(p)]
+    return {voc.drug_names.get(m.group(1), "") for p in parts if _DOSE_ASKED.search(p)
+            for m in voc.drug_pattern.finditer(_read(p))} - {""}
+
+
+def _other_drug(text: str, said: str) -> bool:
+    """A part names a medicine the summary so far does not ("MMF dose?" beside a prednisolone dose)."""
+    from nephroguide.answer.understand import canonicalise, normalise, vocabulary
+
+    voc = vocabulary()
+    named = {voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(text)} - {""}
+    told = {voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(canonicalise(normalise(said))[0])}
+    return bool(named - told)
 
 
 def stated_indications(u: Understanding) -> set[str]:
@@ -1096,6 +1119,8 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
     on its own, may fit one closely (data: ``direct.asked_part``); then that answer is the one given."""
 
     cfg = settings()["direct"]
+    if r.kind == "answer" and r.answer is not None and r.confidence >= float(cfg["asked_part"]["below"]):
+        return _story_answer_route(u, r)
     if r.kind != "pathway" and r.confidence >= float(cfg["asked_part"]["below"]):
         return r
     if u.adult or u.off_topic:
@@ -1136,6 +1161,26 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
                 and conf >= best_route.confidence + float(cfg["asked_part"]["margin"]):
             best_route = Route("answer", answer=best, confidence=conf)
     return best_route
+
+
+def _story_answer_route(u: Understanding, r: Route) -> Route:
+    """A message whose answer was reached through its story ("our baby has congenital NS ...") while each of its
+    questions ("is it genetic? will our next baby have it?") has a close answer of its own that is not that one:
+    the first question's own answer leads (part_lines answers the others)."""
+    assert r.answer is not None
+    cfg = settings()["direct"]
+    if u.adult or u.off_topic or r.confidence >= float(cfg["asked_part"]["story_below"]):
+        return r   # (an answer that fits the whole message closely is its answer: "tac dose and trough: SRNS vs SSNS?")
+    parts = [x for p in _message_parts(u.question) for x in _two_verbs(p)]
+    asked = _asked_parts(parts, _marked_questions(u.question))
+    if len(parts) < 2 or len(asked) < 2 or any(p != q for p, q in asked):
+        return r   # one question, or one leaning on the story ("... what next?"): the story's answer is its
+    fit = float(cfg["asked_part"]["fit"])
+    own = [_part_answer(u, p, fit, prefer=r.answer.id) for p, _ in asked]   # (as part_lines reads each)
+    if any(h is None or h.id == r.answer.id or c < fit for h, c in own):
+        return r   # the answer given is one question's own, or a question has no close answer: keep it
+    best, conf = own[0]
+    return Route("answer", answer=best, confidence=conf, asked=asked[0][1])
 
 
 def _stage_words(u: Understanding, text: str) -> list[str]:
@@ -1344,8 +1389,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         summary = yes_no_first(u, summary)
     else:
         summary = same_polarity(u.question, da.asks, summary)
-        summary = no_bare_yes_no(next((p for p in _PARTS.split(u.question) if p and _ASKING.match(p)), u.question),
-                                 summary)
+        summary = no_bare_yes_no(r.asked or next((p for p in _PARTS.split(u.question) if p and _ASKING.match(p)),
+                                                 u.question), summary)
     if da is not None:
         # a line for another question that says the opposite Yes/No on the same subject is left out: the reader
         # would get "No, not yet ... Yes" ("2+ today, do I restart the prednisolone?")
