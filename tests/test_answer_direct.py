@@ -931,3 +931,19 @@ def test_an_answer_reached_through_the_story_gives_way_to_the_first_questions_ow
     assert "Can he go swimming with school? Yes" in a.summary_text
     b = answer("tac starting dose and trough: SRNS vs SSNS?")   # an answer fitting the whole message closely stays
     assert b.direct_answer == "answer.srns.tacrolimus_dose_srns_vs_ssns"
+
+
+def test_max_dose_time_to_remission_and_a_shorthand_regimen_are_each_answered_beside_a_dose():
+    a = answer("first presentation 4yo BSA 0.7 m2. initial pred dose and duration, max dose? how long to expect "
+               "remission?")
+    assert "Prednisolone 42 mg once daily" in a.summary_text and "Max dose? " in a.summary_text
+    assert "at most 60 mg a day" in a.summary_text
+    b = answer("relapse definition in INS? standard relapse pred regimen for 20kg 5yo")
+    assert "prednisolone 40 mg once daily" in b.summary_text and "prednisolone 30 mg once every other day" in b.summary_text
+    assert "Relapse definition in INS?" not in b.summary_text   # the definition it opens with is not said twice
+
+
+def test_a_part_answer_that_speaks_of_nothing_the_part_asks_is_not_given():
+    a = answer("Why is he so hungry and angry all the time on the prednisolone? He eats everything and shouts at his "
+               "brother. Will it stop? How do we cope with the food?", audience="family")
+    assert "main treatment for nephrotic syndrome" not in a.summary_text

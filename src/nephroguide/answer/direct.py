@@ -837,8 +837,14 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
-        if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])) \
+        if skip_intent == "dosing" and _MAX_ASKED.search(asked_as[part]) and "maximum" not in said.lower() \
                 and not _other_drug(text, said):
+            cap = _cap_line(u, asked_as[part])   # "max dose?" beside doses worked out below their cap
+            if cap is not None:
+                out.append(PartLine(shown(part), cap[0], None, refs=cap[1]))
+                continue
+        if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])) \
+                and not _other_drug(text, said) and not _TIME_TO.search(asked_as[part]):
             continue   # "... dose? how long after remission?" beside a dosing article: its phases say both
         dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)) \
             and _DOSE_ASKED.search(asked_as[part]) else None
@@ -855,6 +861,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             if da.id == chosen and part is not parts[0] and not any(p.leads for p in out) and not first_is_chosen:
                 out.append(PartLine(shown(part), "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
+        if da is not None and da.id != chosen and _speaks_of_none(asked_as[part], da):
+            da = None   # an answer about nothing the part asks ("why is he so hungry and angry on prednisolone?"
+            #             -> what prednisolone is): no answer rather than another question's
         elsewhere = tuple(_part_elsewhere(asked_as[part]))   # as asked: not the medicine its story names
         if elsewhere and da is not None and _own_medicine(part) and not rules_adult(part):
             elsewhere = ()   # "will the steroids give her diabetes?": a side effect of her medicine, answered here
@@ -880,6 +889,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             # ("define FRNS and SDNS": the SDNS line)
             told = skip_intent is not None and intent == skip_intent and \
                 (not said or len(_stems_in(first) - _stems_in(said)) <= len(_stems_in(first)) // 3)
+            told = told or (bool(said) and _mostly_said(first, said))   # (the summary says it already)
             if _fits_form(asked_as[part], da, first, drugs) and not told:
                 seen.add(da.id)
                 out.append(PartLine(shown(part), first, da, fit=conf))
@@ -900,7 +910,12 @@ _FRAME_ONLY = re.compile(r"^\s*(?:and\s+|so\s+)?(?:is|are|was|will|does|do|can|c
 # a part that asks for a dose ("MMF dose for FRNS?", "what dose will she take?"), not one that names a dose
 # ("will it stop when the dose goes down?")
 _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|correct)\b[^?]{0,30}\bdos(?:e|es|ing|age)\b|"
-                         r"\bdos(?:e|ing|age)\s*(?:for|of|and|in)\b|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b", re.I)
+                         r"\bdos(?:e|ing|age)\s*(?:for|of|and|in)\b|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b|"
+                         r"\bregimen\b", re.I)
+_MAX_ASKED = re.compile(r"\bmax(?:imum)?\b|\bcap(?:ped)?\b|\bupper limit\b|\btop dose\b", re.I)
+# "how long to expect remission?", "how long does it take to work?": a time to a response, not the course's length
+_TIME_TO = re.compile(r"\b(?:expect|take[sn]? (?:to|for)|until (?:remission|it works)|to (?:respond|work|get into|"
+                      r"go into|reach|achieve))\b", re.I)
 _HOW_LONG = re.compile(r"\bhow long\b|\bfor how many (?:days|weeks|months)\b|\bduration\b", re.I)
 _DOSE_WORDS = re.compile(r"\b(?:doses?|dosing|dosage|how much|how many mg|mg/kg)\b", re.I)
 
@@ -935,6 +950,47 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
     oral rule for the stated course (else the medicine's usual indication), first phase, as written, with its
     sources; None when no medicine or rule is found."""
     from nephroguide.answer.compose import rule_text
+    from nephroguide.engine.dosing import compute_dose
+    from nephroguide.errors import InputError
+    from nephroguide.knowledge.pack import load_pack
+
+    rules = _course_rules(u, part)
+    if not rules:
+        return None
+    weight, bsa, height = u.detail("weight_kg"), u.detail("bsa_m2"), u.detail("height_cm")
+    if weight is not None or bsa is not None:
+        # the child's size is stated ("... regimen for 20kg"): the course worked out, phase by phase
+        pack, lines = load_pack(), []
+        for rule in rules[:2]:
+            try:
+                res = compute_dose(rule, pack, weight, height, None, bsa_m2=bsa)
+            except InputError:
+                break
+            name = pack.drugs[rule.drug].generic
+            lines.append(f"{res.phase}: {name} {res.display}." if res.phase else f"{name} {res.display}.")
+        if lines:
+            return " ".join(lines), tuple(dict.fromkeys(c.source for r in rules[:len(lines)] for c in r.citations))
+    return rule_text(rules[0]), tuple(dict.fromkeys(c.source for c in rules[0].citations))
+
+
+def _cap_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | None:
+    """The maximum of each phase of the course's dose rule ("max dose?" beside a dose worked out below its cap),
+    with its sources; None when the rules set none."""
+    from nephroguide.engine import wording
+
+    rules = _course_rules(u, part)
+    caps = [f"{r.phase or 'each day'}: at most "
+            + (f"{wording.num(r.max_mg_per_day)} mg a day" if r.max_mg_per_day
+               else f"{wording.num(r.max_mg_per_dose or 0)} mg a dose")
+            for r in rules if r.max_mg_per_day or r.max_mg_per_dose]
+    if not caps:
+        return None
+    return "; ".join(caps) + ".", tuple(dict.fromkeys(c.source for r in rules for c in r.citations))
+
+
+def _course_rules(u: Understanding, part: str) -> list[Any]:
+    """The phases of the pack's preferred oral dose rule for a medicine a part (or the message) names, for the
+    stated course (else the medicine's usual indication), in order."""
     from nephroguide.answer.understand import canonicalise, normalise, vocabulary
     from nephroguide.knowledge.pack import load_pack
 
@@ -943,16 +999,14 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
     named = [voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(canonicalise(normalise(part))[0])]
     drugs = [d for d in (*named, *u.drugs) if d in pack.drugs]
     if not drugs:
-        return None
+        return []
     drug = drugs[0]
     usual = pack.drugs[drug].default_indication
     wanted = stated_indications(u) or ({str(usual)} if usual else set())
     usable = [r for r in pack.dose_rules.values() if r.drug == drug and r.preferred and not r.ceiling]
     rules = sorted((r for r in usable if r.indication in wanted), key=lambda r: (r.phase_order, r.id)) or \
         sorted(usable, key=lambda r: (r.route != "oral", r.phase_order, r.id))   # (its rule for another course)
-    if not rules:
-        return None
-    return rule_text(rules[0]), tuple(dict.fromkeys(c.source for c in rules[0].citations))
+    return [r for r in rules if (r.regimen or r.id) == (rules[0].regimen or rules[0].id)] if rules else []
 
 
 def _marked_questions(question: str) -> set[str]:
@@ -981,8 +1035,8 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
             out.append((p, "why " + _ENDS_WHY.sub("", p)))
             told, before = [], []
             continue
-        if not _ASKING.match(p) and p not in marked:
-            told.append(p)
+        if not _ASKING.match(p) and p not in marked and not (p is parts[-1] and _dose_request(p)):
+            told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
             continue
         referring = bool(_REFERRING.match(p)) and not _own_subject(p)
         if referring or len(_part_terms(p)) == 1:
@@ -1005,6 +1059,27 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
             before = []
         told = []
     return out
+
+
+def _mostly_said(text: str, said: str) -> bool:
+    """A sentence the summary already says in other words: at most a quarter of its subject stems are new,
+    its references in brackets and UK/US spellings aside ("A relapse is a dipstick of 3+ ... (IPNA 2023 Table 1)"
+    after "Relapse: ... dipstick ≥3+ ...")."""
+    from nephroguide.answer.understand import canonicalise, normalise
+
+    def stems(x: str) -> set[str]:
+        return _stems_in(canonicalise(normalise(re.sub(r"\([^()]*\d{4}[^()]*\)", " ", x)))[0])
+
+    own = stems(text)
+    return len(own) >= 4 and len(own - stems(said)) <= len(own) // 4
+
+
+def _dose_request(part: str) -> bool:
+    """A part that asks for a named medicine's dose without a question mark ("standard relapse pred regimen for
+    20kg")."""
+    from nephroguide.answer.understand import vocabulary
+
+    return bool(_DOSE_ASKED.search(part)) and bool(vocabulary().drug_pattern.search(_read(part)))
 
 
 def unanswered_question(u: Understanding, chosen: str, audience: str) -> str | None:
@@ -1539,6 +1614,28 @@ def _shared_subject(part: str, da: Any) -> bool:
     """The part names a subject of its own that the answer given does not speak of ("the flu jab" beside an answer
     about the MMR): then its Yes beside that answer's No is no contradiction."""
     return bool(_part_terms(part) - _stems_in(_answer_words(da)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _answer_stems(kb_id: str) -> frozenset[str]:
+    """The stems of what a direct answer says and answers, read like a question (lexicon terms canonical)."""
+    from nephroguide.answer.retrieve import query_terms
+    from nephroguide.answer.understand import canonicalise, normalise
+    from nephroguide.knowledge.pack import load_pack
+
+    da = load_pack().answers[kb_id]
+    text = _answer_words(da)
+    read = canonicalise(normalise(text))[0]
+    return frozenset(_stems_in(text) | _stems_in(read) | set(query_terms(read)))
+
+
+def _speaks_of_none(part: str, da: Any) -> bool:
+    """The part names subjects of its own (not its medicines, not frame words) and the answer speaks of none."""
+    from nephroguide.answer.understand import vocabulary
+
+    drugs = {s for m in vocabulary().drug_pattern.finditer(_read(part)) for s in _stems_in(m.group())}
+    subject = _part_terms(part) - set(settings()["frame_words"]) - drugs
+    return len(subject) >= 2 and not subject & _answer_stems(da.id)
 
 
 def _answer_words(da: Any) -> str:
