@@ -947,3 +947,9 @@ def test_a_part_answer_that_speaks_of_nothing_the_part_asks_is_not_given():
     a = answer("Why is he so hungry and angry all the time on the prednisolone? He eats everything and shouts at his "
                "brother. Will it stop? How do we cope with the food?", audience="family")
     assert "main treatment for nephrotic syndrome" not in a.summary_text
+
+
+def test_a_list_in_brackets_is_one_question_and_a_because_answer_only_answers_a_why():
+    a = answer("rituximab for SDNS 12yo: dose and number of doses? what to check before (hep B, IgG)?")
+    assert "What to check before (hep B, IgG)? Before: HBsAg, anti-HBc and a TB IGRA, with IgG" in a.summary_text
+    assert "375 mg/m2" in a.summary_text and "? Because" not in a.summary_text

@@ -766,6 +766,8 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
     form = _form(part)
     if form == "wh" and re.match(r"^\s*(?:yes|no)\s*[,.:;!]", first, re.I):
         return False
+    if _BECAUSE.match(first) and not _WHY.search(part):
+        return False   # "Because ..." answers a why ("what to check before rituximab?" is not one)
     if form == "yn" and not re.match(r"^\s*(?:yes|no|not)\b", first, re.I) and not any(_form(a) == "yn" for a in da.asks):
         return False
     return not missing_kinds(part, first, drugs)
@@ -912,6 +914,8 @@ _FRAME_ONLY = re.compile(r"^\s*(?:and\s+|so\s+)?(?:is|are|was|will|does|do|can|c
 _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|correct)\b[^?]{0,30}\bdos(?:e|es|ing|age)\b|"
                          r"\bdos(?:e|ing|age)\s*(?:for|of|and|in)\b|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b|"
                          r"\bregimen\b", re.I)
+_BECAUSE = re.compile(r"^\s*because\b", re.I)
+_WHY = re.compile(r"\bwhy\b|\bhow come\b|\bwhat for\b|\breason", re.I)
 _MAX_ASKED = re.compile(r"\bmax(?:imum)?\b|\bcap(?:ped)?\b|\bupper limit\b|\btop dose\b", re.I)
 # "how long to expect remission?", "how long does it take to work?": a time to a response, not the course's length
 _TIME_TO = re.compile(r"\b(?:expect|take[sn]? (?:to|for)|until (?:remission|it works)|to (?:respond|work|get into|"
@@ -1125,16 +1129,28 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
     text = _SIZE.sub(" ", _read(part))   # "cyclophosphamide 18 kg: FBC frequency": the size is not the question
     stage = _stage_words(u, text)
     text = " ".join([text, *(d for d in u.drugs if d not in text)])
-    scored = _answer_confidences(dataclasses.replace(u, question=part, text=text),
-                                 retrieve(text, list(u.drugs), one_question=True))
+    answers = load_pack().answers
+
+    def confidences(ux: Understanding, ret: Retrieval) -> list[tuple[float, Hit]]:
+        scored = _answer_confidences(ux, ret)
+        if _WHY.search(part):
+            return scored
+        # a "Because ..." answer answers a why ("what to check before (hep B, IgG)?" is not one)
+        return [(c, h) for c, h in scored if h.id not in answers or not _BECAUSE.match(answers[h.id].answer)]
+
+    def best_of(ux: Understanding, ret: Retrieval) -> tuple[Hit | None, float]:
+        scored = confidences(ux, ret)
+        return (scored[0][1], scored[0][0]) if scored else (None, 0.0)
+
+    scored = confidences(dataclasses.replace(u, question=part, text=text), retrieve(text, list(u.drugs), one_question=True))
     best, conf = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
     given = next(((c, h) for c, h in scored if h.id == prefer), None)
     if given is not None and given[0] >= conf - float(settings()["direct"]["part_given_margin"]):
         return given[1], given[0]   # the answer given fits this question about as well: it is its answer
     if conf < need and stage:
         staged = " ".join([text, *stage])
-        hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
-                                      retrieve(staged, list(u.drugs), one_question=True))
+        hit, fit = best_of(dataclasses.replace(u, question=part, text=staged),
+                           retrieve(staged, list(u.drugs), one_question=True))
         if fit > conf:
             best, conf = hit, fit
     plain = _read(part)
@@ -1143,8 +1159,7 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
         # ... and, still not enough, as asked: a part about another medicine ("... how much pred? and can he take
         # ibuprofen?") is not about the ones the message names (their situations still rule answers out); nor is
         # one that names none when, read so, it fits an answer very closely ("... can she still go swimming?")
-        hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=plain),
-                                      retrieve(plain, [], one_question=True))
+        hit, fit = best_of(dataclasses.replace(u, question=part, text=plain), retrieve(plain, [], one_question=True))
         # (the medicines may also have pulled in an answer that speaks of nothing the part asks: "... on
         # levamisole. Can he do football?" -> how long levamisole is taken)
         known = load_pack().answers.get(best.id) if best is not None else None
@@ -1279,8 +1294,11 @@ def _message_parts(question: str) -> list[str]:
     """The sentences and clauses of a message ("Its been 3 years. Is he cured? Can we stop the dipsticks?"),
     without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
     out: list[str] = []
-    for x in re.split(r"(?<=[a-z0-9+%)])\.\s+", question, flags=re.I):
+    # a list in brackets is one part ("what to check before (hep B, IgG)?")
+    kept = re.sub(r"\([^()]*\)", lambda m: m.group().replace(",", "\x1f"), question)
+    for x in re.split(r"(?<=[a-z0-9+%)])\.\s+", kept, flags=re.I):
         for p in _PARTS.split(x):
+            p = p.replace("\x1f", ",")
             if out and p and _BARE_WHY.match(p):
                 out[-1] = f"{out[-1]}, {p.strip()}"   # "the doctor gave us penicillin too, why??"
             elif p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3):
