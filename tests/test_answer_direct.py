@@ -953,3 +953,23 @@ def test_a_list_in_brackets_is_one_question_and_a_because_answer_only_answers_a_
     a = answer("rituximab for SDNS 12yo: dose and number of doses? what to check before (hep B, IgG)?")
     assert "What to check before (hep B, IgG)? Before: HBsAg, anti-HBc and a TB IGRA, with IgG" in a.summary_text
     assert "375 mg/m2" in a.summary_text and "? Because" not in a.summary_text
+
+
+def test_each_question_is_read_with_what_it_points_back_to_and_a_neighbour_never_contradicts_the_one_question():
+    a = answer("why is her blood pressure high? the nurse says its the steroids. will it go back to normal?",
+               audience="family")
+    assert "mood swings" not in a.summary_text and "blood pressure" in a.summary_text
+    b = answer("his dipstick is 2+ today, is it the same as a relapse?", audience="family")
+    assert b.summary_text.startswith("No, not yet") and "Usually yes" not in b.summary_text
+    c = answer("can he have the flu jab? and what about the MMR he is due, he is on steroids every other day",
+               audience="family")
+    assert "What about the MMR he is due? No" in c.summary_text
+    d = answer("What is the most common histological finding in childhood idiopathic NS, and why do these children "
+               "get oedema?", audience="student")
+    assert "Why do these children get oedema?" in d.summary_text
+
+
+def test_a_definitions_article_gives_each_question_its_own_answer_first():
+    a = answer("she has a runny nose and the dipstick was 2+ this morning. is this a relapse? should i start the "
+               "steroids", audience="family")
+    assert a.summary_text.startswith("Is this a relapse? Not yet")

@@ -1288,7 +1288,11 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     summary = direct.yes_no_first(u, summary)
     # the message's other questions, each answered (or said to be not covered) in the first lines too
     parts = direct.part_lines(u, lead_answer, audience, skip_intent=intent, said=summary)
-    if parts:
+    if parts and intent == "definition" and lead_answer is None and direct.answers_every_question(u, parts):
+        # "... 2+ this morning. is this a relapse? should I start the steroids?": each question's own answer comes
+        # first, the definitions' general summary after them
+        summary = " ".join([direct.with_parts("", parts).strip(), summary])
+    elif parts:
         summary = direct.with_parts(summary, parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for p in parts if p.answer is not None
                                                              for x in p.answer.citations),

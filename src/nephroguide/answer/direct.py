@@ -136,7 +136,8 @@ def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, H
             continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
         if no_drug and _only_about_a_drug(pack, h.id):
             continue   # ... nor one only about a medicine the question never names ("sore throat": not levamisole's)
-        like = max((fuzz.token_sort_ratio(asked, normalise(a)) for a in da.asks), default=0.0) / 100 if da else 0.0
+        like = max((fuzz.token_sort_ratio(asked, a) for a in _normalised_asks(pack, h.id)), default=0.0) / 100 \
+            if da else 0.0
         conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top
         if u.explicit_intent and u.intent and answer_intent(h) == u.intent:
             conf += float(w["same_intent"])   # "MMR booster ... on prednisolone": the vaccination answers first
@@ -195,6 +196,19 @@ def best_confidence(u: Understanding, ret: Retrieval) -> float:
 
 
 _ASKED_DRUGS: dict[str, tuple[frozenset[str], bool, bool]] = {}
+_NORMALISED_ASKS: dict[str, tuple[str, ...]] = {}
+
+
+def _normalised_asks(pack: Any, kb_id: str) -> tuple[str, ...]:
+    """A direct answer's phrasings, normalised like questions (read once per pack)."""
+    key = f"{pack.version}:{kb_id}"
+    out = _NORMALISED_ASKS.get(key)
+    if out is None:
+        from nephroguide.answer.understand import normalise
+
+        da = pack.answers.get(kb_id)
+        out = _NORMALISED_ASKS[key] = tuple(normalise(a) for a in (da.asks if da is not None else []))
+    return out
 
 
 def _ask_drugs(pack: Any, kb_id: str) -> tuple[frozenset[str], bool, bool]:
@@ -756,6 +770,8 @@ def _form(text: str) -> str | None:
     """The form of a question: 'yn' (can/should/is ...), 'wh' (what/when/how ...) or None."""
     if _YES_NO.match(re.sub(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)+", "", text)):
         return "yn"
+    if re.match(r"^\s*(?:(?:and|also|so|but)\s+)*(?:what|how) about\b", text, re.I):
+        return None   # "and what about the MMR?": answered yes or no as well as otherwise
     return "wh" if _WH.match(text) else None
 
 
@@ -1052,6 +1068,10 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
                 # else the story itself
                 read = {x: canonicalise(normalise(x))[0] for x in context}
                 last = [x for x in context if not vocabulary().drug_pattern.search(read[x])][-1:]
+                if not last and out and out[-1][0] == out[-1][1]:
+                    # all it was told names a medicine ("the nurse says its the steroids"): the question before
+                    # gives the subject ("why is her blood pressure high? ... will it go back to normal?")
+                    last = [out[-1][1]]
                 named = list(dict.fromkeys(m.group().lower() for x in context
                                            for m in vocabulary().drug_pattern.finditer(read[x])))
                 out.append((", ".join([*last, p]) + (f" ({', '.join(named)})" if named else ""), p))
@@ -1105,6 +1125,18 @@ def unanswered_question(u: Understanding, chosen: str, audience: str) -> str | N
 
 def _part_answer(u: Understanding, part: str, need: float, bare: str | None = None,
                  prefer: str | None = None) -> tuple[Hit | None, float]:
+    """See :func:`_part_answer_of` (read once per message: routing, part lines and scope all ask)."""
+    return _part_answer_cached(u, part, need, bare, prefer)
+
+
+@functools.lru_cache(maxsize=48)   # (a few messages: a benchmark's repeated questions are not served from it)
+def _part_answer_cached(u: Understanding, part: str, need: float, bare: str | None,
+                        prefer: str | None) -> tuple[Hit | None, float]:
+    return _part_answer_of(u, part, need, bare, prefer)
+
+
+def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None = None,
+                    prefer: str | None = None) -> tuple[Hit | None, float]:
     """The best direct answer to one question of a message, read with the medicines the message names ("he is
     starting tacrolimus ... what blood tests will he need?") and, when that does not fit as well as ``need``, with
     the stage it states ("steroid resistant ... will he need dialysis?"). A short question read with the story
@@ -1114,7 +1146,8 @@ def _part_answer(u: Understanding, part: str, need: float, bare: str | None = No
         best, conf = _part_answer(u, bare, need, prefer=prefer)
         hit, fit = _part_answer(u, part, need, prefer=prefer)
         return (hit, fit) if fit > conf else (best, conf)   # the reading that fits better
-    if bare is not None and bare != part and len(_part_terms(bare)) >= 1 and not _FRAME_ONLY.match(bare):
+    if bare is not None and bare != part and _part_terms(bare) - set(settings()["frame_words"]) \
+            and not _FRAME_ONLY.match(bare):
         # a question pointing back that names its own subject ("is this a relapse?" after "he has a runny nose"):
         # as asked too, when that fits closely and better
         best, conf = _part_answer(u, bare, need, prefer=prefer)
@@ -1193,7 +1226,8 @@ def _part_terms(part: str) -> set[str]:
 
 def _own_subject(part: str) -> bool:
     """A question that points back ("is this ...?") but names a subject of two words or more of its own."""
-    return len(_part_terms(part)) >= 2
+    return len(_part_terms(part) - (set(settings()["frame_words"]) - {"whi"})) >= 2   # ("why do these children
+    #                                                                                       get oedema?" asks its own)
 
 
 def _stems_in(text: str) -> set[str]:
@@ -1209,8 +1243,10 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
     on its own, may fit one closely (data: ``direct.asked_part``); then that answer is the one given."""
 
     cfg = settings()["direct"]
-    if r.kind == "answer" and r.answer is not None and r.confidence >= float(cfg["asked_part"]["below"]):
-        return _story_answer_route(u, r)
+    if r.kind == "answer" and r.answer is not None:
+        story = _story_answer_route(u, r)
+        if story is not r or r.confidence >= float(cfg["asked_part"]["below"]):
+            return story
     if r.kind != "pathway" and r.confidence >= float(cfg["asked_part"]["below"]):
         return r
     if u.adult or u.off_topic:
@@ -1259,8 +1295,8 @@ def _story_answer_route(u: Understanding, r: Route) -> Route:
     the first question's own answer leads (part_lines answers the others)."""
     assert r.answer is not None
     cfg = settings()["direct"]
-    if u.adult or u.off_topic or r.confidence >= float(cfg["asked_part"]["story_below"]):
-        return r   # (an answer that fits the whole message closely is its answer: "tac dose and trough: SRNS vs SSNS?")
+    if u.adult or u.off_topic:
+        return r
     parts = [x for p in _message_parts(u.question) for x in _two_verbs(p)]
     asked = _asked_parts(parts, _marked_questions(u.question))
     if len(parts) < 2 or len(asked) < 2 or any(p != q for p, q in asked):
@@ -1269,6 +1305,9 @@ def _story_answer_route(u: Understanding, r: Route) -> Route:
     own = [_part_answer(u, p, fit, prefer=r.answer.id) for p, _ in asked]   # (as part_lines reads each)
     if any(h is None or h.id == r.answer.id or c < fit for h, c in own):
         return r   # the answer given is one question's own, or a question has no close answer: keep it
+    if r.confidence >= float(cfg["asked_part"]["story_below"]) and not all(c > r.confidence for _, c in own):
+        return r   # an answer that fits the whole message closely is its answer ("tac dose and trough: SRNS vs SSNS?"),
+        #            unless each question fits its own answer more closely still
     best, conf = own[0]
     return Route("answer", answer=best, confidence=conf, asked=asked[0][1])
 
@@ -1375,6 +1414,15 @@ def scope_with_parts(lines: Sequence[PartLine], scope: str, note: str) -> tuple[
     if not uncovered or scope != "covered":
         return scope, note
     return "partly_covered", settings()["not_covered"]["partly"].format(subject=", ".join(uncovered))
+
+
+def answers_every_question(u: Understanding, lines: Sequence[PartLine]) -> bool:
+    """Each question of the message has a line of its own, with an answer (none only said to be not covered, none
+    leading the summary): then a general article's summary answers none of them."""
+    asked = _asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)],
+                         _marked_questions(u.question))
+    answered = [p for p in lines if (p.answer is not None or p.refs) and not p.leads]
+    return bool(asked) and len(answered) == len(lines) == len(asked)
 
 
 def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
@@ -1491,6 +1539,13 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic != da.topic
                           or not opener or not _opener(p.text) or _opener(p.text) == opener
                           or _shared_subject(p.part, da) or p.fit >= float(cfg["direct"]["part_own"])]
+        if len(lines_of_parts) == 1 and not lines_of_parts[0].leads and opener and _opener(lines_of_parts[0].text) \
+                and _opener(lines_of_parts[0].text) != opener and lines_of_parts[0].fit < float(cfg["direct"]["part_own"]) \
+                and len(_asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)],
+                                     _marked_questions(u.question))) == 1:
+            # the message's one question, answered No by the answer given and Yes by a looser neighbour ("2+ today,
+            # is it the same as a relapse? No, not yet ... Usually yes: each relapse is treated ..."): the answer given
+            lines_of_parts = []
     if da is not None and lines_of_parts:
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
         first_part = next((p.part for p in lines_of_parts if p.leads),
