@@ -973,3 +973,11 @@ def test_a_definitions_article_gives_each_question_its_own_answer_first():
     a = answer("she has a runny nose and the dipstick was 2+ this morning. is this a relapse? should i start the "
                "steroids", audience="family")
     assert a.summary_text.startswith("Is this a relapse? Not yet")
+
+
+def test_a_side_effect_of_the_childs_steroids_and_parents_speaking_together_are_covered():
+    a = answer("will she get diabetes from the steroids", audience="family")
+    assert a.scope == "covered" and a.summary_text.startswith("It can, but rarely")
+    b = answer("my husband and i are worried about long term side effects of the steroids. what are they?",
+               audience="family")
+    assert b.scope == "covered" and "Prednisolone can cause" in b.summary_text

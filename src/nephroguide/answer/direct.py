@@ -1375,6 +1375,11 @@ def _own_medicine(part: str) -> bool:
     return bool(vocabulary().drug_pattern.search(_read(part))) or _names_any(part, settings()["own_medicine_words"])
 
 
+def names_own_medicine(text: str) -> bool:
+    """The text names one of the child's own medicines, by name or as "the steroids", "her medicine"."""
+    return _own_medicine(text)
+
+
 def _names_any(text: str, words: Sequence[str]) -> bool:
     """The text names one of the words (whole words, a final plural "s" allowed)."""
     return any(re.search(rf"\b{re.escape(w)}s?\b", text, re.I) for w in words)
