@@ -981,3 +981,9 @@ def test_a_side_effect_of_the_childs_steroids_and_parents_speaking_together_are_
     b = answer("my husband and i are worried about long term side effects of the steroids. what are they?",
                audience="family")
     assert b.scope == "covered" and "Prednisolone can cause" in b.summary_text
+
+
+def test_a_statement_about_another_medicine_never_answers_a_question_about_the_childs_steroids():
+    a = answer("can steroids make her hair fall out", audience="family")
+    assert "cyclophosphamide" not in a.summary_text
+    assert a.scope == "not_covered" and "hair fall with steroids" in a.summary_text

@@ -452,6 +452,14 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # list; a direct answer that fits fairly is the better answer to this question
         return Route("answer", answer=best, confidence=conf)
     statements = [h for h in ret.hits if h.kind in ("fact", "recommendation") and h.match >= float(cfg["facts_enough"])]
+    asked_for = set(u.drugs) | {d for w, ds in cfg["medicine_words"].items() if _names_any(u.question, [w]) for d in ds}
+    if asked_for:
+        # a statement about another medicine never answers a question about the child's ("can steroids make her
+        # hair fall out?" is not answered by hair loss on cyclophosphamide)
+        from nephroguide.answer.retrieve import index
+
+        docs = index().docs
+        statements = [h for h in statements if not docs[h.id].drugs or asked_for & docs[h.id].drugs]
     if not statements and u.drugs:
         # a question about a medicine the pack knows: its statements that name it
         from nephroguide.answer.retrieve import index
@@ -660,12 +668,19 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
         return " ".join(ret.unknown[:3])
     from nephroguide.answer.audience import is_easy_word
     from nephroguide.answer.retrieve import index
+    from nephroguide.answer.understand import vocabulary
 
     idx = index()
-    terms = [t for t in ret.terms if not is_easy_word(ret.words[t])] or list(ret.terms)
+    voc = vocabulary()
+    medicine = [ret.words[t] for t in ret.terms if voc.drug_pattern.fullmatch(ret.words[t].lower())
+                or _names_any(ret.words[t], list(settings()["medicine_words"]))]
+    rest = [t for t in ret.terms if ret.words[t] not in medicine]
+    terms = [t for t in rest if not is_easy_word(ret.words[t])] or rest or list(ret.terms)
     ranked = sorted(terms, key=lambda t: (-idx.idf(t), t))
     words = [ret.words[t] for t in ranked[:2]]
     ordered = [ret.words[t] for t in ret.terms if ret.words[t] in words]
+    if medicine and rest:   # "hair fall with steroids", not "steroids": the pack speaks of the medicine
+        return f"{' '.join(ordered)} with {medicine[0]}"
     return " ".join(ordered)
 
 
