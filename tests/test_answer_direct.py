@@ -987,3 +987,10 @@ def test_a_statement_about_another_medicine_never_answers_a_question_about_the_c
     a = answer("can steroids make her hair fall out", audience="family")
     assert "cyclophosphamide" not in a.summary_text
     assert a.scope == "not_covered" and "hair fall with steroids" in a.summary_text
+
+
+def test_a_yes_no_question_on_stopping_early_gets_no_first_and_an_answer_about_nothing_asked_is_not_given():
+    a = answer("can we stop the pred early if the dipstick is negative", audience="family")
+    assert a.summary_text.startswith("No, not early")
+    b = answer("can i crush the prednisolone tablets and put them in yoghurt", audience="family")
+    assert b.scope == "not_covered" and "hungry" not in b.summary_text

@@ -1277,12 +1277,14 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         # the pack's curated answer to this very question leads the article: for clinicians and students its
         # first two sentences (the rest is the article below); for families when it reads at the target grade
         if audience == "family":
+            # (the curated family answer to this very question leads, whatever its measured grade: the article's
+            # general summary would answer another question - "can we stop the pred early?" -> the course's length)
             text = " ".join(da.family_answer.split())
             grade = aud.reading_grade(text)
-            if readability is not None and grade is not None \
-                    and grade <= float(r.raw["audiences"]["family"]["reading_grade"][1]):
-                summary, readability = text, {**readability, "summary_grade": grade}
-                summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
+            summary = text
+            if readability is not None and grade is not None:
+                readability = {**readability, "summary_grade": grade}
+            summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
         else:
             summary = " ".join(aud.sentences(" ".join(da.answer.split()))[:2])
             summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))

@@ -444,6 +444,13 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # the question's subject is a word no pack entry uses and that is no typo of one ("homeopathy"): say so,
         # rather than answer the rest of the sentence
         return Route("not_covered", subject=" ".join(strange[:3]), confidence=conf)
+    if best is not None and conf >= enough and conf < strong and best.id in load_pack().answers \
+            and _opener(load_pack().answers[best.id].family_answer) \
+            and _speaks_of_none(u.question, load_pack().answers[best.id]) and not u.stage:
+        # the closest answer, a Yes or No, speaks of nothing the question asks ("can I crush the prednisolone
+        # tablets and put them in yoghurt?" -> 'Yes. Prednisolone makes children hungry'): its Yes would answer
+        # this question; say what is not covered instead
+        return Route("not_covered", subject=subject_of(u, ret), confidence=conf)
     if best is not None and conf >= enough:
         return Route("answer", answer=best, confidence=conf)
     if u.intent is not None and u.intent not in PATHWAY_INTENTS and best is not None \
@@ -1727,6 +1734,7 @@ def _speaks_of_none(part: str, da: Any) -> bool:
     from nephroguide.answer.understand import vocabulary
 
     drugs = {s for m in vocabulary().drug_pattern.finditer(_read(part)) for s in _stems_in(m.group())}
+    drugs |= _stems_in(" ".join([*settings()["own_medicine_words"], *settings()["medicine_words"]]))
     subject = _part_terms(part) - set(settings()["frame_words"]) - drugs
     return len(subject) >= 2 and not subject & _answer_stems(da.id)
 
