@@ -994,3 +994,15 @@ def test_a_yes_no_question_on_stopping_early_gets_no_first_and_an_answer_about_n
     assert a.summary_text.startswith("No, not early")
     b = answer("can i crush the prednisolone tablets and put them in yoghurt", audience="family")
     assert b.scope == "not_covered" and "hungry" not in b.summary_text
+
+
+def test_story_clauses_are_not_questions_and_a_study_leads_with_what_it_found():
+    a = answer("he relapsed last week and is on full dose pred again. can he still go swimming with his club?",
+               audience="family")
+    assert "Is on full dose pred again?" not in a.summary_text
+    b = answer("CsA vs tac in a 14yo girl SRNS?")
+    assert "85.7%" in b.summary_text.split(".")[0] + b.summary_text
+    c = answer("he has a temperature of 38.5 and tummy ache and he is in relapse. what should i do", audience="family")
+    assert not c.summary_text.startswith("No")
+    d = answer("first step in CNS? genetics?")
+    assert "calcineurin" not in d.summary_text.split(".")[0]

@@ -1255,6 +1255,12 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         summary = " ".join(first[:2]) if len(first) > 1 and len(first[0]) < 100 else " ".join(first[:1])
         summary = direct.with_kind_sentence(u.question, summary, first)   # "which agent?": the sentence naming them
         summary_refs = tuple(top[0].statement.refs) if top else ()
+        if top and top[0].kind == "evidence" and top[0].level == 0:
+            # a study leads: what it found, not only what it was ("Tacrolimus versus cyclosporine ... (RCT): remission
+            # at 6 months 85.7% vs 80% ...")
+            found = [e for e in b.entries if e.kb_id.startswith(f"{top[0].kb_id}#r")][:2]
+            if found:
+                summary = f"{top[0].title.rstrip('.')}: " + " ".join(e.statement.text for e in found)
         doses = [e for e in b.in_section("dosing") if e.level == 0 and e.dose_line] if intent == "dosing" else []
         if top and top[0] in doses and _BASIS_ASKED.search(u.question):
             # "60/m2 or 2/kg?": how the dose was worked out, and what the source's other basis gives

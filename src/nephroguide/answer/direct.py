@@ -127,6 +127,9 @@ def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, H
     from nephroguide.answer.understand import vocabulary
 
     no_drug = not u.drugs and not u.patient_drugs and not vocabulary().drug_pattern.search(u.text)
+    # a "Because ..." answer answers a why, never a what/which/when/how question ("what to check before
+    # rituximab?"); beside a yes/no question its Yes is implied ("... only a few tests. Is that ok?")
+    why = bool(_WHY.search(u.question) or _YES_NO_SENTENCE.search(u.question))
     for h in answers[:int(settings()["direct"]["candidates"])]:
         da = pack.answers.get(h.id)
         if da is not None and not_written_for(u, da):
@@ -136,6 +139,8 @@ def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, H
             continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
         if no_drug and _only_about_a_drug(pack, h.id):
             continue   # ... nor one only about a medicine the question never names ("sore throat": not levamisole's)
+        if da is not None and not why and _BECAUSE.match(da.answer):
+            continue   # "Because ..." answers a why ("thromboprophylaxis in CNS?" is not one)
         like = max((fuzz.token_sort_ratio(asked, a) for a in _normalised_asks(pack, h.id)), default=0.0) / 100 \
             if da else 0.0
         conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top
@@ -744,7 +749,10 @@ def _part_elsewhere(part: str) -> list[str]:
 
 
 _ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:can|could|is|are|should|will|would|does|do|did|what|which|"
-                    r"how|when|why|may|might|must|has|have)\b", re.I)
+                    r"how|when|why|may|might|must|has|have)\b"
+                    # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
+                    r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling)\b)",
+                    re.I)
 
 
 _REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b|"
@@ -953,6 +961,9 @@ _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|corr
                          r"\bdos(?:e|ing|age)\s*(?:for|of|and|in)\b|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b|"
                          r"\bregimen\b", re.I)
 _BECAUSE = re.compile(r"^\s*because\b", re.I)
+_YES_NO_SENTENCE = re.compile(r"(?:^|[.?!,]\s*)(?:(?:and|so|but)\s+)?(?:is|are|was|can|could|should|will|would|does|do|did|"
+                              r"has|have|may|must)\s+(?:it|he|she|they|we|i|you|this|that|there|my|his|her|our|the)\b",
+                              re.I)
 _WHY = re.compile(r"\bwhy\b|\bhow come\b|\bwhat for\b|\breason", re.I)
 _MAX_ASKED = re.compile(r"\bmax(?:imum)?\b|\bcap(?:ped)?\b|\bupper limit\b|\btop dose\b", re.I)
 # "how long to expect remission?", "how long does it take to work?": a time to a response, not the course's length
@@ -1094,6 +1105,10 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
                     # all it was told names a medicine ("the nurse says its the steroids"): the question before
                     # gives the subject ("why is her blood pressure high? ... will it go back to normal?")
                     last = [out[-1][1]]
+                if not last and re.search(r"\b(?:stop|go away|get better|last|settle|wear off|improve|pass)\b", p, re.I):
+                    last = context[-1:]   # ... a change it asks about is the story's ("since he started pred he wakes
+                    #                       at 3am ... will it stop?"; "... need rituximab. is it dangerous?" is the
+                    #                       medicine's)
                 named = list(dict.fromkeys(m.group().lower() for x in context
                                            for m in vocabulary().drug_pattern.finditer(read[x])))
                 out.append((", ".join([*last, p]) + (f" ({', '.join(named)})" if named else ""), p))
@@ -1184,28 +1199,17 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     text = _SIZE.sub(" ", _read(part))   # "cyclophosphamide 18 kg: FBC frequency": the size is not the question
     stage = _stage_words(u, text)
     text = " ".join([text, *(d for d in u.drugs if d not in text)])
-    answers = load_pack().answers
-
-    def confidences(ux: Understanding, ret: Retrieval) -> list[tuple[float, Hit]]:
-        scored = _answer_confidences(ux, ret)
-        if _WHY.search(part):
-            return scored
-        # a "Because ..." answer answers a why ("what to check before (hep B, IgG)?" is not one)
-        return [(c, h) for c, h in scored if h.id not in answers or not _BECAUSE.match(answers[h.id].answer)]
-
-    def best_of(ux: Understanding, ret: Retrieval) -> tuple[Hit | None, float]:
-        scored = confidences(ux, ret)
-        return (scored[0][1], scored[0][0]) if scored else (None, 0.0)
-
-    scored = confidences(dataclasses.replace(u, question=part, text=text), retrieve(text, list(u.drugs), one_question=True))
+    # (each reading with the part as the question: a "Because ..." answer only for a why)
+    scored = _answer_confidences(dataclasses.replace(u, question=part, text=text),
+                                 retrieve(text, list(u.drugs), one_question=True))
     best, conf = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
     given = next(((c, h) for c, h in scored if h.id == prefer), None)
     if given is not None and given[0] >= conf - float(settings()["direct"]["part_given_margin"]):
         return given[1], given[0]   # the answer given fits this question about as well: it is its answer
     if conf < need and stage:
         staged = " ".join([text, *stage])
-        hit, fit = best_of(dataclasses.replace(u, question=part, text=staged),
-                           retrieve(staged, list(u.drugs), one_question=True))
+        hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
+                                      retrieve(staged, list(u.drugs), one_question=True))
         if fit > conf:
             best, conf = hit, fit
     plain = _read(part)
@@ -1214,7 +1218,8 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         # ... and, still not enough, as asked: a part about another medicine ("... how much pred? and can he take
         # ibuprofen?") is not about the ones the message names (their situations still rule answers out); nor is
         # one that names none when, read so, it fits an answer very closely ("... can she still go swimming?")
-        hit, fit = best_of(dataclasses.replace(u, question=part, text=plain), retrieve(plain, [], one_question=True))
+        hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=plain),
+                                      retrieve(plain, [], one_question=True))
         # (the medicines may also have pulled in an answer that speaks of nothing the part asks: "... on
         # levamisole. Can he do football?" -> how long levamisole is taken)
         known = load_pack().answers.get(best.id) if best is not None else None
@@ -1557,8 +1562,9 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         summary = yes_no_first(u, summary)
     else:
         summary = same_polarity(u.question, da.asks, summary)
-        summary = no_bare_yes_no(r.asked or next((p for p in _PARTS.split(u.question) if p and _ASKING.match(p)),
-                                                 u.question), summary)
+        asking = [p for p in _message_parts(u.question) if _ASKING.match(p)]
+        if r.asked or not any(_form(p) == "yn" for p in asking):   # (a Yes/No may answer any yes/no question asked)
+            summary = no_bare_yes_no(r.asked or next(iter(asking), u.question), summary)
     if da is not None:
         # a line for another question that says the opposite Yes/No on the same subject is left out: the reader
         # would get "No, not yet ... Yes" ("2+ today, do I restart the prednisolone?")
