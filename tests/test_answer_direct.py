@@ -1006,3 +1006,11 @@ def test_story_clauses_are_not_questions_and_a_study_leads_with_what_it_found():
     assert not c.summary_text.startswith("No")
     d = answer("first step in CNS? genetics?")
     assert "calcineurin" not in d.summary_text.split(".")[0]
+
+
+def test_one_word_questions_are_parts_and_get_only_an_answer_that_speaks_of_them():
+    from nephroguide.answer.direct import _message_parts
+
+    assert _message_parts("pred 60 mg daily 6 weeks - PPI? calcium? vitamin D?")[-2:] == ["calcium", "vitamin D"]
+    a = answer("SRNS no remission after tac + MMF - label? options?")
+    assert "Options? Mainly to maintain a remission" not in a.summary_text

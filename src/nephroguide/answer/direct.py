@@ -909,7 +909,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             if da.id == chosen and part is not parts[0] and not any(p.leads for p in out) and not first_is_chosen:
                 out.append(PartLine(shown(part), "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
-        if da is not None and da.id != chosen and _speaks_of_none(asked_as[part], da):
+        if da is not None and da.id != chosen and _speaks_of_none(asked_as[part], da, 1 if _one_word(asked_as[part]) else 2):
             da = None   # an answer about nothing the part asks ("why is he so hungry and angry on prednisolone?"
             #             -> what prednisolone is): no answer rather than another question's
         elsewhere = tuple(_part_elsewhere(asked_as[part]))   # as asked: not the medicine its story names
@@ -1365,9 +1365,11 @@ def _message_parts(question: str) -> list[str]:
     for x in re.split(r"(?<=[a-z0-9+%)])\.\s+", kept, flags=re.I):
         for p in _PARTS.split(x):
             p = p.replace("\x1f", ",")
+            asked = bool(p.strip()) and re.search(re.escape(p.strip()) + r"\s*\?", x) is not None
             if out and p and _BARE_WHY.match(p):
                 out[-1] = f"{out[-1]}, {p.strip()}"   # "the doctor gave us penicillin too, why??"
-            elif p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3):
+            elif p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3
+                        or (asked and re.search(r"[A-Za-z]{3,}", p))):   # ("... - PPI? calcium? vitamin D?")
                 out.append(p.strip())
     return out
 
@@ -1735,14 +1737,19 @@ def _answer_stems(kb_id: str) -> frozenset[str]:
     return frozenset(_stems_in(text) | _stems_in(read) | set(query_terms(read)))
 
 
-def _speaks_of_none(part: str, da: Any) -> bool:
+def _one_word(part: str) -> bool:
+    """A question of one word ("PPI?", "options?", "label?")."""
+    return len(re.findall(r"[A-Za-z]{2,}", part)) == 1
+
+
+def _speaks_of_none(part: str, da: Any, least: int = 2) -> bool:
     """The part names subjects of its own (not its medicines, not frame words) and the answer speaks of none."""
     from nephroguide.answer.understand import vocabulary
 
     drugs = {s for m in vocabulary().drug_pattern.finditer(_read(part)) for s in _stems_in(m.group())}
     drugs |= _stems_in(" ".join([*settings()["own_medicine_words"], *settings()["medicine_words"]]))
     subject = _part_terms(part) - set(settings()["frame_words"]) - drugs
-    return len(subject) >= 2 and not subject & _answer_stems(da.id)
+    return len(subject) >= least and not subject & _answer_stems(da.id)
 
 
 def _answer_words(da: Any) -> str:
