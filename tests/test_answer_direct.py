@@ -1014,3 +1014,12 @@ def test_one_word_questions_are_parts_and_get_only_an_answer_that_speaks_of_them
     assert _message_parts("pred 60 mg daily 6 weeks - PPI? calcium? vitamin D?")[-2:] == ["calcium", "vitamin D"]
     a = answer("SRNS no remission after tac + MMF - label? options?")
     assert "Options? Mainly to maintain a remission" not in a.summary_text
+
+
+def test_a_childs_future_as_a_grown_up_is_not_about_adults_and_what_to_eat_when_swollen_is_answered():
+    a = answer("will my son grow out of nephrotic syndrome?? he is 3 and its his first time. will he still have it "
+               "when hes a grown up", audience="family")
+    assert a.scope == "covered" and "Will he still have it when hes a grown up? Maybe" in a.summary_text
+    b = answer("what should my child eat when hes swollen with nephrotic? do we stop salt completly and should we "
+               "limit how much he drinks??", audience="family")
+    assert "not answered here" not in b.summary_text and "Normal, healthy family food" in b.summary_text
