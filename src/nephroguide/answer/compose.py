@@ -956,7 +956,9 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
         # another disease or organ: not covered, unless a nephrotic-syndrome part of the question has an answer
         route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
         # (about the child's illness, course or medicines: "will she get diabetes from the steroids?")
-        about_ns = u.ins_cue or bool(u.drugs) or bool(u.stage) or direct.names_own_medicine(u.question)
+        about_ns = u.ins_cue or bool(u.stage) or (not u.adult and (bool(u.drugs) or direct.names_own_medicine(u.question)))
+        # (a medicine named for an adult with another disease is not about a child's nephrotic syndrome:
+        # "statins in adults with coronary heart disease: atorvastatin 80 mg?")
         if about_ns and route.kind in ("answer", "facts") and route.confidence >= float(direct.settings()["direct"]["enough"]):
             # the pack's own answer may speak of the other condition ("ANCA on levamisole"): then it is covered
             others = direct.uncovered_conditions(u, route)
