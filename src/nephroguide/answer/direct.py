@@ -124,6 +124,8 @@ def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, H
     scored = []
 
     named = {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs and d.replace("_", " ") in u.text}
+    named |= {pack.drugs[d].equivalent_to or d for w, ds in settings()["medicine_words"].items()
+              if _names_any(u.question, [w]) for d in ds if d in pack.drugs}   # ("will the steroids affect ...")
     from nephroguide.answer.understand import vocabulary
 
     no_drug = not u.drugs and not u.patient_drugs and not vocabulary().drug_pattern.search(u.text)
