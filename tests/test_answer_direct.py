@@ -546,7 +546,8 @@ def test_after_cni_failure_the_first_line_never_offers_a_cni_again():
 
 def test_an_answer_to_a_later_question_of_a_message_opens_under_that_question():
     a = answer("she is puffy again, do we need to cut salt? and how much water can she drink", audience="family")
-    assert a.summary_text.startswith("How much water can she drink?")   # never reads as the answer about salt
+    assert a.summary_text.startswith("Yes: while your child is in a relapse or puffy, cut down on salt")
+    assert "How much water can she drink? Usually as much as" in a.summary_text   # never the answer about salt
     b = answer("Is nephrotic syndrome genetic? Should her little brother be tested?", audience="family")
     assert b.summary_text.startswith("Should her little brother be tested? No")
     assert "Is nephrotic syndrome genetic? Usually not" in b.summary_text
@@ -851,7 +852,9 @@ def test_a_dose_asked_beside_another_answer_is_given_from_the_pack_rule_with_its
 def test_three_plus_for_three_days_is_a_relapse_first_whatever_else_the_message_asks():
     a = answer("Dipstick has been 3+ for 3 days now, he seems totally fine no swelling. do I start the pred again "
                "myself or ring the team first? and is 2+ the same?", audience="family")
-    assert a.summary_text.startswith("After 3 days in a row of 3+ or more, this is a relapse. Start prednisolone")
+    # the relapse and what to do come first (its own answer to 'do I start the pred again myself?' says both)
+    assert a.summary_text.startswith(("After 3 days in a row of 3+ or more, this is a relapse. Start prednisolone",
+                                      "Start it, do not wait for the clinic: after 3 days in a row of 3+"))
     assert not a.summary_text.startswith("No")
 
 
@@ -1023,3 +1026,28 @@ def test_a_childs_future_as_a_grown_up_is_not_about_adults_and_what_to_eat_when_
     b = answer("what should my child eat when hes swollen with nephrotic? do we stop salt completly and should we "
                "limit how much he drinks??", audience="family")
     assert "not answered here" not in b.summary_text and "Normal, healthy family food" in b.summary_text
+
+
+def test_probe_17_18_fixes():
+    # a danger sign keeps the lead whatever the message's other questions
+    a = answer("my son is in relapse, fever and his tummy hurts, can I give calpol and see in the morning?",
+               audience="family")
+    assert "Go to hospital now" in a.summary_text.split("?")[0] + a.summary_text[:200]
+    # a 3+ x3 message answers 'is this a relapse?' and what to do
+    b = answer("home dipstick been 3+ three mornings in a row but hes not puffy at all. is this a relapse? do i start "
+               "the prednisolone myself or ring the doctor", audience="family")
+    assert "this is a relapse" in b.summary_text and "Start it" in b.summary_text
+    # the FRNS/SDNS trough gives both sources; a medicine not in the pack is named as not covered, the rest answered
+    c = answer("tacrolimus for FRNS - target trough level? which interacting drugs to flag (clarithro, fluconazole)?")
+    assert "3-7 ng/mL" in c.summary_text and "5-10 ng/mL" in c.summary_text and c.scope == "partly_covered"
+    # a teenager moving to the adult doctors is not a question about adults
+    d = answer("im 15 and had nephrotic since i was 4. will i grow out of it? when do i move to the adult doctors?",
+               audience="family")
+    assert d.scope == "covered" and "When do I move to the adult doctors?" in d.summary_text
+    # low-dose steroids: the non-live jabs are a yes
+    e = answer("my son is 4 in remission but still on low dose steroids. he is due his preschool jabs and flu vaccine. "
+               "can he have them while on the steroids", audience="family")
+    assert e.summary_text.startswith("Yes for the vaccines that are not live")
+    f = answer("my daughter is 9 and takes tacrolimus. she has had bad diarrhoea and sickness since last night. is that "
+               "dangerous with the tacrolimus? should i still give her dose", audience="family")
+    assert "live vaccine" not in f.summary_text and "mg/kg" not in f.summary_text

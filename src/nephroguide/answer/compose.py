@@ -294,6 +294,11 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
                 drugs=(rule.drug,), dose_line=line, dose_phase=phase))
 
 
+def _course_of(title: str) -> str:
+    """A dose rule's title without its source ("Tacrolimus for FRNS/SDNS (IPNA 2023)" -> "Tacrolimus for FRNS/SDNS")."""
+    return re.sub(r"\s*\([^()]*\b(?:19|20)\d\d[^()]*\)\s*$", "", title).strip()
+
+
 def rule_text(rule: DoseRule) -> str:
     """A dose rule as written (per kg / per m²), for a child whose size is not known."""
     from nephroguide.engine.dosing import _schedule_text
@@ -1275,6 +1280,17 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             if nxt is not None and nxt.drugs == top[0].drugs and nxt.dose_phase and top[0].dose_phase:
                 summary = f"{summary} {nxt.dose_line}"
                 summary_refs = tuple(dict.fromkeys([*summary_refs, *nxt.statement.refs]))
+
+        dose_entries = [e for e in b.in_section("dosing") if e.level == 0] if intent == "dosing" else []
+        if top and top[0] in dose_entries and not top[0].dose_phase:
+            # the same course as another source gives it ("Tacrolimus for FRNS/SDNS (IPNA 2023) ... (KDIGO 2025)"):
+            # both, so that neither source's target reads as the only one
+            same = [e for e in dose_entries if e is not top[0] and e.drugs == top[0].drugs and not e.dose_phase
+                    and _course_of(e.title) == _course_of(top[0].title)
+                    and set(e.statement.refs) - set(top[0].statement.refs)]
+            if same:
+                summary = f"{summary} {aud.sentences(same[0].statement.text)[0]}"
+                summary_refs = tuple(dict.fromkeys([*summary_refs, *same[0].statement.refs]))
         named = _asked_terms(u, [e for e in b.in_section("main") if e.kind == "definition" and e.kb_id in u.definitions])
         if intent == "definition" and len(named) > 1:
             # "define FRNS and SDNS", "difference between SDNS and FRNS?": each term asked about, defined

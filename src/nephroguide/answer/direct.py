@@ -42,6 +42,7 @@ class Route:
     subject: str = ""                # what is not covered (not_covered, or partly covered)
     confidence: float = 0.0
     asked: str = ""                  # the question of the message the answer was chosen for, when one of several
+    danger: bool = False             # a danger sign leads (red_flags): nothing else takes its place
 
 
 def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
@@ -313,13 +314,14 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
                         hit = h
                 return Route("answer", answer=hit or Hit(id=named[0], kind="answer", topic=answers[named[0]].topic,
                                                          score=0.0),
-                             confidence=float(flag["confidence"]))
+                             confidence=float(flag["confidence"]), danger=True)
             for topic in flag.get("topics") or []:   # in the order given: the likeliest danger first
                 wanted = [h for h in ret.hits if h.kind == "answer" and h.topic == topic
                           and h.match >= float(flag["min_match"])]
                 if wanted:
                     best = max(wanted, key=lambda h: (h.match, h.score))
-                    return Route("answer", answer=best, confidence=max(best.match, float(flag["confidence"])))
+                    return Route("answer", answer=best, confidence=max(best.match, float(flag["confidence"])),
+                                 danger=True)
     return None
 
 
@@ -447,7 +449,11 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("not_covered", subject=f"{ret.words.get(missed, missed)} with {' or '.join(u.drugs)}",
                      confidence=conf)
     strange = _strange_words(ret) if ret.unknown and conf < strong else []
-    if strange and _share(ret, strange) >= float(cfg["direct"]["unknown_share"]):
+    if strange and _share(ret, strange) >= float(cfg["direct"]["unknown_share"]) \
+            and not (conf >= enough and len(_asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)],
+                                                          _marked_questions(u.question))) > 1):
+        # (a message of several questions with a fair answer: the part naming the strange word is said to be not
+        # covered in the first lines, the rest answered - "tac trough in FRNS? flag clarithro, fluconazole?")
         # the question's subject is a word no pack entry uses and that is no typo of one ("homeopathy"): say so,
         # rather than answer the rest of the sentence
         return Route("not_covered", subject=" ".join(strange[:3]), confidence=conf)
@@ -897,7 +903,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 and not _other_drug(text, said) and not _TIME_TO.search(asked_as[part]):
             continue   # "... dose? how long after remission?" beside a dosing article: its phases say both
         dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)) \
-            and _DOSE_ASKED.search(asked_as[part]) else None
+            and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" else None
+        #      ("should I still give her dose?" asks whether, not how much)
         if dose is not None:   # "MMF dose for FRNS? and monitoring": the dose as the pack's rule gives it
             out.append(PartLine(shown(part), dose[0], None, refs=dose[1]))
             continue
@@ -1150,11 +1157,11 @@ def unanswered_question(u: Understanding, chosen: str, audience: str) -> str | N
     tells: "... the school sent a letter") does not speak of ("how do I get rid of head lice?"): that question's
     subject, so that the reader is told it is not covered rather than given an answer to something else; None
     otherwise."""
-    asked = _asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)])
+    asked = _asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)], _marked_questions(u.question))
     if not asked:
         return None
     lines = part_lines(u, chosen, audience)
-    open_ = [p for p in lines if p.answer is None and not p.leads]
+    open_ = [p for p in lines if p.answer is None and not p.refs and not p.leads]   # (a dose line answers)
     if len(open_) != len(asked) or len(lines) != len(asked):
         return None
     if open_[0].uncovered:   # "can I get a tattoo?": the subject no pack entry speaks of
@@ -1324,16 +1331,16 @@ def _story_answer_route(u: Understanding, r: Route) -> Route:
     the first question's own answer leads (part_lines answers the others)."""
     assert r.answer is not None
     cfg = settings()["direct"]
-    if u.adult or u.off_topic:
-        return r
+    if u.adult or u.off_topic or r.danger:
+        return r   # (a danger sign leads whatever else the message asks)
     parts = [x for p in _message_parts(u.question) for x in _two_verbs(p)]
     asked = _asked_parts(parts, _marked_questions(u.question))
     if len(parts) < 2 or len(asked) < 2 or any(p != q for p, q in asked):
         return r   # one question, or one leaning on the story ("... what next?"): the story's answer is its
     fit = float(cfg["asked_part"]["fit"])
     own = [_part_answer(u, p, fit, prefer=r.answer.id) for p, _ in asked]   # (as part_lines reads each)
-    if any(h is None or h.id == r.answer.id or c < fit for h, c in own):
-        return r   # the answer given is one question's own, or a question has no close answer: keep it
+    if own[0][0] is None or own[0][1] < fit or any(h is not None and h.id == r.answer.id for h, _ in own):
+        return r   # the answer given is one question's own, or the first question has no close answer: keep it
     if r.confidence >= float(cfg["asked_part"]["story_below"]) and not all(c > r.confidence for _, c in own):
         return r   # an answer that fits the whole message closely is its answer ("tac dose and trough: SRNS vs SSNS?"),
         #            unless each question fits its own answer more closely still
@@ -1565,7 +1572,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     if da is None:   # a curated answer already opens with its yes/no; only a statement chosen as the lead gains one
         summary = yes_no_first(u, summary)
     else:
-        summary = same_polarity(u.question, da.asks, summary)
+        summary = same_polarity(r.asked or u.question, da.asks, summary)
         asking = [p for p in _message_parts(u.question) if _ASKING.match(p)]
         if r.asked or not any(_form(p) == "yn" for p in asking):   # (a Yes/No may answer any yes/no question asked)
             summary = no_bare_yes_no(r.asked or next(iter(asking), u.question), summary)
