@@ -903,7 +903,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 and not _other_drug(text, said) and not _TIME_TO.search(asked_as[part]):
             continue   # "... dose? how long after remission?" beside a dosing article: its phases say both
         dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)) \
-            and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" else None
+            and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
+            and not set(u.stage) & set(settings()["no_dose_lines"]) else None
         #      ("should I still give her dose?" asks whether, not how much)
         if dose is not None:   # "MMF dose for FRNS? and monitoring": the dose as the pack's rule gives it
             out.append(PartLine(shown(part), dose[0], None, refs=dose[1]))
