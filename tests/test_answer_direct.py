@@ -1053,3 +1053,28 @@ def test_probe_17_18_fixes():
     f = answer("my daughter is 9 and takes tacrolimus. she has had bad diarrhoea and sickness since last night. is that "
                "dangerous with the tacrolimus? should i still give her dose", audience="family")
     assert "live vaccine" not in f.summary_text and "mg/kg" not in f.summary_text
+
+
+def test_final_probe_19_20_safety_fixes():
+    # a danger answer never has 'Usually not' beside it
+    a = answer("my daughter has a bad tummy ache and a fever, she is in relapse and on prednisolone. is this serious?? "
+               "should we go to hospital", audience="family")
+    assert a.summary_text.startswith("Go to hospital now") and "Usually not" not in a.summary_text
+    # relapsing on alternate-day prednisolone: the relapse dose is the daily one first
+    b = answer("5yo 19kg relapse on alt day pred, dose? and when to add a steroid sparer?")
+    assert "Prednisolone 38 mg once daily" in b.summary_text.split(".")[1] + b.summary_text[:200]
+    # 'CNI dose?' is the calcineurin inhibitor's, never prednisolone's
+    c = answer("9yo no remission after 4 wk pred 60 mg/m2, next steps? CNI dose and add ACEi? BP 128/84")
+    assert "CNI dose? Tacrolimus" in c.summary_text
+    # a swollen child not peeing much leads with getting seen
+    d = answer("my grandson is very swollen, his tummy is big and hes not peeing much. should we cut down his salt and "
+               "water?? what food should he eat", audience="family")
+    assert d.summary_text.startswith("Get your child seen urgently")
+    # a baby with congenital NS: what causes it is a gene change, not 'not known'
+    e = answer("our baby girl is 3 weeks old, she was born very swollen and the doctors say it is congenital nephrotic "
+               "syndrome. what causes it? will she need a kidney transplant", audience="family")
+    assert "NPHS1" in e.summary_text and "cause is not known" not in e.summary_text
+    # high blood pressure on steroids never gets the weak-bones answer
+    f = answer("my son is on steroids for nephrotic syndrome and the nurse said his blood pressure was high today. is "
+               "that because of the steroids? will he need blood pressure tablets", audience="family")
+    assert "bones" not in f.summary_text

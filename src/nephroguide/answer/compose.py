@@ -1226,7 +1226,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     lead = candidates[:2]
     if intent == "dosing":
         doses = b.in_section("dosing")
-        phase = _asked_phase(u.question, [e.title for e in doses])
+        phase = _asked_phase(direct.asked_text(u.question), [e.title for e in doses])
         dose_of = direct.dose_asked_drugs(u.question)   # "MMF vs ...? MMF dose?": that medicine's dose leads
         asked_dose = [e for e in doses if dose_of & set(e.drugs)]
         lead_dose = [doses[phase]] if phase is not None else asked_dose[:1] or doses[:1]

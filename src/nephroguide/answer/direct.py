@@ -818,7 +818,8 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
     Yes/No, a yes/no part only by an answer to a yes/no question (or one that opens with yes/no/not), and a part
     that asks how long or how much by a sentence that gives it ("When is it safe? Yes: ..." is a mis-pair)."""
     form = _form(part)
-    if form == "wh" and re.match(r"^\s*(?:yes|no)\s*[,.:;!]", first, re.I):
+    if form == "wh" and (re.match(r"^\s*(?:yes|no)\s*[,.:;!]", first, re.I)
+                         or re.match(r"^\s*(?:sometimes|usually|often|probably|possibly),?\s+(?:yes|no|not)\b", first, re.I)):
         return False
     if _BECAUSE.match(first) and not _WHY.search(part):
         return False   # "Because ..." answers a why ("what to check before rituximab?" is not one)
@@ -983,6 +984,13 @@ _HOW_LONG = re.compile(r"\bhow long\b|\bfor how many (?:days|weeks|months)\b|\bd
 _DOSE_WORDS = re.compile(r"\b(?:doses?|dosing|dosage|how much|how many mg|mg/kg)\b", re.I)
 
 
+def asked_text(question: str) -> str:
+    """What a message asks, without what it tells ("relapse on alt day pred, dose?" asks "dose"): its questions'
+    words, or the whole message when none is found."""
+    asked = _asked_parts([x for p in _message_parts(question) for x in _two_verbs(p)], _marked_questions(question))
+    return " ".join(q for _, q in asked) or question
+
+
 def dose_asked_drugs(question: str) -> set[str]:
     """The medicines named in the parts of a message that ask for a dose ("... which first? MMF dose?": MMF)."""
     from nephroguide.answer.understand import vocabulary
@@ -1055,12 +1063,22 @@ def _course_rules(u: Understanding, part: str) -> list[Any]:
     """The phases of the pack's preferred oral dose rule for a medicine a part (or the message) names, for the
     stated course (else the medicine's usual indication), in order."""
     from nephroguide.answer.understand import canonicalise, normalise, vocabulary
+    from nephroguide.answer.understand import rules as reading_rules
     from nephroguide.knowledge.pack import load_pack
 
     pack = load_pack()
     voc = vocabulary()
-    named = [voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(canonicalise(normalise(part))[0])]
-    drugs = [d for d in (*named, *u.drugs) if d in pack.drugs]
+    read = canonicalise(normalise(part))[0]
+    named = [voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(read)]
+    classes = [c for c, pat in reading_rules().raw["class_words"].items() if c != "glucocorticoid"
+               and re.search(str(pat)[3:] if str(pat).startswith("re:") else re.escape(str(pat)), read, re.I)]
+    if classes and not named:
+        # a class named ("CNI dose?"): its medicines the message names, never another medicine of the message
+        named = [d for d in u.drugs if d in pack.drugs and pack.drugs[d].drug_class in classes] or \
+            [d for d in pack.drugs if pack.drugs[d].drug_class in classes][:1]
+        drugs = named
+    else:
+        drugs = [d for d in (*named, *u.drugs) if d in pack.drugs]
     if not drugs:
         return []
     drug = drugs[0]
@@ -1193,7 +1211,7 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         best, conf = _part_answer(u, bare, need, prefer=prefer)
         hit, fit = _part_answer(u, part, need, prefer=prefer)
         return (hit, fit) if fit > conf else (best, conf)   # the reading that fits better
-    if bare is not None and bare != part and _part_terms(bare) - set(settings()["frame_words"]) \
+    if bare is not None and bare != part and _part_terms(bare) - set(settings()["frame_words"]) - _medicine_stems() \
             and not _FRAME_ONLY.match(bare):
         # a question pointing back that names its own subject ("is this a relapse?" after "he has a runny nose"):
         # as asked too, when that fits closely and better
@@ -1263,7 +1281,7 @@ def _part_terms(part: str) -> set[str]:
 
 def _own_subject(part: str) -> bool:
     """A question that points back ("is this ...?") but names a subject of two words or more of its own."""
-    return len(_part_terms(part) - (set(settings()["frame_words"]) - {"whi"})) >= 2   # ("why do these children
+    return len(_part_terms(part) - (set(settings()["frame_words"]) - {"whi"}) - _medicine_stems()) >= 2   # ("why do these children
     #                                                                                       get oedema?" asks its own)
 
 
@@ -1584,6 +1602,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic != da.topic
                           or not opener or not _opener(p.text) or _opener(p.text) == opener
                           or _shared_subject(p.part, da) or p.fit >= float(cfg["direct"]["part_own"])]
+        if r.danger:   # a danger answer says go now: nothing beside it says "Usually not" ("... should we go to hospital?")
+            lines_of_parts = [p for p in lines_of_parts if _opener(p.text) != "no"]
         if len(lines_of_parts) == 1 and not lines_of_parts[0].leads and opener and _opener(lines_of_parts[0].text) \
                 and _opener(lines_of_parts[0].text) != opener and lines_of_parts[0].fit < float(cfg["direct"]["part_own"]) \
                 and len(_asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)],
@@ -1745,6 +1765,12 @@ def _answer_stems(kb_id: str) -> frozenset[str]:
     text = _answer_words(da)
     read = canonicalise(normalise(text))[0]
     return frozenset(_stems_in(text) | _stems_in(read) | set(query_terms(read)))
+
+
+@functools.lru_cache(maxsize=1)
+def _medicine_stems() -> frozenset[str]:
+    """The stems of the words for medicines that name none ("steroids", "medicine", "tablets")."""
+    return frozenset(_stems_in(" ".join([*settings()["own_medicine_words"], *settings()["medicine_words"]])))
 
 
 def _one_word(part: str) -> bool:
