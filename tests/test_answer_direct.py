@@ -1078,3 +1078,13 @@ def test_final_probe_19_20_safety_fixes():
     f = answer("my son is on steroids for nephrotic syndrome and the nurse said his blood pressure was high today. is "
                "that because of the steroids? will he need blood pressure tablets", audience="family")
     assert "bones" not in f.summary_text
+
+
+def test_which_first_line_agent_is_named_and_a_school_trip_abroad_is_travel():
+    a = answer("SDNS with steroid toxicity (cushingoid, BMI>98th) - which steroid-sparing agent first line?")
+    assert "MMF, rituximab, a CNI" in a.summary_text
+    b = answer("my son is 6 and in remission, off steroids for 3 months. his class is going on a school trip abroad for a "
+               "week. can he go? and can he still do football and swimming", audience="family")
+    assert b.summary_text.startswith("Yes. Take the urine sticks")
+    c = answer("pneumococcal vaccine in NS on pred 2/kg daily, give now or wait?")
+    assert "defer live vaccines" not in c.summary_text.split(".")[0]
