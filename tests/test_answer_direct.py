@@ -1088,3 +1088,16 @@ def test_which_first_line_agent_is_named_and_a_school_trip_abroad_is_travel():
     assert b.summary_text.startswith("Yes. Take the urine sticks")
     c = answer("pneumococcal vaccine in NS on pred 2/kg daily, give now or wait?")
     assert "defer live vaccines" not in c.summary_text.split(".")[0]
+
+
+def test_probe_21_fixes():
+    # a first presentation asking about tonight never gets the relapse-at-home plan
+    a = answer("my son is 4 and his eyes have been puffy every morning for a week, now his legs are swollen too and his "
+               "wee is really foamy. the GP dipped it and said 4+ protein. is this nephrotic syndrome?? do we need to "
+               "go to hospital tonight or can it wait till morning", audience="family")
+    assert "written plan" not in a.summary_text and "See a doctor today" in a.summary_text
+    # beside a danger answer, only the part's own close answer (or one on the same danger) stands
+    b = answer("my daughter is 6 and on 40mg pred a day for a relapse. a boy in her class came out in chickenpox spots "
+               "today and they sat together yesterday. she has never had chicken pox. what do we do?? is she in danger",
+               audience="family")
+    assert "while your child is swollen" not in b.summary_text and "VZIG" in b.summary_text

@@ -1602,8 +1602,11 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic != da.topic
                           or not opener or not _opener(p.text) or _opener(p.text) == opener
                           or _shared_subject(p.part, da) or p.fit >= float(cfg["direct"]["part_own"])]
-        if r.danger:   # a danger answer says go now: nothing beside it says "Usually not" ("... should we go to hospital?")
-            lines_of_parts = [p for p in lines_of_parts if _opener(p.text) != "no"]
+        if r.danger:   # a danger answer says go now: nothing beside it says "Usually not" ("... should we go to hospital?"),
+            #             and only a part's own close answer stands beside it ("is she in danger?" is the danger's)
+            lines_of_parts = [p for p in lines_of_parts if _opener(p.text) != "no"
+                              and (p.answer is None or p.answer.topic == da.topic
+                                   or p.fit >= float(cfg["direct"]["part_own"]))]
         if len(lines_of_parts) == 1 and not lines_of_parts[0].leads and opener and _opener(lines_of_parts[0].text) \
                 and _opener(lines_of_parts[0].text) != opener and lines_of_parts[0].fit < float(cfg["direct"]["part_own"]) \
                 and len(_asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)],
