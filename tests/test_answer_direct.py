@@ -1101,3 +1101,14 @@ def test_probe_21_fixes():
                "today and they sat together yesterday. she has never had chicken pox. what do we do?? is she in danger",
                audience="family")
     assert "while your child is swollen" not in b.summary_text and "VZIG" in b.summary_text
+
+
+def test_a_single_2_plus_is_never_told_to_start_and_a_grandparent_is_told_not_yet():
+    a = answer("My son is 5 and finished his steroids 3 weeks ago. This morning his dipstick showed 2+ protein, yesterday "
+               "it was trace. He has a runny nose. Is this a relapse? Should I restart the prednisolone today myself or "
+               "wait? And does the cold mean anything?", audience="family")
+    assert "Start it" not in a.summary_text
+    b = answer("i look after my grandson after school, he has nephrotic syndrome and has finished his steroids. his urine "
+               "stick showed ++ yesterday and +++ this morning and again tonight. no swelling that i can see. should i "
+               "ring the hospital now or wait and keep testing?", audience="family")
+    assert b.summary_text.startswith("Not yet")
