@@ -1112,3 +1112,11 @@ def test_a_single_2_plus_is_never_told_to_start_and_a_grandparent_is_told_not_ye
                "stick showed ++ yesterday and +++ this morning and again tonight. no swelling that i can see. should i "
                "ring the hospital now or wait and keep testing?", audience="family")
     assert b.summary_text.startswith("Not yet")
+
+
+def test_a_part_read_with_the_stage_the_message_states_keeps_the_answer_given_for_that_stage():
+    # "keep her off school?" after "she relapsed again" is about a relapse, not a cold
+    a = answer("she relapsed again. can she still go to the music festival next weekend? and should i keep her off "
+               "school?", audience="family")
+    assert "during a relapse" in a.summary_text and "mild cold" not in a.summary_text
+    assert "festival" in a.summary_text   # the part with no answer is named, not dropped

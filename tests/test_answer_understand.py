@@ -136,6 +136,19 @@ def test_relapse_counts_read_against_the_definition_set(q, label, rule):
     assert label in read(q, rule).stage
 
 
+@pytest.mark.parametrize("q", ["our son has had 3 relapses since march", "she relapsed 3 times since christmas",
+                               "this is her third relapse this year", "his 4th relapse since the summer"])
+def test_relapses_since_a_time_this_year_are_frequent_when_a_year_would_be(q, rule):
+    assert "frequently_relapsing" in read(q, rule).stage
+
+
+@pytest.mark.parametrize("q", ["2 relapses since march", "her second relapse since the summer"])
+def test_fewer_relapses_since_a_time_say_nothing(q, rule):
+    # the window is at most a year: 2 since March could be frequent (first 6 months) or not, so no label
+    stage = read(q, rule).stage
+    assert "frequently_relapsing" not in stage and "infrequently_relapsing" not in stage
+
+
 def test_relapse_on_taper_is_steroid_dependent(rule):
     assert "steroid_dependent" in read("he relapses every time we taper the prednisolone", rule).stage
 

@@ -1128,7 +1128,7 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
                 # what it points back to: the medicine the story names ("... need rituximab ... what is it?"),
                 # else the story itself
                 read = {x: canonicalise(normalise(x))[0] for x in context}
-                last = [x for x in context if not vocabulary().drug_pattern.search(read[x])][-1:]
+                last = [x for x in context if not vocabulary().drug_pattern.search(read[x])][-2:]
                 if not last and out and out[-1][0] == out[-1][1]:
                     # all it was told names a medicine ("the nurse says its the steroids"): the question before
                     # gives the subject ("why is her blood pressure high? ... will it go back to normal?")
@@ -1234,11 +1234,14 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     given = next(((c, h) for c, h in scored if h.id == prefer), None)
     if given is not None and given[0] >= conf - float(settings()["direct"]["part_given_margin"]):
         return given[1], given[0]   # the answer given fits this question about as well: it is its answer
-    if conf < need and stage:
+    if stage and (conf < need or prefer is not None):
         staged = " ".join([text, *stage])
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
                                       retrieve(staged, list(u.drugs), one_question=True))
-        if fit > conf:
+        if (conf < need and fit > conf) or (hit is not None and hit.id == prefer and fit >= need
+                                             and fit >= conf - float(settings()["direct"]["part_given_margin"])):
+            # (read with the stage the message states, the answer given fits about as well as the best: it is this
+            # part's too: "she relapsed again ... should I keep her off school?" in a relapse, not with a cold)
             best, conf = hit, fit
     plain = _read(part)
     other = _names_any(part, settings()["other_medicines"])

@@ -222,7 +222,10 @@ def _build_rules(text: str) -> Rules:
     num = r"(?:" + _NUM_WORD + "|" + "|".join(sorted((re.escape(k) for k in numbers), key=len, reverse=True)) + ")"
     time_units = {str(k): float(v) for k, v in raw["time_units"].items()}
     unit = r"(?:" + "|".join(sorted((re.escape(k) for k in time_units), key=len, reverse=True)) + r")\b"
-    subs = {"NUM": num, "UNIT": unit}
+    ordinals = {str(k): float(v) for k, v in raw["ordinals"].items()}
+    numbers.update(ordinals)   # read only where a pattern asks for ORDINAL
+    subs = {"NUM": num, "UNIT": unit, "SINCE": raw["relapse_since"],
+            "ORDINAL": r"(?:" + "|".join(sorted((re.escape(k) for k in ordinals), key=len, reverse=True)) + ")"}
     norm = raw["normalise"]
     cmap = {str(k).lower(): str(v) for k, v in norm["contractions"].items()}
     contractions = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in cmap), key=len, reverse=True)) + r")(?![\w'])")
@@ -688,11 +691,14 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     count = _relapse_count(text)
     if count is not None and relapse_rule is not None:
         n, months = count
+        at_most = months is None   # "3 relapses since March": a window of at most the any-window
+        months = relapse_rule.any_window_months if months is None else months
         frequent = (months <= relapse_rule.first_window_months and n >= relapse_rule.first_window_min_relapses) or \
                    (months <= relapse_rule.any_window_months and n >= relapse_rule.any_window_min_relapses)
-        stage.add("frequently_relapsing" if frequent else "infrequently_relapsing")
-        notes.append(f"read '{n:g} relapses in {months:g} months' against the current definition set "
-                     f"({'frequent' if frequent else 'infrequent'} relapses)")
+        if frequent or not at_most:   # fewer over an unknown window says nothing
+            stage.add("frequently_relapsing" if frequent else "infrequently_relapsing")
+            notes.append(f"read '{n:g} relapses in {'at most ' if at_most else ''}{months:g} months' against the "
+                         f"current definition set ({'frequent' if frequent else 'infrequent'} relapses)")
     classes_ever: set[str] = set()
     classes_current: set[str] = set()
     implies = r.raw["stage_implies"]
@@ -808,13 +814,16 @@ def _labels_for_assessment(key: str, value: str) -> set[str]:
     return out
 
 
-def _relapse_count(text: str) -> tuple[float, float] | None:
+def _relapse_count(text: str) -> tuple[float, float | None] | None:
+    """(relapses, months) stated; months None for a window of at most a year ("since March", "this year")."""
     r = rules()
     for p in r.relapse_count:
         m = p.search(text)
         if not m:
             continue
         count = _number(r, m.group("count"))
+        if "since" in m.groupdict():
+            return (count, None) if count is not None else None
         months = _months(r, m.groupdict().get("n"), m.group("unit"))
         if count is not None and months:
             return count, months
