@@ -1120,3 +1120,13 @@ def test_a_part_read_with_the_stage_the_message_states_keeps_the_answer_given_fo
                "school?", audience="family")
     assert "during a relapse" in a.summary_text and "mild cold" not in a.summary_text
     assert "festival" in a.summary_text   # the part with no answer is named, not dropped
+
+
+def test_a_clot_stated_or_suspected_gets_treatment_never_the_prevention_answer():
+    a = answer("ED reg. 8yo nephrotic on pred, 2 days worsening headache, vomiting, now focal seizure. ?CSVT. what "
+               "imaging and do we anticoagulate")
+    assert "Do we anticoagulate? Anticoagulate" in a.summary_text and "Not routinely" not in a.summary_text
+    b = answer("7yo SSNS in relapse, R calf swollen and painful, albumin 14. next step?")
+    assert b.summary_text.startswith("Get urgent assessment the same day") and "deep vein thrombosis" in b.summary_text
+    c = answer("anticoag prophylaxis if alb <20?")   # a question about preventing one still gets that answer
+    assert c.summary_text.startswith("Not automatically")
