@@ -1130,3 +1130,12 @@ def test_a_clot_stated_or_suspected_gets_treatment_never_the_prevention_answer()
     assert b.summary_text.startswith("Get urgent assessment the same day") and "deep vein thrombosis" in b.summary_text
     c = answer("anticoag prophylaxis if alb <20?")   # a question about preventing one still gets that answer
     assert c.summary_text.startswith("Not automatically")
+
+
+def test_a_stated_chickenpox_exposure_leads_even_beside_a_vaccine_question_and_the_jab_is_not_on_steroids():
+    a = answer("grandad here. can my grandson (3) have the chickenpox jab while hes on the steroids? and his cousin at "
+               "nursery came out in chickenpox today, they were playing together all sunday. what do we do",
+               audience="family")
+    assert a.summary_text.startswith("Chickenpox can be serious") and "call the kidney team today" in a.summary_text
+    assert "jab while hes on the steroids? No, not while the prednisolone dose is high" in a.summary_text
+    assert "Yes, at the right time" not in a.summary_text

@@ -1607,7 +1607,10 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
                           or _shared_subject(p.part, da) or p.fit >= float(cfg["direct"]["part_own"])]
         if r.danger:   # a danger answer says go now: nothing beside it says "Usually not" ("... should we go to hospital?"),
             #             and only a part's own close answer stands beside it ("is she in danger?" is the danger's)
-            lines_of_parts = [p for p in lines_of_parts if _opener(p.text) != "no"
+            #             (a "No" to a question about something else stands: "can he have the chickenpox jab
+            #             on steroids? No, not while the dose is high" beside the chickenpox contact)
+            urgency = re.compile(settings()["urgency_asked"], re.I)
+            lines_of_parts = [p for p in lines_of_parts if (_opener(p.text) != "no" or not urgency.search(p.part))
                               and (p.answer is None or p.answer.topic == da.topic
                                    or p.fit >= float(cfg["direct"]["part_own"]))]
         if len(lines_of_parts) == 1 and not lines_of_parts[0].leads and opener and _opener(lines_of_parts[0].text) \

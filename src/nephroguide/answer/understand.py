@@ -648,9 +648,10 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     drugs = list(dict.fromkeys(d for d, _, _ in mentions))
     pats = _detail_patterns()
     taking: dict[str, bool] = {}
+    taken_as = r.raw["response"].get("taken_as") or {}
     for p in pats["taken"]:
         for m in p.finditer(text):
-            drug = _agent_drug(m.group("agent"))
+            drug = _agent_drug(m.group("agent")) or taken_as.get(_agent_kind(m.group("agent")) or "")
             if drug:
                 taking.setdefault(drug, True)
     for p in pats["past"]:
