@@ -1139,3 +1139,19 @@ def test_a_stated_chickenpox_exposure_leads_even_beside_a_vaccine_question_and_t
     assert a.summary_text.startswith("Chickenpox can be serious") and "call the kidney team today" in a.summary_text
     assert "jab while hes on the steroids? No, not while the prednisolone dose is high" in a.summary_text
     assert "Yes, at the right time" not in a.summary_text
+
+
+def test_an_infant_gets_the_congenital_work_up_not_the_srns_one():
+    a = answer("10mo, oedema since age 2 months, albumin 9, heavy proteinuria, normal creat. work-up? would you trial "
+               "steroids?")
+    assert a.summary_text.startswith("Refer to paediatric nephrology now, send a genetic panel")
+    assert "no steroid trial" in a.summary_text and "calcineurin" not in a.summary_text
+
+
+def test_what_to_take_abroad_is_not_read_as_taking_a_medicine():
+    a = answer("We are flying to Pakistan for 6 weeks this summer for a family wedding. My son is 7, he has frequently "
+               "relapsing nephrotic syndrome and takes levamisole. What should we take with us, and what do we do if he "
+               "relapses while we are out there? Can he have the travel jabs like typhoid and yellow fever?",
+               audience="family")
+    assert "What should we take with us? Take the urine test sticks" in a.summary_text
+    assert "rash" not in a.summary_text

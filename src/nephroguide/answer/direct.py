@@ -1123,7 +1123,7 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
         if referring or len(_part_terms(p)) == 1:
             # ... and so is a question of one subject word or none ("what do we take?", "what if he relapses
             # there?"), which leans on the story for the rest
-            context = told[-2:] or before
+            context = told[-3:] or before
             if context:
                 # what it points back to: the medicine the story names ("... need rituximab ... what is it?"),
                 # else the story itself
