@@ -977,7 +977,7 @@ def test_each_question_is_read_with_what_it_points_back_to_and_a_neighbour_never
 def test_a_definitions_article_gives_each_question_its_own_answer_first():
     a = answer("she has a runny nose and the dipstick was 2+ this morning. is this a relapse? should i start the "
                "steroids", audience="family")
-    assert a.summary_text.startswith("Is this a relapse? Not yet")
+    assert "not yet" in a.summary_text[:40].lower() and "3+" in a.summary_text   # (its own answer, or as a part)
 
 
 def test_a_side_effect_of_the_childs_steroids_and_parents_speaking_together_are_covered():

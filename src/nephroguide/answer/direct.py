@@ -1330,6 +1330,10 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
                                                if h.kind == "answer"][:3] for p in asking):
             return r
     best_route = r
+    # an answer among the whole message's best few that a question, read with its story, also reaches is agreed on
+    # by both readings: it needs a less close fit ("1+ monday, 2+ yesterday, 3+ this morning ... is this a relapse
+    # already??" -> "No, not yet")
+    agreed = {h.id for _, h in _answer_confidences(u, retrieval_for(u))[:3]} if several else set()
     for part in asking:   # the first question that has a close answer leads; part_lines answers the others
         if best_route is not r:
             break
@@ -1341,8 +1345,9 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
             text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
             best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),
                                             retrieve(text, list(u.drugs), one_question=True))
-        if best is not None and conf >= float(cfg["asked_part"]["fit"]) \
-                and conf >= best_route.confidence + float(cfg["asked_part"]["margin"]):
+        both = best is not None and best.id in agreed
+        if best is not None and conf >= float(cfg["asked_part"]["agreed" if both else "fit"]) \
+                and (both or conf >= best_route.confidence + float(cfg["asked_part"]["margin"])):
             best_route = Route("answer", answer=best, confidence=conf)
     return best_route
 
