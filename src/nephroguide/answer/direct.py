@@ -763,6 +763,11 @@ _ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:can|could|is|ar
                     re.I)
 
 
+# a question about whether what the story told will change ("will it stop when the dose comes down?", "will this go
+# away?"): its subject is the story's, whatever else it names
+_CHANGE_BACK = re.compile(r"^\s*(?:and\s+|so\s+)?(?:will|does|do|would|can|could|is|are)\s+(?:it|this|that|these|they|"
+                          r"those|all this|all that)\s+(?:\w+\s+)?(?:stop|go away|go back|settle|wear off|get better|"
+                          r"improve|pass|ease|calm|disappear|last)\b", re.I)
 _REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b|"
                         r"(?:should|do|must|shall)\s+(?:i|we)\s+(?:be\s+)?(?:worr(?:y|ied)|concerned|panic)\b)", re.I)
 
@@ -1119,7 +1124,7 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
         if not _ASKING.match(p) and p not in marked and not (p is parts[-1] and _dose_request(p)):
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
             continue
-        referring = bool(_REFERRING.match(p)) and not _own_subject(p)
+        referring = bool(_REFERRING.match(p)) and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))
         if referring or len(_part_terms(p)) == 1:
             # ... and so is a question of one subject word or none ("what do we take?", "what if he relapses
             # there?"), which leans on the story for the rest
@@ -1212,7 +1217,7 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         hit, fit = _part_answer(u, part, need, prefer=prefer)
         return (hit, fit) if fit > conf else (best, conf)   # the reading that fits better
     if bare is not None and bare != part and _part_terms(bare) - set(settings()["frame_words"]) - _medicine_stems() \
-            and not _FRAME_ONLY.match(bare):
+            and not _FRAME_ONLY.match(bare) and not _CHANGE_BACK.match(bare):
         # a question pointing back that names its own subject ("is this a relapse?" after "he has a runny nose"):
         # as asked too, when that fits closely and better
         best, conf = _part_answer(u, bare, need, prefer=prefer)
@@ -1309,9 +1314,11 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         return r
     if u.adult or u.off_topic:
         return r   # the story is about an adult or another condition: the question asked is about them too
-    if r.kind == "pathway" and u.dose_asked and any(u.detail(k) is not None for k in ("weight_kg", "height_cm", "bsa_m2")):
-        return r   # "relapse, 24 kg, how much pred?": the dosing article works the doses out for this child
     parts = _message_parts(u.question)
+    if r.kind == "pathway" and u.dose_asked and any(u.detail(k) is not None for k in ("weight_kg", "height_cm", "bsa_m2")) \
+            and not _no_dose_asked(parts, _marked_questions(u.question)):
+        return r   # "relapse, 24 kg, how much pred?": the dosing article works the doses out for this child (not
+        #            "... on 36 mg ... will it stop when the dose comes down?", which asks no dose)
     asking = [p for p in parts if _ASKING.match(p)]
     if not asking or len(parts) == 1:
         return r
@@ -1350,6 +1357,13 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
                 and (both or conf >= best_route.confidence + float(cfg["asked_part"]["margin"])):
             best_route = Route("answer", answer=best, confidence=conf)
     return best_route
+
+
+def _no_dose_asked(parts: Sequence[str], marked: set[str]) -> bool:
+    """Every question of the message is typed as one ("?") and none asks for a dose or regimen ("... on 36 mg every
+    day ... Is this from the steroids? Will it stop when the dose comes down?")."""
+    asked = _asked_parts(parts, marked)
+    return bool(asked) and all(q in marked and not _DOSE_ASKED.search(q) and not _dose_request(q) for _, q in asked)
 
 
 def _story_answer_route(u: Understanding, r: Route) -> Route:
