@@ -1165,3 +1165,10 @@ def test_a_dose_stated_in_a_side_effect_story_is_not_a_dose_question():
                "her food?", audience="family")
     assert a.summary_text.startswith("Probably, yes. Prednisolone often causes mood swings")
     assert "Weeks 1-4" not in a.summary_text and "When the planned course ends" not in a.summary_text
+
+
+def test_a_stated_dose_above_the_cap_is_flagged_even_within_rounding_of_the_calculation():
+    a = answer("pharmacist query: child BSA 1.1 m2 first episode NS, prescribed prednisolone 70mg once daily. isnt 60 mg "
+               "the max daily dose?")
+    assert a.summary_text.startswith("Check the dose: 70 mg of prednisolone is above the dose for 1.1 m²")
+    assert "capped: maximum 60 mg/day" in a.summary_text

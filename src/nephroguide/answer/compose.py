@@ -913,7 +913,8 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
         most, res, rule = max(usual, key=lambda x: x[0])
         size = f"{_num(weight)} kg" if bsa is None else f"{_num(bsa)} m²"
         key = "family" if audience == "family" else "clinician"
-        if value <= most * float(cfg["above"]):
+        over_cap = bool(res.cap_applied) and value > most   # a maximum is a maximum ("70 mg daily for 1.1 m²")
+        if value <= most * float(cfg["above"]) and not over_cap:
             # "pred 36 mg daily for 18 kg, correct?": a dose asked about that a rule gives (within rounding) is
             # confirmed with its working
             near = [(m, r, ru) for m, r, ru in usual if abs(value - m) <= m * float(cfg["same"])]
@@ -921,9 +922,12 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
                 continue
             most, res, rule = near[0]
             key = f"{key}_same"
+        capped = bool(res.cap_applied and res.caps)
+        basis = res.calculation if capped and audience != "family" and res.calculation else res.basis
         text = str(cfg[key]).format(
-            amount=f"{_num(value)} mg", drug=pack.drugs[drug].generic, size=size, basis=res.basis,
-            usual=f"{_num(most)} mg", title=rule.title)
+            amount=f"{_num(value)} mg", drug=pack.drugs[drug].generic, size=size, basis=basis,
+            usual=f"{_num(most)} mg" + (f" ({'; '.join(res.caps)})" if capped and basis is res.basis else ""),
+            title=rule.title)
         return text, tuple(dict.fromkeys(c.source for c in rule.citations))
     return None
 
