@@ -1172,3 +1172,12 @@ def test_a_stated_dose_above_the_cap_is_flagged_even_within_rounding_of_the_calc
                "the max daily dose?")
     assert a.summary_text.startswith("Check the dose: 70 mg of prednisolone is above the dose for 1.1 m²")
     assert "capped: maximum 60 mg/day" in a.summary_text
+
+
+def test_dose_and_cumulative_maximum_asked_beside_other_questions_are_in_the_first_lines():
+    a = answer("no remission after 4/52 pred 60mg/m2, next step? tac starting dose + target level?")
+    assert "Tac starting dose + target level? Tacrolimus for SRNS (KDIGO 2025): 0.1 mg/kg/day" in a.summary_text
+    assert "5-10 ng/mL" in a.summary_text
+    b = answer("pharmacy - oral cyclophosphamide for steroid dependent NS, 20kg child. dose per day, how many weeks, and "
+               "what's the max cumulative dose")
+    assert "Maximum cumulative dose: 168 mg/kg (= 3360 mg for 20 kg)" in b.summary_text

@@ -899,7 +899,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
-        if skip_intent == "dosing" and _MAX_ASKED.search(asked_as[part]) and "maximum" not in said.lower() \
+        if skip_intent == "dosing" and _MAX_ASKED.search(asked_as[part]) \
+                and ("cumulative" if _CUMULATIVE.search(asked_as[part]) else "maximum") not in said.lower() \
                 and not _other_drug(text, said):
             cap = _cap_line(u, asked_as[part])   # "max dose?" beside doses worked out below their cap
             if cap is not None:
@@ -908,7 +909,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])) \
                 and not _other_drug(text, said) and not _TIME_TO.search(asked_as[part]):
             continue   # "... dose? how long after remission?" beside a dosing article: its phases say both
-        dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)) \
+        dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)
+                                                 or not re.search(r"\d\s*mg\b", said)) \
             and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
             and not set(u.stage) & set(settings()["no_dose_lines"]) else None
         #      ("should I still give her dose?" asks whether, not how much)
@@ -974,13 +976,14 @@ _FRAME_ONLY = re.compile(r"^\s*(?:and\s+|so\s+)?(?:is|are|was|will|does|do|can|c
 # a part that asks for a dose ("MMF dose for FRNS?", "what dose will she take?"), not one that names a dose
 # ("will it stop when the dose goes down?")
 _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|correct)\b[^?]{0,30}\bdos(?:e|es|ing|age)\b|"
-                         r"\bdos(?:e|ing|age)\s*(?:for|of|and|in)\b|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b|"
+                         r"\bdos(?:e|ing|age)\s*(?:(?:for|of|and|in)\b|[+&/])|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b|"
                          r"\bregimen\b", re.I)
 _BECAUSE = re.compile(r"^\s*because\b", re.I)
 _YES_NO_SENTENCE = re.compile(r"(?:^|[.?!,]\s*)(?:(?:and|so|but)\s+)?(?:is|are|was|can|could|should|will|would|does|do|did|"
                               r"has|have|may|must)\s+(?:it|he|she|they|we|i|you|this|that|there|my|his|her|our|the)\b",
                               re.I)
 _WHY = re.compile(r"\bwhy\b|\bhow come\b|\bwhat for\b|\breason", re.I)
+_CUMULATIVE = re.compile(r"\b(?:cumulative|lifetime|total)\b", re.I)
 _MAX_ASKED = re.compile(r"\bmax(?:imum)?\b|\bcap(?:ped)?\b|\bupper limit\b|\btop dose\b", re.I)
 # "how long to expect remission?", "how long does it take to work?": a time to a response, not the course's length
 _TIME_TO = re.compile(r"\b(?:expect|take[sn]? (?:to|for)|until (?:remission|it works)|to (?:respond|work|get into|"
@@ -1055,6 +1058,14 @@ def _cap_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | None
     from nephroguide.engine import wording
 
     rules = _course_rules(u, part)
+    if _CUMULATIVE.search(part):   # "what's the max cumulative dose?": the course's total, for the stated weight
+        weight = u.detail("weight_kg")
+        totals = [f"Maximum cumulative dose: {wording.num(r.cumulative_max_mg_per_kg)} mg/kg"
+                  + (f" (= {wording.num(r.cumulative_max_mg_per_kg * weight)} mg for {wording.num(weight)} kg)"
+                     if weight else "") for r in rules if r.cumulative_max_mg_per_kg]
+        if totals:
+            return "; ".join(dict.fromkeys(totals)) + ".", \
+                tuple(dict.fromkeys(c.source for r in rules if r.cumulative_max_mg_per_kg for c in r.citations))
     caps = [f"{r.phase or 'each day'}: at most "
             + (f"{wording.num(r.max_mg_per_day)} mg a day" if r.max_mg_per_day
                else f"{wording.num(r.max_mg_per_dose or 0)} mg a dose")
