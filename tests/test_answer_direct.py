@@ -1181,3 +1181,12 @@ def test_dose_and_cumulative_maximum_asked_beside_other_questions_are_in_the_fir
     b = answer("pharmacy - oral cyclophosphamide for steroid dependent NS, 20kg child. dose per day, how many weeks, and "
                "what's the max cumulative dose")
     assert "Maximum cumulative dose: 168 mg/kg (= 3360 mg for 20 kg)" in b.summary_text
+
+
+def test_questions_beside_a_danger_sign_keep_their_own_answers():
+    # "?SBP ..." leads with the antibiotic; "do I stop the pred?" and "20% albumin?" are not about the danger's urgency
+    a = answer("?SBP in 4yo on day 3 of relapse pred, tender abdomen, fever. which abx? do I stop the pred? also should "
+               "he get 20% albumin")
+    assert a.summary_text.startswith("An IV third-generation cephalosporin")
+    assert "Do I stop the pred? No:" in a.summary_text and "including during an infection" in a.summary_text
+    assert "Should he get 20% albumin? No: indiscriminate albumin is not recommended" in a.summary_text

@@ -27,7 +27,7 @@ from typing import Any
 
 from nephroguide.answer.model import Answer, Item, Section
 from nephroguide.answer.retrieve import Hit, Retrieval, retrieve, settings
-from nephroguide.answer.understand import Understanding
+from nephroguide.answer.understand import Understanding, vocabulary
 
 PATHWAY_INTENTS = frozenset({"first_episode_treatment", "relapse_treatment", "frns_sdns_treatment", "srns_next_step",
                              "cni_resistant_next_step", "dosing", "evidence", "workup", "biopsy", "genetics",
@@ -1261,7 +1261,8 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
             best, conf = hit, fit
     plain = _read(part)
     other = _names_any(part, settings()["other_medicines"])
-    if conf < need and plain != text and (other or not _own_medicine(part)):
+    named = bool(vocabulary().drug_pattern.search(plain))   # (a part naming its own medicine, "... 20% albumin?")
+    if conf < need and plain != text and (other or named or not _own_medicine(part)):
         # ... and, still not enough, as asked: a part about another medicine ("... how much pred? and can he take
         # ibuprofen?") is not about the ones the message names (their situations still rule answers out); nor is
         # one that names none when, read so, it fits an answer very closely ("... can she still go swimming?")
@@ -1272,7 +1273,9 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         known = load_pack().answers.get(best.id) if best is not None else None
         subject = _part_terms(part) - set(settings()["frame_words"])
         pulled = known is not None and bool(subject) and not subject & _stems_in(_answer_words(known))
-        if fit > conf and (other or fit >= float(settings()["direct"]["part_plain"]) or (pulled and fit >= need)):
+        far = fit >= need and fit - conf >= float(settings()["direct"]["part_plain_gap"])   # (the medicines only blurred it:
+        #     "... day 3 of relapse pred ... should he get 20% albumin")
+        if fit > conf and (other or fit >= float(settings()["direct"]["part_plain"]) or far or (pulled and fit >= need)):
             best, conf = hit, fit
     return best, conf
 
@@ -1640,9 +1643,12 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             #             (a "No" to a question about something else stands: "can he have the chickenpox jab
             #             on steroids? No, not while the dose is high" beside the chickenpox contact)
             urgency = re.compile(settings()["urgency_asked"], re.I)
+            #             (a question of what to do besides, not of the danger, keeps its answer: "?SBP ... do I
+            #             stop the pred? should he get 20% albumin?")
             lines_of_parts = [p for p in lines_of_parts if (_opener(p.text) != "no" or not urgency.search(p.part))
                               and (p.answer is None or p.answer.topic == da.topic
-                                   or p.fit >= float(cfg["direct"]["part_own"]))]
+                                   or p.fit >= float(cfg["direct"]["part_own"])
+                                   or (audience != "family" and not urgency.search(p.part)))]
         if len(lines_of_parts) == 1 and not lines_of_parts[0].leads and opener and _opener(lines_of_parts[0].text) \
                 and _opener(lines_of_parts[0].text) != opener and lines_of_parts[0].fit < float(cfg["direct"]["part_own"]) \
                 and len(_asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)],
