@@ -1190,3 +1190,11 @@ def test_questions_beside_a_danger_sign_keep_their_own_answers():
     assert a.summary_text.startswith("An IV third-generation cephalosporin")
     assert "Do I stop the pred? No:" in a.summary_text and "including during an infection" in a.summary_text
     assert "Should he get 20% albumin? No: indiscriminate albumin is not recommended" in a.summary_text
+
+
+def test_medicines_that_failed_are_not_offered_again():
+    a = answer("FRNS 8yo, already had levamisole and MMF, still relapsing. levamisole vs MMF vs cyclo vs ritux - which next?")
+    assert a.summary_text.startswith("One not yet tried: oral cyclophosphamide (one course only), rituximab or a calcineurin")
+    offered = [s.title for sec in a.sections for s in sec.items if getattr(s, "title", None)]
+    assert not any(t.startswith(("Levamisole", "Mycophenolate")) for t in offered), offered
+    assert any(t.startswith("Oral cyclophosphamide") for t in offered)

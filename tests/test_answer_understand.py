@@ -106,6 +106,16 @@ def test_not_in_remission_is_a_failure(rule):
     assert dict(u.assessment)["cni_response"] == "resistant"
 
 
+def test_still_relapsing_after_a_steroid_sparing_medicine_is_its_failure(rule):
+    assert read("FRNS, already had levamisole and MMF, still relapsing. which next?", rule).failed == \
+        ("levamisole", "mycophenolate_mofetil")
+    assert read("relapsing despite levamisole, next?", rule).failed == ("levamisole",)
+    # the medicine offered after the cue did not fail; relapsing on prednisolone is dependence, not resistance
+    assert read("still relapsing, should we try rituximab?", rule).failed == ()
+    u = read("my son has had 3 relapses while on steroids, the doctor mentioned cyclophosphamide", rule)
+    assert u.failed == () and "steroid_response" not in dict(u.assessment)
+
+
 def test_steroid_resistant_disease_name_is_not_a_drug_failure(rule):
     u = read("steroid resistant nephrotic syndrome on tacrolimus: continue?", rule)
     assert "cni_response" not in dict(u.assessment)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nephroguide.answer.model import Answer, GlossaryEntry, Item, Section
-from nephroguide.answer.understand import Understanding, closest_intents, rules
+from nephroguide.answer.understand import Understanding, closest_intents, rules, vocabulary
 from nephroguide.engine.criteria import Facts, describe, holds
 from nephroguide.engine.types import Statement
 from nephroguide.errors import InputError, NephroguideError
@@ -526,11 +526,20 @@ def _treatment_article(b: Build, spec: dict[str, Any], u: Understanding) -> None
         if label in ctx.labels:
             main_topics = list(topics)
             break
+    # a steroid-sparing medicine the question says failed is not offered again ("had levamisole, still relapsing"),
+    # nor one of its class (MMF failed: not mycophenolate sodium either)
+    classes = vocabulary().drug_classes
+    gone = {classes.get(d) for d in u.failed if ctx.pack.drugs.get(d) is not None and ctx.pack.drugs[d].steroid_sparing}
+    tried = {d for d, c in classes.items() if c in gone and c is not None} if spec.get("drop_failed") else set()
     for rec, general in pick(ctx, main_topics, facts):
+        if rec.drugs and set(rec.drugs) <= tried:
+            continue
         _rec_entries(b, rec, "main", general=general)
         b.main_drugs.extend(d for d in rec.drugs if d not in b.main_drugs)
     for topic in spec.get("extra") or []:
         for rec, general in pick(ctx, [topic], facts, limit=3):
+            if rec.drugs and set(rec.drugs) <= tried:
+                continue
             _rec_entries(b, rec, "main", general=general)
     named = set(u.drugs) - set(u.failed)
     for rec in _current_recs(ctx.pack, main_topics):

@@ -419,6 +419,11 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
             if leads_article(u, best, has_patient=has_patient):
                 return Route("pathway", answer=best, confidence=conf)   # the article, led by the curated answer
             return Route("answer", answer=best, confidence=conf)
+        read = {i for i, n in u.intent_scores if n > 0}
+        if u.failed and best is not None and conf >= strong and not dosing and answer_intent(best) in read:
+            # medicines that failed ("had levamisole and MMF, still relapsing - which next?"): the step's article
+            # would open with every option; the curated answer about what is left leads it
+            return Route("pathway", answer=best, confidence=conf)
         return Route("pathway", confidence=conf)
     if u.intent in PATHWAY_INTENTS and u.explicit_intent:
         # definitions, tests, biopsy, genetics, monitoring: a direct answer on the same subject, else the article

@@ -195,6 +195,7 @@ class Rules:
     genetic_status: list[tuple[str, re.Pattern[str]]]
     clause_split: re.Pattern[str]
     failure: list[re.Pattern[str]]
+    failure_of: dict[str, dict[str, list[re.Pattern[str]]]]   # failure cues for one kind of agent, by where it stands
     success: list[re.Pattern[str]]
     agents: dict[str, list[str]]
     relapse_count: list[re.Pattern[str]]
@@ -271,6 +272,8 @@ def _build_rules(text: str) -> Rules:
         genetic_status=[(k, _compile(v)) for k, v in det["genetics"]["status"].items()],
         clause_split=_compile(raw["response"]["clause_split"]),
         failure=[_compile(c) for c in raw["response"]["failure"]],
+        failure_of={k: {side: [_compile(c) for c in cs] for side, cs in v.items()}
+                    for k, v in raw["response"].get("failure_of", {}).items()},
         success=[_compile(c) for c in raw["response"]["success"]],
         agents={k: [str(x) for x in v] for k, v in raw["response"]["agents"].items()},
         relapse_count=[_compile(c, subs) for c in raw["relapse_count"]],
@@ -600,20 +603,30 @@ def _response(text: str) -> tuple[dict[str, str], list[str], list[str]]:
             continue
         for outcome, patterns in (("failure", r.failure), ("success", r.success)):
             hits = [m for p in patterns for m in p.finditer(clause)]
-            if not hits:
-                continue
+            own_found = False
             for name, a_start, a_end in agents:
-                near = any(_word_distance(clause, a_start, a_end, h.start(), h.end()) <= window for h in hits)
-                if not near:
-                    continue
                 kind = _agent_kind(name)
+                own = []
+                if outcome == "failure":   # "levamisole and MMF, still relapsing" / "relapsing on levamisole"
+                    sides = r.failure_of.get(kind or "", {})
+                    # (the agent right before or right after the cue: "levamisole and MMF, still relapsing",
+                    # "relapsing despite levamisole"; not "relapses while on steroids, the doctor mentioned X")
+                    own = [m for p in sides.get("agent_before", []) for m in p.finditer(clause)
+                           if m.start() >= a_end and len(clause[a_end:m.start()].split()) <= 3] + \
+                          [m for p in sides.get("agent_after", []) for m in p.finditer(clause)
+                           if m.end() <= a_start and len(clause[m.end():a_start].split()) <= 1]
+                near = any(_word_distance(clause, a_start, a_end, h.start(), h.end()) <= window for h in hits)
+                near_own = any(_word_distance(clause, a_start, a_end, h.start(), h.end()) <= window for h in own)
+                if not near and not near_own:
+                    continue
+                own_found = own_found or near_own
                 if kind in spec and outcome in spec[kind]:
                     for k, v in spec[kind][outcome].items():
                         facts.setdefault(k, str(v))
                 drug = _agent_drug(name)
                 if outcome == "failure" and drug:
                     failed.append(drug)
-            if outcome == "failure":
+            if outcome == "failure" and (hits or own_found):
                 break   # "not in remission on X" is a failure, not also a success
     return facts, failed, notes
 
