@@ -1198,3 +1198,25 @@ def test_medicines_that_failed_are_not_offered_again():
     offered = [s.title for sec in a.sections for s in sec.items if getattr(s, "title", None)]
     assert not any(t.startswith(("Levamisole", "Mycophenolate")) for t in offered), offered
     assert any(t.startswith("Oral cyclophosphamide") for t in offered)
+
+
+def test_a_rare_one_word_question_after_a_story_is_named_when_not_answered():
+    # the clot answer stands; "what imaging?" is said to be not covered rather than silently dropped
+    a = answer("suspected cerebral venous sinus thrombosis in a nephrotic 9yo with headache and vomiting - what imaging?")
+    assert a.summary_text.startswith("Cerebral venous (sinus) thrombosis must be considered")
+    assert "What imaging? nephroguide has no guidance on imaging yet." in a.summary_text
+    assert a.scope == "partly_covered"
+    # a pack-common word is not named so ("what to monitor?" beside rituximab's infection risk)
+    b = answer("Risk of infection on rituximab and what to monitor")
+    assert "no guidance on monitor" not in b.summary_text
+
+
+def test_home_questions_get_their_own_yes_or_no():
+    a = answer("dipstick trace every morning for a week, is that a relapse?", audience="family")
+    assert a.summary_text.startswith("No. Trace is a good result")
+    b = answer("can my son have paracetamol for a fever while on prednisolone?", audience="family")
+    assert b.summary_text.startswith("Yes. Paracetamol (Calpol) is the usual choice")
+    assert "medical advice the same day" in b.summary_text
+    c = answer("my daughter has the finnish type congenital nephrotic syndrome, will she need a transplant?",
+               audience="family")
+    assert c.summary_text.startswith("Most likely, yes")

@@ -710,7 +710,8 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
 
 
 _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
-                    r"what|which|when|why|who)\b)", re.I)
+                    r"what|which|when|why|who)\b)|"
+                    r"\s+[-–—]\s+(?=(?:what|which|how|when|why)\s+\w+\s*\??\s*$)", re.I)   # ("... vomiting - what imaging?")
 
 
 def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
@@ -809,6 +810,7 @@ class PartLine:
     leads: bool = False   # the part the answer given answers, when it is not the message's first question
     refs: tuple[str, ...] = ()   # the sources of a line that is no direct answer (a dose rule's)
     fit: float = 0.0             # how closely its answer fits the part
+    of_story: bool = False       # a short question the answer given, about the story it leans on, does not answer
 
 
 _WH = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:what|which|when|where|why|how|who)\b", re.I)
@@ -876,6 +878,17 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
 
     parts = [p for p, _ in asked]
     if len(parts) == 1 and parts[0] != asked_as[parts[0]]:
+        bare = asked_as[parts[0]]
+        own = set(query_terms(_read(bare)))
+        given = load_pack().answers.get(chosen) if chosen is not None else None
+        if given is not None and _QUESTION.match(bare) and _hard_subject(own, ret_words(_read(bare))) \
+                and not own <= _stems_in(_answer_words(given)):
+            # "... headache and vomiting - what imaging?": the answer given, about the story, says nothing of the
+            # one thing asked; say so in the first lines
+            words = ret_words(_read(bare))
+            subject = " ".join(words.get(t, t) for t in own)
+            note = settings()["not_covered"]["subject_family" if audience == "family" else "subject"]
+            return [PartLine(bare, note.format(subject=subject), None, (subject,), of_story=True)]
         return []   # the message's one question leans on its story ("... what next?"): the answer given is its
     if len(parts) == 1 and chosen is not None and not _part_elsewhere(parts[0]):
         # one question after a story, which the answer given fits: that is its answer (never a second, other one)
@@ -965,13 +978,37 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 seen.add(da.id)
                 out.append(PartLine(shown(part), first, da, fit=conf))
             continue
-        if chosen_text and own_terms > 1 and conf < float(cfg["direct"]["unanswered"]) and part == asked_as[part] \
+        if chosen_text and (own_terms > 1 or _hard_subject(own, ret_words(text))) \
+                and conf < float(cfg["direct"]["unanswered"]) and part == asked_as[part] \
                 and _QUESTION.match(part) \
                 and not own <= _stems_in(chosen_text):
+            # (one subject word is enough when it is no everyday word: "... headache and vomiting - what imaging?")
             # nothing in the pack fits this question and the answer given does not speak of it: say so in the
             # first lines rather than leave it out ("... and can he have cake?")
             out.append(PartLine(shown(part), cfg["not_covered"]["part_family" if family else "part"], None))
     return out
+
+
+def ret_words(text: str) -> dict[str, str]:
+    """Each query term of the text -> the word it came from."""
+    from nephroguide.answer.retrieve import query_terms
+
+    words = {}
+    for w in re.findall(r"[a-z0-9]+", text.lower()):
+        for t in query_terms(w):
+            words.setdefault(t, w)
+    return words
+
+
+def _hard_subject(own: set[str], words: dict[str, str]) -> bool:
+    """A part's one subject term is a specific word the pack rarely uses ("imaging", "ultrasound"), not an everyday
+    one ("one", "now") nor one the pack speaks of often ("monitor", "emergency")."""
+    from nephroguide.answer.audience import is_easy_word
+    from nephroguide.answer.retrieve import index
+
+    rare = float(settings()["direct"]["rare_subject_idf"])
+    return len(own) == 1 and all(len(words.get(t, t)) >= 5 and not is_easy_word(words.get(t, t))
+                                 and index().idf(t) >= rare for t in own)
 
 
 _SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|kgs|kilos?|yo|y/o|yrs?|years? old|mo|months? old|cm|m2|m²)\b", re.I)
@@ -1203,6 +1240,8 @@ def unanswered_question(u: Understanding, chosen: str, audience: str) -> str | N
     lines = part_lines(u, chosen, audience)
     open_ = [p for p in lines if p.answer is None and not p.refs and not p.leads]   # (a dose line answers)
     if len(open_) != len(asked) or len(lines) != len(asked):
+        return None
+    if open_[0].of_story:   # "suspected CSVT ... - what imaging?": the story's answer stands, the question is named
         return None
     if open_[0].uncovered:   # "can I get a tattoo?": the subject no pack entry speaks of
         return ", ".join(open_[0].uncovered)
