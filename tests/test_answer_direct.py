@@ -1232,3 +1232,12 @@ def test_mechanism_and_symptom_questions_get_their_own_answer():
     assert b.summary_text.startswith("Probably, at least partly")
     c = answer("why does my son's urine look frothy?", audience="family")
     assert c.summary_text.startswith("Possibly: wee can look frothy") and c.scope == "covered"
+
+
+def test_a_yes_no_question_is_answered_yes_or_no_first():
+    a = answer("can we go on holiday to spain while he is on prednisolone?", audience="family")
+    assert a.summary_text.startswith("Yes. Take the urine sticks")
+    b = answer("4 year old with first episode, dad has FSGS. genetics?")
+    assert b.summary_text.startswith("Yes: a family history of SRNS or FSGS is a KDIGO 2025 indication for genetic")
+    c = answer("my son is 14 and wants to stop taking his tacrolimus, he says he is fine. what do i do", audience="family")
+    assert c.summary_text.startswith("Talk to the kidney team soon") and "tacrolimus or ciclosporin" in c.summary_text

@@ -133,6 +133,9 @@ def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, H
     # a "Because ..." answer answers a why, never a what/which/when/how question ("what to check before
     # rituximab?"); beside a yes/no question its Yes is implied ("... only a few tests. Is that ok?")
     why = bool(_WHY.search(u.question) or _YES_NO_SENTENCE.search(u.question))
+    # a message that is one yes/no question ("can we go on holiday to Spain while he is on prednisolone?") is
+    # answered a little more readily by an answer that opens with its Yes or No
+    yes_no = len(_message_parts(u.question)) == 1 and _form(u.question) == "yn"
     for h in answers[:int(settings()["direct"]["candidates"])]:
         da = pack.answers.get(h.id)
         if da is not None and not_written_for(u, da):
@@ -149,9 +152,11 @@ def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, H
         conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top
         if u.explicit_intent and u.intent and answer_intent(h) == u.intent:
             conf += float(w["same_intent"])   # "MMR booster ... on prednisolone": the vaccination answers first
-        scored.append((conf, h))
-    scored.sort(key=lambda x: (-x[0], x[1].id))
-    return scored
+        rank = conf + (float(w["yes_no_form"]) if yes_no and da is not None and _opener(da.family_answer or da.answer)
+                       else 0.0)   # (orders the candidates only: how well an answer fits is left as it is)
+        scored.append((conf, rank, h))
+    scored.sort(key=lambda x: (-x[1], x[2].id))
+    return [(c, h) for c, _, h in scored]
 
 
 _FACTS: dict[Understanding, Any] = {}
