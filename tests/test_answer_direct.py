@@ -1241,3 +1241,8 @@ def test_a_yes_no_question_is_answered_yes_or_no_first():
     assert b.summary_text.startswith("Yes: a family history of SRNS or FSGS is a KDIGO 2025 indication for genetic")
     c = answer("my son is 14 and wants to stop taking his tacrolimus, he says he is fine. what do i do", audience="family")
     assert c.summary_text.startswith("Talk to the kidney team soon") and "tacrolimus or ciclosporin" in c.summary_text
+
+
+def test_a_dose_asked_with_the_childs_weight_is_worked_out_even_beside_a_supportive_care_word():
+    a = answer("frusemide dose oedema nephrotic 18kg?")
+    assert a.summary_text.startswith("IV furosemide with an albumin infusion (IPNA 2023): Furosemide 18 mg IV per dose")
