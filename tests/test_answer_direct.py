@@ -1246,3 +1246,9 @@ def test_a_yes_no_question_is_answered_yes_or_no_first():
 def test_a_dose_asked_with_the_childs_weight_is_worked_out_even_beside_a_supportive_care_word():
     a = answer("frusemide dose oedema nephrotic 18kg?")
     assert a.summary_text.startswith("IV furosemide with an albumin infusion (IPNA 2023): Furosemide 18 mg IV per dose")
+
+
+def test_a_medicine_named_twice_does_not_crowd_out_the_answer_to_the_question():
+    # "MMF" typed and read as mycophenolate mofetil filled the BM25 candidates with mycophenolate answers
+    a = answer("can she have the HPV vaccine on MMF?", audience="family")
+    assert a.summary_text.startswith("Yes. Non-live vaccines are safe") and a.scope == "covered"

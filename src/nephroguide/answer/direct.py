@@ -101,14 +101,14 @@ def level_words(u: Understanding) -> str:
     return ""
 
 
-def _answer_confidence(u: Understanding, ret: Retrieval) -> tuple[Hit | None, float]:
+def _answer_confidence(u: Understanding, ret: Retrieval, by_match: bool = True) -> tuple[Hit | None, float]:
     """The best direct answer: subject-term match, closeness of the wording to one of its phrasings
     (rapidfuzz, so that "why" and "how common" questions meet their own answers) and BM25."""
-    scored = _answer_confidences(u, ret)
+    scored = _answer_confidences(u, ret, by_match)
     return (scored[0][1], scored[0][0]) if scored else (None, 0.0)
 
 
-def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, Hit]]:
+def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True) -> list[tuple[float, Hit]]:
     """Each candidate direct answer with its confidence (see :func:`_answer_confidence`), best first."""
     from rapidfuzz import fuzz
 
@@ -136,7 +136,14 @@ def _answer_confidences(u: Understanding, ret: Retrieval) -> list[tuple[float, H
     # a message that is one yes/no question ("can we go on holiday to Spain while he is on prednisolone?") is
     # answered a little more readily by an answer that opens with its Yes or No
     yes_no = len(_message_parts(u.question)) == 1 and _form(u.question) == "yn"
-    for h in answers[:int(settings()["direct"]["candidates"])]:
+    # the best by BM25, and the best by subject match: a medicine's name repeated in a question ("HPV vaccine on
+    # MMF?") fills the first with that medicine's answers and would leave the vaccine answer out
+    pool = answers[:int(settings()["direct"]["candidates"])]
+    best_match = max(h.match for h in pool)
+    margin = float(settings()["direct"]["candidates_match_margin"])
+    pool += [h for h in sorted(answers, key=lambda h: (-h.match, h.id))[:int(settings()["direct"]["candidates_by_match"])]
+             if by_match and h not in pool and h.match >= best_match + margin]   # (a whole message, not one part)
+    for h in pool:
         da = pack.answers.get(h.id)
         if da is not None and not_written_for(u, da):
             continue   # written for another situation than the one the question states
@@ -456,7 +463,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         both = _said_with(ret, missed, u.drugs)
         if both:
             return Route("facts", facts=tuple(both[:6]), confidence=both[0].match)
-        return Route("not_covered", subject=f"{ret.words.get(missed, missed)} with {' or '.join(u.drugs)}",
+        return Route("not_covered", subject=f"{ret.words.get(missed, missed)} with {' or '.join(d.replace('_', ' ') for d in u.drugs)}",
                      confidence=conf)
     strange = _strange_words(ret) if ret.unknown and conf < strong else []
     if strange and _share(ret, strange) >= float(cfg["direct"]["unknown_share"]) \
@@ -1294,7 +1301,7 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     text = " ".join([text, *(d for d in u.drugs if d not in text)])
     # (each reading with the part as the question: a "Because ..." answer only for a why)
     scored = _answer_confidences(dataclasses.replace(u, question=part, text=text),
-                                 retrieve(text, list(u.drugs), one_question=True))
+                                 retrieve(text, list(u.drugs), one_question=True), by_match=False)
     best, conf = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
     given = next(((c, h) for c, h in scored if h.id == prefer), None)
     if given is not None and given[0] >= conf - float(settings()["direct"]["part_given_margin"]):
@@ -1302,7 +1309,7 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     if stage and (conf < need or prefer is not None):
         staged = " ".join([text, *stage])
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
-                                      retrieve(staged, list(u.drugs), one_question=True))
+                                      retrieve(staged, list(u.drugs), one_question=True), by_match=False)
         if (conf < need and fit > conf) or (hit is not None and hit.id == prefer and fit >= need
                                              and fit >= conf - float(settings()["direct"]["part_given_margin"])):
             # (read with the stage the message states, the answer given fits about as well as the best: it is this
@@ -1316,7 +1323,7 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         # ibuprofen?") is not about the ones the message names (their situations still rule answers out); nor is
         # one that names none when, read so, it fits an answer very closely ("... can she still go swimming?")
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=plain),
-                                      retrieve(plain, [], one_question=True))
+                                      retrieve(plain, [], one_question=True), by_match=False)
         # (the medicines may also have pulled in an answer that speaks of nothing the part asks: "... on
         # levamisole. Can he do football?" -> how long levamisole is taken)
         known = load_pack().answers.get(best.id) if best is not None else None
@@ -1414,7 +1421,7 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
             text = _read(part)
             text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
             best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),
-                                            retrieve(text, list(u.drugs), one_question=True))
+                                            retrieve(text, list(u.drugs), one_question=True), by_match=False)
         both = best is not None and best.id in agreed
         if best is not None and conf >= float(cfg["asked_part"]["agreed" if both else "fit"]) \
                 and (both or conf >= best_route.confidence + float(cfg["asked_part"]["margin"])):
