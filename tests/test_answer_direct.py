@@ -1252,3 +1252,12 @@ def test_a_medicine_named_twice_does_not_crowd_out_the_answer_to_the_question():
     # "MMF" typed and read as mycophenolate mofetil filled the BM25 candidates with mycophenolate answers
     a = answer("can she have the HPV vaccine on MMF?", audience="family")
     assert a.summary_text.startswith("Yes. Non-live vaccines are safe") and a.scope == "covered"
+
+
+def test_a_question_about_the_childs_age_gets_the_age_answer():
+    a = answer("my daughter is 3, is she too young for this?", audience="family")
+    assert a.summary_text.startswith("No. Nephrotic syndrome usually starts between the ages of 1 and 10")
+    b = answer("my son is 13, is he too old for this kind of nephrotic syndrome?", audience="family")
+    assert b.summary_text.startswith("Usually between the ages of 1 and 10") and "cancer" not in b.summary_text
+    c = answer("he is 8 months, is that young for nephrotic syndrome?", audience="family")
+    assert not c.summary_text.startswith("No.")
