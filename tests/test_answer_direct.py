@@ -1261,3 +1261,8 @@ def test_a_question_about_the_childs_age_gets_the_age_answer():
     assert b.summary_text.startswith("Usually between the ages of 1 and 10") and "cancer" not in b.summary_text
     c = answer("he is 8 months, is that young for nephrotic syndrome?", audience="family")
     assert not c.summary_text.startswith("No.")
+
+
+def test_should_we_give_albumin_for_a_low_level_is_answered_not_with_a_regimen():
+    a = answer("albumin 18, should we give him albumin?")
+    assert a.summary_text.startswith("Not for the level alone")

@@ -135,7 +135,8 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True)
     why = bool(_WHY.search(u.question) or _YES_NO_SENTENCE.search(u.question))
     # a message that is one yes/no question ("can we go on holiday to Spain while he is on prednisolone?") is
     # answered a little more readily by an answer that opens with its Yes or No
-    yes_no = len(_message_parts(u.question)) == 1 and _form(u.question) == "yn"
+    one = _message_parts(u.question)   # ("albumin 18, should we give him albumin?": one question after a value)
+    yes_no = len(one) == 1 and _form(one[0]) == "yn"
     # the best by BM25, and the best by subject match: a medicine's name repeated in a question ("HPV vaccine on
     # MMF?") fills the first with that medicine's answers and would leave the vaccine answer out
     pool = answers[:int(settings()["direct"]["candidates"])]
