@@ -1266,3 +1266,28 @@ def test_a_question_about_the_childs_age_gets_the_age_answer():
 def test_should_we_give_albumin_for_a_low_level_is_answered_not_with_a_regimen():
     a = answer("albumin 18, should we give him albumin?")
     assert a.summary_text.startswith("Not for the level alone")
+
+
+def test_probe_24_parent_and_ward_messages_get_each_part_answered_safely():
+    # a parent at home at night with signs of a low blood volume: go now, not "tell the nurse"
+    a = answer("my 4 year old is in relapse and now he says his tummy really hurts and hes very sleepy and cold hands. "
+               "the swelling is worse. should i wait till the morning clinic or go now", audience="family")
+    assert "go to hospital now" in a.summary_text.split(".")[0] + a.summary_text.split(".")[1]
+    # "can I give her less or stop it?" beside a side-effect story: No, never stop suddenly
+    b = answer("hi the doctor put my daughter on prednisolone 60mg a day she is 7. shes eating everything in the house "
+               "and crying all the time and cant sleep. is this normal, can i give her less or stop it for a few days, i "
+               "cant bear seeing her like this", audience="family")
+    assert "Can I give her less or stop it for a few days? No. Never stop prednisolone suddenly" in b.summary_text
+    # DVT prophylaxis is thromboprophylaxis, not a suspected clot, and is not dropped beside the albumin questions
+    c = answer("nephrotic relapse, alb 12, massive oedema, Hb 160, on furosemide. DVT prophylaxis needed? when to give "
+               "20% albumin and how much")
+    assert c.summary_text.startswith("Not routinely: evidence does not support routine thromboprophylaxis")
+    assert "When to give 20% albumin?" in c.summary_text
+    d = answer("ward: 3yo nephrotic relapse, abdo pain, fever 38.6, tender abdomen, alb 14. ?SBP. which abx and do we "
+               "stop steroids")
+    assert "Do we stop steroids? No:" in d.summary_text and "moon face" not in d.summary_text
+    e = answer("we were supposed to fly to spain in the summer for 2 weeks. is it safe to travel with a kid with nefrotic "
+               "syndrom, what if he relapses over there, what do i pack. also can he do football and PE at school "
+               "while on steroids", audience="family")
+    assert "What if he relapses over there? Do what you would do at home" in e.summary_text
+    assert "Is it safe to travel with a kid with nefrotic syndrom? Yes." in e.summary_text
