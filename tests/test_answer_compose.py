@@ -152,11 +152,14 @@ def test_subject_without_pack_content_is_named_not_guessed():
     assert len(a.follow_ups) == 3
 
 
-def test_adult_question_is_partly_covered_with_pediatric_note():
+def test_a_grown_up_patient_is_not_covered_and_pointed_to_the_adult_guideline():
+    # (until session 7 this was partly covered, and the first line gave the children's first-episode regimen)
     a = answer("Treatment of minimal change disease in a 35-year-old man")
-    assert a.scope == "partly_covered" and a.exit_code == 0
-    assert "pediatric" in a.scope_note and "KDIGO 2021" in a.scope_note
-    assert "**Scope:**" in a.markdown
+    assert a.scope == "not_covered" and a.exit_code == 3
+    assert "adult chapters of KDIGO 2021" in a.summary_text and "60 mg/m2" not in a.markdown
+    # an adult question about a child's future is still answered ("into adulthood", "adult care")
+    b = answer("will my son still have nephrotic syndrome as an adult?", audience="family")
+    assert b.scope != "not_covered"
 
 
 def test_patient_record_is_used(pack):

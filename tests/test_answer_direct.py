@@ -174,8 +174,9 @@ def test_general_answers_carry_no_caution_about_who_the_child_is():
         a = answer(q, detail="full")
         ids = {i.statement.kb_id for s in a.sections for i in s.items}
         assert "caution.out_of_scope_age" not in ids, q
+    # a grown-up patient named in a question is outside the pack altogether (session 8: no children's regimen)
     adult = answer("Treatment of minimal change disease in a 35-year-old man", detail="full")
-    assert "caution.out_of_scope_age" in {i.statement.kb_id for s in adult.sections for i in s.items}
+    assert adult.scope == "not_covered" and not adult.sections
 
 
 def test_conflict_titles_are_words_not_topic_codes():
@@ -1291,3 +1292,12 @@ def test_probe_24_parent_and_ward_messages_get_each_part_answered_safely():
                "while on steroids", audience="family")
     assert "What if he relapses over there? Do what you would do at home" in e.summary_text
     assert "Is it safe to travel with a kid with nefrotic syndrom? Yes." in e.summary_text
+
+
+def test_a_grown_up_patient_is_not_given_the_childrens_rules():
+    a = answer("pharmacist q: 45yo adult with new minimal change disease, pred 1mg/kg max 80mg daily? how long before "
+               "calling it steroid resistant in adults")
+    assert a.scope == "not_covered" and "KDIGO 2021" in a.summary_text and "4 weeks" not in a.summary_text
+    # a grown-up relative beside the child is not the patient
+    b = answer("Pneumococcal vaccine for my nephrotic child and for my 70 year old mother?")
+    assert b.scope != "not_covered"

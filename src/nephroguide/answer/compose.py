@@ -996,10 +996,18 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
         return partial
     route = direct.asked_part_route(u, direct.route(u, ret, has_patient=patient is not None, from_session=from_session))
     strong_answer = route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["strong"])
-    if u.adult and not u.ins_cue and patient is None and not from_session and not strong_answer:
+    # a patient stated grown up, and no child in the message ("45yo adult with new MCD ... how long before calling it
+    # steroid resistant in adults?"): the children's rules are not the answer, unless the one reached speaks of adults
+    grown = (u.detail("age_years") or 0) >= float(direct.settings()["adult_age_years"]) \
+        and not re.search(direct.settings()["child_words"], u.question, re.I)
+    known = pack.answers.get(route.answer.id) if route.answer is not None else None
+    adult_answer = known is not None and (known.topic in direct.settings()["adult_topics"]
+                                          or re.search(r"\badults?\b", known.answer, re.I) is not None)
+    if ((u.adult and not u.ins_cue and not strong_answer) or (grown and not adult_answer)) and patient is None \
+            and not from_session:
         # an adult, and nothing that says idiopathic nephrotic syndrome: outside the pack
-        return _not_covered(u, audience, pack, about="adults", subject=f"{direct.subject_of(u, ret)} in adults",
-                            **common)
+        subject = direct.settings()["adult_subject"] if grown else f"{direct.subject_of(u, ret)} in adults"
+        return _not_covered(u, audience, pack, about="adults", subject=subject, **common)
     if u.domain_hits == 0 and patient is None and not from_session and \
             not (route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["enough"])):
         # nothing in the question names the disease, and no direct answer fits it closely
