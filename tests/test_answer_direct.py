@@ -1301,3 +1301,20 @@ def test_a_grown_up_patient_is_not_given_the_childrens_rules():
     # a grown-up relative beside the child is not the patient
     b = answer("Pneumococcal vaccine for my nephrotic child and for my 70 year old mother?")
     assert b.scope != "not_covered"
+
+
+def test_probe_24_dose_phase_and_unmarked_questions():
+    # "alternate day taper?" is another question: the dose asked leads with the daily phase
+    a = answer("4yo first presentation INS, 18kg, BSA 0.74. pred dose and duration per current guidance? alternate day "
+               "taper or stop after 8wk?")
+    assert a.summary_text.startswith("Prednisolone, first episode, daily phase (KDIGO 2025)")
+    assert "Alternate day taper or stop after 8wk? KDIGO 2025 gives no taper" in a.summary_text
+    # questions without a question mark ("who looks after him ...", "is it because ...") are still questions
+    from nephroguide.answer.direct import _asked_parts, _marked_questions, _message_parts
+
+    q = ("they said my baby (3 months) has congenital nephrotic syndrome finnish type and may need the kidneys "
+         "removed. why would they take out kidneys?? is it because of something we did, will our next baby have it")
+    asked = [b for _, b in _asked_parts(_message_parts(q), _marked_questions(q))]
+    assert "is it because of something we did" in asked and len(asked) == 3
+    b = answer(q, audience="family")
+    assert "Why would they take out kidneys? Only if the protein leak keeps causing serious problems" in b.summary_text

@@ -1125,13 +1125,21 @@ def _answer_the_rest(u: Understanding, *, audience: str, patient: dict[str, Any]
                                               summary_text=summary))
 
 
-def _asked_phase(question: str, titles: Sequence[str]) -> int | None:
+def _asked_phase(question: str, titles: Sequence[str], whole: str = "") -> int | None:
     """The dose entry for the phase the question names ("alt-day dose?" -> the alternate-day phase), by the
     phase cues of retrieval.yaml; None when it names none, or several entries fit."""
     from nephroguide.answer.retrieve import settings
 
     if any(re.search(c, question, re.I) for c in settings()["dose_phase_all"]):
         return None
+    # the phase named in a question that asks a dose ("alt-day dose?"), not in another one of the message ("pred dose
+    # and duration? alternate day taper or stop after 8wk?")
+    parts = [p.strip() for p in re.split(r"[?;]", whole) if p.strip()]
+    dose_words = r"\b(?:dos(?:e|es|ing|age)|how much|mg)\b"
+    if len(parts) > 1 and any(re.search(dose_words, p, re.I) for p in parts):
+        for p in parts:
+            if not re.search(dose_words, p, re.I):
+                question = re.sub(re.escape(p), " ", question, flags=re.I)
     for phase, cues in settings()["dose_phases"].items():
         if any(re.search(c, question, re.I) for c in cues):
             fits = [i for i, t in enumerate(titles) if str(phase) in t.lower()]
@@ -1247,7 +1255,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     lead = candidates[:2]
     if intent == "dosing":
         doses = b.in_section("dosing")
-        phase = _asked_phase(direct.asked_text(u.question), [e.title for e in doses])
+        phase = _asked_phase(direct.asked_text(u.question), [e.title for e in doses], u.question)
         dose_of = direct.dose_asked_drugs(u.question)   # "MMF vs ...? MMF dose?": that medicine's dose leads
         asked_dose = [e for e in doses if dose_of & set(e.drugs)]
         lead_dose = [doses[phase]] if phase is not None else asked_dose[:1] or doses[:1]

@@ -775,7 +775,7 @@ def _part_elsewhere(part: str) -> list[str]:
     return found
 
 
-_ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:can|could|is|are|should|will|would|does|do|did|what|which|"
+_ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:can|could|is|are|should|will|would|does|do|did|what|which|who|where|"
                     r"how|when|why|may|might|must|has|have)\b"
                     # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
                     r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling)\b)",
@@ -1182,6 +1182,8 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
     out: list[tuple[str, str]] = []
     told: list[str] = []
     before: list[str] = []   # what the last question pointing back was read with ("what is it? how often ...it?")
+    story: list[str] = []    # all the message told ("they said my baby has congenital NS ... why remove the kidneys??
+    #                          is it because of something we did": the story, after another question)
     for p in parts:
         if _ENDS_WHY.search(p):   # "doctor gave us penicillin too, why?": why that
             out.append((p, "why " + _ENDS_WHY.sub("", p)))
@@ -1189,12 +1191,13 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
             continue
         if not _ASKING.match(p) and p not in marked and not (p is parts[-1] and _dose_request(p)):
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
+            story.append(p)
             continue
         referring = bool(_REFERRING.match(p)) and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))
         if referring or len(_part_terms(p)) == 1:
             # ... and so is a question of one subject word or none ("what do we take?", "what if he relapses
             # there?"), which leans on the story for the rest
-            context = told[-3:] or before
+            context = told[-3:] or before or (story[-2:] if referring else [])
             if context:
                 # what it points back to: the medicine the story names ("... need rituximab ... what is it?"),
                 # else the story itself
