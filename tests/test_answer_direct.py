@@ -1318,3 +1318,17 @@ def test_probe_24_dose_phase_and_unmarked_questions():
     assert "is it because of something we did" in asked and len(asked) == 3
     b = answer(q, audience="family")
     assert "Why would they take out kidneys? Only if the protein leak keeps causing serious problems" in b.summary_text
+
+
+def test_probe_24_each_family_question_keeps_its_own_polarity():
+    a = answer("will my son grow out of this? the nurse said most kids do but he has had 5 relapses already. will he have "
+               "it when hes an adult, who looks after him when he turns 16-18, and can he have children one day",
+               audience="family")
+    assert "Can he have children one day? Usually yes" in a.summary_text
+    assert "Who looks after him when he turns 16-18? Every young person nearing adulthood moves to an adult kidney team" \
+        in a.summary_text
+    assert answer("will nephrotic syndrome affect me having kids when im older", audience="family").summary_text \
+        .startswith("Usually not")
+    b = answer("SSNS, 3rd relapse in 5 months on alt-day pred, now steroid dependent. next steroid-sparing option: "
+               "levamisole vs MMF vs CNI vs rituximab? doses pls")
+    assert "MMF, rituximab or a calcineurin inhibitor, unranked" in b.summary_text and "Either" not in b.summary_text
