@@ -1332,3 +1332,9 @@ def test_probe_24_each_family_question_keeps_its_own_polarity():
     b = answer("SSNS, 3rd relapse in 5 months on alt-day pred, now steroid dependent. next steroid-sparing option: "
                "levamisole vs MMF vs CNI vs rituximab? doses pls")
     assert "MMF, rituximab or a calcineurin inhibitor, unranked" in b.summary_text and "Either" not in b.summary_text
+
+
+def test_a_student_asking_underfill_versus_overfill_gets_both():
+    a = answer("explain the pathophysiology of oedema in nephrotic syndrome - underfill vs overfill hypothesis",
+               audience="student")
+    assert a.summary_text.startswith("Both occur: underfill") and "ENaC" in a.summary_text
