@@ -350,7 +350,7 @@ def test_each_question_of_a_message_is_answered_in_the_first_line():
     q = "three questions: can she go swimming, does she need to avoid salt, and can she have the flu spray they give at school?"
     a = answer(q, audience="family")
     first = a.summary_text
-    assert "salt" in first and "Can she have the flu spray they give at school? Not while" in first
+    assert "salt" in first and "Can she have the flu spray they give at school? Not the nasal spray: it is a live vaccine" in first
     assert first.count("?") >= 2 and not first.startswith("No")   # "can she go swimming?" is not answered "No"
     assert "Can she go swimming? Yes" in first
     assert {a.topic, *a.also_topics} >= {"diet", "vaccination"}
@@ -867,7 +867,7 @@ def test_three_plus_for_three_days_is_a_relapse_first_whatever_else_the_message_
 def test_a_question_with_a_close_answer_of_its_own_is_answered_beside_its_story_and_dose_words_alone_ask_no_dose():
     a = answer("can he still have his school vaccinations while on steroids? the nurse is asking about the nasal flu "
                "spray", audience="family")
-    assert "Non-live vaccines are safe" in a.summary_text and "nasal spray flu vaccine is live" in a.summary_text
+    assert "Non-live vaccines are safe" in a.summary_text and "it is a live vaccine" in a.summary_text
     b = answer("is it normal that my 5yo is so angry since starting pred? will it stop when the dose goes down",
                audience="family")
     assert "daily phase (KDIGO 2025)" not in b.summary_text   # "the dose goes down" asks for no dose
@@ -1338,3 +1338,40 @@ def test_a_student_asking_underfill_versus_overfill_gets_both():
     a = answer("explain the pathophysiology of oedema in nephrotic syndrome - underfill vs overfill hypothesis",
                audience="student")
     assert a.summary_text.startswith("Both occur: underfill") and "ENaC" in a.summary_text
+
+
+def test_probe_25_doses_never_start_on_a_later_phase():
+    a = answer("pred dose for relapse in 22 kg child? how long at full dose before switching to alternate day?")
+    assert a.summary_text.startswith("Prednisolone for a relapse, daily phase (KDIGO 2025)")
+    assert "Prednisolone 44 mg once daily" in a.summary_text and "33 mg once every other day" in a.summary_text
+    assert a.summary_text.index("44 mg") < a.summary_text.index("33 mg")
+    # without the child's size, both phases as the rule is written
+    b = answer("4yo first presentation, oedema, UPCR 850 mg/mmol, alb 14, normal C3, no haematuria. pred dose and "
+               "duration? need biopsy?")
+    assert "60 mg/m2/day or 2 mg/kg/day" in b.summary_text and "40 mg/m2/dose or 1.5 mg/kg/dose" in b.summary_text
+
+
+def test_probe_25_another_condition_likened_to_nephrotic_syndrome_is_not_covered():
+    a = answer("my son has IgA nephropathy and blood in his pee after colds, does he need steroids like the nephrotic "
+               "kids?", audience="family")
+    assert a.scope == "not_covered" and "IgA nephropathy" in a.summary_text and "prednisolone" not in a.summary_text
+
+
+def test_probe_25_family_parts():
+    a = answer("my son is 3 and his eyes were really puffy this morning and now his legs are swollen too, the doctor "
+               "says its nephrotic syndrome and hes started on steroids. is this going to damage his kidneys forever?? "
+               "will he need dialysis?? im so scared", audience="family")
+    assert a.summary_text.startswith("No, not if the nephrotic syndrome goes away with prednisolone")
+    b = answer("can my son get his MMR booster and the flu vaccine while hes on prednisolone? the GP said no live "
+               "vaccines but isnt flu spray live?", audience="family")
+    assert "Not the nasal spray: it is a live vaccine" in b.summary_text
+    c = answer("our baby was born at 36 weeks with a very big placenta and now at 3 weeks old shes swollen and the "
+               "doctors say congenital nephrotic syndrome finnish type. what does this mean, will she need a "
+               "transplant? can our next baby have it too", audience="family")
+    assert "Can our next baby have it too? It depends on the cause: if your child's illness comes from a gene change" \
+        in c.summary_text and "1 in 4" in c.summary_text
+    d = answer("we're going to spain for 2 weeks in summer, my son has nephrotic syndrome and is in remission on no "
+               "medication. what should we bring and what if he relapses there? also can he go swimming in the sea",
+               audience="family")
+    assert "What should we bring? Take the urine test sticks" in d.summary_text
+    assert "Can he go swimming in the sea? Yes, if your child feels well" in d.summary_text

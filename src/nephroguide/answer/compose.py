@@ -294,6 +294,29 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
                 drugs=(rule.drug,), dose_line=line, dose_phase=phase))
 
 
+_PHASE_TITLE = re.compile(r"^(?P<course>.+?),\s*(?P<phase>[\w-]+(?:\s[\w-]+)?)\s+phase\s*(?P<src>\([^()]*\))?\s*$")
+
+
+def _phases_of(entry: Any, entries: Sequence[Any]) -> list[Any]:
+    """The dose entries of the same course and source as ``entry``, in the order shown ("Prednisolone for a
+    relapse, daily phase (KDIGO 2025)", "..., alternate-day phase (KDIGO 2025)"); just ``entry`` when it has none."""
+    m = _PHASE_TITLE.match(entry.title or "")
+    if m is None:
+        return [entry]
+    same = [e for e in entries if (x := _PHASE_TITLE.match(e.title or "")) is not None
+            and x.group("course") == m.group("course") and x.group("src") == m.group("src") and e.drugs == entry.drugs]
+    return same or [entry]
+
+
+def _first_phase(entry: Any, entries: Sequence[Any]) -> Any:
+    return _phases_of(entry, entries)[0]
+
+
+def _later_phases(entry: Any, entries: Sequence[Any]) -> list[Any]:
+    phases = _phases_of(entry, entries)
+    return phases[phases.index(entry) + 1:] if entry in phases else []
+
+
 def _course_of(title: str) -> str:
     """A dose rule's title without its source ("Tacrolimus for FRNS/SDNS (IPNA 2023)" -> "Tacrolimus for FRNS/SDNS")."""
     return re.sub(r"\s*\([^()]*\b(?:19|20)\d\d[^()]*\)\s*$", "", title).strip()
@@ -974,7 +997,9 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
         # another disease or organ: not covered, unless a nephrotic-syndrome part of the question has an answer
         route = direct.route(u, ret, has_patient=patient is not None, from_session=from_session)
         # (about the child's illness, course or medicines: "will she get diabetes from the steroids?")
+        # ("... does he need steroids like the nephrotic kids?": named only to compare, nephrotic syndrome is not his)
         about_ns = u.ins_cue or bool(u.stage) or (not u.adult and (bool(u.drugs) or direct.names_own_medicine(u.question)))
+        about_ns = about_ns and not direct.likens_to_ns(u.question)
         # (a medicine named for an adult with another disease is not about a child's nephrotic syndrome:
         # "statins in adults with coronary heart disease: atorvastatin 80 mg?")
         if about_ns and route.kind in ("answer", "facts") and route.confidence >= float(direct.settings()["direct"]["enough"]):
@@ -1253,6 +1278,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     if pick is not None:   # "how long ...?": the statement that says how long leads
         candidates.insert(0, candidates.pop(pick))
     lead = candidates[:2]
+    phase = None   # the phase of a course the question asks for by name ("... finished 4/52 daily. alt-day dose?")
     if intent == "dosing":
         doses = b.in_section("dosing")
         phase = _asked_phase(direct.asked_text(u.question), [e.title for e in doses], u.question)
@@ -1277,6 +1303,8 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         if lines:
             # a parent who asked how much reads the doses worked out for the child first, phase by phase
             start = lines.index(lead[0]) if lead and lead[0] in lines else 0
+            if phase is None:   # (never a later phase without the first, unless that phase is the one asked for)
+                start = lines.index(_first_phase(lines[start], lines))
             phases = [lines[start]]
             nxt = lines[start + 1] if start + 1 < len(lines) else None
             if nxt is not None and nxt.drugs == phases[0].drugs and nxt.dose_phase and phases[0].dose_phase:
@@ -1286,6 +1314,11 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             readability = {**readability, "summary_grade": aud.reading_grade(summary)}
     else:
         top = lead[:1]
+        dosing_entries = [e for e in b.in_section("dosing") if e.level == 0] if intent == "dosing" else []
+        if top and top[0] in dosing_entries and phase is None:
+            # a later phase of a course never leads alone, unless it is the phase asked for ("relapse dose? how long before alternate days?" -> the
+            # daily phase first, then the alternate-day one): a reader could otherwise start on the lower dose
+            top = [_first_phase(top[0], dosing_entries)]
         text = top[0].statement.text if top else ""
         first = aud.sentences(text)
         summary = " ".join(first[:2]) if len(first) > 1 and len(first[0]) < 100 else " ".join(first[:1])
@@ -1303,11 +1336,12 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             how = [x for x in aud.sentences(top[0].statement.text)
                    if x.startswith(("Calculation:", "The source's other basis:"))]
             summary = " ".join([summary, *how])
-        if top and top[0] in doses:
-            # "how much and how long?": the course's next phase follows ("then ... every other day for 4 weeks")
-            nxt = doses[doses.index(top[0]) + 1] if doses.index(top[0]) + 1 < len(doses) else None
-            if nxt is not None and nxt.drugs == top[0].drugs and nxt.dose_phase and top[0].dose_phase:
-                summary = f"{summary} {nxt.dose_line}"
+        if top and top[0] in dosing_entries:
+            # "how much and how long?": the course's next phases follow ("then ... every other day for 4 weeks"),
+            # worked out for the child when its size is known, else as the rule is written
+            for nxt in _later_phases(top[0], dosing_entries):
+                more_text = nxt.dose_line or re.sub(r"^[^:]*\)\s*:\s*", "", aud.sentences(nxt.statement.text)[0])
+                summary = f"{summary} {more_text}"
                 summary_refs = tuple(dict.fromkeys([*summary_refs, *nxt.statement.refs]))
 
         dose_entries = [e for e in b.in_section("dosing") if e.level == 0] if intent == "dosing" else []

@@ -143,7 +143,8 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True)
     best_match = max(h.match for h in pool)
     margin = float(settings()["direct"]["candidates_match_margin"])
     pool += [h for h in sorted(answers, key=lambda h: (-h.match, h.id))[:int(settings()["direct"]["candidates_by_match"])]
-             if by_match and h not in pool and h.match >= best_match + margin]   # (a whole message, not one part)
+             if by_match and len(ret.terms) >= 3 and h not in pool and h.match >= best_match + margin]
+    #         (a whole message of a few subject words, not one part: "what next?" matches any "what next" phrasing)
     for h in pool:
         da = pack.answers.get(h.id)
         if da is not None and not_written_for(u, da):
@@ -745,6 +746,11 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
                 aside.append(PartLine(part, "", None, tuple(found)))
         else:
             keep.append(part)
+    # a question comparing the other condition with nephrotic syndrome is about the other condition ("my son has IgA
+    # nephropathy ... does he need steroids like the nephrotic kids?")
+    likened = [p for p in keep if names and _ASKING.match(p) and _LIKENED.search(p)]
+    keep = [p for p in keep if p not in likened]
+    aside.extend(PartLine(p, "", None, tuple(names)) for p in likened)
     if not keep or not names or all(_TELLING.match(p) for p in keep):
         return None   # ... or every question asked is elsewhere ("im 16 and on tacrolimus, can i get a tattoo?")
     rest = u.question
@@ -753,6 +759,14 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
             rest = re.sub(r"(?:[,;]\s*|\s+)?(?:\band\s+)?" + re.escape(part) + r"\s*\??", " ", rest, count=1)
     rest = re.sub(r"\s+", " ", re.sub(r"\?\s*[,;]", "?", rest)).strip(" ,;")
     return (rest if rest.endswith("?") else f"{rest}?"), names, aside
+
+
+_LIKENED = re.compile(r"\b(?:like|as with|as for|as in|same as|similar to)\s+(?:the\s+|other\s+|children with\s+|kids with\s+)?"
+                     r"(?:nephrotic|ns\b|minimal change)", re.I)
+
+def likens_to_ns(question: str) -> bool:
+    """The message names nephrotic syndrome only to compare another condition with it."""
+    return bool(_LIKENED.search(question))
 
 
 # a part that tells about the child or the asker ("im 16 and on tacrolimus", "my son is 4")
