@@ -1020,7 +1020,7 @@ def ret_words(text: str) -> dict[str, str]:
     """Each query term of the text -> the word it came from."""
     from nephroguide.answer.retrieve import query_terms
 
-    words = {}
+    words: dict[str, str] = {}
     for w in re.findall(r"[a-z0-9]+", text.lower()):
         for t in query_terms(w):
             words.setdefault(t, w)
