@@ -1375,3 +1375,10 @@ def test_probe_25_family_parts():
                audience="family")
     assert "What should we bring? Take the urine test sticks" in d.summary_text
     assert "Can he go swimming in the sea? Yes, if your child feels well" in d.summary_text
+
+
+def test_a_choice_between_two_medicines_is_not_answered_by_a_choice_between_others():
+    a = answer("frequent relapser, 3rd relapse in 6 months, steroid toxic (BMI >98th, cushingoid). next step - "
+               "levamisole, MMF, cyclophosphamide or rituximab? doses?")
+    assert "Cyclophosphamide or rituximab? It depends on the pattern" in a.summary_text
+    assert "lists both as preferred SDNS agents" not in a.summary_text

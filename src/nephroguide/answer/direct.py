@@ -972,6 +972,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             if da.id == chosen and part is not parts[0] and not any(p.leads for p in out) and not first_is_chosen:
                 out.append(PartLine(shown(part), "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
+        named_here = {vocabulary().drug_names[m.group(1)] for m in vocabulary().drug_pattern.finditer(text)
+                      if m.group(1) in vocabulary().drug_names}
+        if da is not None and len(named_here) >= 2 and not named_here <= _asked_drugs(pack, da.id) \
+                and _asked_drugs(pack, da.id):
+            da = None   # a choice between two medicines answered only by a choice between others ("cyclophosphamide or
+            #             rituximab?" is not "MMF or rituximab: either")
         if da is not None and da.id != chosen and _speaks_of_none(asked_as[part], da, 1 if _one_word(asked_as[part]) else 2):
             da = None   # an answer about nothing the part asks ("why is he so hungry and angry on prednisolone?"
             #             -> what prednisolone is): no answer rather than another question's
