@@ -1382,3 +1382,11 @@ def test_a_choice_between_two_medicines_is_not_answered_by_a_choice_between_othe
                "levamisole, MMF, cyclophosphamide or rituximab? doses?")
     assert "Cyclophosphamide or rituximab? It depends on the pattern" in a.summary_text
     assert "lists both as preferred SDNS agents" not in a.summary_text
+
+
+def test_a_teenager_still_relapsing_is_not_promised_she_will_grow_out_of_it():
+    a = answer("my daughter is 14 and has had nephrotic syndrome since she was 2, still relapsing. will she grow out of "
+               "it? will she be able to have children later? the tacrolimus worries me", audience="family")
+    assert "Will she grow out of it? Maybe, but it is less certain than for most children" in a.summary_text
+    assert "depends mostly on treatment" not in a.summary_text   # (the steroid-resistant answer is not hers)
+    assert answer("will she grow out of it?", audience="family").summary_text.startswith("Usually, yes")
