@@ -1390,3 +1390,20 @@ def test_a_teenager_still_relapsing_is_not_promised_she_will_grow_out_of_it():
     assert "Will she grow out of it? Maybe, but it is less certain than for most children" in a.summary_text
     assert "depends mostly on treatment" not in a.summary_text   # (the steroid-resistant answer is not hers)
     assert answer("will she grow out of it?", audience="family").summary_text.startswith("Usually, yes")
+
+
+def test_probe_26_told_requests_are_answered_and_a_husband_is_not_an_adult_patient():
+    a = answer("pharmacist q: child on pred 60mg/m2 daily, mum wants ibuprofen for fever, and practice nurse asks if MMR "
+               "2nd dose can go ahead. ok or not?")
+    assert a.intent != "dosing" and "60 mg/m2/day or 2 mg/kg/day" not in a.summary_text
+    assert "No, not on high doses: defer live vaccines" in a.summary_text and "Avoid NSAIDs" in a.summary_text
+    b = answer("since starting the steroids he is so angry and not sleeping and eats everything in the house, is this "
+               "normal?? will it stop? my husband wants to cut the dose down himself because its too much",
+               audience="family")
+    assert b.scope == "covered" and "Never stop prednisolone suddenly" in b.summary_text
+    c = answer("my son is on tacrolimus for steroid resistent nephrotic and his level came back high, he has shaky hands "
+               "and a headache. is this dangerous?? and is grapefruit juice ok for him", audience="family")
+    assert c.summary_text.startswith("It can be: call the kidney team today, and go to hospital straight away if he has "
+                                     "a fit")
+    d = answer("adult 45M membranous nephropathy PLA2R+, rituximab dose and when to start?")
+    assert d.scope == "not_covered" and "CD19" not in d.summary_text

@@ -999,7 +999,9 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
         # (about the child's illness, course or medicines: "will she get diabetes from the steroids?")
         # ("... does he need steroids like the nephrotic kids?": named only to compare, nephrotic syndrome is not his)
         about_ns = u.ins_cue or bool(u.stage) or (not u.adult and (bool(u.drugs) or direct.names_own_medicine(u.question)))
-        about_ns = about_ns and not direct.likens_to_ns(u.question)
+        grown_up = (u.detail("age_years") or 0) >= float(direct.settings()["adult_age_years"]) \
+            and not re.search(direct.settings()["child_words"], u.question, re.I)   # ("adult 45M membranous ...")
+        about_ns = about_ns and not direct.likens_to_ns(u.question) and not grown_up
         # (a medicine named for an adult with another disease is not about a child's nephrotic syndrome:
         # "statins in adults with coronary heart disease: atorvastatin 80 mg?")
         if about_ns and route.kind in ("answer", "facts") and route.confidence >= float(direct.settings()["direct"]["enough"]):
@@ -1009,9 +1011,10 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
             return direct.compose_direct(u, ret, route, audience=audience, patient=patient, today=today,
                                          session=session, from_session=from_session, detail=detail,
                                          scope="partly_covered" if others else "covered", scope_note=note)
-        partial = _answer_the_rest(u, audience=audience, patient=patient, today=today, session=session,
-                                   from_session=from_session, detail=detail)
-        if partial is not None:
+        adult_only = (grown_up or u.adult) and not re.search(direct.settings()["child_words"], u.question, re.I)
+        partial = None if adult_only else _answer_the_rest(u, audience=audience, patient=patient, today=today,
+                                                           session=session, from_session=from_session, detail=detail)
+        if partial is not None:   # (an adult's other disease: the rest of the message is about that adult too)
             return partial
         return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=direct.off_topic_named(u),
                             **common)

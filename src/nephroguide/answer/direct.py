@@ -761,6 +761,13 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
     return (rest if rest.endswith("?") else f"{rest}?"), names, aside
 
 
+# what someone wants to do or give, told as a statement, is asked about ("mum wants ibuprofen for fever", "my husband
+# wants to cut the dose down himself")
+_REQUEST = re.compile(r"\b(?:wants?|wanting|would like|keeps? asking|is asking|are asking|asks)\s+(?:to\s+)?(?:\w+\s+){0,2}?"
+                      r"(?:give|giving|start|stop|cut|lower|reduce|change|skip|miss|try|use|buy|ibuprofen|nurofen|"
+                      r"paracetamol|calpol|antibiotics?|vaccin\w*|jabs?|homeopath\w*|herbal)\b|"
+                      r"\b(?:asks?|asking|wants to know|wondering)\s+(?:if|whether)\b", re.I)   # ("the nurse asks if MMR can go ahead")
+
 _LIKENED = re.compile(r"\b(?:like|as with|as for|as in|same as|similar to)\s+(?:the\s+|other\s+|children with\s+|kids with\s+)?"
                      r"(?:nephrotic|ns\b|minimal change)", re.I)
 
@@ -1209,7 +1216,7 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
             out.append((p, "why " + _ENDS_WHY.sub("", p)))
             told, before = [], []
             continue
-        if not _ASKING.match(p) and p not in marked and not (p is parts[-1] and _dose_request(p)):
+        if not _ASKING.match(p) and p not in marked and not (p is parts[-1] and _dose_request(p)) and not _REQUEST.search(p):
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
             story.append(p)
             continue
