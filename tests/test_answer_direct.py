@@ -1407,3 +1407,16 @@ def test_probe_26_told_requests_are_answered_and_a_husband_is_not_an_adult_patie
                                      "a fit")
     d = answer("adult 45M membranous nephropathy PLA2R+, rituximab dose and when to start?")
     assert d.scope == "not_covered" and "CD19" not in d.summary_text
+
+
+def test_probe_26_five_questions_and_a_students_why():
+    a = answer("I am the grandmother and I am looking after my grandson (he is 5) for the summer while his parents are "
+               "abroad. He takes prednisolone every morning. What foods should I avoid, is salt alright, can he have "
+               "sweets and crisps? And what signs should make me call the doctor?", audience="family")
+    assert "What signs should make me call the doctor? Straight away if your child" in a.summary_text \
+        or "what signs should make me call the doctor? Straight away if your child" in a.summary_text
+    b = answer("why does minimal change disease cause oedema and hyperlipidaemia?", audience="student")
+    assert b.summary_text.startswith("Both follow the protein leak")
+    c = answer("SSNS boy 7y, 3rd relapse in 6/12 while on alt-day pred 0.5mg/kg. next step - levamisole, MMF, cyclo or "
+               "ritux?")
+    assert "Cyclo or ritux? It depends on the pattern" in c.summary_text

@@ -941,7 +941,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     chosen_text = _answer_words(given) if given is not None else ""
     out: list[PartLine] = []
     first_is_chosen = False
-    for part in parts[:4]:
+    for part in parts[:int(settings()["direct"]["max_parts"])]:
         text = _read(part)
         # "what can we do?", "what dose?": a part of one word or none needs the rest of the message, so its answer
         # must fit it more closely to be given on its own
