@@ -1420,3 +1420,12 @@ def test_probe_26_five_questions_and_a_students_why():
     c = answer("SSNS boy 7y, 3rd relapse in 6/12 while on alt-day pred 0.5mg/kg. next step - levamisole, MMF, cyclo or "
                "ritux?")
     assert "Cyclo or ritux? It depends on the pattern" in c.summary_text
+
+
+def test_probe_26_a_choice_told_without_a_question_word_is_asked_and_genetic_care_needs_a_genetic_cause():
+    a = answer("SRNS after 4/52 pred 60. tac or CsA first line, do we add ACEi, and when to send genetics?")
+    assert "Either, chosen by side effects" in a.summary_text
+    assert "Start in the confirmation period" in a.summary_text
+    assert "When to send genetics?" in a.summary_text
+    assert "once a monogenic cause is confirmed" not in a.summary_text
+    assert answer("NPHS2 confirmed, what treatment").summary_text.startswith("Usually stop (or do not start) immuno")

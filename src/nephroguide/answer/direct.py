@@ -766,7 +766,8 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
 _REQUEST = re.compile(r"\b(?:wants?|wanting|would like|keeps? asking|is asking|are asking|asks)\s+(?:to\s+)?(?:\w+\s+){0,2}?"
                       r"(?:give|giving|start|stop|cut|lower|reduce|change|skip|miss|try|use|buy|ibuprofen|nurofen|"
                       r"paracetamol|calpol|antibiotics?|vaccin\w*|jabs?|homeopath\w*|herbal)\b|"
-                      r"\b(?:asks?|asking|wants to know|wondering)\s+(?:if|whether)\b", re.I)   # ("the nurse asks if MMR can go ahead")
+                      r"\b(?:asks?|asking|wants to know|wondering)\s+(?:if|whether)\b|"   # ("the nurse asks if MMR can go ahead")
+                      r"^\s*[\w-]+(?:\s[\w-]+)?\s+(?:or|vs\.?|versus)\s+[\w-]+(?:\s[\w-]+){0,3}\s*$", re.I)   # ("tac or CsA first line")
 
 _LIKENED = re.compile(r"\b(?:like|as with|as for|as in|same as|similar to)\s+(?:the\s+|other\s+|children with\s+|kids with\s+)?"
                      r"(?:nephrotic|ns\b|minimal change)", re.I)
