@@ -1940,7 +1940,7 @@ def no_bare_yes_no(question: str, summary: str) -> str:
     question = re.sub(r"^[^-–—:?]{1,40}?\s*[-–—:]\s+", "", question)   # "SRNS - when do I ...?"
     if m is None or _form(question) != "wh":
         return summary
-    rest = summary[m.end():]
+    rest = re.sub(r"^but\s+", "", summary[m.end():], flags=re.I)   # ("Yes, but it is uncommon: ..." -> "It is uncommon")
     return rest[:1].upper() + rest[1:] if rest else summary
 
 
