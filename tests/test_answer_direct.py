@@ -1429,3 +1429,16 @@ def test_probe_26_a_choice_told_without_a_question_word_is_asked_and_genetic_car
     assert "When to send genetics?" in a.summary_text
     assert "once a monogenic cause is confirmed" not in a.summary_text
     assert answer("NPHS2 confirmed, what treatment").summary_text.startswith("Usually stop (or do not start) immuno")
+
+
+def test_a_numbered_list_of_questions_beside_an_exposure_gets_every_answer():
+    a = answer("Four things please: 1) can she go to school while on the high dose steroids 2) chickenpox is going round "
+               "her class, what do we do 3) can she keep going to swimming club 4) we are flying to spain in august, "
+               "anything we need to take?", audience="family")
+    s = a.summary_text
+    assert s.startswith("Chickenpox can be serious for a child on prednisolone")
+    assert "Can she keep going to swimming club?" in s and "Anything we need to take? Take the urine test sticks" in s
+    # beside an acute danger a family's other question is still left out ("can he go to school tomorrow?")
+    b = answer("my son has a fever of 39 and a really sore tummy, he's in relapse. can he go to school tomorrow?",
+               audience="family")
+    assert "go to school tomorrow? Yes" not in b.summary_text

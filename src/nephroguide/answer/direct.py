@@ -43,6 +43,8 @@ class Route:
     confidence: float = 0.0
     asked: str = ""                  # the question of the message the answer was chosen for, when one of several
     danger: bool = False             # a danger sign leads (red_flags): nothing else takes its place
+    keep_parts: bool = False         # ... and a family's other questions still get their answers (an exposure, not an
+    #                                  acute illness: "chickenpox going round her class ... can she keep swimming?")
 
 
 def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
@@ -328,7 +330,7 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
                         hit = h
                 return Route("answer", answer=hit or Hit(id=named[0], kind="answer", topic=answers[named[0]].topic,
                                                          score=0.0),
-                             confidence=float(flag["confidence"]), danger=True)
+                             confidence=float(flag["confidence"]), danger=True, keep_parts=bool(flag.get("keep_parts")))
             for topic in flag.get("topics") or []:   # in the order given: the likeliest danger first
                 wanted = [h for h in ret.hits if h.kind == "answer" and h.topic == topic
                           and h.match >= float(flag["min_match"])]
@@ -725,7 +727,8 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
 
 _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
                     r"what|which|when|why|who)\b)|"
-                    r"\s+[-–—]\s+(?=(?:what|which|how|when|why)\s+\w+\s*\??\s*$)", re.I)   # ("... vomiting - what imaging?")
+                    r"\s+[-–—]\s+(?=(?:what|which|how|when|why)\s+\w+\s*\??\s*$)|"   # ("... vomiting - what imaging?")
+                    r"(?:^|\s|:)\s*\(?\d{1,2}\)\s+", re.I)   # a numbered list ("Four things: 1) can she ... 2) ...")
 
 
 def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
@@ -1736,7 +1739,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             lines_of_parts = [p for p in lines_of_parts if (_opener(p.text) != "no" or not urgency.search(p.part))
                               and (p.answer is None or p.answer.topic == da.topic
                                    or p.fit >= float(cfg["direct"]["part_own"])
-                                   or (audience != "family" and not urgency.search(p.part)))]
+                                   or ((audience != "family" or r.keep_parts) and not urgency.search(p.part)))]
         if len(lines_of_parts) == 1 and not lines_of_parts[0].leads and opener and _opener(lines_of_parts[0].text) \
                 and _opener(lines_of_parts[0].text) != opener and lines_of_parts[0].fit < float(cfg["direct"]["part_own"]) \
                 and len(_asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)],
