@@ -999,8 +999,7 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
         # (about the child's illness, course or medicines: "will she get diabetes from the steroids?")
         # ("... does he need steroids like the nephrotic kids?": named only to compare, nephrotic syndrome is not his)
         about_ns = u.ins_cue or bool(u.stage) or (not u.adult and (bool(u.drugs) or direct.names_own_medicine(u.question)))
-        grown_up = (u.detail("age_years") or 0) >= float(direct.settings()["adult_age_years"]) \
-            and not re.search(direct.settings()["child_words"], u.question, re.I)   # ("adult 45M membranous ...")
+        grown_up = direct.grown_up_patient(u)   # ("adult 45M membranous ...")
         about_ns = about_ns and not direct.likens_to_ns(u.question) and not grown_up
         # (a medicine named for an adult with another disease is not about a child's nephrotic syndrome:
         # "statins in adults with coronary heart disease: atorvastatin 80 mg?")
@@ -1011,7 +1010,7 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
             return direct.compose_direct(u, ret, route, audience=audience, patient=patient, today=today,
                                          session=session, from_session=from_session, detail=detail,
                                          scope="partly_covered" if others else "covered", scope_note=note)
-        adult_only = (grown_up or u.adult) and not re.search(direct.settings()["child_words"], u.question, re.I)
+        adult_only = (grown_up or u.adult) and direct.names_no_child(u.question)
         partial = None if adult_only else _answer_the_rest(u, audience=audience, patient=patient, today=today,
                                                            session=session, from_session=from_session, detail=detail)
         if partial is not None:   # (an adult's other disease: the rest of the message is about that adult too)
@@ -1026,8 +1025,7 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
     strong_answer = route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["strong"])
     # a patient stated grown up, and no child in the message ("45yo adult with new MCD ... how long before calling it
     # steroid resistant in adults?"): the children's rules are not the answer, unless the one reached speaks of adults
-    grown = (u.detail("age_years") or 0) >= float(direct.settings()["adult_age_years"]) \
-        and not re.search(direct.settings()["child_words"], u.question, re.I)
+    grown = direct.grown_up_patient(u)
     known = pack.answers.get(route.answer.id) if route.answer is not None else None
     adult_answer = known is not None and (known.topic in direct.settings()["adult_topics"]
                                           or re.search(r"\badults?\b", known.answer, re.I) is not None)
@@ -1308,10 +1306,8 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             start = lines.index(lead[0]) if lead and lead[0] in lines else 0
             if phase is None:   # (never a later phase without the first, unless that phase is the one asked for)
                 start = lines.index(_first_phase(lines[start], lines))
-            phases = [lines[start]]
-            nxt = lines[start + 1] if start + 1 < len(lines) else None
-            if nxt is not None and nxt.drugs == phases[0].drugs and nxt.dose_phase and phases[0].dose_phase:
-                phases.append(nxt)   # the next phase of the same course ("then ... every other day")
+            # ... then the course's next phases ("then ... every other day")
+            phases = [lines[start], *_later_phases(lines[start], lines)]
             summary = " ".join(e.dose_line for e in phases)
             summary_refs = tuple(dict.fromkeys(ref for e in phases for ref in e.statement.refs))
             readability = {**readability, "summary_grade": aud.reading_grade(summary)}

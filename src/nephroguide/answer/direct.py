@@ -775,9 +775,20 @@ _REQUEST = re.compile(r"\b(?:wants?|wanting|would like|keeps? asking|is asking|a
 _LIKENED = re.compile(r"\b(?:like|as with|as for|as in|same as|similar to)\s+(?:the\s+|other\s+|children with\s+|kids with\s+)?"
                      r"(?:nephrotic|ns\b|minimal change)", re.I)
 
+
 def likens_to_ns(question: str) -> bool:
     """The message names nephrotic syndrome only to compare another condition with it."""
     return bool(_LIKENED.search(question))
+
+
+def grown_up_patient(u: Understanding) -> bool:
+    """A patient stated grown up (``adult_age_years`` or older) in a message that names no child ("adult 45M
+    membranous ...", "45yo adult with new MCD"): the children's rules are not the answer."""
+    return (u.detail("age_years") or 0) >= float(settings()["adult_age_years"]) and names_no_child(u.question)
+
+
+def names_no_child(question: str) -> bool:
+    return not re.search(settings()["child_words"], question, re.I)
 
 
 # a part that tells about the child or the asker ("im 16 and on tacrolimus", "my son is 4")
@@ -918,12 +929,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     if len(parts) == 1 and parts[0] != asked_as[parts[0]]:
         bare = asked_as[parts[0]]
         own = set(query_terms(_read(bare)))
+        words = ret_words(_read(bare))
         given = load_pack().answers.get(chosen) if chosen is not None else None
-        if given is not None and _QUESTION.match(bare) and _hard_subject(own, ret_words(_read(bare))) \
+        if given is not None and _QUESTION.match(bare) and _hard_subject(own, words) \
                 and not own <= _stems_in(_answer_words(given)):
             # "... headache and vomiting - what imaging?": the answer given, about the story, says nothing of the
             # one thing asked; say so in the first lines
-            words = ret_words(_read(bare))
             subject = " ".join(words.get(t, t) for t in own)
             note = settings()["not_covered"]["subject_family" if audience == "family" else "subject"]
             return [PartLine(bare, note.format(subject=subject), None, (subject,), of_story=True)]
