@@ -1442,3 +1442,10 @@ def test_a_numbered_list_of_questions_beside_an_exposure_gets_every_answer():
     b = answer("my son has a fever of 39 and a really sore tummy, he's in relapse. can he go to school tomorrow?",
                audience="family")
     assert "go to school tomorrow? Yes" not in b.summary_text
+
+
+def test_a_question_after_a_shorthand_dose_request_is_answered_beside_the_dose():
+    a = answer("MMF dose 1.0 m2 SDNS, and which bloods?")
+    assert a.summary_text.startswith("Mycophenolate mofetil for FRNS/SDNS (KDIGO 2025): Mycophenolate mofetil 600 mg "
+                                     "twice daily (every 12 hours), 1200 mg/day.")
+    assert "Which bloods? Blood count and liver enzymes" in a.summary_text

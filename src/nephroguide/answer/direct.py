@@ -938,6 +938,14 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             subject = " ".join(words.get(t, t) for t in own)
             note = settings()["not_covered"]["subject_family" if audience == "family" else "subject"]
             return [PartLine(bare, note.format(subject=subject), None, (subject,), of_story=True)]
+        if chosen is None and skip_intent == "dosing" and not _DOSE_WORDS.search(bare):
+            # beside a dosing article, a question of its own after the dose asked in shorthand ("MMF dose 1.0 m2
+            # SDNS, and which bloods?"): its close answer's first sentence, as for any other question of a message
+            hit, fit = _part_answer(u, parts[0], float(settings()["direct"]["part_one_word"]), bare=bare)
+            da = load_pack().answers.get(hit.id) if hit is not None else None
+            if da is not None and fit >= float(settings()["direct"]["part_one_word"]) and audience in da.audiences:
+                said_of = sentences(" ".join((da.family_answer if audience == "family" else da.answer).split()))
+                return [PartLine(bare, said_of[0] if said_of else da.answer, da, fit=fit)]
         return []   # the message's one question leans on its story ("... what next?"): the answer given is its
     if len(parts) == 1 and chosen is not None and not _part_elsewhere(parts[0]):
         # one question after a story, which the answer given fits: that is its answer (never a second, other one)
