@@ -1140,7 +1140,8 @@ def test_a_stated_chickenpox_exposure_leads_even_beside_a_vaccine_question_and_t
     a = answer("grandad here. can my grandson (3) have the chickenpox jab while hes on the steroids? and his cousin at "
                "nursery came out in chickenpox today, they were playing together all sunday. what do we do",
                audience="family")
-    assert a.summary_text.startswith("Chickenpox can be serious") and "call the kidney team today" in a.summary_text
+    assert a.summary_text.startswith("Chickenpox can be serious")
+    assert "call the kidney team today" in a.summary_text
     assert "jab while hes on the steroids? No, not while the prednisolone dose is high" in a.summary_text
     assert "Yes, at the right time" not in a.summary_text
 
@@ -1449,3 +1450,45 @@ def test_a_question_after_a_shorthand_dose_request_is_answered_beside_the_dose()
     assert a.summary_text.startswith("Mycophenolate mofetil for FRNS/SDNS (KDIGO 2025): Mycophenolate mofetil 600 mg "
                                      "twice daily (every 12 hours), 1200 mg/day.")
     assert "Which bloods? Blood count and liver enzymes" in a.summary_text
+
+
+def test_session_9_heldout6_kinds_of_failure():
+    # heldout6 opened in session 9 (heldout7 written blind first): one test per kind of failure found there
+    # dizzy on standing and hardly weeing, at home: an emergency, never "yes, relapses are common"
+    a = answer("my son is weeing hardly anything today, he looks pale and says he feels dizzy when he stands up. "
+               "relapse day 3. is this normal?", audience="family")
+    assert a.summary_text.startswith("This is an emergency: go to hospital now"), a.summary_text[:120]
+    # a baby of weeks ("6-wk-old"): infant onset, referred and tested, not the first-episode prednisolone course first
+    b = answer("6-wk-old, alb 12, massive proteinuria. first steps? pred?")
+    assert "Refer" in b.summary_text[:200] and not b.summary_text.startswith("Treat the first episode")
+    # a regimen beside the weight is worked out
+    c = answer("relapse, 26 kg — pred regimen pls")
+    assert "52 mg" in c.summary_text and "39 mg" in c.summary_text
+    # no remission at the end of week 4, told as numbers: steroid resistance, not the first-episode course
+    d = answer("end of wk 4 of 60/m2 pred, UPCR 350 mg/mmol, alb 22. what now?")
+    assert d.intent == "srns_next_step" and "Treat the first episode" not in d.summary_text
+    assert "srns" in d.context["stage"]
+    e = answer("SRNS, on tac 6 months, troughs 6-8, no partial response. next?")
+    assert e.intent == "cni_resistant_next_step" and "trial" in e.summary_text[:80]
+    # clinician shorthand "FR/SD" is frequently relapsing / steroid-dependent, not a standard deviation
+    f = answer("Ca + vit D for every kid on pred, or only FR/SD?")
+    assert f.summary_text.startswith("Yes in FRNS/SDNS: oral calcium with vitamin D") and "?" not in f.summary_text
+    # questions of no subject of their own are about the story's subject (blood clots), not nephrotic syndrome
+    g = answer("I read that kids with nephrotic can get blood clots. what are the signs i should look out for? how "
+               "common is it?", audience="family")
+    assert "Clots are uncommon" in g.summary_text and "puffy eyes first" not in g.summary_text
+    assert "1 to 17 in every 100,000" not in g.summary_text
+    # "when to start?" after "aciclovir - dose and" is the aciclovir's, never the relapse course's start
+    h = answer("varicella contact day 8, on pred 2 mg/kg, non-immune, no VZIG available. aciclovir - dose and when "
+               "to start?")
+    assert "VZIG" in h.summary_text and "relapse" not in h.summary_text.lower()
+
+
+def test_probe_27_flu_jab_and_mmr_are_answered_each_on_its_own():
+    # one "No" for "her flu jab and the MMR booster" told a family to skip the injected flu vaccine (probe 27, unsafe)
+    a = answer("our daughter is 7 on prednisolone and her school friend has chickenpox!! they sat together yesterday. "
+               "what do we do, is it dangerous. and can she still have her flu jab and the MMR booster thats due",
+               audience="family")
+    s = a.summary_text
+    assert s.startswith("Chickenpox can be serious")
+    assert "Can she still have her flu jab? Yes" in s and "Can she still have the MMR booster? No" in s

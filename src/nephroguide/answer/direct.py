@@ -823,6 +823,17 @@ _ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:can|could|is|ar
 _CHANGE_BACK = re.compile(r"^\s*(?:and\s+|so\s+)?(?:will|does|do|would|can|could|is|are)\s+(?:it|this|that|these|they|"
                           r"those|all this|all that)\s+(?:\w+\s+)?(?:stop|go away|go back|settle|wear off|get better|"
                           r"improve|pass|ease|calm|disappear|last)\b", re.I)
+# question words among a part's subject terms: "when to start?" has one subject word, and leans on its story
+_ASKING_TERMS = frozenset({"when", "what", "how", "which", "who", "where"})
+def _leans_on_story(part: str) -> bool:
+    """A question of no subject word of its own, question and frame words and words that need a subject aside ("how
+    common is it?", "what are the signs I should look out for?", "when to start?"): it leans on what the message told
+    before it."""
+    return not (_part_terms(part) - _ASKING_TERMS - set(settings()["frame_words"]) - set(settings()["story_subject_words"])
+                - _medicine_stems()) \
+        and not re.search(settings()["own_subject_people"], part, re.I)   # ("... first steps? pred?")
+
+
 _REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b|"
                         r"(?:should|do|must|shall)\s+(?:i|we)\s+(?:be\s+)?(?:worr(?:y|ied)|concerned|panic)\b)", re.I)
 
@@ -973,6 +984,11 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if own_terms == 0:
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
+        bare_terms = _part_terms(asked_as[part]) - _ASKING_TERMS - set(cfg["frame_words"])
+        if part != asked_as[part] and len(bare_terms) <= 1 and not _REFERRING.match(asked_as[part]) \
+                and not _hard_subject(bare_terms, ret_words(_read(asked_as[part]))):
+            need = float(cfg["direct"]["unanswered"])   # ("... can get blood clots. what are the signs?"): read with
+            #                                            its story, which dilutes how closely any answer fits it
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
         if skip_intent == "dosing" and _MAX_ASKED.search(asked_as[part]) \
                 and ("cumulative" if _CUMULATIVE.search(asked_as[part]) else "maximum") not in said.lower() \
@@ -1244,15 +1260,19 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
             story.append(p)
             continue
         referring = bool(_REFERRING.match(p)) and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))
-        if referring or len(_part_terms(p)) == 1:
+        bare = _leans_on_story(p)
+        if referring or bare or len(_part_terms(p)) == 1:
             # ... and so is a question of one subject word or none ("what do we take?", "what if he relapses
             # there?"), which leans on the story for the rest
-            context = told[-3:] or before or (story[-2:] if referring else [])
+            context = told[-3:] or before or (story[-2:] if referring or bare else [])
             if context:
                 # what it points back to: the medicine the story names ("... need rituximab ... what is it?"),
                 # else the story itself
                 read = {x: canonicalise(normalise(x))[0] for x in context}
                 last = [x for x in context if not vocabulary().drug_pattern.search(read[x])][-2:]
+                if not last and bare and not referring:
+                    last = context[-2:]   # a question of no subject ("what do we do?") after a story that names a
+                    #                       medicine on the way ("... on prednisolone and her friend has chickenpox")
                 if not last and out and out[-1][0] == out[-1][1]:
                     # all it was told names a medicine ("the nurse says its the steroids"): the question before
                     # gives the subject ("why is her blood pressure high? ... will it go back to normal?")
@@ -1336,6 +1356,9 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     if bare is not None and bare != part and not _REFERRING.match(bare):
         best, conf = _part_answer(u, bare, need, prefer=prefer)
         hit, fit = _part_answer(u, part, need, prefer=prefer)
+        if hit is not None and fit >= float(settings()["direct"]["unanswered"]) and _leans_on_story(bare):
+            return hit, fit   # a question of one subject word ("what are the signs?" after "... can get blood clots"):
+            #                   its story's reading, when that fits (not the signs of nephrotic syndrome)
         return (hit, fit) if fit > conf else (best, conf)   # the reading that fits better
     if bare is not None and bare != part and _part_terms(bare) - set(settings()["frame_words"]) - _medicine_stems() \
             and not _FRAME_ONLY.match(bare) and not _CHANGE_BACK.match(bare):
@@ -1540,12 +1563,18 @@ def _message_parts(question: str) -> list[str]:
         for p in _PARTS.split(x):
             p = p.replace("\x1f", ",")
             asked = bool(p.strip()) and re.search(re.escape(p.strip()) + r"\s*\?", x) is not None
-            if out and p and _BARE_WHY.match(p):
-                out[-1] = f"{out[-1]}, {p.strip()}"   # "the doctor gave us penicillin too, why??"
+            if out and p and (_BARE_WHY.match(p) or _OR_ONLY.match(p)):
+                out[-1] = f"{out[-1]}, {p.strip()}"   # "the doctor gave us penicillin too, why??"; "... for every kid
+                #                                       on pred, or only FR/SD?"
             elif p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3
                         or (asked and re.search(r"[A-Za-z]{3,}", p))):   # ("... - PPI? calcium? vitamin D?")
                 out.append(p.strip())
     return out
+
+
+# the other half of a choice, with no question of its own ("..., or only FR/SD?", "..., or just in relapse?")
+_OR_ONLY = re.compile(r"^\s*or\s+(?!(?:can|could|should|shall|do|does|did|is|are|was|will|would|may|must|how|what|when|where|which|who|why)\b)"
+                      r"(?:\S+\s*){1,4}[?!.]*\s*$", re.I)
 
 
 # a question of one word about what was just said ("..., why??"), and a part ending with it
@@ -1558,11 +1587,13 @@ _TWO_TERMS = re.compile(r"^(?P<ask>define|what (?:is|are|does|do)(?! the differe
 
 
 _TWO_OBJECTS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|should|may|will|would|is it (?:ok|okay|safe) for)"
-                          r"\s+(?:he|she|they|we|i|my \w+|our \w+)\s+(?:have|get|take|eat|drink|go to|go on|do|play))"
+                          r"\s+(?:he|she|they|we|i|my \w+|our \w+)\s+(?:(?:still|also|now|safely|even|then)\s+)?"
+                          r"(?:have|get|take|eat|drink|go to|go on|do|play))"
                           r"\s+(?P<one>(?:the |a |an |his |her |their |some )?[\w-]+(?: [\w-]+)?)\s+and\s+"
                           r"(?P<two>(?:the |a |an |his |her |their |some )?[\w-]+"
                           r"(?: (?!(?:while|when|on|during|with|if|at|after|before)\b)[\w-]+)?)"
-                          r"(?P<rest>\s+(?:while|when|on|during)\b.*)?$", re.I)
+                          r"(?P<rest>\s+(?:while|when|on|during)\b.*)?"
+                          r"(?:\s+(?:that'?s|thats|which is|that is|they'?re|theyre) (?:due|booked|next)\b.*)?$", re.I)
 
 
 _DOSE_AND = re.compile(r"^(?P<pre>.*?\b)(?P<one>doses?|dosing|dosage)\s+and\s+(?P<two>(?!(?:duration|how long|for how long)\b)"
@@ -1640,7 +1671,10 @@ def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
         return question_form(re.sub(r"\bi\b", "I", part))
 
     lead = next((p for p in lines if p.leads), None)
-    head = f"{asked(lead.part)} {summary}" if lead is not None else summary
+    # (not under a question of no subject of its own: "What do we do? Chickenpox can be serious ..." says it twice)
+    # (a Yes or No keeps its question: "Is that normal? Yes." never reads as "yes, it is your fault")
+    bare_lead = lead is not None and _leans_on_story(lead.part) and _opener(summary) is None
+    head = f"{asked(lead.part)} {summary}" if lead is not None and not bare_lead else summary
     return " ".join([head, *(f"{asked(p.part)} {p.text}" for p in lines if not p.leads)])
 
 
