@@ -1492,3 +1492,35 @@ def test_probe_27_flu_jab_and_mmr_are_answered_each_on_its_own():
     s = a.summary_text
     assert s.startswith("Chickenpox can be serious")
     assert "Can she still have her flu jab? Yes" in s and "Can she still have the MMR booster? No" in s
+
+
+def test_probe_27_clinician_parts():
+    # "is this FRNS?" is not read with the medicines of the next question (it got "No: oral cyclophosphamide is
+    # given as one course only"); the three-way choice gets the next-agent answer
+    a = answer("6yo SSNS 3rd relapse in 8 months on alt day pred. is this FRNS? next steroid sparing agent - "
+               "levamisole vs MMF vs cyclo?")
+    s = a.summary_text
+    assert "Is this FRNS? It depends on when the relapses happen" in s and "one course only, with a cumulative" not in s
+    assert "levamisole vs MMF vs cyclo? Add a steroid-sparing agent" in s
+    # a GP's "send in now?" beside suspected peritonitis: the danger answer says hospital, no list of onset tests
+    b = answer("GP here - child with known NS has fever, abdo pain, diffuse tenderness, oedematous. what to worry "
+               "about, send in now?")
+    assert "assess in hospital now" in b.summary_text and "Send in now?" not in b.summary_text
+    # "next steps: biopsy? genetics? ..." : biopsy is answered as biopsy, not as the CNI step
+    c = answer("SRNS 8yo after 4 wks pred no remission. next steps: biopsy? genetics? CNI first line? add ACEi?")
+    assert "Biopsy? A calcineurin inhibitor" not in c.summary_text and "Biopsy? " in c.summary_text
+
+
+def test_probe_27_family_parts():
+    # a first episode's puffy eyes are not "swelling again" (call the team the same day); "will it come back?" is
+    # answered
+    a = answer("my son is 5 and was just diagnosed with nephrotic syndrome last week, his eyes are so puffy and the "
+               "doctor gave him predisolone. how long will he need to take it and will it come back?? I am so "
+               "scared, will he need dialysis", audience="family")
+    s = a.summary_text
+    assert s.startswith("8 or 12 weeks in all") and "call the kidney team the same day" not in s
+    assert "Will it come back? Probably" in s and "Will he need dialysis? No" in s
+    # the team's plan told ("They want to start levamisole.") is not a question of its own
+    b = answer("They want to start levamisole. what are the side effects? they said blood tests every few months, "
+               "what are they looking for", audience="family")
+    assert b.summary_text.startswith("Levamisole is usually well tolerated")

@@ -728,6 +728,8 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
 _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
                     r"what|which|when|why|who)\b)|"
                     r"\s+[-–—]\s+(?=(?:what|which|how|when|why)\s+\w+\s*\??\s*$)|"   # ("... vomiting - what imaging?")
+                    r"(?:(?<=\bsteps)|(?<=\bthings)|(?<=\bquestions)|(?<=\bplan)|(?<=\boptions))\s*:\s+(?=[\w-]+(?:\s[\w-]+){0,2}\s*\?)|"
+                    #   ("next steps: biopsy? genetics?": the first of a list of short questions)
                     r"(?:^|\s|:)\s*\(?\d{1,2}\)\s+", re.I)   # a numbered list ("Four things: 1) can she ... 2) ...")
 
 
@@ -766,7 +768,10 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
 
 # what someone wants to do or give, told as a statement, is asked about ("mum wants ibuprofen for fever", "my husband
 # wants to cut the dose down himself")
-_REQUEST = re.compile(r"\b(?:wants?|wanting|would like|keeps? asking|is asking|are asking|asks)\s+(?:to\s+)?(?:\w+\s+){0,2}?"
+# (not the team's plan told: "They want to start levamisole.", "the consultant wants to stop the tacrolimus")
+_REQUEST = re.compile(r"(?<!\bthey )(?<!\bdoctors )(?<!\bdoctor )(?<!\bteam )(?<!\bconsultant )(?<!\bnephrologist )"
+                      r"(?<!\bhospital )(?<!\bspecialist )"
+                      r"\b(?:wants?|wanting|would like|keeps? asking|is asking|are asking|asks)\s+(?:to\s+)?(?:\w+\s+){0,2}?"
                       r"(?:give|giving|start|stop|cut|lower|reduce|change|skip|miss|try|use|buy|ibuprofen|nurofen|"
                       r"paracetamol|calpol|antibiotics?|vaccin\w*|jabs?|homeopath\w*|herbal)\b|"
                       r"\b(?:asks?|asking|wants to know|wondering)\s+(?:if|whether)\b|"   # ("the nurse asks if MMR can go ahead")
@@ -1092,7 +1097,8 @@ def _hard_subject(own: set[str], words: dict[str, str]) -> bool:
 
 _SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|kgs|kilos?|yo|y/o|yrs?|years? old|mo|months? old|cm|m2|m²)\b", re.I)
 # a question of frame words only, pointing back ("is that normal?", "will it go away?", "what does that mean?")
-_FRAME_ONLY = re.compile(r"^\s*(?:and\s+|so\s+)?(?:is|are|was|will|does|do|can|could|should|what|why|how)\s+"
+_FRAME_ONLY = re.compile(r"^(?!.*\b(?:come|comes|coming) back\b)"   # ("will it come back?" asks about relapses)
+                         r"\s*(?:and\s+|so\s+)?(?:is|are|was|will|does|do|can|could|should|what|why|how)\s+"
                          r"(?:\w+\s+){0,2}?(?:this|that|it|these|those|they|them)\s+(?:\w+\s*){0,3}\??$", re.I)
 # a part that asks for a dose ("MMF dose for FRNS?", "what dose will she take?"), not one that names a dose
 # ("will it stop when the dose goes down?")
@@ -1256,6 +1262,8 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
             told, before = [], []
             continue
         if not _ASKING.match(p) and p not in marked and not (p is parts[-1] and _dose_request(p)) and not _REQUEST.search(p):
+            if _leans_on_story(p) and told:
+                continue   # a heading of no subject ("... no remission. next steps: biopsy? genetics?") tells nothing
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
             story.append(p)
             continue
@@ -1375,7 +1383,8 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         return Hit(own, "answer", "", 0.0, 1.0, 1.0, 1.0), 1.0
     text = _SIZE.sub(" ", _read(part))   # "cyclophosphamide 18 kg: FBC frequency": the size is not the question
     stage = _stage_words(u, text)
-    text = " ".join([text, *(d for d in u.drugs if d not in text)])
+    asked_only = _drugs_of_other_questions(u.question, part)
+    text = " ".join([text, *(d for d in u.drugs if d not in text and d not in asked_only)])
     # (each reading with the part as the question: a "Because ..." answer only for a why)
     scored = _answer_confidences(dataclasses.replace(u, question=part, text=text),
                                  retrieve(text, list(u.drugs), one_question=True), by_match=False)
@@ -1418,6 +1427,32 @@ _QUESTION = re.compile(r"^\s*(?:(?:and|also|so|but|plus)\s+)*(?:(?:what|which|wh
                        r"(?:can|could|should|will|would|is|are|was|does|do|did|may|might|must|has|have)\s+"
                        r"(?:it|he|she|they|we|i|you|there|this|that|these|those|my|his|her|our|their|your|the|a|an)\b)",
                        re.I)
+
+
+@functools.lru_cache(maxsize=64)
+def _drugs_of_other_questions(question: str, part: str) -> frozenset[str]:
+    """Medicines the message names only in its later questions, not in what it tells, in this part nor before it:
+    they are not read with this part ("... 3rd relapse in 8 months on alt day pred. is this FRNS? next agent - levamisole vs
+    MMF vs cyclo?": "is this FRNS?" is not about cyclophosphamide)."""
+    from nephroguide.answer.understand import vocabulary
+
+    def named(text: str) -> set[str]:
+        r = _read(text)
+        return {vocabulary().drug_names.get(m.group(1), m.group(1)) for m in vocabulary().drug_pattern.finditer(r)}
+
+    parts = _message_parts(question)
+    marked = _marked_questions(question)
+    asked = [bare for _, bare in _asked_parts(parts, marked)]
+    here = named(part)
+    at = next((i for i, p in enumerate(asked) if p == part or p in part), None)
+    if at is None:
+        return frozenset()
+    told = set().union(*(named(p) for p in parts if p not in asked)) if parts else set()
+    # (a question leans on what came before it, an earlier question too: "can my son get his MMR booster ... while
+    # hes on prednisolone? ... isnt flu spray live?")
+    later = set().union(*(named(p) for p in asked[at + 1:])) if asked[at + 1:] else set()
+    before = set().union(*(named(p) for p in asked[:at])) if asked[:at] else set()
+    return frozenset(later - told - here - before)
 
 
 def _read(part: str) -> str:
@@ -1523,10 +1558,13 @@ def _story_answer_route(u: Understanding, r: Route) -> Route:
         return r   # (a danger sign leads whatever else the message asks)
     parts = [x for p in _message_parts(u.question) for x in _two_verbs(p)]
     asked = _asked_parts(parts, _marked_questions(u.question))
-    if len(parts) < 2 or len(asked) < 2 or any(p != q for p, q in asked):
+    if len(parts) < 2 or len(asked) < 2 or asked[0][0] != asked[0][1]:
         return r   # one question, or one leaning on the story ("... what next?"): the story's answer is its
     fit = float(cfg["asked_part"]["fit"])
-    own = [_part_answer(u, p, fit, prefer=r.answer.id) for p, _ in asked]   # (as part_lines reads each)
+    # (as part_lines reads each; a later question read with the story is read as asked too: "... his eyes are so
+    # puffy ... how long will he take it and will it come back??")
+    own = [_part_answer(u, p, fit, prefer=r.answer.id) if p == q else _part_answer(u, p, fit, bare=q)
+           for p, q in asked]
     if own[0][0] is None or own[0][1] < fit or any(h is not None and h.id == r.answer.id for h, _ in own):
         return r   # the answer given is one question's own, or the first question has no close answer: keep it
     if r.confidence >= float(cfg["asked_part"]["story_below"]) and not all(c > r.confidence for _, c in own):
