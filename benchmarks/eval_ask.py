@@ -44,9 +44,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds over the whole set per audience")
     parser.add_argument("--fresh", type=int, default=7, help="fresh-process runs of `nephroguide ask`")
     parser.add_argument("--details", action="store_true",
-                        help="list every question that misses something (heldout6 items left out)")
-    parser.add_argument("--show-heldout6", action="store_true",
-                        help="with --details, list heldout6 items too (breaks its blindness for whoever reads them)")
+                        help="list every question that misses something (heldout7 items left out)")
+    parser.add_argument("--show-heldout7", action="store_true",
+                        help="with --details, list heldout7 items too (breaks its blindness for whoever reads them)")
     parser.add_argument("--only", help="one evaluation file instead of every tests/eval/*.yaml")
     parser.add_argument("--detail", choices=["brief", "full"], default="brief", help="score brief (default) or full answers")
     args = parser.parse_args()
@@ -62,8 +62,8 @@ def main() -> int:
     print(_line("all", report))
     for name, part in report.by(lambda r: r.case.source).items():
         print(_line(name, part))
-    print("by split (heldout6: never tuned on; its failing items were once printed to one team member in session 6 "
-          "by --details; heldout5: written blind, then used to find failure kinds from session 3; the others were "
+    print("by split (heldout7: written blind in session 9, never opened or tuned on; heldout6: written blind, opened "
+          "in session 9 to find failure kinds; heldout5: written blind, opened from session 3; the others were "
           "tuned on):")
     for name, part in report.by(lambda r: r.case.split).items():
         print(_line(name, part))
@@ -75,7 +75,7 @@ def main() -> int:
         print(_line(name, part))
     if args.details:
         for r in report.results:
-            if r.case.split == "heldout6" and not args.show_heldout6:
+            if r.case.split == "heldout7" and not args.show_heldout7:
                 continue   # the never-tuned set stays unread: its items are never listed unless asked for
             problems = []
             if not r.intent_ok:

@@ -1524,3 +1524,36 @@ def test_probe_27_family_parts():
     b = answer("They want to start levamisole. what are the side effects? they said blood tests every few months, "
                "what are they looking for", audience="family")
     assert b.summary_text.startswith("Levamisole is usually well tolerated")
+
+
+def test_probe_27_and_heldout6_more_parts_and_scope():
+    # a told complaint beside the questions is answered (prednisolone after food, a stomach medicine may help)
+    a = answer("my boy has been moody, angry, not sleeping and crying since starting steroids. is this normal? will "
+               "it stop when dose goes down. he also says his tummy hurts after tablets", audience="family")
+    assert a.summary_text.startswith("Yes. Tantrums") and "Give prednisolone after a meal or snack" in a.summary_text
+    # ... but the story of a danger sign is not a question of its own
+    b = answer("he has a temperature of 38.5 and says his tummy really hurts, hes in relapse. should i wait and see "
+               "how he is tomorrow?", audience="family")
+    assert "Says his tummy" not in b.summary_text
+    # "what treatment is there" for a baby with the Finnish type names the treatment
+    c = answer("our baby was born with nephrotic syndrome, finnish type they said, she is 3 weeks old. will she "
+               "survive, what treatment is there", audience="family")
+    assert "What treatment is there? Treatment supports the baby" in c.summary_text
+    assert "Will she survive? Yes" in c.summary_text
+    # a subject in shorthand after a dash is asked: IgG monitoring after rituximab
+    d = answer("child on rituximab for SDNS - hypogammaglobulinaemia monitoring, PJP prophylaxis needed? live "
+               "vaccines timing?")
+    assert "Check IgG before rituximab and after each course" in d.summary_text
+    # one question about a medicine the pack never names: not covered, not an answer about prednisolone
+    e = answer("he also has ADHD and the paediatrician wants to start methylphenidate. is it safe to take with his "
+               "prednisolone?", audience="family")
+    assert e.scope == "not_covered" and "methylphenidate" in e.summary_text
+    f = answer("Explain the mechanism by which SGLT2 inhibitors slow CKD progression.", audience="student")
+    assert f.scope == "not_covered" and "SGLT2 inhibitors" in f.summary_text
+    # ... but a known medicine in the story does not make the question about it not covered
+    g = answer("she is on tacrolimus. can she go swimming?", audience="family")
+    assert g.scope != "not_covered"
+    # the asker's own adult age ("I'm 28 ... myself"): the children's doses are not the answer
+    h = answer("I'm 28 and have just been diagnosed with minimal change disease myself. what dose of prednisolone "
+               "should i be on?", audience="family")
+    assert h.scope == "not_covered" and "60 mg" not in h.summary_text and "adults" in h.summary_text

@@ -2,8 +2,9 @@
 
 questions.yaml: the treatment pathway (dev, heldout, heldout2 and heldout3: tuned on). questions_broad.yaml: the
 whole disease (dev and heldout4: tuned on since session 3). questions_heldout5.yaml: written blind by a helper,
-opened in session 3 to find kinds of engine failure. questions_heldout6.yaml: written blind, never opened or
-tuned on: the honest measure of new questions.
+opened in session 3 to find kinds of engine failure. questions_heldout6.yaml: written blind, opened in session 9
+to find kinds of failure. questions_heldout7.yaml: written blind in session 9, never opened or tuned on: the
+honest measure of new questions (63% when first scored).
 
 Measured 2026-12-03 (benchmarks/eval_ask.py --rounds 0 --fresh 0, brief answers): the 566 questions of the two
 tuned files 95.4% (pathway 95.7%, broad 95.3%, heldout4 95.8%); heldout5 65.5%; heldout6 55.0%; all 776: 86.0%;
@@ -36,7 +37,8 @@ def report(tmp_path_factory):
 
 def test_every_set_is_loaded(report):
     sources = {r.case.source for r in report.results}
-    assert {"questions.yaml", "questions_broad.yaml", "questions_heldout5.yaml", "questions_heldout6.yaml"} <= sources
+    assert {"questions.yaml", "questions_broad.yaml", "questions_heldout5.yaml", "questions_heldout6.yaml",
+            "questions_heldout7.yaml"} <= sources
     assert report.n >= 700
 
 
@@ -59,8 +61,9 @@ def test_untuned_splits_are_reported_and_hold(report):
     assert report.split("heldout3").n >= 20 and report.split("heldout3").pass_rate >= 0.80
     assert report.split("heldout4").n >= 80 and report.split("heldout4").pass_rate >= 0.95
     assert report.split("heldout5").n >= 100 and report.split("heldout5").pass_rate >= 0.74
+    assert report.split("heldout6").n >= 100 and report.split("heldout6").pass_rate >= 0.68
     # never read, never tuned on: a floor under the honest figure, so a regression in generalisation fails
-    assert report.split("heldout6").n >= 100 and report.split("heldout6").pass_rate >= 0.54
+    assert report.split("heldout7").n >= 100 and report.split("heldout7").pass_rate >= 0.60
 
 
 def test_not_covered_questions_are_not_answered_with_another_topic(report):

@@ -1034,6 +1034,9 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
         # an adult, and nothing that says idiopathic nephrotic syndrome: outside the pack
         subject = direct.settings()["adult_subject"] if grown else f"{direct.subject_of(u, ret)} in adults"
         return _not_covered(u, audience, pack, about="adults", subject=subject, **common)
+    medicine = direct.unknown_medicine_asked(u) if patient is None and not from_session else None
+    if medicine:   # "can he take SGLT2 inhibitors?": not an answer about the medicines nephroguide knows
+        return _not_covered(u, audience, pack, about="", subject=medicine, **common)
     if u.domain_hits == 0 and patient is None and not from_session and \
             not (route.kind == "answer" and route.confidence >= float(direct.settings()["direct"]["enough"])):
         # nothing in the question names the disease, and no direct answer fits it closely

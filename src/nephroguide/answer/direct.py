@@ -770,11 +770,17 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
 # wants to cut the dose down himself")
 # (not the team's plan told: "They want to start levamisole.", "the consultant wants to stop the tacrolimus")
 _REQUEST = re.compile(r"(?<!\bthey )(?<!\bdoctors )(?<!\bdoctor )(?<!\bteam )(?<!\bconsultant )(?<!\bnephrologist )"
-                      r"(?<!\bhospital )(?<!\bspecialist )"
+                      r"(?<!\bhospital )(?<!\bspecialist )(?<!\bpaediatrician )(?<!\bpediatrician )(?<!\bgp )(?<!\bdr )"
                       r"\b(?:wants?|wanting|would like|keeps? asking|is asking|are asking|asks)\s+(?:to\s+)?(?:\w+\s+){0,2}?"
                       r"(?:give|giving|start|stop|cut|lower|reduce|change|skip|miss|try|use|buy|ibuprofen|nurofen|"
                       r"paracetamol|calpol|antibiotics?|vaccin\w*|jabs?|homeopath\w*|herbal)\b|"
                       r"\b(?:asks?|asking|wants to know|wondering)\s+(?:if|whether)\b|"   # ("the nurse asks if MMR can go ahead")
+                      # a subject asked in shorthand after a dash ("on rituximab for SDNS - hypogammaglobulinaemia monitoring,
+                      # PJP prophylaxis needed?")
+                      r"\s[-–:]\s*[^-–:?]{0,40}\b(?:monitoring|timing|work-?up|mx|plan)\s*$|"
+                      # a complaint told beside the questions ("... he also says his tummy hurts after tablets")
+                      # (an added complaint only: "he says his tummy really hurts" is the story of a danger sign)
+                      r"\balso\s+(?:says|said|complains?|complaining|keeps saying)\b[^.?]{0,30}\b(?:hurts?|aches?|pain\w*|sore)\b|"
                       r"^\s*[\w-]+(?:\s[\w-]+)?\s+(?:or|vs\.?|versus)\s+[\w-]+(?:\s[\w-]+){0,3}\s*$", re.I)   # ("tac or CsA first line")
 
 _LIKENED = re.compile(r"\b(?:like|as with|as for|as in|same as|similar to)\s+(?:the\s+|other\s+|children with\s+|kids with\s+)?"
@@ -817,7 +823,7 @@ def _part_elsewhere(part: str) -> list[str]:
 
 
 _ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:can|could|is|are|should|will|would|does|do|did|what|which|who|where|"
-                    r"how|when|why|may|might|must|has|have)\b"
+                    r"how|when|why|may|might|must|has|have|explain|describe)\b"
                     # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
                     r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling)\b)",
                     re.I)
@@ -861,6 +867,28 @@ def _unknown_subject(part: str) -> list[str]:
             continue
         out.append(word)
     return out
+
+
+def unknown_medicine_asked(u: Understanding) -> str | None:
+    """A message that asks one question, about a medicine or drug class the pack never names ("can he take SGLT2
+    inhibitors?", "is methylphenidate safe with his prednisolone?"): that medicine, so that the reader is told it
+    is not covered rather than given an answer about the medicines nephroguide knows; None otherwise."""
+    asked = _asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)], _marked_questions(u.question))
+    if len(asked) != 1:
+        return None
+    pattern = re.compile(settings()["unknown_medicine"], re.I)
+    part = asked[0][1]
+    # in the question itself, or in what it points back to ("... wants to start methylphenidate. is it safe to take
+    # with his prednisolone?"), not only in the story ("he's on montelukast for asthma. when can he have his flu jab?")
+    where = u.question if re.search(r"\b(?:it|this|that|these|them|they)\b", part, re.I) else part
+    found = []
+    for w in _unknown_subject(where):
+        cls = re.search(re.escape(w) + r"\d*\s+(?:inhibitors?|blockers?|antagonists?|agonists?)\b", where, re.I)
+        if cls is not None:
+            found.append(cls.group())   # "SGLT2 inhibitors", as typed
+        elif pattern.search(w):
+            found.append(w)
+    return ", ".join(found) if found else None
 
 
 @dataclasses.dataclass(frozen=True)
