@@ -1557,3 +1557,21 @@ def test_probe_27_and_heldout6_more_parts_and_scope():
     h = answer("I'm 28 and have just been diagnosed with minimal change disease myself. what dose of prednisolone "
                "should i be on?", audience="family")
     assert h.scope == "not_covered" and "60 mg" not in h.summary_text and "adults" in h.summary_text
+
+
+def test_heldout6_dose_parts_and_negated_signs():
+    # "not hypovolaemic" is not a sign of hypovolaemia; two medicines asked together get each dose, and a range is
+    # never shown as its low end alone
+    a = answer("15 kg, gross oedema + ascites, well perfused, not hypovolaemic. albumin / frusemide dose?")
+    assert "hypovolaemic_signs" not in a.context["stage"]
+    s = a.summary_text
+    assert "Human albumin 20-25% 7.5 g IV per dose (low end of the range; range 7.5-15 g per dose)" in s
+    assert "Furosemide 15 mg IV per dose (low end of the range; range 15-30 mg per dose)" in s
+    # "stress-dose hydrocortisone needed?" is not a dose request for the maintenance prednisolone
+    b = answer("8yo on alt-day pred for 2 yrs (SDNS), tonsillectomy next week. stress-dose hydrocortisone needed?")
+    assert b.summary_text.startswith("Possibly: stress-dose hydrocortisone") and "0.5 mg/kg" not in b.summary_text
+    # typical presentation with microscopic blood: typical, and the blood changes nothing (it got the BP answer)
+    c = answer("4yo, periorbital + pedal oedema, dip 4+ prot 1+ blood, BP normal, creat normal. typical INS? does "
+               "the blood change anything")
+    assert "Typical INS? Yes" in c.summary_text and "Does the blood change anything? No" in c.summary_text
+    assert "No single number" not in c.summary_text

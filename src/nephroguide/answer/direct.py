@@ -1184,6 +1184,7 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
     oral rule for the stated course (else the medicine's usual indication), first phase, as written, with its
     sources; None when no medicine or rule is found."""
     from nephroguide.answer.compose import rule_text
+    from nephroguide.engine import wording
     from nephroguide.engine.dosing import compute_dose
     from nephroguide.errors import InputError
     from nephroguide.knowledge.pack import load_pack
@@ -1192,6 +1193,14 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
     if not rules:
         return None
     weight, bsa, height = u.detail("weight_kg"), u.detail("bsa_m2"), u.detail("height_cm")
+    from nephroguide.answer.understand import canonicalise, normalise, vocabulary
+
+    voc = vocabulary()
+    named = list(dict.fromkeys(voc.drug_names.get(m.group(1), "") for m in
+                               voc.drug_pattern.finditer(canonicalise(normalise(part))[0])))
+    if len(named) >= 2 and (weight is not None or bsa is not None):
+        # two medicines asked together ("albumin / frusemide dose?"): the first phase of each
+        rules = [r for d in named for r in _course_rules(u, d)[:1]]
     if weight is not None or bsa is not None:
         # the child's size is stated ("... regimen for 20kg"): the course worked out, phase by phase
         pack, lines = load_pack(), []
@@ -1201,7 +1210,15 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
             except InputError:
                 break
             name = pack.drugs[rule.drug].generic
-            lines.append(f"{res.phase}: {name} {res.display}." if res.phase else f"{name} {res.display}.")
+            said = res.display
+            if res.mg_per_dose_range:   # a range is never shown as its low end alone ("albumin 7.5 g IV per dose")
+                low, high = res.mg_per_dose_range
+                day_low, day_high = res.mg_per_day_range or (None, None)
+                divisions = rule.doses_per_day if rule.schedule in ("daily", "alternate_days") else 1
+                said += " (low end of the range; range " + wording.range_phrase(
+                    low, high, res.unit, rule.schedule, divisions, rule.schedule_days, rule.time_of_day,
+                    day_low, day_high) + ")"
+            lines.append(f"{res.phase}: {name} {said}." if res.phase else f"{name[:1].upper()}{name[1:]} {said}.")
         if lines:
             return " ".join(lines), tuple(dict.fromkeys(c.source for r in rules[:len(lines)] for c in r.citations))
     return rule_text(rules[0]), tuple(dict.fromkeys(c.source for c in rules[0].citations))
