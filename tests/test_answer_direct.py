@@ -819,7 +819,8 @@ def test_an_everyday_place_or_occasion_does_not_make_the_questions_beside_it_not
                audience="family")
     assert a.scope != "not_covered" and "pool" in a.summary_text.lower()
     b = answer("im 14 on tacrolimus. can i go to a festival and can i drink?", audience="family")
-    assert "Can I drink? Best not" in b.summary_text and "no information on festival" in b.summary_text
+    # (the drinking answer names drinking itself, with or without the question before it)
+    assert "Best not. For anyone under 18, not drinking" in b.summary_text and "no information on festival" in b.summary_text
 
 
 def test_an_answer_only_about_one_medicine_is_never_given_when_the_question_names_none():
@@ -1575,3 +1576,58 @@ def test_heldout6_dose_parts_and_negated_signs():
                "the blood change anything")
     assert "Typical INS? Yes" in c.summary_text and "Does the blood change anything? No" in c.summary_text
     assert "No single number" not in c.summary_text
+
+
+def test_probe_28_and_29_safety():
+    # a hypovolaemic child on the ward: restore volume first, without furosemide; the oedema answers about
+    # albumin and furosemide are not given beside it (they said "No: indiscriminate albumin" and "furosemide 1-2
+    # mg/kg with albumin")
+    a = answer("Ward: 3yo first presentation, alb 14, gross oedema, Na 128, Hb 165, CRT 4s, cold peripheries, abdo "
+               "pain, creat up from baseline. Albumin infusion? furosemide with it? Does he need thromboprophylaxis?")
+    s = a.summary_text
+    assert s.startswith("Restore intravascular volume first, without furosemide")
+    assert "indiscriminate albumin" not in s and "Furosemide with it?" not in s
+    assert "Does he need thromboprophylaxis? Not routinely" in s
+    # a run-on "can i just stop the tablets ..." is asked and answered No
+    b = answer("hes 5 and on the high dose steriods, hes so angry, hungry all the time, cant sleep and his face has "
+               "gone all round and chubby. will his face stay like this forever? hes so misrable can i just stop the "
+               "tablets early and not tell the doctor", audience="family")
+    assert "Can I just stop the tablets early and not tell the doctor? No. Never stop prednisolone suddenly" \
+        in b.summary_text
+    # ... but "What foods should I avoid" stays one question
+    c = answer("I am the grandmother and I am looking after my grandson (he is 5) for the summer while his parents "
+               "are abroad. He takes prednisolone every morning. What foods should I avoid, is salt alright?",
+               audience="family")
+    assert "Should I avoid?" not in c.summary_text
+    # another condition told in the story (post-streptococcal), nephrotic syndrome named only in a question: not
+    # covered (it got the congenital NS treatment); "cola" as a drink is not that condition
+    d = answer("my 8yo had a sore throat 2 weeks ago and now his wee is dark like cola and his eyes are puffy, the GP "
+               "said maybe post strep something. is this the same thing as nephrotic syndrome? what is the treatment "
+               "and will his kidneys be ok", audience="family")
+    assert d.scope == "not_covered" and "albumin drips" not in d.summary_text
+    e = answer("can she drink cola on prednisolone?", audience="family")
+    assert "post-infectious" not in e.summary_text
+
+
+def test_probe_28_and_29_vaccines_and_family():
+    # off steroids for months, in remission: live vaccines yes (it got "No: not on tacrolimus ...")
+    a = answer("GP query: child with NS in remission, off steroids 4 months. OK to give MMR and varicella vaccine "
+               "now? Flu jab - live nasal or injected? And should siblings be vaccinated?")
+    assert a.summary_text.startswith("Yes, usually: in remission") and "Should siblings be vaccinated? Yes" \
+        in a.summary_text
+    # a sibling's MMR with the child in the house: yes; "have it" is the nasal spray told just before
+    b = answer("The school is doing the nasal spray flu vaccine next week. Can my daughter have it while shes on "
+               "prednisolone? And her little brother is due his MMR, is it safe for him to have it with her in the "
+               "house?", audience="family")
+    assert "Is it safe for him to have it with her in the house? Yes" in b.summary_text
+    # "MMR booster once on low alt-day dose?" asks about the vaccine, not the prednisolone dose
+    c = answer("GP here. 5yo on pred 60 mg/m2 for relapse, sib has chickenpox, child never had varicella or the "
+               "vaccine. VZIG or aciclovir, and how soon? Also can he get MMR booster once on low alt-day dose?")
+    assert "Can he get MMR booster once on low alt-day dose? No, not on high doses" in c.summary_text
+    assert "daily phase" not in c.summary_text
+    # "my son (he is 4) and now ..." is not a numbered list; the next baby gets the genetics answer
+    d = answer("the steroids didnt work for my son (he is 4) and now they want to do a gene test and a kidney "
+               "biopsy. does this mean its inherited, will our new baby get it too? and is he going to need dialysis "
+               "or a transplant?", audience="family")
+    assert "Will our new baby get it too? It depends on the cause" in d.summary_text
+    assert "A new kidney takes over" not in d.summary_text

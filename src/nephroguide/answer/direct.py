@@ -751,6 +751,15 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
                 aside.append(PartLine(part, "", None, tuple(found)))
         else:
             keep.append(part)
+    # a story about the other condition, with nephrotic syndrome named only in a question ("... his wee is dark like
+    # cola, the GP said maybe post strep something. is this the same thing as nephrotic syndrome? what is the
+    # treatment?"): every question is about that condition
+    from nephroguide.answer.understand import canonicalise, normalise, rules
+
+    told = [p for p in parts if not _ASKING.match(p)]
+    if any(_part_elsewhere(p) for p in told) and \
+            not any(c.search(canonicalise(normalise(p))[0]) for p in told for c in rules().ins_cues):
+        return None
     # a question comparing the other condition with nephrotic syndrome is about the other condition ("my son has IgA
     # nephropathy ... does he need steroids like the nephrotic kids?")
     likened = [p for p in keep if names and _ASKING.match(p) and _LIKENED.search(p)]
@@ -783,7 +792,7 @@ _REQUEST = re.compile(r"(?<!\bthey )(?<!\bdoctors )(?<!\bdoctor )(?<!\bteam )(?<
                       r"\balso\s+(?:says|said|complains?|complaining|keeps saying)\b[^.?]{0,30}\b(?:hurts?|aches?|pain\w*|sore)\b|"
                       r"^\s*[\w-]+(?:\s[\w-]+)?\s+(?:or|vs\.?|versus)\s+[\w-]+(?:\s[\w-]+){0,3}\s*$", re.I)   # ("tac or CsA first line")
 
-_LIKENED = re.compile(r"\b(?:like|as with|as for|as in|same as|similar to)\s+(?:the\s+|other\s+|children with\s+|kids with\s+)?"
+_LIKENED = re.compile(r"\b(?:like|as with|as for|as in|same as|same thing as|the same as|similar to)\s+(?:the\s+|other\s+|children with\s+|kids with\s+)?"
                      r"(?:nephrotic|ns\b|minimal change)", re.I)
 
 
@@ -836,6 +845,14 @@ _CHANGE_BACK = re.compile(r"^\s*(?:and\s+|so\s+)?(?:will|does|do|would|can|could
                           r"improve|pass|ease|calm|disappear|last)\b", re.I)
 # question words among a part's subject terms: "when to start?" has one subject word, and leans on its story
 _ASKING_TERMS = frozenset({"when", "what", "how", "which", "who", "where"})
+# what a question asks to have or give is what the message told just before ("The school is doing the nasal spray
+# flu vaccine next week. Can my daughter have it while shes on prednisolone?")
+_OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that one)\b", re.I)
+
+
+_VACCINE_ASKED = re.compile(r"\b(?:mmr|vaccin\w*|jabs?|booster|immunis\w*|immuniz\w*|bcg)\b", re.I)
+
+
 def _leans_on_story(part: str) -> bool:
     """A question of no subject word of its own, question and frame words and words that need a subject aside ("how
     common is it?", "what are the signs I should look out for?", "when to start?"): it leans on what the message told
@@ -1036,8 +1053,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)
                                                  or not re.search(r"\d\s*mg\b", said)) \
             and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
+            and not _VACCINE_ASKED.search(asked_as[part]) \
             and not set(u.stage) & set(settings()["no_dose_lines"]) else None
-        #      ("should I still give her dose?" asks whether, not how much)
+        #      ("should I still give her dose?" asks whether, not how much; "can he get MMR booster once on low
+        #      alt-day dose?" asks about the vaccine)
         if dose is not None:   # "MMF dose for FRNS? and monitoring": the dose as the pack's rule gives it
             out.append(PartLine(shown(part), dose[0], None, refs=dose[1]))
             continue
@@ -1312,7 +1331,8 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
             story.append(p)
             continue
-        referring = bool(_REFERRING.match(p)) and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))
+        referring = (bool(_REFERRING.match(p)) and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))) \
+            or (bool(_OBJECT_PRONOUN.search(p)) and bool(told or story))
         bare = _leans_on_story(p)
         if referring or bare or len(_part_terms(p)) == 1:
             # ... and so is a question of one subject word or none ("what do we take?", "what if he relapses
@@ -1641,18 +1661,29 @@ def _message_parts(question: str) -> list[str]:
     without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
     out: list[str] = []
     # a list in brackets is one part ("what to check before (hep B, IgG)?")
-    kept = re.sub(r"\([^()]*\)", lambda m: m.group().replace(",", "\x1f"), question)
-    for x in re.split(r"(?<=[a-z0-9+%)])\.\s+", kept, flags=re.I):
+    # (and its closing bracket is not a list number: "my son (he is 4) and now ..."; "(1) can she ..." still is one)
+    kept = re.sub(r"\((?!\s*\d{1,2}\s*\))[^()]*\)", lambda m: m.group().replace(",", "\x1f")[:-1] + "\x1e", question)
+    for x in re.split(r"(?<=[a-z0-9+%)\x1e])\.\s+", kept, flags=re.I):
         for p in _PARTS.split(x):
-            p = p.replace("\x1f", ",")
+            p = p.replace("\x1f", ",").replace("\x1e", ")")
             asked = bool(p.strip()) and re.search(re.escape(p.strip()) + r"\s*\?", x) is not None
             if out and p and (_BARE_WHY.match(p) or _OR_ONLY.match(p)):
                 out[-1] = f"{out[-1]}, {p.strip()}"   # "the doctor gave us penicillin too, why??"; "... for every kid
                 #                                       on pred, or only FR/SD?"
             elif p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3
                         or (asked and re.search(r"[A-Za-z]{3,}", p))):   # ("... - PPI? calcium? vitamin D?")
-                out.append(p.strip())
+                run_on = None if _ASKING.match(p) else _RUN_ON.search(p)
+                if run_on is not None and len(re.findall(r"[A-Za-z]{3,}", p[:run_on.start()])) >= 2:
+                    # a question run on after a statement, unpunctuated ("hes so misrable can i just stop the tablets")
+                    out.extend([p[:run_on.start()].strip(), p[run_on.start():].strip()])
+                else:
+                    out.append(p.strip())
     return out
+
+
+_RUN_ON = re.compile(r"(?<!\bhow)(?<!\bwhat)(?<!\bwhen)(?<!\bwhere)(?<!\bwhy)(?<!\bwho)(?<!\bwhich)(?<!\band)(?<!\bor)"
+                     r"(?<!\bbut)(?<!\bso)(?<!\bthat)(?<!\bif)(?<!\bwhether)\s+(?=(?:can|could|should|may|shall) (?:i|we)\b)",
+                     re.I)
 
 
 # the other half of a choice, with no question of its own ("..., or only FR/SD?", "..., or just in relapse?")
@@ -1872,6 +1903,10 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             urgency = re.compile(settings()["urgency_asked"], re.I)
             #             (a question of what to do besides, not of the danger, keeps its answer: "?SBP ... do I
             #             stop the pred? should he get 20% albumin?")
+            # ... nor a general answer about a medicine the danger answer itself speaks of ("CRT 4s, cold peripheries
+            # ... Albumin infusion? furosemide with it?": the oedema answers would contradict "restore volume first,
+            # without furosemide")
+            lines_of_parts = [p for p in lines_of_parts if not _medicines_spoken_of(p.part, da)]
             lines_of_parts = [p for p in lines_of_parts if (_opener(p.text) != "no" or not urgency.search(p.part))
                               and (p.answer is None or p.answer.topic == da.topic
                                    or p.fit >= float(cfg["direct"]["part_own"])
@@ -2018,6 +2053,16 @@ def _polarity(text: str) -> int:
     if any(re.search(p, low) for p in cfg["positive"]):
         return 1
     return 0
+
+
+def _medicines_spoken_of(part: str, da: Any) -> bool:
+    """The part names medicines, and the answer given names each of them."""
+    from nephroguide.answer.understand import vocabulary
+
+    voc = vocabulary()
+    named = {voc.drug_names.get(m.group(1), m.group(1)) for m in voc.drug_pattern.finditer(_read(part))}
+    said = _read(" ".join(da.answer.split()))
+    return bool(named) and all(re.search(rf"\b{re.escape(n.replace('_', ' '))}\b", said) for n in named)
 
 
 def _shared_subject(part: str, da: Any) -> bool:
