@@ -1631,3 +1631,26 @@ def test_probe_28_and_29_vaccines_and_family():
                "or a transplant?", audience="family")
     assert "Will our new baby get it too? It depends on the cause" in d.summary_text
     assert "A new kidney takes over" not in d.summary_text
+
+
+def test_probe_29_pharmacist_and_family_parts():
+    # doses and levels asked in a list before the message's question are asked too
+    a = answer("Pharmacist: tacrolimus for SDNS 8yo - usual starting dose, target trough, and which interactions "
+               "matter (clarithromycin, fluconazole, grapefruit)? Anything to monitor?")
+    s = a.summary_text
+    assert "0.1-0.2 mg/kg/day" in s and "Target trough? Tacrolimus 12-hour trough 5-10 ng/mL" in s
+    # "max daily dose?" beside a dose: the caps, not the dose again
+    b = answer("Pharmacist here - script for prednisolone 60 mg/m2/day for a 4yo girl, BSA 0.68 m2, first episode "
+               "NS. Is 41 mg once daily in the morning right, what is the max daily dose, and does she need a PPI or "
+               "calcium/vit D cover?")
+    assert "What is the max daily dose? Weeks 1-4 (or 1-6), daily: at most 60 mg a day" in b.summary_text
+    # a misspelt adverb is no subject ("what can he actualy eat" was "no information on actualy")
+    c = answer("should i cut his salt and what can he actualy eat, can he still have crisps and chips",
+               audience="family")
+    assert "actualy" not in c.summary_text.lower().replace("what can he actualy eat", "")
+    # a baby with congenital NS: kidneys out or a transplant is the congenital answer, not transplant recurrence
+    d = answer("our baby is 6 weeks old and the doctors said she has congenital nephrotic syndrome, she is on albumin "
+               "drips nearly every day. what is it exactly and why did it happen? will she need her kidneys out or "
+               "a transplant? could our next baby have it too", audience="family")
+    assert "Will she need her kidneys out or a transplant? Most likely, yes" in d.summary_text
+    assert "1 in 3 transplants" not in d.summary_text and "Our baby is 6 weeks old" not in d.summary_text

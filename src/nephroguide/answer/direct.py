@@ -787,6 +787,12 @@ _REQUEST = re.compile(r"(?<!\bthey )(?<!\bdoctors )(?<!\bdoctor )(?<!\bteam )(?<
                       # a subject asked in shorthand after a dash ("on rituximab for SDNS - hypogammaglobulinaemia monitoring,
                       # PJP prophylaxis needed?")
                       r"\s[-–:]\s*[^-–:?]{0,40}\b(?:monitoring|timing|work-?up|mx|plan)\s*$|"
+                      # ... and a dose or level asked in a list before the message's question ("tacrolimus for SDNS
+                      # 8yo - usual starting dose, target trough, and which interactions matter?"); not one told ("on a
+                      # low dose", "his dose")
+                      r"^(?:(?!\b(?:on|is|was|are|were|takes|taking|given|gets|at|after|with|within|above|below|no)\b).)*?(?<!\blow )(?<!\bhigh )(?<!\bfull )(?<!\bsame )"
+                      r"(?<!\bthat )(?<!\bthis )(?<!\bher )(?<!\bhis )(?<!\btheir )"
+                      r"\b(?:(?:usual|starting|initial|target|max(?:imum)?|daily|loading) )?(?:dose|dosing|trough|level)s?\s*$|"
                       # a complaint told beside the questions ("... he also says his tummy hurts after tablets")
                       # (an added complaint only: "he says his tummy really hurts" is the story of a danger sign)
                       r"\balso\s+(?:says|said|complains?|complaining|keeps saying)\b[^.?]{0,30}\b(?:hurts?|aches?|pain\w*|sore)\b|"
@@ -877,8 +883,8 @@ def _unknown_subject(part: str) -> list[str]:
     for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", part):
         word = m.group()
         acronym = word.isupper() and len(word) >= 3
-        if not acronym and (len(word) < 5 or is_easy_word(word.lower())):
-            continue
+        if not acronym and (len(word) < 5 or is_easy_word(word.lower()) or word.lower().endswith("ly")):
+            continue   # (an adverb, however typed, names no subject: "what can he actualy eat")
         stems = idx.stems(word.lower())
         if not stems or any(idx.df(t) > 0 for t in stems) or word in out or _known_or_typo(word.lower()):
             continue
@@ -984,7 +990,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
 
     def shown(part: str) -> str:   # a part under the reader's own words ("why?" with what it asks about)
         q = asked_as.get(part, part)
-        return part if q.startswith("why ") and not part.lower().startswith("why") else q
+        # ("doctor gave us penicillin too, why?" under its own words; a why read with its story under the question)
+        return part if q.startswith("why ") and not part.lower().startswith("why") and q not in part else q
 
     parts = [p for p, _ in asked]
     if len(parts) == 1 and parts[0] != asked_as[parts[0]]:
@@ -1040,7 +1047,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             need = float(cfg["direct"]["unanswered"])   # ("... can get blood clots. what are the signs?"): read with
             #                                            its story, which dilutes how closely any answer fits it
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
-        if skip_intent == "dosing" and _MAX_ASKED.search(asked_as[part]) \
+        if skip_intent in ("dosing", None) and _MAX_ASKED.search(asked_as[part]) \
                 and ("cumulative" if _CUMULATIVE.search(asked_as[part]) else "maximum") not in said.lower() \
                 and not _other_drug(text, said):
             cap = _cap_line(u, asked_as[part])   # "max dose?" beside doses worked out below their cap
