@@ -859,6 +859,7 @@ _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that on
 _VACCINE_ASKED = re.compile(r"\b(?:mmr|vaccin\w*|jabs?|booster|immunis\w*|immuniz\w*|bcg)\b", re.I)
 
 
+@functools.lru_cache(maxsize=256)
 def _leans_on_story(part: str) -> bool:
     """A question of no subject word of its own, question and frame words and words that need a subject aside ("how
     common is it?", "what are the signs I should look out for?", "when to start?"): it leans on what the message told
@@ -896,10 +897,13 @@ def unknown_medicine_asked(u: Understanding) -> str | None:
     """A message that asks one question, about a medicine or drug class the pack never names ("can he take SGLT2
     inhibitors?", "is methylphenidate safe with his prednisolone?"): that medicine, so that the reader is told it
     is not covered rather than given an answer about the medicines nephroguide knows; None otherwise."""
+    pattern = re.compile(settings()["unknown_medicine"], re.I)
+    if not any(pattern.search(w) for w in re.findall(r"[A-Za-z]{5,}", u.question)) and \
+            not re.search(r"\b(?:inhibitors?|blockers?|antagonists?|agonists?)\b", u.question, re.I):
+        return None   # (no word that looks like a medicine's name: the common case, answered quickly)
     asked = _asked_parts([x for p in _message_parts(u.question) for x in _two_verbs(p)], _marked_questions(u.question))
     if len(asked) != 1:
         return None
-    pattern = re.compile(settings()["unknown_medicine"], re.I)
     part = asked[0][1]
     # in the question itself, or in what it points back to ("... wants to start methylphenidate. is it safe to take
     # with his prednisolone?"), not only in the story ("he's on montelukast for asthma. when can he have his flu jab?")
@@ -1138,7 +1142,7 @@ def ret_words(text: str) -> dict[str, str]:
     return words
 
 
-def _hard_subject(own: set[str], words: dict[str, str]) -> bool:
+def _hard_subject(own: set[str] | frozenset[str], words: dict[str, str]) -> bool:
     """A part's one subject term is a specific word the pack rarely uses ("imaging", "ultrasound"), not an everyday
     one ("one", "now") nor one the pack speaks of often ("monitor", "emergency")."""
     from nephroguide.answer.audience import is_easy_word
@@ -1305,16 +1309,26 @@ def _course_rules(u: Understanding, part: str) -> list[Any]:
 
 
 def _marked_questions(question: str) -> set[str]:
+    return set(_marked_questions_cached(question))
+
+
+@functools.lru_cache(maxsize=256)
+def _marked_questions_cached(question: str) -> frozenset[str]:
     """The parts of a message typed with a question mark after them, in shorthand too ("pred dose?", "levamisole
     20 kg: dose and monitoring?"), each piece of one that asks two things included."""
     out: set[str] = set()
     for p in _message_parts(question):
         if re.search(re.escape(p) + r"\s*\?", question):
             out.update(_two_verbs(p))
-    return out
+    return frozenset(out)
 
 
 def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    return list(_asked_parts_cached(tuple(parts), frozenset(marked)))
+
+
+@functools.lru_cache(maxsize=256)
+def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple[tuple[str, str], ...]:
     """The questions among a message's parts, each as it is read and as it was asked: a question that only points
     back at what the message told ("is that normal?", "will it go away?") is read together with what was told just
     before it (the last statement, unless it names a medicine) and the medicines named in the last two statements,
@@ -1371,7 +1385,7 @@ def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = froze
             out.append((p, p))
             before = []
         told = []
-    return out
+    return tuple(out)
 
 
 def _mostly_said(text: str, said: str) -> bool:
@@ -1527,6 +1541,7 @@ def _drugs_of_other_questions(question: str, part: str) -> frozenset[str]:
     return frozenset(later - told - here - before)
 
 
+@functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
 def _read(part: str) -> str:
     """One part of a message as the retrieval reads it: normalised, typos corrected, terms canonical."""
     from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
@@ -1534,11 +1549,12 @@ def _read(part: str) -> str:
     return canonicalise(correct_spelling(normalise(part))[0])[0]
 
 
-def _part_terms(part: str) -> set[str]:
+@functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
+def _part_terms(part: str) -> frozenset[str]:
     """The subject terms of one part of a message read on its own."""
     from nephroguide.answer.retrieve import query_terms
 
-    return set(query_terms(_read(part)))
+    return frozenset(query_terms(_read(part)))
 
 
 def _own_subject(part: str) -> bool:
@@ -1664,6 +1680,11 @@ _TWO_VERBS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|shoul
 
 
 def _message_parts(question: str) -> list[str]:
+    return list(_message_parts_cached(question))
+
+
+@functools.lru_cache(maxsize=256)
+def _message_parts_cached(question: str) -> tuple[str, ...]:
     """The sentences and clauses of a message ("Its been 3 years. Is he cured? Can we stop the dipsticks?"),
     without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
     out: list[str] = []
@@ -1685,7 +1706,7 @@ def _message_parts(question: str) -> list[str]:
                     out.extend([p[:run_on.start()].strip(), p[run_on.start():].strip()])
                 else:
                     out.append(p.strip())
-    return out
+    return tuple(out)
 
 
 _RUN_ON = re.compile(r"(?<!\bhow)(?<!\bwhat)(?<!\bwhen)(?<!\bwhere)(?<!\bwhy)(?<!\bwho)(?<!\bwhich)(?<!\band)(?<!\bor)"
@@ -1749,6 +1770,11 @@ def rules_adult(part: str) -> bool:
 
 
 def _two_verbs(part: str) -> list[str]:
+    return list(_two_verbs_cached(part))
+
+
+@functools.lru_cache(maxsize=256)
+def _two_verbs_cached(part: str) -> list[str]:   # (callers get a copy)
     """One question asking two things with one subject ("can my son still play football and go on the school
     trip abroad?", "define FRNS and SDNS"): the two questions ("can my son still play football", "can my son go
     on the school trip abroad"); otherwise the part itself."""
