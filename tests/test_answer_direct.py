@@ -1654,3 +1654,22 @@ def test_probe_29_pharmacist_and_family_parts():
                "a transplant? could our next baby have it too", audience="family")
     assert "Will she need her kidneys out or a transplant? Most likely, yes" in d.summary_text
     assert "1 in 3 transplants" not in d.summary_text and "Our baby is 6 weeks old" not in d.summary_text
+
+
+def test_probe_28_dropped_parts():
+    # a relative's diet advice told then "is that right?": not all of it (salt down, normal protein, drinks)
+    a = answer("what is he allowed to eat while he has the swelling? my mum says we should cut out salt completly "
+               "and also stop giving him water and meat because the protein is leaking. is that right? he is always "
+               "starving on the tablets", audience="family")
+    assert "Is that right? Not all of that" in a.summary_text
+    # "did I cause it by something I gave her to eat" is answered (it was dropped)
+    b = answer("my daughter is 3 and her eyes have been so puffy every morning, the doctor says its nephrotic "
+               "syndrom and started her on steriods. will she grow out of this?? does it mean her kidneys are "
+               "failing? and did i cause it by something i gave her to eat, she had a cold the week before",
+               audience="family")
+    assert "Did I cause it by something I gave her to eat? No." in b.summary_text
+    # a choice is not answered "Yes:"; the statin part is answered
+    c = answer("9yo SRNS after 4 wks pred 60 mg/m2 no remission. Biopsy or genetics first? Start CNI + ACEi? BP "
+               "125/82 and chol 8.9 - treat with statin?")
+    assert "Biopsy or genetics first? Yes" not in c.summary_text and "Biopsy or genetics first? " in c.summary_text
+    assert "statin? Only for persistent hyperlipidaemia" in c.summary_text

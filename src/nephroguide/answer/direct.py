@@ -859,6 +859,10 @@ _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that on
 _VACCINE_ASKED = re.compile(r"\b(?:mmr|vaccin\w*|jabs?|booster|immunis\w*|immuniz\w*|bcg)\b", re.I)
 
 
+# a choice between two things, asked without a yes/no verb ("Biopsy or genetics first?", "tac or CsA?")
+_CHOICE_ASKED = re.compile(r"^\s*[\w+/-]+(?:\s[\w+/-]+)?\s+or\s+[\w+/-]+(?:\s[\w+/-]+)?\s*(?:first|next|better|now)?\s*\??\s*$", re.I)
+
+
 @functools.lru_cache(maxsize=256)
 def _leans_on_story(part: str) -> bool:
     """A question of no subject word of its own, question and frame words and words that need a subject aside ("how
@@ -1108,6 +1112,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 reply = rest[:1].upper() + rest[1:] if rest and rest != reply else reply
             said_of = sentences(reply)
             first = said_of[0] if said_of else reply
+            if _form(asked_as[part]) != "yn" and _CHOICE_ASKED.match(asked_as[part]):
+                # a choice ("biopsy or genetics first?") is not answered Yes or No: the answer after it stands
+                bare_first = re.sub(r"^\s*(?:yes|no)\s*[:,.;]\s*", "", first, flags=re.I)
+                first = bare_first[:1].upper() + bare_first[1:]
             if len(said_of) > 1 and len(first.split()) <= 3:   # a bare "No, not yet." says what it says next
                 first = f"{first} {said_of[1]}"
             intent = da.intent or cfg["topic_intent"].get(da.topic)
