@@ -1673,3 +1673,18 @@ def test_probe_28_dropped_parts():
                "125/82 and chol 8.9 - treat with statin?")
     assert "Biopsy or genetics first? Yes" not in c.summary_text and "Biopsy or genetics first? " in c.summary_text
     assert "statin? Only for persistent hyperlipidaemia" in c.summary_text
+
+
+def test_probe_30_measles_outbreak_and_lowering_the_dose():
+    # a measles outbreak at school beside a vaccine question: the exposure leads (it was left out: unsafe), and a
+    # run-on "... next week can he have that" is asked
+    a = answer("my boy is on steroids and theres a measles outbreak at his school. he had both his MMR jabs when he "
+               "was little. is he protected or should he stay home? also the school nurse is doing the flu nasal "
+               "spray vaccine next week can he have that", audience="family")
+    assert a.summary_text.startswith("Call the kidney team straight away")
+    assert "Can he have that? Not the nasal spray" in a.summary_text
+    # "can I give her a bit less of the dose?" -> No, never lower it yourself
+    b = answer("my daughter is on prednisolone 60mg a day since last week and she is eating constantly, crying all "
+               "the time, cant sleep, her face has gone so round. is this normal? how long does it last? can i give "
+               "her a bit less of the dose because it's making her so miserable", audience="family")
+    assert "No. Never stop prednisolone suddenly or lower the dose yourself" in b.summary_text
