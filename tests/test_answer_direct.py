@@ -1688,3 +1688,23 @@ def test_probe_30_measles_outbreak_and_lowering_the_dose():
                "the time, cant sleep, her face has gone so round. is this normal? how long does it last? can i give "
                "her a bit less of the dose because it's making her so miserable", audience="family")
     assert "No. Never stop prednisolone suddenly or lower the dose yourself" in b.summary_text
+
+
+def test_probe_30_clinician_parts():
+    # "before I call it steroid resistant" is a hypothetical, not the child's stage: the first-episode doses, both
+    # bases, beside the caps (it once gave the SRNS low-dose prednisolone with a CNI)
+    a = answer("4yo boy, 1st presentation NS, 17kg, 104cm. pred dose per m2 or per kg? max daily? how many weeks "
+               "before I call it steroid resistant?")
+    s = a.summary_text
+    assert "srns" not in a.context["stage"] and "Prednisolone 42 mg once daily" in s and "34 mg" in s
+    assert "Low-dose prednisolone with a CNI" not in s
+    # dry, D&V, AKI on enalapril and furosemide: hold both; the thromboprophylaxis part is answered (the story's
+    # medicines made it look like a choice between medicines)
+    b = answer("relapse, alb 11, creat doubled from baseline, on enalapril and furosemide, now D&V and looks dry. "
+               "what do I hold? and does she need thromboprophylaxis?")
+    assert b.summary_text.startswith("Hold both") and "Does she need thromboprophylaxis? Not routinely" in b.summary_text
+    # 3+ for two days after a 2+ day: not yet (the 2+ answer was given)
+    c = answer("we test his wee every morning with the sticks and its been 3+ for 2 days now, it was 2+ the day "
+               "before that. he seems totaly fine in himself, playing normally. do we restart the steroids ourselves "
+               "or wait or take him to A&E? its sunday and the clinic is closed", audience="family")
+    assert c.summary_text.startswith("Not yet, if it is only the first or second day")

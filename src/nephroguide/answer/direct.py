@@ -1085,7 +1085,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             if da.id == chosen and part is not parts[0] and not any(p.leads for p in out) and not first_is_chosen:
                 out.append(PartLine(shown(part), "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
-        named_here = {vocabulary().drug_names[m.group(1)] for m in vocabulary().drug_pattern.finditer(text)
+        # (the medicines the part names as asked, not those of the story it is read with)
+        named_here = {vocabulary().drug_names[m.group(1)] for m in vocabulary().drug_pattern.finditer(_read(asked_as[part]))
                       if m.group(1) in vocabulary().drug_names}
         if da is not None and len(named_here) >= 2 and not named_here <= _asked_drugs(pack, da.id) \
                 and _asked_drugs(pack, da.id):
@@ -1169,7 +1170,7 @@ _FRAME_ONLY = re.compile(r"^(?!.*\b(?:come|comes|coming) back\b)"   # ("will it 
 # a part that asks for a dose ("MMF dose for FRNS?", "what dose will she take?"), not one that names a dose
 # ("will it stop when the dose goes down?")
 _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|correct)\b[^?]{0,30}\bdos(?:e|es|ing|age)\b|"
-                         r"\bdos(?:e|ing|age)\s*(?:(?:for|of|and|in)\b|[+&/])|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b|"
+                         r"\bdos(?:e|ing|age)\s*(?:(?:for|of|and|in|per)\b|[+&/])|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b|"
                          r"\bregimen\b", re.I)
 _BECAUSE = re.compile(r"^\s*because\b", re.I)
 _YES_NO_SENTENCE = re.compile(r"(?:^|[.?!,]\s*)(?:(?:and|so|but)\s+)?(?:is|are|was|can|could|should|will|would|does|do|did|"
