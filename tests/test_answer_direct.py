@@ -1708,3 +1708,12 @@ def test_probe_30_clinician_parts():
                "before that. he seems totaly fine in himself, playing normally. do we restart the steroids ourselves "
                "or wait or take him to A&E? its sunday and the clinic is closed", audience="family")
     assert c.summary_text.startswith("Not yet, if it is only the first or second day")
+
+
+def test_probe_30_a_list_of_definitions():
+    # "what are the definitions of A, B, C and D?": each term its own question (only one was answered)
+    a = answer("what are the definitions of remission, relapse, frequently relapsing and steroid dependent nephrotic "
+               "syndrome (with the UPCR/dipstick numbers)?", audience="student")
+    s = a.summary_text
+    assert "A relapse is a urine dipstick of 3+" in s and "Frequently relapsing nephrotic syndrome: 2 or more" in s
+    assert "Steroid-dependent nephrotic syndrome: 2 consecutive relapses" in s

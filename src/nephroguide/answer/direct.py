@@ -1697,25 +1697,54 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
     """The sentences and clauses of a message ("Its been 3 years. Is he cured? Can we stop the dipsticks?"),
     without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
     out: list[str] = []
+    defining = False   # the parts after "definitions of ..." are its terms
     # a list in brackets is one part ("what to check before (hep B, IgG)?")
     # (and its closing bracket is not a list number: "my son (he is 4) and now ..."; "(1) can she ..." still is one)
     kept = re.sub(r"\((?!\s*\d{1,2}\s*\))[^()]*\)", lambda m: m.group().replace(",", "\x1f")[:-1] + "\x1e", question)
     for x in re.split(r"(?<=[a-z0-9+%)\x1e])\.\s+", kept, flags=re.I):
         for p in _PARTS.split(x):
             p = p.replace("\x1f", ",").replace("\x1e", ")")
+            defining = bool(out) and (bool(_DEFINE_LIST.match(out[-1])) or defining)
             asked = bool(p.strip()) and re.search(re.escape(p.strip()) + r"\s*\?", x) is not None
             if out and p and (_BARE_WHY.match(p) or _OR_ONLY.match(p)):
                 out[-1] = f"{out[-1]}, {p.strip()}"   # "the doctor gave us penicillin too, why??"; "... for every kid
                 #                                       on pred, or only FR/SD?"
             elif p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3
-                        or (asked and re.search(r"[A-Za-z]{3,}", p))):   # ("... - PPI? calcium? vitamin D?")
+                        or (asked and re.search(r"[A-Za-z]{3,}", p))   # ("... - PPI? calcium? vitamin D?")
+                        or (defining and re.search(r"[A-Za-z]{3,}", p))):   # ("definitions of remission, relapse, ...")
                 run_on = None if _ASKING.match(p) else _RUN_ON.search(p)
                 if run_on is not None and len(re.findall(r"[A-Za-z]{3,}", p[:run_on.start()])) >= 2:
                     # a question run on after a statement, unpunctuated ("hes so misrable can i just stop the tablets")
                     out.extend([p[:run_on.start()].strip(), p[run_on.start():].strip()])
                 else:
                     out.append(p.strip())
-    return tuple(out)
+    return tuple(_defined_terms(out))
+
+
+# ("define A, B and C" has its own reading: the definitions answer lists them)
+_DEFINE_LIST = re.compile(r"^\s*(?:what (?:are|is) the |give the |list the )?(?:definitions?|meanings?) of\s+(?P<first>.+)$",
+                          re.I)
+
+
+def _defined_terms(parts: list[str]) -> list[str]:
+    """A list of terms to define ("what are the definitions of remission, relapse, frequently relapsing and
+    steroid dependent nephrotic syndrome (with the numbers)?"): each term its own "what is ..." question."""
+    out: list[str] = []
+    asking = False
+    for p in parts:
+        m = _DEFINE_LIST.match(p)
+        if m is not None:
+            asking = True
+            out.append(p)
+            continue
+        short = re.sub(r"\([^()]*\)", "", p).strip()
+        if asking and not _ASKING.match(p) and 0 < len(short.split()) <= 8:
+            terms = re.split(r"\s+and\s+", short, maxsplit=1) if len(short.split()) >= 3 else [short]
+            out.extend(f"what is {t.strip()}" for t in terms if t.strip())
+            continue
+        asking = False
+        out.append(p)
+    return out
 
 
 _RUN_ON = re.compile(r"(?<!\bhow)(?<!\bwhat)(?<!\bwhen)(?<!\bwhere)(?<!\bwhy)(?<!\bwho)(?<!\bwhich)(?<!\band)(?<!\bor)"
