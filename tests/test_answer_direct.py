@@ -1717,3 +1717,32 @@ def test_probe_30_a_list_of_definitions():
     s = a.summary_text
     assert "A relapse is a urine dipstick of 3+" in s and "Frequently relapsing nephrotic syndrome: 2 or more" in s
     assert "Steroid-dependent nephrotic syndrome: 2 consecutive relapses" in s
+
+
+def test_probe_31_safety():
+    # a fit with headache and vomiting on high-dose prednisolone: cerebral venous thrombosis first (an exam stem got
+    # relapse risk factors and the prednisolone course); the stem's generic questions are not answered otherwise
+    a = answer("Exam stem: a 7-year-old with relapsing nephrotic syndrome on high-dose prednisolone develops severe "
+               "headache, vomiting and then a seizure. BP is normal. What is the most likely diagnosis, which "
+               "investigation confirms it, and what is the treatment?", audience="student")
+    assert a.summary_text.startswith("Cerebral venous (sinus) thrombosis must be considered")
+    assert "oral prednisolone 60 mg/m2/day" not in a.summary_text and "Boys (adjusted HR" not in a.summary_text
+    # ... but a seizure on tacrolimus with a tremor is not read as a clot first
+    b = answer("tremor, headache then a seizure on tacrolimus - what to consider?")
+    assert not b.summary_text.startswith("Cerebral venous")
+    # a newly diagnosed 3-year-old is never told "Most likely, yes" to dialysis or a transplant (congenital text)
+    c = answer("hi my son is 3 and his eyes have been puffy for about a week and his legs are swolen, the hospital "
+               "said its nefrotic syndrome and there was lots of protein in his wee. Does this mean his kidneys are "
+               "failing?? will he need dialysis or a transplant? they started him on steroids, how long will he have "
+               "to take them", audience="family")
+    assert "Most likely, yes" not in c.summary_text and "Most babies with congenital" not in c.summary_text
+    # "NPHS2 neg" is a negative genetic result, not a genetic cause
+    from nephroguide.answer.understand import understand
+
+    u = understand("8yo SRNS (NPHS2 neg), on tac 6 mo partial remission, BP persistently 128/86. statin?")
+    assert "genetic_srns" not in u.stage
+    # a varicella vaccine "later" for a child on prednisolone now: when, not "No"
+    d = answer("GP here. 6yo boy on pred 2mg/kg daily for nephrotic relapse, sister has chickenpox since yesterday, "
+               "he's never had it and not vaccinated. what do I do? aciclovir or VZIG? and can he have varicella "
+               "vaccine later?")
+    assert "Can he have varicella vaccine later? At least 1 month after stopping" in d.summary_text

@@ -1740,7 +1740,7 @@ def _defined_terms(parts: list[str]) -> list[str]:
         short = re.sub(r"\([^()]*\)", "", p).strip()
         if asking and not _ASKING.match(p) and 0 < len(short.split()) <= 8:
             terms = re.split(r"\s+and\s+", short, maxsplit=1) if len(short.split()) >= 3 else [short]
-            out.extend(f"what is {t.strip()}" for t in terms if t.strip())
+            out.extend(f"what is {'a ' if len(t.split()) == 1 else ''}{t.strip()}" for t in terms if t.strip())
             continue
         asking = False
         out.append(p)
@@ -1978,6 +1978,11 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             # ... Albumin infusion? furosemide with it?": the oedema answers would contradict "restore volume first,
             # without furosemide")
             lines_of_parts = [p for p in lines_of_parts if not _medicines_spoken_of(p.part, da)]
+            # ... nor a question of no subject of its own ("what is the most likely diagnosis? what is the
+            # treatment?"): it asks about the danger the answer names
+            lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic == da.topic or r.keep_parts
+                              or _part_terms(p.part) - _ASKING_TERMS - set(cfg["frame_words"])
+                              - set(cfg["story_subject_words"]) - set(cfg["danger_generic_words"])]
             lines_of_parts = [p for p in lines_of_parts if (_opener(p.text) != "no" or not urgency.search(p.part))
                               and (p.answer is None or p.answer.topic == da.topic
                                    or p.fit >= float(cfg["direct"]["part_own"])
