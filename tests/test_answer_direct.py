@@ -1746,3 +1746,28 @@ def test_probe_31_safety():
                "he's never had it and not vaccinated. what do I do? aciclovir or VZIG? and can he have varicella "
                "vaccine later?")
     assert "Can he have varicella vaccine later? At least 1 month after stopping" in d.summary_text
+
+
+def test_probe_31_more_parts():
+    # a bare "ok?" after the GP's plan asks about it (tacrolimus with clarithromycin)
+    a = answer("pharmacist q: 9yo on tacrolimus for SDNS, GP wants to start clarithromycin for a chest infection. ok? "
+               "target tac trough for NS? what to monitor?")
+    assert a.summary_text.startswith("Expect the tacrolimus level to rise") and "Target tac trough for NS?" \
+        in a.summary_text
+    # a baby with congenital NS: "will she need a kidney transplant?" is the congenital answer, not recurrence
+    b = answer("our baby girl is 6 weeks old and they just told us she has congenital nephrotic syndrome, maybe the "
+               "finnish type. what does that mean, is it the same as what older kids get, will steroids work and what "
+               "treatment will she need? will she need a kidney transplant", audience="family")
+    assert "Will she need a kidney transplant? Most likely, yes" in b.summary_text
+    assert "1 in 3 transplants" not in b.summary_text
+    # "can I just cut the dose down a bit myself" -> No
+    c = answer("my daughter (7) has been on prednisolone for 3 weeks and she is a different child, screaming "
+               "tantrums, awake half the night. Is this normal?? can I just cut the dose down a bit myself because "
+               "she is so unhappy", audience="family")
+    assert "No. Never stop prednisolone suddenly or lower the dose yourself" in c.summary_text
+    # exam stem: the histology and the first-line treatment, not the onset blood tests
+    d = answer("Exam stem: a 3-year-old boy presents with periorbital oedema. Urine protein:creatinine ratio 800 "
+               "mg/mmol, serum albumin 18 g/L, normal C3/C4, no haematuria, normal BP and creatinine. What is the most "
+               "likely histological diagnosis and what is first-line treatment?", audience="student")
+    assert d.summary_text.startswith("Minimal change disease") and "What is first-line treatment? Oral prednisolone" \
+        in d.summary_text

@@ -1711,7 +1711,9 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
                 #                                       on pred, or only FR/SD?"
             elif p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3
                         or (asked and re.search(r"[A-Za-z]{3,}", p))   # ("... - PPI? calcium? vitamin D?")
-                        or (defining and re.search(r"[A-Za-z]{3,}", p))):   # ("definitions of remission, relapse, ...")
+                        or (defining and re.search(r"[A-Za-z]{3,}", p))   # ("definitions of remission, relapse, ...")
+                        or (asked and re.fullmatch(r"\s*(?:ok|okay|ok to give|safe|alright|fine)\s*", p, re.I))):
+                #   ("GP wants to start clarithromycin for a chest infection. ok?")
                 run_on = None if _ASKING.match(p) else _RUN_ON.search(p)
                 if run_on is not None and len(re.findall(r"[A-Za-z]{3,}", p[:run_on.start()])) >= 2:
                     # a question run on after a statement, unpunctuated ("hes so misrable can i just stop the tablets")
