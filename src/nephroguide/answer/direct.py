@@ -737,6 +737,8 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
     """A message that asks several things, some about another condition or about adults: the other parts (as one
     text), what the set-aside parts are about, and each set-aside part with its line for the summary. None when
     the message is one question, or every part (or none) is elsewhere."""
+    from nephroguide.answer.understand import canonicalise, normalise, rules
+
     parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
     if len(parts) < 2:
         return None
@@ -754,8 +756,6 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
     # a story about the other condition, with nephrotic syndrome named only in a question ("... his wee is dark like
     # cola, the GP said maybe post strep something. is this the same thing as nephrotic syndrome? what is the
     # treatment?"): every question is about that condition
-    from nephroguide.answer.understand import canonicalise, normalise, rules
-
     told = [p for p in parts if not _ASKING.match(p)]
     if any(_part_elsewhere(p) for p in told) and \
             not any(c.search(canonicalise(normalise(p))[0]) for p in told for c in rules().ins_cues):
@@ -863,13 +863,17 @@ _VACCINE_ASKED = re.compile(r"\b(?:mmr|vaccin\w*|jabs?|booster|immunis\w*|immuni
 _CHOICE_ASKED = re.compile(r"^\s*[\w+/-]+(?:\s[\w+/-]+)?\s+or\s+[\w+/-]+(?:\s[\w+/-]+)?\s*(?:first|next|better|now)?\s*\??\s*$", re.I)
 
 
+def _subject_terms(part: str) -> frozenset[str]:
+    """A part's subject terms, its question words and the words that frame a question ("what", "happen") aside."""
+    return _part_terms(part) - _ASKING_TERMS - set(settings()["frame_words"])
+
+
 @functools.lru_cache(maxsize=256)
 def _leans_on_story(part: str) -> bool:
     """A question of no subject word of its own, question and frame words and words that need a subject aside ("how
     common is it?", "what are the signs I should look out for?", "when to start?"): it leans on what the message told
     before it."""
-    return not (_part_terms(part) - _ASKING_TERMS - set(settings()["frame_words"]) - set(settings()["story_subject_words"])
-                - _medicine_stems()) \
+    return not (_subject_terms(part) - set(settings()["story_subject_words"]) - _medicine_stems()) \
         and not re.search(settings()["own_subject_people"], part, re.I)   # ("... first steps? pred?")
 
 
@@ -1049,7 +1053,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if own_terms == 0:
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
-        bare_terms = _part_terms(asked_as[part]) - _ASKING_TERMS - set(cfg["frame_words"])
+        bare_terms = _subject_terms(asked_as[part])
         if part != asked_as[part] and len(bare_terms) <= 1 and not _REFERRING.match(asked_as[part]) \
                 and not _hard_subject(bare_terms, ret_words(_read(asked_as[part]))):
             need = float(cfg["direct"]["unanswered"])   # ("... can get blood clots. what are the signs?"): read with
@@ -1086,8 +1090,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 out.append(PartLine(shown(part), "", None, leads=True))   # its answer opens the summary, under its words
             continue   # the answer already given answers this part
         # (the medicines the part names as asked, not those of the story it is read with)
-        named_here = {vocabulary().drug_names[m.group(1)] for m in vocabulary().drug_pattern.finditer(_read(asked_as[part]))
-                      if m.group(1) in vocabulary().drug_names}
+        named_here = set(_medicines_in(asked_as[part]))
         if da is not None and len(named_here) >= 2 and not named_here <= _asked_drugs(pack, da.id) \
                 and _asked_drugs(pack, da.id):
             da = None   # a choice between two medicines answered only by a choice between others ("cyclophosphamide or
@@ -1223,8 +1226,7 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
     oral rule for the stated course (else the medicine's usual indication), first phase, as written, with its
     sources; None when no medicine or rule is found."""
     from nephroguide.answer.compose import rule_text
-    from nephroguide.engine import wording
-    from nephroguide.engine.dosing import compute_dose
+    from nephroguide.engine.dosing import compute_dose, range_text
     from nephroguide.errors import InputError
     from nephroguide.knowledge.pack import load_pack
 
@@ -1232,11 +1234,7 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
     if not rules:
         return None
     weight, bsa, height = u.detail("weight_kg"), u.detail("bsa_m2"), u.detail("height_cm")
-    from nephroguide.answer.understand import canonicalise, normalise, vocabulary
-
-    voc = vocabulary()
-    named = list(dict.fromkeys(voc.drug_names.get(m.group(1), "") for m in
-                               voc.drug_pattern.finditer(canonicalise(normalise(part))[0])))
+    named = _medicines_in(part)
     if len(named) >= 2 and (weight is not None or bsa is not None):
         # two medicines asked together ("albumin / frusemide dose?"): the first phase of each
         rules = [r for d in named for r in _course_rules(u, d)[:1]]
@@ -1251,12 +1249,7 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
             name = pack.drugs[rule.drug].generic
             said = res.display
             if res.mg_per_dose_range:   # a range is never shown as its low end alone ("albumin 7.5 g IV per dose")
-                low, high = res.mg_per_dose_range
-                day_low, day_high = res.mg_per_day_range or (None, None)
-                divisions = rule.doses_per_day if rule.schedule in ("daily", "alternate_days") else 1
-                said += " (low end of the range; range " + wording.range_phrase(
-                    low, high, res.unit, rule.schedule, divisions, rule.schedule_days, rule.time_of_day,
-                    day_low, day_high) + ")"
+                said += f" (low end of the range; range {range_text(rule, res.mg_per_dose_range, res.mg_per_day_range, res.unit)})"
             lines.append(f"{res.phase}: {name} {said}." if res.phase else f"{name[:1].upper()}{name[1:]} {said}.")
         if lines:
             return " ".join(lines), tuple(dict.fromkeys(c.source for r in rules[:len(lines)] for c in r.citations))
@@ -1529,11 +1522,8 @@ def _drugs_of_other_questions(question: str, part: str) -> frozenset[str]:
     """Medicines the message names only in its later questions, not in what it tells, in this part nor before it:
     they are not read with this part ("... 3rd relapse in 8 months on alt day pred. is this FRNS? next agent - levamisole vs
     MMF vs cyclo?": "is this FRNS?" is not about cyclophosphamide)."""
-    from nephroguide.answer.understand import vocabulary
-
     def named(text: str) -> set[str]:
-        r = _read(text)
-        return {vocabulary().drug_names.get(m.group(1), m.group(1)) for m in vocabulary().drug_pattern.finditer(r)}
+        return set(_medicines_in(text))
 
     parts = _message_parts(question)
     marked = _marked_questions(question)
@@ -1548,6 +1538,16 @@ def _drugs_of_other_questions(question: str, part: str) -> frozenset[str]:
     later = set().union(*(named(p) for p in asked[at + 1:])) if asked[at + 1:] else set()
     before = set().union(*(named(p) for p in asked[:at])) if asked[:at] else set()
     return frozenset(later - told - here - before)
+
+
+@functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
+def _medicines_in(part: str) -> tuple[str, ...]:
+    """The pack's medicines a part of a message names (their ids), in the order named."""
+    from nephroguide.answer.understand import vocabulary
+
+    voc = vocabulary()
+    return tuple(dict.fromkeys(voc.drug_names[m.group(1)] for m in voc.drug_pattern.finditer(_read(part))
+                               if m.group(1) in voc.drug_names))
 
 
 @functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
@@ -1983,8 +1983,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             # ... nor a question of no subject of its own ("what is the most likely diagnosis? what is the
             # treatment?"): it asks about the danger the answer names
             lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic == da.topic or r.keep_parts
-                              or _part_terms(p.part) - _ASKING_TERMS - set(cfg["frame_words"])
-                              - set(cfg["story_subject_words"]) - set(cfg["danger_generic_words"])]
+                              or _subject_terms(p.part) - set(cfg["story_subject_words"])
+                              - set(cfg["danger_generic_words"])]
             lines_of_parts = [p for p in lines_of_parts if (_opener(p.text) != "no" or not urgency.search(p.part))
                               and (p.answer is None or p.answer.topic == da.topic
                                    or p.fit >= float(cfg["direct"]["part_own"])
@@ -2135,10 +2135,7 @@ def _polarity(text: str) -> int:
 
 def _medicines_spoken_of(part: str, da: Any) -> bool:
     """The part names medicines, and the answer given names each of them."""
-    from nephroguide.answer.understand import vocabulary
-
-    voc = vocabulary()
-    named = {voc.drug_names.get(m.group(1), m.group(1)) for m in voc.drug_pattern.finditer(_read(part))}
+    named = _medicines_in(part)
     said = _read(" ".join(da.answer.split()))
     return bool(named) and all(re.search(rf"\b{re.escape(n.replace('_', ' '))}\b", said) for n in named)
 

@@ -82,7 +82,7 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
     low = basis.value * size
     high = (basis.high * size) if basis.high is not None else None
     per_day_basis = basis.basis.endswith("/day")
-    divisions = rule.doses_per_day if rule.schedule in ("daily", "alternate_days") else 1
+    divisions = _divisions(rule)
     caps: list[str] = []
 
     def cap_day(x: float) -> float:
@@ -158,7 +158,7 @@ def compute_dose(rule: DoseRule, pack: KnowledgePack, weight_kg: float | None, h
         (f"{wording.num(size)} kg" if "/kg" in basis.basis else "")
     calculation = _calculation(rule, basis, size_text, low, high, divisions, per_day_basis, caps, unit,
                                mg_per_dose, mg_per_day, dose_low, step, "/m2" in basis.basis)
-    text = _dose_sentence(rule, display, calculation, day_range, dose_range, unit, target, others, divisions)
+    text = _dose_sentence(rule, display, calculation, day_range, dose_range, unit, target, others)
     statement = Statement(text=text, refs=refs, grade=g.written, strength=g.strength, certainty=g.certainty,
                           verification=primary.verification, kb_id=rule.id, location=primary.location)
     return DoseResult(
@@ -289,9 +289,23 @@ def _calculation(rule: DoseRule, basis: DoseBasisValue, size_text: str, low: flo
     return text
 
 
+def range_text(rule: DoseRule, dose_range: tuple[float, float], day_range: tuple[float, float] | None,
+               unit: str) -> str:
+    """A worked-out range as it is written everywhere ('7.5-15 g per dose'; '1.05-2.1 mg twice daily (every 12
+    hours), 2.1-4.2 mg/day')."""
+    day_low, day_high = day_range if day_range else (None, None)
+    return wording.range_phrase(dose_range[0], dose_range[1], unit, rule.schedule, _divisions(rule),
+                                rule.schedule_days, rule.time_of_day, day_low, day_high)
+
+
+def _divisions(rule: DoseRule) -> float:
+    """Doses a day for a daily or alternate-day schedule, else 1."""
+    return rule.doses_per_day if rule.schedule in ("daily", "alternate_days") else 1
+
+
 def _dose_sentence(rule: DoseRule, display: str, calculation: str, day_range: tuple[float, float] | None,
-                   dose_range: tuple[float, float] | None, unit: str, target: Target | None, others: list[str],
-                   divisions: float) -> str:
+                   dose_range: tuple[float, float] | None, unit: str, target: Target | None,
+                   others: list[str]) -> str:
     """The whole dose statement: the dose as given first, then how it was worked out."""
     name = wording.drug_name(rule.drug)
     if rule.ceiling:
@@ -302,9 +316,7 @@ def _dose_sentence(rule: DoseRule, display: str, calculation: str, day_range: tu
             text += " (low end of the range)"
     text += f". Calculation: {calculation}"
     if dose_range:
-        day_low, day_high = day_range if day_range else (None, None)
-        text += "; range " + wording.range_phrase(dose_range[0], dose_range[1], unit, rule.schedule, divisions,
-                                                   rule.schedule_days, rule.time_of_day, day_low, day_high)
+        text += "; range " + range_text(rule, dose_range, day_range, unit)
     text += "."
     if rule.phase:
         text = f"{rule.phase}: {text}"
