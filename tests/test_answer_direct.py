@@ -1771,3 +1771,10 @@ def test_probe_31_more_parts():
                "likely histological diagnosis and what is first-line treatment?", audience="student")
     assert d.summary_text.startswith("Minimal change disease") and "What is first-line treatment? Oral prednisolone" \
         in d.summary_text
+
+
+def test_a_shorthand_dose_before_another_question_is_worked_out():
+    # "MMF dose for a 1.1 m2 child with SDNS, and how long ...?": the dose part is asked too (it was read as told,
+    # so the answer gave 600 mg/m2 without working it out for the stated BSA)
+    a = answer("MMF dose for a 1.1 m2 child with SDNS, and how long do we continue it?")
+    assert "Mycophenolate mofetil 660 mg twice daily (every 12 hours), 1320 mg/day" in a.summary_text

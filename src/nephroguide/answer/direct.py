@@ -1348,7 +1348,8 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             out.append((p, "why " + _ENDS_WHY.sub("", p)))
             told, before = [], []
             continue
-        if not _ASKING.match(p) and p not in marked and not (p is parts[-1] and _dose_request(p)) and not _REQUEST.search(p):
+        if not _ASKING.match(p) and p not in marked and not ((p is parts[-1] or _SHORTHAND_DOSE.match(p)) and _dose_request(p)) \
+                and not _REQUEST.search(p):
             if _leans_on_story(p) and told:
                 continue   # a heading of no subject ("... no remission. next steps: biopsy? genetics?") tells nothing
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
@@ -1401,6 +1402,10 @@ def _mostly_said(text: str, said: str) -> bool:
 
     own = stems(text)
     return len(own) >= 4 and len(own - stems(said)) <= len(own) // 4
+
+
+# a dose asked in shorthand at the start of a part ("MMF dose for a 1.1 m2 child with SDNS, and how long ...?")
+_SHORTHAND_DOSE = re.compile(r"^\s*[\w-]+\s+dos(?:e|ing|age)\s+(?:for|in)\b", re.I)
 
 
 def _dose_request(part: str) -> bool:
