@@ -1778,3 +1778,17 @@ def test_a_shorthand_dose_before_another_question_is_worked_out():
     # so the answer gave 600 mg/m2 without working it out for the stated BSA)
     a = answer("MMF dose for a 1.1 m2 child with SDNS, and how long do we continue it?")
     assert "Mycophenolate mofetil 660 mg twice daily (every 12 hours), 1320 mg/day" in a.summary_text
+
+
+def test_a_no_opening_a_noun_phrase_is_not_taken_for_an_answer():
+    # "No exact number: ..." answers no yes/no question: it was cut to "Exact number: ..." when the question was
+    # asked the other way round, which says the opposite
+    from nephroguide.answer.direct import same_polarity
+
+    asks = ["should he avoid salt"]
+    text = "No exact number: add no salt in cooking or at the table."
+    assert same_polarity("can he have salt?", asks, text) == text
+    assert same_polarity("can he have salt?", asks, "No, not in a relapse.") == "Not in a relapse."
+    # "is salt bad for my son" gets its Yes, not the salt-limit answer
+    a = answer("is salt bad for my son with nephrotic syndrome", audience="family")
+    assert a.summary_text.startswith("Yes: while your child is in a relapse or puffy, cut down on salt")

@@ -2213,7 +2213,10 @@ def same_polarity(question: str, asks: Sequence[str], summary: str) -> str:
     ("can he be around other kids?" reaching "does he need to avoid other children? No. ..."): the Yes/No would
     say the opposite, so it is left out and the rest stands. The answer's own way round is that of its first
     phrasing that has one."""
-    m = re.match(r"^\s*(?:yes|no)\b[,.:;]?\s*", summary, re.I)
+    # only a Yes/No that answers ("No, ...", "Yes in FRNS: ..."), not a "No" opening a noun phrase ("No exact
+    # number: ...", "No grapefruit"), which would read as its opposite without it
+    m = re.match(r"^\s*(?:yes|no)(?:\s*[,.:;!]\s*|\s+(?=(?:in|for|when|if|during|while|until|unless|with|after|"
+                 r"before|once|but)\b))", summary, re.I)
     if m is None or not asks:
         return summary
     q = _polarity(question)
