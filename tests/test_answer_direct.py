@@ -1792,3 +1792,21 @@ def test_a_no_opening_a_noun_phrase_is_not_taken_for_an_answer():
     # "is salt bad for my son" gets its Yes, not the salt-limit answer
     a = answer("is salt bad for my son with nephrotic syndrome", audience="family")
     assert a.summary_text.startswith("Yes: while your child is in a relapse or puffy, cut down on salt")
+
+
+def test_a_part_with_only_a_loose_answer_is_named_not_dropped():
+    # "which one is safer?" fits an answer only loosely: it was left out without a word; now it is named
+    a = answer("My grandson is 9 and has had nephrotic syndrome since he was 3. He has relapsed 5 or 6 times this "
+               "year. The doctors are now talking about either cyclophosphamide tablets or a drip called rituximab. Is "
+               "that chemotherapy? Will it make him infertile when hes older? Which one is safer?", audience="family")
+    assert "Which one is safer? This part is not answered here." in a.summary_text
+    # ... but not when the answer given speaks of most of what it asks ("3+ for 3 days in a row is a relapse")
+    b = answer("we test his wee every morning with the sticks. today its 3+ and yesterday was 2+ but he seems totally "
+               "fine no swelling. do i need to take him to hospital tonight or wait? how many days of protein before "
+               "its a relapse and do we just restart the steroids ourselves", audience="family")
+    assert "not answered" not in b.summary_text and "3 days in a row" in b.summary_text
+    # ... nor beside a danger answer, which says what to do
+    c = answer("its 2am and my 5 yr old has a temprature of 38.9 and is crying that his tummy really hurts, he is on "
+               "prednisolone for nephrotic syndrome and is very swollen at the moment. should i give calpol and wait "
+               "till morning or go to A&E now?", audience="family")
+    assert "Go to hospital now" in c.summary_text and "not answered" not in c.summary_text

@@ -939,6 +939,7 @@ class PartLine:
     refs: tuple[str, ...] = ()   # the sources of a line that is no direct answer (a dose rule's)
     fit: float = 0.0             # how closely its answer fits the part
     of_story: bool = False       # a short question the answer given, about the story it leans on, does not answer
+    loose: bool = False          # named as not answered though an answer fits it loosely (not the message's subject)
 
 
 _WH = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:what|which|when|where|why|how|who)\b", re.I)
@@ -1128,18 +1129,25 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             told = skip_intent is not None and intent == skip_intent and \
                 (not said or len(_stems_in(first) - _stems_in(said)) <= len(_stems_in(first)) // 3)
             told = told or (bool(said) and _mostly_said(first, said))   # (the summary says it already)
-            if _fits_form(asked_as[part], da, first, drugs) and not told:
+            if told:
+                continue
+            if _fits_form(asked_as[part], da, first, drugs):
                 seen.add(da.id)
                 out.append(PartLine(shown(part), first, da, fit=conf))
-            continue
+                continue
+            # (an answer not of the kind asked is no answer: the part is named as not answered below)
+        loose = conf >= float(cfg["direct"]["unanswered"])
+        spoken = own & _stems_in(chosen_text)
+        #   (an answer fits it loosely: named only when the answer given speaks of less than half of what it asks,
+        #   "how many days of protein before it's a relapse?" beside "3+ for 3 days in a row is a relapse")
         if chosen_text and (own_terms > 1 or _hard_subject(own, ret_words(text))) \
-                and conf < float(cfg["direct"]["unanswered"]) and part == asked_as[part] \
-                and _QUESTION.match(part) \
-                and not own <= _stems_in(chosen_text):
+                and part == asked_as[part] and _QUESTION.match(part) \
+                and not (own <= spoken or (loose and 2 * len(spoken) >= len(own))):
             # (one subject word is enough when it is no everyday word: "... headache and vomiting - what imaging?")
             # nothing in the pack fits this question and the answer given does not speak of it: say so in the
             # first lines rather than leave it out ("... and can he have cake?")
-            out.append(PartLine(shown(part), cfg["not_covered"]["part_family" if family else "part"], None))
+            out.append(PartLine(shown(part), cfg["not_covered"]["part_family" if family else "part"], None,
+                                loose=loose))
     return out
 
 
@@ -1425,7 +1433,7 @@ def unanswered_question(u: Understanding, chosen: str, audience: str) -> str | N
     if not asked:
         return None
     lines = part_lines(u, chosen, audience)
-    open_ = [p for p in lines if p.answer is None and not p.refs and not p.leads]   # (a dose line answers)
+    open_ = [p for p in lines if p.answer is None and not p.refs and not p.leads and not p.loose]   # (a dose line answers)
     if len(open_) != len(asked) or len(lines) != len(asked):
         return None
     if open_[0].of_story:   # "suspected CSVT ... - what imaging?": the story's answer stands, the question is named
@@ -1985,6 +1993,9 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             # ... Albumin infusion? furosemide with it?": the oedema answers would contradict "restore volume first,
             # without furosemide")
             lines_of_parts = [p for p in lines_of_parts if not _medicines_spoken_of(p.part, da)]
+            # ... nor "not answered" beside it for a question with a loose answer elsewhere: the danger answer says
+            # what to do ("... should I give calpol and wait till morning or go to A&E now?")
+            lines_of_parts = [p for p in lines_of_parts if not p.loose]
             # ... nor a question of no subject of its own ("what is the most likely diagnosis? what is the
             # treatment?"): it asks about the danger the answer names
             lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic == da.topic or r.keep_parts
