@@ -1810,3 +1810,14 @@ def test_a_part_with_only_a_loose_answer_is_named_not_dropped():
                "prednisolone for nephrotic syndrome and is very swollen at the moment. should i give calpol and wait "
                "till morning or go to A&E now?", audience="family")
     assert "Go to hospital now" in c.summary_text and "not answered" not in c.summary_text
+
+
+def test_an_answer_about_two_medicines_together_is_not_given_for_one():
+    # "MMF ..., how long do we continue it?" got the MMF-after-rituximab answer ("the sources set no duration")
+    # beside the lead's "at least 12 months"
+    a = answer("MMF dose for a 1.1 m2 child with SDNS, and how long do we continue it?")
+    assert "At least 12 months" in a.summary_text and "after rituximab" not in a.summary_text
+    assert "Mycophenolate mofetil 660 mg twice daily (every 12 hours), 1320 mg/day" in a.summary_text
+    # asked about both, it still answers
+    b = answer("how long to continue MMF after rituximab?")
+    assert b.summary_text.startswith("The sources set no duration")

@@ -154,6 +154,10 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True)
         about = _asked_drugs(pack, h.id)
         if named and about and not named & about and _ask_drugs(pack, h.id)[2]:
             continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
+        if about and u.drugs and _about_a_combination(pack, h.id) \
+                and not about <= {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs}:
+            continue   # ... nor one about two medicines together when it names only one ("MMF ..., how long do we
+            #            continue it?" is not "MMF after rituximab: how long?")
         if no_drug and _only_about_a_drug(pack, h.id):
             continue   # ... nor one only about a medicine the question never names ("sore throat": not levamisole's)
         if da is not None and not why and _BECAUSE.match(da.answer):
@@ -252,7 +256,21 @@ def _ask_drugs(pack: Any, kb_id: str) -> tuple[frozenset[str], bool, bool]:
         naming = sum(bool(voc.drug_pattern.search(t)) for t in read)
         out = _ASKED_DRUGS[key] = (frozenset(pack.drugs[d].equivalent_to or d for d in ids if d in pack.drugs),
                                    bool(read) and naming == len(read), 2 * naming >= len(read) > 0)
+        each = [frozenset(pack.drugs[d].equivalent_to or d for d in
+                          (voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(t)) if d in pack.drugs)
+                for t in read]
+        _COMBINED[key] = len(out[0]) >= 2 and all(e == out[0] for e in each)
     return out
+
+
+_COMBINED: dict[str, bool] = {}
+
+
+def _about_a_combination(pack: Any, kb_id: str) -> bool:
+    """Every phrasing of a direct answer names the same two or more medicines ("MMF after rituximab - how
+    long?"): it answers a question about them together, never one about only one of them."""
+    _ask_drugs(pack, kb_id)
+    return _COMBINED.get(f"{pack.version}:{kb_id}", False)
 
 
 def _asked_drugs(pack: Any, kb_id: str) -> frozenset[str]:
