@@ -1821,3 +1821,12 @@ def test_an_answer_about_two_medicines_together_is_not_given_for_one():
     # asked about both, it still answers
     b = answer("how long to continue MMF after rituximab?")
     assert b.summary_text.startswith("The sources set no duration")
+
+
+def test_which_srns_children_should_not_get_immunosuppression_names_them_first():
+    a = answer("In SRNS, which children should not receive immunosuppression?", audience="student")
+    assert a.summary_text.startswith("Children with a monogenic (single-gene) cause")
+    f = answer("which children with steroid resistant nephrotic syndrome will immunosuppression not help?",
+               audience="family")
+    assert f.summary_text.startswith("Children whose illness is caused by a change in one gene")
+    assert "tacrolimus" in f.summary_text
