@@ -710,7 +710,7 @@ def test_a_stated_dose_well_above_the_rule_for_the_childs_size_is_flagged_first_
 def test_sizes_doses_and_ward_shorthand_are_not_unknown_subjects():
     a = answer("Hi my daughter weighs 18kg and they gave her prednisolone 35mg once a day. Is that too much??",
                audience="family")
-    assert a.scope == "covered" and a.summary_text.startswith("35 mg of prednisolone fits the usual dose")
+    assert a.scope == "covered" and a.summary_text.startswith("35 mg of prednisolone is close to the usual dose for a child of 18 kg")
     b = answer("prophylactic anticoag in nephrotic child with alb 12? when?")
     # (with the albumin stated, the low-albumin answer is as right: not automatically, weigh the other risks)
     assert b.direct_answer in ("answer.thrombosis.prophylaxis", "answer.thrombosis.low_albumin")
@@ -1830,3 +1830,21 @@ def test_which_srns_children_should_not_get_immunosuppression_names_them_first()
                audience="family")
     assert f.summary_text.startswith("Children whose illness is caused by a change in one gene")
     assert "tacrolimus" in f.summary_text
+
+
+def test_a_stated_dose_a_few_mg_off_is_near_not_a_match_and_a_low_one_is_flagged():
+    a = answer("22 kg boy, first episode, pred 41 mg daily. Is 41 mg right?")
+    assert a.summary_text.startswith("41 mg of prednisolone is 3 mg (7%) below the dose for 22 kg")
+    assert "2 mg/kg/day = 44 mg" in a.summary_text and "matches" not in a.summary_text
+    b = answer("pred 36 mg daily for 18 kg first episode, correct?")
+    assert b.summary_text.startswith("36 mg of prednisolone matches the dose for 18 kg")
+    # below every phase of the course, asked about: said so, with each phase's dose
+    c = answer("22 kg boy, first episode, pred 20 mg daily. Is that right?")
+    assert c.summary_text.startswith("Check the dose: 20 mg of prednisolone is below every phase's dose for 22 kg")
+    assert "= 44 mg" in c.summary_text and "= 33 mg" in c.summary_text
+    f = answer("my son is 22 kg, relapse, they gave pred 15 mg a day, is that enough?", audience="family")
+    assert f.summary_text.startswith("Please ask the kidney team to check this dose today, and do not change it "
+                                     "yourself: 15 mg of prednisolone is less than the usual doses")
+    # a low dose in a maintenance course is not flagged (low alternate-day doses are the regimen there)
+    m = answer("FRNS, 22 kg, on pred 5 mg alternate days as maintenance, is that ok?")
+    assert "Check the dose" not in m.summary_text

@@ -950,16 +950,29 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
             # "pred 36 mg daily for 18 kg, correct?": a dose asked about that a rule gives (within rounding) is
             # confirmed with its working
             near = [(m, r, ru) for m, r, ru in usual if abs(value - m) <= m * float(cfg["same"])]
-            if not near or not re.search(str(cfg["asked"]), u.question, re.I):
+            if not re.search(str(cfg["asked"]), u.question, re.I):
+                continue
+            least = min(m for m, _, _ in usual)
+            if not near and indications and set(indications) <= set(cfg["below_indications"]) \
+                    and value < least * (1 - float(cfg["same"])):
+                # "pred 20 mg daily for 22 kg, first episode. Is that right?": below every phase of the course
+                doses = "; ".join((f"{r.basis} gives {_num(m)} mg" if audience == "family" else
+                                   f"{ru.title}: {r.basis} = {_num(m)} mg") for m, r, ru in sorted(usual, key=lambda x: -x[0]))
+                text = str(cfg[f"{key}_below"]).format(amount=f"{_num(value)} mg", drug=pack.drugs[drug].generic,
+                                                        size=size, doses=doses)
+                return text, tuple(dict.fromkeys(c.source for _, _, ru in usual for c in ru.citations))
+            if not near:
                 continue
             most, res, rule = near[0]
-            key = f"{key}_same"
+            # (a dose a few mg off the rule, "41 mg" for 44 mg, is near it, never said to match it)
+            key = f"{key}_same" if abs(value - most) < 0.5 else f"{key}_near"
         capped = bool(res.cap_applied and res.caps)
         basis = res.calculation if capped and audience != "family" and res.calculation else res.basis
         text = str(cfg[key]).format(
             amount=f"{_num(value)} mg", drug=pack.drugs[drug].generic, size=size, basis=basis,
             usual=f"{_num(most)} mg" + (f" ({'; '.join(res.caps)})" if capped and basis is res.basis else ""),
-            title=rule.title)
+            title=rule.title, diff=f"{_num(round(abs(value - most), 1))} mg",
+            direction="below" if value < most else "above", share=f"{abs(value - most) / most:.0%}")
         return text, tuple(dict.fromkeys(c.source for c in rule.citations))
     return None
 
