@@ -1848,3 +1848,27 @@ def test_a_stated_dose_a_few_mg_off_is_near_not_a_match_and_a_low_one_is_flagged
     # a low dose in a maintenance course is not flagged (low alternate-day doses are the regimen there)
     m = answer("FRNS, 22 kg, on pred 5 mg alternate days as maintenance, is that ok?")
     assert "Check the dose" not in m.summary_text
+
+
+def test_probe_32_gene_test_next_baby_and_aki_on_furosemide():
+    # "could our next baby have it too?" was answered with what SRNS means, and "what does the gene test mean
+    # for us?" with "no gene change was found" (a test not yet done)
+    a = answer("they said the steroids didnt work and its \"steroid resistant\" and want to do a biopsy and a gene "
+               "test. what does the gene test mean for us, could our next baby have it too?", audience="family")
+    assert "no gene change was found" not in a.summary_text
+    assert "the gene test look for the cause" in a.summary_text
+    assert "Could our next baby have it too? It depends on the cause" in a.summary_text and "1 in 4" in a.summary_text
+    # the usual type stated: very unlikely, not "it depends"
+    b = answer("Will our next baby get it too? Our first child has the normal steroid-sensitive kind.", audience="family")
+    assert b.summary_text.startswith("No, very unlikely for the usual type")
+    # rising creatinine on furosemide in relapse: volume status first and stop the furosemide; "stop diuretic?"
+    # is never answered with what furosemide is
+    c = answer("child in relapse, oedematous, Cr rising 35->80 over 2 days, on furosemide. albumin infusion? stop "
+               "diuretic? risk of AKI with NSAIDs?")
+    assert c.summary_text.startswith("Judge volume status first, and stop the furosemide")
+    assert "A loop diuretic that increases urine output" not in c.summary_text
+    assert "Risk of AKI with NSAIDs? Avoid NSAIDs" in c.summary_text
+    # a part with a specific subject of its own is not taken as answered by the answer given
+    d = answer("relapse, alb 11, creat doubled from baseline, on enalapril and furosemide, now D&V and looks dry. "
+               "what do I hold? and does she need thromboprophylaxis?")
+    assert d.summary_text.startswith("Hold both") and "Does she need thromboprophylaxis? Not routinely" in d.summary_text

@@ -984,7 +984,17 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
         return False   # "Because ..." answers a why ("what to check before rituximab?" is not one)
     if form == "yn" and not re.match(r"^\s*(?:yes|no|not)\b", first, re.I) and not any(_form(a) == "yn" for a in da.asks):
         return False
+    if _ACTION_ASKED.match(part) and all(_EXPLAINS.match(a) for a in da.asks):
+        return False   # "stop diuretic?" asks whether to do it: what furosemide is and how it works is no answer
     return not missing_kinds(part, first, drugs)
+
+
+# a shorthand question of what to do with a treatment ("stop diuretic?", "add ACEi?") ...
+_ACTION_ASKED = re.compile(r"^\s*(?:(?:and|also|so|but|or)\s+)*(?:stop|start|hold|withhold|continue|restart|add|give|"
+                           r"increase|reduce|wean|switch|change)\b", re.I)
+# ... and an answer whose every phrasing asks what something is or how or why it works
+_EXPLAINS = re.compile(r"^\s*(?:what (?:is|are|does|do)|how (?:does|do) \w+ work|why is|why does|why do|explain)\b",
+                       re.I)
 
 
 def part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_intent: str | None = None,
@@ -1486,6 +1496,10 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         if hit is not None and fit >= float(settings()["direct"]["unanswered"]) and _leans_on_story(bare):
             return hit, fit   # a question of one subject word ("what are the signs?" after "... can get blood clots"):
             #                   its story's reading, when that fits (not the signs of nephrotic syndrome)
+        if best is not None and hit is not None and best.id != hit.id and conf >= need \
+                and _speaks_of_little(bare, hit.id):
+            return best, conf   # a question with a subject of its own ("... a gene test, could our next baby have it
+            #                     too?"): not the story's answer, which speaks of little of what it asks
         return (hit, fit) if fit > conf else (best, conf)   # the reading that fits better
     if bare is not None and bare != part and _part_terms(bare) - set(settings()["frame_words"]) - _medicine_stems() \
             and not _FRAME_ONLY.match(bare) and not _CHANGE_BACK.match(bare):
@@ -1509,7 +1523,12 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
                                  retrieve(text, list(u.drugs), one_question=True), by_match=False)
     best, conf = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
     given = next(((c, h) for c, h in scored if h.id == prefer), None)
-    if given is not None and given[0] >= conf - float(settings()["direct"]["part_given_margin"]):
+    given_da = load_pack().answers.get(prefer) if prefer is not None else None
+    if given is not None and given[0] >= conf - float(settings()["direct"]["part_given_margin"]) \
+            and not (given_da is not None and _speaks_of_none(part, given_da, 1) and _hard_subject(
+                _subject_terms(part), ret_words(_read(part)))):
+        # (not when the part names a specific subject of its own that the answer given never speaks of: "... and
+        # does she need thromboprophylaxis?" beside "hold both" answers)
         return given[1], given[0]   # the answer given fits this question about as well: it is its answer
     if stage and (conf < need or prefer is not None):
         staged = " ".join([text, *stage])
@@ -2040,6 +2059,14 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         keep = said_of[:2] if len(said_of) > 1 and (len(said_of[1].split()) <= 6 or len(said_of[0].split()) <= 8 or
                                                     len(said_of[0].split()) + len(said_of[1].split()) <= 35) \
             else said_of[:1]   # ... or the next when both are short ("... this is a relapse. Start prednisolone as ...")
+        asked_here = _subject_terms(first_part) - set(cfg["frame_words"])
+        if asked_here and not asked_here & _stems_in(" ".join(keep)):
+            # ... and the first sentence that speaks of what its question asks, when those do not ("what does the
+            # gene test mean for us?": not only "It means prednisolone has not stopped the protein leak")
+            #   (never one a part's line says again: "A relapse is 3+ ... What number of days counts as a relapse?")
+            parts_say = " ".join(p.text for p in lines_of_parts)
+            keep = [*keep, *[x for x in said_of[len(keep):] if asked_here & _stems_in(x)
+                             and not _mostly_said(x, parts_say)][:1]]
         summary = with_parts(" ".join(keep) or main, lines_of_parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations),
                                             *(ref for p in lines_of_parts for ref in p.refs)]))
@@ -2212,6 +2239,20 @@ def _speaks_of_none(part: str, da: Any, least: int = 2) -> bool:
     drugs |= _stems_in(" ".join([*settings()["own_medicine_words"], *settings()["medicine_words"]]))
     subject = _part_terms(part) - set(settings()["frame_words"]) - drugs
     return len(subject) >= least and not subject & _answer_stems(da.id)
+
+
+def _speaks_of_little(part: str, answer_id: str) -> bool:
+    """A direct answer speaks of less than half of what a part asks, by the weight (idf) of its subject terms."""
+    from nephroguide.answer.retrieve import index
+    from nephroguide.knowledge.pack import load_pack
+
+    people = settings()["own_subject_people"]
+    da = load_pack().answers.get(answer_id)
+    if re.search(people, part, re.I) and da is not None and not re.search(people, _answer_words(da), re.I):
+        return True   # a question about someone else in the family ("could our next baby have it too?")
+    own = _subject_terms(part) - set(settings()["frame_words"])
+    said = own & _answer_stems(answer_id)
+    return bool(own) and 2 * sum(map(index().idf, said)) < sum(map(index().idf, own))
 
 
 def _answer_words(da: Any) -> str:
