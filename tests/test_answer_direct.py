@@ -1872,3 +1872,14 @@ def test_probe_32_gene_test_next_baby_and_aki_on_furosemide():
     d = answer("relapse, alb 11, creat doubled from baseline, on enalapril and furosemide, now D&V and looks dry. "
                "what do I hold? and does she need thromboprophylaxis?")
     assert d.summary_text.startswith("Hold both") and "Does she need thromboprophylaxis? Not routinely" in d.summary_text
+
+
+def test_probe_32_new_presentation_dose_and_when_to_call_it_srns():
+    # a new case: the dose worked out for the stated BSA, and "how long before calling it SRNS?" answered with the
+    # definition (4 weeks, confirmation period to week 6), not with secondary SRNS at a later relapse
+    a = answer("4yo new NS, wt 16kg, BSA 0.68. pred starting dose mg/m2 and max? daily or split? how long before "
+               "calling it SRNS?")
+    assert "Prednisolone 41 mg once daily" in a.summary_text
+    assert "How long before calling it SRNS? Steroid-resistant nephrotic syndrome: no complete remission within 4 " \
+           "weeks" in a.summary_text and "confirmation period to week 6" in a.summary_text
+    assert "at a later relapse" not in a.summary_text and "Daily or split? Once a day" in a.summary_text

@@ -1096,7 +1096,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 out.append(PartLine(shown(part), cap[0], None, refs=cap[1]))
                 continue
         if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])) \
-                and not _other_drug(text, said) and not _TIME_TO.search(asked_as[part]):
+                and not _other_drug(text, said) and not _TIME_TO.search(asked_as[part]) \
+                and not (len(asked_as) > 1 and _own_close_answer(u, part, asked_as[part], chosen, "dosing")):
             continue   # "... dose? how long after remission?" beside a dosing article: its phases say both
         dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)
                                                  or not re.search(r"\d\s*mg\b", said)) \
@@ -1179,6 +1180,18 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     return out
 
 
+def _own_close_answer(u: Understanding, part: str, bare: str, chosen: str | None, intent: str) -> bool:
+    """A part has a close answer of its own, not of the article's step ("how long before calling it SRNS?" beside the
+    first-episode dosing article is not a question of how long the prednisolone phases last)."""
+    from nephroguide.knowledge.pack import load_pack
+
+    cfg = settings()
+    best, conf = _part_answer(u, part, float(cfg["direct"]["part"]), bare=bare, prefer=chosen)
+    da = load_pack().answers.get(best.id) if best is not None else None
+    return da is not None and conf >= float(cfg["direct"]["part_own"]) \
+        and (da.intent or cfg["topic_intent"].get(da.topic)) != intent
+
+
 def ret_words(text: str) -> dict[str, str]:
     """Each query term of the text -> the word it came from."""
     from nephroguide.answer.retrieve import query_terms
@@ -1210,7 +1223,8 @@ _FRAME_ONLY = re.compile(r"^(?!.*\b(?:come|comes|coming) back\b)"   # ("will it 
 # ("will it stop when the dose goes down?")
 _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|correct)\b[^?]{0,30}\bdos(?:e|es|ing|age)\b|"
                          r"\bdos(?:e|ing|age)\s*(?:(?:for|of|and|in|per)\b|[+&/])|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b|"
-                         r"\bregimen\b", re.I)
+                         r"\bregimen\b|\b(?:starting|initial) dos(?:e|ing|age)\b|\bdos(?:e|ing|age)\s+(?:in\s+)?mg\b", re.I)
+#                          ("pred starting dose mg/m2 and max?")
 _BECAUSE = re.compile(r"^\s*because\b", re.I)
 _YES_NO_SENTENCE = re.compile(r"(?:^|[.?!,]\s*)(?:(?:and|so|but)\s+)?(?:is|are|was|can|could|should|will|would|does|do|did|"
                               r"has|have|may|must)\s+(?:it|he|she|they|we|i|you|this|that|there|my|his|her|our|the)\b",
