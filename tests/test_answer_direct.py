@@ -1883,3 +1883,13 @@ def test_probe_32_new_presentation_dose_and_when_to_call_it_srns():
     assert "How long before calling it SRNS? Steroid-resistant nephrotic syndrome: no complete remission within 4 " \
            "weeks" in a.summary_text and "confirmation period to week 6" in a.summary_text
     assert "at a later relapse" not in a.summary_text and "Daily or split? Once a day" in a.summary_text
+
+
+def test_probe_32_which_signs_mean_go_now_lists_them_all():
+    # "leg swelling and tummy pain" is not one painful leg; asked which signs mean A&E, every one is listed
+    a = answer("doctor said his leg swelling and tummy pain could mean a clot or an infection in the tummy. what "
+               "signs should i look for that mean go to A&E straight away at night", audience="family")
+    assert a.summary_text.startswith("Go to hospital now.")
+    assert "very little urine; trouble breathing" in a.summary_text and "blood clot" in a.summary_text
+    b = answer("her left leg is swollen and sore, bigger than the other one", audience="family")
+    assert b.summary_text.startswith("Get your child seen urgently today. One leg")
