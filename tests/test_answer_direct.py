@@ -1074,7 +1074,7 @@ def test_final_probe_19_20_safety_fixes():
     # a swollen child not peeing much leads with getting seen
     d = answer("my grandson is very swollen, his tummy is big and hes not peeing much. should we cut down his salt and "
                "water?? what food should he eat", audience="family")
-    assert d.summary_text.startswith("Get your child seen urgently")
+    assert d.summary_text.startswith("Go to hospital now if your child is passing very little urine")
     # a baby with congenital NS: what causes it is a gene change, not 'not known'
     e = answer("our baby girl is 3 weeks old, she was born very swollen and the doctors say it is congenital nephrotic "
                "syndrome. what causes it? will she need a kidney transplant", audience="family")
@@ -1893,3 +1893,13 @@ def test_probe_32_which_signs_mean_go_now_lists_them_all():
     assert "very little urine; trouble breathing" in a.summary_text and "blood clot" in a.summary_text
     b = answer("her left leg is swollen and sore, bigger than the other one", audience="family")
     assert b.summary_text.startswith("Get your child seen urgently today. One leg")
+
+
+def test_probe_33_srns_never_gets_an_sdns_answer_and_little_urine_means_go_now():
+    # "SRNS - ... CNI vs MMF vs rituximab?" was answered "Any of the three: in SDNS KDIGO 2025 lists ..."
+    a = answer("SRNS - first line second agent? CNI vs MMF vs rituximab, and should we send genetics first")
+    assert "in SDNS" not in a.summary_text and "calcineurin inhibitor" in a.summary_text
+    # hardly any urine, swollen, sleepy, tummy pain at 2 am: go now, not "seen urgently" unless dizzy or cold
+    b = answer("my son had a cold and now his legs are swollen and he hasnt peed much today and hes very sleepy and "
+               "his tummy hurts. he relapsed last month. what should i do it's 2am", audience="family")
+    assert b.summary_text.startswith("Go to hospital now")
