@@ -1903,3 +1903,17 @@ def test_probe_33_srns_never_gets_an_sdns_answer_and_little_urine_means_go_now()
     b = answer("my son had a cold and now his legs are swollen and he hasnt peed much today and hes very sleepy and "
                "his tummy hurts. he relapsed last month. what should i do it's 2am", audience="family")
     assert b.summary_text.startswith("Go to hospital now")
+
+
+def test_probe_33_a_relapse_dose_is_prednisolone_even_beside_levamisole():
+    # "relapse ... - what dose? ... already on levamisole, what next, rituximab dose?" got the levamisole dose
+    # under the relapse question
+    a = answer("relapse in known steroid-sensitive kid - what dose and when to taper? and if he's a frequent relapser "
+               "already on levamisole, what next, rituximab dose?")
+    assert "what dose? Prednisolone for a relapse" in a.summary_text
+    assert "what dose? Levamisole" not in a.summary_text
+
+
+def test_a_monogenic_child_asking_to_stop_tacrolimus_gets_the_genetic_answer():
+    a = answer("NPHS2 mutation found in a child with SRNS - should we stop tacrolimus?")
+    assert "Should we stop tacrolimus? Usually stop (or do not start) immunosuppression" in a.summary_text

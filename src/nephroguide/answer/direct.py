@@ -1329,6 +1329,14 @@ def _cap_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | None
     return "; ".join(caps) + ".", tuple(dict.fromkeys(c.source for r in rules for c in r.citations))
 
 
+@functools.lru_cache(maxsize=64)
+def _understand_part(part: str) -> Understanding:
+    """One part of a message read on its own (the course it states)."""
+    from nephroguide.answer.understand import understand
+
+    return understand(part)
+
+
 def _course_rules(u: Understanding, part: str) -> list[Any]:
     """The phases of the pack's preferred oral dose rule for a medicine a part (or the message) names, for the
     stated course (else the medicine's usual indication), in order."""
@@ -1348,7 +1356,13 @@ def _course_rules(u: Understanding, part: str) -> list[Any]:
             [d for d in pack.drugs if pack.drugs[d].drug_class in classes][:1]
         drugs = named
     else:
-        drugs = [d for d in (*named, *u.drugs) if d in pack.drugs]
+        # (not a medicine named only in the message's other questions: "relapse - what dose? ... already on
+        # levamisole, what next?" asks the relapse course's dose, prednisolone's, not levamisole's)
+        course = settings()["course_medicine"]
+        own_course = [] if named else \
+            [course[i] for i in sorted(stated_indications(_understand_part(part))) if i in course][:1]
+        others = _drugs_of_other_questions(u.question, part) if not named else frozenset()
+        drugs = own_course or [d for d in (*named, *u.drugs) if d in pack.drugs and d not in others]
     if not drugs:
         return []
     drug = drugs[0]
