@@ -1917,3 +1917,11 @@ def test_probe_33_a_relapse_dose_is_prednisolone_even_beside_levamisole():
 def test_a_monogenic_child_asking_to_stop_tacrolimus_gets_the_genetic_answer():
     a = answer("NPHS2 mutation found in a child with SRNS - should we stop tacrolimus?")
     assert "Should we stop tacrolimus? Usually stop (or do not start) immunosuppression" in a.summary_text
+
+
+def test_probe_33_how_long_on_the_medicine_is_answered_not_called_uncovered():
+    a = answer("my son is 3 and his eyes were puffy for a week, the GP says he has nefrotic syndrome and we have to "
+               "start steroids tomorrow. is this kidney failure?? will he need dialysis? how long will he be on the "
+               "medicine for", audience="family")
+    assert "How long will he be on the medicine for? 8 or 12 weeks in all" in a.summary_text
+    assert a.scope == "covered"
