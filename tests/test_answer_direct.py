@@ -1925,3 +1925,32 @@ def test_probe_33_how_long_on_the_medicine_is_answered_not_called_uncovered():
                "medicine for", audience="family")
     assert "How long will he be on the medicine for? 8 or 12 weeks in all" in a.summary_text
     assert a.scope == "covered"
+
+
+def test_a_yes_no_answer_asked_the_other_way_round_gets_its_other_way_line():
+    # "will her kidneys be ok?" reached the kidney-failure answer and read "No, not if it goes away with prednisolone"
+    ok = answer("will she grow out of it? and will her kidneys be ok in the long run? she's 5 and steroid sensitive",
+                audience="family")
+    assert "Will her kidneys be ok in the long run? Yes, if the nephrotic syndrome goes away" in ok.summary_text
+    assert "No, not if" not in ok.summary_text
+    fail = answer("will her kidneys be damaged in the long run if she responds to prednisolone?", audience="family")
+    assert fail.summary_text.startswith("No, not if the nephrotic syndrome goes away with prednisolone")
+    clinician = answer("SSNS - will the kidneys be fine long term?")
+    assert clinician.summary_text.startswith("Yes, in steroid-sensitive disease")
+
+
+def test_clot_signs_are_listed_in_the_first_line_and_a_relapse_line_names_prednisolone():
+    a = answer("I read that kids with nephrotic can get blood clots. what are the signs i should look out for?",
+               audience="family")
+    assert "sudden breathlessness or chest pain" in a.summary_text and "It depends where" not in a.summary_text
+    b = answer("his urine has been 3+ for 3 mornings now but he looks totally fine, no swelling at all. is it a "
+               "relapse? do we restart the steroids or wait to see the doctor", audience="family")
+    assert "takes it every day" not in current_text(b)
+
+
+def test_what_is_not_covered_is_said_right_under_the_answer():
+    from nephroguide.answer.render import answer_markdown
+
+    a = answer("16yo SRNS on tac, derm wants to start isotretinoin for acne. ok? and what tac trough should I aim for?")
+    lines = [x for x in answer_markdown(a).splitlines() if x.strip()]
+    assert a.scope == "partly_covered" and lines[3].startswith("> **Scope:** nephroguide has no guidance on")

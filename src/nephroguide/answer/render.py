@@ -53,6 +53,8 @@ def answer_markdown(a: Answer) -> str:
     out = [f"# {a.title}", "", f"> {' '.join(a.question.split())}", ""]
     refs = f" {refs_md(a.summary_refs)}" if a.summary_refs else ""
     out += [f"**{a.summary_text}**{refs}", ""]
+    if a.scope_note:   # what the answer does not cover, right under the answer, before anything else
+        out += [f"> **Scope:** {a.scope_note}", ""]
     meta = [f"Audience: {_AUDIENCE.get(a.audience, a.audience)}", f"Scope: {_SCOPE.get(a.scope, a.scope)}"]
     if a.audience != "family" and a.intent:
         meta.insert(1, f"Intent: {a.intent}")
@@ -67,8 +69,6 @@ def answer_markdown(a: Answer) -> str:
         p = a.context["patient"]
         shown = ", ".join(f"{k} {v}" for k, v in p.items() if k not in ("source", "labels", "stated") and v)
         out += [f"_Child ({p.get('source')}): {shown or 'no size or age given'}_", ""]
-    if a.scope_note:
-        out += [f"> **Scope:** {a.scope_note}", ""]
     if a.closest_topics:
         out += ["Closest covered topics: " + "; ".join(a.closest_topics) + ".", ""]
     follow = ["## Follow-up questions", ""] + [f"- {q}" for q in a.follow_ups] + [""] if a.follow_ups else []
@@ -145,11 +145,11 @@ def answer_html(a: Answer) -> str:
              f"<h1>{_e(a.title)}</h1>", f'<p class="question">{_e(" ".join(a.question.split()))}</p>']
     refs = "".join(f'<a class="ref" href="#ref-{_e(r)}">[{_e(r)}]</a>' for r in a.summary_refs)
     parts.append(f'<p class="summary">{_e(a.summary_text)} {refs}</p>')
+    if a.scope_note:
+        parts.append(f'<p class="scope">{_e(a.scope_note)}</p>')
     meta = f"Audience: {_e(_AUDIENCE.get(a.audience, a.audience))} · Scope: {_e(_SCOPE.get(a.scope, a.scope))} · " \
            f"Review status: {_e(a.review_status)}" + (f" · Last updated: {_e(a.last_updated)}" if a.last_updated else "")
     parts.append(f'<p class="meta">{meta}</p>')
-    if a.scope_note:
-        parts.append(f'<p class="scope">{_e(a.scope_note)}</p>')
     if a.closest_topics:
         parts.append(f"<p>Closest covered topics: {_e('; '.join(a.closest_topics))}.</p>")
     follow = ["<h2>Follow-up questions</h2><ul>", *(f"<li>{_e(q)}</li>" for q in a.follow_ups), "</ul>"] \

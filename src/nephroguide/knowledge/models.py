@@ -491,6 +491,14 @@ PathwayIntent = Literal["first_episode_treatment", "relapse_treatment", "frns_sd
                         "monitoring"]
 
 
+class OtherWay(Strict):
+    """A yes/no answer's first line for the question asked the other way round ("will her kidneys be ok?" beside
+    "will her kidneys fail?"): the same facts, with the opposite Yes/No."""
+
+    answer: str
+    family_answer: str
+
+
 class DirectAnswer(Strict):
     """A curated direct answer to one question people ask, in several phrasings.
 
@@ -514,6 +522,9 @@ class DirectAnswer(Strict):
     not_for: Condition | None = Field(
         default=None, description="a situation the answer is not written for: a question that states it (a child "
         "with SRNS, a child on tacrolimus) never gets this answer ('No, not if it goes away with prednisolone')")
+    other_way: OtherWay | None = Field(
+        default=None, description="the first line for the question asked the other way round from its phrasings "
+        "(their polarity: retrieval.yaml); without it, an opposite question gets the answer without its Yes/No")
 
 
 class KnowledgeFile(Strict):
