@@ -1954,3 +1954,47 @@ def test_what_is_not_covered_is_said_right_under_the_answer():
     a = answer("16yo SRNS on tac, derm wants to start isotretinoin for acne. ok? and what tac trough should I aim for?")
     lines = [x for x in answer_markdown(a).splitlines() if x.strip()]
     assert a.scope == "partly_covered" and lines[3].startswith("> **Scope:** nephroguide has no guidance on")
+
+
+def test_probe_34_transition_and_contraception_on_mmf_are_answered_not_the_sdns_article():
+    a = answer("16yo girl, SDNS since age 4, on MMF and low-dose alt-day pred, moving to adult services next year. what "
+               "needs sorting out for transition? contraception issues?")
+    assert "contraception" in a.summary_text and "teratogenic" in a.summary_text
+    assert "steroid-sparing agent rather than steroids alone" not in a.summary_text
+
+
+def test_probe_34_a_sibling_question_is_about_getting_it_not_about_vaccines():
+    a = answer("What causes nephrotic syndrome? Did I do something wrong in pregnancy or give him something, and could "
+               "his little sister get it too?", audience="family")
+    assert "Could his little sister get it too? No, very unlikely" in a.summary_text
+    assert "normal vaccines" not in a.summary_text
+
+
+def test_probe_34_no_live_vaccine_is_advised_before_a_cni_in_a_child_on_high_dose_prednisolone():
+    a = answer("what to check before starting tacrolimus")
+    assert "varicella only while prednisolone is below 1 mg/kg/day" in a.summary_text
+    b = answer("9yo SRNS, 30 kg, genetics pending. Starting tacrolimus: dose, target trough? Hold off until genetics back?")
+    assert "Hold off until genetics back? No, do not wait" in b.summary_text
+
+
+def test_probe_34_chickenpox_vaccine_afterwards_is_yes_later_not_no():
+    a = answer("My daughter (7) is on prednisolone for a relapse and a girl in her class just got chickenpox. She has "
+               "never had chickenpox and wasn't vaccinated for it. What do we need to do, and can she have the chickenpox "
+               "vaccine afterwards?", audience="family")
+    assert "Can she have the chickenpox vaccine afterwards? Yes, later" in a.summary_text
+    assert "call the kidney team today" in a.summary_text
+
+
+def test_probe_34_three_courses_defined_and_a_ssns_relapse_gets_no_srns_items():
+    a = answer("What is the difference between frequently relapsing, steroid-dependent and steroid-resistant nephrotic "
+               "syndrome?", audience="student")
+    assert "SRNS: no complete remission after 4 weeks" in a.summary_text
+    b = answer("relapse in 12yo, 45 kg, SSNS, infrequent relapser. pred dose and how long?")
+    text = current_text(b)
+    assert "cni responder" not in text and "prednisolone 60 mg once daily" in text
+
+
+def test_probe_34_a_title_does_not_call_a_girl_my_son():
+    a = answer("can my 9 yr old go on the school ski trip to france next month? she's on tacrolimus and is in "
+               "remission", audience="family")
+    assert "son" not in a.title.lower().split() and "tacrolimus" in a.summary_text

@@ -614,6 +614,22 @@ def _stage_intent(stage: Sequence[str]) -> str | None:
     return None
 
 
+def _required_labels(cond: Any) -> set[str]:
+    """The labels a condition requires whatever else holds (a label, or labels under ``all``)."""
+    if cond is None:
+        return set()
+    if cond.label:
+        return {cond.label}
+    return {x for c in cond.all or () for x in _required_labels(c)}
+
+
+def _for_opposite_course(cond: Any, stated: Iterable[str]) -> bool:
+    """A recommendation written for a course opposite to one the question states (data: ``opposite_courses``)."""
+    opposite = rules().raw.get("opposite_courses") or {}
+    ruled_out = {x for s in stated for x in opposite.get(s, ())}
+    return bool(_required_labels(cond) & ruled_out)
+
+
 def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[list[str], str | None]:
     ctx = b.ctx
     pack = ctx.pack
@@ -659,6 +675,7 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
             _dose_entry(b, rule, "dosing")
         users = [r for r in pack.recommendations.values() if r.status == "current" and
                  any(rid in r.dose_rules for rid in (x.id for x in chosen))]
+        users = [r for r in users if not _for_opposite_course(r.applies_when, ctx.stated)]
         users.sort(key=lambda r: (not holds(r.applies_when, ctx.facts), r.priority, r.id))
         for rec in users[:2]:
             _rec_entries(b, rec, "main", general=not holds(rec.applies_when, ctx.facts), dose_rules=False)

@@ -1223,8 +1223,9 @@ _FRAME_ONLY = re.compile(r"^(?!.*\b(?:come|comes|coming) back\b)"   # ("will it 
 # ("will it stop when the dose goes down?")
 _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|correct)\b[^?]{0,30}\bdos(?:e|es|ing|age)\b|"
                          r"\bdos(?:e|ing|age)\s*(?:(?:for|of|and|in|per)\b|[+&/])|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b|"
-                         r"\bregimen\b|\b(?:starting|initial) dos(?:e|ing|age)\b|\bdos(?:e|ing|age)\s+(?:in\s+)?mg\b", re.I)
-#                          ("pred starting dose mg/m2 and max?")
+                         r"\bregimen\b|\b(?:starting|initial) dos(?:e|ing|age)\b|\bdos(?:e|ing|age)\s+(?:in\s+)?mg\b|"
+                         r"\bdos(?:e|ing|age)\s+(?:if|when|once)\s+(?:i|we)\b", re.I)
+#                          ("pred starting dose mg/m2 and max?", "MMF dose if I choose it?")
 _BECAUSE = re.compile(r"^\s*because\b", re.I)
 _YES_NO_SENTENCE = re.compile(r"(?:^|[.?!,]\s*)(?:(?:and|so|but)\s+)?(?:is|are|was|can|could|should|will|would|does|do|did|"
                               r"has|have|may|must)\s+(?:it|he|she|they|we|i|you|this|that|there|my|his|her|our|the)\b",
@@ -1779,6 +1780,9 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
     # a list in brackets is one part ("what to check before (hep B, IgG)?")
     # (and its closing bracket is not a list number: "my son (he is 4) and now ..."; "(1) can she ..." still is one)
     kept = re.sub(r"\((?!\s*\d{1,2}\s*\))[^()]*\)", lambda m: m.group().replace(",", "\x1f")[:-1] + "\x1e", question)
+    # ... and so is a list of what is compared ("the difference between SSNS, SDNS and FRNS?")
+    kept = re.sub(r"\b(?:between|compare|comparing)\s+[^?.;:]*?\band\b[^?.;:]*", lambda m: m.group().replace(",", "\x1f"),
+                  kept, flags=re.I)
     for x in re.split(r"(?<=[a-z0-9+%)\x1e])\.\s+", kept, flags=re.I):
         for p in _PARTS.split(x):
             p = p.replace("\x1f", ",").replace("\x1e", ")")
@@ -1952,7 +1956,7 @@ def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 
     for h in sorted((h for h in ret.hits if h.kind == "answer"), key=lambda h: (-h.match, -h.score, h.id)):
         if h.id in exclude or h.id not in pack.answers:
             continue
-        q = question_form(pack.answers[h.id].asks[0])
+        q = title_of(pack.answers[h.id])
         if q not in out:
             out.append(q)
         if len(out) == limit:
@@ -1963,6 +1967,17 @@ def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 
 def question_form(ask: str) -> str:
     text = " ".join(ask.split()).rstrip(" ?.")
     return text[:1].upper() + text[1:] + "?"
+
+
+_OTHER_SEX = {"female": re.compile(r"\b(?:he|his|him|he's|son|sons|boy|boys)\b", re.I),
+              "male": re.compile(r"\b(?:she|her|hers|she's|daughter|daughters|girl|girls)\b", re.I)}
+
+
+def title_of(da: Any, sex: str | None = None) -> str:
+    """A direct answer's question as a title: its first phrasing, or, when the message says the child is a girl or
+    a boy, its first phrasing that does not speak of the other ("Can my son go on ...?" to a parent of a girl)."""
+    other = _OTHER_SEX.get(sex or "")
+    return question_form(next((a for a in da.asks if other is None or not other.search(a)), da.asks[0]))
 
 
 # ----------------------------------------------------------------------------------------- compose
@@ -2006,9 +2021,9 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     scope, scope_note = scope_with_parts(lines_of_parts, scope, scope_note)
     for other in others:
         # another question of the same message, answered first among the key points
-        text = f"{question_form(other.asks[0])} {' '.join((other.family_answer if family else other.answer).split())}"
+        text = f"{title_of(other, u.detail('sex'))} {' '.join((other.family_answer if family else other.answer).split())}"
         st = c._stmt(pack, text, other.citations, other.id)
-        if b.add(c.Entry("key", "fact", other.id, st, text, text, title=question_form(other.asks[0]),
+        if b.add(c.Entry("key", "fact", other.id, st, text, text, title=title_of(other, u.detail('sex')),
                          reviewed=other.last_reviewed)):
             shown += 1
     for kb_id in ids:
@@ -2021,7 +2036,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     if da is not None:
         summary = " ".join((da.family_answer if family else da.answer).split())
         summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
-        title = question_form(da.asks[0])
+        title = title_of(da, u.detail('sex'))
     else:
         lead = next((e for e in b.entries if e.section == "key"), None)
         if lead is None:
