@@ -1998,3 +1998,13 @@ def test_probe_34_a_title_does_not_call_a_girl_my_son():
     a = answer("can my 9 yr old go on the school ski trip to france next month? she's on tacrolimus and is in "
                "remission", audience="family")
     assert "son" not in a.title.lower().split() and "tacrolimus" in a.summary_text
+
+
+def test_a_listed_question_asks_each_item():
+    # "dose, duration, cumulative max, monitoring?" asks four things, not only the last
+    a = answer("oral cyclophosphamide for FRNS, 20 kg 6yo. dose, duration, cumulative max, monitoring?")
+    assert "Cyclophosphamide 40 mg once daily" in a.summary_text
+    assert "Cumulative max? Maximum cumulative dose: 168 mg/kg (= 3360 mg for 20 kg)" in a.summary_text
+    b = answer("levamisole 18 kg. dose, duration, side effects?")
+    assert "Duration: at least 12 months" in b.summary_text and "Duration?" not in b.summary_text
+    assert "Side effects? The main ones are neutropenia" in b.summary_text

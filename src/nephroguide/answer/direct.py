@@ -1097,7 +1097,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 continue
         if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])) \
                 and not _other_drug(text, said) and not _TIME_TO.search(asked_as[part]) \
-                and not (len(asked_as) > 1 and _own_close_answer(u, part, asked_as[part], chosen, "dosing")):
+                and not (len(asked_as) > 1 and _own_close_answer(u, part, asked_as[part], chosen, "dosing")
+                         and not (len(asked_as[part].split()) <= 2 and "duration:" in said.lower())):
             continue   # "... dose? how long after remission?" beside a dosing article: its phases say both
         dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)
                                                  or not re.search(r"\d\s*mg\b", said)) \
@@ -1384,6 +1385,7 @@ def _marked_questions_cached(question: str) -> frozenset[str]:
     """The parts of a message typed with a question mark after them, in shorthand too ("pred dose?", "levamisole
     20 kg: dose and monitoring?"), each piece of one that asks two things included."""
     out: set[str] = set()
+    question = _listed_questions(question)
     for p in _message_parts(question):
         if re.search(re.escape(p) + r"\s*\?", question):
             out.update(_two_verbs(p))
@@ -1767,6 +1769,17 @@ _TWO_VERBS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|shoul
                         r"(?P<two>(?:go|have|take|eat|play|swim|travel|fly|get|drink|visit|stay|keep|do|join|see|wait|watch|leave)\b.*)$", re.I)
 
 
+_LISTED = re.compile(r"(?:(?<=^)|(?<=[.:;?!]\s))\s*((?:[A-Za-z][\w/+-]*(?:\s+[\w/+-]+){0,2},\s*){2,}(?:and\s+)?"
+                     r"[A-Za-z][\w/+-]*(?:\s+[\w/+-]+){0,2})\s*\?")
+
+
+def _listed_questions(question: str) -> str:
+    """A sentence that lists short things to tell ("... 20 kg 6yo. dose, duration, cumulative max, monitoring?") asks
+    each: written as one question each ("dose? duration? cumulative max? monitoring?")."""
+    return _LISTED.sub(lambda m: " " + "? ".join(x.strip() for x in re.split(r",\s*(?:and\s+)?", m.group(1))) + "?",
+                       question)
+
+
 def _message_parts(question: str) -> list[str]:
     return list(_message_parts_cached(question))
 
@@ -1776,6 +1789,7 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
     """The sentences and clauses of a message ("Its been 3 years. Is he cured? Can we stop the dipsticks?"),
     without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
     out: list[str] = []
+    question = _listed_questions(question)
     defining = False   # the parts after "definitions of ..." are its terms
     # a list in brackets is one part ("what to check before (hep B, IgG)?")
     # (and its closing bracket is not a list number: "my son (he is 4) and now ..."; "(1) can she ..." still is one)
