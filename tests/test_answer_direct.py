@@ -2008,3 +2008,11 @@ def test_a_listed_question_asks_each_item():
     b = answer("levamisole 18 kg. dose, duration, side effects?")
     assert "Duration: at least 12 months" in b.summary_text and "Duration?" not in b.summary_text
     assert "Side effects? The main ones are neutropenia" in b.summary_text
+
+
+def test_a_hypovolaemic_child_gets_no_diuretic_answer_among_key_points():
+    a = answer("nephrotic relapse, 3yo, cold peripheries, CRT 4 s, HR 160, abdo pain, Hct 48%, oliguric. 20% albumin + "
+               "furosemide?")
+    assert a.summary_text.startswith("No furosemide while there are signs of intravascular depletion")
+    keys = " ".join(i.statement.text for s in a.sections if s.key == "key" for i in s.items)
+    assert "congenital" not in keys.lower() and "diuretics alone without albumin? Yes" not in keys
