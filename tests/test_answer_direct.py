@@ -2016,3 +2016,33 @@ def test_a_hypovolaemic_child_gets_no_diuretic_answer_among_key_points():
     assert a.summary_text.startswith("No furosemide while there are signs of intravascular depletion")
     keys = " ".join(i.statement.text for s in a.sections if s.key == "key" for i in s.items)
     assert "congenital" not in keys.lower() and "diuretics alone without albumin? Yes" not in keys
+
+
+def test_probe_35_macrolide_with_tacrolimus_is_answered_for_parents_and_clinicians():
+    a = answer("my daughter is on tacrolimus and the GP wants to give her clarithromycin for a chest infection, is that ok "
+               "together? also she drinks grapefruit juice most mornings does that matter", audience="family")
+    assert "clarithromycin can push the tacrolimus level" in a.summary_text and "grapefruit" in a.summary_text
+    b = answer("SDNS 9yo on tacrolimus 1.5 mg bd, started clarithromycin 3 days ago by GP, trough now 16 (was 6), "
+               "creatinine up 35% from baseline. what to do?")
+    assert b.summary_text.startswith("Treat it as a drug interaction with CNI toxicity: stop the macrolide")
+
+
+def test_probe_35_acei_statin_thyroid_and_infant_questions_get_their_own_answers():
+    a = answer("SRNS 11yo on tacrolimus, BP persistently >95th centile (128/84), UPCR 180 mg/mmol. ACEi - which drug, "
+               "dose, what to monitor, BP target?")
+    assert a.summary_text.startswith("An ACE inhibitor (such as enalapril) or an ARB")
+    b = answer("SRNS 12yo, still nephrotic after 8 months, total chol 9.2 mmol/L, LDL 6.5. Start a statin? which and what "
+               "monitoring?")
+    assert b.summary_text.startswith("Only for persistent hyperlipidaemia") and "What monitoring? CK before" in b.summary_text
+    c = answer("5yo in relapse, TSH 8.1, free T4 normal. treat with levothyroxine or repeat in remission?")
+    assert c.summary_text.startswith("Usually not in SSNS: repeat the tests in remission")
+    d = answer("A 2-month-old presents with oedema and heavy proteinuria. What is the differential diagnosis and how does "
+               "management differ from typical childhood nephrotic syndrome?", audience="student")
+    assert d.summary_text.startswith("Congenital nephrotic syndrome (onset before 3 months)") and "PRES" not in d.summary_text
+
+
+def test_probe_35_each_rituximab_question_of_a_parent_gets_its_own_answer():
+    a = answer("consultant wants to give my 10yo rituximab bc she keeps relapsing on steroids. is this chemo?? will her "
+               "hair fall out, how long does it work for and what are the risks. scared", audience="family")
+    assert "How long does it work for? Often for many months" in a.summary_text
+    assert "What are the risks? Rituximab often causes a mild reaction during the drip" in a.summary_text

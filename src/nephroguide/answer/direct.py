@@ -556,7 +556,10 @@ def _asked_stems(question: str) -> set[str] | None:
     text = " ".join(asking)
     if re.search(r"\b(?:this|that|it|these|those|they|them)\b", text, re.I):
         return None   # "Is this from the medicine?": the subject is in the sentences before
-    return set(index().stems(f"{normalise(text)} {canonicalise(normalise(text))[0]}"))
+    stems = set(index().stems(f"{normalise(text)} {canonicalise(normalise(text))[0]}"))
+    if not stems - set(settings()["frame_words"]) - _stems_in(" ".join(settings()["frame_words"])):
+        return None   # "... trough now 16, creatinine up 35%. what to do?": no subject of its own, the story's
+    return stems
 
 
 def _alias(word: str, drugs: re.Pattern[str]) -> bool:
@@ -1428,7 +1431,11 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
         if referring or bare or len(_part_terms(p)) == 1:
             # ... and so is a question of one subject word or none ("what do we take?", "what if he relapses
             # there?"), which leans on the story for the rest
-            context = told[-3:] or before or (story[-2:] if referring or bare else [])
+            context = told[-3:] or before or (story[-2:] if referring or bare else []) \
+                or ([out[-1][1]] if out and not referring and len(_part_terms(p)) == 1
+                    and re.search(settings()["follow_on_words"], p, re.I) else [])
+            #   (a question of one follow-on word right after another question is about that one's subject: "Start
+            #   a statin? what monitoring?")
             if context:
                 # what it points back to: the medicine the story names ("... need rituximab ... what is it?"),
                 # else the story itself
@@ -1525,6 +1532,11 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         best, conf = _part_answer(u, bare, need, prefer=prefer)
         hit, fit = _part_answer(u, part, need, prefer=prefer)
         if hit is not None and fit >= float(settings()["direct"]["unanswered"]) and _leans_on_story(bare):
+            if u.drugs and best is not None and fit < float(settings()["direct"]["part"]) <= conf \
+                    and re.search(r"\b(?:risks?|side effects?|dangers?|dangerous)\b", bare, re.I):
+                return best, conf   # ... unless it asks a medicine's risks, and the message's medicine gives it its
+                #                     subject and fits better ("... wants to give rituximab bc she keeps relapsing
+                #                     ... what are the risks")
             return hit, fit   # a question of one subject word ("what are the signs?" after "... can get blood clots"):
             #                   its story's reading, when that fits (not the signs of nephrotic syndrome)
         if best is not None and hit is not None and best.id != hit.id and conf >= need \
@@ -1846,7 +1858,8 @@ def _defined_terms(parts: list[str]) -> list[str]:
 
 
 _RUN_ON = re.compile(r"(?<!\bhow)(?<!\bwhat)(?<!\bwhen)(?<!\bwhere)(?<!\bwhy)(?<!\bwho)(?<!\bwhich)(?<!\band)(?<!\bor)"
-                     r"(?<!\bbut)(?<!\bso)(?<!\bthat)(?<!\bif)(?<!\bwhether)\s+(?=(?:can|could|should|may|shall) (?:i|we|he|she|they)\b)",
+                     r"(?<!\bbut)(?<!\bso)(?<!\bthat)(?<!\bif)(?<!\bwhether)\s+(?=(?:can|could|should|may|shall) (?:i|we|he|she|they)\b|"
+                     r"(?:does|do|is|will|would) (?:that|this|it) (?:matter|make a difference|count|affect)\b)",
                      re.I)
 
 
