@@ -2046,3 +2046,16 @@ def test_probe_35_each_rituximab_question_of_a_parent_gets_its_own_answer():
                "hair fall out, how long does it work for and what are the risks. scared", audience="family")
     assert "How long does it work for? Often for many months" in a.summary_text
     assert "What are the risks? Rituximab often causes a mild reaction during the drip" in a.summary_text
+
+
+def test_probe_35_flu_and_pneumococcal_eyes_and_bones_each_answered_the_right_way_round():
+    a = answer("Is it safe for my son (5, on prednisolone for a relapse) to have the flu vaccine and the pneumonia "
+               "vaccine? School is doing the nasal spray flu next week.", audience="family")
+    assert "not the nasal spray" in a.summary_text and "Yes, every year, as an injection" not in a.summary_text
+    b = answer("my daughter is 6 and on pred for her 3rd relapse. will the steroids stop her growing?? someone at school "
+               "said steroids cause cataracts - does she need to see an eye doctor? and are her bones ok",
+               audience="family")
+    assert "eye check once a year" in b.summary_text
+    assert "Are her bones ok? Usually, yes, but prednisolone taken for a long time" in b.summary_text
+    c = answer("can steroids make bones break more easily", audience="family")
+    assert c.summary_text.startswith("Yes, it can when taken for a long time")

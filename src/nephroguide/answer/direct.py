@@ -1140,7 +1140,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             out.append(PartLine(shown(part), note, None, elsewhere))
             continue
         if da is not None and audience in da.audiences:
-            reply = same_polarity(asked_as[part], da.asks,
+            reply = same_polarity(asked_as[part], da,
                                   " ".join((da.family_answer if family else da.answer).split()), _other_way(da, family))
             if part != asked_as[part] and _REFERRING.match(asked_as[part]):
                 # reached only with the story ("he has a runny nose, is this a relapse?" -> the colds answer): its
@@ -2078,7 +2078,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     if da is None:   # a curated answer already opens with its yes/no; only a statement chosen as the lead gains one
         summary = yes_no_first(u, summary)
     else:
-        summary = same_polarity(r.asked or u.question, da.asks, summary, _other_way(da, family))
+        summary = same_polarity(r.asked or u.question, da, summary, _other_way(da, family))
         asking = [p for p in _message_parts(u.question) if _ASKING.match(p)]
         if r.asked or not any(_form(p) == "yn" for p in asking):   # (a Yes/No may answer any yes/no question asked)
             summary = no_bare_yes_no(r.asked or next(iter(asking), u.question), summary)
@@ -2123,7 +2123,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
         first_part = next((p.part for p in lines_of_parts if p.leads),
                           next((p for p in _PARTS.split(u.question) if p and p.strip()), u.question))
-        main = same_polarity(first_part, da.asks, summary, _other_way(da, family)) if _polarity(first_part) else summary
+        main = same_polarity(first_part, da, summary, _other_way(da, family)) if _polarity(first_part) else summary
         said_of = sentences(main)
         # its first sentence, and the next when that is a short instruction ("Go to hospital now.")
         keep = said_of[:2] if len(said_of) > 1 and (len(said_of[1].split()) <= 6 or len(said_of[0].split()) <= 8 or
@@ -2355,7 +2355,15 @@ def _other_way(da: Any, family: bool) -> str | None:
     return " ".join((da.other_way.family_answer if family else da.other_way.answer).split())
 
 
-def same_polarity(question: str, asks: Sequence[str], summary: str, other_way: str | None = None) -> str:
+def _answer_polarity(da: Any) -> int:
+    """The way round a direct answer's Yes/No answers: its ``asked_way``, else that of its first phrasing that has
+    one."""
+    if da.asked_way is not None:
+        return 1 if da.asked_way == "positive" else -1
+    return next((p for p in (_polarity(x) for x in da.asks) if p), 0)
+
+
+def same_polarity(question: str, asks: Sequence[str] | Any, summary: str, other_way: str | None = None) -> str:
     """A curated yes/no answer reached by a question asked the other way round from the one its Yes/No answers
     ("can he be around other kids?" reaching "does he need to avoid other children? No. ..."): the Yes/No would
     say the opposite, so the answer's line for the other way round is given (``other_way``) or, without one, the
@@ -2368,7 +2376,7 @@ def same_polarity(question: str, asks: Sequence[str], summary: str, other_way: s
     if m is None or not asks:
         return summary
     q = _polarity(question)
-    a = next((p for p in (_polarity(x) for x in asks) if p), 0)
+    a = _answer_polarity(asks) if hasattr(asks, "asks") else next((p for p in (_polarity(x) for x in asks) if p), 0)
     if q == 0 or a == 0 or q == a:
         return summary
     if other_way:

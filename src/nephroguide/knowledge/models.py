@@ -525,6 +525,9 @@ class DirectAnswer(Strict):
     other_way: OtherWay | None = Field(
         default=None, description="the first line for the question asked the other way round from its phrasings "
         "(their polarity: retrieval.yaml); without it, an opposite question gets the answer without its Yes/No")
+    asked_way: Literal["positive", "negative"] | None = Field(
+        default=None, description="the way round its Yes/No answers ('negative': 'can steroids weaken the bones?' "
+        "-> Yes means harm), when its first phrasing that has a polarity would say otherwise")
 
 
 class KnowledgeFile(Strict):
