@@ -2059,3 +2059,40 @@ def test_probe_35_flu_and_pneumococcal_eyes_and_bones_each_answered_the_right_wa
     assert "Are her bones ok? Usually, yes, but prednisolone taken for a long time" in b.summary_text
     c = answer("can steroids make bones break more easily", audience="family")
     assert c.summary_text.startswith("Yes, it can when taken for a long time")
+
+
+def test_probe_35_secondary_resistance_answers_biopsy_genetics_and_cni_in_its_first_sentence():
+    a = answer("10yo SSNS since age 3, now relapsed and still 3+ after 4 weeks of pred 60 mg/m2 daily. next steps - "
+               "biopsy? genetics? CNI?")
+    assert a.summary_text.startswith("Treat it as secondary (late) SRNS: biopsy, yes; genetic testing, yes")
+    assert "confirmation period to week 6" in a.summary_text
+    # (the teenage-onset biopsy answer is not this child's: onset was at 3)
+    assert "onset at 12 or older" not in a.summary_text
+
+
+def test_probe_35_a_story_dose_is_not_a_dose_asked_for_and_travel_jabs_and_ringing_the_ward_are_answered():
+    a = answer("We're flying to Spain for 2 weeks in August. My daughter (8) is in remission on a low dose of "
+               "prednisolone every other day. Can she fly, does she need any travel jabs, what do we take, and what "
+               "do we do if she relapses while we're away?", audience="family")
+    assert a.scope == "covered" and "dose asked for" not in (a.scope_note or "")
+    assert "Does she need any travel jabs? Only if where you are going needs them, and only non-live ones" \
+        in a.summary_text
+    b = answer("he's got a streaming cold since yesterday and this mornings stick was 1+ (normally neg). he's on 10mg "
+               "pred every other day. should I give it every day now? at what point do i ring the ward",
+               audience="family")
+    assert "At what point do I ring the ward? 3+ or more for 3 days in a row" in b.summary_text
+    assert "Should I give it every day now? Not usually" in b.summary_text
+
+
+def test_probe_35_growing_out_of_it_says_how_many_still_relapse_as_adults():
+    a = answer("will my son grow out of this? he's 7 and has had 5 relapses", audience="family")
+    assert a.summary_text.startswith("Usually, yes.") and "about 3 in 10 still have some as adults" in a.summary_text
+
+
+def test_probe_35_a_comparison_of_steroid_sparing_agents_gives_each_dose_duration_and_toxicity():
+    a = answer("Compare the steroid-sparing agents used in frequently relapsing nephrotic syndrome: doses, duration and "
+               "main adverse effects.", audience="student")
+    assert a.summary_text.startswith("They differ in dose, duration and toxicity")
+    for said in ("levamisole 2.5 mg/kg once on alternate days", "cumulative max 168 mg/kg", "MMF 600 mg/m2 twice daily",
+                 "tacrolimus 0.05 mg/kg twice daily", "rituximab 375 mg/m2 IV per dose", "gonadal toxicity"):
+        assert said in a.summary_text

@@ -106,7 +106,12 @@ def _with_missing_part(answer: Answer) -> Answer:
     if answer.scope != "covered":
         return answer
     text = " ".join([answer.summary_text, *(i.statement.text for s in answer.sections for i in s.items)])
-    missing = direct.missing_kinds(answer.question, text, answer.understanding.get("drugs") or ())
+    # what the message asks, not what it tells ("... on a low dose of prednisolone every other day. Can she fly?"
+    # asks for no dose)
+    import re
+
+    asked = " ".join(q for q in re.findall(r"[^.!?]*\?", answer.question)) or answer.question
+    missing = direct.missing_kinds(asked, text, answer.understanding.get("drugs") or ())
     if not missing:
         return answer
     note = direct.settings()["not_covered"]["partly"].format(subject=" or ".join(missing))

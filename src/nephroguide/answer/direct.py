@@ -858,7 +858,9 @@ def _part_elsewhere(part: str) -> list[str]:
     return found
 
 
-_ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:can|could|is|are|should|will|would|does|do|did|what|which|who|where|"
+_ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:at|by|from|for|in|to|with|after|until) (?:what|which|how)\s+"
+                    r"(?:\w+\s+)?(?:point|stage|time|age|level|number|reading|day|week|dose|much|many|long)\b|"
+                    r"can|could|is|are|should|will|would|does|do|did|what|which|who|where|"
                     r"how|when|why|may|might|must|has|have|explain|describe)\b"
                     # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
                     r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling)\b)",
@@ -1074,6 +1076,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     family = audience == "family"
     given = pack.answers.get(chosen) if chosen is not None else None
     chosen_text = _answer_words(given) if given is not None else ""
+    # what the answer given says first: a part of one or two subject words it names there is answered by it
+    # ("... still 3+ after 4 weeks. next steps - biopsy? genetics? CNI?" beside "Treat it as secondary SRNS:
+    # biopsy, yes; genetic testing, yes; then a calcineurin inhibitor.")
+    said_first = sentences(" ".join((given.family_answer if family else given.answer).split())) \
+        if given is not None else []
+    lead_terms = set(query_terms(said_first[0])) if said_first else set()
     out: list[PartLine] = []
     first_is_chosen = False
     for part in parts[:int(settings()["direct"]["max_parts"])]:
@@ -1086,6 +1094,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         bare_terms = _subject_terms(asked_as[part])
+        if 0 < len(bare_terms) <= 2 and bare_terms <= lead_terms and not _QUESTION.match(asked_as[part]):
+            continue
         if part != asked_as[part] and len(bare_terms) <= 1 and not _REFERRING.match(asked_as[part]) \
                 and not _hard_subject(bare_terms, ret_words(_read(asked_as[part]))):
             need = float(cfg["direct"]["unanswered"])   # ("... can get blood clots. what are the signs?"): read with
