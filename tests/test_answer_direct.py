@@ -2096,3 +2096,14 @@ def test_probe_35_a_comparison_of_steroid_sparing_agents_gives_each_dose_duratio
     for said in ("levamisole 2.5 mg/kg once on alternate days", "cumulative max 168 mg/kg", "MMF 600 mg/m2 twice daily",
                  "tacrolimus 0.05 mg/kg twice daily", "rituximab 375 mg/m2 IV per dose", "gonadal toxicity"):
         assert said in a.summary_text
+
+
+def test_short_clinician_questions_about_a_drugs_toxicity_or_work_up_are_not_answered_with_what_the_drug_is():
+    assert answer("work-up before rituximab?").summary_text.startswith("Before: HBsAg, anti-HBc and a TB IGRA")
+    assert answer("tacrolimus AEs to watch for in kids with NS?").summary_text.startswith("The main ones are nephrotoxicity")
+    assert answer("ciclosporin AEs?").summary_text.startswith("The main ones are nephrotoxicity")
+    assert answer("Which drug used in frequently relapsing nephrotic syndrome needs ANCA monitoring").summary_text \
+        .startswith("Levamisole: check ANCA every 6 months")
+    f = answer("The consultant suggested cyclophosphamide tablets for 12 weeks. Will my son be able to have children "
+               "when he's older?", audience="family")
+    assert f.summary_text.startswith("Usually yes. The main known risk to fertility is a medicine called cyclophosphamide")
