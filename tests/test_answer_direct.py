@@ -1531,7 +1531,8 @@ def test_probe_27_and_heldout6_more_parts_and_scope():
     # a told complaint beside the questions is answered (prednisolone after food, a stomach medicine may help)
     a = answer("my boy has been moody, angry, not sleeping and crying since starting steroids. is this normal? will "
                "it stop when dose goes down. he also says his tummy hurts after tablets", audience="family")
-    assert a.summary_text.startswith("Yes. Tantrums") and "Give prednisolone after a meal or snack" in a.summary_text
+    assert "Is this normal? Yes. Tantrums" in a.summary_text and "Give prednisolone after a meal or snack" in a.summary_text
+    assert "Will it stop when dose goes down? Probably, yes" in a.summary_text
     # ... but the story of a danger sign is not a question of its own
     b = answer("he has a temperature of 38.5 and says his tummy really hurts, hes in relapse. should i wait and see "
                "how he is tomorrow?", audience="family")
@@ -1777,7 +1778,7 @@ def test_a_shorthand_dose_before_another_question_is_worked_out():
     # "MMF dose for a 1.1 m2 child with SDNS, and how long ...?": the dose part is asked too (it was read as told,
     # so the answer gave 600 mg/m2 without working it out for the stated BSA)
     a = answer("MMF dose for a 1.1 m2 child with SDNS, and how long do we continue it?")
-    assert "Mycophenolate mofetil 660 mg twice daily (every 12 hours), 1320 mg/day" in a.summary_text
+    assert "Mycophenolate mofetil 650 mg twice daily (every 12 hours), 1300 mg/day" in a.summary_text
 
 
 def test_a_no_opening_a_noun_phrase_is_not_taken_for_an_answer():
@@ -1817,7 +1818,7 @@ def test_an_answer_about_two_medicines_together_is_not_given_for_one():
     # beside the lead's "at least 12 months"
     a = answer("MMF dose for a 1.1 m2 child with SDNS, and how long do we continue it?")
     assert "At least 12 months" in a.summary_text and "after rituximab" not in a.summary_text
-    assert "Mycophenolate mofetil 660 mg twice daily (every 12 hours), 1320 mg/day" in a.summary_text
+    assert "Mycophenolate mofetil 650 mg twice daily (every 12 hours), 1300 mg/day" in a.summary_text
     # asked about both, it still answers
     b = answer("how long to continue MMF after rituximab?")
     assert b.summary_text.startswith("The sources set no duration")
@@ -2107,3 +2108,54 @@ def test_short_clinician_questions_about_a_drugs_toxicity_or_work_up_are_not_ans
     f = answer("The consultant suggested cyclophosphamide tablets for 12 weeks. Will my son be able to have children "
                "when he's older?", audience="family")
     assert f.summary_text.startswith("Usually yes. The main known risk to fertility is a medicine called cyclophosphamide")
+
+
+def test_probe_36_a_dose_asked_after_thromboprophylaxis_is_never_a_prednisolone_dose():
+    a = answer("13 yo nephrotic relapse, alb 14 g/L, has a central line for albumin, d-dimer 3, fibrinogen 6. should i "
+               "start thromboprophylaxis, with what and what dose")
+    assert "What dose? No stored source gives one: there is no LMWH (enoxaparin) dose" in a.summary_text
+    assert "60 mg/day" not in a.summary_text
+
+
+def test_probe_36_mmf_dose_is_rounded_to_50_mg_and_the_other_questions_and_egfr_are_read():
+    q = ("SRNS 11 y, 1.2 m2, tac responder in CR for 2.5 years, eGFR drifted 95 -> 58, LDL 4.8 mmol/L persistently. "
+         "biopsy for CNI tox? switch to MMF - what dose? statin?")
+    a = answer(q)
+    assert "Mycophenolate mofetil 700 mg twice daily (every 12 hours), 1400 mg/day" in a.summary_text
+    assert "720 mg" not in a.summary_text
+    assert "Biopsy for CNI tox? After 2-3 years of CNI exposure" in a.summary_text
+    assert "Statin? Only for persistent hyperlipidaemia" in a.summary_text
+    assert a.understanding["details"]["egfr"] == 58.0   # (the latest value of a change, not the first)
+
+
+def test_probe_36_prednos_and_twelve_versus_eight_weeks_are_each_answered_and_no_internal_id_is_shown():
+    a = answer("PREDNOS trial - what did it compare and find? is 12 weeks of steroids for a first episode better than 8 "
+               "weeks, what does kdigo 2025 say", audience="student")
+    assert "better than 8 weeks? No: neither has been shown better" in a.summary_text
+    assert "It compared a 16-week tapering first course of prednisolone" in a.summary_text
+    assert "conflict." not in current_text(a)
+
+
+def test_probe_36_frns_versus_sdns_upcr_cut_offs_and_kdigo_changes_each_get_their_answer():
+    a = answer("whats the difference between frequently relapsing and steroid dependent nephrotic syndrome, and what "
+               "are the UPCR cut offs for remission and relapse? did kdigo 2025 change anything from 2012",
+               audience="student")
+    assert a.summary_text.startswith("It depends on when the relapses happen: SDNS is 2 relapses in a row")
+    body = current_text(a)   # (lower-cased)
+    assert "relapse: upcr 200 mg/mmol (2 mg/mg) or more" in body
+    assert "yes: srns is now called after 4 weeks of standard-dose prednisolone" in body
+
+
+def test_probe_36_a_parent_hears_the_behaviour_is_the_steroids_and_that_it_settles():
+    a = answer("my son is 4 and been on prednisolone for 3 weeks (first time), hes so angry and crying at night and wont "
+               "sleep, is this the steroids?? will it go away when we stop. can i give it at night instead so he sleeps "
+               "thru the morning", audience="family")
+    assert a.summary_text.startswith("Probably, yes. Prednisolone often causes mood swings")
+    assert "settle 3 to 6 months after the medicine stops" in a.summary_text
+
+
+def test_probe_36_keeping_a_child_off_school_in_a_chickenpox_outbreak_is_not_answered_as_a_cold():
+    a = answer("chickenpox is going round my daughters class. she is on pred 20mg every other day and shes never had "
+               "chickenpox. what do i do?? should i keep her off school", audience="family")
+    assert "Should I keep her off school? Ask the kidney team today" in a.summary_text
+    assert "cold" not in a.summary_text

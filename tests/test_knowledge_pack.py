@@ -255,3 +255,31 @@ def test_plan_dose_and_remission_are_the_same_from_a_core_only_pack(monkeypatch)
     full_out = run()
     assert len(pack_mod._full) == 1
     assert core_out == full_out
+
+
+_SHOWN_FIELDS = {"text", "family_text", "answer", "family_answer", "note", "family_note", "title", "student_note",
+                 "rationale", "notes", "subject"}
+_INTERNAL_ID = __import__("re").compile(
+    r"\b(?:answer|fact|conflict|caution|monitoring|supportive|def|srns|ssns|transplant)\.[a-z_]+(?:\.[a-z0-9_]+)*\b")
+
+
+def test_no_text_shown_to_readers_names_an_internal_entry_id():
+    """A reader never sees 'conflict.first_episode_duration': every field the renderers show is checked in every
+    pack file, as loaded."""
+    found = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _SHOWN_FIELDS and isinstance(value, str) and _INTERNAL_ID.search(value):
+                    found.append(f"{where}: {key}: {_INTERNAL_ID.search(value).group()}")
+                walk(value, where)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+
+    files = sorted(PACK_DIR.rglob("*.yaml"))
+    assert len(files) > 20
+    for path in files:
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    assert not found, found

@@ -858,10 +858,10 @@ def _part_elsewhere(part: str) -> list[str]:
     return found
 
 
-_ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:at|by|from|for|in|to|with|after|until) (?:what|which|how)\s+"
+_ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:with|using) (?:what|which)\b|(?:at|by|from|for|in|to|with|after|until) (?:what|which|how)\s+"
                     r"(?:\w+\s+)?(?:point|stage|time|age|level|number|reading|day|week|dose|much|many|long)\b|"
-                    r"can|could|is|are|should|will|would|does|do|did|what|which|who|where|"
-                    r"how|when|why|may|might|must|has|have|explain|describe)\b"
+                    r"can|could|is|are|should|will|would|does|do|did|what|whats|which|who|where|"
+                    r"how|when|why|may|might|must|(?:has|have)(?!\s+(?:a|an|no|some|had|got|his|her|their)\b)|explain|describe)\b"
                     # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
                     r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling)\b)",
                     re.I)
@@ -1152,7 +1152,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if da is not None and audience in da.audiences:
             reply = same_polarity(asked_as[part], da,
                                   " ".join((da.family_answer if family else da.answer).split()), _other_way(da, family))
-            if part != asked_as[part] and _REFERRING.match(asked_as[part]):
+            if part != asked_as[part] and _REFERRING.match(asked_as[part]) \
+                    and not any(_POINTS_BACK.search(a) for a in da.asks):
                 # reached only with the story ("he has a runny nose, is this a relapse?" -> the colds answer): its
                 # Yes/No answers its own question, not this one, and is left out
                 rest = re.sub(r"^\s*(?:yes|no)\b[,.:;]?\s*(?:it (?:can|does|is|will|may)\b[,.:;]?\s*)?", "", reply,
@@ -1192,6 +1193,11 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             out.append(PartLine(shown(part), cfg["not_covered"]["part_family" if family else "part"], None,
                                 loose=loose))
     return out
+
+
+# an answer asked as a question about what the reader told ("... is that the steroids?"): its Yes/No answers a part
+# that points back too
+_POINTS_BACK = re.compile(r"\b(?:is|are|was|could|can|does) (?:this|that|it|these|those)\b", re.I)
 
 
 def _own_close_answer(u: Understanding, part: str, bare: str, chosen: str | None, intent: str) -> bool:
@@ -1441,9 +1447,10 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
         if referring or bare or len(_part_terms(p)) == 1:
             # ... and so is a question of one subject word or none ("what do we take?", "what if he relapses
             # there?"), which leans on the story for the rest
-            context = told[-3:] or before or (story[-2:] if referring or bare else []) \
-                or ([out[-1][1]] if out and not referring and len(_part_terms(p)) == 1
-                    and re.search(settings()["follow_on_words"], p, re.I) else [])
+            follow_on = bool(out) and not referring and len(_part_terms(p)) <= 1 \
+                and bool(re.search(settings()["follow_on_words"], p, re.I))
+            context = told[-3:] or before or ([out[-1][1]] if follow_on and bare else []) \
+                or (story[-2:] if referring or bare else []) or ([out[-1][1]] if follow_on else [])
             #   (a question of one follow-on word right after another question is about that one's subject: "Start
             #   a statin? what monitoring?")
             if context:
@@ -1614,7 +1621,7 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
 
 
 # a question as written: a question word, or an auxiliary then its subject ("and is really swollen" is not one)
-_QUESTION = re.compile(r"^\s*(?:(?:and|also|so|but|plus)\s+)*(?:(?:what|which|when|where|why|how|who)\b|"
+_QUESTION = re.compile(r"^\s*(?:(?:and|also|so|but|plus)\s+)*(?:(?:what|whats|which|when|where|why|how|who)\b|"
                        r"(?:can|could|should|will|would|is|are|was|does|do|did|may|might|must|has|have)\s+"
                        r"(?:it|he|she|they|we|i|you|there|this|that|these|those|my|his|her|our|their|your|the|a|an)\b)",
                        re.I)
