@@ -2159,3 +2159,11 @@ def test_probe_36_keeping_a_child_off_school_in_a_chickenpox_outbreak_is_not_ans
                "chickenpox. what do i do?? should i keep her off school", audience="family")
     assert "Should I keep her off school? Ask the kidney team today" in a.summary_text
     assert "cold" not in a.summary_text
+
+
+def test_probe_36_a_rituximab_plan_doses_rituximab_not_the_failing_mmf_and_says_what_happens_after():
+    a = answer("SDNS 9yo 28 kg, 1.0 m2, still relapsing on MMF + alt day pred. considering rituximab - dose, number of "
+               "infusions, pre-checks (hep B, IgG, TB?), PJP prophylaxis, and what to do with the pred/MMF after?")
+    assert a.summary_text.startswith("Rituximab for FRNS/SDNS (KDIGO 2025): Rituximab 375 mg IV per dose")
+    assert "What to do with the pred/MMF after? Taper the prednisolone off and consider keeping the MMF" \
+        in a.summary_text

@@ -630,6 +630,17 @@ def _for_opposite_course(cond: Any, stated: Iterable[str]) -> bool:
     return bool(_required_labels(cond) & ruled_out)
 
 
+def _dose_asked_of(question: str) -> frozenset[str]:
+    """The medicines named in the clauses of a message that ask for a dose ("considering rituximab - dose")."""
+    from nephroguide.answer.direct import _medicines_in
+
+    return frozenset(d for clause in re.split(r"[.;?!\n]|,\s+(?=and\b|what\b|how\b)", question)
+                     if _DOSE_WORD.search(clause) for d in _medicines_in(clause))
+
+
+_DOSE_WORD = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bregimen\b", re.I)
+
+
 def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[list[str], str | None]:
     ctx = b.ctx
     pack = ctx.pack
@@ -637,6 +648,10 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
     named = list(dict.fromkeys(drugs)) or [d.id for d in pack.drugs.values() if d.drug_class in u.classes_named
                                              and not d.equivalent_to]
     drugs = [d for d in named if any(r.drug == d for r in pack.dose_rules.values())]
+    # the medicine whose dose the message asks for comes first ("still relapsing on MMF + alt day pred.
+    # considering rituximab - dose, ...": rituximab, not the medicine that is failing)
+    asked_for = _dose_asked_of(u.question)
+    drugs.sort(key=lambda d: d not in asked_for)
     if named and not drugs:
         # the question names drugs the pack gives no dose for: say so (their recommendations explain
         # why), never dose another drug instead
