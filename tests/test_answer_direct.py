@@ -2167,3 +2167,21 @@ def test_probe_36_a_rituximab_plan_doses_rituximab_not_the_failing_mmf_and_says_
     assert a.summary_text.startswith("Rituximab for FRNS/SDNS (KDIGO 2025): Rituximab 375 mg IV per dose")
     assert "What to do with the pred/MMF after? Taper the prednisolone off and consider keeping the MMF" \
         in a.summary_text
+
+
+def test_probe_36_a_student_comparison_names_both_trials_and_an_albumin_below_30_is_no_partial_remission():
+    a = answer("compare tacrolimus vs cyclosporine vs IV cyclophosphamide for SRNS - key RCTs (Gulati 2012, Choudhry "
+               "2009) with the numbers, and why is cyclophosphamide not recommended", audience="student")
+    assert a.summary_text.startswith("Both CNIs beat IV cyclophosphamide and are similar to each other")
+    assert "Choudhry 2009 (41 children)" in a.summary_text and "Why is cyclophosphamide not recommended?" in a.summary_text
+    b = answer("12yo girl first episode, 4 wks of pred 60 mg daily, UPCR 150 mg/mmol, albumin 28 g/L, dipstick 2+. is "
+               "she steroid resistant yet? next steps - pulses, ACEi, biopsy, genetics?")
+    assert "confirmation_period" not in b.understanding["stage"]   # (albumin below 30 g/L: no partial remission)
+    assert "Is she steroid resistant yet? 4 weeks: SRNS is no complete remission after 4 weeks" in b.summary_text
+    c = answer("4 wks pred done, UPCR now 80 mg/mmol, alb 3.1")   # (3.1 g/dL: albumin 31 g/L, partial remission)
+    assert "confirmation_period" in c.understanding["stage"]
+
+
+def test_probe_36_mmr_on_levamisole_names_levamisole():
+    a = answer("can he have his MMR booster on levamisole")
+    assert a.summary_text.startswith("Ask the team first: no source addresses levamisole itself")

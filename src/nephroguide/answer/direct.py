@@ -861,7 +861,7 @@ def _part_elsewhere(part: str) -> list[str]:
 _ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:with|using) (?:what|which)\b|(?:at|by|from|for|in|to|with|after|until) (?:what|which|how)\s+"
                     r"(?:\w+\s+)?(?:point|stage|time|age|level|number|reading|day|week|dose|much|many|long)\b|"
                     r"can|could|is|are|should|will|would|does|do|did|what|whats|which|who|where|"
-                    r"how|when|why|may|might|must|(?:has|have)(?!\s+(?:a|an|no|some|had|got|his|her|their)\b)|explain|describe)\b"
+                    r"how|when|why|may|might|must|(?:has|have)(?!\s+(?:a|an|no|some|had|got|his|her|their)\b)|explain|describe|compare|contrast|summari[sz]e|outline|discuss)\b"
                     # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
                     r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling)\b)",
                     re.I)
