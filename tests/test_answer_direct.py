@@ -2185,3 +2185,21 @@ def test_probe_36_a_student_comparison_names_both_trials_and_an_albumin_below_30
 def test_probe_36_mmr_on_levamisole_names_levamisole():
     a = answer("can he have his MMR booster on levamisole")
     assert a.summary_text.startswith("Ask the team first: no source addresses levamisole itself")
+
+
+def test_probe_36_family_bedside_questions_each_answered_without_contradiction():
+    a = answer("dipstick was 2+ yesterday and 3+ this morning, no swelling at all. should i restart the pred myself or "
+               "wait? shes 6 and had 2 relapses before, the last one they told us 60mg", audience="family")
+    assert a.summary_text.startswith("Not yet, if it is only the first or second day")
+    assert "on the third day of 3+" in a.summary_text and "not an old one" in a.summary_text
+    b = answer("the doctor wants to start my son on tacrolimus because he keeps relapsing. what are the side effects, "
+               "does he need blood tests all the time? and can he still have grapefruit juice he loves it",
+               audience="family")
+    assert "Does he need blood tests all the time? Every 3 months" in b.summary_text
+    assert "not answered" not in b.summary_text
+    c = answer("my daughter (5) is in a relapse and now her tummy really hurts, she has a temp of 38.5 and shes been "
+               "sick twice. is this normal with a relapse or do we need to go to hospital now", audience="family")
+    assert c.summary_text.startswith("Go to hospital now") and "Usually not" not in current_text(c)
+    d = answer("10yo 32kg SRNS on tacrolimus 1.6mg bd, started clarithromycin 3 days ago for mycoplasma, tac trough now "
+               "14 ng/ml and creat 62 from baseline 45 umol/L. what do i do with the tac? stop clari?")
+    assert "What do I do with the tac? A calcineurin inhibitor" not in d.summary_text

@@ -996,9 +996,11 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
 
 # a shorthand question of what to do with a treatment ("stop diuretic?", "add ACEi?") ...
 _ACTION_ASKED = re.compile(r"^\s*(?:(?:and|also|so|but|or)\s+)*(?:stop|start|hold|withhold|continue|restart|add|give|"
-                           r"increase|reduce|wean|switch|change)\b", re.I)
+                           r"increase|reduce|wean|switch|change|what (?:do|should|shall|can) (?:i|we) do with|"
+                           r"what to do with|how (?:do|should) (?:i|we) (?:manage|handle|adjust))\b", re.I)
 # ... and an answer whose every phrasing asks what something is or how or why it works
-_EXPLAINS = re.compile(r"^\s*(?:what (?:is|are|does|do)|how (?:does|do) \w+ work|why is|why does|why do|explain)\b",
+_EXPLAINS = re.compile(r"^\s*(?:what (?:is|are|does|do)|what (?:kind|type|class) of|mechanism of|how (?:does|do) \w+ work|"
+                       r"why is|why does|why do|explain)\b",
                        re.I)
 
 
@@ -2064,8 +2066,12 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     others = [p.answer for p in lines_of_parts if p.answer is not None]
     scope, scope_note = scope_with_parts(lines_of_parts, scope, scope_note)
     for other in others:
-        # another question of the same message, answered first among the key points
-        text = f"{title_of(other, u.detail('sex'))} {' '.join((other.family_answer if family else other.answer).split())}"
+        # another question of the same message, answered first among the key points (never a "Usually not" under a
+        # danger answer's "Go to hospital now")
+        said = " ".join((other.family_answer if family else other.answer).split())
+        if r.danger and _opener(said) == "no":
+            continue
+        text = f"{title_of(other, u.detail('sex'))} {said}"
         st = c._stmt(pack, text, other.citations, other.id)
         if b.add(c.Entry("key", "fact", other.id, st, text, text, title=title_of(other, u.detail('sex')),
                          reviewed=other.last_reviewed)):
