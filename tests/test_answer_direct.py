@@ -2203,3 +2203,17 @@ def test_probe_36_family_bedside_questions_each_answered_without_contradiction()
     d = answer("10yo 32kg SRNS on tacrolimus 1.6mg bd, started clarithromycin 3 days ago for mycoplasma, tac trough now "
                "14 ng/ml and creat 62 from baseline 45 umol/L. what do i do with the tac? stop clari?")
     assert "What do I do with the tac? A calcineurin inhibitor" not in d.summary_text
+
+
+def test_probe_36_no_stock_question_is_shown_as_if_the_reader_asked_it():
+    a = answer("what should he eat when hes swollen? do we stop salt completely and limit his water?? and is he allowed "
+               "milk and bananas still, someone told me no fruit", audience="family")
+    assert "My mum says" not in current_text(a)
+    assert "do we stop salt completely and limit his water? no, not all of that" in current_text(a)
+    b = answer("8yo, 24 kg, 120 cm, known SSNS, relapse confirmed (3+ x3 days). pred dose for relapse please - mg per "
+               "day, how long daily, and then the alternate day part?")
+    assert "Prednisolone 54 mg once daily" in b.summary_text and "prednisolone 36 mg once every other day" in b.summary_text
+    assert "Then the alternate day part?" not in b.summary_text   # (the article gives it worked out)
+    c = answer("3yo in relapse, albumin 12 g/L, cold peripheries, CRT 4 s, tachy 150, abdo pain, Hct 48%, FENa 0.1%. "
+               "give 20% albumin with furosemide? dose?")
+    assert "hyponatraemia 128" not in current_text(c)

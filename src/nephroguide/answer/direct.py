@@ -1175,6 +1175,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             told = skip_intent is not None and intent == skip_intent and \
                 (not said or len(_stems_in(first) - _stems_in(said)) <= len(_stems_in(first)) // 3)
             told = told or (bool(said) and _mostly_said(first, said))   # (the summary says it already)
+            # ... and beside a dosing article that works the doses out in mg, a general per-kg or per-m2 rule says it
+            # again in other units ("... pred dose for relapse - mg per day, ... then the alternate day part?")
+            told = told or (skip_intent == "dosing" and not re.search(r"\bor\b", asked_as[part])
+                            and intent in ("dosing", "relapse_treatment", "first_episode_treatment")
+                            and bool(re.search(r"\d\s*mg/(?:m2|m²|kg)\b", first))
+                            and bool(re.search(r"\d\s*mg\b(?!/)", said)) and not _other_drug(text, said))
             if told:
                 continue
             if _fits_form(asked_as[part], da, first, drugs):
@@ -2063,18 +2069,19 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     family = audience == "family"
     shown = 0
     lines_of_parts = part_lines(u, r.answer.id if r.answer is not None else None, audience) if da is not None else []
-    others = [p.answer for p in lines_of_parts if p.answer is not None]
+    others = [(p.part, p.answer) for p in lines_of_parts if p.answer is not None]
     scope, scope_note = scope_with_parts(lines_of_parts, scope, scope_note)
-    for other in others:
-        # another question of the same message, answered first among the key points (never a "Usually not" under a
-        # danger answer's "Go to hospital now")
+    for asked, other in others:
+        # another question of the same message, answered first among the key points under the reader's own words
+        # (not another phrasing of the pack's: "My mum says we should cut out salt ...?"), and never a "Usually not"
+        # under a danger answer's "Go to hospital now"
         said = " ".join((other.family_answer if family else other.answer).split())
         if r.danger and _opener(said) == "no":
             continue
-        text = f"{title_of(other, u.detail('sex'))} {said}"
+        title = question_form(asked)
+        text = f"{title} {said}"
         st = c._stmt(pack, text, other.citations, other.id)
-        if b.add(c.Entry("key", "fact", other.id, st, text, text, title=title_of(other, u.detail('sex')),
-                         reviewed=other.last_reviewed)):
+        if b.add(c.Entry("key", "fact", other.id, st, text, text, title=title, reviewed=other.last_reviewed)):
             shown += 1
     for kb_id in ids:
         section = "key" if shown < key_n else "more"
@@ -2161,7 +2168,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             keep = [*keep, *[x for x in said_of[len(keep):] if asked_here & _stems_in(x)
                              and not _mostly_said(x, parts_say)][:1]]
         summary = with_parts(" ".join(keep) or main, lines_of_parts)
-        summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for o in others for x in o.citations),
+        summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for _, o in others for x in o.citations),
                                             *(ref for p in lines_of_parts for ref in p.refs)]))
     titles = cfg["sections"]
     sections_all: list[Section] = []
@@ -2216,7 +2223,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         readability=readability, understanding={**u.to_json(), "route": r.kind, "confidence": round(r.confidence, 3)},
         session=session, pack_version=pack.version, topic=topic, detail=detail, more=more,
         direct_answer=da.id if da is not None else None,
-        also_topics=tuple(dict.fromkeys(o.topic for o in others if o.topic != topic)))
+        also_topics=tuple(dict.fromkeys(o.topic for _, o in others if o.topic != topic)))
     return c._with_markdown(answer)
 
 
