@@ -2217,3 +2217,23 @@ def test_probe_36_no_stock_question_is_shown_as_if_the_reader_asked_it():
     c = answer("3yo in relapse, albumin 12 g/L, cold peripheries, CRT 4 s, tachy 150, abdo pain, Hct 48%, FENa 0.1%. "
                "give 20% albumin with furosemide? dose?")
     assert "hyponatraemia 128" not in current_text(c)
+
+
+def test_probe_37_cni_toxicity_with_figures_is_answered_reduce_the_dose_not_a_new_starting_dose():
+    a = answer("14 yo, 45 kg, SRNS in CR on tacrolimus 3 mg bd for 18 months. trough today 12.8 ng/mL, creatinine up from "
+               "55 to 78 umol/L, Mg 0.6 mmol/L. what do I do with the dose, what trough am I aiming for, and does he "
+               "need a biopsy?")
+    assert a.summary_text.startswith("Reduce the dose: a 12-hour trough above the KDIGO 2025 target")
+    assert "2.25 mg" not in a.summary_text and "missed-dose" not in a.summary_text
+    assert "Does he need a biopsy? After 2-3 years of CNI exposure, or earlier if kidney function falls" in a.summary_text
+
+
+def test_probe_37_no_remission_at_week_4_is_srns_and_the_cni_starts_once_it_is_confirmed():
+    a = answer("8 yo girl, first episode, no complete remission after 4 wks of pred 60 mg/m2/day. UPCR 350 mg/mmol, "
+               "albumin 22 g/L, creatinine normal, no haematuria. what now - confirmation period, methylpred pulse dose, "
+               "ACEi, genetics, biopsy, and when do i start a CNI?")
+    assert "confirmation_period" not in a.understanding["stage"]   # ('confirmation period' is one thing asked about)
+    assert a.summary_text.startswith("IV methylprednisolone before starting the CNI in SRNS (KDIGO 2025)")
+    assert "When do I start a CNI? As soon as SRNS is confirmed" in a.summary_text and "optionally" not in a.summary_text
+    b = answer("methylpred dose in the confirmation period?")
+    assert b.summary_text.startswith("IV methylprednisolone pulses in the confirmation period")

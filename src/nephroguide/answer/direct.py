@@ -1096,7 +1096,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         bare_terms = _subject_terms(asked_as[part])
-        if 0 < len(bare_terms) <= 2 and bare_terms <= lead_terms and not _QUESTION.match(asked_as[part]):
+        if 0 < len(bare_terms) <= 2 and bare_terms <= lead_terms \
+                and (not _QUESTION.match(asked_as[part]) or _ACTION_ASKED.match(asked_as[part])):
+            # (and "what do I do with the dose?" beside "Reduce the dose: ...")
             continue
         if part != asked_as[part] and len(bare_terms) <= 1 and not _REFERRING.match(asked_as[part]) \
                 and not _hard_subject(bare_terms, ret_words(_read(asked_as[part]))):
@@ -1118,7 +1120,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)
                                                  or not re.search(r"\d\s*mg\b", said)) \
             and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
-            and not _VACCINE_ASKED.search(asked_as[part]) \
+            and not _VACCINE_ASKED.search(asked_as[part]) and not _ACTION_ASKED.match(asked_as[part]) \
             and not set(u.stage) & set(settings()["no_dose_lines"]) else None
         #      ("should I still give her dose?" asks whether, not how much; "can he get MMR booster once on low
         #      alt-day dose?" asks about the vaccine)
@@ -1782,11 +1784,31 @@ def _story_answer_route(u: Understanding, r: Route) -> Route:
            for p, q in asked]
     if own[0][0] is None or own[0][1] < fit or any(h is not None and h.id == r.answer.id for h, _ in own):
         return r   # the answer given is one question's own, or the first question has no close answer: keep it
+    if _first_sentence_answers(r.answer.id, [q for _, q in asked]):
+        return r   # ... or its first sentence names what a short question asks ("... still 3+ after 4 weeks. next
+        #            steps - biopsy? genetics? CNI?" beside "Treat it as secondary SRNS: biopsy, yes; genetic testing,
+        #            yes; then a calcineurin inhibitor.")
     if r.confidence >= float(cfg["asked_part"]["story_below"]) and not all(c > r.confidence for _, c in own):
         return r   # an answer that fits the whole message closely is its answer ("tac dose and trough: SRNS vs SSNS?"),
         #            unless each question fits its own answer more closely still
     best, conf = own[0]
     return Route("answer", answer=best, confidence=conf, asked=asked[0][1])
+
+
+def _first_sentence_answers(answer_id: str, questions: Sequence[str]) -> bool:
+    """Whether a direct answer's first sentence names all that one of these short questions asks about (one or two
+    subject words, not a question written out with a question word)."""
+    from nephroguide.answer.audience import sentences
+    from nephroguide.answer.retrieve import query_terms
+    from nephroguide.knowledge.pack import load_pack
+
+    da = load_pack().answers.get(answer_id)
+    said = sentences(" ".join(da.answer.split())) if da is not None else []
+    if not said:
+        return False
+    lead = set(query_terms(said[0]))
+    return any(0 < len(t) <= 2 and t <= lead for q in questions if not _QUESTION.match(q)
+               for t in [_subject_terms(q)])
 
 
 def _stage_words(u: Understanding, text: str) -> list[str]:
