@@ -2237,3 +2237,19 @@ def test_probe_37_no_remission_at_week_4_is_srns_and_the_cni_starts_once_it_is_c
     assert "When do I start a CNI? As soon as SRNS is confirmed" in a.summary_text and "optionally" not in a.summary_text
     b = answer("methylpred dose in the confirmation period?")
     assert b.summary_text.startswith("IV methylprednisolone pulses in the confirmation period")
+
+
+def test_probe_37_family_messages_get_their_own_answer_first():
+    a = answer("my son is 4 and got diagnosed 3 weeks ago, hes on prednisolone 40mg every morning. he is so angry and "
+               "starving all the time and wakes up screaming at night, is this the steroids?? will it stop when the dose "
+               "goes down or is something else wrong", audience="family")
+    assert a.summary_text.startswith("Probably, yes. Prednisolone often causes mood swings")
+    b = answer("dipstick was 2+ two days ago then 3+ yesterday and 3+ again this morning. no swelling. shes 6 and weighs "
+               "21kg and isnt on any medicine at the moment. do i start the pred myself or wait? how much do i give",
+               audience="family")
+    assert b.summary_text.startswith("From a confirmed relapse (3+ or more for 3 days)")
+    assert "Do I start the pred myself or wait? Not yet, if it is only the first or second day" in b.summary_text
+    c = answer("what should my daughter eat when she is in relapse - does she need low salt, should i cut down protein "
+               "or water?? and can she still go to school and do PE and swimming while shes puffy", audience="family")
+    assert "does she need low salt? Normal, healthy family food with normal amounts of protein, but less salt" \
+        in c.summary_text
