@@ -2253,3 +2253,20 @@ def test_probe_37_family_messages_get_their_own_answer_first():
                "or water?? and can she still go to school and do PE and swimming while shes puffy", audience="family")
     assert "does she need low salt? Normal, healthy family food with normal amounts of protein, but less salt" \
         in c.summary_text
+
+
+def test_probe_37_missed_dose_levamisole_duration_congenital_steroids_and_fertility_the_right_way_round():
+    a = answer("i look after my grandson (8) on weekends, he takes tacrolimus twice a day. can he have grapefruit juice "
+               "or pomelo, is it ok to give him ibuprofen if he gets a fever, and what if i forget a dose",
+               audience="family")
+    assert "What if I forget a dose? Ask the kidney team or a pharmacist" in a.summary_text
+    assert "mg/kg" not in a.summary_text
+    b = answer("the consultant wants to start my son on levamisole because he keeps relapsing. what side effects should i "
+               "watch for, does he need blood tests and how long will he be on it", audience="family")
+    assert "How long will he be on it? At least a year" in b.summary_text and b.scope == "covered"
+    d = answer("im 15 and have had nephrotic syndrome since i was 5 and still relapse. will i grow out of it? can i drink "
+               "alcohol at parties while im on tacrolimus and will any of this stop me having kids later",
+               audience="family")
+    assert "Will any of this stop me having kids later? Usually not" in d.summary_text
+    for q in ("will my son be able to have children one day", "can i still have kids with nephrotic syndrome"):
+        assert answer(q, audience="family").summary_text.startswith("Usually yes"), q

@@ -879,6 +879,9 @@ _ASKING_TERMS = frozenset({"when", "what", "how", "which", "who", "where"})
 _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that one)\b", re.I)
 
 
+# a dose forgotten, missed or thrown up ("what if I forget a dose?") asks what to do, not how much
+_MISSED_DOSE = re.compile(r"\b(?:forg[eo]t\w*|miss(?:ed|es|ing)?|skip\w*|sick up|vomit\w*|threw up|throws? up)\b[^?.]{0,25}"
+                          r"\bdos(?:e|es)\b", re.I)
 _VACCINE_ASKED = re.compile(r"\b(?:mmr|vaccin\w*|jabs?|booster|immunis\w*|immuniz\w*|bcg)\b", re.I)
 
 
@@ -1121,6 +1124,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                                                  or not re.search(r"\d\s*mg\b", said)) \
             and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
             and not _VACCINE_ASKED.search(asked_as[part]) and not _ACTION_ASKED.match(asked_as[part]) \
+            and not _MISSED_DOSE.search(asked_as[part]) \
             and not set(u.stage) & set(settings()["no_dose_lines"]) else None
         #      ("should I still give her dose?" asks whether, not how much; "can he get MMR booster once on low
         #      alt-day dose?" asks about the vaccine)
