@@ -2270,3 +2270,11 @@ def test_probe_37_missed_dose_levamisole_duration_congenital_steroids_and_fertil
     assert "Will any of this stop me having kids later? Usually not" in d.summary_text
     for q in ("will my son be able to have children one day", "can i still have kids with nephrotic syndrome"):
         assert answer(q, audience="family").summary_text.startswith("Usually yes"), q
+
+
+def test_a_students_direct_answer_explains_its_abbreviations_as_the_disclaimer_promises():
+    a = answer("what is the difference between SSNS and SRNS", audience="student")
+    assert "explained below the answer" in a.disclaimer
+    terms = {g.term: g.meaning for g in a.glossary}
+    assert terms.get("SRNS") == "steroid-resistant nephrotic syndrome"
+    assert not answer("what is the difference between SSNS and SRNS").glossary   # (clinicians: no glossary)

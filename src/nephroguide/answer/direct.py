@@ -2240,9 +2240,16 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         target = c.rules().raw["audiences"]["family"]["reading_grade"]
         readability = {"summary_grade": reading_grade(summary), "article_grade": reading_grade(body),
                        "target_grades": list(target), "method": "Flesch-Kincaid grade level (textstat)"}
+    glossary: tuple[Any, ...] = ()
+    if audience == "student":   # (the student disclaimer says terms are explained below the answer)
+        from nephroguide.answer.audience import glossary as terms_of
+
+        glossary = terms_of([summary, *(i.statement.text for s in sections for i in s.items if s.key != "changes")],
+                            [], pack)
     answer = Answer(
         question=u.question, intent=intent, context=context, scope=scope, audience=audience, title=title,
         summary_text=summary, summary_refs=summary_refs, sections=sections, follow_ups=tuple(follow[:3]),
+        glossary=glossary,
         references=references(pack, cited), review_status=c.REVIEW_STATUS,
         last_updated=max(reviewed).isoformat() if reviewed else None,
         disclaimer=c._clean(c.rules().raw["audiences"][audience]["disclaimer"]), scope_note=scope_note,
