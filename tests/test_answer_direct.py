@@ -2278,3 +2278,10 @@ def test_a_students_direct_answer_explains_its_abbreviations_as_the_disclaimer_p
     terms = {g.term: g.meaning for g in a.glossary}
     assert terms.get("SRNS") == "steroid-resistant nephrotic syndrome"
     assert not answer("what is the difference between SSNS and SRNS").glossary   # (clinicians: no glossary)
+
+
+def test_probe_37_prednisolone_alongside_cyclophosphamide_is_answered():
+    a = answer("5yo boy 18 kg with FRNS, want oral cyclophosphamide. dose per day and duration, cumulative max, what "
+               "monitoring, what pred alongside? he had a cyclophosphamide course 2 years ago, can i repeat it?")
+    assert "What pred alongside? Alternate-day prednisolone, tapered" in a.summary_text
+    assert "Cyclophosphamide 36 mg once daily in the morning" in a.summary_text and "Can I repeat it? No" in a.summary_text
