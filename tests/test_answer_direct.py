@@ -2285,3 +2285,11 @@ def test_probe_37_prednisolone_alongside_cyclophosphamide_is_answered():
                "monitoring, what pred alongside? he had a cyclophosphamide course 2 years ago, can i repeat it?")
     assert "What pred alongside? Alternate-day prednisolone, tapered" in a.summary_text
     assert "Cyclophosphamide 36 mg once daily in the morning" in a.summary_text and "Can I repeat it? No" in a.summary_text
+
+
+def test_probe_37_rituximab_plan_answers_pre_screening_and_the_prednisolone_taper():
+    a = answer("9yo SDNS, wt 28 kg, ht 130 cm, relapsing on pred 0.7 mg/kg/day despite MMF. planning rituximab: dose in mg "
+               "for her BSA, 1 or 2 infusions, what pre-screening, PJP prophylaxis needed, and when do I taper the pred")
+    assert a.summary_text.startswith("Rituximab for FRNS/SDNS (KDIGO 2025): Rituximab 377 mg IV per dose")
+    assert "What pre-screening? Before: HBsAg, anti-HBc and a TB IGRA" in a.summary_text
+    assert "When do I taper the pred? Taper the prednisolone off" in a.summary_text
