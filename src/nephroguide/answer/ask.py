@@ -108,8 +108,6 @@ def _with_missing_part(answer: Answer) -> Answer:
     text = " ".join([answer.summary_text, *(i.statement.text for s in answer.sections for i in s.items)])
     # what the message asks, not what it tells ("... on a low dose of prednisolone every other day. Can she fly?"
     # asks for no dose)
-    import re
-
     asked = " ".join(q for q in re.findall(r"[^.!?]*\?", answer.question)) or answer.question
     missing = direct.missing_kinds(asked, text, answer.understanding.get("drugs") or ())
     if not missing:

@@ -1081,12 +1081,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     family = audience == "family"
     given = pack.answers.get(chosen) if chosen is not None else None
     chosen_text = _answer_words(given) if given is not None else ""
-    # what the answer given says first: a part of one or two subject words it names there is answered by it
-    # ("... still 3+ after 4 weeks. next steps - biopsy? genetics? CNI?" beside "Treat it as secondary SRNS:
-    # biopsy, yes; genetic testing, yes; then a calcineurin inhibitor.")
-    said_first = sentences(" ".join((given.family_answer if family else given.answer).split())) \
-        if given is not None else []
-    lead_terms = set(query_terms(said_first[0])) if said_first else set()
+    lead = _lead_terms(chosen, family) if chosen is not None else frozenset()
     out: list[PartLine] = []
     first_is_chosen = False
     for part in parts[:int(settings()["direct"]["max_parts"])]:
@@ -1099,10 +1094,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         bare_terms = _subject_terms(asked_as[part])
-        if 0 < len(bare_terms) <= 2 and bare_terms <= lead_terms \
-                and (not _QUESTION.match(asked_as[part]) or _ACTION_ASKED.match(asked_as[part])):
-            # (and "what do I do with the dose?" beside "Reduce the dose: ...")
-            continue
+        if _named_in_lead(asked_as[part], lead):
+            continue   # the answer given answers it in its first sentence
         if part != asked_as[part] and len(bare_terms) <= 1 and not _REFERRING.match(asked_as[part]) \
                 and not _hard_subject(bare_terms, ret_words(_read(asked_as[part]))):
             need = float(cfg["direct"]["unanswered"])   # ("... can get blood clots. what are the signs?"): read with
@@ -1158,8 +1151,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             out.append(PartLine(shown(part), note, None, elsewhere))
             continue
         if da is not None and audience in da.audiences:
-            reply = same_polarity(asked_as[part], da,
-                                  " ".join((da.family_answer if family else da.answer).split()), _other_way(da, family))
+            reply = same_polarity(asked_as[part], da.asks, " ".join((da.family_answer if family else da.answer).split()),
+                                  _other_way(da, family), da.asked_way)
             if part != asked_as[part] and _REFERRING.match(asked_as[part]) \
                     and not any(_POINTS_BACK.search(a) for a in da.asks):
                 # reached only with the story ("he has a runny nose, is this a relapse?" -> the colds answer): its
@@ -1184,7 +1177,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             # ... and beside a dosing article that works the doses out in mg, a general per-kg or per-m2 rule says it
             # again in other units ("... pred dose for relapse - mg per day, ... then the alternate day part?")
             told = told or (skip_intent == "dosing" and not re.search(r"\bor\b", asked_as[part])
-                            and intent in ("dosing", "relapse_treatment", "first_episode_treatment")
+                            and intent in cfg["direct"]["regimen_intents"]
                             and bool(re.search(r"\d\s*mg/(?:m2|m²|kg)\b", first))
                             and bool(re.search(r"\d\s*mg\b(?!/)", said)) and not _other_drug(text, said))
             if told:
@@ -1788,10 +1781,9 @@ def _story_answer_route(u: Understanding, r: Route) -> Route:
            for p, q in asked]
     if own[0][0] is None or own[0][1] < fit or any(h is not None and h.id == r.answer.id for h, _ in own):
         return r   # the answer given is one question's own, or the first question has no close answer: keep it
-    if _first_sentence_answers(r.answer.id, [q for _, q in asked]):
-        return r   # ... or its first sentence names what a short question asks ("... still 3+ after 4 weeks. next
-        #            steps - biopsy? genetics? CNI?" beside "Treat it as secondary SRNS: biopsy, yes; genetic testing,
-        #            yes; then a calcineurin inhibitor.")
+    lead = _lead_terms(r.answer.id)
+    if any(_named_in_lead(q, lead) for _, q in asked):
+        return r   # ... or its first sentence names what a short question asks
     if r.confidence >= float(cfg["asked_part"]["story_below"]) and not all(c > r.confidence for _, c in own):
         return r   # an answer that fits the whole message closely is its answer ("tac dose and trough: SRNS vs SSNS?"),
         #            unless each question fits its own answer more closely still
@@ -1799,20 +1791,25 @@ def _story_answer_route(u: Understanding, r: Route) -> Route:
     return Route("answer", answer=best, confidence=conf, asked=asked[0][1])
 
 
-def _first_sentence_answers(answer_id: str, questions: Sequence[str]) -> bool:
-    """Whether a direct answer's first sentence names all that one of these short questions asks about (one or two
-    subject words, not a question written out with a question word)."""
+def _lead_terms(answer_id: str, family: bool = False) -> frozenset[str]:
+    """The subject terms of a direct answer's first sentence, as the reader gets it."""
     from nephroguide.answer.audience import sentences
     from nephroguide.answer.retrieve import query_terms
     from nephroguide.knowledge.pack import load_pack
 
     da = load_pack().answers.get(answer_id)
-    said = sentences(" ".join(da.answer.split())) if da is not None else []
-    if not said:
-        return False
-    lead = set(query_terms(said[0]))
-    return any(0 < len(t) <= 2 and t <= lead for q in questions if not _QUESTION.match(q)
-               for t in [_subject_terms(q)])
+    said = sentences(" ".join((da.family_answer if family else da.answer).split())) if da is not None else []
+    return frozenset(query_terms(said[0])) if said else frozenset()
+
+
+def _named_in_lead(question: str, lead: frozenset[str]) -> bool:
+    """A short question (one or two subject words, not written out with a question word, or asking what to do)
+    whose every subject word an answer's first sentence names: that answer answers it ("... still 3+ after 4 weeks.
+    next steps - biopsy? genetics? CNI?" beside "Treat it as secondary SRNS: biopsy, yes; genetic testing, yes; then
+    a calcineurin inhibitor."; "what do I do with the dose?" beside "Reduce the dose: ...")."""
+    terms = _subject_terms(question)
+    return 0 < len(terms) <= 2 and terms <= lead and (not _QUESTION.match(question)
+                                                      or bool(_ACTION_ASKED.match(question)))
 
 
 def _stage_words(u: Understanding, text: str) -> list[str]:
@@ -2134,7 +2131,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     if da is None:   # a curated answer already opens with its yes/no; only a statement chosen as the lead gains one
         summary = yes_no_first(u, summary)
     else:
-        summary = same_polarity(r.asked or u.question, da, summary, _other_way(da, family))
+        summary = same_polarity(r.asked or u.question, da.asks, summary, _other_way(da, family), da.asked_way)
         asking = [p for p in _message_parts(u.question) if _ASKING.match(p)]
         if r.asked or not any(_form(p) == "yn" for p in asking):   # (a Yes/No may answer any yes/no question asked)
             summary = no_bare_yes_no(r.asked or next(iter(asking), u.question), summary)
@@ -2179,7 +2176,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
         first_part = next((p.part for p in lines_of_parts if p.leads),
                           next((p for p in _PARTS.split(u.question) if p and p.strip()), u.question))
-        main = same_polarity(first_part, da, summary, _other_way(da, family)) if _polarity(first_part) else summary
+        main = same_polarity(first_part, da.asks, summary, _other_way(da, family), da.asked_way) \
+            if _polarity(first_part) else summary
         said_of = sentences(main)
         # its first sentence, and the next when that is a short instruction ("Go to hospital now.")
         keep = said_of[:2] if len(said_of) > 1 and (len(said_of[1].split()) <= 6 or len(said_of[0].split()) <= 8 or
@@ -2418,20 +2416,13 @@ def _other_way(da: Any, family: bool) -> str | None:
     return " ".join((da.other_way.family_answer if family else da.other_way.answer).split())
 
 
-def _answer_polarity(da: Any) -> int:
-    """The way round a direct answer's Yes/No answers: its ``asked_way``, else that of its first phrasing that has
-    one."""
-    if da.asked_way is not None:
-        return 1 if da.asked_way == "positive" else -1
-    return next((p for p in (_polarity(x) for x in da.asks) if p), 0)
-
-
-def same_polarity(question: str, asks: Sequence[str] | Any, summary: str, other_way: str | None = None) -> str:
+def same_polarity(question: str, asks: Sequence[str], summary: str, other_way: str | None = None,
+                  asked_way: str | None = None) -> str:
     """A curated yes/no answer reached by a question asked the other way round from the one its Yes/No answers
     ("can he be around other kids?" reaching "does he need to avoid other children? No. ..."): the Yes/No would
     say the opposite, so the answer's line for the other way round is given (``other_way``) or, without one, the
-    Yes/No is left out and the rest stands. The answer's own way round is that of its first phrasing that has
-    one."""
+    Yes/No is left out and the rest stands. The answer's own way round is ``asked_way`` when the pack sets it, else
+    that of its first phrasing that has one."""
     # only a Yes/No that answers ("No, ...", "Yes in FRNS: ..."), not a "No" opening a noun phrase ("No exact
     # number: ...", "No grapefruit"), which would read as its opposite without it
     m = re.match(r"^\s*(?:yes|no)(?:\s*[,.:;!]\s*|\s+(?=(?:in|for|when|if|during|while|until|unless|with|after|"
@@ -2439,7 +2430,7 @@ def same_polarity(question: str, asks: Sequence[str] | Any, summary: str, other_
     if m is None or not asks:
         return summary
     q = _polarity(question)
-    a = _answer_polarity(asks) if hasattr(asks, "asks") else next((p for p in (_polarity(x) for x in asks) if p), 0)
+    a = {"positive": 1, "negative": -1}.get(asked_way or "") or next((p for p in (_polarity(x) for x in asks) if p), 0)
     if q == 0 or a == 0 or q == a:
         return summary
     if other_way:
