@@ -2293,3 +2293,9 @@ def test_probe_37_rituximab_plan_answers_pre_screening_and_the_prednisolone_tape
     assert a.summary_text.startswith("Rituximab for FRNS/SDNS (KDIGO 2025): Rituximab 377 mg IV per dose")
     assert "What pre-screening? Before: HBsAg, anti-HBc and a TB IGRA" in a.summary_text
     assert "When do I taper the pred? Taper the prednisolone off" in a.summary_text
+
+
+def test_a_parent_asking_if_an_infection_is_from_mycophenolate_is_not_told_what_mycophenolate_is():
+    a = answer("my daughter is on mycophenolate and got a bad cold sore on her lip, is that because of the medicine and "
+               "should i worry", audience="family")
+    assert a.summary_text.startswith("It may be. Mycophenolate makes infections more likely")
