@@ -1571,7 +1571,7 @@ def test_heldout6_dose_parts_and_negated_signs():
     assert "Furosemide 15 mg IV per dose (low end of the range; range 15-30 mg per dose)" in s
     # "stress-dose hydrocortisone needed?" is not a dose request for the maintenance prednisolone
     b = answer("8yo on alt-day pred for 2 yrs (SDNS), tonsillectomy next week. stress-dose hydrocortisone needed?")
-    assert b.summary_text.startswith("Possibly: stress-dose hydrocortisone") and "0.5 mg/kg" not in b.summary_text
+    assert b.summary_text.startswith("Possibly, and likely after long-term use: stress-dose hydrocortisone") and "0.5 mg/kg" not in b.summary_text
     # typical presentation with microscopic blood: typical, and the blood changes nothing (it got the BP answer)
     c = answer("4yo, periorbital + pedal oedema, dip 4+ prot 1+ blood, BP normal, creat normal. typical INS? does "
                "the blood change anything")
@@ -2299,3 +2299,70 @@ def test_a_parent_asking_if_an_infection_is_from_mycophenolate_is_not_told_what_
     a = answer("my daughter is on mycophenolate and got a bad cold sore on her lip, is that because of the medicine and "
                "should i worry", audience="family")
     assert a.summary_text.startswith("It may be. Mycophenolate makes infections more likely")
+
+
+def test_probe_38_danger_signs_lead_before_any_reading_of_scope():
+    # one swollen, warm calf at albumin 15: a clot until proven otherwise, never "no information on worried clinic"
+    a = answer("my 13 yr old is in a bad relapse (alb was 15 on tuesday). today her left calf is swollen more than the "
+               "right one and its sore and warm. she says its from PE. should i be worried or wait for the clinic on "
+               "friday", audience="family")
+    assert a.scope == "covered" and a.summary_text.startswith("Get your child seen urgently today.")
+    assert "not answered" not in a.summary_text
+    # cola-coloured urine with one-sided back pain in a relapse: renal vein thrombosis or infection, not "another disease"
+    b = answer("my 9 yr old is relapsing and this evening his wee has gone dark red/cola coloured and he says his back "
+               "hurts on one side. he's never had blood in his wee before. is this part of the relapse?", audience="family")
+    assert b.scope == "covered" and "blood clot in a kidney vein" in b.summary_text
+    assert b.summary_text.startswith("Get your child seen urgently today.")
+    # a dipstick "blood 2+" is no visible blood: not the renal-vein answer
+    c = answer("6yo FRNS on levamisole 2.5 mg/kg alt days for 9 months, new purpuric rash on legs, ANC 0.8, pANCA "
+               "positive, urine blood 2+. stop levamisole? what next for relapse prevention")
+    assert c.summary_text.startswith("Stop levamisole and check ANCA")
+    assert "renal vein" not in c.summary_text
+    assert "What next for relapse prevention? Another steroid-sparing agent" in c.summary_text
+
+
+def test_probe_38_answers_with_a_known_gap_are_partly_covered_and_say_what_is_missing():
+    a = answer("PJP prophylaxis after rituximab for SDNS - co-trimoxazole, for how long?")
+    assert a.scope == "partly_covered" and "who needs co-trimoxazole after rituximab" in a.scope_note
+    assert "up to 12 months" in a.summary_text
+    # the gap is named only when the question asks for it
+    b = answer("non-immune child on tacrolimus, chickenpox contact 4 days ago")
+    assert b.scope == "covered"
+    c = answer("varicella contact day 8, on pred 2 mg/kg, non-immune, no VZIG available. aciclovir - dose and when to start?")
+    assert c.scope == "partly_covered" and "aciclovir dose" in c.scope_note
+    d = answer("he had rituximab in June. when can he have his covid booster and will it even work?", audience="family")
+    assert d.summary_text.startswith("Your child can have non-live vaccines such as the COVID-19 booster")
+    assert d.scope == "partly_covered"
+    e = answer("can she have the flu jab after rituximab?", audience="family")
+    assert e.scope == "covered" and e.summary_text.startswith("Non-live vaccines, such as the flu injection, yes")
+
+
+def test_probe_38_missed_days_of_prednisolone_and_steroid_cover():
+    a = answer("he threw up about 20 mins after his pred this morning (he takes 30mg) do i give it again?? also we ran "
+               "out over the weekend and he missed saturday and sunday, hes been on it for 4 months. is that dangerous",
+               audience="family")
+    assert a.summary_text.startswith("It can be: after months of prednisolone the body may not make enough")
+    assert "call the kidney team today" in a.summary_text
+    assert "do I give it again? Call the kidney team or a doctor the same day." in a.summary_text
+    b = answer("my daughter is 8 and having her tonsils out next month. she has been on prednisolone every other day for "
+               "about a year and a half. the anaesthetist asked about \"steroid cover\" - what is that and does she "
+               "need it? could the operation make her relapse", audience="family")
+    assert b.summary_text.startswith("Possibly, and more likely after long-term prednisolone. Steroid cover is extra")
+    assert b.scope == "covered"   # (no dose asked: the missing hydrocortisone dose is not this question's gap)
+
+
+def test_probe_38_doses_use_the_weight_before_the_swelling_and_the_medicine_switched_to():
+    a = answer("4yo boy, weighs 19 kg today but 16 kg before he got puffy, height 102 cm. first episode. which weight do "
+               "i dose on, what is his BSA and pred dose in mg daily then alternate days")
+    assert a.summary_text.startswith("Dosed on 16 kg, the weight before the swelling, not today's 19 kg")
+    assert "Prednisolone 40 mg once daily" in a.summary_text and "44 mg" not in a.summary_text
+    assert a.context["patient"]["weight_kg"] == 16.0
+    b = answer("7yo SDNS on ciclosporin 75 mg bd for 2 years (21 kg), in remission but marked gum hyperplasia and "
+               "hirsutism, family very upset. switch to tacrolimus? what dose and trough, and how do i do the switch. "
+               "also is a biopsy needed at 2 yrs CNI")
+    assert b.summary_text.startswith("Tacrolimus for FRNS/SDNS")
+    assert "srns" not in b.context["stage"] and "Cyclosporine 32 mg" not in b.summary_text
+    c = answer("13yo SRNS on tacrolimus 0.15 mg/kg/day, trough 7, partial remission. fasting glucose 8.4 and HbA1c 50 "
+               "mmol/mol, BMI 29 after steroids. switch to ciclosporin? other options? how to monitor")
+    assert c.summary_text.startswith("Ciclosporin may be preferred: tacrolimus causes more glucose intolerance")
+    assert "switching to tacrolimus is the usual answer" not in c.summary_text

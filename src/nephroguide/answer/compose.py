@@ -211,6 +211,8 @@ def engine_context(u: Understanding, *, patient: dict[str, Any] | None, today: d
                         "stated": dict(sorted((child.assessment or {}).items())) if hasattr(child, "assessment") else {},
                         "labels": sorted(classification.labels)}
         patient_json = {k: v for k, v in patient_json.items() if v not in (None, [], {})}
+        if patient is None and u.detail("weight_basis"):   # "19 kg today but 16 kg before he got puffy"
+            patient_json["weight_basis"] = u.detail("weight_basis")
     return Context(pack=pack, facts=facts, labels=frozenset(labels), stated=frozenset(stated),
                    default_stage=used_default, weight_kg=child.weight_kg, height_cm=child.height_cm, egfr=child.egfr,
                    patient_json=patient_json, adult=adult, out_of_scope_age="out_of_scope_age" in labels,
@@ -222,7 +224,8 @@ def _implied(labels: set[str], ever: set[str], current: set[str]) -> tuple[set[s
     for _ in range(2):
         for label in sorted(labels):
             spec = implies.get(label) or {}
-            labels |= set(spec.get("labels") or [])
+            if not set(spec.get("unless") or []) & labels:   # (CNI-responsive SDNS is not SRNS)
+                labels |= set(spec.get("labels") or [])
             ever |= set(spec.get("classes_ever") or [])
             current |= set(spec.get("classes_current") or [])
     return labels, ever, current
@@ -1032,6 +1035,12 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
         # an elliptic follow-up ("which bugs mainly?") is read together with its session's subject
         ret = direct.retrieval_for(u, context_text)
     common: dict[str, Any] = {"session": session, "from_session": from_session, "ret": ret}
+    flagged = direct.red_flag_route(u, ret) if patient is None else None
+    if flagged is not None:
+        # a danger sign in the message (one swollen, warm calf; cola-coloured urine with back pain) leads, before
+        # any reading of scope: the words around it ("cola", "worried", "clinic") never make it "not covered"
+        return direct.compose_direct(u, ret, flagged, audience=audience, patient=patient, today=today, session=session,
+                                     from_session=from_session, detail=detail)
     exact = direct.exact_answer(u, ret)
     if exact is not None and direct.leads_article(u, exact.answer, has_patient=patient is not None):
         exact = None   # a treatment question of the pathway: the article, led by this curated answer (below)
@@ -1423,6 +1432,12 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             summary = " ".join(aud.sentences(" ".join(da.answer.split()))[:2])
             summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
     summary = direct.yes_no_first(u, summary)
+    if intent == "dosing" and ctx.patient_json and ctx.patient_json.get("weight_basis"):
+        # two weights stated, one before the swelling: which one the doses use comes first ("which weight do i dose
+        # on?"), with its source
+        line = direct.settings()["dry_weight_line"]
+        summary = f"{line['text'].format(dry=u.detail('weight_kg'), today=u.detail('weight_today_kg'))} {summary}"
+        summary_refs = tuple(dict.fromkeys([*line["refs"], *summary_refs]))
     # the message's other questions, each answered (or said to be not covered) in the first lines too
     parts = direct.part_lines(u, lead_answer, audience, skip_intent=intent, said=summary)
     if parts and intent == "definition" and lead_answer is None and direct.answers_every_question(u, parts):

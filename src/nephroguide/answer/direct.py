@@ -1275,13 +1275,32 @@ def asked_text(question: str) -> str:
 
 
 def dose_asked_drugs(question: str) -> set[str]:
-    """The medicines named in the parts of a message that ask for a dose ("... which first? MMF dose?": MMF)."""
+    """The medicines named in the parts of a message that ask for a dose ("... which first? MMF dose?": MMF), else
+    the medicine it proposes to change to ("switch to tacrolimus? what dose?")."""
     from nephroguide.answer.understand import vocabulary
 
     voc = vocabulary()
     parts = [x for p in _message_parts(question) for x in _two_verbs(p)]
-    return {voc.drug_names.get(m.group(1), "") for p in parts if _DOSE_ASKED.search(p)
-            for m in voc.drug_pattern.finditer(_read(p))} - {""}
+    named = {voc.drug_names.get(m.group(1), "") for p in parts if _DOSE_ASKED.search(p)
+             for m in voc.drug_pattern.finditer(_read(p))} - {""}
+    if not named and any(_DOSE_ASKED.search(p) for p in parts):
+        named = set(switch_target(question))
+    return named
+
+
+def switch_target(question: str) -> list[str]:
+    """The medicines a message proposes to change to ("switch to tacrolimus?"), in order (retrieval.yaml
+    ``switch_to``)."""
+    from nephroguide.answer.understand import vocabulary
+
+    voc = vocabulary()
+    read = _read(question)
+    out: list[str] = []
+    for m in re.finditer(settings()["switch_to"], read, re.I):
+        d = voc.drug_pattern.match(read, m.end())
+        if d is not None and voc.drug_names.get(d.group(1)):
+            out.append(voc.drug_names[d.group(1)])
+    return list(dict.fromkeys(out))
 
 
 def _other_drug(text: str, said: str) -> bool:
@@ -1390,7 +1409,9 @@ def _course_rules(u: Understanding, part: str) -> list[Any]:
         own_course = [] if named else \
             [course[i] for i in sorted(stated_indications(_understand_part(part))) if i in course][:1]
         others = _drugs_of_other_questions(u.question, part) if not named else frozenset()
-        drugs = own_course or [d for d in (*named, *u.drugs) if d in pack.drugs and d not in others]
+        # ("switch to tacrolimus? what dose?": the medicine changed to, not the one taken now)
+        target = [] if named else [d for d in switch_target(u.question) if d in pack.drugs]
+        drugs = own_course or [d for d in (*named, *target, *u.drugs) if d in pack.drugs and (d not in others or d in target)]
     if not drugs:
         return []
     drug = drugs[0]
@@ -1744,6 +1765,8 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         if several:   # read as part_lines reads each question, so that the answer it leads with is that one's
             best, conf = _part_answer(u, part, float(cfg["asked_part"]["fit"]), bare=asked_as.get(part, part))
         else:
+            if _REFERRING.match(part) and not _own_subject(part):
+                continue   # "... he missed saturday and sunday ... is that dangerous": about the story, not alone
             text = _read(part)
             text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
             best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),
@@ -2094,6 +2117,10 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     lines_of_parts = part_lines(u, r.answer.id if r.answer is not None else None, audience) if da is not None else []
     others = [(p.part, p.answer) for p in lines_of_parts if p.answer is not None]
     scope, scope_note = scope_with_parts(lines_of_parts, scope, scope_note)
+    gaps = list(dict.fromkeys(a.gap for q, a in [(u.question, da), *others] if a is not None and a.gap
+                              and (not a.gap_asked or re.search(a.gap_asked, q, re.I))))
+    if gaps and scope == "covered":   # the answer says what its sources do not give: so does its scope
+        scope, scope_note = "partly_covered", cfg["not_covered"]["gap"].format(subject="; ".join(gaps))
     for asked, other in others:
         # another question of the same message, answered first among the key points under the reader's own words
         # (not another phrasing of the pack's: "My mum says we should cut out salt ...?"), and never a "Usually not"
@@ -2156,6 +2183,9 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             # ... nor "not answered" beside it for a question with a loose answer elsewhere: the danger answer says
             # what to do ("... should I give calpol and wait till morning or go to A&E now?")
             lines_of_parts = [p for p in lines_of_parts if not p.loose]
+            # ... nor "not answered" for a question of how urgent it is: the danger answer is its answer ("should i
+            # be worried or wait for the clinic on friday?" beside "Get your child seen urgently today")
+            lines_of_parts = [p for p in lines_of_parts if p.answer is not None or p.refs or not urgency.search(p.part)]
             # ... nor a question of no subject of its own ("what is the most likely diagnosis? what is the
             # treatment?"): it asks about the danger the answer names
             lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic == da.topic or r.keep_parts

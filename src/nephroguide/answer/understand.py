@@ -186,6 +186,7 @@ class Rules:
     definition_words: list[tuple[re.Pattern[str], list[str]]]
     age: list[re.Pattern[str]]
     weight: list[re.Pattern[str]]
+    dry_weight: list[re.Pattern[str]]
     height: list[re.Pattern[str]]
     egfr: list[re.Pattern[str]]
     bsa: list[re.Pattern[str]]
@@ -264,6 +265,7 @@ def _build_rules(text: str) -> Rules:
         adult=[_compile(c) for c in raw["scope"]["adult"]],
         definition_words=[(_compile(c), list(ids)) for c, ids in raw["definitions"]["by_word"].items()],
         age=[_compile(c, subs) for c in det["age_years"]], weight=[_compile(c, subs) for c in det["weight"]],
+        dry_weight=[_compile(c, subs) for c in det.get("dry_weight") or []],
         height=[_compile(c, subs) for c in det["height_cm"]], egfr=[_compile(c, subs) for c in det["egfr"]],
         bsa=[_compile(c, subs) for c in det["bsa_m2"]],
         sex=[(k, _compile(v)) for k, v in det["sex"].items()],
@@ -718,7 +720,8 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     implies = r.raw["stage_implies"]
     for label in sorted(stage):
         spec = implies.get(label) or {}
-        stage.update(spec.get("labels") or [])
+        if not set(spec.get("unless") or []) & stage:
+            stage.update(spec.get("labels") or [])
     for label in sorted(stage):
         spec = implies.get(label) or {}
         classes_ever.update(spec.get("classes_ever") or [])
@@ -734,6 +737,13 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
         if age < 1:
             stage.add("infant")
     weight = _weight(text)
+    dry = _weight(text, r.dry_weight)
+    if dry is not None and weight is not None and dry != weight:
+        # "19 kg today but 16 kg before he got puffy": the dose is worked out on the weight before the swelling
+        details["weight_basis"] = f"the weight before the swelling ({dry:g} kg), not today's {weight:g} kg"
+        details["weight_today_kg"] = weight
+        notes.append(f"dosing weight {dry:g} kg (stated as before the swelling), not the {weight:g} kg stated first")
+        weight = dry
     if weight is not None:
         details["weight_kg"] = weight
     height = _first_plain(r.height, text)
@@ -870,9 +880,9 @@ def _first_plain(patterns: list[re.Pattern[str]], text: str) -> float | None:
     return None
 
 
-def _weight(text: str) -> float | None:
+def _weight(text: str, patterns: list[re.Pattern[str]] | None = None) -> float | None:
     r = rules()
-    for p in r.weight:
+    for p in r.weight if patterns is None else patterns:
         m = p.search(text)
         if m:
             factor = r.weight_units.get(m.group("unit").lower())

@@ -528,6 +528,12 @@ class DirectAnswer(Strict):
     asked_way: Literal["positive", "negative"] | None = Field(
         default=None, description="the way round its Yes/No answers ('negative': 'can steroids weaken the bones?' "
         "-> Yes means harm), when its first phrasing that has a polarity would say otherwise")
+    gap: str | None = Field(
+        default=None, description="what the question commonly asks that no stored source gives, in plain words "
+        "('how long to give co-trimoxazole after rituximab'): an answer with a gap is only partly covered, and says so")
+    gap_asked: str | None = Field(
+        default=None, description="a pattern (regex, case-insensitive) of the words that ask for the gap ('aciclovir'): "
+        "when given, only a question matching it is told of the gap; without it, every question the answer answers")
 
 
 class KnowledgeFile(Strict):
