@@ -2366,3 +2366,28 @@ def test_probe_38_doses_use_the_weight_before_the_swelling_and_the_medicine_swit
                "mmol/mol, BMI 29 after steroids. switch to ciclosporin? other options? how to monitor")
     assert c.summary_text.startswith("Ciclosporin may be preferred: tacrolimus causes more glucose intolerance")
     assert "switching to tacrolimus is the usual answer" not in c.summary_text
+
+
+def test_probe_38_low_igg_with_infections_live_vaccines_breathing_and_a_teen_skipping_doses():
+    a = answer("10yo SDNS, got 2 doses rituximab 375 mg/m2 8 months ago, IgG now 2.8 g/L (was 7 before), 2 chest "
+               "infections needing antibiotics. CD19 back at 2%. replace IgG? safe to give another rituximab course when "
+               "he relapses? PJP still?")
+    assert a.summary_text.startswith("Possibly, and review with immunology before any more rituximab")
+    assert "Generally yes" not in a.summary_text and "PJP still? Often yes, but it is not guideline-defined" in a.summary_text
+    assert a.scope == "partly_covered"
+    # low IgG asked about without replacement or re-dosing: no gap named
+    assert answer("after her rituximab the blood test showed her IgG antibodies are low. what does that mean, is she at "
+                  "risk of infections now?", audience="family").scope == "covered"
+    b = answer("6 yo, 20 kg, SSNS, in remission on pred 10 mg alternate days (weaning). varicella IgG negative, due MMR2. "
+               "can i give varicella and MMR now or wait till off steroids? how long after stopping?")
+    assert b.summary_text.startswith("Yes, if the alternate-day dose is below 2 mg/kg (<40 mg)")
+    c = answer("my boy is 5 and in relapse, his willy and scrotum are massively swollen he can hardly walk and cries when "
+               "he wees. tonight his breathing seems faster than normal. is this just the fluid or an emergency",
+               audience="family")
+    assert c.summary_text.startswith("Go to hospital now.")
+    d = answer("im 14 and been on steroids again for 6 weeks. my face is massive and people at school call me moon face. "
+               "can i just skip the tablets on days i have school photos or stop them myself now my wee is clear? when "
+               "will my face go back to normal", audience="family")
+    assert d.summary_text.startswith("No, do not stop prednisolone on your own")
+    assert "photos" not in d.scope_note and "not answered" not in d.summary_text
+    assert "3 to 6 months after the last dose" in d.summary_text

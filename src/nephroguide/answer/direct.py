@@ -1168,6 +1168,11 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 first = bare_first[:1].upper() + bare_first[1:]
             if len(said_of) > 1 and len(first.split()) <= 3:   # a bare "No, not yet." says what it says next
                 first = f"{first} {said_of[1]}"
+            if _form(asked_as[part]) == "wh" and len(said_of) > 1 and re.match(r"^\s*yes\s*[,.:;!]\s*\S", first, re.I):
+                # a what/when question answered by a yes/no answer's next sentence ("when will my face go back to
+                # normal?" -> "The round face ... usually goes away 3 to 6 months after the last dose")
+                rest = re.sub(r"^\s*yes\s*[,.:;!]\s*", "", first, flags=re.I)
+                first = rest[:1].upper() + rest[1:]
             intent = da.intent or cfg["topic_intent"].get(da.topic)
             # an answer of the article's own step is left to the article, unless the summary does not say it yet
             # ("define FRNS and SDNS": the SDNS line)
