@@ -2391,3 +2391,23 @@ def test_probe_38_low_igg_with_infections_live_vaccines_breathing_and_a_teen_ski
     assert d.summary_text.startswith("No, do not stop prednisolone on your own")
     assert "photos" not in d.scope_note and "not answered" not in d.summary_text
     assert "3 to 6 months after the last dose" in d.summary_text
+
+
+def test_probe_38_student_multi_part_questions_each_answered():
+    a = answer("what did the PREDNOS 2 trial find about giving daily prednisolone at the start of a cold, how does it "
+               "compare to the Gulati 2011 indian trial, and what does KDIGO 2025 now recommend", audience="student")
+    assert "Not answered here" not in a.summary_text and "KDIGO 2025 does not recommend it routinely" in a.summary_text
+    b = answer("epidemiology of childhood idiopathic nephrotic syndrome: incidence, typical age, sex ratio, what % relapse "
+               "and become FRNS/SDNS, and which factors predict a frequently relapsing course", audience="student")
+    assert "Incidence? 1.15-16.9 per 100,000" in b.summary_text
+    assert "Typical age? Typically between 1 and 10 years" in b.summary_text
+    assert "Which factors predict a frequently relapsing course? Boys" in b.summary_text
+    c = answer("what is the evidence for rituximab in steroid dependent nephrotic syndrome in children (Ravani 2015 etc)? "
+               "single 375 mg/m2 vs 2 doses vs 750 mg/m2, how long does remission last and what are the main adverse "
+               "effects", audience="student")
+    assert "Single 375 mg/m2 vs 2 doses vs 750 mg/m2? Often one" in c.summary_text
+    d = answer("just got home from hospital first diagnosis. they gave us pred 40mg, penicillin and omeprazole. why does "
+               "he need penicillin and omeprazole and for how long? also he spits the pred out because of the taste, can "
+               "i crush it into chocolate spread", audience="family")
+    assert "Why does he need omeprazole and for how long? To protect the stomach" in d.summary_text
+    assert d.scope == "partly_covered" and "how long" in d.scope_note

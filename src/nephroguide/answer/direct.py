@@ -903,6 +903,7 @@ def _leans_on_story(part: str) -> bool:
         and not re.search(settings()["own_subject_people"], part, re.I)   # ("... first steps? pred?")
 
 
+_VERSUS = re.compile(r"^[^.]{0,60}\b(?:vs\.?|versus)\s+\S", re.I)   # a comparison in shorthand is a question
 _REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b|"
                         r"(?:should|do|must|shall)\s+(?:i|we)\s+(?:be\s+)?(?:worr(?:y|ied)|concerned|panic)\b)", re.I)
 
@@ -994,6 +995,8 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
         return False
     if _ACTION_ASKED.match(part) and all(_EXPLAINS.match(a) for a in da.asks):
         return False   # "stop diuretic?" asks whether to do it: what furosemide is and how it works is no answer
+    if _WHY.search(part):   # "why does he need omeprazole and for how long?": the why is answered; the scope note
+        part = re.sub(r"\s+and\s+(?:for\s+)?how long\b.*$", "", part, flags=re.I)   # says how long is missing
     return not missing_kinds(part, first, drugs)
 
 
@@ -1468,7 +1471,7 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             told, before = [], []
             continue
         if not _ASKING.match(p) and p not in marked and not ((p is parts[-1] or _SHORTHAND_DOSE.match(p)) and _dose_request(p)) \
-                and not _REQUEST.search(p):
+                and not _REQUEST.search(p) and not _VERSUS.search(p):   # ("single 375 mg/m2 vs 2 doses vs 750 mg/m2" asks)
             if _leans_on_story(p) and told:
                 continue   # a heading of no subject ("... no remission. next steps: biopsy? genetics?") tells nothing
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
@@ -1483,7 +1486,7 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             follow_on = bool(out) and not referring and len(_part_terms(p)) <= 1 \
                 and bool(re.search(settings()["follow_on_words"], p, re.I))
             context = told[-3:] or before or ([out[-1][1]] if follow_on and bare else []) \
-                or (story[-2:] if referring or bare else []) or ([out[-1][1]] if follow_on else [])
+                or (story[-2:] if referring or bare else []) or ([out[-1][1]] if follow_on or (bare and out and not referring) else [])
             #   (a question of one follow-on word right after another question is about that one's subject: "Start
             #   a statin? what monitoring?")
             if context:
@@ -1861,9 +1864,20 @@ _LISTED = re.compile(r"(?:(?<=^)|(?<=[.:;?!]\s))\s*((?:[A-Za-z][\w/+-]*(?:\s+[\w
                      r"[A-Za-z][\w/+-]*(?:\s+[\w/+-]+){0,2})\s*\?")
 
 
+# ... and a heading that asks for a topic's facts, then a list ("epidemiology of childhood NS: incidence, typical age,
+# sex ratio, what % relapse ...")
+_HEADED_LIST = re.compile(r"^(?P<head>[^:?.]*\b(?:epidemiology|overview|summary|summari[sz]e|features|explain|describe|"
+                          r"outline|discuss|key facts|tell me about|what about|facts about|give me)\b[^:?.\d]*):\s*"
+                          r"(?P<items>(?:[A-Za-z][A-Za-z/+-]*(?:\s+[A-Za-z/+-]+){0,2},\s*){2,})", re.I)
+
+
 def _listed_questions(question: str) -> str:
     """A sentence that lists short things to tell ("... 20 kg 6yo. dose, duration, cumulative max, monitoring?") asks
     each: written as one question each ("dose? duration? cumulative max? monitoring?")."""
+    m = _HEADED_LIST.match(question)
+    if m is not None:   # ("epidemiology of NS: incidence, typical age, sex ratio, ...": each item of the head's topic)
+        items = [x.strip() for x in m.group("items").split(",") if x.strip()]
+        question = f"{m.group('head')}. " + " ".join(f"{x}?" for x in items) + " " + question[m.end():]
     return _LISTED.sub(lambda m: " " + "? ".join(x.strip() for x in re.split(r",\s*(?:and\s+)?", m.group(1))) + "?",
                        question)
 
@@ -1953,13 +1967,15 @@ _TWO_TERMS = re.compile(r"^(?P<ask>define|what (?:is|are|does|do)(?! the differe
                         r"\s+and\s+(?P<two>[\w-]+(?:\s[\w-]+)?)\s*\??$", re.I)
 
 
-_TWO_OBJECTS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|should|may|will|would|is it (?:ok|okay|safe) for)"
+_TWO_OBJECTS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|should|may|will|would|is it (?:ok|okay|safe) for|"
+                          r"why (?:does|do|did))"
                           r"\s+(?:he|she|they|we|i|my \w+|our \w+)\s+(?:(?:still|also|now|safely|even|then)\s+)?"
-                          r"(?:have|get|take|eat|drink|go to|go on|do|play))"
+                          r"(?:have|get|take|eat|drink|go to|go on|do|play|need))"
                           r"\s+(?P<one>(?:the |a |an |his |her |their |some )?[\w-]+(?: [\w-]+)?)\s+and\s+"
                           r"(?P<two>(?:the |a |an |his |her |their |some )?[\w-]+"
                           r"(?: (?!(?:while|when|on|during|with|if|at|after|before)\b)[\w-]+)?)"
                           r"(?P<rest>\s+(?:while|when|on|during)\b.*)?"
+                          r"(?P<tail>\s+and\s+(?:for\s+)?how long\b.*)?"
                           r"(?:\s+(?:that'?s|thats|which is|that is|they'?re|theyre) (?:due|booked|next)\b.*)?$", re.I)
 
 
@@ -2013,8 +2029,8 @@ def _two_verbs_cached(part: str) -> list[str]:   # (callers get a copy)
         pre = m.group("pre").rstrip(" :-")
         return [f"{pre} {m.group('one')}".strip(), f"{pre} {m.group('two')}".strip()]
     m = _TWO_OBJECTS.match(part)   # "can he have the flu jab and the MMR while on pred?"
-    if m is not None:
-        rest = m.group("rest") or ""
+    if m is not None:   # ("why does he need penicillin and omeprazole and for how long?": each, and how long)
+        rest = (m.group("rest") or "") + (m.group("tail") or "")
         return [f"{m.group('ask')} {m.group('one')}{rest}", f"{m.group('ask')} {m.group('two')}{rest}"]
     return [part]
 
