@@ -2411,3 +2411,14 @@ def test_probe_38_student_multi_part_questions_each_answered():
                "i crush it into chocolate spread", audience="family")
     assert "Why does he need omeprazole and for how long? To protect the stomach" in d.summary_text
     assert d.scope == "partly_covered" and "how long" in d.scope_note
+
+
+def test_probe_39_headache_vision_or_fit_on_a_cni_is_urgent_and_waiting_is_never_yes():
+    a = answer("my son is 10 with SRNS on tacrolimus + pred, hospital gave us a BP machine. tonight hes got a pounding "
+               "headache, been sick once, says everything looks blurry, machine says 148/96 and then 151/98. can i just "
+               "give calpol and recheck in the morning? what BP is too high for a 10 yr old anyway", audience="family")
+    assert a.summary_text.startswith("Get urgent medical help now")
+    assert "Yes. Paracetamol" not in a.summary_text
+    b = answer("ward reg. 8yo 26 kg SRNS on tacrolimus 1.5 mg bd (trough last week 6.2), generalised tonic-clonic seizure "
+               "today, BP 142/94. what do I do with the tac, what workup?")
+    assert b.summary_text.startswith("Urgent - emergency assessment now: on ciclosporin or tacrolimus think of PRES")

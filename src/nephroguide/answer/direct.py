@@ -2207,6 +2207,9 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             # ... nor "not answered" for a question of how urgent it is: the danger answer is its answer ("should i
             # be worried or wait for the clinic on friday?" beside "Get your child seen urgently today")
             lines_of_parts = [p for p in lines_of_parts if p.answer is not None or p.refs or not urgency.search(p.part)]
+            # ... nor a Yes to a question of waiting ("can i just give calpol and recheck in the morning? Yes.")
+            wait = re.compile(settings()["wait_asked"], re.I)
+            lines_of_parts = [p for p in lines_of_parts if not (wait.search(p.part) and _opener(p.text) == "yes")]
             # ... nor a question of no subject of its own ("what is the most likely diagnosis? what is the
             # treatment?"): it asks about the danger the answer names
             lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic == da.topic or r.keep_parts
