@@ -283,3 +283,17 @@ def test_no_text_shown_to_readers_names_an_internal_entry_id():
     for path in files:
         walk(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
     assert not found, found
+
+
+def test_a_gap_pattern_that_does_not_compile_is_a_load_error_naming_the_field():
+    import pydantic
+    import pytest
+
+    from nephroguide.knowledge.models import DirectAnswer
+
+    entry = {"id": "answer.x.y", "topic": "vaccination", "asks": ["a"], "answer": "b", "family_answer": "c",
+             "citations": [{"source": "kdigo2025", "location": "l", "verification": "verified"}],
+             "last_reviewed": "2026-12-05", "gap": "an aciclovir dose", "gap_asked": "(unclosed"}
+    with pytest.raises(pydantic.ValidationError, match="gap_asked"):
+        DirectAnswer.model_validate(entry)
+    assert DirectAnswer.model_validate({**entry, "gap_asked": "clovir"}).gap_asked == "clovir"

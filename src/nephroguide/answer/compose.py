@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nephroguide.answer.model import Answer, GlossaryEntry, Item, Section
-from nephroguide.answer.understand import Understanding, closest_intents, rules, vocabulary
+from nephroguide.answer.understand import Understanding, closest_intents, implied_labels, rules, vocabulary
 from nephroguide.engine.criteria import Facts, describe, holds
 from nephroguide.engine.types import Statement
 from nephroguide.errors import InputError, NephroguideError
@@ -224,8 +224,7 @@ def _implied(labels: set[str], ever: set[str], current: set[str]) -> tuple[set[s
     for _ in range(2):
         for label in sorted(labels):
             spec = implies.get(label) or {}
-            if not set(spec.get("unless") or []) & labels:   # (CNI-responsive SDNS is not SRNS)
-                labels |= set(spec.get("labels") or [])
+            labels |= set(implied_labels(spec, labels))
             ever |= set(spec.get("classes_ever") or [])
             current |= set(spec.get("classes_current") or [])
     return labels, ever, current

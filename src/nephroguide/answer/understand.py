@@ -719,9 +719,7 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     classes_current: set[str] = set()
     implies = r.raw["stage_implies"]
     for label in sorted(stage):
-        spec = implies.get(label) or {}
-        if not set(spec.get("unless") or []) & stage:
-            stage.update(spec.get("labels") or [])
+        stage.update(implied_labels(implies.get(label) or {}, stage))
     for label in sorted(stage):
         spec = implies.get(label) or {}
         classes_ever.update(spec.get("classes_ever") or [])
@@ -878,6 +876,12 @@ def _first_plain(patterns: list[re.Pattern[str]], text: str) -> float | None:
         if m:
             return float(m.group("n"))
     return None
+
+
+def implied_labels(spec: Mapping[str, Any], labels: set[str] | frozenset[str]) -> list[str]:
+    """The labels a stage implies (understanding.yaml ``stage_implies``), unless the labels it names in ``unless``
+    are already there (a CNI-responsive child stated steroid-dependent is not read as SRNS)."""
+    return [] if set(spec.get("unless") or []) & labels else list(spec.get("labels") or [])
 
 
 def _weight(text: str, patterns: list[re.Pattern[str]] | None = None) -> float | None:

@@ -8,6 +8,7 @@ The JSON Schema published by ``nephroguide schema kb`` is generated from these c
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -534,6 +535,16 @@ class DirectAnswer(Strict):
     gap_asked: str | None = Field(
         default=None, description="a pattern (regex, case-insensitive) of the words that ask for the gap ('aciclovir'): "
         "when given, only a question matching it is told of the gap; without it, every question the answer answers")
+
+    @field_validator("gap_asked")
+    @classmethod
+    def _gap_asked_compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:   # a typo in the pack is a load error naming the field, never a crash when asked
+                raise ValueError(f"not a valid pattern: {exc}") from None
+        return v
 
 
 class KnowledgeFile(Strict):
