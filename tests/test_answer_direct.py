@@ -2422,3 +2422,42 @@ def test_probe_39_headache_vision_or_fit_on_a_cni_is_urgent_and_waiting_is_never
     b = answer("ward reg. 8yo 26 kg SRNS on tacrolimus 1.5 mg bd (trough last week 6.2), generalised tonic-clonic seizure "
                "today, BP 142/94. what do I do with the tac, what workup?")
     assert b.summary_text.startswith("Urgent - emergency assessment now: on ciclosporin or tacrolimus think of PRES")
+
+
+def test_probe_39_vomited_doses_on_long_term_steroids_with_shock_signs_is_an_emergency():
+    a = answer("8 year old, on prednisolone for 2 years for FRNS, vomiting his doses for 2 days, now lethargic, HR 130, "
+               "BP 88/50. how do we give his steroid, IV?")
+    assert a.summary_text.startswith("Treat as an emergency now")
+    assert "adrenal crisis" in a.summary_text and "Maximum" not in a.summary_text
+    assert a.scope == "partly_covered"   # the hydrocortisone dose is not in the sources, and it says so
+    b = answer("my son has been on steroids for two years and has been sick all day, he can't keep his prednisolone "
+               "down, he's very sleepy and pale. what should I do?", audience="family")
+    assert b.summary_text.startswith("This is an emergency: go to hospital now")
+    # one vomited dose in a well child stays the same-day call, not an ambulance
+    c = answer("she threw up her prednisolone this morning, do I give it again?", audience="family")
+    assert c.summary_text.startswith("Call the kidney team or a doctor the same day")
+
+
+def test_probe_39_a_baby_under_one_is_referred_before_any_prednisolone_dose():
+    a = answer("9-month-old boy, first presentation with oedema, albumin 14, UPCR 900. start prednisolone 60 mg/m2?")
+    assert a.summary_text.startswith("Refer to pediatric nephrology now")
+    assert "60 mg/m2/day" not in a.summary_text   # no standard-course dose beside "refer first"
+    # months of a medicine are not an age ("tac 8/12" is eight months of tacrolimus)
+    b = answer("tac 8/12, troughs in range, still nephrotic range proteinuria, panel negative. next?")
+    assert "under 1 year" not in b.summary_text
+    c = answer("8 year old relapse, he had his first episode 6 months ago, dose?")
+    assert "under 1 year" not in c.summary_text
+
+
+def test_a_fever_today_keeps_a_child_off_school_until_seen():
+    a = answer("my daughter is on alternate day pred and has a sore throat and a temperature of 38, can she still go "
+               "to school?", audience="family")
+    assert a.summary_text.startswith("Not today")
+    assert "go to school as normal" not in a.summary_text
+    b = answer("febrile 38.4 on pred, ok for school?")
+    assert b.summary_text.startswith("Not today")
+    # fever questions of their own keep their answers
+    c = answer("can I give calpol for his temperature", audience="family")
+    assert c.summary_text.startswith("Yes. Paracetamol")
+    d = answer("can he go swimming?", audience="family")
+    assert d.summary_text.startswith("Yes")
