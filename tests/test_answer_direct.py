@@ -2461,3 +2461,10 @@ def test_a_fever_today_keeps_a_child_off_school_until_seen():
     assert c.summary_text.startswith("Yes. Paracetamol")
     d = answer("can he go swimming?", audience="family")
     assert d.summary_text.startswith("Yes")
+
+
+def test_a_why_question_gets_the_why_answer_not_how_often():
+    a = answer("why do children with nephrotic syndrome get blood clots?", audience="student")
+    assert a.summary_text.startswith("Haemoconcentration and hypovolaemia")
+    b = answer("can children with nephrotic syndrome get blood clots?", audience="student")
+    assert b.summary_text.startswith("Yes, uncommonly")

@@ -139,6 +139,9 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True)
     # answered a little more readily by an answer that opens with its Yes or No
     one = _message_parts(u.question)   # ("albumin 18, should we give him albumin?": one question after a value)
     yes_no = len(one) == 1 and _form(one[0]) == "yn"
+    # ... and a message that is one why question ("why do children with NS get blood clots?") by an answer asked why
+    # (not "can children get blood clots?", whose answer is how often)
+    why_only = len(one) == 1 and bool(_WHY_OPENS.match(one[0]))
     # the best by BM25, and the best by subject match: a medicine's name repeated in a question ("HPV vaccine on
     # MMF?") fills the first with that medicine's answers and would leave the vaccine answer out
     pool = answers[:int(settings()["direct"]["candidates"])]
@@ -169,6 +172,7 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True)
             conf += float(w["same_intent"])   # "MMR booster ... on prednisolone": the vaccination answers first
         rank = conf + (float(w["yes_no_form"]) if yes_no and da is not None and _opener(da.family_answer or da.answer)
                        else 0.0)   # (orders the candidates only: how well an answer fits is left as it is)
+        rank += float(w["why_form"]) if why_only and da is not None and _asked_why(h.id) else 0.0
         scored.append((conf, rank, h))
     scored.sort(key=lambda x: (-x[1], x[2].id))
     return [(c, h) for c, _, h in scored]
@@ -1266,6 +1270,15 @@ _YES_NO_SENTENCE = re.compile(r"(?:^|[.?!,]\s*)(?:(?:and|so|but)\s+)?(?:is|are|w
                               r"has|have|may|must)\s+(?:it|he|she|they|we|i|you|this|that|there|my|his|her|our|the)\b",
                               re.I)
 _WHY = re.compile(r"\bwhy\b|\bhow come\b|\bwhat for\b|\breason", re.I)
+_WHY_OPENS = re.compile(r"^\s*(?:(?:and|so|but)\s+)?(?:why|how come)\b", re.I)
+
+
+@functools.lru_cache(maxsize=4096)
+def _asked_why(kb_id: str) -> bool:
+    """A direct answer with a phrasing that asks why (``why ...``)."""
+    from nephroguide.knowledge.pack import load_pack
+
+    return any(_WHY_OPENS.match(a) for a in load_pack().answers[kb_id].asks)
 _CUMULATIVE = re.compile(r"\b(?:cumulative|lifetime|total)\b", re.I)
 _MAX_ASKED = re.compile(r"\bmax(?:imum)?\b|\bcap(?:ped)?\b|\bupper limit\b|\btop dose\b", re.I)
 # "how long to expect remission?", "how long does it take to work?": a time to a response, not the course's length
