@@ -2468,3 +2468,32 @@ def test_a_why_question_gets_the_why_answer_not_how_often():
     assert a.summary_text.startswith("Haemoconcentration and hypovolaemia")
     b = answer("can children with nephrotic syndrome get blood clots?", audience="student")
     assert b.summary_text.startswith("Yes, uncommonly")
+
+
+def test_probe_40_a_baby_under_3_months_gets_no_steroids_and_the_congenital_work_up():
+    a = answer("6 week old, born 35 weeks with a big placenta, generalised oedema, albumin 8 g/L, UPCR 1200 mg/mmol. "
+               "Steroids? What workup and management?")
+    assert a.summary_text.startswith("Congenital nephrotic syndrome (onset before 3 months)")
+    assert "do not give steroids (prednisolone)" in a.summary_text
+    assert "To measure proteinuria" not in a.summary_text   # not the UPCR definition for "Steroids?"
+    # a congenital question of its own keeps its own answer
+    b = answer("3 week old congenital NS, furosemide dose?")
+    assert b.summary_text.startswith("0.5-2 mg/kg per dose")
+
+
+def test_probe_40_a_hypothetical_cni_resistance_is_not_the_childs_stage():
+    a = answer("10yo girl SRNS, FSGS on biopsy, genetic panel pending. Tacrolimus 0.1 mg/kg/d for 3 months, trough 6, "
+               "UPCR down from 600 to 150 mg/mmol, albumin 28 g/L. Keep going? When do I call her CNI-resistant and "
+               "what next if she is?")
+    assert "cni_resistant" not in a.understanding["stage"]
+    assert a.summary_text.startswith("6 months to judge it, at least 12 months if it works")
+
+
+def test_probe_40_evidence_on_steroids_at_a_cold_is_not_an_srns_trial():
+    a = answer("Does giving daily prednisolone when a child on alternate-day steroids catches a cold actually prevent "
+               "relapse? I read conflicting things about PREDNOS 2 and the Indian trial", audience="student")
+    assert "in_relapse" not in a.understanding["stage"]   # "prevent relapse" is not a child in relapse
+    assert "Gulati 2011" in a.summary_text and "42.7%" in a.summary_text
+    assert "Tacrolimus versus IV cyclophosphamide" not in a.summary_text
+    b = answer("daily prednisolone during a cold to prevent relapse, evidence?")
+    assert b.summary_text.startswith("Not routinely")

@@ -449,6 +449,11 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if u.intent in CORE_PATHWAY and asked_treatment and decisive and not leads_article(u, best, has_patient=has_patient):
         # "does haematuria change management in new onset NS?": a curated answer this close is the answer
         return Route("answer", answer=best, confidence=conf)
+    if u.intent == "evidence" and not u.stage and not has_patient and not from_session and best is not None \
+            and conf >= enough and not dosing and not names_a_study(u):
+        # the evidence on something the pathway of no stage names ("daily prednisolone during a cold to prevent
+        # relapse, evidence?"): the curated answer on it, not the evidence section of a stage nobody named
+        return Route("answer", answer=best, confidence=conf)
     if u.intent in CORE_PATHWAY and asked_treatment:
         # a treatment question: the pathway article, unless a direct answer fits this very question
         exact = best is not None and best.cover_a >= exact_at and best.cover_q >= float(cfg["direct"]["exact_question"])
@@ -650,6 +655,14 @@ def _share(ret: Retrieval, words: Sequence[str]) -> float:
     total = sum(idx.idf(t) for t in ret.terms)
     low = {w.lower() for w in words}
     return sum(idx.idf(t) for t in ret.terms if ret.words.get(t, t).lower() in low) / total if total else 0.0
+
+
+def names_a_study(u: Understanding) -> bool:
+    """The question names one of the pack's studies (first author or acronym: "Haddad 2021", "FSGS-CT"): its
+    evidence section answers it."""
+    from nephroguide.answer.understand import vocabulary
+
+    return bool(vocabulary().study_pattern.search(u.text))
 
 
 def _missed_key_term(ret: Retrieval, hit: Hit) -> str:
@@ -2393,8 +2406,10 @@ def _polarity(text: str) -> int:
 
 
 def _medicines_spoken_of(part: str, da: Any) -> bool:
-    """The part names medicines, and the answer given names each of them."""
-    named = _medicines_in(part)
+    """The part names medicines, and the answer given names each of them (a class word counts: "Steroids?" names
+    prednisolone, data ``medicine_words``)."""
+    named = tuple(dict.fromkeys([*_medicines_in(part), *(d for w, ds in settings()["medicine_words"].items()
+                                                         if _names_any(part, [w]) for d in ds[:1])]))
     said = _read(" ".join(da.answer.split()))
     return bool(named) and all(re.search(rf"\b{re.escape(n.replace('_', ' '))}\b", said) for n in named)
 
