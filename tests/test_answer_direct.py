@@ -1461,7 +1461,9 @@ def test_session_9_heldout6_kinds_of_failure():
     assert a.summary_text.startswith("This is an emergency: go to hospital now"), a.summary_text[:120]
     # a baby of weeks ("6-wk-old"): infant onset, referred and tested, not the first-episode prednisolone course first
     b = answer("6-wk-old, alb 12, massive proteinuria. first steps? pred?")
-    assert "Refer" in b.summary_text[:200] and not b.summary_text.startswith("Treat the first episode")
+    # (a baby under 3 months: no steroids, then the first steps, refer; never the first-episode course)
+    assert "Refer to pediatric nephrology now" in b.summary_text and not b.summary_text.startswith("Treat the first episode")
+    assert b.summary_text.startswith("No: steroids and immunosuppressants do not work")
     # a regimen beside the weight is worked out
     c = answer("relapse, 26 kg — pred regimen pls")
     assert "52 mg" in c.summary_text and "39 mg" in c.summary_text
@@ -2497,3 +2499,19 @@ def test_probe_40_evidence_on_steroids_at_a_cold_is_not_an_srns_trial():
     assert "Tacrolimus versus IV cyclophosphamide" not in a.summary_text
     b = answer("daily prednisolone during a cold to prevent relapse, evidence?")
     assert b.summary_text.startswith("Not routinely")
+
+
+def test_probe_40_yellow_fever_on_mycophenolate_is_no_and_the_title_names_no_other_medicine():
+    a = answer("We are going to Kenya in the summer. My son is 8 with nephrotic syndrome and takes mycophenolate. Can he "
+               "have the yellow fever vaccine and the other travel jabs, and what should we pack/plan for the trip?",
+               audience="family")
+    assert a.summary_text.startswith("No, not while your child takes immune-weakening medicines")
+    assert "prednisolone" not in a.title.lower()   # the heading is not another child's question
+
+
+def test_probe_40_did_prednos_show_fewer_relapses_is_answered_no():
+    a = answer("whats the evidence on giving a longer first steroid course (like 12-16 weeks vs 8 weeks) in first episode "
+               "nephrotic syndrome? did PREDNOS show fewer relapses?", audience="student")
+    assert a.summary_text.startswith("No: PREDNOS (16 vs 8 weeks)")
+    b = answer("is 8 weeks of steroids really enough?", audience="student")
+    assert b.summary_text.startswith("Yes: PREDNOS")

@@ -2118,11 +2118,23 @@ _OTHER_SEX = {"female": re.compile(r"\b(?:he|his|him|he's|son|sons|boy|boys)\b",
               "male": re.compile(r"\b(?:she|her|hers|she's|daughter|daughters|girl|girls)\b", re.I)}
 
 
-def title_of(da: Any, sex: str | None = None) -> str:
+def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
     """A direct answer's question as a title: its first phrasing, or, when the message says the child is a girl or
-    a boy, its first phrasing that does not speak of the other ("Can my son go on ...?" to a parent of a girl)."""
+    a boy, its first phrasing that does not speak of the other ("Can my son go on ...?" to a parent of a girl);
+    with the message given, its first phrasing that names no medicine the message does not ("yellow fever ... on
+    prednisolone" is no title for a child on mycophenolate)."""
     other = _OTHER_SEX.get(sex or "")
-    return question_form(next((a for a in da.asks if other is None or not other.search(a)), da.asks[0]))
+    fit = [a for a in da.asks if other is None or not other.search(a)] or list(da.asks)
+    if asked is not None:
+        drugs = set(_medicines_named(asked))
+        fit = [a for a in fit if set(_medicines_named(a)) <= drugs] or fit
+    return question_form(fit[0])
+
+
+def _medicines_named(part: str) -> tuple[str, ...]:
+    """The medicines a part names, a class word counted ("steroids": prednisolone, data ``medicine_words``)."""
+    return tuple(dict.fromkeys([*_medicines_in(part), *(d for w, ds in settings()["medicine_words"].items()
+                                                        if _names_any(part, [w]) for d in ds[:1])]))
 
 
 # ----------------------------------------------------------------------------------------- compose
@@ -2190,7 +2202,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     if da is not None:
         summary = " ".join((da.family_answer if family else da.answer).split())
         summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
-        title = title_of(da, u.detail('sex'))
+        title = title_of(da, u.detail('sex'), u.question)
     else:
         lead = next((e for e in b.entries if e.section == "key"), None)
         if lead is None:
@@ -2408,8 +2420,7 @@ def _polarity(text: str) -> int:
 def _medicines_spoken_of(part: str, da: Any) -> bool:
     """The part names medicines, and the answer given names each of them (a class word counts: "Steroids?" names
     prednisolone, data ``medicine_words``)."""
-    named = tuple(dict.fromkeys([*_medicines_in(part), *(d for w, ds in settings()["medicine_words"].items()
-                                                         if _names_any(part, [w]) for d in ds[:1])]))
+    named = _medicines_named(part)
     said = _read(" ".join(da.answer.split()))
     return bool(named) and all(re.search(rf"\b{re.escape(n.replace('_', ' '))}\b", said) for n in named)
 
