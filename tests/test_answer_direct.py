@@ -2515,3 +2515,16 @@ def test_probe_40_did_prednos_show_fewer_relapses_is_answered_no():
     assert a.summary_text.startswith("No: PREDNOS (16 vs 8 weeks)")
     b = answer("is 8 weeks of steroids really enough?", audience="student")
     assert b.summary_text.startswith("Yes: PREDNOS")
+
+
+def test_probe_40_tremor_and_sugar_on_tacrolimus_and_grapefruit_answered_the_way_asked():
+    a = answer("our boy is 11 and on tacrolimus for nephrotic syndrome. his hands have started shaking a bit and the "
+               "nurse said there was sugar in his wee. should we be worried? and is grapefruit juice really a problem",
+               audience="family")
+    assert a.summary_text.startswith("Tell the kidney team soon")
+    # "is it really a problem?" is answered Yes, never a bare "No grapefruit" a parent could read as "no problem"
+    assert "really a problem? Yes, avoid grapefruit" in a.summary_text
+    b = answer("Can she have grapefruit juice on Prograf?", audience="family")
+    assert b.summary_text.startswith("No, avoid grapefruit")
+    c = answer("he has grapefruit juice every morning, does that matter", audience="family")
+    assert c.summary_text.startswith("Yes, avoid grapefruit")
