@@ -2528,3 +2528,15 @@ def test_probe_40_tremor_and_sugar_on_tacrolimus_and_grapefruit_answered_the_way
     assert b.summary_text.startswith("No, avoid grapefruit")
     c = answer("he has grapefruit juice every morning, does that matter", audience="family")
     assert c.summary_text.startswith("Yes, avoid grapefruit")
+
+
+def test_probe_40_statin_which_one_leans_on_the_statin_and_a_serum_albumin_is_no_medicine():
+    a = answer("13 yo SRNS with persistent nephrotic proteinuria, albumin 16 g/L, total chol 9.5 mmol/L, LDL 6.8 for 6 "
+               "months. Should I start a statin, which one and dose? And does she need thromboprophylaxis at that albumin?")
+    assert "missed-dose" not in a.summary_text and "atorvastatin 10 mg/day" in a.summary_text
+    assert "thromboprophylaxis at that albumin? Not automatically" in a.summary_text
+    assert "albumin" not in [d for d, _ in a.understanding.get("patient_drugs", [])]
+    from nephroguide.answer.understand import understand
+
+    assert understand("albumin 16 g/L with persistent nephrotic proteinuria").failed == ()
+    assert understand("no response to 20% albumin and furosemide, still oedematous").failed == ("albumin", "furosemide")

@@ -585,6 +585,16 @@ def _drug_mentions(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def _lab_result(text: str, m: re.Match[str]) -> bool:
+    """A medicine's name that is a blood test's here ("albumin 16 g/L", "serum albumin"): understanding.yaml
+    ``response.lab_names``."""
+    spec = rules().raw["response"]
+    if m.group("agent") not in (spec.get("lab_names") or ()):
+        return False
+    return bool(_compile(spec["lab_reading"]).match(text, m.end()) or
+                _compile(spec["lab_before"]).search(text[max(0, m.start() - 12):m.start()]))
+
+
 def _response(text: str) -> tuple[dict[str, str], list[str], list[str]]:
     """Stated response to steroids / CNIs from failure or success cues near an agent, clause by clause."""
     r = rules()
@@ -597,7 +607,7 @@ def _response(text: str) -> tuple[dict[str, str], list[str], list[str]]:
     spec = r.raw["response"]["assessment"]
     for clause in r.clause_split.split(text):
         agents = [(m.group("agent"), m.start(), m.end()) for m in agent_re.finditer(clause)
-                  if not _DISEASE_WORD.match(clause, m.end())]
+                  if not _DISEASE_WORD.match(clause, m.end()) and not _lab_result(clause, m)]
         if not agents:
             continue
         words = clause.split()
