@@ -2535,7 +2535,7 @@ def test_probe_40_statin_which_one_leans_on_the_statin_and_a_serum_albumin_is_no
                "months. Should I start a statin, which one and dose? And does she need thromboprophylaxis at that albumin?")
     assert "missed-dose" not in a.summary_text and "atorvastatin 10 mg/day" in a.summary_text
     assert "thromboprophylaxis at that albumin? Not automatically" in a.summary_text
-    assert "albumin" not in [d for d, _ in a.understanding.get("patient_drugs", [])]
+    assert "albumin" not in [d["drug"] for d in a.understanding["patient_drugs"]]
     from nephroguide.answer.understand import understand
 
     assert understand("albumin 16 g/L with persistent nephrotic proteinuria").failed == ()
