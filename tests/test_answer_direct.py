@@ -2540,3 +2540,15 @@ def test_probe_40_statin_which_one_leans_on_the_statin_and_a_serum_albumin_is_no
 
     assert understand("albumin 16 g/L with persistent nephrotic proteinuria").failed == ()
     assert understand("no response to 20% albumin and furosemide, still oedematous").failed == ("albumin", "furosemide")
+
+
+def test_probe_40_ham_and_crisps_on_no_added_salt_are_answered_not_unknown_words():
+    a = answer("my son is 4 and just got diagnosed with nephrotic syndrome, doctor said no added salt. can he still have "
+               "crisps and ham sandwiches in his school lunch box? and do we have to limit how much water he drinks",
+               audience="family")
+    assert a.scope == "covered" and a.summary_text.startswith("Only a little for now")
+    assert "limit how much water he drinks? Not usually at first" in a.summary_text
+    b = answer("is bacon ok on prednisolone", audience="family")
+    assert b.scope == "covered" and "no information" not in b.summary_text
+    c = answer("can he have crisps at a party now he's in remission?", audience="family")
+    assert c.summary_text.startswith("Yes")
