@@ -2552,3 +2552,12 @@ def test_probe_40_ham_and_crisps_on_no_added_salt_are_answered_not_unknown_words
     assert b.scope == "covered" and "no information" not in b.summary_text
     c = answer("can he have crisps at a party now he's in remission?", audience="family")
     assert c.summary_text.startswith("Yes")
+
+
+def test_probe_40_a_list_then_a_question_asks_each_item_and_the_question():
+    a = answer("Planning oral cyclophosphamide for 9yo boy 28 kg with FRNS, currently in remission. Dose, duration, "
+               "monitoring, and what do I tell the family about fertility?")
+    assert a.summary_text.startswith("Oral cyclophosphamide for FRNS/SDNS")
+    assert "56 mg once daily" in a.summary_text and "Monitoring? Weekly" in a.summary_text
+    # a what-question answered by a yes/no answer's own sentence, without its bare "Yes"
+    assert "about fertility? It can, mainly in boys" in a.summary_text

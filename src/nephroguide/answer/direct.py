@@ -1189,9 +1189,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 first = bare_first[:1].upper() + bare_first[1:]
             if len(said_of) > 1 and len(first.split()) <= 3:   # a bare "No, not yet." says what it says next
                 first = f"{first} {said_of[1]}"
-            if _form(asked_as[part]) == "wh" and len(said_of) > 1 and re.match(r"^\s*yes\s*[,.:;!]\s*\S", first, re.I):
+            if _form(asked_as[part]) == "wh" and re.match(r"^\s*yes\s*[,.:;!]\s*\S", first, re.I) \
+                    and (len(said_of) > 1 or len(first.split()) >= 8):
                 # a what/when question answered by a yes/no answer's next sentence ("when will my face go back to
-                # normal?" -> "The round face ... usually goes away 3 to 6 months after the last dose")
+                # normal?" -> "The round face ... usually goes away 3 to 6 months after the last dose"), or by the
+                # rest of its one sentence ("what do I tell the family about fertility?" -> "It can, mainly in boys:
+                # ...")
                 rest = re.sub(r"^\s*yes\s*[,.:;!]\s*", "", first, flags=re.I)
                 first = rest[:1].upper() + rest[1:]
             intent = da.intent or cfg["topic_intent"].get(da.topic)
@@ -1891,6 +1894,12 @@ _LISTED = re.compile(r"(?:(?<=^)|(?<=[.:;?!]\s))\s*((?:[A-Za-z][\w/+-]*(?:\s+[\w
                      r"[A-Za-z][\w/+-]*(?:\s+[\w/+-]+){0,2})\s*\?")
 
 
+# ... and such a list that ends in a question of its own ("... in remission. Dose, duration, monitoring, and what do I
+# tell the family about fertility?"): each item asked, then that question
+_LISTED_THEN = re.compile(r"(?:(?<=^)|(?<=[.:;?!]\s))\s*((?:[A-Za-z][\w/+-]*(?:\s+[\w/+-]+){0,2},\s*){2,})(?:and\s+)?"
+                          r"(?=(?:what|how|which|when|why|who|is|are|do|does|should|can|could|will)\b)", re.I)
+
+
 # ... and a heading that asks for a topic's facts, then a list ("epidemiology of childhood NS: incidence, typical age,
 # sex ratio, what % relapse ...")
 _HEADED_LIST = re.compile(r"^(?P<head>[^:?.]*\b(?:epidemiology|overview|summary|summari[sz]e|features|explain|describe|"
@@ -1905,6 +1914,8 @@ def _listed_questions(question: str) -> str:
     if m is not None:   # ("epidemiology of NS: incidence, typical age, sex ratio, ...": each item of the head's topic)
         items = [x.strip() for x in m.group("items").split(",") if x.strip()]
         question = f"{m.group('head')}. " + " ".join(f"{x}?" for x in items) + " " + question[m.end():]
+    question = _LISTED_THEN.sub(lambda m: " " + " ".join(f"{x.strip()}?" for x in m.group(1).split(",") if x.strip())
+                                + " ", question)
     return _LISTED.sub(lambda m: " " + "? ".join(x.strip() for x in re.split(r",\s*(?:and\s+)?", m.group(1))) + "?",
                        question)
 
