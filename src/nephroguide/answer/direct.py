@@ -922,7 +922,8 @@ def _leans_on_story(part: str) -> bool:
 
 _VERSUS = re.compile(r"^[^.]{0,60}\b(?:vs\.?|versus)\s+\S", re.I)   # a comparison in shorthand is a question
 _REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b|"
-                        r"which one\b|"   # ("should I start a statin, which one and dose?": which statin)
+                        r"which one(?=\s+and\b|\s*\??\s*$)|"   # ("should I start a statin, which one and dose?": which
+                        #                                     statin; "which one is safer?" asks its own question)
                         r"(?:should|do|must|shall)\s+(?:i|we)\s+(?:be\s+)?(?:worr(?:y|ied)|concerned|panic)\b)", re.I)
 
 
