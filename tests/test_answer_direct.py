@@ -2561,3 +2561,11 @@ def test_probe_40_a_list_then_a_question_asks_each_item_and_the_question():
     assert "56 mg once daily" in a.summary_text and "Monitoring? Weekly" in a.summary_text
     # a what-question answered by a yes/no answer's own sentence, without its bare "Yes"
     assert "about fertility? It can, mainly in boys" in a.summary_text
+
+
+def test_probe_40_a_question_after_a_lead_in_phrase_is_asked():
+    a = answer("In steroid resistant NS what proportion is genetic, which genes are the main ones, and does finding a "
+               "mutation change how you treat the child?", audience="student")
+    for said in ("10-30% of children with SRNS", "Which genes are the main ones? A comprehensive NGS panel",
+                 "change how you treat the child? Yes: immunosuppression usually will not help"):
+        assert said in a.summary_text
