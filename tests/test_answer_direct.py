@@ -2569,3 +2569,10 @@ def test_probe_40_a_question_after_a_lead_in_phrase_is_asked():
     for said in ("10-30% of children with SRNS", "Which genes are the main ones? A comprehensive NGS panel",
                  "change how you treat the child? Yes: immunosuppression usually will not help"):
         assert said in a.summary_text
+
+
+def test_probe_40_a_question_naming_its_own_medicine_does_not_lean_on_an_earlier_choice():
+    a = answer("7yo with SDNS, relapsed twice on alt-day pred 10 mg, now cushingoid, BMI >98th centile and height velocity "
+               "falling. Next steroid-sparing agent: rituximab vs MMF vs tacrolimus? What do I check before rituximab?")
+    assert "Any of the three" in a.summary_text
+    assert "check before rituximab? Before: HBsAg, anti-HBc and a TB IGRA" in a.summary_text

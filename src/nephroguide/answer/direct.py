@@ -1699,8 +1699,8 @@ _QUESTION = re.compile(r"^\s*(?:(?:and|also|so|but|plus)\s+)*(?:(?:what|whats|wh
 
 @functools.lru_cache(maxsize=64)
 def _drugs_of_other_questions(question: str, part: str) -> frozenset[str]:
-    """Medicines the message names only in its later questions, not in what it tells, in this part nor before it:
-    they are not read with this part ("... 3rd relapse in 8 months on alt day pred. is this FRNS? next agent - levamisole vs
+    """Medicines the message names only in its later questions (or, for a part that names its own, in its other
+    questions), not in what it tells, in this part nor before it: they are not read with this part ("... 3rd relapse in 8 months on alt day pred. is this FRNS? next agent - levamisole vs
     MMF vs cyclo?": "is this FRNS?" is not about cyclophosphamide)."""
     def named(text: str) -> set[str]:
         return set(_medicines_in(text))
@@ -1717,6 +1717,9 @@ def _drugs_of_other_questions(question: str, part: str) -> frozenset[str]:
     # hes on prednisolone? ... isnt flu spray live?")
     later = set().union(*(named(p) for p in asked[at + 1:])) if asked[at + 1:] else set()
     before = set().union(*(named(p) for p in asked[:at])) if asked[:at] else set()
+    if here:   # a question that names its own medicine does not lean on an earlier one's ("rituximab vs MMF vs
+        #        tacrolimus? What do I check before rituximab?": the checks before rituximab)
+        return frozenset((later | before) - told - here)
     return frozenset(later - told - here - before)
 
 
