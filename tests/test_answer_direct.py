@@ -2576,3 +2576,13 @@ def test_probe_40_a_question_naming_its_own_medicine_does_not_lean_on_an_earlier
                "falling. Next steroid-sparing agent: rituximab vs MMF vs tacrolimus? What do I check before rituximab?")
     assert "Any of the three" in a.summary_text
     assert "check before rituximab? Before: HBsAg, anti-HBc and a TB IGRA" in a.summary_text
+
+
+def test_probe_39_a_quoted_level_above_target_leads_before_any_starting_dose():
+    a = answer("on ciclosporin 90 mg twice a day, 30 kg, trough 210, is the dose too high?")
+    assert a.summary_text.startswith("Reduce the dose")
+    assert "75 mg twice daily" not in a.summary_text   # not the starting dose for a child already above target
+    b = answer("tac level 2.1 on 1 mg bd, 25 kg SRNS, what dose now?")
+    assert b.summary_text.startswith("Check adherence and timing first")
+    c = answer("tacrolimus dose for 20 kg SRNS, trough 7")   # in range: the dose asked
+    assert c.summary_text.startswith("Tacrolimus for SRNS (KDIGO 2025): Tacrolimus 1 mg twice daily")

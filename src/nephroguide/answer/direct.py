@@ -80,6 +80,22 @@ def value_words(question: str) -> list[str]:
     return out
 
 
+def level_route(u: Understanding, ret: Retrieval) -> Route | None:
+    """A drug level the question quotes above (or below) every target: the pack's answer on such a level leads, the
+    one that fits the question best (data ``level_answers``), before any dose worked out."""
+    words = settings()["level_words"]
+    said = level_words(u)
+    side = next((k for k in ("high", "low") if said and said == words[k]), None)
+    if side is None:
+        return None
+    named = settings()["level_answers"][side]
+    scored = [(c, h) for c, h in _answer_confidences(u, ret) if h.id in named]
+    if not scored:
+        return None
+    conf, hit = scored[0]
+    return Route("answer", answer=hit, confidence=max(conf, float(settings()["direct"]["enough"])))
+
+
 def level_words(u: Understanding) -> str:
     """A drug level the question quotes ("her tacrolimus level came back 14"), read against the pack's trough
     targets for that medicine: words for above or below every target, nothing when in range or unclear."""
@@ -402,6 +418,9 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if own is not None and not u.dose_asked:
         return own
     best, conf = _answer_confidence(u, ret)
+    off_target = level_route(u, ret) if not has_patient else None
+    if off_target is not None:
+        return off_target
     if u.intent == "definition" and u.explicit_intent and len(u.definitions) >= 2 and not has_patient \
             and not (own is not None and own.answer is not None):
         # "define complete remission, relapse and FRNS": the definitions article defines each term asked
