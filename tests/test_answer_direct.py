@@ -2586,3 +2586,12 @@ def test_probe_39_a_quoted_level_above_target_leads_before_any_starting_dose():
     assert b.summary_text.startswith("Check adherence and timing first")
     c = answer("tacrolimus dose for 20 kg SRNS, trough 7")   # in range: the dose asked
     assert c.summary_text.startswith("Tacrolimus for SRNS (KDIGO 2025): Tacrolimus 1 mg twice daily")
+
+
+def test_probe_39_a_first_presentation_in_ed_is_not_answered_as_a_home_relapse():
+    a = answer("ED reg here. 4yo boy, puffy eyes for 5 days now swollen legs and scrotum, urine dip 4+ protein, albumin "
+               "17, BP 98/60, well otherwise. first presentation. admit or home? start pred now?")
+    assert a.summary_text.startswith("Assess first, then decide")
+    assert "relapse found on home testing" not in a.summary_text
+    b = answer("relapse - do we need to admit")
+    assert b.summary_text.startswith("Usually not: a relapse found on home testing")
