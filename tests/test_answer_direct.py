@@ -2595,3 +2595,16 @@ def test_probe_39_a_first_presentation_in_ed_is_not_answered_as_a_home_relapse()
     assert "relapse found on home testing" not in a.summary_text
     b = answer("relapse - do we need to admit")
     assert b.summary_text.startswith("Usually not: a relapse found on home testing")
+
+
+def test_probe_38_furosemide_alone_what_dose_is_not_answered_with_the_albumin_regimen():
+    a = answer("6yo 22 kg relapse, gross oedema, albumin 14, well perfused, CRT <2s, sodium 134. we want to avoid albumin "
+               "- furosemide alone, what dose? and is spironolactone useful?")
+    assert a.summary_text.startswith("Furosemide: 1-2 mg/kg/day orally for moderate oedema")
+    assert "Albumin 11 g" not in a.summary_text and "20-25% albumin 0.5-1 g/kg" not in a.summary_text
+    # a dose asked of the medicine named just before it, not of the first one in the message
+    from nephroguide.answer import direct
+    from nephroguide.answer.understand import understand
+
+    u = understand("albumin 14, we want to avoid albumin - furosemide alone, what dose")
+    assert direct._course_rules(u, "what dose")[0].drug == "furosemide"

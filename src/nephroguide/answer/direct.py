@@ -1157,6 +1157,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 and not (len(asked_as) > 1 and _own_close_answer(u, part, asked_as[part], chosen, "dosing")
                          and not (len(asked_as[part].split()) <= 2 and "duration:" in said.lower())):
             continue   # "... dose? how long after remission?" beside a dosing article: its phases say both
+        if given is not None and _DOSE_ASKED.search(asked_as[part]) and _says_dose_of_nearest(u, asked_as[part], given):
+            continue   # "... furosemide alone, what dose?" beside "Furosemide: 1-2 mg/kg/day orally ...": answered
         dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)
                                                  or not re.search(r"\d\s*mg\b", said)) \
             and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
@@ -1414,6 +1416,18 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
     return rule_text(rules[0]), tuple(dict.fromkeys(c.source for c in rules[0].citations))
 
 
+def _says_dose_of_nearest(u: Understanding, part: str, da: Any) -> bool:
+    """A dose question that names no medicine ("what dose?"), beside an answer that gives a per-kg or per-m2 dose
+    of the medicine the message named last before it: that answer says the dose asked."""
+    if _medicines_in(part):
+        return False
+    at = u.question.find(part)
+    nearest = list(_medicines_in(u.question[:at]))[-1:] if at > 0 else []
+    said = _read(" ".join(da.answer.split()))
+    return bool(nearest) and bool(re.search(rf"\b{re.escape(nearest[0].replace('_', ' '))}\b", said)) \
+        and bool(re.search(r"\d\s*(?:mg|g)/(?:kg|m2)", da.answer))
+
+
 def _cap_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | None:
     """The maximum of each phase of the course's dose rule ("max dose?" beside a dose worked out below its cap),
     with its sources; None when the rules set none."""
@@ -1472,7 +1486,11 @@ def _course_rules(u: Understanding, part: str) -> list[Any]:
         others = _drugs_of_other_questions(u.question, part) if not named else frozenset()
         # ("switch to tacrolimus? what dose?": the medicine changed to, not the one taken now)
         target = [] if named else [d for d in switch_target(u.question) if d in pack.drugs]
-        drugs = own_course or [d for d in (*named, *target, *u.drugs) if d in pack.drugs and (d not in others or d in target)]
+        # ... else the medicine named last before it ("we want to avoid albumin - furosemide alone, what dose?")
+        at = u.question.find(part) if not named else -1
+        nearest = list(_medicines_in(u.question[:at]))[-1:] if at > 0 else []
+        drugs = own_course or [d for d in (*named, *target, *nearest, *u.drugs)
+                               if d in pack.drugs and (d not in others or d in target)]
     if not drugs:
         return []
     drug = drugs[0]
