@@ -2608,3 +2608,10 @@ def test_probe_38_furosemide_alone_what_dose_is_not_answered_with_the_albumin_re
 
     u = understand("albumin 14, we want to avoid albumin - furosemide alone, what dose")
     assert direct._course_rules(u, "what dose")[0].drug == "furosemide"
+
+
+def test_mcd_vs_fsgs_on_biopsy_says_the_sources_do_not_describe_the_histology():
+    a = answer("what is the difference between MCD and FSGS on biopsy?", audience="student")
+    assert a.scope == "partly_covered" and "under the microscope" in a.scope_note
+    b = answer("MCD vs FSGS?", audience="student")
+    assert b.scope == "covered"
