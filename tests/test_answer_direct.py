@@ -2615,3 +2615,8 @@ def test_mcd_vs_fsgs_on_biopsy_says_the_sources_do_not_describe_the_histology():
     assert a.scope == "partly_covered" and "under the microscope" in a.scope_note
     b = answer("MCD vs FSGS?", audience="student")
     assert b.scope == "covered"
+
+
+def test_eggs_and_cheese_on_prednisolone_opens_yes():
+    a = answer("can my son eat eggs and cheese on prednisolone?", audience="family")
+    assert a.summary_text.startswith("Yes. Protein foods")
