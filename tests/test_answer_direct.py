@@ -2620,3 +2620,13 @@ def test_mcd_vs_fsgs_on_biopsy_says_the_sources_do_not_describe_the_histology():
 def test_eggs_and_cheese_on_prednisolone_opens_yes():
     a = answer("can my son eat eggs and cheese on prednisolone?", audience="family")
     assert a.summary_text.startswith("Yes. Protein foods")
+
+
+def test_probe_39_which_aed_on_tacrolimus_is_an_interaction_answer_with_its_gap():
+    a = answer("which AED with tacrolimus?")
+    assert a.summary_text.startswith("Check with pharmacy and recheck the trough")
+    assert a.scope == "partly_covered" and "anti-epileptic" in a.scope_note
+    b = answer("ward reg. 8yo 26 kg SRNS on tacrolimus 1.5 mg bd, generalised tonic-clonic seizure today, BP 142/94. what "
+               "do I do with the tac, which AED?")
+    assert b.summary_text.startswith("Urgent - emergency assessment now")
+    assert "Which AED? Check with pharmacy" in b.summary_text
