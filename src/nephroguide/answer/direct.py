@@ -1176,6 +1176,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         da = pack.answers.get(best.id) if best is not None and (conf >= need or loose) else None
         if part is parts[0] and da is not None and da.id == chosen:
             first_is_chosen = True   # the answer given answers the first question: it opens the summary as it is
+        if da is not None and da.id == chosen and part == asked_as[part] and _QUESTION.match(part) \
+                and _half_unspoken(asked_as[part], da):
+            da = None   # the answer given speaks of half or less of what it asks: not "already answered" by it
+            #             (named below only as any other part without a close answer is)
         if da is not None and da.id in seen:
             if da.id == chosen and part is not parts[0] and not any(p.leads for p in out) and not first_is_chosen:
                 out.append(PartLine(shown(part), "", None, leads=True))   # its answer opens the summary, under its words
@@ -1414,6 +1418,13 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
         if lines:
             return " ".join(lines), tuple(dict.fromkeys(c.source for r in rules[:len(lines)] for c in r.citations))
     return rule_text(rules[0]), tuple(dict.fromkeys(c.source for c in rules[0].citations))
+
+
+def _half_unspoken(part: str, da: Any) -> bool:
+    """A part of two or more subject terms, half or more of which the answer never speaks of."""
+    subject = _subject_terms(part) - _medicine_stems()
+    missing = subject - _stems_in(_answer_words(da))
+    return len(subject) >= 2 and 2 * len(missing) >= len(subject)
 
 
 def _says_dose_of_nearest(u: Understanding, part: str, da: Any) -> bool:
