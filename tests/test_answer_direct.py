@@ -2630,3 +2630,11 @@ def test_probe_39_which_aed_on_tacrolimus_is_an_interaction_answer_with_its_gap(
                "do I do with the tac, which AED?")
     assert b.summary_text.startswith("Urgent - emergency assessment now")
     assert "Which AED? Check with pharmacy" in b.summary_text
+
+
+def test_probe_41_a_painful_swollen_leg_with_fast_breathing_is_an_ambulance_not_the_morning():
+    a = answer("its 2am my daughter is 4 and in a relapse, really puffy. tonight her left leg is much bigger than the right "
+               "and its hurting her, shes crying when she stands on it and now shes breathing quite fast. is this just the "
+               "swelling? should i give calpol and see the doctor in the morning", audience="family")
+    assert a.summary_text.startswith("Call an ambulance or go to the emergency department now")
+    assert "calpol? Yes" not in a.summary_text   # the answer says calpol must not delay going

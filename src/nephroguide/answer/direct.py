@@ -1420,6 +1420,15 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
     return rule_text(rules[0]), tuple(dict.fromkeys(c.source for c in rules[0].citations))
 
 
+def _named_just_before(question: str, part: str) -> list[str]:
+    """The medicine named last before a part, in the same sentence (none when its sentence names none)."""
+    at = question.find(part)
+    if at <= 0:
+        return []
+    sentence = re.split(r"[.?!]\s", question[:at])[-1]
+    return list(_medicines_in(sentence))[-1:]
+
+
 def _half_unspoken(part: str, da: Any) -> bool:
     """A part of two or more subject terms, half or more of which the answer never speaks of."""
     subject = _subject_terms(part) - _medicine_stems()
@@ -1432,8 +1441,7 @@ def _says_dose_of_nearest(u: Understanding, part: str, da: Any) -> bool:
     of the medicine the message named last before it: that answer says the dose asked."""
     if _medicines_in(part):
         return False
-    at = u.question.find(part)
-    nearest = list(_medicines_in(u.question[:at]))[-1:] if at > 0 else []
+    nearest = _named_just_before(u.question, part)
     said = _read(" ".join(da.answer.split()))
     return bool(nearest) and bool(re.search(rf"\b{re.escape(nearest[0].replace('_', ' '))}\b", said)) \
         and bool(re.search(r"\d\s*(?:mg|g)/(?:kg|m2)", da.answer))
@@ -1497,9 +1505,9 @@ def _course_rules(u: Understanding, part: str) -> list[Any]:
         others = _drugs_of_other_questions(u.question, part) if not named else frozenset()
         # ("switch to tacrolimus? what dose?": the medicine changed to, not the one taken now)
         target = [] if named else [d for d in switch_target(u.question) if d in pack.drugs]
-        # ... else the medicine named last before it ("we want to avoid albumin - furosemide alone, what dose?")
-        at = u.question.find(part) if not named else -1
-        nearest = list(_medicines_in(u.question[:at]))[-1:] if at > 0 else []
+        # ... else the medicine named last before it in its sentence ("we want to avoid albumin - furosemide alone,
+        # what dose?")
+        nearest = [] if named else _named_just_before(u.question, part)
         drugs = own_course or [d for d in (*named, *target, *nearest, *u.drugs)
                                if d in pack.drugs and (d not in others or d in target)]
     if not drugs:
@@ -2489,7 +2497,12 @@ def _medicines_spoken_of(part: str, da: Any) -> bool:
     prednisolone, data ``medicine_words``)."""
     named = _medicines_named(part)
     said = _read(" ".join(da.answer.split()))
-    return bool(named) and all(re.search(rf"\b{re.escape(n.replace('_', ' '))}\b", said) for n in named)
+    if not named:   # ... or everyday medicines it names ("should I give calpol?" beside "You can give paracetamol
+        #             (Calpol) for the pain, but do not let it delay going")
+        others = [w for w in settings()["other_medicines"] if _names_any(part, [w])]
+        said_all = f"{da.answer} {da.family_answer}".lower()
+        return bool(others) and all(re.search(rf"\b{re.escape(w)}\b", said_all) for w in others)
+    return all(re.search(rf"\b{re.escape(n.replace('_', ' '))}\b", said) for n in named)
 
 
 def _shared_subject(part: str, da: Any) -> bool:
