@@ -2638,3 +2638,14 @@ def test_probe_41_a_painful_swollen_leg_with_fast_breathing_is_an_ambulance_not_
                "swelling? should i give calpol and see the doctor in the morning", audience="family")
     assert a.summary_text.startswith("Call an ambulance or go to the emergency department now")
     assert "calpol? Yes" not in a.summary_text   # the answer says calpol must not delay going
+
+
+def test_probe_41_fever_abdominal_pain_and_poor_perfusion_is_peritonitis_with_shock_volume_first():
+    a = answer("ED reg at 2am: 5yo 19 kg relapsing NS, T 39.2, diffuse abdominal pain with guarding, vomiting x3, tense "
+               "ascites. HR 148, BP 92/58, CRT 3-4 s, cool feet. Working dx? Empirical antibiotic and dose? Fluid - saline "
+               "or albumin, and should I give furosemide?")
+    assert a.summary_text.startswith("Peritonitis with shock until proven otherwise: give volume now")
+    assert "no furosemide" in a.summary_text
+    # fever with tummy pain and good perfusion stays the peritonitis answer
+    b = answer("6yo in relapse, temp 38.8 and tummy pain, warm hands, CRT 1 s. what now?")
+    assert "peritonitis" in b.summary_text.lower() and "with shock" not in b.summary_text
