@@ -2649,3 +2649,17 @@ def test_probe_41_fever_abdominal_pain_and_poor_perfusion_is_peritonitis_with_sh
     # fever with tummy pain and good perfusion stays the peritonitis answer
     b = answer("6yo in relapse, temp 38.8 and tummy pain, warm hands, CRT 1 s. what now?")
     assert "peritonitis" in b.summary_text.lower() and "with shock" not in b.summary_text
+
+
+def test_probe_41_the_dose_asked_is_of_the_medicine_being_started_not_the_story_prednisolone():
+    a = answer("9 yo 27 kg 132 cm SDNS, relapsing on 0.7 mg/kg alt day pred, cushingoid. We want to start mycophenolate "
+               "mofetil. What dose in mg and how often, for how long, what monitoring, and do we need MPA levels?")
+    assert a.summary_text.startswith("Mycophenolate mofetil for FRNS/SDNS (KDIGO 2025): Mycophenolate mofetil 600 mg "
+                                     "twice daily")
+    assert "prednisolone 60 mg" not in a.summary_text.lower() and "Pregnancy" not in a.summary_text
+    assert "What monitoring? Blood count and liver enzymes" in a.summary_text   # MMF's, not a statin's CK
+    b = answer("Paeds reg. 11yo 35 kg 145 cm, SRNS (no remission after 4 wks pred 60 mg + 3 methylpred pulses), biopsy "
+               "MCD, genetic panel sent. Starting tacrolimus today - dose in mg, target trough, when is first level? And "
+               "ACEi: which one, dose, can I add an ARB as well for more antiproteinuric effect?")
+    assert b.summary_text.startswith("Tacrolimus for SRNS (KDIGO 2025): Tacrolimus 1.75 mg twice daily")
+    assert "advises against combining an ACE inhibitor with an ARB" in b.summary_text

@@ -1042,6 +1042,8 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
 
 
 # a shorthand question of what to do with a treatment ("stop diuretic?", "add ACEi?") ...
+# "how often?" on its own, after a dose asked: how many doses a day
+_HOW_OFTEN = re.compile(r"^\s*(?:(?:and|also|so)\s+)*(?:how often|how many times(?: a day)?)\s*\??\s*$", re.I)
 _ACTION_ASKED = re.compile(r"^\s*(?:(?:and|also|so|but|or)\s+)*(?:stop|start|hold|withhold|continue|restart|add|give|"
                            r"increase|reduce|wean|switch|change|what (?:do|should|shall|can) (?:i|we) do with|"
                            r"what to do with|how (?:do|should) (?:i|we) (?:manage|handle|adjust))\b", re.I)
@@ -1152,11 +1154,14 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             if cap is not None:
                 out.append(PartLine(shown(part), cap[0], None, refs=cap[1]))
                 continue
-        if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])) \
-                and not _other_drug(text, said) and not _TIME_TO.search(asked_as[part]) \
+        if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])
+                                        or _HOW_OFTEN.match(asked_as[part])) \
+                and not _other_drug(_read(asked_as[part]) if len(asked_as[part].split()) <= 3 else text, said) \
+                and not _TIME_TO.search(asked_as[part]) \
                 and not (len(asked_as) > 1 and _own_close_answer(u, part, asked_as[part], chosen, "dosing")
-                         and not (len(asked_as[part].split()) <= 2 and "duration:" in said.lower())):
-            continue   # "... dose? how long after remission?" beside a dosing article: its phases say both
+                         and not (len(asked_as[part].split()) <= 3 and ("duration:" in said.lower()
+                                                                         or _HOW_OFTEN.match(asked_as[part])))):
+            continue   # "... dose? how long after remission? how often?" beside a dosing article: its phases say it
         if given is not None and _DOSE_ASKED.search(asked_as[part]) and _says_dose_of_nearest(u, asked_as[part], given):
             continue   # "... furosemide alone, what dose?" beside "Furosemide: 1-2 mg/kg/day orally ...": answered
         dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)
@@ -1343,7 +1348,8 @@ def asked_text(question: str) -> str:
 
 def dose_asked_drugs(question: str) -> set[str]:
     """The medicines named in the parts of a message that ask for a dose ("... which first? MMF dose?": MMF), else
-    the medicine it proposes to change to ("switch to tacrolimus? what dose?")."""
+    the medicine it proposes to change to ("switch to tacrolimus? what dose?"), else the one named just before the
+    dose asked."""
     from nephroguide.answer.understand import vocabulary
 
     voc = vocabulary()
@@ -1352,6 +1358,10 @@ def dose_asked_drugs(question: str) -> set[str]:
              for m in voc.drug_pattern.finditer(_read(p))} - {""}
     if not named and any(_DOSE_ASKED.search(p) for p in parts):
         named = set(switch_target(question))
+    if not named:   # ... else the one named just before the dose asked ("We want to start mycophenolate mofetil.
+        #             What dose in mg?")
+        asked = next((p for p in parts if _DOSE_ASKED.search(p)), None)
+        named = set(_named_just_before(question, asked)) if asked is not None else set()
     return named
 
 
@@ -1421,12 +1431,24 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
 
 
 def _named_just_before(question: str, part: str) -> list[str]:
-    """The medicine named last before a part, in the same sentence (none when its sentence names none)."""
+    """The medicine named last before a part in the same sentence; else the one the message last proposes to start
+    or give before it ("We want to start mycophenolate mofetil. What dose in mg?"); none otherwise."""
     at = question.find(part)
     if at <= 0:
         return []
     sentence = re.split(r"[.?!]\s", question[:at])[-1]
-    return list(_medicines_in(sentence))[-1:]
+    here = list(_medicines_in(sentence))[-1:]
+    if here:
+        return here
+    started = [m.group(1) for m in _STARTING.finditer(question[:at])]
+    return list(_medicines_in(started[-1]))[-1:] if started else []
+
+
+# a medicine a message proposes to start or give ("we want to start mycophenolate mofetil", "planning oral
+# cyclophosphamide")
+_STARTING = re.compile(r"\b(?:start|starting|begin|beginning|commence|commencing|give|giving|switch(?:ing)? to|"
+                       r"change to|try|trying|trial of|add|adding|planning|plan to (?:start|give))\s+"
+                       r"((?:[\w-]+\s+){0,3}?[\w-]+)(?=[\s.,;:?!-]|$)", re.I)
 
 
 def _half_unspoken(part: str, da: Any) -> bool:
@@ -1575,7 +1597,11 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             # there?"), which leans on the story for the rest
             follow_on = bool(out) and not referring and len(_part_terms(p)) <= 1 \
                 and bool(re.search(settings()["follow_on_words"], p, re.I))
+            # (a bare question right after questions that name a medicine is about that one, not the story's: "We
+            # want to start mycophenolate mofetil. What dose in mg and how often, ... what monitoring?")
+            asked_med = next((q for _, q in reversed(out) if _medicines_in(q)), None) if not told and out else None
             context = told[-3:] or before or ([out[-1][1]] if follow_on and bare else []) \
+                or ([asked_med] if asked_med and bare and not referring else []) \
                 or (story[-2:] if referring or bare else []) or ([out[-1][1]] if follow_on or (bare and out and not referring) else [])
             #   (a question of one follow-on word right after another question is about that one's subject: "Start
             #   a statin? what monitoring?")
@@ -1703,7 +1729,10 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     text = _SIZE.sub(" ", _read(part))   # "cyclophosphamide 18 kg: FBC frequency": the size is not the question
     stage = _stage_words(u, text)
     asked_only = _drugs_of_other_questions(u.question, part)
-    text = " ".join([text, *(d for d in u.drugs if d not in text and d not in asked_only)])
+    # (a part that names a drug class of its own is not read with the story's medicines: "... starting tacrolimus
+    # ... can I add an ARB as well?")
+    text = " ".join([text, *(d for d in u.drugs if d not in text and d not in asked_only
+                             and not (_names_a_class(part) and not _medicines_in(part)))])
     # (each reading with the part as the question: a "Because ..." answer only for a why)
     scored = _answer_confidences(dataclasses.replace(u, question=part, text=text),
                                  retrieve(text, list(u.drugs), one_question=True), by_match=False)
@@ -1773,10 +1802,21 @@ def _drugs_of_other_questions(question: str, part: str) -> frozenset[str]:
     # hes on prednisolone? ... isnt flu spray live?")
     later = set().union(*(named(p) for p in asked[at + 1:])) if asked[at + 1:] else set()
     before = set().union(*(named(p) for p in asked[:at])) if asked[:at] else set()
-    if here:   # a question that names its own medicine does not lean on an earlier one's ("rituximab vs MMF vs
-        #        tacrolimus? What do I check before rituximab?": the checks before rituximab)
+    if here or _names_a_class(part):   # a question that names its own medicine (or class: "can I add an ARB?")
+        #        does not lean on an earlier one's ("rituximab vs MMF vs tacrolimus? What do I check before
+        #        rituximab?": the checks before rituximab)
         return frozenset((later | before) - told - here)
     return frozenset(later - told - here - before)
+
+
+def _names_a_class(part: str) -> bool:
+    """The part names a drug class other than steroids ("ARB", "calcineurin inhibitor"): understanding.yaml
+    ``class_words``."""
+    from nephroguide.answer.understand import rules as reading_rules
+
+    read = _read(part)
+    return any(re.search(str(pat)[3:] if str(pat).startswith("re:") else re.escape(str(pat)), read, re.I)
+               for c, pat in reading_rules().raw["class_words"].items() if c != "glucocorticoid")
 
 
 @functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
