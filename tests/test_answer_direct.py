@@ -2663,3 +2663,16 @@ def test_probe_41_the_dose_asked_is_of_the_medicine_being_started_not_the_story_
                "ACEi: which one, dose, can I add an ARB as well for more antiproteinuric effect?")
     assert b.summary_text.startswith("Tacrolimus for SRNS (KDIGO 2025): Tacrolimus 1.75 mg twice daily")
     assert "advises against combining an ACE inhibitor with an ARB" in b.summary_text
+
+
+def test_probe_41_a_ciclosporin_level_over_target_leads_and_c0_is_not_a_level_of_zero():
+    q = ("7yo 22kg FRNS on ciclosporin 60 mg bd for 14 months. C0 trough 185 ng/mL, creatinine 58 (baseline 40), BP "
+         "124/82 (>95th centile), marked gum overgrowth and hirsutism, mum upset about his looks. What do I do with the "
+         "ciclosporin dose, should I switch to tacrolimus, and how do I manage the BP?")
+    a = answer(q)
+    assert a.summary_text.startswith("Reduce the dose")
+    assert "Should I switch to tacrolimus?" in a.summary_text and "Either, chosen by side effects" not in a.summary_text
+    from nephroguide.answer import direct
+    from nephroguide.answer.understand import understand
+
+    assert direct.level_words(understand(q)).startswith("high")   # "C0 trough 185": 185, never the 0 of "C0"

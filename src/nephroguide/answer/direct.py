@@ -45,6 +45,8 @@ class Route:
     danger: bool = False             # a danger sign leads (red_flags): nothing else takes its place
     keep_parts: bool = False         # ... and a family's other questions still get their answers (an exposure, not an
     #                                  acute illness: "chickenpox going round her class ... can she keep swimming?")
+    leads: bool = False              # a finding in the message leads (a drug level off target), whatever it asks first;
+    #                                  its other questions keep their answers
 
 
 def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
@@ -65,7 +67,7 @@ def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
     return retrieve(text, [*u.drugs, *(d for d, _ in u.patient_drugs)], one_question=len(parts) <= 1)
 
 
-_LEVEL = re.compile(r"\b(?:levels?|troughs?)\b\D{0,25}?(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:ng/ml|ng per ml)?\s*"
+_LEVEL = re.compile(r"\b(?:levels?|troughs?)\b\D{0,25}?(?<![A-Za-z\d.])(\d+(?:\.\d+)?)|(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s*(?:ng/ml|ng per ml)?\s*"
                     r"(?:tacrolimus |tac |ciclosporin |cyclosporine? )?(?:level|trough)\b", re.I)
 
 
@@ -93,7 +95,9 @@ def level_route(u: Understanding, ret: Retrieval) -> Route | None:
     if not scored:
         return None
     conf, hit = scored[0]
-    return Route("answer", answer=hit, confidence=max(conf, float(settings()["direct"]["enough"])))
+    # (it leads like a danger sign, whatever question the message asks first, and the others keep their answers:
+    # "C0 trough 185 ... what do I do with the ciclosporin dose, should I switch to tacrolimus?")
+    return Route("answer", answer=hit, confidence=max(conf, float(settings()["direct"]["enough"])), leads=True)
 
 
 def level_words(u: Understanding) -> str:
@@ -1864,6 +1868,8 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
     on its own, may fit one closely (data: ``direct.asked_part``); then that answer is the one given."""
 
     cfg = settings()["direct"]
+    if r.leads:
+        return r
     if r.kind == "answer" and r.answer is not None:
         story = _story_answer_route(u, r)
         if story is not r or r.confidence >= float(cfg["asked_part"]["below"]):
@@ -2289,6 +2295,9 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     family = audience == "family"
     shown = 0
     lines_of_parts = part_lines(u, r.answer.id if r.answer is not None else None, audience) if da is not None else []
+    if r.leads:   # beside a finding that leads with what to do ("Reduce the dose: ..."), a question of what to do with
+        #           the treatment is answered by it ("what do I do with the ciclosporin dose?")
+        lines_of_parts = [p for p in lines_of_parts if not (_ACTION_ASKED.match(p.part) and _medicines_spoken_of(p.part, da))]
     others = [(p.part, p.answer) for p in lines_of_parts if p.answer is not None]
     scope, scope_note = scope_with_parts(lines_of_parts, scope, scope_note)
     gaps = list(dict.fromkeys(a.gap for q, a in [(u.question, da), *others] if a is not None and a.gap
