@@ -2676,3 +2676,12 @@ def test_probe_41_a_ciclosporin_level_over_target_leads_and_c0_is_not_a_level_of
     from nephroguide.answer.understand import understand
 
     assert direct.level_words(understand(q)).startswith("high")   # "C0 trough 185": 185, never the 0 of "C0"
+
+
+def test_probe_41_anything_else_i_shouldnt_miss_is_not_a_missed_dose_and_the_antibiotic_gap_is_named():
+    a = answer("ED registrar. 8yo boy 30 kg (dry weight ~26) in relapse, on pred 50 mg daily, gross leg oedema with "
+               "weeping skin, now a red, hot, spreading area over the left shin, T 38.6, HR 132, CRT 2s, BP 104/62. "
+               "Which antibiotics, does he need albumin, and anything else I shouldnt miss?")
+    assert a.summary_text.startswith("Possible cellulitis - urgent assessment")
+    assert "missed-dose" not in a.summary_text
+    assert a.scope == "partly_covered" and "antibiotic" in a.scope_note
