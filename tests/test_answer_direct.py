@@ -2685,3 +2685,13 @@ def test_probe_41_anything_else_i_shouldnt_miss_is_not_a_missed_dose_and_the_ant
     assert a.summary_text.startswith("Possible cellulitis - urgent assessment")
     assert "missed-dose" not in a.summary_text
     assert a.scope == "partly_covered" and "antibiotic" in a.scope_note
+
+
+def test_probe_41_a_relapse_dose_asked_without_a_weight_gives_both_phases_in_family_words():
+    a = answer("On holiday in Spain with our 7yo, hes had nephrotic for 2 yrs. Dipstick has been 3+ three mornings "
+               "running, bit puffy round the eyes this morning, otherwise running around fine. We brought a spare box of "
+               "pred. Do we start it ourselves and what dose, or do we need to find a hospital here? We fly home in 9 "
+               "days", audience="family")
+    assert ("What dose? Prednisolone 60 mg/m2 a day or 2 mg/kg a day (no more than 60 mg): one dose by mouth every day "
+            "until the urine has been clear for 3 days. Then 40 mg/m2 or 1.5 mg/kg (no more than 40 mg): one dose by "
+            "mouth every other day for 4 weeks.") in a.summary_text

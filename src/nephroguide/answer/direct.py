@@ -1168,7 +1168,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue   # "... dose? how long after remission? how often?" beside a dosing article: its phases say it
         if given is not None and _DOSE_ASKED.search(asked_as[part]) and _says_dose_of_nearest(u, asked_as[part], given):
             continue   # "... furosemide alone, what dose?" beside "Furosemide: 1-2 mg/kg/day orally ...": answered
-        dose = _dose_line(u, asked_as[part]) if (skip_intent is None or _other_drug(text, said)
+        dose = _dose_line(u, asked_as[part], family=family) if (skip_intent is None or _other_drug(text, said)
                                                  or not re.search(r"\d\s*mg\b", said)) \
             and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
             and not _VACCINE_ASKED.search(asked_as[part]) and not _ACTION_ASKED.match(asked_as[part]) \
@@ -1399,7 +1399,7 @@ def stated_indications(u: Understanding) -> set[str]:
     return {i for x in u.stage for i in settings()["dose_check"]["indications"].get(x, [])}
 
 
-def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | None:
+def _dose_line(u: Understanding, part: str, *, family: bool = False) -> tuple[str, tuple[str, ...]] | None:
     """A dose asked in one part of a message about a medicine it (or the message) names: the pack's preferred
     oral rule for the stated course (else the medicine's usual indication), first phase, as written, with its
     sources; None when no medicine or rule is found."""
@@ -1431,7 +1431,26 @@ def _dose_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | Non
             lines.append(f"{res.phase}: {name} {said}." if res.phase else f"{name[:1].upper()}{name[1:]} {said}.")
         if lines:
             return " ".join(lines), tuple(dict.fromkeys(c.source for r in rules[:len(lines)] for c in r.citations))
-    return rule_text(rules[0]), tuple(dict.fromkeys(c.source for c in rules[0].citations))
+    # the child's size is not stated: each phase of the course as written (never the first alone: a family told
+    # only "daily until remission" might stop there), in plain words for a family
+    shown = rules[:2]
+    text = " ".join(_family_rule_text(r, i) if family and r.family_text else rule_text(r) for i, r in enumerate(shown))
+    return text, tuple(dict.fromkeys(c.source for r in shown for c in r.citations))
+
+
+def _family_rule_text(rule: Any, index: int) -> str:
+    """A dose rule in a family's words: the amount as written, with its cap, then how it is given."""
+    from nephroguide.knowledge.pack import load_pack
+
+    unit = "g" if rule.bases[0].basis.startswith("g/") else "mg"
+    amount = " or ".join((f"{b.value:g}" + (f"-{b.high:g}" if b.high else "") + f" {b.basis.replace('/dose', '')}")
+                         .replace("/day", " a day") for b in rule.bases)
+    cap = rule.max_mg_per_dose or rule.max_mg_per_day
+    amount += f" (no more than {cap:g} {unit})" if cap else ""
+    name = load_pack().drugs[rule.drug].generic
+    lead = f"{name[:1].upper()}{name[1:]} {amount}" if index == 0 else f"Then {amount}"
+    how = rule.family_text.rstrip(".")
+    return f"{lead}: {how[:1].lower()}{how[1:]}."
 
 
 def _named_just_before(question: str, part: str) -> list[str]:
