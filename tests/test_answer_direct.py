@@ -2695,3 +2695,11 @@ def test_probe_41_a_relapse_dose_asked_without_a_weight_gives_both_phases_in_fam
     assert ("What dose? Prednisolone 60 mg/m2 a day or 2 mg/kg a day (no more than 60 mg): one dose by mouth every day "
             "until the urine has been clear for 3 days. Then 40 mg/m2 or 1.5 mg/kg (no more than 40 mg): one dose by "
             "mouth every other day for 4 weeks.") in a.summary_text
+
+
+def test_probe_41_the_chance_rituximab_works_is_about_rituximab_not_prednisolone():
+    a = answer("our son is 9 and steroid dependent, theyve offered rituximab. whats the chances it works and for how "
+               "long? is it like chemo, will his hair fall out? what are the risks and does he still need his other meds "
+               "after", audience="family")
+    assert a.summary_text.startswith("Yes, for most children. Rituximab")
+    assert "respond to prednisolone" not in a.summary_text and "18 months" in a.summary_text
