@@ -2703,3 +2703,19 @@ def test_probe_41_the_chance_rituximab_works_is_about_rituximab_not_prednisolone
                "after", audience="family")
     assert a.summary_text.startswith("Yes, for most children. Rituximab")
     assert "respond to prednisolone" not in a.summary_text and "18 months" in a.summary_text
+
+
+def test_probe_41_a_stated_low_alternate_day_dose_is_read_against_the_live_vaccine_threshold():
+    a = answer("GP query: 3 yo girl 15 kg with SSNS, on alternate-day prednisolone 15 mg, no other immunosuppressants. "
+               "Shes due her MMR second dose and mum asks about flu and pneumococcal vaccines. What can she have now and "
+               "what should wait?")
+    assert not a.summary_text.startswith("No, not on high doses")
+    assert a.summary_text.startswith("If the alternate-day dose is below 2 mg/kg")
+    # the record made from the question says every other day
+    from nephroguide.answer import direct
+    from nephroguide.answer.understand import understand
+
+    facts = direct.question_facts(understand("3 yo 15 kg, on alternate-day prednisolone 15 mg, MMR?"))
+    assert facts.values["prednisolone_alternate_mg_kg"] == 1.0 and facts.values["prednisolone_mg_kg_day"] is None
+    b = answer("3 yo 15 kg on prednisolone 30 mg alternate days, MMR now?")   # 2 mg/kg: not below the threshold
+    assert b.summary_text.startswith("No, not on high doses")

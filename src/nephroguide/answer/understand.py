@@ -112,6 +112,8 @@ class Understanding:
                 dose, unit = doses[drug]
                 if unit.endswith("/day"):
                     med.update({"dose": dose, "dose_unit": unit, "frequency": "daily"})
+                elif drug in (d.get("alternate_day_doses") or ()):   # ("alternate-day prednisolone 15 mg")
+                    med.update({"dose": dose, "dose_unit": unit, "frequency": "alternate_days"})
             meds.append(med)
         if meds:
             rec["medications"] = meds
@@ -693,6 +695,7 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
                 durations.setdefault(drug, months)
                 taking.setdefault(drug, True)
     doses: dict[str, tuple[float, str]] = {}
+    alternate_doses: set[str] = set()
     for p in pats["dose"]:
         for m in p.finditer(text):
             drug = _agent_drug(m.group("agent"))
@@ -700,6 +703,9 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
                 unit = m.group("unit").replace("/d", "/day") if m.group("unit").endswith("/d") else m.group("unit")
                 doses[drug] = (float(m.group("dose")), unit)
                 taking.setdefault(drug, True)
+                window = text[max(0, m.start() - 30):m.end() + 30]
+                if unit == "mg" and _compile(r.raw["alternate_day_dose"]).search(window):
+                    alternate_doses.add(drug)   # ("on alternate-day prednisolone 15 mg": 15 mg every other day)
 
     # --- response to treatment (negation, failure, success)
     facts, failed, rnotes = _response(text)
@@ -739,6 +745,8 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
             stage.difference_update(x for x in removed if not _stated_directly(x, facts))
     # --- details
     details: dict[str, Any] = {}
+    if alternate_doses:
+        details["alternate_day_doses"] = tuple(sorted(alternate_doses))
     age = _first_number(r.age, text, unit_default="years")
     if age is not None:
         details["age_years"] = age
