@@ -2719,3 +2719,12 @@ def test_probe_41_a_stated_low_alternate_day_dose_is_read_against_the_live_vacci
     assert facts.values["prednisolone_alternate_mg_kg"] == 1.0 and facts.values["prednisolone_mg_kg_day"] is None
     b = answer("3 yo 15 kg on prednisolone 30 mg alternate days, MMR now?")   # 2 mg/kg: not below the threshold
     assert b.summary_text.startswith("No, not on high doses")
+
+
+def test_probe_41_a_nurse_running_albumin_gets_the_time_the_furosemide_timing_and_the_obs():
+    a = answer("ward nurse. 20% albumin 1 g/kg prescribed for a 12 kg boy with nephrotic syndrome plus IV furosemide. over "
+               "how long do i run it, when does the furosemide go in, and what obs should i be doing / what would make "
+               "me stop the infusion?")
+    for said in ("over 4-6 hours", "midway through and/or at the end", "Watch for fluid overload during the infusion"):
+        assert said in a.summary_text
+    assert "A loop diuretic that increases urine output" not in a.summary_text   # not what furosemide is

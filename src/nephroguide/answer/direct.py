@@ -901,7 +901,7 @@ def _part_elsewhere(part: str) -> list[str]:
 _ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:with|using) (?:what|which)\b|"
                     # ("in steroid resistant NS what proportion is genetic")
                     r"(?:in|for|among|amongst)\s+(?:[\w-]+\s+){1,4}?(?:what|which|how)\s+(?:proportion|percentage|"
-                    r"percent|share|fraction|many|much|often|common|is|are|do|does)\b|(?:at|by|from|for|in|to|with|after|until) (?:what|which|how)\s+"
+                    r"percent|share|fraction|many|much|often|common|is|are|do|does)\b|(?:at|by|from|for|in|to|with|after|until|over) (?:what|which|how)\s+"
                     r"(?:\w+\s+)?(?:point|stage|time|age|level|number|reading|day|week|dose|much|many|long)\b|"
                     r"can|could|is|are|should|will|would|does|do|did|what|whats|which|who|where|"
                     r"how|when|why|may|might|must|(?:has|have)(?!\s+(?:a|an|no|some|had|got|his|her|their)\b)|explain|describe|compare|contrast|summari[sz]e|outline|discuss)\b"
