@@ -162,3 +162,13 @@ def test_a_teenager_asking_about_themself_is_spoken_to_not_about():
     b = ask("my daughter is 14, can she go swimming when her face is puffy?", audience="family",
             today=dt.date(2026, 12, 3))
     assert "your child" in (b.summary_text + " ".join(i.statement.text for s in b.sections for i in s.items)).lower()
+
+
+def test_a_slashed_abbreviation_is_one_glossary_term_never_standard_deviation():
+    from nephroguide.api import ask
+
+    a = ask("prognosis numbers for steroid sensitive NS? what % relapse, what % become frequent relapsers, how many "
+            "still relapse as adults and is there a risk of CKD?", audience="student")
+    terms = {g.term: g.meaning for g in a.glossary}
+    assert terms.get("FR/SD") == "frequently relapsing or steroid-dependent"
+    assert "SD" not in terms

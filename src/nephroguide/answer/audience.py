@@ -17,6 +17,9 @@ from nephroguide.answer.model import GlossaryEntry
 
 _ABBREV = ("e.g.", "i.e.", "vs.", "Fig.", "fig.", "approx.", "et al.", "Rec.", "No.", "cf.", "etc.")
 _ABBREVIATION = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b")
+# two abbreviations joined by a slash ("FR/SD"): one term, never its halves read on their own ("SD": standard
+# deviation)
+_SLASHED = re.compile(r"\b[A-Z]{2,}/[A-Z]{2,}\b")
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 
 
@@ -155,8 +158,9 @@ def glossary(texts: Iterable[str], definitions: Sequence[Any], pack: Any) -> tup
         seen.setdefault(d.term.lower(), GlossaryEntry(term=d.term, meaning=" ".join(d.text.split()), refs=refs,
                                                       kb_id=d.id))
     body = " ".join(texts)
+    slashed = set(_SLASHED.findall(body))
     # only abbreviations (SRNS, CNI, eGFR, UPCR, MMF) need spelling out: words with 2+ capitals
-    for word in sorted(set(_ABBREVIATION.findall(body))):
+    for word in sorted(slashed | set(_ABBREVIATION.findall(_SLASHED.sub(" ", body)))):
         for gid in lex.group_ids(word):
             g = lex.group(gid)
             meaning = g.canonical if g.kind != "drug" else pack.drugs[gid.split(":", 1)[1]].generic
