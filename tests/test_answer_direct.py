@@ -2728,3 +2728,19 @@ def test_probe_41_a_nurse_running_albumin_gets_the_time_the_furosemide_timing_an
     for said in ("over 4-6 hours", "midway through and/or at the end", "Watch for fluid overload during the infusion"):
         assert said in a.summary_text
     assert "A loop diuretic that increases urine output" not in a.summary_text   # not what furosemide is
+
+
+def test_probe_41_parts_of_a_long_message_reach_their_own_answers():
+    a = answer("prognosis numbers for steroid sensitive NS? what % relapse, what % become frequent relapsers, how many "
+               "still relapse as adults and is there a risk of CKD?", audience="student")
+    assert "risk of CKD? No, not in steroid-sensitive disease" in a.summary_text
+    b = answer("why is cholesterol so high in nephrotic syndrome, does it go back to normal in remission, and does it "
+               "matter long term for the heart? does a low fat diet help", audience="student")
+    assert "for the heart? Not in SSNS" in b.summary_text
+    # "is that true?" checks the claim told just before it
+    c = answer('im 16 (F) had nephrotic syndrome since i was 5 and im on mycophenolate now. my consultant keeps going '
+               'on about "transition" to the adult clinic, what actually changes and when? also can i still play netball '
+               'for my county team, and my friend said mmf is bad if u get pregnant, is that true?? i have a boyfriend',
+               audience="family")
+    assert "Is that true? Not safe. Mycophenolate can cause miscarriage" in c.summary_text
+    assert "netball for my county team? Yes" in c.summary_text

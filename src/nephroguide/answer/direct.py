@@ -922,6 +922,9 @@ _ASKING_TERMS = frozenset({"when", "what", "how", "which", "who", "where"})
 _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that one)\b", re.I)
 
 
+# a question that checks what the message just told ("is that true?", "is it right?")
+_CLAIM_CHECK = re.compile(r"^\s*(?:(?:and|but|so)\s+)?(?:is|was) (?:that|it|this) (?:really |actually )?(?:true|right|correct|so)\b",
+                          re.I)
 # a dose forgotten, missed or thrown up ("what if I forget a dose?") asks what to do, not how much
 _MISSED_DOSE = re.compile(r"\b(?:forg[eo]t\w*|miss(?:ed|es|ing)?|skip\w*|sick up|vomit\w*|threw up|throws? up)\b[^?.]{0,25}"
                           r"\bdos(?:e|es)\b", re.I)
@@ -1633,6 +1636,9 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                 # else the story itself
                 read = {x: canonicalise(normalise(x))[0] for x in context}
                 last = [x for x in context if not vocabulary().drug_pattern.search(read[x])][-2:]
+                if _CLAIM_CHECK.match(p) and told:
+                    last = told[-1:]   # "is that true?" checks the claim just told ("my friend said mmf is bad if u
+                    #                    get pregnant, is that true??"), medicine and all
                 if not last and bare and not referring:
                     last = context[-2:]   # a question of no subject ("what do we do?") after a story that names a
                     #                       medicine on the way ("... on prednisolone and her friend has chickenpox")
