@@ -2744,3 +2744,16 @@ def test_probe_41_parts_of_a_long_message_reach_their_own_answers():
                audience="family")
     assert "Is that true? Not safe. Mycophenolate can cause miscarriage" in c.summary_text
     assert "netball for my county team? Yes" in c.summary_text
+
+
+def test_probe_42_measles_at_nursery_on_tacrolimus_and_enalapril_in_a_tummy_bug():
+    a = answer("Im his nan. My grandson (7) has nephrotic syndrome and takes tacrolimus. His little sisters nursery has "
+               "sent a letter saying theres measles there. He only had his first MMR jab as a baby, not the second one. "
+               "What should my daughter do, is he at risk?", audience="family")
+    assert a.summary_text.startswith("Call the kidney team straight away")
+    assert "at risk? No" not in a.summary_text and "without food" not in a.summary_text   # "(7) has ..." is no question
+    b = answer("my son (10) has steroid resistant nephrotic and they started him on enalapril for the protein even tho "
+               "his blood pressure is normal? why. and now hes got a tummy bug with sick and diarrhoea since last nite, do "
+               "i keep giving the enalapril", audience="family")
+    assert b.summary_text.startswith("Usually it is paused: call the kidney team today")
+    assert "keep giving the enalapril? Yes" not in b.summary_text

@@ -791,7 +791,12 @@ _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|(?:\s+and|:)\s+(?=(?:can|could|
                     r"\s+[-–—]\s+(?=(?:what|which|how|when|why)\s+\w+\s*\??\s*$)|"   # ("... vomiting - what imaging?")
                     r"(?:(?<=\bsteps)|(?<=\bthings)|(?<=\bquestions)|(?<=\bplan)|(?<=\boptions))\s*:\s+(?=[\w-]+(?:\s[\w-]+){0,2}\s*\?)|"
                     #   ("next steps: biopsy? genetics?": the first of a list of short questions)
-                    r"(?:^|\s|:)\s*\(?\d{1,2}\)\s+", re.I)   # a numbered list ("Four things: 1) can she ... 2) ...")
+                    # a numbered list ("Four things: 1) can she ... 2) ..."), not an age in brackets ("my grandson (7)
+                    # has ...")
+                    r"(?:^|\s|:)" + "".join(rf"(?<!\b{w} )" for w in ("son", "daughter", "grandson", "granddaughter", "boy",
+                                                                       "girl", "child", "kid", "brother", "sister",
+                                                                       "baby", "he", "she", "nephew", "niece"))
+                    + r"\s*\(?\d{1,2}\)\s+", re.I)
 
 
 def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
@@ -2569,8 +2574,10 @@ def _polarity(text: str) -> int:
 def _medicines_spoken_of(part: str, da: Any) -> bool:
     """The part names medicines, and the answer given names each of them (a class word counts: "Steroids?" names
     prednisolone, data ``medicine_words``)."""
-    named = _medicines_named(part)
-    said = _read(" ".join(da.answer.split()))
+    # (a class word counts only as the whole question, "Steroids?": "can he have the chickenpox jab while hes on the
+    # steroids?" asks about the jab)
+    named = _medicines_named(part) if len(part.split()) <= 3 else _medicines_in(part)
+    said = _read(" ".join(f"{da.answer} {da.family_answer}".split()))
     if not named:   # ... or everyday medicines it names ("should I give calpol?" beside "You can give paracetamol
         #             (Calpol) for the pain, but do not let it delay going")
         others = [w for w in settings()["other_medicines"] if _names_any(part, [w])]
