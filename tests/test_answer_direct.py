@@ -2757,3 +2757,11 @@ def test_probe_42_measles_at_nursery_on_tacrolimus_and_enalapril_in_a_tummy_bug(
                "i keep giving the enalapril", audience="family")
     assert b.summary_text.startswith("Usually it is paused: call the kidney team today")
     assert "keep giving the enalapril? Yes" not in b.summary_text
+
+
+def test_probe_42_atypical_features_at_a_first_presentation_lead_with_biopsy_before_steroids():
+    a = answer("exam vignette: 14 y/o girl new nephrotic syndrome, BP 142/96, cola-coloured urine, creatinine 110 umol/L, "
+               "low C3, mild arthralgia. Would you just start prednisolone 60 mg/m2? what is the next step and why",
+               audience="student")
+    assert a.summary_text.startswith("Biopsy first, before any steroids")
+    assert "steroid-sparing agent" not in a.summary_text and "Treat the first episode" not in a.summary_text
