@@ -289,3 +289,12 @@ def test_an_everyday_english_word_is_never_corrected_into_a_medical_one():
 
     assert correct_spelling(normalise("will i have this forever? im 13"))[1] == []   # not "fever"
     assert ("swolen", "swollen") in correct_spelling(normalise("his legs are swolen"))[1]
+
+
+def test_a_change_of_weight_is_not_the_childs_weight():
+    from nephroguide.answer.understand import understand
+
+    assert understand("10yo first presentation NS, weight up 6 kg, gross ascites").detail("weight_kg") is None
+    assert understand("he has gained 2 kg this week").detail("weight_kg") is None
+    assert understand("weighs 30 kg, 3 kg heavier than usual").detail("weight_kg") == 30.0
+    assert understand("+2 kg since monday, 25 kg").detail("weight_kg") == 25.0
