@@ -2765,3 +2765,8 @@ def test_probe_42_atypical_features_at_a_first_presentation_lead_with_biopsy_bef
                audience="student")
     assert a.summary_text.startswith("Biopsy first, before any steroids")
     assert "steroid-sparing agent" not in a.summary_text and "Treat the first episode" not in a.summary_text
+
+
+def test_probe_42_a_volume_expanded_child_gets_diuretics_alone():
+    a = answer("FENa 1.1%, warm hands, CRT under 2 s, gross oedema and effusions: albumin or diuretics alone?")
+    assert a.summary_text.startswith("Diuretics alone")
