@@ -2600,7 +2600,8 @@ def test_probe_39_a_first_presentation_in_ed_is_not_answered_as_a_home_relapse()
 def test_probe_38_furosemide_alone_what_dose_is_not_answered_with_the_albumin_regimen():
     a = answer("6yo 22 kg relapse, gross oedema, albumin 14, well perfused, CRT <2s, sodium 134. we want to avoid albumin "
                "- furosemide alone, what dose? and is spironolactone useful?")
-    assert a.summary_text.startswith("Furosemide: 1-2 mg/kg/day orally for moderate oedema")
+    # (well perfused, CRT under 2 s: a volume-expanded child, diuretics alone)
+    assert a.summary_text.startswith("Diuretics alone")
     assert "Albumin 11 g" not in a.summary_text and "20-25% albumin 0.5-1 g/kg" not in a.summary_text
     # a dose asked of the medicine named just before it, not of the first one in the message
     from nephroguide.answer import direct
@@ -2770,3 +2771,12 @@ def test_probe_42_atypical_features_at_a_first_presentation_lead_with_biopsy_bef
 def test_probe_42_a_volume_expanded_child_gets_diuretics_alone():
     a = answer("FENa 1.1%, warm hands, CRT under 2 s, gross oedema and effusions: albumin or diuretics alone?")
     assert a.summary_text.startswith("Diuretics alone")
+
+
+def test_a_quoted_upcr_value_never_pulls_in_what_a_upcr_is_for():
+    a = answer("Paeds reg. 12yo girl, SSNS since age 4 (multiple relapses, always remitted within 10 days). Current "
+               "relapse: pred 60 mg daily for 4 wks, dipstick still 3+, UPCR 420 mg/mmol, albumin 22. What now? Is she "
+               "SRNS, does she need a biopsy and genetics?")
+    assert "To measure proteinuria" not in a.summary_text
+    b = answer("UPCR 420, what does UPCR mean?")
+    assert b.summary_text.startswith("To measure proteinuria")

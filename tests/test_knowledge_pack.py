@@ -297,3 +297,15 @@ def test_a_gap_pattern_that_does_not_compile_is_a_load_error_naming_the_field():
     with pytest.raises(pydantic.ValidationError, match="gap_asked"):
         DirectAnswer.model_validate(entry)
     assert DirectAnswer.model_validate({**entry, "gap_asked": "clovir"}).gap_asked == "clovir"
+
+
+def test_a_direct_answer_asked_when_pattern_that_does_not_compile_is_a_load_error():
+    import pytest
+    from pydantic import ValidationError
+
+    from nephroguide.knowledge.models import DirectAnswer
+
+    with pytest.raises(ValidationError, match="asked_when"):
+        DirectAnswer(id="answer.x.y", topic="workup", asks=["q"], answer="a", family_answer="a",
+                     citations=[{"source": "kdigo2025", "location": "x", "verification": "secondary"}],
+                     last_reviewed="2026-12-05", asked_when="(unclosed")

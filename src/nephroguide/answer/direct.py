@@ -185,6 +185,9 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True)
             continue   # ... nor one only about a medicine the question never names ("sore throat": not levamisole's)
         if da is not None and not why and _BECAUSE.match(da.answer):
             continue   # "Because ..." answers a why ("thromboprophylaxis in CNS?" is not one)
+        if da is not None and da.asked_when and not re.search(da.asked_when, u.question, re.I):
+            continue   # ... nor one whose subject the question does not ask ("UPCR 420 ... what now?" is no
+            #            question of what a UPCR is for)
         like = max((fuzz.token_sort_ratio(asked, a) for a in _normalised_asks(pack, h.id)), default=0.0) / 100 \
             if da else 0.0
         conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top

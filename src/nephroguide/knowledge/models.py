@@ -536,7 +536,11 @@ class DirectAnswer(Strict):
         default=None, description="a pattern (regex, case-insensitive) of the words that ask for the gap ('aciclovir'): "
         "when given, only a question matching it is told of the gap; without it, every question the answer answers")
 
-    @field_validator("gap_asked")
+    asked_when: str | None = Field(
+        default=None, description="a pattern (regex, case-insensitive) the question's own words must match for this "
+        "answer to be given ('UPCR' named, not as a value): a story that only quotes a result never gets it")
+
+    @field_validator("gap_asked", "asked_when")
     @classmethod
     def _gap_asked_compiles(cls, v: str | None) -> str | None:
         if v is not None:
