@@ -2780,3 +2780,13 @@ def test_a_quoted_upcr_value_never_pulls_in_what_a_upcr_is_for():
     assert "To measure proteinuria" not in a.summary_text
     b = answer("UPCR 420, what does UPCR mean?")
     assert b.summary_text.startswith("To measure proteinuria")
+
+
+def test_probe_42_levamisole_dose_how_often_and_monitoring_with_a_hypothetical_failure():
+    a = answer("Registrar, resource-limited setting. 6yo 20 kg, SSNS with 3 relapses in the 6 months since first "
+               "remission, now in remission on alt-day pred. Family cant afford MMF or tacrolimus. Levamisole dose in mg, "
+               "how often, how long and what monitoring? If it fails is oral cyclophosphamide next?")
+    assert a.summary_text.startswith("Levamisole for FRNS/SDNS (KDIGO 2025): Levamisole 50 mg once every other day")
+    assert "What monitoring? CBC every 2-3 months" in a.summary_text
+    # "if it fails" is no failure of cyclophosphamide, which the child never had
+    assert "cyclophosphamide" not in [d["drug"] for d in a.understanding["patient_drugs"]]

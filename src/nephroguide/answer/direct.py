@@ -1768,8 +1768,10 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     asked_only = _drugs_of_other_questions(u.question, part)
     # (a part that names a drug class of its own is not read with the story's medicines: "... starting tacrolimus
     # ... can I add an ARB as well?")
-    text = " ".join([text, *(d for d in u.drugs if d not in text and d not in asked_only
-                             and not (_names_a_class(part) and not _medicines_in(part)))])
+    # (nor is a part that names a medicine of its own, or has one from its story: "what monitoring (levamisole)" in a
+    # message that also says the family cannot afford MMF or tacrolimus)
+    own_medicine = bool(_medicines_in(part)) or _names_a_class(part)
+    text = " ".join([text, *(d for d in u.drugs if d not in text and d not in asked_only and not own_medicine)])
     # (each reading with the part as the question: a "Because ..." answer only for a why)
     scored = _answer_confidences(dataclasses.replace(u, question=part, text=text),
                                  retrieve(text, list(u.drugs), one_question=True), by_match=False)
