@@ -2790,3 +2790,10 @@ def test_probe_42_levamisole_dose_how_often_and_monitoring_with_a_hypothetical_f
     assert "What monitoring? CBC every 2-3 months" in a.summary_text
     # "if it fails" is no failure of cyclophosphamide, which the child never had
     assert "cyclophosphamide" not in [d["drug"] for d in a.understanding["patient_drugs"]]
+
+
+def test_probe_42_levothyroxine_in_srns_is_answered_and_the_dose_gap_named():
+    a = answer("6yo SRNS, still nephrotic after 8 months (UPCR 480, alb 19) on tac + enalapril. Routine bloods: TSH 9.4 "
+               "mU/L, free T4 11 pmol/L. Is this real hypothyroidism, do I start levothyroxine and at what dose?")
+    assert "at what dose? Yes in persistent nephrotic syndrome such as SRNS" in a.summary_text
+    assert a.scope == "partly_covered" and "levothyroxine dose" in a.scope_note
