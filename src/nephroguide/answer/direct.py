@@ -1053,7 +1053,8 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
         return False   # "stop diuretic?" asks whether to do it: what furosemide is and how it works is no answer
     if _WHY.search(part):   # "why does he need omeprazole and for how long?": the why is answered; the scope note
         part = re.sub(r"\s+and\s+(?:for\s+)?how long\b.*$", "", part, flags=re.I)   # says how long is missing
-    if da.gap and (not da.gap_asked or re.search(da.gap_asked, part, re.I)):
+    gap, gap_asked = getattr(da, "gap", None), getattr(da, "gap_asked", None)
+    if gap and (not gap_asked or re.search(gap_asked, part, re.I)):
         return True   # what it asks that no source gives is the answer's own gap, named in its scope note ("do I
         #               start levothyroxine and at what dose?": yes, and no stored source gives the dose)
     return not missing_kinds(part, first, drugs)
