@@ -2797,3 +2797,10 @@ def test_probe_42_levothyroxine_in_srns_is_answered_and_the_dose_gap_named():
                "mU/L, free T4 11 pmol/L. Is this real hypothyroidism, do I start levothyroxine and at what dose?")
     assert "at what dose? Yes in persistent nephrotic syndrome such as SRNS" in a.summary_text
     assert a.scope == "partly_covered" and "levothyroxine dose" in a.scope_note
+
+
+def test_probe_42_a_struggling_parent_gets_the_help_part_answered():
+    a = answer("honestly struggling. this is my sons 3rd relapse this year, hes 8 and he cries that he looks fat and the "
+               "kids call him moon face. I keep thinking I caused this somehow, was it something he ate or the jabs? "
+               "where can we get some help, for him and for us", audience="family")
+    assert "Where can we get some help? Ask the kidney team for support" in a.summary_text
