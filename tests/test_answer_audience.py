@@ -165,10 +165,11 @@ def test_a_teenager_asking_about_themself_is_spoken_to_not_about():
 
 
 def test_a_slashed_abbreviation_is_one_glossary_term_never_standard_deviation():
-    from nephroguide.api import ask
+    from nephroguide.answer.audience import glossary
+    from nephroguide.knowledge.pack import load_pack
 
-    a = ask("prognosis numbers for steroid sensitive NS? what % relapse, what % become frequent relapsers, how many "
-            "still relapse as adults and is there a risk of CKD?", audience="student")
-    terms = {g.term: g.meaning for g in a.glossary}
+    entries = glossary(["About 80% relapse (half of them FR/SD); SRNS is different."], [], load_pack())
+    terms = {g.term: g.meaning for g in entries}
     assert terms.get("FR/SD") == "frequently relapsing or steroid-dependent"
-    assert "SD" not in terms
+    assert "SD" not in terms and "FR" not in terms
+    assert terms.get("SRNS") == "steroid-resistant nephrotic syndrome"
