@@ -2804,3 +2804,11 @@ def test_probe_42_a_struggling_parent_gets_the_help_part_answered():
                "kids call him moon face. I keep thinking I caused this somehow, was it something he ate or the jabs? "
                "where can we get some help, for him and for us", audience="family")
     assert "Where can we get some help? Ask the kidney team for support" in a.summary_text
+
+
+def test_probe_42_what_am_i_worried_about_beside_a_fit_is_the_danger_and_the_imaging_gap_is_named():
+    a = answer("ED: 4yo in NS relapse, 3 days headache and vomiting, now 10 min generalised seizure, stopped with buccal "
+               "midaz. BP 108/68, Na 134, afebrile, on pred 2mg/kg only. What am I worried about and what imaging?")
+    assert a.summary_text.startswith("Cerebral venous (sinus) thrombosis must be considered")
+    assert "anxiety" not in a.markdown and "measles" not in a.markdown
+    assert a.scope == "partly_covered" and "imaging" in a.scope_note

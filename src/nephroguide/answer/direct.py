@@ -2337,7 +2337,11 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     if r.leads:   # beside a finding that leads with what to do ("Reduce the dose: ..."), a question of what to do with
         #           the treatment is answered by it ("what do I do with the ciclosporin dose?")
         lines_of_parts = [p for p in lines_of_parts if not (_ACTION_ASKED.match(p.part) and _medicines_spoken_of(p.part, da))]
-    others = [(p.part, p.answer) for p in lines_of_parts if p.answer is not None]
+    # (beside a danger answer, not a question of no subject of its own: "what am I worried about?" after a fit asks
+    # about the danger, never the answer to some other worry)
+    others = [(p.part, p.answer) for p in lines_of_parts if p.answer is not None
+              and not (r.danger and da is not None and p.answer.topic != da.topic and not r.keep_parts
+                       and not (_subject_terms(p.part) - set(cfg["story_subject_words"]) - set(cfg["danger_generic_words"])))]
     scope, scope_note = scope_with_parts(lines_of_parts, scope, scope_note)
     gaps = list(dict.fromkeys(a.gap for q, a in [(u.question, da), *others] if a is not None and a.gap
                               and (not a.gap_asked or re.search(a.gap_asked, q, re.I))))
