@@ -2812,3 +2812,10 @@ def test_probe_42_what_am_i_worried_about_beside_a_fit_is_the_danger_and_the_ima
     assert a.summary_text.startswith("Cerebral venous (sinus) thrombosis must be considered")
     assert "anxiety" not in a.markdown and "measles" not in a.markdown
     assert a.scope == "partly_covered" and "imaging" in a.scope_note
+
+
+def test_probe_42_special_food_in_remission_is_no():
+    a = answer("Our 11 yr old is in remission, off steroids, on levamisole. School has a 5 day residential trip in June "
+               "with swimming, climbing and hiking. Can he go? Does he need special food, and what do the teachers need "
+               "to know or do while hes away?", audience="family")
+    assert "special food? No." in a.summary_text
