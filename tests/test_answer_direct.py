@@ -2819,3 +2819,15 @@ def test_probe_42_special_food_in_remission_is_no():
                "with swimming, climbing and hiking. Can he go? Does he need special food, and what do the teachers need "
                "to know or do while hes away?", audience="family")
     assert "special food? No." in a.summary_text
+
+
+def test_probe_43_suspected_pe_leads_with_anticoagulation_and_a_new_baby_is_not_a_new_kidney():
+    a = answer("ward reg, 13yo girl, first presentation NS 5 days ago, albumin 12 g/L, on pred 60 mg. Sudden pleuritic "
+               "chest pain, sats 91% RA, HR 128, D-dimer high. PE? how do I treat, and should she have been on "
+               "thromboprophylaxis?")
+    assert a.summary_text.startswith("Treat as a probable pulmonary embolism")
+    assert "oral prednisolone 60 mg/m2/day" not in a.summary_text
+    b = answer("our eldest (4) has steroid sensitive nephrotic syndrome and Im 20 weeks pregnant. whats the chance the new "
+               "baby will get it too? should the baby or us be genetically tested? nobody else in either family has "
+               "kidney problems", audience="family")
+    assert "transplant" not in b.summary_text and "3 in 100" in b.summary_text

@@ -2281,16 +2281,13 @@ _OTHER_SEX = {"female": re.compile(r"\b(?:he|his|him|he's|son|sons|boy|boys)\b",
 def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
     """A direct answer's question as a title: its first phrasing, or, when the message says the child is a girl or
     a boy, its first phrasing that does not speak of the other ("Can my son go on ...?" to a parent of a girl);
-    with the message given, its first phrasing that names no medicine (and no number) the message does not
+    with the message given, its first phrasing that names no medicine the message does not
     ("yellow fever ... on prednisolone" is no title for a child on mycophenolate)."""
     other = _OTHER_SEX.get(sex or "")
     fit = [a for a in da.asks if other is None or not other.search(a)] or list(da.asks)
     if asked is not None:
         drugs = set(_medicines_named(asked))
         fit = [a for a in fit if set(_medicines_named(a)) <= drugs] or fit
-        # ... nor a number the message does not ("Im 15 and ..." is no title for a 14-year-old)
-        numbers = set(re.findall(r"\d+", asked))
-        fit = [a for a in fit if set(re.findall(r"\d+", a)) <= numbers] or fit
     return question_form(fit[0])
 
 
