@@ -2831,3 +2831,11 @@ def test_probe_43_suspected_pe_leads_with_anticoagulation_and_a_new_baby_is_not_
                "baby will get it too? should the baby or us be genetically tested? nobody else in either family has "
                "kidney problems", audience="family")
     assert "transplant" not in b.summary_text and "3 in 100" in b.summary_text
+
+
+def test_probe_43_low_white_cells_on_mmf_is_a_same_day_call_with_a_fever_warning():
+    a = answer("my daughter is 8 and has been on mycophenolate 3 months for nephrotic. shes had runny poo most days for 2 "
+               "weeks and a couple of mouth ulcers, and the blood test today said her white cells are low (1.9). the "
+               "hospital havent called back yet. should i stop giving it?", audience="family")
+    assert a.summary_text.startswith("Ring the kidney team or the on-call children's doctor today")
+    assert "temperature, go to hospital straight away" in a.summary_text
