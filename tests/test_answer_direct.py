@@ -2839,3 +2839,14 @@ def test_probe_43_low_white_cells_on_mmf_is_a_same_day_call_with_a_fever_warning
                "hospital havent called back yet. should i stop giving it?", audience="family")
     assert a.summary_text.startswith("Ring the kidney team or the on-call children's doctor today")
     assert "temperature, go to hospital straight away" in a.summary_text
+
+
+def test_probe_43_a_dipstick_diary_below_3_plus_is_not_a_relapse_and_is_that_a_relapse_is_no_stage():
+    a = answer("can someone help me read my sons dipstick diary. hes 6, in remission since march, off pred. Mon neg, Tue "
+               "trace, Wed 1+, Thu 2+, Fri 2+, Sat 1+ (he had a runny nose all week). is that a relapse? do i start the "
+               "pred", audience="family")
+    assert "No, not yet: 1+ or 2+ on its own is not a relapse" in a.summary_text
+    assert "in_relapse" not in a.understanding["stage"]
+    from nephroguide.answer.understand import understand
+
+    assert "in_relapse" in understand("he has a relapse, 20 kg, dose?").stage
