@@ -2850,3 +2850,16 @@ def test_probe_43_a_dipstick_diary_below_3_plus_is_not_a_relapse_and_is_that_a_r
     from nephroguide.answer.understand import understand
 
     assert "in_relapse" in understand("he has a relapse, 20 kg, dose?").stage
+
+
+def test_probe_43_ringing_the_ward_tomorrow_is_no_child_on_a_ward_and_a_reported_finding_is_told():
+    a = answer("its nearly midnight, my boy is 5 and in a relapse on the steroids, hes been really puffy all week. since "
+               "teatime hes gone pale and dizzy, his hands and feet are freezing and a bit blotchy, he hasnt had a wee "
+               "since lunch and says his tummy hurts. no temp. can i just put him to bed and ring the ward in the "
+               "morning?", audience="family")
+    assert a.summary_text.startswith("Go to hospital now")
+    assert "fever" not in a.summary_text.split(".")[0]   # the reason is a low blood volume, not an infection
+    b = answer("Im 15 (M) and had nephrotic since I was 4, loads of pred courses. the optician said I have the start of a "
+               "cataract in both eyes?? is that from the steroids, will it get worse and will i go blind, and do I need "
+               "my eye pressure checked for glaucoma too. also will this stop me driving when im 17", audience="family")
+    assert "very hungry" not in b.summary_text and "cataract and glaucoma" in b.summary_text
