@@ -931,7 +931,8 @@ _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that on
 
 
 # what someone else said, even with a question mark ("the optician said I have the start of a cataract??"): told
-_REPORTED = re.compile(r"^\s*(?:the|my|our|his|her)\s+\w+\s+(?:said|says|told|thinks|thought|reckons)\b", re.I)
+_REPORTED = re.compile(r"^(?!.*\b(?:but|so|and)\s+(?:is|isnt|isn't|are|aren't|can|does|doesn't|do|should|will|would|what|"
+                       r"why|how)\b)\s*(?:the|my|our|his|her)\s+\w+\s+(?:said|says|told|thinks|thought|reckons)\b", re.I)
 # a question that checks what the message just told ("is that true?", "is it right?")
 _CLAIM_CHECK = re.compile(r"^\s*(?:(?:and|but|so)\s+)?(?:is|was) (?:that|it|this) (?:really |actually )?(?:true|right|correct|so)\b",
                           re.I)
