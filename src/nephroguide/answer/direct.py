@@ -1545,15 +1545,13 @@ def _course_rules(u: Understanding, part: str) -> list[Any]:
     """The phases of the pack's preferred oral dose rule for a medicine a part (or the message) names, for the
     stated course (else the medicine's usual indication), in order."""
     from nephroguide.answer.understand import canonicalise, normalise, vocabulary
-    from nephroguide.answer.understand import rules as reading_rules
     from nephroguide.knowledge.pack import load_pack
 
     pack = load_pack()
     voc = vocabulary()
     read = canonicalise(normalise(part))[0]
     named = [voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(read)]
-    classes = [c for c, pat in reading_rules().raw["class_words"].items() if c != "glucocorticoid"
-               and re.search(str(pat)[3:] if str(pat).startswith("re:") else re.escape(str(pat)), read, re.I)]
+    classes = _classes_named(read)
     if classes and not named:
         # a class named ("CNI dose?"): its medicines the message names, never another medicine of the message
         named = [d for d in u.drugs if d in pack.drugs and pack.drugs[d].drug_class in classes] or \
@@ -1856,14 +1854,17 @@ def _drugs_of_other_questions(question: str, part: str) -> frozenset[str]:
     return frozenset(later - told - here - before)
 
 
-def _names_a_class(part: str) -> bool:
-    """The part names a drug class other than steroids ("ARB", "calcineurin inhibitor"): understanding.yaml
-    ``class_words``."""
+def _classes_named(read: str) -> list[str]:
+    """The drug classes other than steroids a text as read names ("ARB", "calcineurin inhibitor"): understanding.yaml
+    ``class_words``, compiled once."""
     from nephroguide.answer.understand import rules as reading_rules
 
-    read = _read(part)
-    return any(re.search(str(pat)[3:] if str(pat).startswith("re:") else re.escape(str(pat)), read, re.I)
-               for c, pat in reading_rules().raw["class_words"].items() if c != "glucocorticoid")
+    return [c for c, pat in reading_rules().class_words if c != "glucocorticoid" and pat.search(read)]
+
+
+def _names_a_class(part: str) -> bool:
+    """The part names a drug class other than steroids."""
+    return bool(_classes_named(_read(part)))
 
 
 @functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)

@@ -206,6 +206,10 @@ class Rules:
     known_words: frozenset[str]
     cue_words: frozenset[str]
     class_words: list[tuple[str, re.Pattern[str]]]
+    lab_names: frozenset[str]                   # medicines that are also blood tests ("albumin 16 g/L")
+    lab_reading: re.Pattern[str]                # ... followed by a value
+    lab_before: re.Pattern[str]                 # ... or named as the test ("serum albumin")
+    alternate_day_dose: re.Pattern[str]         # a dose said to be given on alternate days
 
 
 @cache
@@ -284,6 +288,9 @@ def _build_rules(text: str) -> Rules:
         spelling=dict(raw["spelling"]), known_words=frozenset(w.lower() for w in raw["spelling"]["known_words"]),
         cue_words=frozenset(cue_words),
         class_words=[(k, _compile(v)) for k, v in (raw.get("class_words") or {}).items()],
+        lab_names=frozenset(raw["response"].get("lab_names") or ()),
+        lab_reading=_compile(raw["response"]["lab_reading"]), lab_before=_compile(raw["response"]["lab_before"]),
+        alternate_day_dose=_compile(raw["alternate_day_dose"]),
     )
 
 
@@ -590,11 +597,10 @@ def _drug_mentions(text: str) -> list[tuple[str, int, int]]:
 def _lab_result(text: str, m: re.Match[str]) -> bool:
     """A medicine's name that is a blood test's here ("albumin 16 g/L", "serum albumin"): understanding.yaml
     ``response.lab_names``."""
-    spec = rules().raw["response"]
-    if m.group("agent") not in (spec.get("lab_names") or ()):
+    r = rules()
+    if m.group("agent") not in r.lab_names:
         return False
-    return bool(_compile(spec["lab_reading"]).match(text, m.end()) or
-                _compile(spec["lab_before"]).search(text[max(0, m.start() - 12):m.start()]))
+    return bool(r.lab_reading.match(text, m.end()) or r.lab_before.search(text[max(0, m.start() - 12):m.start()]))
 
 
 def _response(text: str) -> tuple[dict[str, str], list[str], list[str]]:
@@ -704,7 +710,7 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
                 doses[drug] = (float(m.group("dose")), unit)
                 taking.setdefault(drug, True)
                 window = text[max(0, m.start() - 30):m.end() + 30]
-                if unit == "mg" and _compile(r.raw["alternate_day_dose"]).search(window):
+                if unit == "mg" and r.alternate_day_dose.search(window):
                     alternate_doses.add(drug)   # ("on alternate-day prednisolone 15 mg": 15 mg every other day)
 
     # --- response to treatment (negation, failure, success)
