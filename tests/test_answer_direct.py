@@ -2863,3 +2863,11 @@ def test_probe_43_ringing_the_ward_tomorrow_is_no_child_on_a_ward_and_a_reported
                "cataract in both eyes?? is that from the steroids, will it get worse and will i go blind, and do I need "
                "my eye pressure checked for glaucoma too. also will this stop me driving when im 17", audience="family")
     assert "very hungry" not in b.summary_text and "cataract and glaucoma" in b.summary_text
+
+
+def test_fast_food_by_name_is_salty_food_and_is_answered_by_stage():
+    on_steroids = answer("Can my son eat pizza while on prednisolone?", audience="family")
+    assert on_steroids.scope == "covered" and on_steroids.summary_text.startswith("Only a little for now")
+    party = answer("can she have mcdonalds on her birthday", audience="family")
+    assert party.scope == "covered" and party.summary_text.startswith("Yes")
+    assert "relapse" in party.summary_text     # the 'now and then' is bounded by the stage
