@@ -2871,3 +2871,10 @@ def test_fast_food_by_name_is_salty_food_and_is_answered_by_stage():
     party = answer("can she have mcdonalds on her birthday", audience="family")
     assert party.scope == "covered" and party.summary_text.startswith("Yes")
     assert "relapse" in party.summary_text     # the 'now and then' is bounded by the stage
+
+
+def test_does_levamisole_cause_agranulocytosis_is_answered_yes_not_with_the_stop_rule():
+    a = answer("does levamisole cause agranulocytosis?", audience="student")
+    assert a.summary_text.startswith("Yes")
+    finding = answer("neutrophils 0.9 on levamisole should we stop it")
+    assert finding.summary_text.startswith("Stop it for agranulocytosis")
