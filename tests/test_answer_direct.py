@@ -2878,3 +2878,19 @@ def test_does_levamisole_cause_agranulocytosis_is_answered_yes_not_with_the_stop
     assert a.summary_text.startswith("Yes")
     finding = answer("neutrophils 0.9 on levamisole should we stop it")
     assert finding.summary_text.startswith("Stop it for agranulocytosis")
+
+
+def test_a_dose_given_twice_a_day_is_checked_as_the_days_total():
+    # 2 mg bd is 4 mg a day: never "2 mg matches 0.1 mg/kg/day = 2 mg" for 20 kg
+    over = answer("tacrolimus 3 mg bd in a 20 kg boy, correct?")
+    assert over.summary_text.startswith("Check the dose: 3 mg twice a day (6 mg/day) of tacrolimus is above")
+    right = answer("she is 20kg and takes tacrolimus 1mg twice a day, is that right?", audience="family")
+    assert right.summary_text.startswith("1 mg twice a day (2 mg a day) of tacrolimus fits the usual dose")
+    mmf = answer("MMF 750 mg bd for a 25 kg child 120 cm, is that the right dose?")
+    assert mmf.summary_text.startswith("Check the dose: 750 mg twice a day (1500 mg/day) of mycophenolate mofetil is above")
+    from nephroguide.answer.understand import understand
+
+    u = understand("on tacrolimus 2 mg bd, 20 kg")
+    assert u.detail("divided_doses") == (("tacrolimus", "bid", 2),)
+    med = u.record(TODAY, 8.0)["medications"][0]
+    assert (med["dose"], med["frequency"]) == (2.0, "bid")

@@ -959,9 +959,22 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
     cfg = direct.settings()["dose_check"]
     pack = load_pack()
     indications = direct.stated_indications(u)
+    divided = {drug: n for drug, _, n in u.detail("divided_doses") or ()}
+    quoted_level = direct.quotes_level(u.question)
+    asked = re.search(str(cfg["asked"]), u.question, re.I) is not None
     for drug, value, unit in u.doses:
         if unit not in ("mg", "mg/day") or drug not in pack.drugs:
             continue
+        if any(x.target is not None for x in pack.dose_rules.values() if x.drug == drug) \
+                and (quoted_level or not asked):
+            # a level-guided medicine (a CNI, titrated to its trough): its weight-based dose is judged only when the
+            # dose is asked about and no level is quoted (then the level, not the weight, judges it)
+            continue
+        times = divided.get(drug, 1) if unit == "mg" else 1
+        # ("tacrolimus 2 mg bd": 4 mg a day, checked against the day's total, never against one dose)
+        amount = f"{_num(value)} mg" if times == 1 else str(cfg[f"{'family' if audience == 'family' else 'clinician'}_divided"]).format(
+            dose=_num(value), times=cfg["times_words"][times], total=_num(value * times))
+        value = value * times
         rules = [x for x in pack.dose_rules.values() if x.drug == drug and x.preferred and not x.ceiling
                  and x.route == "oral" and (not indications or x.indication in indications)]
         usual: list[tuple[float, Any, Any]] = []
@@ -970,9 +983,12 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
                 res = compute_dose(rule, pack, weight, height, None, bsa_m2=bsa)
             except DoseInputError:
                 continue
-            most = max(v for v in (res.mg_per_day, res.mg_per_dose,
-                                   res.mg_per_day_range[1] if res.mg_per_day_range else None,
-                                   res.mg_per_dose_range[1] if res.mg_per_dose_range else None) if v is not None)
+            day = (res.mg_per_day, res.mg_per_day_range[1] if res.mg_per_day_range else None)
+            dose = (res.mg_per_dose, res.mg_per_dose_range[1] if res.mg_per_dose_range else None)
+            given = [v for v in (day if times > 1 else (*day, *dose)) if v is not None]
+            if not given:
+                continue
+            most = max(given)
             usual.append((most, res, rule))
         if not usual:
             continue
@@ -984,7 +1000,7 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
             # "pred 36 mg daily for 18 kg, correct?": a dose asked about that a rule gives (within rounding) is
             # confirmed with its working
             near = [(m, r, ru) for m, r, ru in usual if abs(value - m) <= m * float(cfg["same"])]
-            if not re.search(str(cfg["asked"]), u.question, re.I):
+            if not asked:
                 continue
             least = min(m for m, _, _ in usual)
             if not near and indications and set(indications) <= set(cfg["below_indications"]) \
@@ -992,7 +1008,7 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
                 # "pred 20 mg daily for 22 kg, first episode. Is that right?": below every phase of the course
                 doses = "; ".join((f"{r.basis} gives {_num(m)} mg" if audience == "family" else
                                    f"{ru.title}: {r.basis} = {_num(m)} mg") for m, r, ru in sorted(usual, key=lambda x: -x[0]))
-                text = str(cfg[f"{key}_below"]).format(amount=f"{_num(value)} mg", drug=pack.drugs[drug].generic,
+                text = str(cfg[f"{key}_below"]).format(amount=amount, drug=pack.drugs[drug].generic,
                                                         size=size, doses=doses)
                 return text, tuple(dict.fromkeys(c.source for _, _, ru in usual for c in ru.citations))
             if not near:
@@ -1003,7 +1019,7 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
         capped = bool(res.cap_applied and res.caps)
         basis = res.calculation if capped and audience != "family" and res.calculation else res.basis
         text = str(cfg[key]).format(
-            amount=f"{_num(value)} mg", drug=pack.drugs[drug].generic, size=size, basis=basis,
+            amount=amount, drug=pack.drugs[drug].generic, size=size, basis=basis,
             usual=f"{_num(most)} mg" + (f" ({'; '.join(res.caps)})" if capped and basis is res.basis else ""),
             title=rule.title, diff=f"{_num(round(abs(value - most), 1))} mg",
             direction="below" if value < most else "above", share=f"{abs(value - most) / most:.0%}")

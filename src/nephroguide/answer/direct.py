@@ -71,6 +71,11 @@ _LEVEL = re.compile(r"\b(?:levels?|troughs?)\b\D{0,25}?(?<![A-Za-z\d.])(\d+(?:\.
                     r"(?:tacrolimus |tac |ciclosporin |cyclosporine? )?(?:level|trough)\b", re.I)
 
 
+def quotes_level(question: str) -> bool:
+    """The question quotes a drug level or trough ("trough today 12.8 ng/mL")."""
+    return _LEVEL.search(question) is not None
+
+
 def value_words(question: str) -> list[str]:
     """Words for measurements the question quotes (data: ``quoted_values`` in retrieval.yaml), e.g. a
     temperature of 38.9 -> "fever"."""

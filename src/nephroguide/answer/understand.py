@@ -102,6 +102,7 @@ class Understanding:
         meds = []
         durations = dict(self.durations)
         doses = {drug: (dose, unit) for drug, dose, unit in self.doses}
+        divided = {drug: freq for drug, freq, _ in d.get("divided_doses") or ()}
         for drug, current in self.patient_drugs:
             months = durations.get(drug)
             start = as_of - dt.timedelta(days=round(months * 30.4375)) if months else as_of
@@ -114,6 +115,8 @@ class Understanding:
                     med.update({"dose": dose, "dose_unit": unit, "frequency": "daily"})
                 elif drug in (d.get("alternate_day_doses") or ()):   # ("alternate-day prednisolone 15 mg")
                     med.update({"dose": dose, "dose_unit": unit, "frequency": "alternate_days"})
+                elif drug in divided:   # ("tacrolimus 2 mg bd")
+                    med.update({"dose": dose, "dose_unit": unit, "frequency": divided[drug]})
             meds.append(med)
         if meds:
             rec["medications"] = meds
@@ -210,6 +213,7 @@ class Rules:
     lab_reading: re.Pattern[str]                # ... followed by a value
     lab_before: re.Pattern[str]                 # ... or named as the test ("serum albumin")
     alternate_day_dose: re.Pattern[str]         # a dose said to be given on alternate days
+    divided_dose: list[tuple[str, int, re.Pattern[str]]]   # (frequency, doses a day, said right after a dose)
 
 
 @cache
@@ -291,6 +295,7 @@ def _build_rules(text: str) -> Rules:
         lab_names=frozenset(raw["response"].get("lab_names") or ()),
         lab_reading=_compile(raw["response"]["lab_reading"]), lab_before=_compile(raw["response"]["lab_before"]),
         alternate_day_dose=_compile(raw["alternate_day_dose"]),
+        divided_dose=[(k, int(raw["divided_dose_times"][k]), _compile(v)) for k, v in raw["divided_dose"].items()],
     )
 
 
@@ -702,6 +707,7 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
                 taking.setdefault(drug, True)
     doses: dict[str, tuple[float, str]] = {}
     alternate_doses: set[str] = set()
+    divided: dict[str, tuple[str, int]] = {}   # ("tacrolimus 2 mg bd": one of two doses a day)
     for p in pats["dose"]:
         for m in p.finditer(text):
             drug = _agent_drug(m.group("agent"))
@@ -712,6 +718,11 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
                 window = text[max(0, m.start() - 30):m.end() + 30]
                 if unit == "mg" and r.alternate_day_dose.search(window):
                     alternate_doses.add(drug)   # ("on alternate-day prednisolone 15 mg": 15 mg every other day)
+                elif unit == "mg":
+                    after = text[m.end():m.end() + 30]
+                    said = next(((freq, n) for freq, n, pat in r.divided_dose if pat.search(after)), None)
+                    if said is not None:
+                        divided[drug] = said
 
     # --- response to treatment (negation, failure, success)
     facts, failed, rnotes = _response(text)
@@ -753,6 +764,8 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     details: dict[str, Any] = {}
     if alternate_doses:
         details["alternate_day_doses"] = tuple(sorted(alternate_doses))
+    if divided:
+        details["divided_doses"] = tuple(sorted((drug, freq, n) for drug, (freq, n) in divided.items()))
     age = _first_number(r.age, text, unit_default="years")
     if age is not None:
         details["age_years"] = age
