@@ -2894,3 +2894,9 @@ def test_a_dose_given_twice_a_day_is_checked_as_the_days_total():
     assert u.detail("divided_doses") == (("tacrolimus", "bid", 2),)
     med = u.record(TODAY, 8.0)["medications"][0]
     assert (med["dose"], med["frequency"]) == (2.0, "bid")
+
+
+def test_a_relapse_with_no_remission_after_4_weeks_in_a_once_sensitive_child_is_secondary_srns():
+    a = answer("6yo, initially steroid sensitive, now relapsed and no remission after 4 weeks of daily pred. what now?")
+    assert a.summary_text.startswith("Treat it as secondary (late) SRNS")
+    assert "srns_secondary" in a.understanding["stage"]
