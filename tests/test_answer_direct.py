@@ -2904,6 +2904,6 @@ def test_a_relapse_with_no_remission_after_4_weeks_in_a_once_sensitive_child_is_
 
 def test_ivig_for_a_low_igg_in_relapse_is_said_to_have_no_rule_not_answered_with_why_infections_happen():
     a = answer("Is IVIG needed for low IgG 2.8 g/L in a relapsing child with recurrent infections?")
-    assert a.scope == "partly_covered" and a.summary_text.startswith("The sources give no rule for IVIG")
+    assert a.scope == "partly_covered" and a.summary_text.startswith("No rule in the sources: they give none for IVIG")
     after_rtx = answer("low IgG after rituximab, IVIG?")
     assert after_rtx.summary_text.startswith("No, usually not")
