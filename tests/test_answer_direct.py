@@ -2907,3 +2907,11 @@ def test_ivig_for_a_low_igg_in_relapse_is_said_to_have_no_rule_not_answered_with
     assert a.scope == "partly_covered" and a.summary_text.startswith("No rule in the sources: they give none for IVIG")
     after_rtx = answer("low IgG after rituximab, IVIG?")
     assert after_rtx.summary_text.startswith("No, usually not")
+
+
+def test_will_the_operation_make_her_relapse_is_answered_not_with_steroid_cover_and_possibly_never_becomes_no():
+    a = answer("will the operation make her relapse? she is having her tonsils out next month", audience="family")
+    assert a.summary_text.startswith("Possibly, but our guidance does not list operations")
+    assert a.scope == "partly_covered"
+    b = answer("can surgery trigger a relapse?")
+    assert b.summary_text.startswith("Possibly, but the sources do not name operations")   # never "No: possibly"

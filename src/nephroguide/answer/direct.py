@@ -2572,9 +2572,10 @@ _YES_NO = re.compile(r"^\s*(?:and\s+)?(?:should|shall|can|could|is|are|was|does|
 
 def yes_no_first(u: Understanding, summary: str) -> str:
     """For a yes/no question, a summary that states a negative position starts with "No:" (data: the
-    negative cues in retrieval.yaml); one that already opens with yes/no/not is left alone."""
+    negative cues in retrieval.yaml); one that already opens with its answer (yes, no, not, possibly, usually ...)
+    is left alone ("Possibly, but ..." never becomes "No: possibly")."""
     cfg = settings()["yes_no"]
-    if not _YES_NO.match(u.question) or re.match(r"^\s*(?:yes|no|not)\b", summary, re.I):
+    if not _YES_NO.match(u.question) or re.match(str(cfg["answered"]), summary, re.I):
         return summary
     head = re.split(r"(?<=[.;:])\s", summary, maxsplit=1)[0].lower()
     if any(re.search(p, head) for p in cfg["negative"]):
