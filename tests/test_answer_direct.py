@@ -2915,3 +2915,12 @@ def test_will_the_operation_make_her_relapse_is_answered_not_with_steroid_cover_
     assert a.scope == "partly_covered"
     b = answer("can surgery trigger a relapse?")
     assert b.summary_text.startswith("Possibly, but the sources do not name operations")   # never "No: possibly"
+
+
+def test_genetic_srns_stop_the_cni_and_a_graft_is_a_transplant():
+    a = answer("the genetic test found two NPHS2 changes. the doctor says they will stop the tacrolimus. why stop it?",
+               audience="family")
+    assert a.direct_answer == "answer.genetics.genetic_srns_treatment"
+    assert "1 in 4" not in a.summary_text          # not the brothers-and-sisters risk
+    b = answer("4yo SRNS, biallelic NPHS2 on the panel. still trial a CNI? and will it come back in a graft later?")
+    assert "No, very rarely" in b.summary_text and "Usually stop (or do not start) immunosuppression" in b.summary_text
