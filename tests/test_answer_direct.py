@@ -2924,3 +2924,10 @@ def test_genetic_srns_stop_the_cni_and_a_graft_is_a_transplant():
     assert "1 in 4" not in a.summary_text          # not the brothers-and-sisters risk
     b = answer("4yo SRNS, biallelic NPHS2 on the panel. still trial a CNI? and will it come back in a graft later?")
     assert "No, very rarely" in b.summary_text and "Usually stop (or do not start) immunosuppression" in b.summary_text
+
+
+def test_what_actually_changes_at_transfer_to_adult_care_is_answered_and_says_what_is_not_known():
+    a = answer("my son is 16 and is moving to the adult kidney clinic next year. what actually changes for him?",
+               audience="family")
+    assert "An adult kidney doctor takes over" in a.summary_text and "not answered here" not in a.summary_text
+    assert a.scope == "partly_covered"
