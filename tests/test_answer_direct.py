@@ -2931,3 +2931,9 @@ def test_what_actually_changes_at_transfer_to_adult_care_is_answered_and_says_wh
                audience="family")
     assert "An adult kidney doctor takes over" in a.summary_text and "not answered here" not in a.summary_text
     assert a.scope == "partly_covered"
+
+
+def test_a_new_presentations_work_up_never_carries_the_srns_biopsy_and_genetics():
+    a = answer("new presentation 3yo, oedema, 4+ protein. work-up?")
+    assert a.direct_answer == "answer.workup.tests_at_diagnosis"
+    assert "biopsy" not in a.summary_text.lower() and "first_episode" in a.understanding["stage"]
