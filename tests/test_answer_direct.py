@@ -2937,3 +2937,8 @@ def test_a_new_presentations_work_up_never_carries_the_srns_biopsy_and_genetics(
     a = answer("new presentation 3yo, oedema, 4+ protein. work-up?")
     assert a.direct_answer == "answer.workup.tests_at_diagnosis"
     assert "biopsy" not in a.summary_text.lower() and "first_episode" in a.understanding["stage"]
+
+
+def test_did_i_cause_this_with_salt_is_answered_no_not_with_how_much_salt():
+    a = answer("did I cause this by giving him too much salt?", audience="family")
+    assert a.direct_answer == "answer.causes.my_fault" and a.summary_text.startswith("No.")
