@@ -2942,3 +2942,10 @@ def test_a_new_presentations_work_up_never_carries_the_srns_biopsy_and_genetics(
 def test_did_i_cause_this_with_salt_is_answered_no_not_with_how_much_salt():
     a = answer("did I cause this by giving him too much salt?", audience="family")
     assert a.direct_answer == "answer.causes.my_fault" and a.summary_text.startswith("No.")
+
+
+def test_student_which_gene_for_the_finnish_type_and_what_is_the_iskdc_are_answered_as_asked():
+    gene = answer("which gene mutation causes Finnish type congenital nephrotic syndrome?", audience="student")
+    assert gene.summary_text.startswith("NPHS1")
+    iskdc = answer("what is the ISKDC?", audience="student")
+    assert iskdc.summary_text.startswith("The International Study of Kidney Disease in Children")
