@@ -2949,3 +2949,9 @@ def test_student_which_gene_for_the_finnish_type_and_what_is_the_iskdc_are_answe
     assert gene.summary_text.startswith("NPHS1")
     iskdc = answer("what is the ISKDC?", audience="student")
     assert iskdc.summary_text.startswith("The International Study of Kidney Disease in Children")
+
+
+def test_an_ordinal_relapse_count_in_a_window_is_read_as_frequent_relapses():
+    a = answer("SSNS 5yo, 3rd relapse in 6 months, now in remission on alt day pred. next step?")
+    assert "frequently_relapsing" in a.understanding["stage"]
+    assert a.topic == "frns_sdns" and "steroid-sparing" in a.summary_text
