@@ -2052,6 +2052,10 @@ _LISTED = re.compile(r"(?:(?<=^)|(?<=[.:;?!]\s))\s*((?:[A-Za-z][\w/+-]*(?:\s+[\w
                      r"[A-Za-z][\w/+-]*(?:\s+[\w/+-]+){0,2})\s*\?")
 
 
+# an item of such a list that tells the story rather than naming a thing to tell ("on levamisole", "relapsed again")
+_TOLD_ITEM = re.compile(r"^(?:on|off|in|after|since|now|still|was|is|has|had|no|not|relapsed|started|stopped|failed)\b", re.I)
+
+
 # ... and such a list that ends in a question of its own ("... in remission. Dose, duration, monitoring, and what do I
 # tell the family about fertility?"): each item asked, then that question
 _LISTED_THEN = re.compile(r"(?:(?<=^)|(?<=[.:;?!]\s))\s*((?:[A-Za-z][\w/+-]*(?:\s+[\w/+-]+){0,2},\s*){2,})(?:and\s+)?"
@@ -2072,10 +2076,19 @@ def _listed_questions(question: str) -> str:
     if m is not None:   # ("epidemiology of NS: incidence, typical age, sex ratio, ...": each item of the head's topic)
         items = [x.strip() for x in m.group("items").split(",") if x.strip()]
         question = f"{m.group('head')}. " + " ".join(f"{x}?" for x in items) + " " + question[m.end():]
-    question = _LISTED_THEN.sub(lambda m: " " + " ".join(f"{x.strip()}?" for x in m.group(1).split(",") if x.strip())
-                                + " ", question)
-    return _LISTED.sub(lambda m: " " + "? ".join(x.strip() for x in re.split(r",\s*(?:and\s+)?", m.group(1))) + "?",
-                       question)
+    def then(m: re.Match[str]) -> str:
+        items = [x.strip() for x in m.group(1).split(",") if x.strip()]
+        if any(_TOLD_ITEM.match(x) for x in items):
+            return m.group()   # a story told in shorthand, then its one question ("on levamisole, relapsed again, what next?")
+        return " " + " ".join(f"{x}?" for x in items) + " "
+
+    def each(m: re.Match[str]) -> str:
+        items = [x.strip() for x in re.split(r",\s*(?:and\s+)?", m.group(1))]
+        if any(_TOLD_ITEM.match(x) for x in items[:-1]) and _ASKING.match(items[-1]):
+            return m.group()
+        return " " + "? ".join(items) + "?"
+
+    return _LISTED.sub(each, _LISTED_THEN.sub(then, question))
 
 
 def _message_parts(question: str) -> list[str]:
