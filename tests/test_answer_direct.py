@@ -2970,3 +2970,10 @@ def test_a_medicine_the_child_is_relapsing_on_is_not_offered_again_and_a_shortha
     assert "ANCA" not in b.summary_text and "On levamisole?" not in b.summary_text
     c = answer("levamisole 20 kg: dose, duration, monitoring?")
     assert "Monitoring? CBC every 2-3 months" in c.summary_text   # a list of things to tell still asks each
+
+
+def test_why_is_my_child_so_angry_on_prednisolone_is_about_the_effect_not_what_prednisolone_is():
+    a = answer("why is my child so angry on prednisolone", audience="family")
+    assert a.direct_answer == "answer.adverse_effects.mood_behaviour"
+    b = answer("why is my child on prednisolone", audience="family")
+    assert b.direct_answer == "answer.medicines.prednisolone"
