@@ -2249,7 +2249,9 @@ def test_probe_37_family_messages_get_their_own_answer_first():
     b = answer("dipstick was 2+ two days ago then 3+ yesterday and 3+ again this morning. no swelling. shes 6 and weighs "
                "21kg and isnt on any medicine at the moment. do i start the pred myself or wait? how much do i give",
                audience="family")
-    assert b.summary_text.startswith("From a confirmed relapse (3+ or more for 3 days)")
+    # (the dose in a family's words: the amount, then how it is given and until when)
+    assert b.summary_text.startswith("Prednisolone 42 mg once daily: one dose by mouth every day until the urine has "
+                                     "been clear for 3 days. Then 32 mg")
     assert "Do I start the pred myself or wait? Not yet, if it is only the first or second day" in b.summary_text
     c = answer("what should my daughter eat when she is in relapse - does she need low salt, should i cut down protein "
                "or water?? and can she still go to school and do PE and swimming while shes puffy", audience="family")
@@ -2977,3 +2979,15 @@ def test_why_is_my_child_so_angry_on_prednisolone_is_about_the_effect_not_what_p
     assert a.direct_answer == "answer.adverse_effects.mood_behaviour"
     b = answer("why is my child on prednisolone", audience="family")
     assert b.direct_answer == "answer.medicines.prednisolone"
+
+
+def test_a_family_dose_is_in_family_words_with_both_phases_whether_or_not_the_weight_is_known():
+    a = answer("my 3 year old has had 4+ protein for 3 days and her eyes are puffy. we have prednisolone at home. how "
+               "much do i give? she weighs 14kg", audience="family")
+    assert a.summary_text.startswith("Prednisolone 28 mg once daily: one dose by mouth every day until the urine has "
+                                     "been clear for 3 days. Then 21 mg once every other day")
+    assert "complete remission" not in a.summary_text
+    b = answer("how much prednisolone for a first episode?", audience="family")
+    assert b.summary_text.startswith("Prednisolone 60 mg/m2 a day or 2 mg/kg a day (no more than 60 mg): one dose by "
+                                     "mouth every day for 4 weeks")
+    assert "Then 40 mg/m2 or 1.5 mg/kg (no more than 40 mg): one dose by mouth every other day" in b.summary_text

@@ -72,6 +72,7 @@ class Entry:
     family_statement: Statement | None = None   # when the family reads a differently cited sentence
     dose_line: str = ""             # a computed dose in plain words ("Weeks 1-4 (or 1-6), daily: prednisolone 44 mg once daily.")
     dose_phase: str = ""            # the phase of the course that dose belongs to ("Weeks 1-4 (or 1-6), daily")
+    dose_amount: str = ""           # ... the amount alone ("28 mg once daily"), for a family's line
 
 
 @dataclass
@@ -276,7 +277,7 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
     ctx = b.ctx
     note = ""
     st: Statement | None = None
-    line = phase = ""
+    line = phase = amount = ""
     if ctx.weight_kg is not None or ctx.bsa_m2 is not None:
         try:
             result = compute_dose(rule, pack, ctx.weight_kg, ctx.height_cm, ctx.egfr, bsa_m2=ctx.bsa_m2)
@@ -287,13 +288,28 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
             name = pack.drugs[rule.drug].generic
             phase = result.phase
             line = f"{phase}: {name} {result.display}." if phase else f"{name[:1].upper()}{name[1:]} {result.display}."
+            amount = result.display
         except InputError as exc:
             note = f"mg dose not computed: {exc.message}"
     if st is None:
         st = _stmt(pack, rule_text(rule), rule.citations, rule.id)
     family = _clean(rule.family_text)   # empty: the family reads no dose line unless doses were asked for
     b.add(Entry(section, "dose", rule.id, st, family, st.text, title=rule.title, note=note, level=level,
-                drugs=(rule.drug,), dose_line=line, dose_phase=phase))
+                drugs=(rule.drug,), dose_line=line, dose_phase=phase, dose_amount=amount))
+
+
+def _family_dose_line(e: Entry, index: int) -> str:
+    """A dose worked out for the child, in a family's words when the rule has them: the amount, then how it is given
+    ("Prednisolone 28 mg once daily: one dose by mouth every day until the urine has been clear for 3 days. Then 21 mg
+    once every other day (alternate days): one dose by mouth every other day for 4 weeks.")."""
+    if not (e.family and e.dose_amount):
+        return e.dose_line
+    from nephroguide.knowledge.pack import load_pack
+
+    how = e.family.rstrip(".")
+    name = load_pack().drugs[e.drugs[0]].generic if e.drugs else ""
+    head = f"Then {e.dose_amount}" if index or not name else f"{name[:1].upper()}{name[1:]} {e.dose_amount}"
+    return f"{head}: {how[:1].lower()}{how[1:]}."
 
 
 _PHASE_TITLE = re.compile(r"^(?P<course>.+?),\s*(?P<phase>[\w-]+(?:\s[\w-]+)?)\s+phase\s*(?P<src>\([^()]*\))?\s*$")
@@ -1373,6 +1389,17 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
                        "target_grades": list(target), "method": "Flesch-Kincaid grade level (textstat)"}
         summary = text
         lines = [e for e in b.in_section("dosing") if e.level == 0 and e.dose_line] if intent == "dosing" else []
+        if not lines and intent == "dosing" and lead and lead[0].kind == "dose" and lead[0].kb_id in pack.dose_rules:
+            # the child's size unknown: the amount as each phase of the course writes it, then how it is given, in a
+            # family's words ("Prednisolone 60 mg/m2 or 2 mg/kg a day (no more than 60 mg): one dose by mouth every
+            # day ... Then ..."; never the daily phase alone: a family told only that might stop there)
+            phases = [e for e in (lead[0], *_later_phases(lead[0], b.in_section("dosing"))) if e.kb_id in pack.dose_rules]
+            said = " ".join(_clean(direct.family_rule_text(pack.dose_rules[e.kb_id], i))
+                            for i, e in enumerate(phases) if pack.dose_rules[e.kb_id].family_text)
+            if said:
+                rest = [x for x in aud.sentences(text) if x != _clean(lead[0].family)][:1]
+                summary = " ".join([said, *rest])
+                summary_refs = tuple(dict.fromkeys(ref for e in phases for ref in e.statement.refs))
         if lines:
             # a parent who asked how much reads the doses worked out for the child first, phase by phase
             start = lines.index(lead[0]) if lead and lead[0] in lines else 0
@@ -1380,7 +1407,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
                 start = lines.index(_first_phase(lines[start], lines))
             # ... then the course's next phases ("then ... every other day")
             phases = [lines[start], *_later_phases(lines[start], lines)]
-            summary = " ".join(e.dose_line for e in phases)
+            summary = " ".join(_family_dose_line(e, i) for i, e in enumerate(phases))
             summary_refs = tuple(dict.fromkeys(ref for e in phases for ref in e.statement.refs))
             readability = {**readability, "summary_grade": aud.reading_grade(summary)}
     else:

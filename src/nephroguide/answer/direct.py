@@ -1451,17 +1451,24 @@ def _dose_line(u: Understanding, part: str, *, family: bool = False) -> tuple[st
             said = res.display
             if res.mg_per_dose_range:   # a range is never shown as its low end alone ("albumin 7.5 g IV per dose")
                 said += f" (low end of the range; range {range_text(rule, res.mg_per_dose_range, res.mg_per_day_range, res.unit)})"
+            if family and rule.family_text:
+                # in a family's words: the amount, then how it is given ("Prednisolone 28 mg once daily: one dose by
+                # mouth every day until the urine has been clear for 3 days. Then 21 mg ...")
+                how = rule.family_text.rstrip(".")
+                head = f"{name[:1].upper()}{name[1:]} {said}" if not lines else f"Then {said}"
+                lines.append(f"{head}: {how[:1].lower()}{how[1:]}.")
+                continue
             lines.append(f"{res.phase}: {name} {said}." if res.phase else f"{name[:1].upper()}{name[1:]} {said}.")
         if lines:
             return " ".join(lines), tuple(dict.fromkeys(c.source for r in rules[:len(lines)] for c in r.citations))
     # the child's size is not stated: each phase of the course as written (never the first alone: a family told
     # only "daily until remission" might stop there), in plain words for a family
     shown = rules[:2]
-    text = " ".join(_family_rule_text(r, i) if family and r.family_text else rule_text(r) for i, r in enumerate(shown))
+    text = " ".join(family_rule_text(r, i) if family and r.family_text else rule_text(r) for i, r in enumerate(shown))
     return text, tuple(dict.fromkeys(c.source for r in shown for c in r.citations))
 
 
-def _family_rule_text(rule: Any, index: int) -> str:
+def family_rule_text(rule: Any, index: int) -> str:
     """A dose rule in a family's words: the amount as written, with its cap, then how it is given."""
     from nephroguide.knowledge.pack import load_pack
 
