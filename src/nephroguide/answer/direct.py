@@ -1441,7 +1441,8 @@ def _dose_line(u: Understanding, part: str, *, family: bool = False) -> tuple[st
         rules = [r for d in named for r in _course_rules(u, d)[:1]]
     if weight is not None or bsa is not None:
         # the child's size is stated ("... regimen for 20kg"): the course worked out, phase by phase
-        pack, lines = load_pack(), []
+        pack = load_pack()
+        lines: list[str] = []
         for rule in rules[:2]:
             try:
                 res = compute_dose(rule, pack, weight, height, None, bsa_m2=bsa)
