@@ -921,8 +921,9 @@ def test_a_baby_with_congenital_ns_is_not_told_a_transplant_depends_on_the_type(
 def test_a_dose_asked_for_another_medicine_than_the_stated_course_leads_the_dosing_article():
     a = answer("7yo 24kg SDNS, relapses when pred drops below 0.5mg/kg alt days, steroid toxic (BMI >98th). "
                "MMF vs rituximab vs tac which first? MMF dose?")
-    assert a.summary_text.startswith("Mycophenolate mofetil")
-    assert "1200 mg/m2/day" in a.summary_text and "Any of the three" in a.summary_text
+    # (the questions answered in the order asked: which first, then the dose)
+    assert a.summary_text.startswith("MMF vs rituximab vs tac which first? Any of the three")
+    assert "Mycophenolate mofetil" in a.summary_text and "1200 mg/m2/day" in a.summary_text
 
 
 def test_paeds_and_a_and_e_are_understood():
@@ -2249,9 +2250,10 @@ def test_probe_37_family_messages_get_their_own_answer_first():
     b = answer("dipstick was 2+ two days ago then 3+ yesterday and 3+ again this morning. no swelling. shes 6 and weighs "
                "21kg and isnt on any medicine at the moment. do i start the pred myself or wait? how much do i give",
                audience="family")
-    # (the dose in a family's words: the amount, then how it is given and until when)
-    assert b.summary_text.startswith("Prednisolone 42 mg once daily: one dose by mouth every day until the urine has "
-                                     "been clear for 3 days. Then 32 mg")
+    # whether to start, asked first, is answered first; then the dose in a family's words
+    assert b.summary_text.startswith("Do I start the pred myself or wait? Not yet, if it is only the first or second day")
+    assert "Prednisolone 42 mg once daily: one dose by mouth every day until the urine has been clear for 3 days. " \
+           "Then 32 mg" in b.summary_text
     assert "Do I start the pred myself or wait? Not yet, if it is only the first or second day" in b.summary_text
     c = answer("what should my daughter eat when she is in relapse - does she need low salt, should i cut down protein "
                "or water?? and can she still go to school and do PE and swimming while shes puffy", audience="family")
@@ -2367,7 +2369,8 @@ def test_probe_38_doses_use_the_weight_before_the_swelling_and_the_medicine_swit
     b = answer("7yo SDNS on ciclosporin 75 mg bd for 2 years (21 kg), in remission but marked gum hyperplasia and "
                "hirsutism, family very upset. switch to tacrolimus? what dose and trough, and how do i do the switch. "
                "also is a biopsy needed at 2 yrs CNI")
-    assert b.summary_text.startswith("Tacrolimus for FRNS/SDNS")
+    assert b.summary_text.startswith("Switch to tacrolimus? Both are recognised ciclosporin effects")   # asked first
+    assert "switching to tacrolimus is the usual answer" in b.summary_text and "Tacrolimus for FRNS/SDNS" in b.summary_text
     assert "srns" not in b.context["stage"] and "Cyclosporine 32 mg" not in b.summary_text
     c = answer("13yo SRNS on tacrolimus 0.15 mg/kg/day, trough 7, partial remission. fasting glucose 8.4 and HbA1c 50 "
                "mmol/mol, BMI 29 after steroids. switch to ciclosporin? other options? how to monitor")

@@ -1486,6 +1486,13 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         # "... 2+ this morning. is this a relapse? should I start the steroids?": each question's own answer comes
         # first, the definitions' general summary after them
         summary = " ".join([direct.with_parts("", parts).strip(), summary])
+    elif parts and intent == "dosing" and direct.asked_before_the_dose(u.question, parts[0]):
+        # whether to act, asked first, is answered first ("do i start the pred myself or wait? how much do i give":
+        # "Not yet ..." before any dose)
+        summary = " ".join([direct.with_parts("", parts[:1]).strip(), direct.with_parts(summary, parts[1:])])
+        summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for p in parts if p.answer is not None
+                                                             for x in p.answer.citations),
+                                            *(ref for p in parts for ref in p.refs)]))
     elif parts:
         summary = direct.with_parts(summary, parts)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for p in parts if p.answer is not None

@@ -2269,6 +2269,14 @@ def answers_every_question(u: Understanding, lines: Sequence[PartLine]) -> bool:
     return bool(asked) and len(answered) == len(lines) == len(asked)
 
 
+def asked_before_the_dose(question: str, line: PartLine) -> bool:
+    """A part of the message asked before its dose question ("do i start the pred myself or wait? how much do i
+    give"): whether to act is answered before how much."""
+    at = question.lower().find(line.part.lower())
+    dose = _DOSE_ASKED.search(question)
+    return line.answer is not None and not line.leads and at >= 0 and dose is not None and at < dose.start()
+
+
 def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
     """The summary followed by each other part of the message, as the reader asked it, and its line."""
     def asked(part: str) -> str:   # "and also can i ..." -> "Can I ...?"
