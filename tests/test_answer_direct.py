@@ -2994,3 +2994,9 @@ def test_a_family_dose_is_in_family_words_with_both_phases_whether_or_not_the_we
     assert b.summary_text.startswith("Prednisolone 60 mg/m2 a day or 2 mg/kg a day (no more than 60 mg): one dose by "
                                      "mouth every day for 4 weeks")
     assert "Then 40 mg/m2 or 1.5 mg/kg (no more than 40 mg): one dose by mouth every other day" in b.summary_text
+
+
+def test_a_question_about_another_condition_asked_with_only_a_question_mark_is_said_to_be_not_covered():
+    a = answer("16yo SRNS on tac, derm wants to start isotretinoin for acne. ok? and what tac trough should I aim for?")
+    assert a.scope == "partly_covered" and a.summary_text.startswith("Tacrolimus 12-hour trough 5-10 ng/mL")
+    assert "isotretinoin for acne. ok? nephroguide has no guidance on skin disease" in a.summary_text

@@ -823,7 +823,8 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
         found = _part_elsewhere(part)
         if found:
             names.extend(n for n in found if n not in names)
-            if _ASKING.match(part):
+            if _ASKING.match(part) or re.search(re.escape(part) + r"\s*\?", u.question):
+                # (asked with its question mark, in any words: "derm wants to start isotretinoin for acne. ok?")
                 aside.append(PartLine(part, "", None, tuple(found)))
         else:
             keep.append(part)
