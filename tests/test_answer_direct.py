@@ -3000,3 +3000,13 @@ def test_a_question_about_another_condition_asked_with_only_a_question_mark_is_s
     a = answer("16yo SRNS on tac, derm wants to start isotretinoin for acne. ok? and what tac trough should I aim for?")
     assert a.scope == "partly_covered" and a.summary_text.startswith("Tacrolimus 12-hour trough 5-10 ng/mL")
     assert "isotretinoin for acne. ok? nephroguide has no guidance on skin disease" in a.summary_text
+
+
+def test_what_the_sources_do_not_give_is_said_when_asked_imaging_for_rvt_and_correcting_low_sodium():
+    a = answer("renal vein thrombosis suspected, imaging?")
+    assert a.scope == "partly_covered" and "which imaging confirms it" in a.scope_note
+    b = answer("hyponatraemia 126 in relapse, management?")
+    assert b.direct_answer == "answer.edema.albumin_hyponatraemia" and b.scope == "partly_covered"
+    assert "how to correct the sodium itself" in b.scope_note
+    c = answer("Na 127 and very oedematous, diurese?")
+    assert c.scope == "covered"   # (a diuretic question: its answer is given, no gap asked)
