@@ -3010,3 +3010,8 @@ def test_what_the_sources_do_not_give_is_said_when_asked_imaging_for_rvt_and_cor
     assert "how to correct the sodium itself" in b.scope_note
     c = answer("Na 127 and very oedematous, diurese?")
     assert c.scope == "covered"   # (a diuretic question: its answer is given, no gap asked)
+
+
+def test_a_raised_bp_on_steroids_treat_question_is_answered_whether_to_treat():
+    a = answer("BP 130/85 on steroids 8yo, treat?")
+    assert a.summary_text.startswith("Only if it stays high")
