@@ -3015,3 +3015,11 @@ def test_what_the_sources_do_not_give_is_said_when_asked_imaging_for_rvt_and_cor
 def test_a_raised_bp_on_steroids_treat_question_is_answered_whether_to_treat():
     a = answer("BP 130/85 on steroids 8yo, treat?")
     assert a.summary_text.startswith("Only if it stays high")
+
+
+def test_cyclophosphamide_in_srns_is_never_dosed_as_the_frns_oral_course_and_every_phase_of_a_regimen_follows():
+    a = answer("cyclophosphamide IV dose SRNS 1.1 m2")
+    assert "Oral cyclophosphamide for FRNS" not in a.summary_text
+    assert "research, not a guideline dose" in a.summary_text.split(".")[0]
+    assert "550 mg IV" in a.summary_text and "Infusion 2 (month 2): cyclophosphamide 825 mg IV" in a.summary_text
+    assert "Infusions 3-6 (months 3-6): cyclophosphamide 1100 mg IV once a month" in a.summary_text

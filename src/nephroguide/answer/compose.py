@@ -287,7 +287,8 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
             # the dose worked out for the child in plain words, for a parent who asked how much
             name = pack.drugs[rule.drug].generic
             phase = result.phase
-            line = f"{phase}: {name} {result.display}." if phase else f"{name[:1].upper()}{name[1:]} {result.display}."
+            line = f"{phase[:1].upper()}{phase[1:]}: {name} {result.display}." if phase \
+                else f"{name[:1].upper()}{name[1:]} {result.display}."
             amount = result.display
         except InputError as exc:
             note = f"mg dose not computed: {exc.message}"
@@ -312,18 +313,19 @@ def _family_dose_line(e: Entry, index: int) -> str:
     return f"{head}: {how[:1].lower()}{how[1:]}."
 
 
-_PHASE_TITLE = re.compile(r"^(?P<course>.+?),\s*(?P<phase>[\w-]+(?:\s[\w-]+)?)\s+phase\s*(?P<src>\([^()]*\))?\s*$")
-
-
 def _phases_of(entry: Any, entries: Sequence[Any]) -> list[Any]:
-    """The dose entries of the same course and source as ``entry``, in the order shown ("Prednisolone for a
-    relapse, daily phase (KDIGO 2025)", "..., alternate-day phase (KDIGO 2025)"); just ``entry`` when it has none."""
-    m = _PHASE_TITLE.match(entry.title or "")
-    if m is None:
+    """The dose entries of the same regimen as ``entry`` (the pack's ``regimen`` of its dose rules: "Prednisolone for
+    a relapse, daily phase", "... alternate-day phase"; Haddad's infusions 1, 2 and 3-6), in phase order; just
+    ``entry`` when it has none."""
+    from nephroguide.knowledge.pack import load_pack
+
+    rules = load_pack().dose_rules
+    rule = rules.get(getattr(entry, "kb_id", ""))
+    if rule is None:
         return [entry]
-    same = [e for e in entries if (x := _PHASE_TITLE.match(e.title or "")) is not None
-            and x.group("course") == m.group("course") and x.group("src") == m.group("src") and e.drugs == entry.drugs]
-    return same or [entry]
+    regimen = rule.regimen or rule.id
+    same = [e for e in entries if (x := rules.get(getattr(e, "kb_id", ""))) is not None and (x.regimen or x.id) == regimen]
+    return sorted(same, key=lambda e: rules[e.kb_id].phase_order) or [entry]
 
 
 def _first_phase(entry: Any, entries: Sequence[Any]) -> Any:
