@@ -3023,3 +3023,11 @@ def test_cyclophosphamide_in_srns_is_never_dosed_as_the_frns_oral_course_and_eve
     assert "research, not a guideline dose" in a.summary_text.split(".")[0]
     assert "550 mg IV" in a.summary_text and "Infusion 2 (month 2): cyclophosphamide 825 mg IV" in a.summary_text
     assert "Infusions 3-6 (months 3-6): cyclophosphamide 1100 mg IV once a month" in a.summary_text
+
+
+def test_a_dose_asked_for_a_medicine_with_no_dose_rule_says_the_sources_give_none():
+    a = answer("enalapril dose 20 kg SRNS")
+    assert a.summary_text.startswith("No pediatric dose is given in the guideline sources")
+    assert a.scope == "partly_covered"
+    b = answer("how much enalapril will she take", audience="family")
+    assert b.direct_answer == "answer.srns.raas_dose"

@@ -453,6 +453,13 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # "how much protein", "steroid dose threshold for live vaccines": dose words but no medicine to dose;
         # a direct answer that fits is the answer to this question, not a dosing article
         return Route("answer", answer=best, confidence=conf)
+    if dosing and u.drugs and best is not None and conf >= enough \
+            and not any(r.drug in u.drugs for r in load_pack().dose_rules.values()) \
+            and set(u.drugs) & _asked_drugs(load_pack(), best.id) \
+            and any(_DOSE_ASKED.search(a) for a in load_pack().answers[best.id].asks):
+        # a dose asked for a medicine the pack has no dose rule for ("enalapril dose 20 kg SRNS"): its answer says
+        # what the sources give (no mg dose: titrate to the maximum tolerated), not an article of other statements
+        return Route("answer", answer=best, confidence=conf)
     implied = not (u.explicit_intent or u.stage or has_patient or from_session)   # intent read from a drug name
     if implied and not cue_weight and u.drugs and best is not None and conf >= float(cfg["direct"]["drug_only"]) \
             and _subject_cover(ret, best) >= float(cfg["direct"]["drug_only_subject"]):
