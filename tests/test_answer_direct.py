@@ -3031,3 +3031,13 @@ def test_a_dose_asked_for_a_medicine_with_no_dose_rule_says_the_sources_give_non
     assert a.scope == "partly_covered"
     b = answer("how much enalapril will she take", audience="family")
     assert b.direct_answer == "answer.srns.raas_dose"
+
+
+def test_can_it_kill_stress_as_a_trigger_and_levamisoles_mechanism_are_answered_as_asked():
+    a = answer("can nephrotic syndrome kill you", audience="family")
+    assert a.direct_answer == "answer.prognosis.can_die" and a.summary_text.startswith("Rarely")
+    b = answer("can stress cause a relapse?", audience="family")
+    assert b.summary_text.startswith("Our guidance does not say that stress causes relapses")
+    c = answer("what is the mechanism of action of levamisole", audience="student")
+    assert c.direct_answer == "answer.medicines.levamisole" and c.scope == "partly_covered"
+    assert "mechanism of action" in c.scope_note
