@@ -3037,7 +3037,7 @@ def test_can_it_kill_stress_as_a_trigger_and_levamisoles_mechanism_are_answered_
     a = answer("can nephrotic syndrome kill you", audience="family")
     assert a.direct_answer == "answer.prognosis.can_die" and a.summary_text.startswith("Rarely")
     b = answer("can stress cause a relapse?", audience="family")
-    assert b.summary_text.startswith("Our guidance does not say that stress causes relapses")
+    assert b.summary_text.startswith("Not that we know: our guidance does not say that stress causes relapses")
     c = answer("what is the mechanism of action of levamisole", audience="student")
     assert c.direct_answer == "answer.medicines.levamisole" and c.scope == "partly_covered"
     assert "mechanism of action" in c.scope_note
