@@ -3041,3 +3041,10 @@ def test_can_it_kill_stress_as_a_trigger_and_levamisoles_mechanism_are_answered_
     c = answer("what is the mechanism of action of levamisole", audience="student")
     assert c.direct_answer == "answer.medicines.levamisole" and c.scope == "partly_covered"
     assert "mechanism of action" in c.scope_note
+
+
+def test_how_long_maintenance_prednisolone_says_the_sources_give_no_set_duration():
+    a = answer("how long to continue alternate day pred in SDNS before weaning?")
+    assert a.summary_text.startswith("No set duration in the sources read")
+    b = answer("how long will she stay on the small dose of prednisolone", audience="family")
+    assert b.summary_text.startswith("There is no set time") and b.scope == "partly_covered"
