@@ -3048,3 +3048,12 @@ def test_how_long_maintenance_prednisolone_says_the_sources_give_no_set_duration
     assert a.summary_text.startswith("No set duration in the sources read")
     b = answer("how long will she stay on the small dose of prednisolone", audience="family")
     assert b.summary_text.startswith("There is no set time") and b.scope == "partly_covered"
+
+
+def test_diagnosed_two_weeks_ago_is_a_first_episode_and_a_clear_dipstick_does_not_stop_the_course():
+    a = answer("hi, my daughter is 5 and was diagnosed 2 weeks ago. shes on 40mg pred every morning. her face has got "
+               "really round and she is eating constantly and crying at night. the dipstick has been negative for 4 "
+               "days now. does that mean the pred can stop? and is the round face permanent?", audience="family")
+    assert "first_episode" in a.understanding["stage"]
+    assert a.summary_text.startswith("No, not early") and "levamisole" not in a.summary_text
+    assert "Is the round face permanent? No, usually not" in a.summary_text
