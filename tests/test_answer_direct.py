@@ -3057,3 +3057,11 @@ def test_diagnosed_two_weeks_ago_is_a_first_episode_and_a_clear_dipstick_does_no
     assert "first_episode" in a.understanding["stage"]
     assert a.summary_text.startswith("No, not early") and "levamisole" not in a.summary_text
     assert "Is the round face permanent? No, usually not" in a.summary_text
+
+
+def test_which_of_levamisole_or_cyclophosphamide_is_better_and_are_they_dangerous_is_answered_on_both():
+    a = answer("my son (7) relapsed for the 3rd time this year, hes on 45mg pred now. the doctor mentioned something "
+               "called levamisole or cyclophosphamide. which one is better and are they dangerous?", audience="family")
+    assert a.summary_text.startswith("Both have side effects")
+    assert "Which one is better? Neither is ranked above the other" in a.summary_text
+    assert "The risk is small" not in a.summary_text
