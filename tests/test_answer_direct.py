@@ -3065,3 +3065,12 @@ def test_which_of_levamisole_or_cyclophosphamide_is_better_and_are_they_dangerou
     assert a.summary_text.startswith("Both have side effects")
     assert "Which one is better? Neither is ranked above the other" in a.summary_text
     assert "The risk is small" not in a.summary_text
+
+
+def test_a_flu_vaccine_or_vaccines_in_general_on_immune_medicines_are_never_answered_with_a_bare_no():
+    a = answer("influenza vaccine on high dose pred - ok?")
+    assert a.direct_answer == "answer.vaccination.flu" and a.summary_text.startswith("Yes, every year, as the injected")
+    b = answer("can she have vaccines while on cyclophosphamide", audience="family")
+    assert b.summary_text.startswith("Yes for non-live vaccines") and "No for live vaccines" in b.summary_text
+    c = answer("can she have the MMR while on tacrolimus", audience="family")
+    assert c.summary_text.startswith("No.")
