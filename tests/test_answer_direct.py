@@ -3074,3 +3074,8 @@ def test_a_flu_vaccine_or_vaccines_in_general_on_immune_medicines_are_never_answ
     assert b.summary_text.startswith("Yes for non-live vaccines") and "No for live vaccines" in b.summary_text
     c = answer("can she have the MMR while on tacrolimus", audience="family")
     assert c.summary_text.startswith("No.")
+
+
+def test_a_question_in_shorthand_with_its_question_words_last_is_asked():
+    a = answer("SRNS on tac 9 months, CR, creatinine stable. continue how long, and when to switch to MMF?")
+    assert "Continue how long? Not before 12 months" in a.summary_text

@@ -946,6 +946,9 @@ _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that on
 # what someone else said, even with a question mark ("the optician said I have the start of a cataract??"): told
 _REPORTED = re.compile(r"^(?!.*\b(?:but|so|and)\s+(?:is|isnt|isn't|are|aren't|can|does|doesn't|do|should|will|would|what|"
                        r"why|how)\b)\s*(?:the|my|our|his|her)\s+\w+\s+(?:said|says|told|thinks|thought|reckons)\b", re.I)
+# a question asked in shorthand, its question words last ("continue how long", "taper when")
+_SHORTHAND_ASK = re.compile(r"^\s*[\w/-]+(?:\s+[\w/-]+){0,2}\s+(?:for )?(?:how long|how often|how much|when|what dose|which dose)"
+                            r"\s*\??\s*$", re.I)
 # a question that checks what the message just told ("is that true?", "is it right?")
 _CLAIM_CHECK = re.compile(r"^\s*(?:(?:and|but|so)\s+)?(?:is|was) (?:that|it|this) (?:really |actually )?(?:true|right|correct|so)\b",
                           re.I)
@@ -1642,7 +1645,7 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             out.append((p, "why " + _ENDS_WHY.sub("", p)))
             told, before = [], []
             continue
-        if not _ASKING.match(p) and (p not in marked or _REPORTED.match(p)) \
+        if not _ASKING.match(p) and not _SHORTHAND_ASK.match(p) and (p not in marked or _REPORTED.match(p)) \
                 and not ((p is parts[-1] or _SHORTHAND_DOSE.match(p)) and _dose_request(p)) \
                 and not _REQUEST.search(p) and not _VERSUS.search(p):   # ("single 375 mg/m2 vs 2 doses vs 750 mg/m2" asks)
             if _leans_on_story(p) and told:
