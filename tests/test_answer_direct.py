@@ -3079,3 +3079,8 @@ def test_a_flu_vaccine_or_vaccines_in_general_on_immune_medicines_are_never_answ
 def test_a_question_in_shorthand_with_its_question_words_last_is_asked():
     a = answer("SRNS on tac 9 months, CR, creatinine stable. continue how long, and when to switch to MMF?")
     assert "Continue how long? Not before 12 months" in a.summary_text
+
+
+def test_stopping_levamisole_after_a_year_in_remission_is_answered():
+    a = answer("FRNS on levamisole 1 yr in remission, stop it?")
+    assert a.summary_text.startswith("It can be stopped after at least 12 months")
