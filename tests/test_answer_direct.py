@@ -3084,3 +3084,11 @@ def test_a_question_in_shorthand_with_its_question_words_last_is_asked():
 def test_stopping_levamisole_after_a_year_in_remission_is_answered():
     a = answer("FRNS on levamisole 1 yr in remission, stop it?")
     assert a.summary_text.startswith("It can be stopped after at least 12 months")
+
+
+def test_one_upcr_above_200_is_not_yet_a_relapse_and_five_days_of_4_plus_is_one():
+    a = answer("UPCR 250 mg/mmol in a child on maintenance pred, relapse?")
+    assert a.summary_text.startswith("Not on one sample")
+    b = answer("its been 5 days of 4+ and hes not on anything and hes puffy, what do i do", audience="family")
+    assert b.summary_text.startswith("After 3 days in a row of 3+ or more, this is a relapse")
+    assert "may be a relapse" not in b.summary_text
