@@ -3092,3 +3092,9 @@ def test_one_upcr_above_200_is_not_yet_a_relapse_and_five_days_of_4_plus_is_one(
     b = answer("its been 5 days of 4+ and hes not on anything and hes puffy, what do i do", audience="family")
     assert b.summary_text.startswith("After 3 days in a row of 3+ or more, this is a relapse")
     assert "may be a relapse" not in b.summary_text
+
+
+def test_does_a_biopsy_hurt_says_the_sources_do_not_describe_it():
+    a = answer("what is a kidney biopsy like, does it hurt", audience="family")
+    assert a.summary_text.startswith("Our guidance does not describe what the biopsy is like or how much it hurts")
+    assert a.scope == "partly_covered"
