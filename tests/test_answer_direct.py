@@ -3098,3 +3098,11 @@ def test_does_a_biopsy_hurt_says_the_sources_do_not_describe_it():
     a = answer("what is a kidney biopsy like, does it hurt", audience="family")
     assert a.summary_text.startswith("Our guidance does not describe what the biopsy is like or how much it hurts")
     assert a.scope == "partly_covered"
+
+
+def test_a_dose_of_a_medicine_the_pack_does_not_dose_is_never_answered_with_prednisolone():
+    a = answer("cotrimoxazole dose for PJP prophylaxis 20 kg")
+    assert "Prednisolone" not in a.summary_text and "40 mg" not in a.summary_text
+    assert "at what dose" in a.scope_note
+    b = answer("pred dose 20 kg first episode")
+    assert "Prednisolone 40 mg once daily" in b.summary_text

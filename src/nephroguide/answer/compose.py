@@ -682,6 +682,10 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
                 b.add(Entry("dosing", "recommendation", rec.id, st, _clean(rec.family_text), _clean(rec.text),
                             title=rec.title, reviewed=rec.last_reviewed, drugs=tuple(rec.drugs)))
         return named, None
+    from nephroguide.answer import direct
+
+    if not drugs and direct.names_other_medicine(u.question):
+        return [], None   # a dose of a medicine the pack does not dose ("co-trimoxazole dose 20 kg"): never the course's
     if not drugs:
         intent = _stage_intent(_stage_order(ctx.labels)) or rules().raw["default_treatment_intent"]
         main = rules().raw["articles"][intent].get("main") or []

@@ -1003,6 +1003,12 @@ def _unknown_subject(part: str) -> list[str]:
     return out
 
 
+def names_other_medicine(question: str) -> bool:
+    """The message names a medicine that is not a nephrotic-syndrome treatment (retrieval.yaml ``other_medicines``:
+    paracetamol, antibiotics, co-trimoxazole ...)."""
+    return _names_any(question, settings()["other_medicines"])
+
+
 def unknown_medicine_asked(u: Understanding) -> str | None:
     """A message that asks one question, about a medicine or drug class the pack never names ("can he take SGLT2
     inhibitors?", "is methylphenidate safe with his prednisolone?"): that medicine, so that the reader is told it
