@@ -3106,3 +3106,13 @@ def test_a_dose_of_a_medicine_the_pack_does_not_dose_is_never_answered_with_pred
     assert "at what dose" in a.scope_note
     b = answer("pred dose 20 kg first episode")
     assert "Prednisolone 40 mg once daily" in b.summary_text
+
+
+def test_a_dose_asked_for_a_non_pack_medicine_is_never_another_medicines_dose():
+    for q in ("vitamin D dose 20 kg on steroids", "aciclovir dose 20 kg chickenpox"):
+        a = answer(q)
+        assert "Prednisolone 40 mg" not in a.summary_text, q
+    b = answer("enoxaparin dose 20 kg RVT")
+    assert b.summary_text.startswith("No stored source gives one")
+    c = answer("pred dose 20 kg relapse, also can he take paracetamol?")
+    assert "Prednisolone 40 mg once daily" in c.summary_text

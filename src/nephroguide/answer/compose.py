@@ -654,8 +654,10 @@ def _dose_asked_of(question: str) -> frozenset[str]:
     """The medicines named in the clauses of a message that ask for a dose ("considering rituximab - dose")."""
     from nephroguide.answer.direct import _medicines_in
 
-    return frozenset(d for clause in re.split(r"[.;?!\n]|,\s+(?=and\b|what\b|how\b)", question)
-                     if _DOSE_WORD.search(clause) for d in _medicines_in(clause))
+    return frozenset(d for clause in _CLAUSES.split(question) if _DOSE_WORD.search(clause) for d in _medicines_in(clause))
+
+
+_CLAUSES = re.compile(r"[.;?!\n]|,\s+(?=and\b|what\b|how\b)")
 
 
 _DOSE_WORD = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bregimen\b", re.I)
@@ -684,8 +686,11 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
         return named, None
     from nephroguide.answer import direct
 
-    if not drugs and direct.names_other_medicine(u.question):
-        return [], None   # a dose of a medicine the pack does not dose ("co-trimoxazole dose 20 kg"): never the course's
+    dose_clauses = [c for c in _CLAUSES.split(u.question) if _DOSE_WORD.search(c)]
+    if (not drugs or not asked_for) and any(direct.names_other_medicine(c) for c in dose_clauses or [u.question]):
+        # a dose of a medicine the pack does not dose ("co-trimoxazole dose 20 kg", "vitamin D dose 20 kg on
+        # steroids"): never the course's medicine, nor another medicine the message names
+        return [], None
     if not drugs:
         intent = _stage_intent(_stage_order(ctx.labels)) or rules().raw["default_treatment_intent"]
         main = rules().raw["articles"][intent].get("main") or []
