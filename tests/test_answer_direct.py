@@ -3116,3 +3116,11 @@ def test_a_dose_asked_for_a_non_pack_medicine_is_never_another_medicines_dose():
     assert b.summary_text.startswith("No stored source gives one")
     c = answer("pred dose 20 kg relapse, also can he take paracetamol?")
     assert "Prednisolone 40 mg once daily" in c.summary_text
+
+
+def test_a_diuretic_is_furosemide_and_a_dose_range_is_never_led_by_its_low_end_alone():
+    a = answer("diuretic dose 20 kg")
+    assert "Prednisolone" not in a.summary_text and "Furosemide 20 mg IV per dose" in a.summary_text
+    assert "range 20-40 mg per dose" in a.summary_text
+    b = answer("20% albumin dose for symptomatic oedema 18 kg?")
+    assert "range 9-18 g per dose" in b.summary_text

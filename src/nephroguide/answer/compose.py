@@ -1431,6 +1431,9 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         text = top[0].statement.text if top else ""
         first = aud.sentences(text)
         summary = " ".join(first[:2]) if len(first) > 1 and len(first[0]) < 100 else " ".join(first[:1])
+        if "low end of the range" in summary:
+            # a dose range is never read as its low end alone: its working, which gives the range, follows
+            summary = " ".join([summary, *[x for x in first if x.startswith("Calculation:") and x not in summary][:1]])
         summary = direct.with_kind_sentence(u.question, summary, first)   # "which agent?": the sentence naming them
         summary_refs = tuple(top[0].statement.refs) if top else ()
         if top and top[0].kind == "evidence" and top[0].level == 0:
