@@ -300,17 +300,14 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
 
 
 def _family_dose_line(e: Entry, index: int) -> str:
-    """A dose worked out for the child, in a family's words when the rule has them: the amount, then how it is given
-    ("Prednisolone 28 mg once daily: one dose by mouth every day until the urine has been clear for 3 days. Then 21 mg
-    once every other day (alternate days): one dose by mouth every other day for 4 weeks.")."""
-    if not (e.family and e.dose_amount):
-        return e.dose_line
+    """A dose worked out for the child, in a family's words when the rule has them (see direct.family_dose_text)."""
+    from nephroguide.answer.direct import family_dose_text
     from nephroguide.knowledge.pack import load_pack
 
-    how = e.family.rstrip(".")
-    name = load_pack().drugs[e.drugs[0]].generic if e.drugs else ""
-    head = f"Then {e.dose_amount}" if index or not name else f"{name[:1].upper()}{name[1:]} {e.dose_amount}"
-    return f"{head}: {how[:1].lower()}{how[1:]}."
+    rule = load_pack().dose_rules.get(e.kb_id)
+    if rule is None or not (rule.family_text and e.dose_amount):
+        return e.dose_line
+    return family_dose_text(rule, e.dose_amount, index)
 
 
 def _phases_of(entry: Any, entries: Sequence[Any]) -> list[Any]:

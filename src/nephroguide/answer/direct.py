@@ -453,10 +453,10 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # "how much protein", "steroid dose threshold for live vaccines": dose words but no medicine to dose;
         # a direct answer that fits is the answer to this question, not a dosing article
         return Route("answer", answer=best, confidence=conf)
+    pack = load_pack()
     if dosing and u.drugs and best is not None and conf >= enough \
-            and not any(r.drug in u.drugs for r in load_pack().dose_rules.values()) \
-            and set(u.drugs) & _asked_drugs(load_pack(), best.id) \
-            and any(_DOSE_ASKED.search(a) for a in load_pack().answers[best.id].asks):
+            and not any(r.drug in u.drugs for r in pack.dose_rules.values()) \
+            and set(u.drugs) & _asked_drugs(pack, best.id) and any(_DOSE_ASKED.search(a) for a in pack.answers[best.id].asks):
         # a dose asked for a medicine the pack has no dose rule for ("enalapril dose 20 kg SRNS"): its answer says
         # what the sources give (no mg dose: titrate to the maximum tolerated), not an article of other statements
         return Route("answer", answer=best, confidence=conf)
@@ -1469,12 +1469,8 @@ def _dose_line(u: Understanding, part: str, *, family: bool = False) -> tuple[st
             said = res.display
             if res.mg_per_dose_range:   # a range is never shown as its low end alone ("albumin 7.5 g IV per dose")
                 said += f" (low end of the range; range {range_text(rule, res.mg_per_dose_range, res.mg_per_day_range, res.unit)})"
-            if family and rule.family_text:
-                # in a family's words: the amount, then how it is given ("Prednisolone 28 mg once daily: one dose by
-                # mouth every day until the urine has been clear for 3 days. Then 21 mg ...")
-                how = rule.family_text.rstrip(".")
-                head = f"{name[:1].upper()}{name[1:]} {said}" if not lines else f"Then {said}"
-                lines.append(f"{head}: {how[:1].lower()}{how[1:]}.")
+            if family and rule.family_text:   # in a family's words: the amount, then how it is given
+                lines.append(family_dose_text(rule, said, len(lines)))
                 continue
             lines.append(f"{res.phase}: {name} {said}." if res.phase else f"{name[:1].upper()}{name[1:]} {said}.")
         if lines:
@@ -1488,13 +1484,20 @@ def _dose_line(u: Understanding, part: str, *, family: bool = False) -> tuple[st
 
 def family_rule_text(rule: Any, index: int) -> str:
     """A dose rule in a family's words: the amount as written, with its cap, then how it is given."""
-    from nephroguide.knowledge.pack import load_pack
-
     unit = "g" if rule.bases[0].basis.startswith("g/") else "mg"
     amount = " or ".join((f"{b.value:g}" + (f"-{b.high:g}" if b.high else "") + f" {b.basis.replace('/dose', '')}")
                          .replace("/day", " a day") for b in rule.bases)
     cap = rule.max_mg_per_dose or rule.max_mg_per_day
     amount += f" (no more than {cap:g} {unit})" if cap else ""
+    return family_dose_text(rule, amount, index)
+
+
+def family_dose_text(rule: Any, amount: str, index: int) -> str:
+    """One phase of a course in a family's words: the medicine and amount (the first phase), or "Then" and the
+    amount (a later one), then how it is given ("Prednisolone 28 mg once daily: one dose by mouth every day until
+    the urine has been clear for 3 days. Then 21 mg ...")."""
+    from nephroguide.knowledge.pack import load_pack
+
     name = load_pack().drugs[rule.drug].generic
     lead = f"{name[:1].upper()}{name[1:]} {amount}" if index == 0 else f"Then {amount}"
     how = rule.family_text.rstrip(".")
