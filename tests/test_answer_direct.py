@@ -3124,3 +3124,8 @@ def test_a_diuretic_is_furosemide_and_a_dose_range_is_never_led_by_its_low_end_a
     assert "range 20-40 mg per dose" in a.summary_text
     b = answer("20% albumin dose for symptomatic oedema 18 kg?")
     assert "range 9-18 g per dose" in b.summary_text
+
+
+def test_nephrectomy_timing_in_congenital_ns_leads_with_its_answer():
+    a = answer("congenital NS 2 week old, albumin infusions daily, nephrectomy when?")
+    assert a.summary_text.startswith("No, not routinely")
