@@ -3129,3 +3129,9 @@ def test_a_diuretic_is_furosemide_and_a_dose_range_is_never_led_by_its_low_end_a
 def test_nephrectomy_timing_in_congenital_ns_leads_with_its_answer():
     a = answer("congenital NS 2 week old, albumin infusions daily, nephrectomy when?")
     assert a.summary_text.startswith("No, not routinely")
+
+
+def test_a_low_magnesium_on_a_cni_replace_question_is_about_magnesium_not_replacing_the_cni():
+    a = answer("Mg 0.55 on tac, replace?")
+    assert a.summary_text.startswith("No threshold or dose in the sources read") and a.scope == "partly_covered"
+    assert "MMF" not in a.summary_text
