@@ -3135,3 +3135,9 @@ def test_a_low_magnesium_on_a_cni_replace_question_is_about_magnesium_not_replac
     a = answer("Mg 0.55 on tac, replace?")
     assert a.summary_text.startswith("No threshold or dose in the sources read") and a.scope == "partly_covered"
     assert "MMF" not in a.summary_text
+
+
+def test_why_so_tired_on_prednisolone_says_tiredness_is_not_a_listed_effect():
+    a = answer("why is my child so tired on prednisolone", audience="family")
+    assert a.summary_text.startswith("Our guidance does not list tiredness") and a.scope == "partly_covered"
+    assert "course" not in a.summary_text.split(".")[0]
