@@ -3141,3 +3141,22 @@ def test_why_so_tired_on_prednisolone_says_tiredness_is_not_a_listed_effect():
     a = answer("why is my child so tired on prednisolone", audience="family")
     assert a.summary_text.startswith("Our guidance does not list tiredness") and a.scope == "partly_covered"
     assert "course" not in a.summary_text.split(".")[0]
+
+
+def test_a_bath_while_swollen_is_about_the_skin_not_school():
+    a = answer("Can he have a bath while he is swollen?", audience="family")
+    assert a.summary_text.startswith("Our guidance gives no rule about baths") and a.scope == "partly_covered"
+    assert "cellulitis" in a.summary_text and "school" not in a.summary_text
+
+
+def test_steroid_cream_for_eczema_says_the_sources_do_not_cover_it_instead_of_listing_skin_effects():
+    a = answer("She has eczema, can we still use steroid cream on her skin while she is on prednisolone?",
+               audience="family")
+    assert a.summary_text.startswith("Our guidance has no advice on steroid creams") and a.scope == "partly_covered"
+    assert "stretch marks" not in a.summary_text
+
+
+def test_how_long_will_he_have_it_answers_how_long_not_a_yes_or_no():
+    for q in ("how long will my son have this disease", "how many years does nephrotic syndrome last"):
+        a = answer(q, audience="family")
+        assert a.summary_text.startswith("Often by the late teens"), q
