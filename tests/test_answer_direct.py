@@ -3160,3 +3160,8 @@ def test_how_long_will_he_have_it_answers_how_long_not_a_yes_or_no():
     for q in ("how long will my son have this disease", "how many years does nephrotic syndrome last"):
         a = answer(q, audience="family")
         assert a.summary_text.startswith("Often by the late teens"), q
+
+
+def test_a_not_covered_verb_form_is_named_with_its_noun():
+    a = answer("Can my daughter get her ears pierced?", audience="family")
+    assert a.scope == "not_covered" and "no information on ears pierced" in a.summary_text

@@ -776,13 +776,28 @@ def off_topic_named(u: Understanding) -> str:
     return ", ".join(out[:2]) or ", ".join(u.off_topic[:2])
 
 
+_NOT_A_NOUN = frozenset(["a", "an", "the", "my", "his", "her", "their", "our", "your", "its", "get", "gets", "got",
+                         "getting", "have", "has", "having", "had", "be", "been", "being", "is", "are", "was", "were",
+                         "go", "going", "do", "does", "did", "can", "could", "will", "would", "should", "to", "of",
+                         "for", "and", "or", "not", "no"])
+
+
+def _with_its_noun(question: str, word: str) -> str:
+    """An unknown verb form with the noun before it, as typed ("ears pierced", "ear piercing", "hair dyed"), so
+    the not-covered line names a subject rather than a participle."""
+    if not re.search(r"(?:ed|ing)$", word, re.I):
+        return word
+    m = re.search(rf"\b([a-z]{{3,}})\s+{re.escape(word)}\b", question, re.I)
+    return f"{m.group(1)} {word}" if m and m.group(1).lower() not in _NOT_A_NOUN else word
+
+
 def subject_of(u: Understanding, ret: Retrieval) -> str:
     """The question's subject the pack holds nothing on: other diseases named, else words it never uses,
     else its rarest words."""
     if u.off_topic:
         return off_topic_named(u)
     if ret.unknown:
-        return " ".join(ret.unknown[:3])
+        return " ".join(_with_its_noun(u.question, w) for w in ret.unknown[:3])
     from nephroguide.answer.audience import is_easy_word
     from nephroguide.answer.retrieve import index
     from nephroguide.answer.understand import vocabulary
