@@ -3165,3 +3165,26 @@ def test_how_long_will_he_have_it_answers_how_long_not_a_yes_or_no():
 def test_a_not_covered_verb_form_is_named_with_its_noun():
     a = answer("Can my daughter get her ears pierced?", audience="family")
     assert a.scope == "not_covered" and "no information on ears pierced" in a.summary_text
+
+
+def test_a_live_vaccine_on_a_high_daily_dose_is_no_even_when_an_alternate_day_answer_is_near():
+    a = answer("Can a child on pred 2 mg/kg daily get varicella vaccine?")
+    assert a.summary_text.startswith("No, not on high doses")
+    assert not a.summary_text.lower().startswith("yes")
+
+
+def test_a_live_vaccine_on_low_alternate_day_prednisolone_is_usually_yes_with_no_contradicting_line():
+    a = answer("can my son have the chickenpox jab, he takes 5 mg prednisolone every other day", audience="family")
+    assert a.summary_text.startswith("Usually yes, if the every-other-day dose is low")
+    assert "No." not in a.summary_text and "Usually, but not always" not in a.summary_text
+
+
+def test_the_chickenpox_vaccine_on_steroids_names_chickenpox_and_is_not_headed_by_an_mmr_question():
+    a = answer("Can my child get the chickenpox vaccine while he is on steriods?", audience="family")
+    assert a.summary_text.startswith("No, not while the prednisolone dose is high")
+    assert "chickenpox" in a.summary_text and "MMR" not in a.title
+
+
+def test_did_i_cause_it_by_what_i_fed_him_is_about_blame_not_feeling_fed_up():
+    a = answer("did I cause this by something I fed him", audience="family")
+    assert a.summary_text.startswith("No.") and a.topic == "causes"

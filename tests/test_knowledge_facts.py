@@ -47,6 +47,9 @@ def test_the_statistics_pattern_catches_what_it_should():
         assert not _STATISTIC_OR_GRADE.search(text), text
 
 
+_NO_GUIDANCE_OPENING = re.compile(r"^(?:the sources give no|our guidance (?:gives|has) no)\b", re.I)
+
+
 def test_broad_sheet_yes_no_questions_are_answered_first(pack):
     checked = 0
     for kb_id, ans in pack.answers.items():
@@ -54,6 +57,8 @@ def test_broad_sheet_yes_no_questions_are_answered_first(pack):
             continue
         checked += 1
         for text in (ans.answer, ans.family_answer):
+            if ans.gap and _NO_GUIDANCE_OPENING.match(text.strip()):
+                continue   # the sources say nothing either way: that is the first thing said, not a guessed yes/no
             assert _YES_NO_OPENING.match(text.strip()), (kb_id, text[:60])
     assert checked >= 40
 

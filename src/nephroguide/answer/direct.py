@@ -135,7 +135,8 @@ def _answer_confidence(u: Understanding, ret: Retrieval, by_match: bool = True) 
     return (scored[0][1], scored[0][0]) if scored else (None, 0.0)
 
 
-def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True) -> list[tuple[float, Hit]]:
+def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
+                        asked_already: str | None = None) -> list[tuple[float, Hit]]:
     """Each candidate direct answer with its confidence (see :func:`_answer_confidence`), best first."""
     from rapidfuzz import fuzz
 
@@ -190,7 +191,8 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True)
             continue   # ... nor one only about a medicine the question never names ("sore throat": not levamisole's)
         if da is not None and not why and _BECAUSE.match(da.answer):
             continue   # "Because ..." answers a why ("thromboprophylaxis in CNS?" is not one)
-        if da is not None and da.asked_when and not re.search(da.asked_when, u.question, re.I):
+        if da is not None and da.asked_when and not re.search(da.asked_when, u.question, re.I) \
+                and h.id != asked_already:   # (the answer the whole message was given: asked there, with its story)
             continue   # ... nor one whose subject the question does not ask ("UPCR 420 ... what now?" is no
             #            question of what a UPCR is for)
         like = max((fuzz.token_sort_ratio(asked, a) for a in _normalised_asks(pack, h.id)), default=0.0) / 100 \
@@ -1828,7 +1830,7 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     text = " ".join([text, *(d for d in u.drugs if d not in text and d not in asked_only and not own_medicine)])
     # (each reading with the part as the question: a "Because ..." answer only for a why)
     scored = _answer_confidences(dataclasses.replace(u, question=part, text=text),
-                                 retrieve(text, list(u.drugs), one_question=True), by_match=False)
+                                 retrieve(text, list(u.drugs), one_question=True), by_match=False, asked_already=prefer)
     best, conf = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
     given = next(((c, h) for c, h in scored if h.id == prefer), None)
     given_da = load_pack().answers.get(prefer) if prefer is not None else None
@@ -2362,6 +2364,20 @@ def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
     if asked is not None:
         drugs = set(_medicines_named(asked))
         fit = [a for a in fit if set(_medicines_named(a)) <= drugs] or fit
+        # a first phrasing that shares no subject word with the message gives way to the nearest one (most of its
+        # subject words, then fewest others): a chickenpox-vaccine question is not headed "Can the MMR 2nd dose go
+        # ahead?"
+        from nephroguide.answer.retrieve import index, query_terms
+
+        idx = index()
+        words = set(query_terms(asked))
+
+        def nearness(a: str) -> tuple[float, float]:
+            terms = set(query_terms(a))
+            return (-sum(idx.idf(t) for t in terms & words), sum(idx.idf(t) for t in terms - words))
+
+        if not set(query_terms(fit[0])) & words:   # the first phrasing, unless it shares no subject word
+            fit = sorted(fit, key=nearness)
     return question_form(fit[0])
 
 
@@ -2443,7 +2459,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     if da is not None:
         summary = " ".join((da.family_answer if family else da.answer).split())
         summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
-        title = title_of(da, u.detail('sex'), u.question)
+        title = title_of(da, u.detail('sex'), f"{u.question} {u.text}")
     else:
         lead = next((e for e in b.entries if e.section == "key"), None)
         if lead is None:
