@@ -3188,3 +3188,27 @@ def test_the_chickenpox_vaccine_on_steroids_names_chickenpox_and_is_not_headed_b
 def test_did_i_cause_it_by_what_i_fed_him_is_about_blame_not_feeling_fed_up():
     a = answer("did I cause this by something I fed him", audience="family")
     assert a.summary_text.startswith("No.") and a.topic == "causes"
+
+
+def test_a_danger_answer_carries_no_yes_to_waiting_at_home_among_its_key_points():
+    a = answer("My 4 year old is in relapse and on prednisolone, and tonight he has a fever and bad tummy pain and "
+               "doesnt want to move. Should I just give paracetamol and wait?", audience="family")
+    assert a.summary_text.startswith("No.") and "Go to hospital now" in a.summary_text
+    assert "paracetamol? Yes" not in current_text(a)
+
+
+def test_a_swollen_child_peeing_much_less_is_told_to_go_to_hospital_first():
+    a = answer("His eyes are puffy every morning and now his legs and tummy look swollen too and he is peeing much "
+               "less. When should I take him to hospital?", audience="family")
+    assert a.summary_text.startswith("Go to hospital now if your child is passing very little urine")
+
+
+def test_anticoagulate_how_is_answered_not_taken_as_said_by_anticoagulate_if_confirmed():
+    a = answer("Nephrotic 6yo with swollen painful left leg, alb 12 - DVT? anticoagulate how?")
+    assert "Anticoagulate how? Anticoagulate:" in a.summary_text and a.scope == "partly_covered"
+    assert "no agent, dose or duration" in a.summary_text and "Not routinely" not in a.summary_text
+
+
+def test_relapses_in_6_mo_is_a_time_span_not_the_childs_age():
+    a = answer("SSNS 3rd relapse in 6 mo, next?")
+    assert "age_years" not in a.markdown

@@ -2072,8 +2072,13 @@ def _named_in_lead(question: str, lead: frozenset[str]) -> bool:
     next steps - biopsy? genetics? CNI?" beside "Treat it as secondary SRNS: biopsy, yes; genetic testing, yes; then
     a calcineurin inhibitor."; "what do I do with the dose?" beside "Reduce the dose: ...")."""
     terms = _subject_terms(question)
+    if _HOW_LAST.search(question):
+        return False   # "anticoagulate how?": naming it ("anticoagulate if confirmed") does not say how
     return 0 < len(terms) <= 2 and terms <= lead and (not _QUESTION.match(question)
                                                       or bool(_ACTION_ASKED.match(question)))
+
+
+_HOW_LAST = re.compile(r"\b(?:how|which|what dose|how long|how much|what with)\s*\??\s*$", re.I)
 
 
 def _stage_words(u: Understanding, text: str) -> list[str]:
@@ -2442,8 +2447,10 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         # (not another phrasing of the pack's: "My mum says we should cut out salt ...?"), and never a "Usually not"
         # under a danger answer's "Go to hospital now"
         said = " ".join((other.family_answer if family else other.answer).split())
-        if r.danger and _opener(said) == "no":
-            continue
+        if r.danger and (_opener(said) == "no" or (_opener(said) == "yes"
+                                                   and re.search(settings()["wait_asked"], _sentence_of(u.question, asked),
+                                                                 re.I))):
+            continue   # (... nor a Yes to a question of waiting: "should I just give paracetamol and wait? Yes.")
         title = question_form(asked)
         text = f"{title} {said}"
         st = c._stmt(pack, text, other.citations, other.id)
@@ -2747,6 +2754,12 @@ def _speaks_of_little(part: str, answer_id: str) -> bool:
 def _answer_words(da: Any) -> str:
     """What a direct answer says and answers, for checking whether it speaks of a subject."""
     return f"{da.answer} {da.family_answer} {' '.join(da.asks)}"
+
+
+def _sentence_of(message: str, part: str) -> str:
+    """The sentence of a message a part of it comes from ("should I just give paracetamol" -> "... and wait?")."""
+    head = part.strip()[:24].lower()
+    return next((x for x in re.split(r"(?<=[.?!])\s+", message) if head and head in x.lower()), part)
 
 
 def _opener(text: str) -> str | None:
