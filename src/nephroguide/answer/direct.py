@@ -837,7 +837,9 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
     the message is one question, or every part (or none) is elsewhere."""
     from nephroguide.answer.understand import canonicalise, normalise, rules
 
-    parts = [p.strip() for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
+    # (a bracket is one piece: "should I (his dad, 50, with angina) take one too?")
+    question = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(",", " ").replace(";", " "), u.question)
+    parts = [p.strip() for p in _PARTS.split(question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
     if len(parts) < 2:
         return None
     names: list[str] = []
@@ -847,7 +849,7 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
         found = _part_elsewhere(part)
         if found:
             names.extend(n for n in found if n not in names)
-            if _ASKING.match(part) or re.search(re.escape(part) + r"\s*\?", u.question):
+            if _ASKING.match(part) or re.search(re.escape(part) + r"\s*\?", question):
                 # (asked with its question mark, in any words: "derm wants to start isotretinoin for acne. ok?")
                 aside.append(PartLine(part, "", None, tuple(found)))
         else:
@@ -866,7 +868,7 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
     aside.extend(PartLine(p, "", None, tuple(names)) for p in likened)
     if not keep or not names or all(_TELLING.match(p) for p in keep):
         return None   # ... or every question asked is elsewhere ("im 16 and on tacrolimus, can i get a tattoo?")
-    rest = u.question
+    rest = question
     for part in parts:
         if part not in keep:   # the rest of the message as written, so short pieces ("relapse, 30 kg") stay
             rest = re.sub(r"(?:[,;]\s*|\s+)?(?:\band\s+)?" + re.escape(part) + r"\s*\??", " ", rest, count=1)
@@ -2319,8 +2321,10 @@ def asked_before_the_dose(question: str, line: PartLine) -> bool:
     return line.answer is not None and not line.leads and at >= 0 and dose is not None and at < dose.start()
 
 
-def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
-    """The summary followed by each other part of the message, as the reader asked it, and its line."""
+def with_parts(summary: str, lines: Sequence[PartLine], question: str | None = None) -> str:
+    """The summary followed by each other part of the message, as the reader asked it, and its line; with the
+    ``question``, a part asked before the one the summary answers under its words comes first, in the reader's
+    order ("Can he go back to school ...? And what should I do if there is chickenpox ...?")."""
     def asked(part: str) -> str:   # "and also can i ..." -> "Can I ...?"
         part = re.sub(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)+", "", part, flags=re.I)
         return question_form(re.sub(r"\bi\b", "I", part))
@@ -2330,7 +2334,13 @@ def with_parts(summary: str, lines: Sequence[PartLine]) -> str:
     # (a Yes or No keeps its question: "Is that normal? Yes." never reads as "yes, it is your fault")
     bare_lead = lead is not None and _leans_on_story(lead.part) and _opener(summary) is None
     head = f"{asked(lead.part)} {summary}" if lead is not None and not bare_lead else summary
-    return " ".join([head, *(f"{asked(p.part)} {p.text}" for p in lines if not p.leads)])
+    rest = [p for p in lines if not p.leads]
+    before: list[PartLine] = []
+    if question is not None and lead is not None and not bare_lead:
+        at = question.lower().find(lead.part.lower())
+        before = [p for p in rest if p.answer is not None and 0 <= question.lower().find(p.part.lower()) < at]
+    return " ".join([*(f"{asked(p.part)} {p.text}" for p in before), head,
+                     *(f"{asked(p.part)} {p.text}" for p in rest if p not in before)])
 
 
 def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 3) -> list[str]:
@@ -2547,7 +2557,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             parts_say = " ".join(p.text for p in lines_of_parts)
             keep = [*keep, *[x for x in said_of[len(keep):] if asked_here & _stems_in(x)
                              and not _mostly_said(x, parts_say)][:1]]
-        summary = with_parts(" ".join(keep) or main, lines_of_parts)
+        summary = with_parts(" ".join(keep) or main, lines_of_parts, None if r.danger else u.question)
         summary_refs = tuple(dict.fromkeys([*summary_refs, *(x.source for _, o in others for x in o.citations),
                                             *(ref for p in lines_of_parts for ref in p.refs)]))
     titles = cfg["sections"]
