@@ -548,13 +548,13 @@ def test_after_cni_failure_the_first_line_never_offers_a_cni_again():
         assert "Do not delay the calcineurin inhibitor" not in a.summary_text
 
 
-def test_an_answer_to_a_later_question_of_a_message_opens_under_that_question():
+def test_an_answer_to_a_later_question_of_a_message_stands_under_that_question_in_the_readers_order():
     a = answer("she is puffy again, do we need to cut salt? and how much water can she drink", audience="family")
     assert a.summary_text.startswith("Yes: while your child is in a relapse or puffy, cut down on salt")
     assert "How much water can she drink? Usually as much as" in a.summary_text   # never the answer about salt
     b = answer("Is nephrotic syndrome genetic? Should her little brother be tested?", audience="family")
-    assert b.summary_text.startswith("Should her little brother be tested? No")
-    assert "Is nephrotic syndrome genetic? Usually not" in b.summary_text
+    assert b.summary_text.startswith("Is nephrotic syndrome genetic? Usually not")   # the reader's order
+    assert "Should her little brother be tested? No" in b.summary_text
 
 
 def test_a_first_presentation_is_not_answered_as_a_relapse_and_its_questions_are_each_answered():
@@ -759,8 +759,9 @@ def test_the_answer_given_keeps_its_words_and_its_question_beside_other_parts():
     assert "Probably, yes. Prednisolone often causes mood swings" in a.summary_text   # not a bare "Probably, yes."
     b = answer("i feel like its my fault, did i do something to cause this? and im so anxious every morning doing the "
                "dipstick, is that normal", audience="family")
-    assert b.summary_text.startswith("Is that normal? Yes.")   # a bare Yes never reads as "yes, it is your fault"
-    assert "Did I do something to cause this? No." in b.summary_text
+    # each under its own question, in the reader's order: a bare Yes never reads as "yes, it is your fault"
+    assert b.summary_text.startswith("Did I do something to cause this? No.")
+    assert "Is that normal? Yes." in b.summary_text
     c = answer("what is mycophenolate and how long will she have to take it?", audience="family")
     assert c.summary_text.startswith("Mycophenolate (MMF, CellCept) is a medicine") and "diarrhoea" not in c.summary_text
 
@@ -2349,7 +2350,7 @@ def test_probe_38_missed_days_of_prednisolone_and_steroid_cover():
                audience="family")
     assert a.summary_text.startswith("It can be: after months of prednisolone the body may not make enough")
     assert "call the kidney team today" in a.summary_text
-    assert "do I give it again? Call the kidney team or a doctor the same day." in a.summary_text
+    assert "do I give it again? Ask the kidney team or a pharmacist today whether to give it again" in a.summary_text
     b = answer("my daughter is 8 and having her tonsils out next month. she has been on prednisolone every other day for "
                "about a year and a half. the anaesthetist asked about \"steroid cover\" - what is that and does she "
                "need it? could the operation make her relapse", audience="family")
@@ -2445,7 +2446,7 @@ def test_probe_39_vomited_doses_on_long_term_steroids_with_shock_signs_is_an_eme
     assert b.summary_text.startswith("This is an emergency: go to hospital now")
     # one vomited dose in a well child stays the same-day call, not an ambulance
     c = answer("she threw up her prednisolone this morning, do I give it again?", audience="family")
-    assert c.summary_text.startswith("Call the kidney team or a doctor the same day")
+    assert c.summary_text.startswith("Ask the kidney team or a pharmacist today whether to give it again")
 
 
 def test_probe_39_a_baby_under_one_is_referred_before_any_prednisolone_dose():
@@ -3212,3 +3213,54 @@ def test_anticoagulate_how_is_answered_not_taken_as_said_by_anticoagulate_if_con
 def test_relapses_in_6_mo_is_a_time_span_not_the_childs_age():
     a = answer("SSNS 3rd relapse in 6 mo, next?")
     assert "age_years" not in a.markdown
+
+
+def test_a_vomited_dose_question_says_first_whether_to_give_it_again_is_for_the_team():
+    a = answer("my son threw up about 20 min after his prednisolone this morning, do i give him the dose again??",
+               audience="family")
+    assert a.summary_text.startswith("Ask the kidney team or a pharmacist today whether to give it again")
+    assert a.scope == "partly_covered"
+
+
+def test_sharing_food_and_cups_is_yes_not_the_sibling_risk_no():
+    a = answer("Can my other kids share food and cups with their brother who has nephrotic syndrome? Is it catching?",
+               audience="family")
+    assert a.summary_text.startswith("Yes. Nobody can catch nephrotic syndrome")
+
+
+def test_fertility_after_a_past_cyclophosphamide_course_is_not_told_to_ask_before_starting():
+    a = answer("I'm 17 and have had nephrotic syndrome since I was 3. I had cyclophosphamide when I was 8 and "
+               "rituximab last year. Will any of this affect whether I can have children one day?", audience="family")
+    assert a.summary_text.startswith("Possibly, mainly for boys and men") and "before starting" not in a.summary_text
+    assert "rituximab and fertility" in a.summary_text and a.scope == "partly_covered"
+    b = answer("can my daughter have children one day?", audience="family")
+    assert b.summary_text.startswith("Usually yes")
+
+
+def test_i_dont_understand_why_after_a_story_is_asked_as_why():
+    a = answer("What are the side effects of tacrolimus? My daughter (9) just started it after her third relapse this "
+               "year and the doctor keeps saying we need blood levels checked but I don't really understand why or "
+               "what we should watch for at home.", audience="family")
+    assert "We need blood levels checked, why? To get the dose right." in a.summary_text
+
+
+def test_when_the_steroid_dose_goes_down_is_answered_with_when():
+    a = answer("How many days of negative dipsticks before it counts as remission, and when does the doctor usually "
+               "start lowering the steroid dose?", audience="family")
+    assert "When does the doctor usually start lowering the steroid dose? After the first 4 weeks" in a.summary_text
+
+
+def test_persistent_hypertension_in_srns_gets_the_drug_and_target_not_only_if_it_stays_high():
+    a = answer("BP persistently 125/85 (>95th centile) in an 8yo with steroid-resistant NS - what antihypertensive "
+               "and target?")
+    assert a.summary_text.startswith("An ACE inhibitor or ARB first")
+
+
+def test_a_medicine_named_as_for_frns_is_not_recorded_as_taken_or_failed():
+    a = answer("levamisole or MMF for FRNS in a 7 year old?")
+    assert "mycophenolate" not in a.markdown.split("_Child (question):")[1].split("\n")[0]
+
+
+def test_a_gp_referral_answer_includes_relapses_needing_a_steroid_sparing_agent():
+    a = answer("When should a GP refer a child with nephrotic syndrome to paediatric nephrology?")
+    assert "steroid-sparing agent" in a.summary_text

@@ -174,8 +174,11 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
     best_match = max(h.match for h in pool)
     margin = float(settings()["direct"]["candidates_match_margin"])
     pool += [h for h in sorted(answers, key=lambda h: (-h.match, h.id))[:int(settings()["direct"]["candidates_by_match"])]
-             if by_match and len(ret.terms) >= 3 and h not in pool and h.match >= best_match + margin]
-    #         (a whole message of a few subject words, not one part: "what next?" matches any "what next" phrasing)
+             if by_match and h not in pool and h.match >= best_match + margin
+             and (len(ret.terms) >= 3 or (len(ret.terms) == 2 and h.match >= float(settings()["direct"]["candidates_short_match"])))]
+    #         (a whole message of a few subject words, not one part: "what next?" matches any "what next" phrasing;
+    #         two subject words only when a phrasing says nearly all of them: "can my daughter have children one
+    #         day?" beside a dozen cyclophosphamide-fertility answers ranked higher by BM25)
     for h in pool:
         da = pack.answers.get(h.id)
         if da is not None and not_written_for(u, da):
@@ -818,7 +821,8 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
     return " ".join(ordered)
 
 
-_PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
+_PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|"
+                    r"\s+but\s+(?=(?:i|we)\s+(?:don'?t|do not|dont)\s+(?:really\s+|quite\s+)?(?:understand|know|get)\s+(?:why|what|how)\b)|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
                     r"what|which|when|why|who)\b)|"
                     r"\s+[-–—]\s+(?=(?:what|which|how|when|why)\s+\w+\s*\??\s*$)|"   # ("... vomiting - what imaging?")
                     r"(?:(?<=\bsteps)|(?<=\bthings)|(?<=\bquestions)|(?<=\bplan)|(?<=\boptions))\s*:\s+(?=[\w-]+(?:\s[\w-]+){0,2}\s*\?)|"
@@ -837,8 +841,11 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
     the message is one question, or every part (or none) is elsewhere."""
     from nephroguide.answer.understand import canonicalise, normalise, rules
 
-    # (a bracket is one piece: "should I (his dad, 50, with angina) take one too?")
-    question = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(",", " ").replace(";", " "), u.question)
+    # (a bracket about the person asking is one piece: "should I (his dad, 50, with angina) take one too?"; not a
+    # list of what is asked about: "which interactions matter (clarithromycin, fluconazole, grapefruit)?")
+    question = re.sub(r"\((?=\s*(?:(?:his|her|my|their|our|the)\s+(?:dad|mum|mom|mother|father|brother|sister|wife|"
+                      r"husband|partner|grand\w*|uncle|aunt|cousin)|i am|i'm|im|me)\b)[^()]*\)",
+                      lambda m: m.group(0).replace(",", " ").replace(";", " "), u.question, flags=re.I)
     parts = [p.strip() for p in _PARTS.split(question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
     if len(parts) < 2:
         return None
@@ -885,6 +892,8 @@ _REQUEST = re.compile(r"(?<!\bthey )(?<!\bdoctors )(?<!\bdoctor )(?<!\bteam )(?<
                       r"(?:give|giving|start|stop|cut|lower|reduce|change|skip|miss|try|use|buy|ibuprofen|nurofen|"
                       r"paracetamol|calpol|antibiotics?|vaccin\w*|jabs?|homeopath\w*|herbal)\b|"
                       r"\b(?:asks?|asking|wants to know|wondering)\s+(?:if|whether)\b|"   # ("the nurse asks if MMR can go ahead")
+                      # ... and what the reader says they do not understand ("I don't really understand why")
+                      r"\b(?:(?:do not|don'?t|dont) (?:really |quite |fully )?(?:understand|know|get)|(?:am |i'?m |im )?not (?:really )?sure)\s+(?:why|what|how|when|whether|if)\b|"
                       # a subject asked in shorthand after a dash ("on rituximab for SDNS - hypogammaglobulinaemia monitoring,
                       # PJP prophylaxis needed?")
                       r"\s[-–:]\s*[^-–:?]{0,40}\b(?:monitoring|timing|work-?up|mx|plan)\s*$|"
@@ -1150,6 +1159,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
 
     def shown(part: str) -> str:   # a part under the reader's own words ("why?" with what it asks about)
         q = asked_as.get(part, part)
+        told = re.search(r"\b(?:saying|says|said|told us|tells us|that)\s+(?P<what>[^,]{8,}), why$", part, re.I)
+        if told is not None and len(part.split()) > 12:
+            return f"{told.group('what')}, why"   # ("... the doctor keeps saying we need blood levels checked, why")
         # ("doctor gave us penicillin too, why?" under its own words; a why read with its story under the question)
         return part if q.startswith("why ") and not part.lower().startswith("why") and q not in part else q
 
@@ -2143,6 +2155,10 @@ def _listed_questions(question: str) -> str:
     return _LISTED.sub(each, _LISTED_THEN.sub(then, question))
 
 
+_UNSURE_WHY = re.compile(r"^\s*(?:(?:but|and)\s+)?(?:i|we)\s+(?:don'?t|do not|dont)\s+(?:really\s+|quite\s+|fully\s+)?"
+                         r"(?:understand|know|get)\s+why\b[\s,]*(?:(?:or|and)\s+)?(?P<rest>.*)$", re.I)
+
+
 def _message_parts(question: str) -> list[str]:
     return list(_message_parts_cached(question))
 
@@ -2165,7 +2181,15 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
             p = p.replace("\x1f", ",").replace("\x1e", ")")
             defining = bool(out) and (bool(_DEFINE_LIST.match(out[-1])) or defining)
             asked = bool(p.strip()) and re.search(re.escape(p.strip()) + r"\s*\?", x) is not None
-            if out and p and (_BARE_WHY.match(p) or _OR_ONLY.match(p)):
+            unsure = _UNSURE_WHY.match(p) if out and p else None
+            if unsure is not None:
+                # "... we need blood levels checked but I don't really understand why or what we should watch for":
+                # the why of what it told, then the rest as its own question
+                out[-1] = f"{out[-1]}, why"
+                rest = unsure.group("rest").strip(" .")
+                if len(re.findall(r"[A-Za-z]{3,}", rest)) >= 2:
+                    out.append(rest)
+            elif out and p and (_BARE_WHY.match(p) or _OR_ONLY.match(p)):
                 out[-1] = f"{out[-1]}, {p.strip()}"   # "the doctor gave us penicillin too, why??"; "... for every kid
                 #                                       on pred, or only FR/SD?"
             elif p and (len(re.findall(r"[A-Za-z]{3,}", p)) >= 2 or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3
@@ -2379,9 +2403,9 @@ def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
     if asked is not None:
         drugs = set(_medicines_named(asked))
         fit = [a for a in fit if set(_medicines_named(a)) <= drugs] or fit
-        # a first phrasing that shares no subject word with the message gives way to the nearest one (most of its
-        # subject words, then fewest others): a chickenpox-vaccine question is not headed "Can the MMR 2nd dose go
-        # ahead?"
+        # a first phrasing that shares far less of the message's subject than another gives way to the nearest one
+        # (most of its subject words, then fewest others): a chickenpox-vaccine question is not headed "Can the MMR
+        # 2nd dose go ahead?"
         from nephroguide.answer.retrieve import index, query_terms
 
         idx = index()
@@ -2391,8 +2415,9 @@ def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
             terms = set(query_terms(a))
             return (-sum(idx.idf(t) for t in terms & words), sum(idx.idf(t) for t in terms - words))
 
-        if not set(query_terms(fit[0])) & words:   # the first phrasing, unless it shares no subject word
-            fit = sorted(fit, key=nearness)
+        nearest = min(fit, key=nearness)
+        if -nearness(nearest)[0] > 1.5 * -nearness(fit[0])[0]:
+            fit = [nearest]   # the first phrasing, unless another shares far more of the message's subject
     return question_form(fit[0])
 
 

@@ -627,7 +627,9 @@ def _response(text: str) -> tuple[dict[str, str], list[str], list[str]]:
         if not words:
             continue
         for outcome, patterns in (("failure", r.failure), ("success", r.success)):
-            hits = [m for p in patterns for m in p.finditer(clause)]
+            # (a course named as what a medicine is for is no failure of it: "levamisole or MMF for FRNS?")
+            hits = [m for p in patterns for m in p.finditer(clause)
+                    if not (outcome == "failure" and _INDICATION_BEFORE.search(clause[:m.start()]))]
             own_found = False
             for name, a_start, a_end in agents:
                 kind = _agent_kind(name)
@@ -637,7 +639,8 @@ def _response(text: str) -> tuple[dict[str, str], list[str], list[str]]:
                     # (the agent right before or right after the cue: "levamisole and MMF, still relapsing",
                     # "relapsing despite levamisole"; not "relapses while on steroids, the doctor mentioned X")
                     own = [m for p in sides.get("agent_before", []) for m in p.finditer(clause)
-                           if m.start() >= a_end and len(clause[a_end:m.start()].split()) <= 3] + \
+                           if m.start() >= a_end and len(clause[a_end:m.start()].split()) <= 3
+                           and not _INDICATION_BEFORE.search(clause[:m.start()])] + \
                           [m for p in sides.get("agent_after", []) for m in p.finditer(clause)
                            if m.end() <= a_start and len(clause[m.end():a_start].split()) <= 1]
                 near = any(_word_distance(clause, a_start, a_end, h.start(), h.end()) <= window for h in hits)
@@ -654,6 +657,9 @@ def _response(text: str) -> tuple[dict[str, str], list[str], list[str]]:
             if outcome == "failure" and (hits or own_found):
                 break   # "not in remission on X" is a failure, not also a success
     return facts, failed, notes
+
+
+_INDICATION_BEFORE = re.compile(r"\b(?:for|in|treat|treating|indicated in|used in|licensed for)\s+(?:(?:frequently|steroid|steroid-?|often)[\s-]+)?$")
 
 
 def _word_distance(text: str, a0: int, a1: int, b0: int, b1: int) -> int:
