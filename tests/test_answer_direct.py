@@ -3264,3 +3264,9 @@ def test_a_medicine_named_as_for_frns_is_not_recorded_as_taken_or_failed():
 def test_a_gp_referral_answer_includes_relapses_needing_a_steroid_sparing_agent():
     a = answer("When should a GP refer a child with nephrotic syndrome to paediatric nephrology?")
     assert "steroid-sparing agent" in a.summary_text
+
+
+def test_an_either_or_question_is_not_answered_with_a_bare_yes():
+    a = answer("im 15 and on mycophenolate, can i still go swimming training and play football or do i have to stop",
+               audience="family")
+    assert "stop? Yes" not in a.summary_text and "sport" in a.summary_text

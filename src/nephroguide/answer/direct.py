@@ -2353,7 +2353,15 @@ def with_parts(summary: str, lines: Sequence[PartLine], question: str | None = N
         part = re.sub(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)+", "", part, flags=re.I)
         return question_form(re.sub(r"\bi\b", "I", part))
 
+    def said(part: str, text: str) -> str:   # "can I play football or do I have to stop? Yes." answers neither
+        if not _EITHER_OR.search(part):
+            return text
+        rest = re.sub(r"^\s*(?:yes|no)\s*[,.:;!]\s*", "", text, flags=re.I)
+        return rest[:1].upper() + rest[1:] if rest else text
+
     lead = next((p for p in lines if p.leads), None)
+    if lead is not None:
+        summary = said(lead.part, summary)
     # (not under a question of no subject of its own: "What do we do? Chickenpox can be serious ..." says it twice)
     # (a Yes or No keeps its question: "Is that normal? Yes." never reads as "yes, it is your fault")
     bare_lead = lead is not None and _leans_on_story(lead.part) and _opener(summary) is None
@@ -2363,8 +2371,13 @@ def with_parts(summary: str, lines: Sequence[PartLine], question: str | None = N
     if question is not None and lead is not None and not bare_lead:
         at = question.lower().find(lead.part.lower())
         before = [p for p in rest if p.answer is not None and 0 <= question.lower().find(p.part.lower()) < at]
-    return " ".join([*(f"{asked(p.part)} {p.text}" for p in before), head,
-                     *(f"{asked(p.part)} {p.text}" for p in rest if p not in before)])
+    return " ".join([*(f"{asked(p.part)} {said(p.part, p.text)}" for p in before), head,
+                     *(f"{asked(p.part)} {said(p.part, p.text)}" for p in rest if p not in before)])
+
+
+# a question between two courses of action ("can I play football or do I have to stop?"): a bare Yes or No answers
+# neither, so the sentence after it stands alone
+_EITHER_OR = re.compile(r"\bor\s+(?:do|does|should|must|will|can|would|shall|is|are)\s+(?:i|we|he|she|they|you)\b", re.I)
 
 
 def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 3) -> list[str]:
@@ -2520,6 +2533,10 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         asking = [p for p in _message_parts(u.question) if _ASKING.match(p)]
         if r.asked or not any(_form(p) == "yn" for p in asking):   # (a Yes/No may answer any yes/no question asked)
             summary = no_bare_yes_no(r.asked or next(iter(asking), u.question), summary)
+        if len(asking) == 1 and _EITHER_OR.search(asking[0]):
+            # "can she go to school or should she stay home?": a bare Yes or No answers neither
+            rest = re.sub(r"^\s*(?:yes|no)\s*[,.:;!]\s*", "", summary, flags=re.I)
+            summary = rest[:1].upper() + rest[1:] if rest else summary
     if da is not None:
         # a line for another question that says the opposite Yes/No on the same subject is left out: the reader
         # would get "No, not yet ... Yes" ("2+ today, do I restart the prednisolone?")
