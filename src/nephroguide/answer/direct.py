@@ -556,7 +556,13 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # this question; say what is not covered instead
         return Route("not_covered", subject=subject_of(u, ret), confidence=conf)
     if best is not None and conf >= enough:
-        return Route("answer", answer=best, confidence=conf)
+        # a thing the question names that no pack entry speaks of ("can he eat sushi?"): answered as far as the
+        # pack goes, and said to be not covered
+        from wordfreq import zipf_frequency
+
+        named = [w for w in ret.unknown if zipf_frequency(w, "en") < float(cfg["direct"]["named_thing_zipf"])
+                 and not _known_or_typo(w.lower()) and _share(ret, [w]) >= 0.3 and not re.search(r"(?:ed|ing|ly)$", w)]
+        return Route("answer", answer=best, confidence=conf, subject=" ".join(named[:2]))
     if u.intent is not None and u.intent not in PATHWAY_INTENTS and best is not None \
             and conf >= float(cfg["direct"]["beyond_pathway"]) and not _missed_key_term(ret, best):
         # complications, supportive care, vaccination, prognosis, daily life: the intent's article is a general
@@ -2632,6 +2638,11 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     if u.dose_asked and u.drugs and da is not None and amount is not None and amount.search(summary) \
             and (asked_kind is None or asked_kind[0] == "amount"):   # "how long daily?" asks a duration
         intent = "dosing"   # "albumin infusion dose?" answered with the dose: a dosing answer, whatever its topic
+    if r.kind == "answer" and r.subject and da is not None and not lines_of_parts:
+        # a thing the question names that nothing speaks of ("can he eat sushi?"): said first, then what is known
+        rest = summary[:1].lower() + summary[1:] if summary[1:2].islower() else summary
+        summary = cfg["not_covered"]["named_first_family" if family else "named_first"].format(subject=r.subject) \
+            + " " + rest
     drugs = list(dict.fromkeys([*u.drugs, *(d for e in b.entries for d in e.drugs)]))[:4]
     follow = closest_questions(ret, exclude=[da.id] if da is not None else [])
     if len(follow) < 3:
