@@ -3270,3 +3270,24 @@ def test_an_either_or_question_is_not_answered_with_a_bare_yes():
     a = answer("im 15 and on mycophenolate, can i still go swimming training and play football or do i have to stop",
                audience="family")
     assert "stop? Yes" not in a.summary_text and "sport" in a.summary_text
+
+
+def test_round_3_probe_fixes():
+    a = answer("tac trough target in SRNS and how to monitor for CNI nephrotoxicity?")
+    assert a.summary_text.startswith("Tac trough target in SRNS? Tacrolimus 12-hour trough 5-10 ng/mL")
+    b = answer("Oedematous nephrotic child, abdominal pain and cold peripheries - how do I distinguish hypovolaemia from "
+               "overload, and what dose of albumin and furosemide?")
+    assert "How do I distinguish hypovolaemia from overload? Peripheral perfusion and FENa" in b.summary_text
+    assert "What dose of albumin and furosemide? 4-5% albumin without furosemide" in b.summary_text
+    assert "congenital" not in b.summary_text.lower()
+    c = answer("rituximab dose for SDNS and what CD19 monitoring?")
+    assert "375 mg/m2/dose; 1 to 4 doses (no interval or maximum single dose" in c.summary_text
+    d = answer("Our 4 year old is in remission but woke up with bad tummy pain and a fever of 38.5. Is this just a bug "
+               "or could it be serious?", audience="family")
+    assert d.summary_text.startswith("A fever with tummy pain can be a serious tummy infection")
+    e = answer("Non-immune child on prednisolone 60 mg/m2 daily had household chickenpox exposure yesterday. What "
+               "should we do?")
+    assert e.summary_text.startswith("VZIG as soon as possible, within 10 days")
+    f = answer("His eyes are puffy every morning but go down by lunch time. Is this a relapse starting? dipstick was "
+               "trace this morning", audience="family")
+    assert f.summary_text.startswith("Not while the dipstick stays negative or trace")

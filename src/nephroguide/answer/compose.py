@@ -347,7 +347,10 @@ def rule_text(rule: DoseRule) -> str:
         return f"{x:g}"
 
     bases = " or ".join(f"{fmt(x.value)}" + (f"-{fmt(x.high)}" if x.high else "") + f" {x.basis}" for x in rule.bases)
-    text = f"{rule.title}: " + (f"{rule.phase}: " if rule.phase else "") + f"{bases}, {_schedule_text(rule)}"
+    how = _schedule_text(rule)
+    if how == "per dose" and all(x.basis.endswith("/dose") for x in rule.bases):
+        how = ""   # ("375 mg/m2/dose", not "375 mg/m2/dose, per dose")
+    text = f"{rule.title}: " + (f"{rule.phase}: " if rule.phase else "") + f"{bases}" + (f", {how}" if how else "")
     caps = []
     unit = "g" if rule.bases[0].basis.startswith("g/") else "mg"
     if rule.max_mg_per_dose:

@@ -435,11 +435,14 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if own is not None and not u.dose_asked:
         return own
     best, conf = _answer_confidence(u, ret)
+    strong = float(cfg["direct"]["strong"])
     off_target = level_route(u, ret) if not has_patient else None
     if off_target is not None:
         return off_target
     if u.intent == "definition" and u.explicit_intent and len(u.definitions) >= 2 and not has_patient \
-            and not (own is not None and own.answer is not None):
+            and not (own is not None and own.answer is not None) \
+            and (re.search(r"\b(?:defin\w*|what (?:is|are|does|do)|mean\w*|differen\w*|criteria)\b", u.question, re.I)
+                 or not (best is not None and conf >= strong)):
         # "define complete remission, relapse and FRNS": the definitions article defines each term asked
         return Route("pathway", confidence=conf)
     cue_weight = treatment_cue_weight(u)
@@ -831,6 +834,9 @@ _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|"
                     r"\s+but\s+(?=(?:i|we)\s+(?:don'?t|do not|dont)\s+(?:really\s+|quite\s+)?(?:understand|know|get)\s+(?:why|what|how)\b)|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
                     r"what|which|when|why|who)\b)|"
                     r"\s+[-–—]\s+(?=(?:what|which|how|when|why)\s+\w+\s*\??\s*$)|"   # ("... vomiting - what imaging?")
+                    # ... and a question of its own after a dash ("... cold peripheries - how do I distinguish
+                    # hypovolaemia from overload, and ...?")
+                    r"\s+[-–—]\s+(?=(?:how|what|which|when|why) (?:do|does|should|can|is|are) (?:i|we|you)\b)|"
                     r"(?:(?<=\bsteps)|(?<=\bthings)|(?<=\bquestions)|(?<=\bplan)|(?<=\boptions))\s*:\s+(?=[\w-]+(?:\s[\w-]+){0,2}\s*\?)|"
                     #   ("next steps: biopsy? genetics?": the first of a list of short questions)
                     # a numbered list ("Four things: 1) can she ... 2) ..."), not an age in brackets ("my grandson (7)
@@ -908,7 +914,8 @@ _REQUEST = re.compile(r"(?<!\bthey )(?<!\bdoctors )(?<!\bdoctor )(?<!\bteam )(?<
                       # low dose", "his dose")
                       r"^(?:(?!\b(?:on|is|was|are|were|takes|taking|given|gets|at|after|with|within|above|below|no)\b).)*?(?<!\blow )(?<!\bhigh )(?<!\bfull )(?<!\bsame )"
                       r"(?<!\bthat )(?<!\bthis )(?<!\bher )(?<!\bhis )(?<!\btheir )"
-                      r"\b(?:(?:usual|starting|initial|target|max(?:imum)?|daily|loading) )?(?:dose|dosing|trough|level)s?\s*$|"
+                      r"\b(?:(?:usual|starting|initial|target|max(?:imum)?|daily|loading) )?(?:dose|dosing|trough|level)s?"
+                      r"(?:\s+(?:target|range|goal)s?)?(?:\s+(?:in|for)\s+(?:srns|ssns|frns|sdns|ns|relapse|children|kids|infants?))?\s*$|"   # ("tac trough target in SRNS")
                       # a complaint told beside the questions ("... he also says his tummy hurts after tablets")
                       # (an added complaint only: "he says his tummy really hurts" is the story of a danger sign)
                       r"\balso\s+(?:says|said|complains?|complaining|keeps saying)\b[^.?]{0,30}\b(?:hurts?|aches?|pain\w*|sore)\b|"
@@ -1250,7 +1257,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
             and not _VACCINE_ASKED.search(asked_as[part]) and not _ACTION_ASKED.match(asked_as[part]) \
             and not _MISSED_DOSE.search(asked_as[part]) \
+            and (len(set(_medicines_in(asked_as[part]))) < 2 or u.detail("weight_kg") or u.detail("bsa_m2")) \
             and not set(u.stage) & set(settings()["no_dose_lines"]) else None
+        #      (nor, for a child of no stated size, a dose of two medicines given together: "what dose of albumin
+        #      and furosemide?" is the regimen's answer, not one medicine's dose rule)
         #      ("should I still give her dose?" asks whether, not how much; "can he get MMR booster once on low
         #      alt-day dose?" asks about the vaccine)
         if dose is not None:   # "MMF dose for FRNS? and monitoring": the dose as the pack's rule gives it
@@ -1273,7 +1283,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         # (the medicines the part names as asked, not those of the story it is read with)
         named_here = set(_medicines_in(asked_as[part]))
         if da is not None and len(named_here) >= 2 and not named_here <= _asked_drugs(pack, da.id) \
-                and _asked_drugs(pack, da.id):
+                and _asked_drugs(pack, da.id) and re.search(r"\b(?:or|vs\.?|versus|than)\b", asked_as[part], re.I):
             da = None   # a choice between two medicines answered only by a choice between others ("cyclophosphamide or
             #             rituximab?" is not "MMF or rituximab: either")
         if da is not None and da.id != chosen and _speaks_of_none(asked_as[part], da, 1 if _one_word(asked_as[part]) else 2):
@@ -2383,7 +2393,8 @@ def with_parts(summary: str, lines: Sequence[PartLine], question: str | None = N
 
 # a question between two courses of action ("can I play football or do I have to stop?"): a bare Yes or No answers
 # neither, so the sentence after it stands alone
-_EITHER_OR = re.compile(r"\bor\s+(?:do|does|should|must|will|can|would|shall|is|are)\s+(?:i|we|he|she|they|you)\b", re.I)
+_EITHER_OR = re.compile(r"\bor\s+(?:do|does|should|must|will|can|could|would|might|may|shall|is|are)\s+"
+                        r"(?:i|we|he|she|they|you|it|this|that)\b", re.I)
 
 
 def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 3) -> list[str]:
