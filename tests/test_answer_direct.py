@@ -3291,3 +3291,10 @@ def test_round_3_probe_fixes():
     f = answer("His eyes are puffy every morning but go down by lunch time. Is this a relapse starting? dipstick was "
                "trace this morning", audience="family")
     assert f.summary_text.startswith("Not while the dipstick stays negative or trace")
+
+
+def test_two_words_asked_what_they_mean_are_each_asked_and_one_word_gets_no_which_of_these_words_line():
+    a = answer("what do remission and relapse mean", audience="family")
+    assert a.summary_text.startswith("What does remission mean?") and "What does relapse mean?" in a.summary_text
+    b = answer("What does the word nephrotic actually mean?", audience="family")
+    assert "which of these words" not in b.summary_text

@@ -1392,6 +1392,8 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         cands = [aud.first_sentences(e.family, 2) for e in lead if e.family]
         cands = [s for e in lead for s in aud.sentences(e.family)][:4] or cands
         framing = str(spec.get("family_framing") or "")
+        if intent == "definition" and len(u.definitions) < 2:
+            framing = ""   # "which of these words applies" only beside several words ("what does nephrotic mean?")
         target = tuple(r.raw["audiences"]["family"]["reading_grade"])
         text, grade = aud.pick_family_summary(cands, framing, (float(target[0]), float(target[1])))
         summary_refs = tuple(dict.fromkeys(ref for e in lead[:2] for ref in e.statement.refs))

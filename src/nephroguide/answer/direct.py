@@ -2265,7 +2265,7 @@ _ENDS_WHY = re.compile(r",\s*(?:but\s+)?(?:why|how come|what for)\s*[?!.]*\s*$",
 
 
 _TWO_TERMS = re.compile(r"^(?P<ask>define|what (?:is|are|does|do)(?! the difference)(?: the)?)\s+(?P<one>[\w-]+(?:\s[\w-]+)?)"
-                        r"\s+and\s+(?P<two>[\w-]+(?:\s[\w-]+)?)\s*\??$", re.I)
+                        r"\s+and\s+(?P<two>[\w-]+(?:\s(?!mean\b)[\w-]+)?)(?:\s+(?P<mean>mean))?\s*\??$", re.I)
 
 
 _TWO_OBJECTS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|should|may|will|would|is it (?:ok|okay|safe) for|"
@@ -2322,7 +2322,10 @@ def _two_verbs_cached(part: str) -> list[str]:   # (callers get a copy)
     on the school trip abroad"); otherwise the part itself."""
     if re.search(r"\bwait and see\b", part, re.I):
         return [part]   # one idiom, one question ("should I wait and see how he is tomorrow?")
-    m = _TWO_VERBS.match(part) or _TWO_TERMS.match(part)
+    terms = _TWO_TERMS.match(part)
+    if terms is not None and terms.group("mean"):   # "what do remission and relapse mean?"
+        return [f"what does {terms.group('one')} mean", f"what does {terms.group('two')} mean"]
+    m = _TWO_VERBS.match(part) or terms
     if m is not None:
         return [f"{m.group('ask')} {m.group('one')}", f"{m.group('ask')} {m.group('two')}"]
     m = _DOSE_AND.match(part)   # "rituximab for SDNS: dose and monitoring CD19?"
