@@ -3298,3 +3298,26 @@ def test_two_words_asked_what_they_mean_are_each_asked_and_one_word_gets_no_whic
     assert a.summary_text.startswith("What does remission mean?") and "What does relapse mean?" in a.summary_text
     b = answer("What does the word nephrotic actually mean?", audience="family")
     assert "which of these words" not in b.summary_text
+
+
+def test_round_4_probe_fixes():
+    a = answer("Can my son go swimming at the local pool while on steroids? And does he need to sit out PE at school",
+               audience="family")
+    assert a.summary_text.startswith("Can my son go swimming at the local pool while on steroids? Yes")
+    assert "Does he need to sit out PE at school? No." in a.summary_text
+    b = answer("my sons had diarrhoea since yesterday, about 6 times, hes on 40mg pred still, do I keep giving it and "
+               "should I be worried", audience="family")
+    assert b.summary_text.startswith("Yes, keep giving prednisolone")
+    c = answer("can her brother have the nasal flu vaccine? shes on tacrolimus", audience="family")
+    assert c.summary_text.startswith("Yes. Brothers, sisters and parents")
+    d = answer("we're flying to florida next month, 5 hr time difference, how do I do his prednisolone doses and what "
+               "if he relapses over there", audience="family")
+    assert d.summary_text.startswith("Our guidance has no rule for changing dose times") and "60 mg" not in d.summary_text
+    e = answer("SRNS - tacrolimus or ciclosporin first, and what starting dose?")
+    assert "Tacrolimus for SRNS" in e.summary_text and "Cyclosporine for SRNS" in e.summary_text
+    f = answer("levamisole side effects what monitoring bloods and how often")
+    assert "What monitoring bloods? CBC every 2-3 months" in f.summary_text
+    g = answer("Im 15 and have had nephrotic since i was 3. will i have kidney problems when im older? can i have kids",
+               audience="family")
+    assert g.summary_text.startswith("No, not if the nephrotic syndrome goes away") and "Can I have kids? Usually yes" \
+        in g.summary_text

@@ -831,6 +831,7 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
 
 
 _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|"
+                    r"(?:(?<=\beffects)|(?<=\brisks))\s+(?=(?:what|which|how)\s)|"   # ("levamisole side effects what monitoring")
                     r"\s+but\s+(?=(?:i|we)\s+(?:don'?t|do not|dont)\s+(?:really\s+|quite\s+)?(?:understand|know|get)\s+(?:why|what|how)\b)|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
                     r"what|which|when|why|who)\b)|"
                     r"\s+[-–—]\s+(?=(?:what|which|how|when|why)\s+\w+\s*\??\s*$)|"   # ("... vomiting - what imaging?")
@@ -1258,6 +1259,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             and not _VACCINE_ASKED.search(asked_as[part]) and not _ACTION_ASKED.match(asked_as[part]) \
             and not _MISSED_DOSE.search(asked_as[part]) \
             and (len(set(_medicines_in(asked_as[part]))) < 2 or u.detail("weight_kg") or u.detail("bsa_m2")) \
+            and not _TIME_ZONE.search(u.question) \
             and not set(u.stage) & set(settings()["no_dose_lines"]) else None
         #      (nor, for a child of no stated size, a dose of two medicines given together: "what dose of albumin
         #      and furosemide?" is the regimen's answer, not one medicine's dose rule)
@@ -1503,6 +1505,11 @@ def _dose_line(u: Understanding, part: str, *, family: bool = False) -> tuple[st
     if len(named) >= 2 and (weight is not None or bsa is not None):
         # two medicines asked together ("albumin / frusemide dose?"): the first phase of each
         rules = [r for d in named for r in _course_rules(u, d)[:1]]
+    choice = _medicines_in(u.question)
+    if not named and len(choice) >= 2 and re.search(r"\b(?:or|vs\.?|versus)\b", u.question, re.I):
+        # "tacrolimus or ciclosporin first, and what starting dose?": the dose of each medicine of the choice
+        both = [r for d in choice[:2] for r in _course_rules(u, d)[:1]]
+        rules = both if len(both) == 2 else rules
     if weight is not None or bsa is not None:
         # the child's size is stated ("... regimen for 20kg"): the course worked out, phase by phase
         pack = load_pack()
@@ -2454,6 +2461,10 @@ def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
     return question_form(fit[0])
 
 
+# doses asked about beside a time difference are a question of timing, not of amount
+_TIME_ZONE = re.compile(r"\btime (?:difference|zones?|change)\b|\bjet ?lag\b|\bhours? (?:ahead|behind)\b", re.I)
+
+
 def _medicines_named(part: str) -> tuple[str, ...]:
     """The medicines a part names, a class word counted ("steroids": prednisolone, data ``medicine_words``)."""
     return tuple(dict.fromkeys([*_medicines_in(part), *(d for w, ds in settings()["medicine_words"].items()
@@ -2549,8 +2560,11 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     if da is None:   # a curated answer already opens with its yes/no; only a statement chosen as the lead gains one
         summary = yes_no_first(u, summary)
     else:
-        summary = same_polarity(r.asked or u.question, da.asks, summary, _other_way(da, family), da.asked_way)
         asking = [p for p in _message_parts(u.question) if _ASKING.match(p)]
+        # (the question the answer given answers: the first asked, not the whole message, whose later question may
+        # be asked the other way round: "Can he go swimming ...? And does he need to sit out PE?")
+        summary = same_polarity(r.asked or (asking[0] if len(asking) > 1 else u.question), da.asks, summary,
+                                _other_way(da, family), da.asked_way)
         if r.asked or not any(_form(p) == "yn" for p in asking):   # (a Yes/No may answer any yes/no question asked)
             summary = no_bare_yes_no(r.asked or next(iter(asking), u.question), summary)
         if len(asking) == 1 and _EITHER_OR.search(asking[0]):

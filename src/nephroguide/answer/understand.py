@@ -436,6 +436,8 @@ def normalise(text: str) -> str:
     text = _fold(text)
     text = r.contractions.sub(lambda m: r.contraction_map[m.group(1)], text)
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
+    # "5 hr time difference" is hours (not a hazard ratio); "39 hr 150" is a heart rate
+    text = re.sub(r"\b(\d+(?:\.\d+)?)\s*hrs?\b(?!\s*(?:of|is|was|[:=])?\s*\d)", r"\1 hours", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text
 
