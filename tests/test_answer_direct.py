@@ -3321,3 +3321,23 @@ def test_round_4_probe_fixes():
                audience="family")
     assert g.summary_text.startswith("No, not if the nephrotic syndrome goes away") and "Can I have kids? Usually yes" \
         in g.summary_text
+
+
+def test_round_5_probe_fixes():
+    a = answer("they did blood and urine tests at the hospital and said his albumin is 15 and theres lots of protein in "
+               "his wee. what does that actually mean", audience="family")
+    assert a.summary_text.startswith("They are the two results that mean nephrotic syndrome")
+    b = answer("hi im 14 and the steroids made my face really round and im getting teased at school. how long does "
+               "this last and can i just stop taking them", audience="family")
+    assert "3 to 6 months" in b.summary_text and "late teens" not in b.summary_text
+    c = answer("Definitions: FRNS vs SDNS vs late steroid resistance?")
+    assert "Secondary (late) SRNS" in c.summary_text
+    d = answer("im 17 and had NS since i was 5. will it affect me having kids one day and do i need to keep seeing the "
+               "kids doctor when i turn 18", audience="family")
+    assert "Do I need to keep seeing the kids doctor when I turn 18? There is no fixed age" in d.summary_text
+    e = answer("A 6-year-old boy has persistent nephrotic-range proteinuria after 4 weeks of daily prednisolone 60 "
+               "mg/m2. What investigations are recommended and what is the first-line immunosuppressive treatment?",
+               audience="student")
+    assert "What is the first-line immunosuppressive treatment? A calcineurin inhibitor" in e.summary_text
+    f = answer("what is steroid resistant nephrotic syndrome")
+    assert f.summary_text.startswith("It is SRNS: no complete remission after 4 weeks")

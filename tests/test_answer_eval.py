@@ -4,7 +4,7 @@ questions.yaml: the treatment pathway (dev, heldout, heldout2 and heldout3: tune
 whole disease (dev and heldout4: tuned on since session 3). questions_heldout5.yaml: written blind by a helper,
 opened in session 3 to find kinds of engine failure. questions_heldout6.yaml: written blind, opened in session 9
 to find kinds of failure. questions_heldout7.yaml: written blind in session 9, never opened or tuned on: the
-honest measure of new questions (63% when first scored). questions_probes.yaml: the 80 questions of four blind
+honest measure of new questions (63% when first scored). questions_probes.yaml: the 100 questions of five blind
 probes in session 16 (helpers judged the first two lines; their failures were fixed), kept as a regression split.
 
 Measured 2026-12-03 (benchmarks/eval_ask.py --rounds 0 --fresh 0, brief answers): the 566 questions of the two
@@ -68,9 +68,9 @@ def test_untuned_splits_are_reported_and_hold(report):
 
 
 def test_blind_probe_questions_stay_fixed(report):
-    # the 80 questions of the session-16 blind probes (questions_probes.yaml), fixed after they were judged
+    # the 100 questions of the session-16 blind probes (questions_probes.yaml), fixed after they were judged
     part = report.split("probes")
-    assert part.n >= 80 and part.pass_rate >= 0.95, [(r.case.id, r.missing, r.violations) for r in part.results
+    assert part.n >= 100 and part.pass_rate >= 0.95, [(r.case.id, r.missing, r.violations) for r in part.results
                                                      if not r.passed]
 
 

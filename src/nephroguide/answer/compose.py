@@ -948,7 +948,11 @@ def _asked_terms(u: Understanding, entries: Sequence[Entry]) -> list[Entry]:
     terms = [(e, [w for w in re.findall(r"[a-z]+", e.title.lower()) if w not in ("nephrotic", "syndrome")])
              for e in entries]
     terms = [(e, words) for e, words in terms if words]
-    found: list[tuple[int, Entry]] = [(text.find(words[0]), e) for e, words in terms if words[0] in text]
+    # (its first word, or its second when that is a word of its own: "late" of "Secondary (late) SRNS")
+    found: list[tuple[int, Entry]] = [(text.find(w), e) for e, words in terms
+                                      for w in [next((x for i, x in enumerate(words[:2]) if (i == 0 or x != words[-1])
+                                                      and len(x) > 3 and re.search(rf"\b{x}\b", text)), "")]
+                                      if w]
     heads = {words[-1] for e, words in terms if any(x is e for _, x in found)}
     for e, words in terms:   # "remission" on its own: the first term ending in it ("complete remission")
         if words[-1] in text and words[-1] not in heads and all(x is not e for _, x in found):

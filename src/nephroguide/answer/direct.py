@@ -837,7 +837,7 @@ _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|"
                     r"\s+[-–—]\s+(?=(?:what|which|how|when|why)\s+\w+\s*\??\s*$)|"   # ("... vomiting - what imaging?")
                     # ... and a question of its own after a dash ("... cold peripheries - how do I distinguish
                     # hypovolaemia from overload, and ...?")
-                    r"\s+[-–—]\s+(?=(?:how|what|which|when|why) (?:do|does|should|can|is|are) (?:i|we|you)\b)|"
+                    r"\s+[-–—]\s+(?=(?:how|what|which|when|why) (?:do|does|should|can|is|are) (?:i|we|you|it|he|she|they)\b)|"
                     r"(?:(?<=\bsteps)|(?<=\bthings)|(?<=\bquestions)|(?<=\bplan)|(?<=\boptions))\s*:\s+(?=[\w-]+(?:\s[\w-]+){0,2}\s*\?)|"
                     #   ("next steps: biopsy? genetics?": the first of a list of short questions)
                     # a numbered list ("Four things: 1) can she ... 2) ..."), not an age in brackets ("my grandson (7)
@@ -975,7 +975,7 @@ _ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:with|using) 
 
 # a question about whether what the story told will change ("will it stop when the dose comes down?", "will this go
 # away?"): its subject is the story's, whatever else it names
-_CHANGE_BACK = re.compile(r"^\s*(?:and\s+|so\s+)?(?:will|does|do|would|can|could|is|are)\s+(?:it|this|that|these|they|"
+_CHANGE_BACK = re.compile(r"^\s*(?:and\s+|so\s+)?(?:how long\s+)?(?:will|does|do|would|can|could|is|are)\s+(?:it|this|that|these|they|"
                           r"those|all this|all that)\s+(?:\w+\s+)?(?:stop|go away|go back|settle|wear off|get better|"
                           r"improve|pass|ease|calm|disappear|last)\b", re.I)
 # question words among a part's subject terms: "when to start?" has one subject word, and leans on its story
@@ -1019,7 +1019,7 @@ def _leans_on_story(part: str) -> bool:
 
 
 _VERSUS = re.compile(r"^[^.]{0,60}\b(?:vs\.?|versus)\s+\S", re.I)   # a comparison in shorthand is a question
-_REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b|"
+_REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b|how long (?:does|will|do) (?:this|that|it) (?:last|go on)\b|"
                         r"which one(?=\s+and\b|\s*\??\s*$)|"   # ("should I start a statin, which one and dose?": which
                         #                                     statin; "which one is safer?" asks its own question)
                         r"(?:should|do|must|shall)\s+(?:i|we)\s+(?:be\s+)?(?:worr(?:y|ied)|concerned|panic)\b)", re.I)
