@@ -3341,3 +3341,23 @@ def test_round_5_probe_fixes():
     assert "What is the first-line immunosuppressive treatment? A calcineurin inhibitor" in e.summary_text
     f = answer("what is steroid resistant nephrotic syndrome")
     assert f.summary_text.startswith("It is SRNS: no complete remission after 4 weeks")
+
+
+def test_round_6_probe_fixes():
+    a = answer("A 5-year-old with known steroid-sensitive nephrotic syndrome has had 3+ protein on dipstick for 3 days "
+               "during a cold. Should I start prednisolone now, and at what dose?")
+    assert a.summary_text.startswith("Yes: 3+ or more on 3 consecutive days is a relapse")
+    b = answer("3+ for two days, start pred?", audience="family")
+    assert b.summary_text.startswith("Not yet")
+    c = answer("Nephrotic child, albumin 12 g/L, gross oedema, oliguric, BP normal - when to give 20% albumin with "
+               "furosemide, and what doses?")
+    assert c.summary_text.startswith("Only for severe, symptomatic oedema") and "Hypovolaemic shock: 4-5% albumin, no furosemide" \
+        in c.summary_text
+    d = answer("Grandson is on tacrolimus. Can he have grapefruit juice? and his hands shake a bit is that the medicine",
+               audience="family")
+    assert "shaky hands can be a side effect of tacrolimus" in d.summary_text
+    e = answer("My son is 12 and has had 5 relapses, doctor wants to give rituximab. what are the risks and will he "
+               "need it again", audience="family")
+    assert not e.summary_text.lower().startswith("mostly yes")
+    f = answer("will my child grow out of nephrotic syndrome? can she have kids one day", audience="family")
+    assert "Can she have kids one day? Usually yes" in f.summary_text

@@ -1737,6 +1737,9 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                 # else the story itself
                 read = {x: canonicalise(normalise(x))[0] for x in context}
                 last = [x for x in context if not vocabulary().drug_pattern.search(read[x])][-2:]
+                if re.search(r"\b(?:go back to normal|go away|wear off|settle)\b", p, re.I):
+                    last = context[-2:]   # a change it asks about may be the medicine's effect the story told ("... on
+                    #                       pred and my face is all round ... will it go back to normal when i stop?")
                 if _CLAIM_CHECK.match(p) and told:
                     last = told[-1:]   # "is that true?" checks the claim just told ("my friend said mmf is bad if u
                     #                    get pregnant, is that true??"), medicine and all
@@ -2257,7 +2260,9 @@ def _defined_terms(parts: list[str]) -> list[str]:
 
 _RUN_ON = re.compile(r"(?<!\bhow)(?<!\bwhat)(?<!\bwhen)(?<!\bwhere)(?<!\bwhy)(?<!\bwho)(?<!\bwhich)(?<!\band)(?<!\bor)"
                      r"(?<!\bbut)(?<!\bso)(?<!\bthat)(?<!\bif)(?<!\bwhether)\s+(?=(?:can|could|should|may|shall) (?:i|we|he|she|they)\b|"
-                     r"(?:does|do|is|will|would) (?:that|this|it) (?:matter|make a difference|count|affect)\b)",
+                     r"(?:does|do|is|will|would) (?:that|this|it) (?:matter|make a difference|count|affect)\b|"
+                     # ("his hands shake a bit is that the medicine")
+                     r"(?:is|could|can) (?:that|this|it) (?:be )?(?:the|from the|from his|from her|a side effect)\b)",
                      re.I)
 
 
@@ -2567,6 +2572,10 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
                                 _other_way(da, family), da.asked_way)
         if r.asked or not any(_form(p) == "yn" for p in asking):   # (a Yes/No may answer any yes/no question asked)
             summary = no_bare_yes_no(r.asked or next(iter(asking), u.question), summary)
+        elif asking and _form(asking[0]) == "wh" and not any(p.leads for p in lines_of_parts):
+            # the answer given answers the first question, a what/how one ("what are the risks and will he need it
+            # again?"): its Yes/No answers nothing asked
+            summary = no_bare_yes_no(asking[0], summary)
         if len(asking) == 1 and _EITHER_OR.search(asking[0]):
             # "can she go to school or should she stay home?": a bare Yes or No answers neither
             rest = re.sub(r"^\s*(?:yes|no)\s*[,.:;!]\s*", "", summary, flags=re.I)
@@ -2863,7 +2872,7 @@ def _opener(text: str) -> str | None:
 def no_bare_yes_no(question: str, summary: str) -> str:
     """A bare Yes/No opening a curated answer reached by a what/when/why/how question ("when do I start the
     ACE inhibitor?" -> "Yes. A medicine such as enalapril ...") answers nothing: it is left out, the rest stands."""
-    m = re.match(r"^\s*(?:yes|no)\s*[,.:;!]\s*", summary, re.I)
+    m = re.match(r"^\s*(?:(?:mostly|usually|probably|generally)\s+)?(?:yes|no)\s*[,.:;!]\s*", summary, re.I)
     question = re.sub(r"^[^-–—:?]{1,40}?\s*[-–—:]\s+", "", question)   # "SRNS - when do I ...?"
     if m is None or _form(question) != "wh":
         return summary
