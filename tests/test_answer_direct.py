@@ -3361,3 +3361,20 @@ def test_round_6_probe_fixes():
     assert not e.summary_text.lower().startswith("mostly yes")
     f = answer("will my child grow out of nephrotic syndrome? can she have kids one day", audience="family")
     assert "Can she have kids one day? Usually yes" in f.summary_text
+
+
+def test_round_7_probe_fixes():
+    a = answer("im 15 and ive had NS since i was 3. will i still grow properly? im the shortest in my year and havent "
+               "really started puberty. also can i still play football for my club", audience="family")
+    assert a.summary_text.startswith("Usually yes.") and "congenital" not in a.summary_text and "babies" not in a.summary_text
+    b = answer("dipstick was 3+ this morning after 2 days of trace, he has a cold and runny nose. is this a relapse and "
+               "when do we start steroids again", audience="family")
+    assert b.summary_text.startswith("Not yet") and "1+ or 2+ on its own" not in b.summary_text
+    c = answer("How is a relapse defined in childhood nephrotic syndrome and what prednisolone dose do we restart at?")
+    assert c.summary_text.startswith("A relapse is a urine dipstick of 3+ or more")
+    d = answer("Which children with SRNS should have genetic testing, and does finding a monogenic cause change "
+               "immunosuppression and the risk of recurrence after transplant?", audience="student")
+    assert "risk of recurrence after transplant? Yes, both" in d.summary_text
+    e = answer("Define congenital nephrotic syndrome by age of onset, name the commonest causative gene, and outline "
+               "the management.", audience="student")
+    assert e.summary_text.startswith("Congenital nephrotic syndrome (onset before 3 months)")
