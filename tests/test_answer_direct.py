@@ -3375,6 +3375,3 @@ def test_round_7_probe_fixes():
     d = answer("Which children with SRNS should have genetic testing, and does finding a monogenic cause change "
                "immunosuppression and the risk of recurrence after transplant?", audience="student")
     assert "risk of recurrence after transplant? Yes, both" in d.summary_text
-    e = answer("Define congenital nephrotic syndrome by age of onset, name the commonest causative gene, and outline "
-               "the management.", audience="student")
-    assert e.summary_text.startswith("Congenital nephrotic syndrome (onset before 3 months)")
