@@ -63,8 +63,8 @@ def main() -> int:
     for name, part in report.by(lambda r: r.case.source).items():
         print(_line(name, part))
     print("by split (heldout7: written blind in session 9, never opened or tuned on; heldout6: written blind, opened "
-          "in session 9 to find failure kinds; heldout5: written blind, opened from session 3; probes: two blind "
-          "probes of session 16, fixed after judging; the others were tuned on):")
+          "in session 9 to find failure kinds; heldout5: written blind, opened from session 3; probes: blind "
+          "probes of session 16 (5 rounds), fixed after judging; the others were tuned on):")
     for name, part in report.by(lambda r: r.case.split).items():
         print(_line(name, part))
     print("by audience (median words of the default answer, covered answers):")
