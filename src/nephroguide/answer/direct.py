@@ -448,7 +448,6 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     cue_weight = treatment_cue_weight(u)
     # one weak word ("stop", "start", "medicine") does not make a treatment question of "can we just stop them?"
     asked_treatment = u.explicit_intent or has_patient or cue_weight >= int(cfg["treatment_cue_weight"])
-    strong = float(cfg["direct"]["strong"])
     enough = float(cfg["direct"]["enough"])
     exact_at = float(cfg["direct"]["exact"])
     same = best is not None and answer_intent(best) == u.intent
@@ -561,10 +560,8 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if best is not None and conf >= enough:
         # a thing the question names that no pack entry speaks of ("can he eat sushi?"): answered as far as the
         # pack goes, and said to be not covered
-        from wordfreq import zipf_frequency
-
-        named = [w for w in ret.unknown if zipf_frequency(w, "en") < float(cfg["direct"]["named_thing_zipf"])
-                 and not _known_or_typo(w.lower()) and _share(ret, [w]) >= 0.3 and not re.search(r"(?:ed|ing|ly)$", w)]
+        named = [w for w in _strange_words(ret, float(cfg["direct"]["named_thing_zipf"]))
+                 if _share(ret, [w]) >= 0.3 and not re.search(r"(?:ed|ing|ly)$", w)]
         return Route("answer", answer=best, confidence=conf, subject=" ".join(named[:2]))
     if u.intent is not None and u.intent not in PATHWAY_INTENTS and best is not None \
             and conf >= float(cfg["direct"]["beyond_pathway"]) and not _missed_key_term(ret, best):
@@ -678,13 +675,13 @@ def _elsewhere(ret: Retrieval, best: Hit | None, conf: float, question: str = ""
     return _subject_cover(ret, best, _asked_stems(question)) >= float(cfg["elsewhere_subject"])
 
 
-def _strange_words(ret: Retrieval) -> list[str]:
+def _strange_words(ret: Retrieval, common: float | None = None) -> list[str]:
     """The question's words no pack entry uses that name a thing: not a typo of a word nephroguide knows, and
     not an everyday English word (wordfreq: "handled", "Ohio" are common; "homeopathy", "lice", "deflazacort"
-    are not)."""
+    are not; ``common``: the Zipf frequency from which a word counts as everyday)."""
     from wordfreq import zipf_frequency
 
-    common = float(settings()["direct"]["common_word_zipf"])
+    common = float(settings()["direct"]["common_word_zipf"]) if common is None else common
     return [w for w in ret.unknown if zipf_frequency(w, "en") < common and not _known_or_typo(w.lower())]
 
 
@@ -1259,7 +1256,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             and not _VACCINE_ASKED.search(asked_as[part]) and not _ACTION_ASKED.match(asked_as[part]) \
             and not _MISSED_DOSE.search(asked_as[part]) \
             and (len(set(_medicines_in(asked_as[part]))) < 2 or u.detail("weight_kg") or u.detail("bsa_m2")) \
-            and not _TIME_ZONE.search(u.question) \
+            and not re.search(settings()["time_zone_asked"], u.question, re.I) \
             and not set(u.stage) & set(settings()["no_dose_lines"]) else None
         #      (nor, for a child of no stated size, a dose of two medicines given together: "what dose of albumin
         #      and furosemide?" is the regimen's answer, not one medicine's dose rule)
@@ -2385,10 +2382,7 @@ def with_parts(summary: str, lines: Sequence[PartLine], question: str | None = N
         return question_form(re.sub(r"\bi\b", "I", part))
 
     def said(part: str, text: str) -> str:   # "can I play football or do I have to stop? Yes." answers neither
-        if not _EITHER_OR.search(part):
-            return text
-        rest = re.sub(r"^\s*(?:yes|no)\s*[,.:;!]\s*", "", text, flags=re.I)
-        return rest[:1].upper() + rest[1:] if rest else text
+        return _without_yes_no(text) if _EITHER_OR.search(part) else text
 
     lead = next((p for p in lines if p.leads), None)
     if lead is not None:
@@ -2464,10 +2458,6 @@ def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
         if -nearness(nearest)[0] > 1.5 * -nearness(fit[0])[0]:
             fit = [nearest]   # the first phrasing, unless another shares far more of the message's subject
     return question_form(fit[0])
-
-
-# doses asked about beside a time difference are a question of timing, not of amount
-_TIME_ZONE = re.compile(r"\btime (?:difference|zones?|change)\b|\bjet ?lag\b|\bhours? (?:ahead|behind)\b", re.I)
 
 
 def _medicines_named(part: str) -> tuple[str, ...]:
@@ -2577,9 +2567,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             # again?"): its Yes/No answers nothing asked
             summary = no_bare_yes_no(asking[0], summary)
         if len(asking) == 1 and _EITHER_OR.search(asking[0]):
-            # "can she go to school or should she stay home?": a bare Yes or No answers neither
-            rest = re.sub(r"^\s*(?:yes|no)\s*[,.:;!]\s*", "", summary, flags=re.I)
-            summary = rest[:1].upper() + rest[1:] if rest else summary
+            summary = _without_yes_no(summary)   # "can she go to school or should she stay home?": answers neither
     if da is not None:
         # a line for another question that says the opposite Yes/No on the same subject is left out: the reader
         # would get "No, not yet ... Yes" ("2+ today, do I restart the prednisolone?")
@@ -2854,6 +2842,12 @@ def _speaks_of_little(part: str, answer_id: str) -> bool:
 def _answer_words(da: Any) -> str:
     """What a direct answer says and answers, for checking whether it speaks of a subject."""
     return f"{da.answer} {da.family_answer} {' '.join(da.asks)}"
+
+
+def _without_yes_no(text: str) -> str:
+    """A text without the bare Yes or No that opens it ("Yes. A child in remission ..." -> "A child in remission ...")."""
+    rest = re.sub(r"^\s*(?:yes|no)\s*[,.:;!]\s*", "", text, flags=re.I)
+    return rest[:1].upper() + rest[1:] if rest else text
 
 
 def _sentence_of(message: str, part: str) -> str:
