@@ -642,13 +642,16 @@ def test_signs_of_a_low_blood_volume_put_no_diuretic_and_volume_first():
     assert "0.2" in c.summary_text
 
 
-def test_a_danger_answer_keeps_its_instruction_and_a_bare_yes_to_another_part_says_what_to():
-    a = answer("my daughter has a temperature of 38.9 and a really sore tummy, she's in relapse and on high dose pred. "
-               "its 3am, can i just give calpol and see in the morning??", audience="family")
-    s = a.summary_text
-    assert s.startswith("No.") and "Go to hospital now." in s
-    assert "see in the morning? Yes" not in s   # the wait is answered No; the Yes is to the paracetamol only
-    assert "Can I just give calpol? Yes. Paracetamol" in s
+def test_a_danger_answer_keeps_its_instruction_and_says_no_yes_to_giving_something_instead():
+    # "can I just give calpol and see (how she is) in the morning?" asks whether paracetamol can stand in for the
+    # hospital: the danger answer's No is its answer, never "Can I just give calpol? Yes." after "Go to hospital now"
+    for q in ("my daughter has a temperature of 38.9 and a really sore tummy, she's in relapse and on high dose pred. "
+              "its 3am, can i just give calpol and see in the morning??",
+              "she has a temperature of 38.9 and really bad tummy pain, she's in relapse at the moment. can i just give "
+              "calpol and see how she is in the morning?"):
+        s = answer(q, audience="family").summary_text
+        assert s.startswith("No.") and "Go to hospital now." in s
+        assert "? Yes" not in s and "calpol? Yes" not in s.lower()
 
 
 def test_a_clinician_dose_answer_gives_the_course_and_the_basis_when_asked():
@@ -3000,7 +3003,7 @@ def test_a_family_dose_is_in_family_words_with_both_phases_whether_or_not_the_we
 def test_a_question_about_another_condition_asked_with_only_a_question_mark_is_said_to_be_not_covered():
     a = answer("16yo SRNS on tac, derm wants to start isotretinoin for acne. ok? and what tac trough should I aim for?")
     assert a.scope == "partly_covered" and a.summary_text.startswith("Tacrolimus 12-hour trough 5-10 ng/mL")
-    assert "isotretinoin for acne. ok? nephroguide has no guidance on skin disease" in a.summary_text
+    assert "isotretinoin for acne. ok? nephroguide has no guidance on acne (skin disease)" in a.summary_text
 
 
 def test_what_the_sources_do_not_give_is_said_when_asked_imaging_for_rvt_and_correcting_low_sodium():
@@ -3241,7 +3244,7 @@ def test_i_dont_understand_why_after_a_story_is_asked_as_why():
     a = answer("What are the side effects of tacrolimus? My daughter (9) just started it after her third relapse this "
                "year and the doctor keeps saying we need blood levels checked but I don't really understand why or "
                "what we should watch for at home.", audience="family")
-    assert "We need blood levels checked, why? To get the dose right." in a.summary_text
+    assert "We need blood levels checked, why? To get the dose right, because too much tacrolimus" in a.summary_text
 
 
 def test_when_the_steroid_dose_goes_down_is_answered_with_when():
@@ -3375,3 +3378,46 @@ def test_round_7_probe_fixes():
     d = answer("Which children with SRNS should have genetic testing, and does finding a monogenic cause change "
                "immunosuppression and the risk of recurrence after transplant?", audience="student")
     assert "risk of recurrence after transplant? Yes, both" in d.summary_text
+
+
+def test_round_8_probe_fixes():
+    # "- why" after a story is asked as why ("the nurse said we need blood levels - why, and ... grapefruit?")
+    a = answer("my daughter is 5 and just started tacrolimus, the nurse said we need blood levels - why, and can she "
+               "still have grapefruit juice?", audience="family")
+    assert "why? To get the dose right, because too much tacrolimus" in a.summary_text
+    assert "Can she still have grapefruit juice? No, avoid grapefruit" in a.summary_text
+    # "for the first time in months" is no first episode: a well child's single 2+ is not yet a relapse
+    b = answer("We test her wee every morning with the dipsticks and today it says 2+ for the first time in months. She "
+               "seems fine, no puffiness. Do I need to ring the ward today or just keep watching it?", audience="family")
+    assert b.summary_text.startswith("No, not yet: 1+ or 2+ on its own is not a relapse")
+    # "is that the medicine?" is read with the story's symptoms, and the first question's answer opens the summary
+    c = answer("My son (7) has been on mycophenolate for a year now and his tummy hurts a lot and he has loose poos. Is "
+               "that the medicine and could they change it to something else?", audience="family")
+    assert c.summary_text.startswith("Probably yes: tummy pain and loose poos are the most common side effects of "
+                                     "mycophenolate")
+    # with no story, a pronoun after a question points at that question's subject (never dropped)
+    d = answer("whats levamisole and how is it different from the steroids", audience="family")
+    assert d.summary_text.startswith("Levamisole is not a steroid.") and "Yes, often" not in d.summary_text
+    e = answer("Can my other children have their chickenpox and flu vaccines? Could it harm her?", audience="family")
+    assert e.summary_text.startswith("Yes. Brothers, sisters and parents should have all their normal vaccines")
+    # the fertility risk of one cyclophosphamide course is "it can", never a bare "Yes" that reads as "it will"
+    f = answer("The doctors want to give him cyclophosphamide. Ive read its a chemo drug, will it make him infertile "
+               "when hes older?", audience="family")
+    assert f.summary_text.startswith("It can affect fertility, mainly in boys, but it does not always")
+    # albumin with furosemide for gross oedema: when to give it, then how hypovolaemia shows (no "not answered")
+    g = answer("Should I give IV albumin with furosemide to a child with gross nephrotic oedema, and how do I recognise "
+               "hypovolaemia before I do?")
+    assert g.summary_text.startswith("Only for severe, symptomatic oedema") and "not answered" not in g.summary_text.lower()
+    assert "How do I recognise hypovolaemia before I do? Fluid leaves the vessels" in g.summary_text
+    # the reader's order: the dose asked first comes first, before the monitoring the chosen answer gives
+    h = answer("SDNS 7yo on alt-day pred 0.5 mg/kg, plan rituximab - dose, pre-treatment checks, monitoring after?")
+    assert h.summary_text.index("375 mg/m2") < h.summary_text.index("Monitoring after?")
+    # a question only pointing back at another condition's treatment is that condition's: not covered, named as typed
+    i = answer("my son with nephrotic syndrome has terrible eczema on his legs, which steroid cream is best and how "
+               "often do i put it on?", audience="family")
+    assert i.scope == "not_covered" and "weight" not in i.summary_text.lower()
+    assert "(skin disease)" in i.summary_text
+    # a danger answer carries no Yes to "can I just give calpol and see how she is in the morning?" (see above too)
+    j = answer("she has a temperature of 38.9 and really bad tummy pain, she's in relapse at the moment. can i just give "
+               "calpol and see how she is in the morning?", audience="family")
+    assert j.summary_text.startswith("No.") and "? Yes" not in j.summary_text

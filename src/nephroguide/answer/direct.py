@@ -203,7 +203,7 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
         conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top
         if u.explicit_intent and u.intent and answer_intent(h) == u.intent:
             conf += float(w["same_intent"])   # "MMR booster ... on prednisolone": the vaccination answers first
-        rank = conf + (float(w["yes_no_form"]) if yes_no and da is not None and _opener(da.family_answer or da.answer)
+        rank = conf + (float(w["yes_no_form"]) if yes_no and da is not None and _answers_yes_no(da.family_answer or da.answer)
                        else 0.0)   # (orders the candidates only: how well an answer fits is left as it is)
         rank += float(w["why_form"]) if why_only and da is not None and _asked_why(h.id) else 0.0
         scored.append((conf, rank, h))
@@ -885,6 +885,9 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
     aside.extend(PartLine(p, "", None, tuple(names)) for p in likened)
     if not keep or not names or all(_TELLING.match(p) for p in keep):
         return None   # ... or every question asked is elsewhere ("im 16 and on tacrolimus, can i get a tattoo?")
+    if aside and all(_leans_on_story(p) and not _own_subject(p) and _POINTING.search(p) for p in keep):
+        return None   # ... or the rest only points back at what was set aside ("... terrible eczema, which steroid
+        #               cream is best and how often do i put it on?")
     rest = question
     for part in parts:
         if part not in keep:   # the rest of the message as written, so short pieces ("relapse, 30 kg") stay
@@ -949,7 +952,14 @@ def _part_elsewhere(part: str) -> list[str]:
 
     r = rules()
     text = canonicalise(normalise(part))[0]
-    found = [name for name, ps in [*r.off_diseases, *r.off_other] if any(p.search(text) for p in ps)]
+    typed = normalise(part)
+    found = []
+    for name, ps in [*r.off_diseases, *r.off_other]:
+        if any(p.search(text) for p in ps):
+            # named as the reader typed it, with its group ("eczema (skin disease)"), as off_topic_named does
+            m = next((m for p in ps for m in [p.search(typed)] if m), None)
+            word = m.group(0) if m is not None else ""
+            found.append(f"{word} ({name})" if word and word.lower() not in name.lower() else name)
     about_ns = any(p.search(text) for p in r.ins_cues) or bool(vocabulary().drug_pattern.search(text))
     if not found and any(p.search(text) for p in r.adult) and not about_ns:
         found = ["the part about adults"]   # "how are adults treated?", but not "24 year old with childhood SSNS relapsing"
@@ -979,6 +989,8 @@ _CHANGE_BACK = re.compile(r"^\s*(?:and\s+|so\s+)?(?:how long\s+)?(?:will|does|do
 _ASKING_TERMS = frozenset({"when", "what", "how", "which", "who", "where"})
 # what a question asks to have or give is what the message told just before ("The school is doing the nasal spray
 # flu vaccine next week. Can my daughter have it while shes on prednisolone?")
+_APPLIED = re.compile(r"\b(?:put|rub|apply|use|spray|give)\s+(?:it|them)\b|\bapply\b", re.I)
+_POINTING = re.compile(r"\b(?:it|them|this|that|these|those)\b", re.I)
 _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that one)\b", re.I)
 
 
@@ -1227,6 +1239,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         bare_terms = _subject_terms(asked_as[part])
         if _named_in_lead(asked_as[part], lead):
+            first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
             continue   # the answer given answers it in its first sentence
         if part != asked_as[part] and len(bare_terms) <= 1 and not _REFERRING.match(asked_as[part]) \
                 and not _hard_subject(bare_terms, ret_words(_read(asked_as[part]))):
@@ -1724,6 +1737,17 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             # (a bare question right after questions that name a medicine is about that one, not the story's: "We
             # want to start mycophenolate mofetil. What dose in mg and how often, ... what monitoring?")
             asked_med = next((q for _, q in reversed(out) if _medicines_in(q)), None) if not told and out else None
+            if (not story or (not told and _APPLIED.search(p) and marked and out and out[-1][1] not in marked)) \
+                    and not before and out and out[-1][0] == out[-1][1] and _QUESTION.match(out[-1][1]) \
+                    and (_own_subject(out[-1][1]) or bool(_medicines_in(out[-1][1]))) and _POINTING.search(p):
+                # with no story told, a pronoun right after another question points at that question's subject: one
+                # question, asked in two ("whats levamisole and how is it different from the steroids", "what is a
+                # kidney biopsy like, does it hurt"), never left out for want of a story; so, after a story, is one
+                # that puts on or uses the thing the question before it ran on about ("... eczema on his legs,
+                # which steroid cream is best and how often do i put it on?")
+                out[-1] = (f"{out[-1][0]}, {p}", f"{out[-1][1]}, {p}")
+                told = []
+                continue
             context = told[-3:] or before or ([out[-1][1]] if follow_on and bare else []) \
                 or ([asked_med] if asked_med and bare and not referring else []) \
                 or (story[-2:] if referring or bare else []) or ([out[-1][1]] if follow_on or (bare and out and not referring) else [])
@@ -1737,6 +1761,11 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                 if re.search(r"\b(?:go back to normal|go away|wear off|settle)\b", p, re.I):
                     last = context[-2:]   # a change it asks about may be the medicine's effect the story told ("... on
                     #                       pred and my face is all round ... will it go back to normal when i stop?")
+                if re.search(r"\b(?:is|could|can|might|would)\s+(?:that|this|it|these|those)\s+(?:be\s+)?(?:from\s+|due to\s+|"
+                             r"caused by\s+|because of\s+)?(?:the|his|her|their|a)\s+(?:medicines?|medications?|meds|drugs?|"
+                             r"tablets?|pills?|side effects?)\b", p, re.I):
+                    last = context[-2:]   # whether what the story tells comes from its medicine ("... on mycophenolate
+                    #                       ... tummy hurts ... loose poos. Is that the medicine?"): the story, medicine and all
                 if _CLAIM_CHECK.match(p) and told:
                     last = told[-1:]   # "is that true?" checks the claim just told ("my friend said mmf is bad if u
                     #                    get pregnant, is that true??"), medicine and all
@@ -2270,7 +2299,7 @@ _OR_ONLY = re.compile(r"^\s*or\s+(?!(?:can|could|should|shall|do|does|did|is|are
 
 # a question of one word about what was just said ("..., why??"), and a part ending with it
 _BARE_WHY = re.compile(r"^\s*(?:but\s+)?(?:why|how come|what for)\s*[?!.]*\s*$", re.I)
-_ENDS_WHY = re.compile(r",\s*(?:but\s+)?(?:why|how come|what for)\s*[?!.]*\s*$", re.I)
+_ENDS_WHY = re.compile(r"(?:,|\s[-–—:])\s*(?:but\s+)?(?:why|how come|what for)\s*[?!.]*\s*$", re.I)
 
 
 _TWO_TERMS = re.compile(r"^(?P<ask>define|what (?:is|are|does|do)(?! the difference)(?: the)?)\s+(?P<one>[\w-]+(?:\s[\w-]+)?)"
@@ -2395,7 +2424,7 @@ def with_parts(summary: str, lines: Sequence[PartLine], question: str | None = N
     before: list[PartLine] = []
     if question is not None and lead is not None and not bare_lead:
         at = question.lower().find(lead.part.lower())
-        before = [p for p in rest if p.answer is not None and 0 <= question.lower().find(p.part.lower()) < at]
+        before = [p for p in rest if (p.answer is not None or p.refs) and 0 <= question.lower().find(p.part.lower()) < at]
     return " ".join([*(f"{asked(p.part)} {said(p.part, p.text)}" for p in before), head,
                      *(f"{asked(p.part)} {said(p.part, p.text)}" for p in rest if p not in before)])
 
@@ -2423,8 +2452,16 @@ def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 
     return out
 
 
+_CONTRACTED = {"whats": "what's", "hows": "how's", "whos": "who's", "wheres": "where's", "im": "I'm", "i": "I",
+               "dont": "don't", "doesnt": "doesn't", "cant": "can't", "wont": "won't", "isnt": "isn't"}
+
+
 def question_form(ask: str) -> str:
+    """A part of a message as a question under which its answer is given: as the reader asked it, with its
+    apostrophes back ("whats levamisole" -> "What's levamisole?")."""
     text = " ".join(ask.split()).rstrip(" ?.")
+    text = re.sub(r"\b(?:whats|hows|whos|wheres|im|i|dont|doesnt|cant|wont|isnt)\b",
+                  lambda m: _CONTRACTED[m.group().lower()], text, flags=re.I)
     return text[:1].upper() + text[1:] + "?"
 
 
@@ -2594,7 +2631,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             lines_of_parts = [p for p in lines_of_parts if p.answer is not None or p.refs or not urgency.search(p.part)]
             # ... nor a Yes to a question of waiting ("can i just give calpol and recheck in the morning? Yes.")
             wait = re.compile(settings()["wait_asked"], re.I)
-            lines_of_parts = [p for p in lines_of_parts if not (wait.search(p.part) and _opener(p.text) == "yes")]
+            lines_of_parts = [p for p in lines_of_parts
+                              if not (wait.search(_sentence_of(u.question, p.part)) and _opener(p.text) == "yes")]
             # ... nor a question of no subject of its own ("what is the most likely diagnosis? what is the
             # treatment?"): it asks about the danger the answer names
             lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic == da.topic or r.keep_parts
@@ -2854,6 +2892,12 @@ def _sentence_of(message: str, part: str) -> str:
     """The sentence of a message a part of it comes from ("should I just give paracetamol" -> "... and wait?")."""
     head = part.strip()[:24].lower()
     return next((x for x in re.split(r"(?<=[.?!])\s+", message) if head and head in x.lower()), part)
+
+
+def _answers_yes_no(text: str) -> bool:
+    """An answer that opens with its Yes or No, or with a hedged yes ("It can affect fertility, mainly in boys, but it
+    does not always")."""
+    return _opener(text) is not None or re.match(r"^\s*(?:it|they) (?:can|may|might|could)\b(?! not\b)", text, re.I) is not None
 
 
 def _opener(text: str) -> str | None:
