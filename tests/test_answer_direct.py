@@ -3421,3 +3421,25 @@ def test_round_8_probe_fixes():
     j = answer("she has a temperature of 38.9 and really bad tummy pain, she's in relapse at the moment. can i just give "
                "calpol and see how she is in the morning?", audience="family")
     assert j.summary_text.startswith("No.") and "? Yes" not in j.summary_text
+
+
+def test_round_9_probe_fixes():
+    # a yes/no question gets its own Yes/No answer, not the answer chosen for the message's other question
+    a = answer("Is it ok to go on holiday to Spain in the summer with my son who has nephrotic syndrome? What should we "
+               "pack or arrange before we go?", audience="family")
+    assert "nephrotic syndrome? Yes." in a.summary_text and "not answered" not in a.summary_text
+    # "... and is constantly starving" tells, it does not ask: the steroid behaviour answer leads
+    b = answer("My daughter has been on prednisolone for 6 weeks and is constantly starving and having huge meltdowns "
+               "over nothing, she's not sleeping either. Is this normal and is there anything we can do to help her "
+               "cope?", audience="family")
+    assert b.summary_text.startswith("Yes. Tantrums, mood swings") and "meltdowns yet" not in b.summary_text
+    # enalapril: the emergency (face swelling) and pregnancy in the family answer, sourced to the label
+    c = answer("he's on enalapril now for protein, what side effects should I look out for", audience="family")
+    assert "face, lips or tongue" in c.summary_text and "pregnancy" in c.summary_text
+    # "dose + monitoring?" asks both
+    d = answer("levamisole dose + monitoring?")
+    assert "2.5 mg/kg" in d.summary_text and "CBC every 2-3 months" in d.summary_text
+    # a question about clots alone is not answered with the infection-and-clots answer
+    e = answer("Explain why children with nephrotic syndrome are at increased risk of thrombosis, and which patients "
+               "should receive prophylactic anticoagulation?", audience="student")
+    assert not e.summary_text.startswith("Both") and "Haemoconcentration" in e.summary_text

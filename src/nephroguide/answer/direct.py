@@ -828,6 +828,7 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
 
 
 _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|"
+                    r"(?<=\bdose)\s+[+&]\s+(?=(?:monitoring|duration|side effects|adverse effects|how long|blood tests)\b)|"   # ("levamisole dose + monitoring?")
                     r"(?:(?<=\beffects)|(?<=\brisks))\s+(?=(?:what|which|how)\s)|"   # ("levamisole side effects what monitoring")
                     r"\s+but\s+(?=(?:i|we)\s+(?:don'?t|do not|dont)\s+(?:really\s+|quite\s+)?(?:understand|know|get)\s+(?:why|what|how)\b)|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
                     r"what|which|when|why|who)\b)|"
@@ -976,7 +977,8 @@ _ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:with|using) 
                     r"can|could|is|are|should|will|would|does|do|did|what|whats|which|who|where|"
                     r"how|when|why|may|might|must|(?:has|have)(?!\s+(?:a|an|no|some|had|got|his|her|their)\b)|explain|describe|compare|contrast|summari[sz]e|outline|discuss)\b"
                     # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
-                    r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling)\b)",
+                    r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling|"
+                    r"constantly|always|really|very|quite|never|also|becoming)\b)",
                     re.I)
 
 
@@ -1900,6 +1902,14 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     best, conf = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
     given = next(((c, h) for c, h in scored if h.id == prefer), None)
     given_da = load_pack().answers.get(prefer) if prefer is not None else None
+    best_da = load_pack().answers.get(best.id) if best is not None else None
+    if given is not None and given_da is not None and best_da is not None and best_da.id != given_da.id \
+            and _form(part) == "yn" and not re.search(r"\bor\b", part, re.I) \
+            and _answers_yes_no(best_da.family_answer or best_da.answer) \
+            and not _answers_yes_no(given_da.family_answer or given_da.answer):
+        given = None   # a yes/no question answered Yes or No by its own best, not by the answer given to another
+        #                question of the message ("Is it ok to go on holiday to Spain ...? What should we pack?");
+        #                not an either-or one, which no Yes or No answers ("start the pred myself or ring the team?")
     if given is not None and given[0] >= conf - float(settings()["direct"]["part_given_margin"]) \
             and not (given_da is not None and _speaks_of_none(part, given_da, 1) and _hard_subject(
                 _subject_terms(part), ret_words(_read(part)))):
