@@ -772,19 +772,24 @@ def fallback_route(u: Understanding, ret: Retrieval) -> Route | None:
 def off_topic_named(u: Understanding) -> str:
     """The other conditions a question names, as the reader typed them with the group they belong to
     ("eczema (skin disease)", "HUS (hemolytic uremic syndrome)")."""
-    from nephroguide.answer.understand import normalise, rules
+    from nephroguide.answer.understand import rules
 
     r = rules()
-    text = normalise(u.question)
-    out = []
-    for name, patterns in [*r.off_diseases, *r.off_other]:
-        if name not in u.off_topic:
-            continue
-        m = next((m for p in patterns for m in [p.search(text)] if m), None)
-        typed = u.question[m.start():m.end()] if m is not None and len(text) == len(u.question) else \
-            (m.group(0) if m is not None else "")
-        out.append(f"{typed} ({name})" if typed and typed.lower() not in name.lower() else name)
+    out = [_named_as_typed(u.question, name, patterns) for name, patterns in [*r.off_diseases, *r.off_other]
+           if name in u.off_topic]
     return ", ".join(out[:2]) or ", ".join(u.off_topic[:2])
+
+
+def _named_as_typed(question: str, name: str, patterns: Sequence[re.Pattern[str]]) -> str:
+    """Another condition as the reader typed it, with the group it belongs to ("eczema (skin disease)"); the group
+    alone when the words typed are not found or already say it."""
+    from nephroguide.answer.understand import normalise
+
+    text = normalise(question)
+    m = next((m for p in patterns for m in [p.search(text)] if m), None)
+    typed = question[m.start():m.end()] if m is not None and len(text) == len(question) else \
+        (m.group(0) if m is not None else "")
+    return f"{typed} ({name})" if typed and typed.lower() not in name.lower() else name
 
 
 _NOT_A_NOUN = frozenset(["a", "an", "the", "my", "his", "her", "their", "our", "your", "its", "get", "gets", "got",
@@ -953,14 +958,9 @@ def _part_elsewhere(part: str) -> list[str]:
 
     r = rules()
     text = canonicalise(normalise(part))[0]
-    typed = normalise(part)
-    found = []
-    for name, ps in [*r.off_diseases, *r.off_other]:
-        if any(p.search(text) for p in ps):
-            # named as the reader typed it, with its group ("eczema (skin disease)"), as off_topic_named does
-            m = next((m for p in ps for m in [p.search(typed)] if m), None)
-            word = m.group(0) if m is not None else ""
-            found.append(f"{word} ({name})" if word and word.lower() not in name.lower() else name)
+    # (named as the reader typed it, with its group: "eczema (skin disease)")
+    found = [_named_as_typed(part, name, ps) for name, ps in [*r.off_diseases, *r.off_other]
+             if any(p.search(text) for p in ps)]
     about_ns = any(p.search(text) for p in r.ins_cues) or bool(vocabulary().drug_pattern.search(text))
     if not found and any(p.search(text) for p in r.adult) and not about_ns:
         found = ["the part about adults"]   # "how are adults treated?", but not "24 year old with childhood SSNS relapsing"
@@ -2417,8 +2417,7 @@ def with_parts(summary: str, lines: Sequence[PartLine], question: str | None = N
     ``question``, a part asked before the one the summary answers under its words comes first, in the reader's
     order ("Can he go back to school ...? And what should I do if there is chickenpox ...?")."""
     def asked(part: str) -> str:   # "and also can i ..." -> "Can I ...?"
-        part = re.sub(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)+", "", part, flags=re.I)
-        return question_form(re.sub(r"\bi\b", "I", part))
+        return question_form(re.sub(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)+", "", part, flags=re.I))
 
     def said(part: str, text: str) -> str:   # "can I play football or do I have to stop? Yes." answers neither
         return _without_yes_no(text) if _EITHER_OR.search(part) else text
@@ -2464,14 +2463,14 @@ def closest_questions(ret: Retrieval, exclude: Sequence[str] = (), limit: int = 
 
 _CONTRACTED = {"whats": "what's", "hows": "how's", "whos": "who's", "wheres": "where's", "im": "I'm", "i": "I",
                "dont": "don't", "doesnt": "doesn't", "cant": "can't", "wont": "won't", "isnt": "isn't"}
+_CONTRACTED_WORD = re.compile(r"\b(?:" + "|".join(_CONTRACTED) + r")\b", re.I)
 
 
 def question_form(ask: str) -> str:
     """A part of a message as a question under which its answer is given: as the reader asked it, with its
     apostrophes back ("whats levamisole" -> "What's levamisole?")."""
     text = " ".join(ask.split()).rstrip(" ?.")
-    text = re.sub(r"\b(?:whats|hows|whos|wheres|im|i|dont|doesnt|cant|wont|isnt)\b",
-                  lambda m: _CONTRACTED[m.group().lower()], text, flags=re.I)
+    text = _CONTRACTED_WORD.sub(lambda m: _CONTRACTED[m.group().lower()], text)
     return text[:1].upper() + text[1:] + "?"
 
 
@@ -2498,8 +2497,9 @@ def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
         words = set(query_terms(asked))
 
         def nearness(a: str) -> tuple[float, float]:
-            terms = set(query_terms(a))
-            return (-sum(idx.idf(t) for t in terms & words), sum(idx.idf(t) for t in terms - words))
+            terms = set(query_terms(a))   # (summed in a fixed order: a float sum over a set would tie-break by
+            #                                the hash seed, so the same question could get another title)
+            return (-sum(idx.idf(t) for t in sorted(terms & words)), sum(idx.idf(t) for t in sorted(terms - words)))
 
         nearest = min(fit, key=nearness)
         if -nearness(nearest)[0] > 1.5 * -nearness(fit[0])[0]:
