@@ -3443,3 +3443,9 @@ def test_round_9_probe_fixes():
     e = answer("Explain why children with nephrotic syndrome are at increased risk of thrombosis, and which patients "
                "should receive prophylactic anticoagulation?", audience="student")
     assert not e.summary_text.startswith("Both") and "Haemoconcentration" in e.summary_text
+
+
+def test_a_word_that_qualifies_the_dose_stays_with_the_dose_question():
+    a = answer("ciclosporin for a 24 kg child with SDNS - starting dose and target trough?")
+    assert "36 mg twice daily (every 12 hours), 72 mg/day" in a.summary_text
+    assert "SDNS target trough? " in a.summary_text and "starting target trough" not in a.summary_text

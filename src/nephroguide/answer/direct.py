@@ -2328,7 +2328,9 @@ _TWO_OBJECTS = re.compile(r"^(?P<ask>(?:(?:and|also|so|but)\s+)*(?:can|could|sho
                           r"(?:\s+(?:that'?s|thats|which is|that is|they'?re|theyre) (?:due|booked|next)\b.*)?$", re.I)
 
 
-_DOSE_AND = re.compile(r"^(?P<pre>.*?\b)(?P<one>doses?|dosing|dosage)\s+and\s+(?P<two>(?!(?:duration|how long|for how long)\b)"
+# (a word that qualifies the dose goes with it, not with the other question: "starting dose and target trough")
+_DOSE_AND = re.compile(r"^(?P<pre>.*?\b)(?P<one>(?:(?:starting|initial|usual|maintenance|loading|max(?:imum)?)\s+)?"
+                       r"(?:doses?|dosing|dosage))\s+and\s+(?P<two>(?!(?:duration|how long|for how long)\b)"
                        r"[A-Za-z].*)$", re.I)
 
 
