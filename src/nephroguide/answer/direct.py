@@ -136,7 +136,7 @@ def _answer_confidence(u: Understanding, ret: Retrieval, by_match: bool = True) 
 
 
 def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
-                        asked_already: str | None = None) -> list[tuple[float, Hit]]:
+                        asked_already: str | None = None, message: str | None = None) -> list[tuple[float, Hit]]:
     """Each candidate direct answer with its confidence (see :func:`_answer_confidence`), best first."""
     from rapidfuzz import fuzz
 
@@ -198,6 +198,8 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
                 and h.id != asked_already:   # (the answer the whole message was given: asked there, with its story)
             continue   # ... nor one whose subject the question does not ask ("UPCR 420 ... what now?" is no
             #            question of what a UPCR is for)
+        if da is not None and da.not_when and re.search(da.not_when, message or u.question, re.I):
+            continue   # the message's story rules it out, whichever of its questions asks
         like = max((fuzz.token_sort_ratio(asked, a) for a in _normalised_asks(pack, h.id)), default=0.0) / 100 \
             if da else 0.0
         conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top
@@ -832,8 +834,9 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
     return " ".join(ordered)
 
 
+_DOSE_PLUS = re.compile(r"(?<=\bdose)\s*[+&]\s*(?=(?:monitoring|duration|side effects|adverse effects|how long|blood tests)\b)",
+                        re.I)
 _PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|"
-                    r"(?<=\bdose)\s+[+&]\s+(?=(?:monitoring|duration|side effects|adverse effects|how long|blood tests)\b)|"   # ("levamisole dose + monitoring?")
                     r"(?:(?<=\beffects)|(?<=\brisks))\s+(?=(?:what|which|how)\s)|"   # ("levamisole side effects what monitoring")
                     r"\s+but\s+(?=(?:i|we)\s+(?:don'?t|do not|dont)\s+(?:really\s+|quite\s+)?(?:understand|know|get)\s+(?:why|what|how)\b)|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
                     r"what|which|when|why|who)\b)|"
@@ -1284,6 +1287,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         # the answer given is this part's too when it is the part's best, even if only loosely ("... is that normal?")
         loose = best is not None and best.id == chosen and conf >= float(cfg["direct"]["unanswered"])
         da = pack.answers.get(best.id) if best is not None and (conf >= need or loose) else None
+        if da is not None and da.id != chosen and given is not None and _DOSE_ASKED.search(asked_as[part]) \
+                and not _medicines_in(asked_as[part]) and _asked_drugs(pack, da.id) \
+                and not _asked_drugs(pack, da.id) & set(_medicines_in(u.question)) \
+                and re.search(r"\bdos(?:e|es|ing)\b", given.answer, re.I):
+            continue   # a bare "what dose?" beside an answer that speaks of the dose of what the message asks about:
+            #            never another medicine's dose ("start ACEi anyway? which drug, what dose?" is not prednisolone)
         if part is parts[0] and da is not None and da.id == chosen:
             first_is_chosen = True   # the answer given answers the first question: it opens the summary as it is
         if da is not None and da.id == chosen and part == asked_as[part] and _QUESTION.match(part) \
@@ -1898,7 +1907,8 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     text = " ".join([text, *(d for d in u.drugs if d not in text and d not in asked_only and not own_medicine)])
     # (each reading with the part as the question: a "Because ..." answer only for a why)
     scored = _answer_confidences(dataclasses.replace(u, question=part, text=text),
-                                 retrieve(text, list(u.drugs), one_question=True), by_match=False, asked_already=prefer)
+                                 retrieve(text, list(u.drugs), one_question=True), by_match=False, asked_already=prefer,
+                                 message=u.question)
     best, conf = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
     given = next(((c, h) for c, h in scored if h.id == prefer), None)
     given_da = load_pack().answers.get(prefer) if prefer is not None else None
@@ -2238,7 +2248,10 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
     # ... and so is a list of what is compared ("the difference between SSNS, SDNS and FRNS?")
     kept = re.sub(r"\b(?:between|compare|comparing)\s+[^?.;:]*?\band\b[^?.;:]*", lambda m: m.group().replace(",", "\x1f"),
                   kept, flags=re.I)
-    for x in re.split(r"(?<=[a-z0-9+%)\x1e])\.\s+", kept, flags=re.I):
+    # "dose + monitoring" / "dose & monitoring" are two asks of one medicine, read as "dose and monitoring"
+    # ("levamisole dose + monitoring?", "MMF dose & monitoring")
+    kept = _DOSE_PLUS.sub(" and ", kept)
+    for x in re.split(r"(?<=[a-z0-9+%)\x1e\"'])\.\s+", kept, flags=re.I):
         for p in _PARTS.split(x):
             p = p.replace("\x1f", ",").replace("\x1e", ")")
             defining = bool(out) and (bool(_DEFINE_LIST.match(out[-1])) or defining)
@@ -2480,6 +2493,11 @@ _OTHER_SEX = {"female": re.compile(r"\b(?:he|his|him|he's|son|sons|boy|boys)\b",
               "male": re.compile(r"\b(?:she|her|hers|she's|daughter|daughters|girl|girls)\b", re.I)}
 
 
+# a child's age, weight or vital sign as a message states it ("I'm 15", "4 yo", "22 kg", "heart rate 130", "88/50")
+_CHILD_DETAIL = re.compile(r"\b(?:i'?m|im|aged?)\s+(\d+)\b|\b(\d+)\s*(?:yo|y/o|years?|yrs?|year-old|months?|kg|bpm)\b|"
+                           r"\b(\d+/\d+)\b|\b(?:heart rate|hr|pulse|bp|sats?|temp(?:erature)?)\s*(?:of\s+)?(\d+)\b", re.I)
+
+
 def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
     """A direct answer's question as a title: its first phrasing, or, when the message says the child is a girl or
     a boy, its first phrasing that does not speak of the other ("Can my son go on ...?" to a parent of a girl);
@@ -2490,6 +2508,10 @@ def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
     if asked is not None:
         drugs = set(_medicines_named(asked))
         fit = [a for a in fit if set(_medicines_named(a)) <= drugs] or fit
+        # ... and no number the message does not state: a title never gives the child an age, a heart rate or a
+        # blood pressure of another message ("I'm 15 ..." to a 14-year-old; "heart rate 130 and BP 88/50?")
+        numbers = set(_CHILD_DETAIL.findall(asked))
+        fit = [a for a in fit if set(_CHILD_DETAIL.findall(a)) <= numbers] or fit
         # a first phrasing that shares far less of the message's subject than another gives way to the nearest one
         # (most of its subject words, then fewest others): a chickenpox-vaccine question is not headed "Can the MMR
         # 2nd dose go ahead?"

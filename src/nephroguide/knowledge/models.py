@@ -540,7 +540,12 @@ class DirectAnswer(Strict):
         default=None, description="a pattern (regex, case-insensitive) the question's own words must match for this "
         "answer to be given ('UPCR' named, not as a value): a story that only quotes a result never gets it")
 
-    @field_validator("gap_asked", "asked_when")
+    not_when: str | None = Field(
+        default=None, description="a pattern (regex, case-insensitive) that the whole message, story included, must not "
+        "match for this answer to be given, to any of its questions ('off all medicines for 8 months': no 'Not yet, "
+        "keep testing for 6 months after stopping')")
+
+    @field_validator("gap_asked", "asked_when", "not_when")
     @classmethod
     def _gap_asked_compiles(cls, v: str | None) -> str | None:
         if v is not None:
