@@ -128,10 +128,11 @@ def level_words(u: Understanding) -> str:
     return ""
 
 
-def _answer_confidence(u: Understanding, ret: Retrieval, by_match: bool = True) -> tuple[Hit | None, float]:
+def _answer_confidence(u: Understanding, ret: Retrieval, by_match: bool = True,
+                       message: str | None = None) -> tuple[Hit | None, float]:
     """The best direct answer: subject-term match, closeness of the wording to one of its phrasings
     (rapidfuzz, so that "why" and "how common" questions meet their own answers) and BM25."""
-    scored = _answer_confidences(u, ret, by_match)
+    scored = _answer_confidences(u, ret, by_match, message=message)
     return (scored[0][1], scored[0][0]) if scored else (None, 0.0)
 
 
@@ -338,11 +339,13 @@ def exact_answer(u: Understanding, ret: Retrieval) -> Route | None:
 
 
 def _not_for_this(u: Understanding, kb_id: str) -> bool:
-    """The question states a situation the direct answer is not written for (its ``not_for``)."""
+    """The question states a situation the direct answer is not written for (its ``not_for``), or its message
+    tells a story that rules it out (its ``not_when``)."""
     from nephroguide.knowledge.pack import load_pack
 
     da = load_pack().answers.get(kb_id)
-    return da is not None and not_written_for(u, da)
+    return da is not None and (not_written_for(u, da)
+                               or bool(da.not_when and re.search(da.not_when, u.question, re.I)))
 
 
 def _bare(text: str) -> str:
@@ -913,7 +916,7 @@ _REQUEST = re.compile(r"(?<!\bthey )(?<!\bdoctors )(?<!\bdoctor )(?<!\bteam )(?<
                       r"\b(?:wants?|wanting|would like|keeps? asking|is asking|are asking|asks)\s+(?:to\s+)?(?:\w+\s+){0,2}?"
                       r"(?:give|giving|start|stop|cut|lower|reduce|change|skip|miss|try|use|buy|ibuprofen|nurofen|"
                       r"paracetamol|calpol|antibiotics?|vaccin\w*|jabs?|homeopath\w*|herbal)\b|"
-                      r"\b(?:asks?|asking|wants to know|wondering)\s+(?:if|whether)\b|"   # ("the nurse asks if MMR can go ahead")
+                      r"\b(?:asks?|asking|wants to know|wondering)\s+(?:for\s+(?:\w+\s+){1,4}?and\s+)?(?:if|whether)\b|"   # ("the nurse asks if MMR can go ahead"; "school is asking for a letter and whether ...")
                       # ... and what the reader says they do not understand ("I don't really understand why")
                       r"\b(?:(?:do not|don'?t|dont) (?:really |quite |fully )?(?:understand|know|get)|(?:am |i'?m |im )?not (?:really )?sure)\s+(?:why|what|how|when|whether|if)\b|"
                       # a subject asked in shorthand after a dash ("on rituximab for SDNS - hypogammaglobulinaemia monitoring,
@@ -1046,11 +1049,13 @@ def _unknown_subject(part: str) -> list[str]:
     from nephroguide.answer.retrieve import index
 
     idx = index()
+    frame = set(settings()["not_subjects"])
     out = []
     for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", part):
         word = m.group()
         acronym = word.isupper() and len(word) >= 3
-        if not acronym and (len(word) < 5 or is_easy_word(word.lower()) or word.lower().endswith("ly")):
+        if not acronym and (len(word) < 5 or is_easy_word(word.lower()) or word.lower().endswith("ly")
+                            or word.lower() in frame):
             continue   # (an adverb, however typed, names no subject: "what can he actualy eat")
         stems = idx.stems(word.lower())
         if not stems or any(idx.df(t) > 0 for t in stems) or word in out or _known_or_typo(word.lower()):
@@ -1929,7 +1934,8 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     if stage and (conf < need or prefer is not None):
         staged = " ".join([text, *stage])
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
-                                      retrieve(staged, list(u.drugs), one_question=True), by_match=False)
+                                      retrieve(staged, list(u.drugs), one_question=True), by_match=False,
+                                      message=u.question)
         if (conf < need and fit > conf) or (hit is not None and hit.id == prefer and fit >= need
                                              and fit >= conf - float(settings()["direct"]["part_given_margin"])):
             # (read with the stage the message states, the answer given fits about as well as the best: it is this
@@ -1943,7 +1949,8 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         # ibuprofen?") is not about the ones the message names (their situations still rule answers out); nor is
         # one that names none when, read so, it fits an answer very closely ("... can she still go swimming?")
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=plain),
-                                      retrieve(plain, [], one_question=True), by_match=False)
+                                      retrieve(plain, [], one_question=True), by_match=False,
+                                      message=u.question)
         # (the medicines may also have pulled in an answer that speaks of nothing the part asks: "... on
         # levamisole. Can he do football?" -> how long levamisole is taken)
         known = load_pack().answers.get(best.id) if best is not None else None
