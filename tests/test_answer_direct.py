@@ -2351,9 +2351,12 @@ def test_probe_38_missed_days_of_prednisolone_and_steroid_cover():
     a = answer("he threw up about 20 mins after his pred this morning (he takes 30mg) do i give it again?? also we ran "
                "out over the weekend and he missed saturday and sunday, hes been on it for 4 months. is that dangerous",
                audience="family")
-    assert a.summary_text.startswith("It can be: after months of prednisolone the body may not make enough")
+    # (session 18: the vomited dose, asked first, is answered first from a read source - sick within 30 minutes,
+    # give it again - and the missed days keep their own "It can be" with what to do)
+    assert a.summary_text.startswith("If your child was sick less than 30 minutes after the dose, you can usually "
+                                     "give the same dose again.")
+    assert "Is that dangerous? It can be: after months of prednisolone the body may not make enough" in a.summary_text
     assert "call the kidney team today" in a.summary_text
-    assert "do I give it again? Ask the kidney team or a pharmacist today whether to give it again" in a.summary_text
     b = answer("my daughter is 8 and having her tonsils out next month. she has been on prednisolone every other day for "
                "about a year and a half. the anaesthetist asked about \"steroid cover\" - what is that and does she "
                "need it? could the operation make her relapse", audience="family")
@@ -2443,13 +2446,15 @@ def test_probe_39_vomited_doses_on_long_term_steroids_with_shock_signs_is_an_eme
                "BP 88/50. how do we give his steroid, IV?")
     assert a.summary_text.startswith("Treat as an emergency now")
     assert "adrenal crisis" in a.summary_text and "Maximum" not in a.summary_text
-    assert a.scope == "partly_covered"   # the hydrocortisone dose is not in the sources, and it says so
+    # (session 18: the emergency hydrocortisone dose by age, from the NHS GGC adrenal insufficiency guideline)
+    assert a.scope == "covered" and "100 mg from 6 years" in a.summary_text
     b = answer("my son has been on steroids for two years and has been sick all day, he can't keep his prednisolone "
                "down, he's very sleepy and pale. what should I do?", audience="family")
     assert b.summary_text.startswith("This is an emergency: go to hospital now")
     # one vomited dose in a well child stays the same-day call, not an ambulance
     c = answer("she threw up her prednisolone this morning, do I give it again?", audience="family")
-    assert c.summary_text.startswith("Ask the kidney team or a pharmacist today whether to give it again")
+    assert c.summary_text.startswith("If your child was sick less than 30 minutes after the dose")
+    assert "get a doctor the same day" in c.summary_text and "ambulance" not in c.summary_text
 
 
 def test_probe_39_a_baby_under_one_is_referred_before_any_prednisolone_dose():
@@ -3218,11 +3223,16 @@ def test_relapses_in_6_mo_is_a_time_span_not_the_childs_age():
     assert "age_years" not in a.markdown
 
 
-def test_a_vomited_dose_question_says_first_whether_to_give_it_again_is_for_the_team():
+def test_a_vomited_dose_question_says_first_whether_to_give_it_again():
+    # (session 18: a read source gives the rule for a dose vomited within 30 minutes; later or spat out stays with
+    # the team, and a spat-out dose is partly covered)
     a = answer("my son threw up about 20 min after his prednisolone this morning, do i give him the dose again??",
                audience="family")
-    assert a.summary_text.startswith("Ask the kidney team or a pharmacist today whether to give it again")
-    assert a.scope == "partly_covered"
+    assert a.summary_text.startswith("If your child was sick less than 30 minutes after the dose, you can usually give "
+                                     "the same dose again")
+    assert a.scope == "covered"
+    b = answer("she spat out half her pred this morning do i give more", audience="family")
+    assert b.scope == "partly_covered" and "spat out" in b.summary_text
 
 
 def test_sharing_food_and_cups_is_yes_not_the_sibling_risk_no():
@@ -3377,7 +3387,8 @@ def test_round_7_probe_fixes():
     assert c.summary_text.startswith("A relapse is a urine dipstick of 3+ or more")
     d = answer("Which children with SRNS should have genetic testing, and does finding a monogenic cause change "
                "immunosuppression and the risk of recurrence after transplant?", audience="student")
-    assert "risk of recurrence after transplant? Yes, both" in d.summary_text
+    assert "risk of recurrence after transplant? Immunosuppression is usually stopped and recurrence after " \
+        "transplant is very rare" in d.summary_text
 
 
 def test_round_8_probe_fixes():
@@ -3449,3 +3460,80 @@ def test_a_word_that_qualifies_the_dose_stays_with_the_dose_question():
     a = answer("ciclosporin for a 24 kg child with SDNS - starting dose and target trough?")
     assert "36 mg twice daily (every 12 hours), 72 mg/day" in a.summary_text
     assert "SDNS target trough? " in a.summary_text and "starting target trough" not in a.summary_text
+
+
+def test_round_10_probe_fixes():
+    # a bare "what dose?" beside an answer that speaks of the ACE inhibitor's dose never gets another medicine's dose
+    a = answer("SRNS 30 kg girl, persistent proteinuria, BP normal - start ACEi anyway? which drug, what dose?")
+    assert "60 mg/day daily and 40 mg on alternate days" not in a.summary_text
+    assert "no paediatric dose" in a.summary_text and "start ACEi anyway? Yes" in a.summary_text
+    # painful genital swelling is severe oedema to be seen today, never "relapses are common"
+    b = answer("my 3yo boys willy and scrotum have swollen up massively in the last 2 days and hes crying when he "
+               "walks. is this an emergency or normal for a relapse", audience="family")
+    assert b.summary_text.startswith("Call the kidney team or ward today") and "Go to hospital now if" in b.summary_text
+    assert "it is common" not in b.summary_text
+    # "will the steroids stop her growing?" is never answered "Usually yes"
+    c = answer("Our daughter has had steroids on and off for 4 years and she is now the smallest in her class. Will "
+               "the steroids stop her growing properly, and should we be giving her calcium or vitamin D for her "
+               "bones?", audience="family")
+    assert "growing properly? Usually not for good" in c.summary_text and "Usually yes" not in c.summary_text
+    assert answer("im the shortest in my year, will i still grow", audience="family").summary_text.startswith("Usually yes")
+    # what a UPCR number means, besides why the first morning urine
+    d = answer("clinic has asked for a first morning wee sample for a \"protein creatinine ratio\". why does it have to "
+               "be the first wee of the day and what number is normal?", audience="family")
+    assert d.summary_text.startswith("Why does it have to be the first wee of the day? Because")
+    assert "20 or less" in d.summary_text and "not answered" not in d.summary_text
+    # 8 months off treatment is past the 6 months of daily tests: never "Not yet"
+    e = answer("Weve been dipsticking every single morning for 2 years and im exhausted by it. hes been off all meds "
+               "for 8 months with no relapse. can we ever stop testing?", audience="family")
+    assert e.summary_text.startswith("Daily tests can usually stop once your child has been off prednisolone for 6 months")
+    assert "Not yet" not in e.summary_text
+    assert answer("can we stop the dipsticks now", audience="family").summary_text.startswith("Not yet")
+    # preventing cold-triggered relapses; daily prednisolone at a URTI and its evidence
+    f = answer("Every time she gets a cold she relapses a week later, it's happened 4 times now. Is there anything we "
+               "can do to stop colds setting it off?", audience="family")
+    assert f.summary_text.startswith("There is no sure way to stop colds setting off relapses")
+    g = answer("5yo SDNS on alt-day pred 0.4 mg/kg, coryzal since this morning. Switch to daily pred to stop a relapse? "
+               "what does the evidence say?")
+    assert g.summary_text.startswith("Not routinely (KDIGO 2025; PREDNOS 2 found no benefit)")
+    # "hypotheses" names no subject nephroguide lacks
+    h = answer("Why do children with nephrotic syndrome develop oedema? Explain the underfill and overfill hypotheses.",
+               audience="student")
+    assert "no guidance on hypotheses" not in h.summary_text and h.summary_text.startswith("Both occur: underfill")
+    assert h.scope == "covered"
+    # infection alone is not answered with clots first
+    i = answer("Why are children with nephrotic syndrome at increased risk of infection with encapsulated bacteria "
+               "such as pneumococcus?", audience="student")
+    assert "Clots" not in i.summary_text and "factor B" in i.summary_text
+    # a shocked child on long-term steroids: hydrocortisone now, with its dose by age
+    j = answer("2am - SDNS kid on pred for >1 yr, now vomiting + diarrhoea, cool peripheries, BP low. Stress-dose "
+               "steroids? hydrocortisone dose?")
+    assert j.summary_text.startswith("Yes, give hydrocortisone now") and "50 mg at 1-5 years" in j.summary_text
+    assert "Possibly" not in j.summary_text
+    k = answer("stress dose steroids for surgery in a child on long term prednisolone")
+    assert k.summary_text.startswith("Possibly")   # planned surgery: still no dose in the stored sources
+    # a genetic result: stop the CNI, and recurrence is very rare
+    m = answer("SRNS 8yo on tac, genetics back: homozygous NPHS2. Stop the tac? Risk of recurrence after transplant?")
+    assert m.summary_text.startswith("Immunosuppression is usually stopped and recurrence after transplant is very rare")
+    # what the school asks is read as a question
+    n = answer("Can my 9 year old still do football and PE while hes on the steroids? School is asking for a letter "
+               "and whether he needs anything special in class", audience="family")
+    assert "anything special in class?" in n.summary_text and "toilet" in n.summary_text
+    # the teenager's first question (will it go away) comes first, then not cutting the dose alone
+    o = answer("im 14 and been on pred for ages, my face is so round and fat everyone at school stares. will it go "
+               "away?? can i just take less so it stops", audience="family")
+    assert o.summary_text.startswith("Yes, the round face goes away") and "do not take less on your own" in o.summary_text
+    # a title never states an age or vital signs the message did not
+    assert not o.markdown.splitlines()[0].startswith("# I'm 15")
+    p = answer("He finished a long pred taper 3 weeks ago and today he has a bad tummy bug, vomiting all day and very "
+               "floppy and pale. Last time the ward mentioned something called steroid cover when hes ill - what "
+               "does that mean and does he need it now?", audience="family")
+    assert "130" not in p.markdown.splitlines()[0] and "88/50" not in p.markdown.splitlines()[0]
+    assert p.summary_text.startswith("Yes, this is an emergency: go to hospital now")
+    # ring today or wait till Monday: do not wait
+    q = answer("Dipstick has been 3+ for 3 mornings in a row but he seems fine, no puffiness. Do we need to ring the "
+               "ward today or can it wait till Monday?", audience="family")
+    assert q.summary_text.startswith("Do not wait until Monday")
+    # "dose & monitoring" asks both
+    r = answer("MMF dose & monitoring")
+    assert "1200 mg/m2/day" in r.summary_text and "Blood count and liver enzymes" in r.summary_text

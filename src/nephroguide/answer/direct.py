@@ -1133,7 +1133,7 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
         return False
     if _BECAUSE.match(first) and not _WHY.search(part):
         return False   # "Because ..." answers a why ("what to check before rituximab?" is not one)
-    if form == "yn" and not re.match(r"^\s*(?:yes|no|not)\b", first, re.I) and not any(_form(a) == "yn" for a in da.asks):
+    if form == "yn" and not _YES_NO_OPENS.match(first) and not any(_form(a) == "yn" for a in da.asks):
         return False
     if _ACTION_ASKED.match(part) and all(_EXPLAINS.match(a) for a in da.asks):
         return False   # "stop diuretic?" asks whether to do it: what furosemide is and how it works is no answer
@@ -1292,6 +1292,14 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         # the answer given is this part's too when it is the part's best, even if only loosely ("... is that normal?")
         loose = best is not None and best.id == chosen and conf >= float(cfg["direct"]["unanswered"])
         da = pack.answers.get(best.id) if best is not None and (conf >= need or loose) else None
+        if da is None and best is not None and best.id != chosen and _REFERRING.match(asked_as[part]) \
+                and _form(asked_as[part]) == "yn" and conf >= float(cfg["direct"]["asked_part"]["agreed"]) \
+                and best.id in pack.answers and _YES_NO_OPENS.match(
+                    " ".join((pack.answers[best.id].family_answer if family else pack.answers[best.id].answer).split())):
+            # a yes/no question about what the message told ("... he missed saturday and sunday. is that
+            # dangerous?"), read with its story, whose best answer says Yes, No or "It can be" to it: that answer,
+            # although the story dilutes how closely it fits
+            da = pack.answers[best.id]
         if da is not None and da.id != chosen and given is not None and _DOSE_ASKED.search(asked_as[part]) \
                 and not _medicines_in(asked_as[part]) and _asked_drugs(pack, da.id) \
                 and not _asked_drugs(pack, da.id) & set(_medicines_in(u.question)) \
@@ -1340,7 +1348,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 # a choice ("biopsy or genetics first?") is not answered Yes or No: the answer after it stands
                 bare_first = re.sub(r"^\s*(?:yes|no)\s*[:,.;]\s*", "", first, flags=re.I)
                 first = bare_first[:1].upper() + bare_first[1:]
-            if len(said_of) > 1 and len(first.split()) <= 3:   # a bare "No, not yet." says what it says next
+            if len(said_of) > 1 and (len(first.split()) <= 3 or _HEDGED.match(first)):
+                # a bare "No, not yet." says what it says next; so does a hedged "It can be: ...", whose next sentence
+                # says what to do ("Is that dangerous? It can be: ... Give today's dose ... call the team today")
                 first = f"{first} {said_of[1]}"
             if _form(asked_as[part]) == "wh" and re.match(r"^\s*yes\s*[,.:;!]\s*\S", first, re.I) \
                     and (len(said_of) > 1 or len(first.split()) >= 8):
@@ -1355,7 +1365,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             # ("define FRNS and SDNS": the SDNS line)
             told = skip_intent is not None and intent == skip_intent and \
                 (not said or len(_stems_in(first) - _stems_in(said)) <= len(_stems_in(first)) // 3)
-            told = told or (bool(said) and _mostly_said(first, said))   # (the summary says it already)
+            # (the summary says it already; not a yes/no question's own answer, which no other answer gave: "is
+            # that dangerous? It can be: ..." beside a vomited-dose answer that speaks of the same adrenal risk)
+            told = told or (bool(said) and _mostly_said(first, said)
+                            and not (_form(asked_as[part]) == "yn"
+                                     and re.match(r"^\s*(?:yes|no|not|it (?:can|may|might|could) be)\b", first, re.I)
+                                     and not re.match(r"^\s*(?:yes|no|not|it (?:can|may|might|could) be)\b", said, re.I)))
             # ... and beside a dosing article that works the doses out in mg, a general per-kg or per-m2 rule says it
             # again in other units ("... pred dose for relapse - mg per day, ... then the alternate day part?")
             told = told or (skip_intent == "dosing" and not re.search(r"\bor\b", asked_as[part])
@@ -1382,6 +1397,11 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             out.append(PartLine(shown(part), cfg["not_covered"]["part_family" if family else "part"], None,
                                 loose=loose))
     return out
+
+
+_HEDGED = re.compile(r"^\s*it (?:can|may|might|could) be\b", re.I)
+_YES_NO_OPENS = re.compile(r"^\s*(?:(?:usually|probably|mostly|generally)\s+)?(?:yes|no|not|it (?:can|may|might|could) be)\b",
+                           re.I)
 
 
 # an answer asked as a question about what the reader told ("... is that the steroids?"): its Yes/No answers a part
