@@ -472,6 +472,11 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # a dose asked for a medicine the pack has no dose rule for ("enalapril dose 20 kg SRNS"): its answer says
         # what the sources give (no mg dose: titrate to the maximum tolerated), not an article of other statements
         return Route("answer", answer=best, confidence=conf)
+    if dosing and not has_patient and not u.drugs and best is not None and conf >= strong \
+            and names_other_medicine(u.question) and not _medicines_in(u.question):
+        # a dose asked of a medicine outside the pack's dose rules ("12 kg ... relapse ... penicillin prophylaxis?
+        # dose?"): its answer, which says what the sources give, not a prednisolone dosing article
+        return Route("answer", answer=best, confidence=conf)
     implied = not (u.explicit_intent or u.stage or has_patient or from_session)   # intent read from a drug name
     if implied and not cue_weight and u.drugs and best is not None and conf >= float(cfg["direct"]["drug_only"]) \
             and _subject_cover(ret, best) >= float(cfg["direct"]["drug_only_subject"]):
@@ -957,6 +962,13 @@ def names_no_child(question: str) -> bool:
 _TELLING = re.compile(r"^\s*(?:hi\W+)?(?:i|im|i'm|i am|ive|i've|my|our|he|she|we|his|her|he's|she's)\b(?!.*\?$)", re.I)
 
 
+def _medicine_effect_asked(text: str) -> bool:
+    """A message (or part) that asks what the child's medicine does ("will the steroids give her diabetes?")."""
+    from nephroguide.answer.understand import medicine_effect_asked
+
+    return medicine_effect_asked(text)
+
+
 def _part_elsewhere(part: str) -> list[str]:
     """What one part of a message is about when that is outside the pack: another condition, adults (not a child
     with nephrotic syndrome), or something no pack entry speaks of; empty when the part is about the pack's subject."""
@@ -965,7 +977,10 @@ def _part_elsewhere(part: str) -> list[str]:
     r = rules()
     text = canonicalise(normalise(part))[0]
     # (named as the reader typed it, with its group: "eczema (skin disease)")
-    found = [_named_as_typed(part, name, ps) for name, ps in [*r.off_diseases, *r.off_other]
+    # (another condition asked as an effect of the child's medicine is its side effect: "... on the steroids or will
+    # it give her diabetes")
+    effect = _medicine_effect_asked(text)
+    found = [_named_as_typed(part, name, ps) for name, ps in [*r.off_diseases, *([] if effect else r.off_other)]
              if any(p.search(text) for p in ps)]
     about_ns = any(p.search(text) for p in r.ins_cues) or bool(vocabulary().drug_pattern.search(text))
     if not found and any(p.search(text) for p in r.adult) and not about_ns:
@@ -1300,10 +1315,11 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             # dangerous?"), read with its story, whose best answer says Yes, No or "It can be" to it: that answer,
             # although the story dilutes how closely it fits
             da = pack.answers[best.id]
-        if da is not None and da.id != chosen and given is not None and _DOSE_ASKED.search(asked_as[part]) \
+        if da is not None and da.id != chosen and _DOSE_ASKED.search(asked_as[part]) \
                 and not _medicines_in(asked_as[part]) and _asked_drugs(pack, da.id) \
                 and not _asked_drugs(pack, da.id) & set(_medicines_in(u.question)) \
-                and re.search(r"\bdos(?:e|es|ing)\b", given.answer, re.I):
+                and ((given is not None and re.search(r"\bdos(?:e|es|ing)\b", given.answer, re.I))
+                     or (names_other_medicine(u.question) and not _medicines_in(u.question))):
             continue   # a bare "what dose?" beside an answer that speaks of the dose of what the message asks about:
             #            never another medicine's dose ("start ACEi anyway? which drug, what dose?" is not prednisolone)
         if part is parts[0] and da is not None and da.id == chosen:
@@ -1956,10 +1972,14 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
                                       retrieve(staged, list(u.drugs), one_question=True), by_match=False,
                                       message=u.question)
-        if (conf < need and fit > conf) or (hit is not None and hit.id == prefer and fit >= need
+        dose_of_best = best is not None and bool(_DOSE_ASKED.search(part)) and best.id in load_pack().answers \
+            and any(_DOSE_ASKED.search(a) for a in load_pack().answers[best.id].asks) \
+            and not (prefer in load_pack().answers and any(_DOSE_ASKED.search(a) for a in load_pack().answers[prefer].asks))
+        if (conf < need and fit > conf) or (hit is not None and hit.id == prefer and fit >= need and not dose_of_best
                                              and fit >= conf - float(settings()["direct"]["part_given_margin"])):
             # (read with the stage the message states, the answer given fits about as well as the best: it is this
-            # part's too: "she relapsed again ... should I keep her off school?" in a relapse, not with a cold)
+            # part's too, unless the part asks a dose that only the best speaks of ("... thromboprophylaxis, what
+            # dose": the LMWH dose answer, not the low-albumin one): "she relapsed again ... should I keep her off school?" in a relapse, not with a cold)
             best, conf = hit, fit
     plain = _read(part)
     other = _names_any(part, settings()["other_medicines"])
@@ -2087,9 +2107,11 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         return r   # the story is about an adult or another condition: the question asked is about them too
     parts = _message_parts(u.question)
     if r.kind == "pathway" and u.dose_asked and any(u.detail(k) is not None for k in ("weight_kg", "height_cm", "bsa_m2")) \
-            and not _no_dose_asked(parts, _marked_questions(u.question)):
+            and not _no_dose_asked(parts, _marked_questions(u.question)) \
+            and not (names_other_medicine(u.question) and not _medicines_in(u.question)):
         return r   # "relapse, 24 kg, how much pred?": the dosing article works the doses out for this child (not
-        #            "... on 36 mg ... will it stop when the dose comes down?", which asks no dose)
+        #            "... on 36 mg ... will it stop when the dose comes down?", which asks no dose; nor "12 kg ...
+        #            penicillin prophylaxis? dose?", whose dose is another medicine's)
     asking = [p for p in parts if _ASKING.match(p)]
     if not asking or len(parts) == 1:
         return r

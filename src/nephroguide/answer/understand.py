@@ -676,6 +676,19 @@ def _word_distance(text: str, a0: int, a1: int, b0: int, b1: int) -> int:
 
 # ----------------------------------------------------------------------------------------- main
 
+# a condition asked as what a medicine does ("will the steroids give her diabetes?", "can tacrolimus cause diabetes")
+_MEDICINE_WORD = re.compile(r"\b(?:steroids?|corticosteroids?|immunosuppressants?)\b", re.I)
+_EFFECT_ASKED = re.compile(r"\b(?:give|gives|giving|cause|causes|causing|caused|lead to|leads to|bring on|brings on|"
+                           r"side effects?|risk of|trigger|triggers)\b", re.I)
+
+
+
+def medicine_effect_asked(text: str) -> bool:
+    """The text names a medicine (the pack's, or "steroids") and asks what it causes or gives ("will the steroids
+    give her diabetes?"): another condition named so is a side effect, not another subject."""
+    return (vocabulary().drug_pattern.search(text) is not None or _MEDICINE_WORD.search(text) is not None) \
+        and _EFFECT_ASKED.search(text) is not None
+
 def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     """Read a question (already validated) into an :class:`Understanding`.
 
@@ -839,7 +852,10 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     ins = any(p.search(text) for p in r.ins_cues) or any(lbl in stage for lbl in ("srns", "steroid_sensitive",
                                                                                   "frequently_relapsing",
                                                                                   "steroid_dependent"))
-    if not ins:
+    # (another condition asked as an effect of the child's own medicine is a side effect, not another subject:
+    # "is she ok to have sweets on the steroids or will it give her diabetes")
+    effect_of_medicine = medicine_effect_asked(text)
+    if not ins and not effect_of_medicine:
         off += [name for name, patterns in r.off_other if any(p.search(text) for p in patterns)]
     adult = any(p.search(text) for p in r.adult) or (age is not None and age >= float(r.raw["scope"]["adult_age"]))
     # --- definitions the words point to
