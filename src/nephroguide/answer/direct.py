@@ -1303,6 +1303,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if dose is not None:   # "MMF dose for FRNS? and monitoring": the dose as the pack's rule gives it
             out.append(PartLine(shown(part), dose[0], None, refs=dose[1]))
             continue
+        if given is not None and given.gap and given.gap_asked and re.search(given.gap_asked, asked_as[part], re.I):
+            continue   # the answer given says this part is not in the sources (its gap), never another's answer:
+            #            "will they change my treatment?" beside "... the sources do not say whether it will change"
         best, conf = _part_answer(u, part, need, bare=asked_as[part], prefer=chosen)
         # the answer given is this part's too when it is the part's best, even if only loosely ("... is that normal?")
         loose = best is not None and best.id == chosen and conf >= float(cfg["direct"]["unanswered"])
@@ -2744,6 +2747,10 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
                                                     len(said_of[0].split()) + len(said_of[1].split()) <= 35) \
             else said_of[:1]   # ... or the next when both are short ("... this is a relapse. Start prednisolone as ...")
         asked_here = _subject_terms(first_part) - set(cfg["frame_words"])
+        if not asked_here and family and len(lines_of_parts) == 1 and lines_of_parts[0].leads and len(main.split()) <= 100:
+            # the question it answers names nothing of its own ("will it ever actually go away?"): which sentence
+            # answers it cannot be told, so a family's short curated answer is kept whole
+            keep = said_of
         if asked_here and not asked_here & _stems_in(" ".join(keep)):
             # ... and the first sentence that speaks of what its question asks, when those do not ("what does the
             # gene test mean for us?": not only "It means prednisolone has not stopped the protein leak")
