@@ -3537,3 +3537,62 @@ def test_round_10_probe_fixes():
     # "dose & monitoring" asks both
     r = answer("MMF dose & monitoring")
     assert "1200 mg/m2/day" in r.summary_text and "Blood count and liver enzymes" in r.summary_text
+
+
+def test_round_11_probe_fixes():
+    # "will the steroids give her diabetes" is a side effect, not another subject; both parts answered
+    a = answer("should we be giving her extra protein like eggs and protein shakes since shes losing it all in her "
+               "wee? also is she ok to have sweets on the steroids or will it give her diabetes", audience="family")
+    assert a.scope == "covered" and a.summary_text.startswith("No, a normal amount")
+    assert "blood sugar" in a.summary_text
+    assert answer("my son has asthma, can he use his inhaler", audience="family").scope == "not_covered"
+    # herbal remedies and supplements with tacrolimus: check first, not how relapses are treated
+    b = answer("My mum keeps telling me to give my daughter echinacea and high dose vitamin C to \"boost her immune "
+               "system\" so she stops catching everything and relapsing. She's on tacrolimus and alternate day pred. "
+               "Is that safe or could it mess with her meds?", audience="family")
+    assert b.summary_text.startswith("Ask the kidney team or a pharmacist first")
+    # a dose asked of penicillin is never a prednisolone dose; the missing dose is named
+    c = answer("12 kg toddler in relapse w/ ascites - penicillin prophylaxis? dose?")
+    assert "Prednisolone" not in c.summary_text and c.summary_text.startswith("Not routinely")
+    assert c.scope == "partly_covered" and "penicillin or cephalexin prophylaxis dose" in c.scope_note
+    # AKI on an ACE inhibitor and a diuretic: what to do with the medicines
+    d = answer("nephrotic relapse 6yo, creat 35 -> 80 umol/L, on enalapril + furosemide. AKI - what do I do with "
+               "the meds?")
+    assert d.summary_text.startswith("Hold the ACE inhibitor (or ARB) and the diuretic and assess volume status")
+    # the sibling who struggles is not given the sick child's prednisolone effects
+    e = answer("Our older daughter is 9 and since her little sister was diagnosed with nephrotic syndrome last year "
+               "she's been really struggling. She says we only care about her sister, she's started wetting the bed "
+               "again and doesn't want to go to school. I feel so guilty. Is this common and is there any support "
+               "for siblings?", audience="family")
+    assert "prednisolone" not in e.summary_text.split(".")[0] and "cannot say how common" in e.summary_text
+    # needle fear: not covered, said first
+    f = answer("my 6yo screams the place down at every blood test and now she needs them every few weeks for her "
+               "tacrolimus levels. is there anything that can make it easier for her? numbing cream or something?",
+               audience="family")
+    assert f.summary_text.startswith("nephroguide's sources do not cover ways to make blood tests easier")
+    # a teenager's move to adult care, in their own voice, with the outlook
+    g = answer("Im 17 and have had nephrotic syndrome since i was 3, still relapse a couple of times a year. I have to "
+               "move to the adult kidney clinic next year - what happens, will they change my treatment, and will it "
+               "ever actually go away?", audience="family")
+    assert g.summary_text.startswith("An adult kidney doctor takes over your treatment")
+    assert "1 in 3" in g.summary_text and "Yes, it is common" not in g.summary_text
+    # Pneumovax: not live, so yes on prednisolone, and why a second kind
+    h = answer("the kidney nurse said he needs an extra pneumonia jab (pneumovax i think) even tho hes had all his "
+               "baby jabs. why does he need it and can he have it while hes on the steroids", audience="family")
+    assert "not a live vaccine" in h.summary_text
+    # the MMF-versus-ciclosporin trials are named
+    i = answer("FRNS - MMF vs ciclosporin, what does the trial evidence say about which keeps remission better?")
+    assert i.summary_text.startswith("Ciclosporin prevented relapses somewhat better, MMF spared the kidneys")
+    assert "Gellermann 2013" in i.summary_text
+    # early heavy proteinuria after a transplant for non-genetic FSGS is treated as recurrence
+    j = answer("12yo FSGS (genetics negative) transplanted, heavy proteinuria day 3 post-tx - recurrence? plasma "
+               "exchange, rituximab?")
+    assert j.summary_text.startswith("Treat it as likely recurrence")
+    # students: minimal change disease defined, its microscopy named as a gap; CNI mechanism with its gap
+    k = answer("What is minimal change disease and what does electron microscopy of the glomerulus show?",
+               audience="student")
+    assert k.summary_text.startswith("The commonest and most favourable lesion") and k.scope == "partly_covered"
+    m = answer("How do calcineurin inhibitors work in nephrotic syndrome, including their direct effect on podocytes?",
+               audience="student")
+    assert m.summary_text.startswith("They inhibit calcineurin and so block T-cell activation")
+    assert "podocytes" in m.scope_note
