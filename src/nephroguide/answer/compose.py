@@ -1115,7 +1115,7 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
                                                            session=session, from_session=from_session, detail=detail)
         if partial is not None:   # (an adult's other disease: the rest of the message is about that adult too)
             return partial
-        return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=direct.off_topic_named(u),
+        return _not_covered(u, audience, pack, about=", ".join(u.off_topic), subject=direct.off_topic_subject(u),
                             **common)
     partial = _answer_the_rest(u, audience=audience, patient=patient, today=today, session=session,
                                from_session=from_session, detail=detail)

@@ -790,6 +790,37 @@ def off_topic_named(u: Understanding) -> str:
     return ", ".join(out[:2]) or ", ".join(u.off_topic[:2])
 
 
+def off_topic_subject(u: Understanding) -> str:
+    """What a question about another condition asks, named for the not-covered line: the medicine it asks about
+    with the condition, and whom ("statins for heart attack (heart disease) in adults"), so the reader sees the very
+    subject that is not covered."""
+    named = off_topic_named(u)
+    pattern = re.compile(settings()["unknown_medicine"], re.I)
+    medicine = next((w for w in re.findall(r"[A-Za-z]{4,}", u.question) if pattern.search(w.rstrip("s"))
+                     or w.lower().rstrip("s") in {"statin"}), None)
+    medicine = medicine or next(iter(_medicines_in(u.question)), None)
+    subject = f"{medicine.lower()} for {named}" if medicine and named else named
+    if (u.adult or grown_up_patient(u)) and "adult" not in subject.lower():
+        subject = f"{subject} in adults"
+    return subject
+
+
+def _with_story_condition(question: str, named: str) -> str:
+    """A part's uncovered subject with the condition the message's story names in the same group, as typed
+    ("steroid cream (skin disease)" asked about "terrible eczema": "steroid cream for eczema (skin disease)")."""
+    from nephroguide.answer.understand import rules
+
+    r = rules()
+    for name, patterns in [*r.off_diseases, *r.off_other]:
+        if f"({name})" not in named:
+            continue
+        whole = _named_as_typed(question, name, patterns)
+        typed = whole.split(" (")[0]
+        if typed and typed != name and typed.lower() not in named.lower():
+            return named.replace(f" ({name})", f" for {whole}")
+    return named
+
+
 def _named_as_typed(question: str, name: str, patterns: Sequence[re.Pattern[str]]) -> str:
     """Another condition as the reader typed it, with the group it belongs to ("eczema (skin disease)"); the group
     alone when the words typed are not found or already say it."""
@@ -1367,7 +1398,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 # a choice ("biopsy or genetics first?") is not answered Yes or No: the answer after it stands
                 bare_first = re.sub(r"^\s*(?:yes|no)\s*[:,.;]\s*", "", first, flags=re.I)
                 first = bare_first[:1].upper() + bare_first[1:]
-            if len(said_of) > 1 and (len(first.split()) <= 3 or _HEDGED.match(first)):
+            if len(said_of) > 1 and (len(first.split()) <= 6 or _HEDGED.match(first)):
                 # a bare "No, not yet." says what it says next; so does a hedged "It can be: ...", whose next sentence
                 # says what to do ("Is that dangerous? It can be: ... Give today's dose ... call the team today")
                 first = f"{first} {said_of[1]}"
@@ -1821,6 +1852,10 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                              r"tablets?|pills?|side effects?)\b", p, re.I):
                     last = context[-2:]   # whether what the story tells comes from its medicine ("... on mycophenolate
                     #                       ... tummy hurts ... loose poos. Is that the medicine?"): the story, medicine and all
+                if _MEANING_ASKED.search(p) and _COURSE_TOLD.search(" ".join(context[-1:])):
+                    last = context[-1:]   # what a word of the illness the story told means ("... told us today our
+                    #                       daughter is steroid resistant after 4 weeks of pred. what does that mean"),
+                    #                       the medicine it names notwithstanding
                 if _CLAIM_CHECK.match(p) and told:
                     last = told[-1:]   # "is that true?" checks the claim just told ("my friend said mmf is bad if u
                     #                    get pregnant, is that true??"), medicine and all
@@ -1846,6 +1881,12 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             before = []
         told = []
     return tuple(out)
+
+
+_MEANING_ASKED = re.compile(r"\bwhat (?:does|do|did) (?:that|this|it|they|those) (?:\w+ )?mean\b|\bwhat(?:'s| is) that\b",
+                            re.I)
+_COURSE_TOLD = re.compile(r"\b(?:steroid[- ]?(?:resistant|dependent|sensitive)|srns|ssns|frns|sdns|frequently relapsing|"
+                          r"minimal change|fsgs|partial remission)\b", re.I)
 
 
 def _mostly_said(text: str, said: str) -> bool:
@@ -1888,7 +1929,7 @@ def unanswered_question(u: Understanding, chosen: str, audience: str) -> str | N
     if open_[0].of_story:   # "suspected CSVT ... - what imaging?": the story's answer stands, the question is named
         return None
     if open_[0].uncovered:   # "can I get a tattoo?": the subject no pack entry speaks of
-        return ", ".join(open_[0].uncovered)
+        return _with_story_condition(u.question, ", ".join(open_[0].uncovered))
     return subject_of(u, retrieve(_read(asked[0][0]), list(u.drugs), one_question=True))
 
 
@@ -2782,7 +2823,10 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     # on the treatment pathway, the intent is what was asked when the question says it ("max pred dose" is a
     # dosing question, whichever step holds its answer); otherwise the answer topic's
     intent = (da.intent if da is not None else None) or cfg["topic_intent"].get(topic)
-    if u.explicit_intent and u.intent in PATHWAY_INTENTS and intent in PATHWAY_INTENTS:
+    if u.explicit_intent and u.intent in PATHWAY_INTENTS and intent in PATHWAY_INTENTS \
+            and not (intent == "evidence" and dict(u.intent_scores).get("evidence", 0) > 0):
+        # (an evidence answer to a question that asks for the evidence stays one: "does a longer first course
+        # prevent relapses? what did PREDNOS find")
         intent = u.intent
     if u.intent in (cfg["later_steps"].get(intent) or ()):
         intent = u.intent   # an SRNS answer to a question about a child whose calcineurin inhibitor has failed
