@@ -3596,3 +3596,44 @@ def test_round_11_probe_fixes():
                audience="student")
     assert m.summary_text.startswith("They inhibit calcineurin and so block T-cell activation")
     assert "podocytes" in m.scope_note
+
+
+def test_round_12_probe_fixes():
+    # a child just called steroid resistant is never told "No" to kidney failure; "what does that mean" is the SRNS meaning
+    a = answer("the consultant told us today our daughter is steroid resistant after 4 weeks of pred not working. what "
+               "does that actually mean, and does it mean her kidneys will fail and she will need a transplant??",
+               audience="family")
+    assert a.summary_text.startswith("It means prednisolone has not stopped the protein leak")
+    assert "transplant? Not necessarily" in a.summary_text and "transplant? No." not in a.summary_text
+    assert "very unlikely" not in a.summary_text
+    # a missed prednisolone dose: give it now, never double
+    b = answer("i forgot to give his pred this morning and only just remembered at 4pm, do i give it now or double it "
+               "tomorow?", audience="family")
+    assert b.summary_text.startswith("Give it now, as soon as you remember") and "do not double" in b.summary_text
+    assert answer("we forgot to give tacrolimus last night", audience="family").summary_text.startswith("Ask the kidney team")
+    # blood only on the dipstick is not an emergency; visible blood still is
+    c = answer("todays dipstick says trace for protein but its also showing blood (the middle square went green). is "
+               "trace a relapse? and why is there blood in her wee", audience="family")
+    assert c.summary_text.startswith("Is trace a relapse? No.") and "urgently" not in c.summary_text
+    d = answer("she is relapsing and her wee is red and she has back pain", audience="family")
+    assert d.summary_text.startswith("Get your child seen urgently today")
+    # special diets, pets: honest gaps, said first
+    e = answer("A mum in a facebook group says going gluten free and dairy free stopped her son relapsing. Our daughter "
+               "relapses every few months. Is there any evidence for this diet, and should we try it?", audience="family")
+    assert e.summary_text.startswith("nephroguide's sources do not study gluten-free or dairy-free diets")
+    f = answer("we have 2 cats and some chickens in the garden. my son is on tacrolimus and mmf now - do we need to "
+               "rehome them or stop him cleaning the litter tray and collecting eggs?", audience="family")
+    assert f.summary_text.startswith("nephroguide's sources do not cover pets or farm animals")
+    # why the ward weighs and measures
+    g = answer("Our 3 year old was admitted yesterday with her first episode, puffy eyes and tummy. The nurses weigh her "
+               "every morning and measure everything she drinks and wees. Why do they do all that, and roughly how long "
+               "will she have to stay in hospital?", audience="family")
+    assert g.summary_text.startswith("To see how the swelling and the fluid in the body are changing")
+    # a parent's anxiety: how other families cope is not answered with the siblings line
+    h = answer("Since my son was diagnosed 8 months ago I can't switch off. I check his eyes for puffiness every time he "
+               "walks in the room, I barely sleep, and I panic every morning before the dipstick. Is this normal for "
+               "parents and how do other families cope?", audience="family")
+    assert "brothers and sisters" not in h.summary_text
+    # not-covered lines name the medicine and whom
+    assert "statin" in answer("Should my 62 year old dad take a statin after his heart attack?",
+                              audience="family").summary_text
