@@ -1375,7 +1375,7 @@ def test_probe_25_family_parts():
     c = answer("our baby was born at 36 weeks with a very big placenta and now at 3 weeks old shes swollen and the "
                "doctors say congenital nephrotic syndrome finnish type. what does this mean, will she need a "
                "transplant? can our next baby have it too", audience="family")
-    assert "Can our next baby have it too? It depends on the cause: if your child's illness comes from a gene change" \
+    assert "Can our next baby have it too? Possibly. With the usual gene types, when both parents carry" \
         in c.summary_text and "1 in 4" in c.summary_text
     d = answer("we're going to spain for 2 weeks in summer, my son has nephrotic syndrome and is in remission on no "
                "medication. what should we bring and what if he relapses there? also can he go swimming in the sea",
@@ -2370,7 +2370,7 @@ def test_probe_38_missed_days_of_prednisolone_and_steroid_cover():
 def test_probe_38_doses_use_the_weight_before_the_swelling_and_the_medicine_switched_to():
     a = answer("4yo boy, weighs 19 kg today but 16 kg before he got puffy, height 102 cm. first episode. which weight do "
                "i dose on, what is his BSA and pred dose in mg daily then alternate days")
-    assert a.summary_text.startswith("Dosed on 16 kg, the weight before the swelling, not today's 19 kg")
+    assert a.summary_text.startswith("Dosed on 16 kg, the dry (non-oedematous, ideal-for-height) weight stated, not 19 kg")
     assert "Prednisolone 40 mg once daily" in a.summary_text and "44 mg" not in a.summary_text
     assert a.context["patient"]["weight_kg"] == 16.0
     b = answer("7yo SDNS on ciclosporin 75 mg bd for 2 years (21 kg), in remission but marked gum hyperplasia and "
@@ -3637,3 +3637,42 @@ def test_round_12_probe_fixes():
     # not-covered lines name the medicine and whom
     assert "statin" in answer("Should my 62 year old dad take a statin after his heart attack?",
                               audience="family").summary_text
+
+
+def test_round_13_probe_fixes():
+    # an ideal weight stated is the dosing weight
+    a = answer("6yo 30 kg (ideal wt ~20 kg), first NS - pred dose on actual or ideal wt? how many mg/day?")
+    assert a.summary_text.startswith("Dosed on 20 kg") and "Prednisolone 40 mg once daily" in a.summary_text
+    # the school flu spray is live: not after rituximab; the vaccines' safety is not rituximab's infusion safety
+    b = answer("She had rituximab in march. school is doing the flu spray next week and shes also due her teenage "
+               "booster jabs. will they even work after rituximab and is it safe for her to have them?",
+               audience="family")
+    assert "nasal flu spray given at school, should not be given after rituximab" in b.summary_text
+    assert "during the drip" not in b.summary_text
+    # a spreading cold sore with a sore eye on MMF and prednisolone: a doctor today, not "not covered"
+    c = answer("my son is on mmf and pred and has got a massive cold sore that is spreading across his lip and up "
+               "towards his eye, he says the eye is sore. do i just use zovirax cream from the chemist?",
+               audience="family")
+    assert c.scope != "not_covered" and c.summary_text.startswith("See a doctor today")
+    # a limp on long-term steroids is not "growing pains"
+    d = answer("im 13 and been on steroids loads of times since i was little. my right hip has been hurting for a few "
+               "weeks and now im limping, my PE teacher says its growing pains. is it?", audience="family")
+    assert d.summary_text.startswith("Do not put a limp or lasting hip pain down to growing pains")
+    # teeth out under anaesthetic on alternate-day prednisolone: steroid cover, not the FRNS medicines
+    e = answer("Our daughter (7) has frequently relapsing NS and has had lots of steroid courses, she's now on alternate "
+               "day pred. The dentist says she needs 3 teeth out under a general anaesthetic next month. Is there "
+               "anything special she needs because of the steroids, and what should we tell the dentist and the "
+               "anaesthetist?", audience="family")
+    assert "Steroid cover" in e.summary_text and "steroid-sparing" not in e.summary_text
+    # prednisolone timing: morning (NHS), not "no time is given"
+    f = answer("can we give his pred at bedtime instead of in the morning? mornings are chaos and he spits it out "
+               "half the time. and does it have to be with food", audience="family")
+    assert f.summary_text.startswith("Morning is best if you can")
+    # skin cancer on tacrolimus is the sun answer, not school
+    g = answer("Im 15 and on tacrolimus. my mate said it gives you skin cancer?? is that true. im going to greece with "
+               "school in june", audience="family")
+    assert "skin cancer" in g.summary_text and "toilet" not in g.summary_text
+    # day 28, UPCR still in the partial range: the confirmation period, not straight to the CNI pulses only
+    h = answer("d28 of initial pred, 22 kg, UPCR still 180 mg/mmol, alb 24 - call it SRNS now or extend? if IV "
+               "methylpred pulses, what dose?")
+    assert "A confirmation period to week 6 when it is partial remission" in h.summary_text
