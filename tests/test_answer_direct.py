@@ -3676,3 +3676,17 @@ def test_round_13_probe_fixes():
     h = answer("d28 of initial pred, 22 kg, UPCR still 180 mg/mmol, alb 24 - call it SRNS now or extend? if IV "
                "methylpred pulses, what dose?")
     assert "A confirmation period to week 6 when it is partial remission" in h.summary_text
+
+
+def test_round_12_and_13_clinician_fixes():
+    # a COQ8B result: stop immunosuppression first, then CoQ10 with its missing dose
+    a = answer("SRNS, genetics back: biallelic COQ8B variants - what does that change? CoQ10 dose?")
+    assert a.summary_text.startswith("Usually stop (or do not start) immunosuppression")
+    assert "CoQ10 dose?" in a.summary_text
+    # the initial investigations are answered, never "not answered" beside a list of them
+    b = answer("A 3-year-old presents with puffy eyes, 4+ proteinuria on dipstick and serum albumin 15 g/L. What "
+               "initial investigations should be done?", audience="student")
+    assert "Not answered here" not in b.summary_text and "UPCR" in b.summary_text
+    # daily low-dose maintenance is an option, with its limits
+    c = answer("daily low dose prednisolone instead of alternate day maintenance")
+    assert "0.25 mg/kg" in c.summary_text and "maximum 10" in c.summary_text
