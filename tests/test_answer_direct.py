@@ -3492,7 +3492,7 @@ def test_round_10_probe_fixes():
     # preventing cold-triggered relapses; daily prednisolone at a URTI and its evidence
     f = answer("Every time she gets a cold she relapses a week later, it's happened 4 times now. Is there anything we "
                "can do to stop colds setting it off?", audience="family")
-    assert f.summary_text.startswith("There is no sure way to stop colds setting off relapses")
+    assert f.summary_text.startswith("Not for certain: there is no sure way to stop colds setting off relapses")
     g = answer("5yo SDNS on alt-day pred 0.4 mg/kg, coryzal since this morning. Switch to daily pred to stop a relapse? "
                "what does the evidence say?")
     assert g.summary_text.startswith("Not routinely (KDIGO 2025; PREDNOS 2 found no benefit)")
