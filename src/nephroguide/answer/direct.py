@@ -199,7 +199,7 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
                 and h.id != asked_already:   # (the answer the whole message was given: asked there, with its story)
             continue   # ... nor one whose subject the question does not ask ("UPCR 420 ... what now?" is no
             #            question of what a UPCR is for)
-        if da is not None and da.not_when and re.search(da.not_when, message or u.question, re.I):
+        if da is not None and _ruled_out_by_story(da, message or u.question):
             continue   # the message's story rules it out, whichever of its questions asks
         like = max((fuzz.token_sort_ratio(asked, a) for a in _normalised_asks(pack, h.id)), default=0.0) / 100 \
             if da else 0.0
@@ -344,8 +344,12 @@ def _not_for_this(u: Understanding, kb_id: str) -> bool:
     from nephroguide.knowledge.pack import load_pack
 
     da = load_pack().answers.get(kb_id)
-    return da is not None and (not_written_for(u, da)
-                               or bool(da.not_when and re.search(da.not_when, u.question, re.I)))
+    return da is not None and (not_written_for(u, da) or _ruled_out_by_story(da, u.question))
+
+
+def _ruled_out_by_story(da: Any, message: str) -> bool:
+    """The whole message, story included, matches the answer's ``not_when``."""
+    return bool(da.not_when and re.search(da.not_when, message, re.I))
 
 
 def _bare(text: str) -> str:
@@ -796,8 +800,7 @@ def off_topic_subject(u: Understanding) -> str:
     subject that is not covered."""
     named = off_topic_named(u)
     pattern = re.compile(settings()["unknown_medicine"], re.I)
-    medicine = next((w for w in re.findall(r"[A-Za-z]{4,}", u.question) if pattern.search(w.rstrip("s"))
-                     or w.lower().rstrip("s") in {"statin"}), None)
+    medicine = next((w for w in re.findall(r"[A-Za-z]{4,}", u.question) if pattern.search(w.rstrip("s"))), None)
     medicine = medicine or next(iter(_medicines_in(u.question)), None)
     subject = f"{medicine.lower()} for {named}" if medicine and named else named
     if (u.adult or grown_up_patient(u)) and "adult" not in subject.lower():
@@ -993,24 +996,23 @@ def names_no_child(question: str) -> bool:
 _TELLING = re.compile(r"^\s*(?:hi\W+)?(?:i|im|i'm|i am|ive|i've|my|our|he|she|we|his|her|he's|she's)\b(?!.*\?$)", re.I)
 
 
-def _medicine_effect_asked(text: str) -> bool:
-    """A message (or part) that asks what the child's medicine does ("will the steroids give her diabetes?")."""
-    from nephroguide.answer.understand import medicine_effect_asked
-
-    return medicine_effect_asked(text)
-
-
 def _part_elsewhere(part: str) -> list[str]:
     """What one part of a message is about when that is outside the pack: another condition, adults (not a child
     with nephrotic syndrome), or something no pack entry speaks of; empty when the part is about the pack's subject."""
-    from nephroguide.answer.understand import canonicalise, normalise, rules, vocabulary
+    from nephroguide.answer.understand import (
+        canonicalise,
+        medicine_effect_asked,
+        normalise,
+        rules,
+        vocabulary,
+    )
 
     r = rules()
     text = canonicalise(normalise(part))[0]
     # (named as the reader typed it, with its group: "eczema (skin disease)")
     # (another condition asked as an effect of the child's medicine is its side effect: "... on the steroids or will
     # it give her diabetes")
-    effect = _medicine_effect_asked(text)
+    effect = medicine_effect_asked(text)
     found = [_named_as_typed(part, name, ps) for name, ps in [*r.off_diseases, *([] if effect else r.off_other)]
              if any(p.search(text) for p in ps)]
     about_ns = any(p.search(text) for p in r.ins_cues) or bool(vocabulary().drug_pattern.search(text))
@@ -1418,9 +1420,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             # (the summary says it already; not a yes/no question's own answer, which no other answer gave: "is
             # that dangerous? It can be: ..." beside a vomited-dose answer that speaks of the same adrenal risk)
             told = told or (bool(said) and _mostly_said(first, said)
-                            and not (_form(asked_as[part]) == "yn"
-                                     and re.match(r"^\s*(?:yes|no|not|it (?:can|may|might|could) be)\b", first, re.I)
-                                     and not re.match(r"^\s*(?:yes|no|not|it (?:can|may|might|could) be)\b", said, re.I)))
+                            and not (_form(asked_as[part]) == "yn" and _ANSWER_WORD.match(first)
+                                     and not _ANSWER_WORD.match(said)))
             # ... and beside a dosing article that works the doses out in mg, a general per-kg or per-m2 rule says it
             # again in other units ("... pred dose for relapse - mg per day, ... then the alternate day part?")
             told = told or (skip_intent == "dosing" and not re.search(r"\bor\b", asked_as[part])
@@ -1450,6 +1451,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
 
 
 _HEDGED = re.compile(r"^\s*it (?:can|may|might|could) be\b", re.I)
+# an answer's opening word to a yes/no question ("Yes", "No", "Not yet", "It can be: ..."), and with a qualifier
+_ANSWER_WORD = re.compile(r"^\s*(?:yes|no|not|it (?:can|may|might|could) be)\b", re.I)
 _YES_NO_OPENS = re.compile(r"^\s*(?:(?:usually|probably|mostly|generally)\s+)?(?:yes|no|not|it (?:can|may|might|could) be)\b",
                            re.I)
 
@@ -2016,9 +2019,12 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         hit, fit = _answer_confidence(dataclasses.replace(u, question=part, text=staged),
                                       retrieve(staged, list(u.drugs), one_question=True), by_match=False,
                                       message=u.question)
-        dose_of_best = best is not None and bool(_DOSE_ASKED.search(part)) and best.id in load_pack().answers \
-            and any(_DOSE_ASKED.search(a) for a in load_pack().answers[best.id].asks) \
-            and not (prefer in load_pack().answers and any(_DOSE_ASKED.search(a) for a in load_pack().answers[prefer].asks))
+        answers = load_pack().answers
+
+        def asks_dose(kb_id: str | None) -> bool:
+            return kb_id in answers and any(_DOSE_ASKED.search(a) for a in answers[kb_id].asks)
+
+        dose_of_best = best is not None and bool(_DOSE_ASKED.search(part)) and asks_dose(best.id) and not asks_dose(prefer)
         if (conf < need and fit > conf) or (hit is not None and hit.id == prefer and fit >= need and not dose_of_best
                                              and fit >= conf - float(settings()["direct"]["part_given_margin"])):
             # (read with the stage the message states, the answer given fits about as well as the best: it is this
