@@ -3690,3 +3690,10 @@ def test_round_12_and_13_clinician_fixes():
     # daily low-dose maintenance is an option, with its limits
     c = answer("daily low dose prednisolone instead of alternate day maintenance")
     assert "0.25 mg/kg" in c.summary_text and "maximum 10" in c.summary_text
+
+
+def test_thirsty_and_weeing_a_lot_is_not_the_little_urine_emergency():
+    a = answer("my daughter is 5 and on prednisolone, she has been weeing a lot and is always thirsty, is that the "
+               "steroids or something else?", audience="family")
+    assert a.summary_text.startswith("It could be high blood sugar") and "tell the kidney team today" in a.summary_text
+    assert answer("she has hardly weed today and is dizzy", audience="family").summary_text.startswith("Go to hospital now")
