@@ -6,7 +6,15 @@ review store is picked up and nothing is written to the user's home. The start-u
 lives in a temporary directory too: filled by the warm-up run (``warm``, what every run after a pack or code
 change sees), or emptied before every run with ``--cold`` (the first run after a change).
 
-    .venv/bin/python benchmarks/bench_startup.py [--runs 7] [--only ask,plan] [--cold]
+Python's bytecode cache is on by default, as for any installed package (pip compiles on install; an editable
+install writes ``__pycache__`` on first import), whatever PYTHONDONTWRITEBYTECODE says in the calling shell: the
+children write and read their .pyc files under a temporary PYTHONPYCACHEPREFIX (filled by the warm-up run, so the
+source tree is left as it was). ``--no-bytecode`` sets PYTHONDONTWRITEBYTECODE=1 for the children instead: the
+project's own modules (an editable install) are compiled from source in every run, while the standard library and
+installed libraries keep the bytecode they were installed with. That is what a machine with the variable set
+globally sees, as this team's build machines do.
+
+    .venv/bin/python benchmarks/bench_startup.py [--runs 7] [--only ask,plan] [--cold] [--no-bytecode]
 """
 
 from __future__ import annotations
@@ -50,11 +58,21 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--only", default="", help="comma-separated subset of: " + ", ".join(COMMANDS))
     ap.add_argument("--cold", action="store_true", help="empty the start-up cache before every run")
+    ap.add_argument("--no-bytecode", action="store_true",
+                    help="children neither read nor write .pyc files (PYTHONDONTWRITEBYTECODE=1): source compiled each run")
     args = ap.parse_args()
     names = [n for n in COMMANDS if not args.only or n in args.only.split(",")]
-    with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as cache_dir:
+    with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as cache_dir, \
+            tempfile.TemporaryDirectory() as pycache:
         env = {**os.environ, "NEPHROGUIDE_HOME": home, "NEPHROGUIDE_CACHE_DIR": cache_dir}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.pop("PYTHONPYCACHEPREFIX", None)
+        if args.no_bytecode:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        else:
+            env["PYTHONPYCACHEPREFIX"] = pycache
         state = "cold: start-up cache emptied before each run" if args.cold else "warm start-up cache"
+        state += "; no bytecode cache: source compiled every run" if args.no_bytecode else "; bytecode cache on"
         print(f"fresh-process start-up, median of {args.runs} runs (after 1 warm-up run each; {state})")
         print(f"  {'command':8} {'wall ms':>9} {'cpu ms':>9} {'min cpu':>9}  exit")
         for name in names:

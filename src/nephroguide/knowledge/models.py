@@ -33,7 +33,7 @@ Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", min_length=2, max_
 class Strict(BaseModel):
     """Base for pack entities: unknown keys are errors, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------- sources and grades
@@ -244,7 +244,7 @@ class Condition(Strict):
     histology_in: list[str] | None = None
     if_missing: Literal["false", "true"] = "false"
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Condition:
