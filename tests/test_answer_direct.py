@@ -1680,7 +1680,7 @@ def test_probe_28_dropped_parts():
     c = answer("9yo SRNS after 4 wks pred 60 mg/m2 no remission. Biopsy or genetics first? Start CNI + ACEi? BP "
                "125/82 and chol 8.9 - treat with statin?")
     assert "Biopsy or genetics first? Yes" not in c.summary_text and "Biopsy or genetics first? " in c.summary_text
-    assert "statin? Only for persistent hyperlipidaemia" in c.summary_text
+    assert "statin? Consider one only for persistent hyperlipidaemia" in c.summary_text
 
 
 def test_probe_30_measles_outbreak_and_lowering_the_dose():
@@ -2032,7 +2032,7 @@ def test_probe_35_macrolide_with_tacrolimus_is_answered_for_parents_and_clinicia
     assert "clarithromycin can push the tacrolimus level" in a.summary_text and "grapefruit" in a.summary_text
     b = answer("SDNS 9yo on tacrolimus 1.5 mg bd, started clarithromycin 3 days ago by GP, trough now 16 (was 6), "
                "creatinine up 35% from baseline. what to do?")
-    assert b.summary_text.startswith("Treat it as a drug interaction with CNI toxicity: stop the macrolide")
+    assert b.summary_text.startswith("The macrolide raised it (clarithromycin and erythromycin are listed interacting drugs), so treat it as CNI toxicity: stop the macrolide")
 
 
 def test_probe_35_acei_statin_thyroid_and_infant_questions_get_their_own_answers():
@@ -2041,7 +2041,7 @@ def test_probe_35_acei_statin_thyroid_and_infant_questions_get_their_own_answers
     assert a.summary_text.startswith("An ACE inhibitor (such as enalapril) or an ARB")
     b = answer("SRNS 12yo, still nephrotic after 8 months, total chol 9.2 mmol/L, LDL 6.5. Start a statin? which and what "
                "monitoring?")
-    assert b.summary_text.startswith("Only for persistent hyperlipidaemia") and "What monitoring? CK before" in b.summary_text
+    assert b.summary_text.startswith("Consider one only for persistent hyperlipidaemia") and "What monitoring? CK before" in b.summary_text
     c = answer("5yo in relapse, TSH 8.1, free T4 normal. treat with levothyroxine or repeat in remission?")
     assert c.summary_text.startswith("Usually not in SSNS: repeat the tests in remission")
     d = answer("A 2-month-old presents with oedema and heavy proteinuria. What is the differential diagnosis and how does "
@@ -2131,7 +2131,7 @@ def test_probe_36_mmf_dose_is_rounded_to_50_mg_and_the_other_questions_and_egfr_
     assert "Mycophenolate mofetil 700 mg twice daily (every 12 hours), 1400 mg/day" in a.summary_text
     assert "720 mg" not in a.summary_text
     assert "Biopsy for CNI tox? After 2-3 years of CNI exposure" in a.summary_text
-    assert "Statin? Only for persistent hyperlipidaemia" in a.summary_text
+    assert "Statin? Consider one only for persistent hyperlipidaemia" in a.summary_text
     assert a.understanding["details"]["egfr"] == 58.0   # (the latest value of a change, not the first)
 
 
@@ -3697,3 +3697,49 @@ def test_thirsty_and_weeing_a_lot_is_not_the_little_urine_emergency():
                "steroids or something else?", audience="family")
     assert a.summary_text.startswith("It could be high blood sugar") and "tell the kidney team today" in a.summary_text
     assert answer("she has hardly weed today and is dizzy", audience="family").summary_text.startswith("Go to hospital now")
+
+
+def test_round_14_probe_fixes():
+    # "did the jabs cause it? should she skip her next ones?" is never opened by a bare "Yes."
+    a = answer("She had her preschool booster jabs 10 days ago and now she has relapsed. Did the jabs cause it? "
+               "Should she skip her next ones?", audience="family")
+    assert a.summary_text.startswith("No, that is unlikely, and do not skip the next ones")
+    # therapeutic troughs and a UPCR of 350: CNI resistance, never a trough of 350 to lower the dose for
+    b = answer("SRNS, 6 months of tacrolimus at therapeutic troughs, still UPCR 350 with no partial remission - what now?")
+    assert b.intent == "cni_resistant_next_step" and b.summary_text.startswith("A clinical trial first")
+    assert "Reduce the dose" not in b.summary_text
+    # "start a statin?" is not answered "No statin or dose is recommended"
+    c = answer("14yo SRNS, LDL persistently 5 mmol/L despite diet - start a statin?")
+    assert c.summary_text.startswith("Consider one only for persistent hyperlipidaemia in older children with SRNS")
+    # "what is a steroid card and does my son need to carry one?": the Yes answers the second half
+    d = answer("What is a steroid card and does my son need to carry one? also can we get any money help, im having "
+               "to take loads of time off work for all his hospital visits", audience="family")
+    assert d.summary_text.startswith("Yes. A steroid card tells other doctors") and "Disability Living Allowance" in d.summary_text
+    # ... but "what are the risks and will he need it again?" still gets no bare Yes
+    e = answer("My son is 12 and has had 5 relapses, doctor wants to give rituximab. what are the risks and will he "
+               "need it again", audience="family")
+    assert not e.summary_text.lower().startswith("mostly yes")
+    # a teacher making the child wait for the toilet: No, with the bed-wetting question answered too
+    f = answer("2 questions - my 6yo started wetting the bed again since the steroids started, is that the medicine? "
+               "and his teacher keeps making him wait to go to the toilet in class, is that ok?", audience="family")
+    assert "bed-wetting" in f.summary_text and "Is that ok? No. A child with nephrotic syndrome should be able to go " \
+        "to the toilet" in f.summary_text
+    # fever and a purple rash on levamisole: stop it and be seen today
+    g = answer("My daughter started levamisole 2 months ago. For the last 2 days she has had a fever and a blotchy "
+               "purple-ish rash on her legs. Is this the levamisole? Should I keep giving it?", audience="family")
+    assert g.summary_text.startswith("It could be, so do not give any more levamisole and get her seen by a doctor today")
+    # low thyroid hormone and low vitamin D: both mechanisms in the first line
+    h = answer("Why do children with nephrotic syndrome develop low thyroid hormone levels and low vitamin D?",
+               audience="student")
+    assert "thyroxine-binding globulin" in h.summary_text and "vitamin D-binding protein" in h.summary_text
+    # "pred + tacrolimus": both medicines are the child's
+    from nephroguide.answer.understand import understand
+    assert dict(understand("Nephrotic 5yo on pred + tacrolimus, measles case in his class").patient_drugs) == \
+        {"prednisolone": True, "tacrolimus": True}
+    # "is it ok for him to go back to nursery?" is a question of its own, answered beside sport and swimming
+    i = answer("can he still do football and swimming? and is it ok for him to go back to nursery?", audience="family")
+    assert "go to school as normal" in i.summary_text and "Swimming is normal activity" in i.summary_text
+    # cholesterol in relapse: neither diet nor tablets
+    j = answer("the hospital said his cholesterol is really high (hes 5 and in relapse). does he need a low fat diet "
+               "or tablets for it? will it damage his heart?", audience="family")
+    assert j.summary_text.startswith("Usually neither")

@@ -67,7 +67,11 @@ def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
     return retrieve(text, [*u.drugs, *(d for d, _ in u.patient_drugs)], one_question=len(parts) <= 1)
 
 
-_LEVEL = re.compile(r"\b(?:levels?|troughs?)\b\D{0,25}?(?<![A-Za-z\d.])(\d+(?:\.\d+)?)|(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s*(?:ng/ml|ng per ml)?\s*"
+# (the words between "trough" and its number never name another measurement: "at therapeutic troughs, still UPCR
+# 350" quotes a UPCR, not a trough of 350)
+_LEVEL = re.compile(r"\b(?:levels?|troughs?)\b(?:(?!\b(?:u?pcr|uacr|acr|creat\w*|cr|albumin|alb|bp|egfr|gfr|weight|wt|"
+                    r"protein\w*|dipstick|cholesterol|ldl|hb|platelets?|potassium|glucose|sugar)\b)\D){0,25}?"
+                    r"(?<![A-Za-z\d.])(\d+(?:\.\d+)?)|(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s*(?:ng/ml|ng per ml)?\s*"
                     r"(?:tacrolimus |tac |ciclosporin |cyclosporine? )?(?:level|trough)\b", re.I)
 
 
@@ -1784,6 +1788,12 @@ def _marked_questions_cached(question: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# an "it" that points at nothing: "is it ok for him to go back to nursery?" asks about going back to nursery, not
+# about something the message told
+_DUMMY_IT = re.compile(r"^\s*(?:(?:and|also|so|but)\s+)*is it (?:ok(?:ay)?|safe|alright|all right|fine|allowed|possible)\s+"
+                       r"(?:for (?:him|her|them|my \w+|our \w+|a child|children|kids) )?to\s+\w+", re.I)
+
+
 def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     return list(_asked_parts_cached(tuple(parts), frozenset(marked)))
 
@@ -1815,7 +1825,8 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
             story.append(p)
             continue
-        referring = (bool(_REFERRING.match(p)) and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))) \
+        referring = (bool(_REFERRING.match(p)) and not _DUMMY_IT.match(p)
+                     and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))) \
             or (bool(_OBJECT_PRONOUN.search(p)) and bool(told or story))
         bare = _leans_on_story(p)
         if referring or bare or len(_part_terms(p)) == 1:
@@ -2731,11 +2742,12 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         summary = same_polarity(r.asked or (asking[0] if len(asking) > 1 else u.question), da.asks, summary,
                                 _other_way(da, family), da.asked_way)
         if r.asked or not any(_form(p) == "yn" for p in asking):   # (a Yes/No may answer any yes/no question asked)
-            summary = no_bare_yes_no(r.asked or next(iter(asking), u.question), summary)
+            said_first = r.asked or next(iter(asking), u.question)
+            summary = no_bare_yes_no(said_first, summary, _yes_no_after(u.question, said_first, da))
         elif asking and _form(asking[0]) == "wh" and not any(p.leads for p in lines_of_parts):
             # the answer given answers the first question, a what/how one ("what are the risks and will he need it
             # again?"): its Yes/No answers nothing asked
-            summary = no_bare_yes_no(asking[0], summary)
+            summary = no_bare_yes_no(asking[0], summary, _yes_no_after(u.question, asking[0], da))
         if len(asking) == 1 and _EITHER_OR.search(asking[0]):
             summary = _without_yes_no(summary)   # "can she go to school or should she stay home?": answers neither
     if da is not None:
@@ -3047,13 +3059,37 @@ def _opener(text: str) -> str | None:
     return None if m is None else ("yes" if m.group(1).lower() == "yes" else "no")
 
 
-def no_bare_yes_no(question: str, summary: str) -> str:
+_AND_YES_NO = re.compile(r"\b(?:and|but)\s+(?:does|do|is|are|can|could|should|will|would|must|has|have)\s+"
+                         r"(?:he|she|they|it|my|our|his|her|their|the|i|we|you|this|that)\b", re.I)
+
+
+def _yes_no_after(message: str, part: str, da: Any) -> str | None:
+    """The sentence of ``part`` when it goes on with a yes/no question that the answer given is written for
+    ("what is a steroid card and does my son need to carry one?" beside "does my child need to carry a steroid
+    card"), else None ("what are the risks and will he need it again?" beside "is rituximab safe": its Yes answers
+    neither)."""
+    from rapidfuzz import fuzz
+
+    from nephroguide.answer.understand import normalise
+
+    sentence = _sentence_of(message, part)
+    m = _AND_YES_NO.search(sentence)
+    if m is None:
+        return None
+    clause = normalise(re.sub(r"^\s*(?:and|but)\s+", "", sentence[m.start():], flags=re.I))
+    fits = max((fuzz.token_set_ratio(clause, normalise(a)) for a in da.asks), default=0.0)
+    return sentence if fits >= 75 else None
+
+
+def no_bare_yes_no(question: str, summary: str, sentence: str | None = None) -> str:
     """A bare Yes/No opening a curated answer reached by a what/when/why/how question ("when do I start the
-    ACE inhibitor?" -> "Yes. A medicine such as enalapril ...") answers nothing: it is left out, the rest stands."""
+    ACE inhibitor?" -> "Yes. A medicine such as enalapril ...") answers nothing: it is left out, the rest stands;
+    unless the question's sentence goes on with a yes/no question of its own, which the Yes answers (``sentence``)."""
     m = re.match(r"^\s*(?:(?:mostly|usually|probably|generally)\s+)?(?:yes|no)\s*[,.:;!]\s*", summary, re.I)
     question = re.sub(r"^[^-–—:?]{1,40}?\s*[-–—:]\s+", "", question)   # "SRNS - when do I ...?"
-    if m is None or _form(question) != "wh":
-        return summary
+    if m is None or _form(question) != "wh" or _AND_YES_NO.search(sentence or question):
+        return summary   # (a what question with a yes/no one after it keeps its Yes: "what is a steroid card and
+        #                  does my son need to carry one?" -> "Yes. A steroid card tells ...")
     rest = re.sub(r"^but\s+", "", summary[m.end():], flags=re.I)   # ("Yes, but it is uncommon: ..." -> "It is uncommon")
     return rest[:1].upper() + rest[1:] if rest else summary
 
