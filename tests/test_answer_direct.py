@@ -3743,3 +3743,43 @@ def test_round_14_probe_fixes():
     j = answer("the hospital said his cholesterol is really high (hes 5 and in relapse). does he need a low fat diet "
                "or tablets for it? will it damage his heart?", audience="family")
     assert j.summary_text.startswith("Usually neither")
+
+
+def test_round_15_probe_fixes():
+    # "can it wait till clinic on thursday?" beside "see a doctor urgently, today" is answered No, never "not answered"
+    a = answer("my daughters legs are super swollen from her relapse and theres now a red hot patch on her shin that "
+               "hurts when i touch it, temp 38. can it wait till clinic on thursday?", audience="family")
+    assert "Can it wait till clinic on thursday? No, do not wait." in a.summary_text
+    assert "not answered here" not in a.summary_text
+    # "... treat the CMV and skip genetic testing?" is answered the other way round: No, do not skip it
+    b = answer("3-week-old with congenital NS, urine CMV PCR positive - treat with ganciclovir and skip genetic testing?")
+    assert b.summary_text.startswith("No, do not skip it")
+    assert answer("CMV-positive infant with nephrotic syndrome, still need genetic testing?").summary_text.startswith("Yes")
+    # complete remission in the confirmation period: steroid-sensitive, a late responder, not the SRNS article
+    c = answer("d33 of pred, was only partial at week 4, now dipstick neg x3 days - SSNS or SRNS? what do I call this?")
+    assert c.summary_text.startswith("Steroid-sensitive, a late responder")
+    # weighing as well as the dipstick: Yes, and the weight threshold is named as not in the sources
+    d = answer("Do I need to weigh her every morning as well as doing the dipstick? And how much weight gain should make "
+               "me worried?", audience="family")
+    assert d.summary_text.startswith("Yes.") and d.scope == "partly_covered"
+    # low IgG after rituximab: what it means and whether a drip is needed, not "is rituximab dangerous?"
+    e = answer("the doctor said her antibody levels (IgG) are low since she had rituximab. what does that mean, is she "
+               "in danger, and will she need a drip of antibodies?", audience="family")
+    assert e.summary_text.startswith("No, usually not. Rituximab often lowers the antibodies (IgG)")
+    # the chance of relapse after a first episode, and whether anything prevents it
+    f = answer("Our daughter is 5 and she has just gone into remission from her very first episode (4 weeks of "
+               "prednisolone). Everyone in the family keeps asking me if it will come back and I honestly don't know "
+               "what to tell them. What are the chances she relapses, and is there anything we can do to stop it "
+               "happening?", audience="family")
+    assert "7 or 8 in every 10" in f.summary_text and "Is there anything we can do to stop it happening? Not for " \
+        "certain" in f.summary_text and "adrenal" not in f.summary_text
+    # aciclovir route and dose: named as not in the sources, never prednisolone's dose
+    g = answer("Child on daily pred 60 mg/m2 for relapse developed chickenpox vesicles this morning - aciclovir? oral or "
+               "IV, what dose?")
+    assert g.summary_text.startswith("Give aciclovir now") and "Prednisolone for a relapse" not in g.summary_text
+    assert g.scope == "partly_covered"
+    # "what is the chance the next one has it too?" opens with the chance
+    h = answer("Our son (2) has the genetic kind of nephrotic syndrome (NPHS2), and tests showed we both carry it. "
+               "We'd like another baby. What is the chance the next one has it too, and can it be tested for in "
+               "pregnancy?", audience="family")
+    assert h.summary_text.startswith("A 1 in 4 chance for each child") and "AFP" not in h.summary_text

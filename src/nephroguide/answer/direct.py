@@ -1325,6 +1325,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue   # "... dose? how long after remission? how often?" beside a dosing article: its phases say it
         if given is not None and _DOSE_ASKED.search(asked_as[part]) and _says_dose_of_nearest(u, asked_as[part], given):
             continue   # "... furosemide alone, what dose?" beside "Furosemide: 1-2 mg/kg/day orally ...": answered
+        if given is not None and given.gap and given.gap_asked and re.search(given.gap_asked, asked_as[part], re.I):
+            continue   # the answer given says this part is not in the sources (its gap), never another's answer
+            #            nor another medicine's dose ("aciclovir? oral or IV, what dose?" is not prednisolone's):
+            #            "will they change my treatment?" beside "... the sources do not say whether it will change"
         dose = _dose_line(u, asked_as[part], family=family) if (skip_intent is None or _other_drug(text, said)
                                                  or not re.search(r"\d\s*mg\b", said)) \
             and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
@@ -1340,9 +1344,6 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if dose is not None:   # "MMF dose for FRNS? and monitoring": the dose as the pack's rule gives it
             out.append(PartLine(shown(part), dose[0], None, refs=dose[1]))
             continue
-        if given is not None and given.gap and given.gap_asked and re.search(given.gap_asked, asked_as[part], re.I):
-            continue   # the answer given says this part is not in the sources (its gap), never another's answer:
-            #            "will they change my treatment?" beside "... the sources do not say whether it will change"
         best, conf = _part_answer(u, part, need, bare=asked_as[part], prefer=chosen)
         # the answer given is this part's too when it is the part's best, even if only loosely ("... is that normal?")
         loose = best is not None and best.id == chosen and conf >= float(cfg["direct"]["unanswered"])
@@ -2757,6 +2758,14 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         lines_of_parts = [p for p in lines_of_parts if p.answer is None or p.answer.topic != da.topic
                           or not opener or not _opener(p.text) or _opener(p.text) == opener
                           or _shared_subject(p.part, da) or p.fit >= float(cfg["direct"]["part_own"])]
+        if re.search(cfg["urgent_answer"], summary, re.I):
+            # a question of waiting that nothing else answers, beside an answer that says be seen today or now:
+            # its answer is No, never "not answered here" ("... red hot patch on her shin, temp 38. can it wait till
+            # clinic on thursday?" beside "See a doctor urgently, today")
+            wait = re.compile(cfg["wait_asked"], re.I)
+            lines_of_parts = [dataclasses.replace(p, text=cfg["wait_answer_family" if family else "wait_answer"])
+                              if p.answer is None and not p.refs and not p.uncovered and not p.leads
+                              and wait.search(p.part) else p for p in lines_of_parts]
         if r.danger:   # a danger answer says go now: nothing beside it says "Usually not" ("... should we go to hospital?"),
             #             and only a part's own close answer stands beside it ("is she in danger?" is the danger's)
             #             (a "No" to a question about something else stands: "can he have the chickenpox jab
