@@ -1375,8 +1375,9 @@ def test_probe_25_family_parts():
     c = answer("our baby was born at 36 weeks with a very big placenta and now at 3 weeks old shes swollen and the "
                "doctors say congenital nephrotic syndrome finnish type. what does this mean, will she need a "
                "transplant? can our next baby have it too", audience="family")
-    assert "Can our next baby have it too? Possibly. With the usual gene types, when both parents carry" \
-        in c.summary_text and "1 in 4" in c.summary_text
+    # the chance itself answers "can our next baby have it too?" (round 15: the answer opens with it)
+    assert "Can our next baby have it too? A 1 in 4 chance for each child, with the usual gene types, when both " \
+        "parents carry the same gene change" in c.summary_text
     d = answer("we're going to spain for 2 weeks in summer, my son has nephrotic syndrome and is in remission on no "
                "medication. what should we bring and what if he relapses there? also can he go swimming in the sea",
                audience="family")
