@@ -2701,7 +2701,8 @@ def test_probe_41_anything_else_i_shouldnt_miss_is_not_a_missed_dose_and_the_ant
     a = answer("ED registrar. 8yo boy 30 kg (dry weight ~26) in relapse, on pred 50 mg daily, gross leg oedema with "
                "weeping skin, now a red, hot, spreading area over the left shin, T 38.6, HR 132, CRT 2s, BP 104/62. "
                "Which antibiotics, does he need albumin, and anything else I shouldnt miss?")
-    assert a.summary_text.startswith("Possible cellulitis - urgent assessment")
+    # (with the fever, since round 16 the red-skin-with-fever answer)
+    assert a.summary_text.startswith("Cellulitis until proven otherwise, needing urgent assessment")
     assert "missed-dose" not in a.summary_text
     assert a.scope == "partly_covered" and "antibiotic" in a.scope_note
 
@@ -3104,10 +3105,11 @@ def test_one_upcr_above_200_is_not_yet_a_relapse_and_five_days_of_4_plus_is_one(
     assert "may be a relapse" not in b.summary_text
 
 
-def test_does_a_biopsy_hurt_says_the_sources_do_not_describe_it():
+def test_does_a_biopsy_hurt_says_how_it_is_done_from_the_leaflets():
+    # (until round 16 the sources did not describe it; the NKF leaflet's biopsy page now does)
     a = answer("what is a kidney biopsy like, does it hurt", audience="family")
-    assert a.summary_text.startswith("Our guidance does not describe what the biopsy is like or how much it hurts")
-    assert a.scope == "partly_covered"
+    assert a.summary_text.startswith("Your child is given sleepy medicine") and "uncomfortable than painful" in a.summary_text
+    assert "leaflets" in a.markdown
 
 
 def test_a_dose_of_a_medicine_the_pack_does_not_dose_is_never_answered_with_prednisolone():
@@ -3750,7 +3752,9 @@ def test_round_15_probe_fixes():
     # "can it wait till clinic on thursday?" beside "see a doctor urgently, today" is answered No, never "not answered"
     a = answer("my daughters legs are super swollen from her relapse and theres now a red hot patch on her shin that "
                "hurts when i touch it, temp 38. can it wait till clinic on thursday?", audience="family")
-    assert "Can it wait till clinic on thursday? No, do not wait." in a.summary_text
+    # (since round 16 a red, hot patch with a fever leads with its own answer, which opens with the same No)
+    assert a.summary_text.startswith("No, do not wait: go to hospital now") or \
+        "Can it wait till clinic on thursday? No, do not wait." in a.summary_text
     assert "not answered here" not in a.summary_text
     # "... treat the CMV and skip genetic testing?" is answered the other way round: No, do not skip it
     b = answer("3-week-old with congenital NS, urine CMV PCR positive - treat with ganciclovir and skip genetic testing?")
@@ -3784,3 +3788,79 @@ def test_round_15_probe_fixes():
                "We'd like another baby. What is the chance the next one has it too, and can it be tested for in "
                "pregnancy?", audience="family")
     assert h.summary_text.startswith("A 1 in 4 chance for each child") and "AFP" not in h.summary_text
+
+
+def test_round_16_probe_fixes():
+    # a red, hot patch of skin with a fever: hospital now, never the relapse answer's "Not tonight if your child is well"
+    a = answer("my son (6) is really puffy at the moment with a relapse and theres a red hot swollen patch on his shin "
+               "thats got bigger since this morning, and now hes got a temperature of 38.4. can it wait for the gp on "
+               "monday?", audience="family")
+    assert a.summary_text.startswith("No, do not wait: go to hospital now") and "Not tonight" not in a.summary_text
+    # ... and without a fever, the red-skin answer (see a doctor today), not the fever one
+    assert "See a doctor urgently, today" in answer("his swollen leg has a red hot patch, no fever, what should we do",
+                                                    audience="family").summary_text
+    # sudden chest pain on breathing with grey lips: an ambulance, a clot in the lungs named
+    b = answer("My daughter is 12 and relapsed last week, she is very swollen. In the last hour she has suddenly got a "
+               "sharp pain in her chest when she breathes in, she is breathless and her lips look a bit grey. What "
+               "should I do?", audience="family")
+    assert b.summary_text.startswith("Call an ambulance") and "clot in the lungs" in b.summary_text
+    # a change of tacrolimus brand: not without the team (MHRA), and the breakfast question answered as asked
+    c = answer("The pharmacy gave us a different make of tacrolimus this month (Adoport instead of Prograf, the capsules "
+               "look different). Is that ok to just carry on with? Also does it matter if she has it with her breakfast "
+               "or not?", audience="family")
+    assert c.summary_text.startswith("Not without checking") and "do not miss any doses" in c.summary_text
+    assert "always with breakfast or always without" in c.summary_text and "mhra_tacrolimus_brand" in c.markdown
+    # congenital NS: steroids answered No first, and why daily albumin and a central line
+    d = answer("Our baby girl is 5 weeks old and has just been diagnosed with congenital nephrotic syndrome. My nephew "
+               "had nephrotic syndrome and got better with steroids. Will steroids work for her too? The doctors keep "
+               "talking about albumin infusions every day and a central line and we don't understand why.",
+               audience="family")
+    assert d.summary_text.startswith("No.") and "leak a lot of albumin" in d.summary_text
+    # how a biopsy is done and whether she is asleep: the procedure, from the leaflets (was "not described")
+    e = answer("The doctors want to do a kidney biopsy on my 10 year old because the steroids haven't worked. How is it "
+               "done, will she be asleep, and what are the risks?", audience="family")
+    assert "general anaesthetic" in e.summary_text and "bleeding" in e.summary_text and "Somewhat" not in e.markdown
+    # a teenager reading about themself: the verbs of a list follow "you"
+    f = answer("im 15 and on tacrolimus, can i take ibuprofen for my period pains? paracetamol doesnt really touch it",
+               audience="family")
+    assert "being sick or have diarrhoea, or take tacrolimus" in f.summary_text
+    # secondary steroid resistance: the SRNS article, and "what treatment?" is never the first-episode prednisolone
+    g = answer("7yo previously steroid-sensitive (3 prior relapses, all remitted within 2 wks), current relapse still "
+               "UPCR 400 mg/mmol after 4 wks daily pred 60 mg/m2. Secondary steroid resistance? biopsy, genetics, what "
+               "treatment?")
+    assert g.intent == "srns_next_step" and "calcineurin inhibitor" in g.summary_text
+    assert "first treatment for every episode" not in g.summary_text
+    # ... while a blood pressure on day 2 of a first episode stays a blood-pressure question
+    assert answer("BP 126/84 in a 5yo on day 2 of first-episode NS. treat?").summary_text.startswith("Only if it stays high")
+    # diabetes on tacrolimus, asked how to manage it: switch, not "It can:"
+    h = answer("11yo FRNS started tacrolimus 4 months ago, trough 6 ng/mL, now fasting glucose 9.8 mmol/L and HbA1c 52 "
+               "mmol/mol, also on alt-day pred 0.3 mg/kg. How should I manage this?")
+    assert h.summary_text.startswith("Usually switch away from tacrolimus")
+    # CSVT suspected: venous imaging and 3-6 months of anticoagulation (EPNS/SFNP 2012); imaging modality a named gap
+    i = answer("6yo in relapse, alb 14, 2 days headache and vomiting, now drowsy, no fever - CSVT? what imaging and how "
+               "to anticoagulate?")
+    assert "3-6 months" in i.summary_text and "no agent, dose or duration" not in i.summary_text
+    assert i.scope == "partly_covered"
+    # levamisole after 18 months: the stop answer leads; whether to taper is said to be in no source
+    j = answer("FRNS 5yo on levamisole 2.5 mg/kg alt days, no relapses for 18 months - when (and how) do I stop it?")
+    assert j.summary_text.startswith("It can be stopped after at least 12 months") and "taper" in j.summary_text
+    # varicella on prednisolone: what to do with the pred is answered (never stop it abruptly)
+    k = answer("5yo in relapse on pred 60 mg/m2 daily, chickenpox vesicles appeared this morning, afebrile and well. "
+               "oral or IV aciclovir? and what do I do with the pred?")
+    assert "Do not stop the prednisolone abruptly" in k.summary_text
+    # a student's mechanism question gets a mechanism; the ages compared with the causes of congenital NS
+    m = answer("Explain the mechanisms of hyperlipidaemia in nephrotic syndrome.", audience="student")
+    assert "lipoprotein lipase" in m.summary_text and "PCSK9" in m.summary_text
+    n = answer("What are the differences between congenital, infantile and childhood nephrotic syndrome, and what are "
+               "the main causes of congenital nephrotic syndrome?", audience="student")
+    assert n.summary_text.startswith("By age at onset") and "NPHS1" in n.summary_text
+    # CNI biopsy at 2.5 years asked yes/no: Yes first; asked when: the interval
+    o = answer("SDNS 9yo on ciclosporin for 2.5 yrs, in remission, creat normal - do I need a biopsy to look for CNI "
+               "toxicity?")
+    assert o.summary_text.startswith("Yes, consider it now")
+    assert answer("when is a biopsy needed on a calcineurin inhibitor").summary_text.startswith("After 2-3 years")
+    # yellow fever and malaria tablets together: each answered
+    p = answer("We're going to visit family in Nigeria in August with our son (9) who is on tacrolimus and a low dose of "
+               "prednisolone. The travel clinic says he needs a yellow fever jab and malaria tablets. Are these safe "
+               "with his medicines?", audience="family")
+    assert p.summary_text.startswith("Not the yellow fever jab") and "Malaria tablets: yes" in p.summary_text

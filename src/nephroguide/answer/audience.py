@@ -255,7 +255,15 @@ def _to_the_reader(text: str) -> str:
 
     def second(m: re.Match[str]) -> str:   # "you take it once a day and needs ..." -> "... and need ..."
         form = _verb_for_you(m.group(2))
-        return f"{m.group(1)} and {form if form is not None else m.group(2)}"
+        joined = m.group(0)[len(m.group(1)):-len(m.group(2))]   # ' and ', ' or ', ', or '
+        return f"{m.group(1)}{joined}{form if form is not None else m.group(2)}"
 
-    return re.sub(r"\b([Yy]ou [a-z]+(?: [a-z]+){0,5}?) and (needs|takes|gets|feels|goes|has|is|keeps|stops|starts|"
-                  r"uses|passes|grows|sleeps|eats|drinks|plays|looks|seems|becomes|comes|does)\b", second, text)
+    # (also a list: "when you are swollen, in a relapse, being sick or has diarrhoea, or takes tacrolimus")
+    verbs = (r"needs|takes|gets|feels|goes|has|is|keeps|stops|starts|uses|passes|grows|sleeps|eats|drinks|plays|"
+             r"looks|seems|becomes|comes|does")
+    coordinated = re.compile(rf"\b([Yy]ou [a-z]+(?:,? [a-z']+){{0,12}}?),? (?:and|or) ({verbs})\b")
+    for _ in range(4):
+        text, n = coordinated.subn(second, text)
+        if not n:
+            break
+    return text

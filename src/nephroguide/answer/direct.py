@@ -387,7 +387,9 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
     text = f"{u.question.lower()} {u.text}"
     for flag in settings().get("red_flags") or []:
         if all(re.search(p, text) for p in flag["all"]):
-            named = [a for a in flag.get("answers") or [] if a in answers]
+            # (an answer whose own not_when the message matches is not given: "... switch to ciclosporin?" is the
+            # CNI-choice answer's, not "how to manage it")
+            named = [a for a in flag.get("answers") or [] if a in answers and not _ruled_out_by_story(answers[a], u.question)]
             if named:   # the danger's own answers, in order: a later one only when it fits the question clearly better
                 found = sorted((h for h in ret.hits if h.id in named), key=lambda h: named.index(h.id))
                 hit = found[0] if found else None
@@ -1315,6 +1317,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             if cap is not None:
                 out.append(PartLine(shown(part), cap[0], None, refs=cap[1]))
                 continue
+        if skip_intent in CORE_PATHWAY and _GENERIC_TREATMENT.match(asked_as[part]):
+            continue   # "... secondary steroid resistance? biopsy, genetics, what treatment?" beside the stage's
+            #            treatment article: the article is its answer (never the first-episode prednisolone answer)
         if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])
                                         or _HOW_OFTEN.match(asked_as[part])) \
                 and not _other_drug(_read(asked_as[part]) if len(asked_as[part].split()) <= 3 else text, said) \
@@ -1455,6 +1460,11 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     return out
 
 
+# a treatment question that names nothing of its own ("what treatment?", "how do we treat it?", "management?")
+_GENERIC_TREATMENT = re.compile(r"^\s*(?:(?:and|also|so|then)\s+)*(?:(?:what|which)\s+(?:is\s+the\s+|are\s+the\s+)?"
+                                r"(?:treatments?|therapy|therapies|management|options?)(?:\s+now|\s+next)?|"
+                                r"how\s+(?:do|should|would)\s+(?:i|we|you)\s+(?:treat|manage)(?:\s+(?:it|this|him|her))?|"
+                                r"treatment|management|what\s+next|next\s+steps?)\s*\??\s*$", re.I)
 _HEDGED = re.compile(r"^\s*it (?:can|may|might|could) be\b", re.I)
 # an answer's opening word to a yes/no question ("Yes", "No", "Not yet", "It can be: ..."), and with a qualifier
 _ANSWER_WORD = re.compile(r"^\s*(?:yes|no|not|it (?:can|may|might|could) be)\b", re.I)

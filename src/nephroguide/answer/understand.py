@@ -867,7 +867,7 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
         len(definitions) + (1 if voc.study_pattern.search(text) else 0)
     # --- intent
     scores, explicit = _intent_scores(text, stage, drugs, list(taking))
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], r.intent_order.index(kv[0])))
+    ranked = _ranked(scores, text, stage)
     intent = ranked[0][0] if ranked and ranked[0][1] > 0 else None
     dose_asked = any(p.search(text) for p, _ in r.intents["dosing"])
     return Understanding(
@@ -956,6 +956,25 @@ def _weight(text: str, patterns: list[re.Pattern[str]] | None = None) -> float |
     return None
 
 
+def _ranked(scores: Mapping[str, int], text: str, stage: Iterable[str]) -> list[tuple[str, int]]:
+    """Intents best first; a tie goes to the intent of the stage the question states when it asks for treatment
+    ("... still nephrotic after 4 weeks of pred - secondary steroid resistance? biopsy, genetics, what treatment?"
+    is a question about SRNS, not about genetic testing), else to the order of ``intents``."""
+    r = rules()
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], r.intent_order.index(kv[0])))
+    staged = set(stage)
+    target = next((rule["intent"] for rule in r.raw["stage_intent"] if rule["label"] in staged), None)
+    if target is None or len(ranked) < 2 or ranked[0][0] == target or not any(p.search(text) for p, _ in r.treatment_cues):
+        return ranked
+    tied = [kv for kv in ranked if kv[1] == ranked[0][1]]
+    # (only when what the tie is with is part of that stage's own article - its evaluation: biopsy, genetics - not
+    # another subject: "BP 126/84 on day 2 of a first episode, treat?" stays a blood-pressure question)
+    own = set((r.raw["articles"].get(target) or {}).get("evaluation") or ())
+    if any(k == target for k, _ in tied) and all(k == target or k in own for k, _ in tied):
+        return [kv for kv in ranked if kv[0] == target] + [kv for kv in ranked if kv[0] != target]
+    return ranked
+
+
 def _intent_scores(text: str, stage: set[str], drugs: list[str],
                    patient_drugs: Iterable[str] = ()) -> tuple[dict[str, int], set[str]]:
     r = rules()
@@ -1002,12 +1021,11 @@ def with_context(u: Understanding, *, stage: Iterable[str], drugs: Iterable[str]
     ("and for a 30 kg child?")."""
     import dataclasses
 
-    r = rules()
     stage_set = set(stage)
     drug_list = list(dict.fromkeys(drugs))
     scores, explicit = _intent_scores(u.text, stage_set, drug_list, [d for d, _ in patient_drugs] or
                                       [d for d, _ in u.patient_drugs])
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], r.intent_order.index(kv[0])))
+    ranked = _ranked(scores, u.text, stage_set)
     intent = ranked[0][0] if ranked and ranked[0][1] > 0 else None
     own_cue = bool(explicit) or bool(u.stage)
     if inherit_intent and not own_cue:
