@@ -3864,3 +3864,83 @@ def test_round_16_probe_fixes():
                "prednisolone. The travel clinic says he needs a yellow fever jab and malaria tablets. Are these safe "
                "with his medicines?", audience="family")
     assert p.summary_text.startswith("Not the yellow fever jab") and "Malaria tablets: yes" in p.summary_text
+
+
+def test_round_17_probe_fixes():
+    # a CNI asked about with an eGFR below 30: withheld (IPNA 2020), never "as soon as SRNS is confirmed"
+    a = answer("11yo SRNS, FSGS on biopsy, genetics pending. Creat 190 umol/L (eGFR ~25), BP 138/92 on amlodipine 5 mg, "
+               "UPCR 600 mg/mmol. Should I still start tacrolimus?")
+    assert a.summary_text.startswith("Usually not: IPNA 2020 withholds CNIs when eGFR is below 30")
+    # breathless with crackles during an albumin infusion: stop it (was the definition of hypoalbuminaemia)
+    b = answer("Nurse here - 5yo with albumin 11 g/L, halfway through 20% albumin 1 g/kg over 4 hrs, now breathless, RR "
+               "45, crackles at both bases, sats 91% in air. What do I do?")
+    assert b.summary_text.startswith("Stop the albumin infusion now") and "pulmonary oedema" in b.summary_text
+    # fever with neutrophils 0.2 after rituximab: named and managed as febrile neutropenia; "what is this?" not a
+    # second, general fever answer
+    c = answer("7yo SDNS, rituximab 375 mg/m2 x2 four months ago, in remission off pred. Now fever 39.2, looks unwell, "
+               "neutrophils 0.2 x10^9/L, CD19 <1%. What is this and how do I manage it?")
+    assert c.summary_text.startswith("This is late-onset neutropenia after rituximab")
+    assert "Seek advice immediately" not in c.summary_text
+    # an ACE inhibitor for high BP on day 3 of a first episode: not yet
+    d = answer("4yo first presentation NS, day 3 of pred 60 mg/m2, oedematous, creat normal, BP 120/82 on repeated "
+               "readings (>95th centile). Should I start an ACE inhibitor?")
+    assert d.summary_text.startswith("Not yet")
+    # a response read from the story never overrides the course named: SRNS in remission on tac is not SSNS
+    e = answer("9yo SRNS in complete remission on tac for 18 months, pred already stopped, creat drifting 45 -> 62 "
+               "umol/L with trough 5 - how long do I keep the tac going, and can I switch to MMF?")
+    assert "steroid_sensitive" not in e.context["stage"]
+    assert "Can I switch to MMF? Mainly to maintain a remission" in e.summary_text
+    assert "mycophenolate sodium" not in e.summary_text
+    # relapses each time CD19 recovers after rituximab: the curated answer leads the FRNS/SDNS article
+    f = answer("SDNS 10yo, 3 courses of rituximab so far, relapses every time CD19 comes back (~6 months). What next?")
+    assert f.summary_text.startswith("Treat the relapse with prednisolone, then consider another rituximab course")
+    # a student's list of steroid-sparing agents with their adverse effects
+    g = answer("List the steroid-sparing agents used for frequently relapsing or steroid-dependent nephrotic syndrome in "
+               "children, with the main adverse effects of each.", audience="student")
+    assert all(w in g.summary_text for w in ("Levamisole", "mycophenolate", "cyclophosphamide", "calcineurin", "rituximab"))
+    # the filtration barrier's structure is a named gap; the podocyte mechanism is answered
+    h = answer("Describe the structure of the glomerular filtration barrier and explain how podocyte injury leads to "
+               "proteinuria in nephrotic syndrome.", audience="student")
+    assert h.summary_text.startswith("Injury to the podocytes") and h.scope == "partly_covered"
+    # family: out of prednisolone over a bank holiday - no missed doses (was the first-episode dose)
+    i = answer("its bank holiday monday and we've only got tomorrows dose of prednisolone left, the chemist is shut and "
+               "the prescription wont be ready till wednesday. hes 9 and been on it for months (alternate days). can we "
+               "just miss a couple of days?", audience="family")
+    assert i.summary_text.startswith("No, do not miss doses") and "60 mg/m2" not in i.summary_text
+    # LoSalt on enalapril: potassium (the maker's advice), not the general salt answer
+    j = answer("trying to cut salt for my son, can we use LoSalt instead of normal salt? hes 7 and on enalapril",
+               audience="family")
+    assert j.summary_text.startswith("No, not unless the kidney team says so") and "potassium" in j.summary_text
+    assert "losalt_advice" in j.markdown
+    # a dipstick during a period
+    k = answer("im 14 (girl) and i do my own dipstick every morning. i started my period yesterday and today it says 2+ "
+               "protein and loads of blood. am i relapsing or is it because of my period?? should i still test when im "
+               "on", audience="family")
+    assert k.summary_text.startswith("Possibly it is the period")
+    # a new baby's rotavirus vaccine with a brother on tacrolimus: yes (was "live vaccines are not given")
+    m = answer("I'm due to have a baby in March. Our son (6) is on tacrolimus and a low dose of prednisolone. The health "
+               "visitor mentioned the baby will have the rotavirus vaccine, which is live. Is it safe for the baby to "
+               "have it with my son in the house, and should the baby have all the normal jabs?", audience="family")
+    assert "Yes. The new baby should have all the normal vaccines, including the rotavirus vaccine" in m.summary_text
+    # shingles contact: catching, call today, VZIG within 10 days (was "Usually, but not always")
+    n = answer("Grandad has just been diagnosed with shingles and is meant to be staying with us over Christmas. Our 5 "
+               "year old is on daily prednisolone for a relapse and has never had chickenpox. Does he need to cancel or "
+               "is shingles not catching? He had a big hug with him 2 days ago before we knew", audience="family")
+    assert n.summary_text.startswith("Shingles is catching") and "10 days" in n.summary_text
+    # hay fever medicines on tacrolimus and MMF: the gap named, checked with the pharmacist
+    o = answer("my daughter (8) gets awful hay fever every summer. she's on tacrolimus and mmf. can she take cetirizine or "
+               "piriton and use a steroid nose spray? also does hay fever set off relapses, her last 2 were in june",
+               audience="family")
+    assert o.summary_text.startswith("Ask the pharmacist or kidney team") and o.scope == "partly_covered"
+    # a residential trip: "is it safe for her to go?" is the trip's own question, not tacrolimus's side effects
+    p = answer("Our daughter is 11 and has steroid sensitive NS, at the moment she's on prednisolone every other day plus "
+               "tacrolimus twice a day. Her school has a 3 night residential trip to an outdoor centre in May (canoeing, "
+               "climbing etc) and she is desperate to go. Is it safe for her to go, and what do the teachers need to know "
+               "or do while she's away? We normally do her dipstick every morning", audience="family")
+    assert p.summary_text.startswith("Yes, usually") and "shaky hands" not in p.summary_text
+    # prednisolone at teatime and sleep: morning is best
+    r = answer("My son is 15 and relapsed 2 weeks before his GCSEs start. He's back on 60mg prednisolone a day, he's up "
+               "till 3am every night, can't concentrate and keeps snapping at everyone. He takes it at teatime because he "
+               "forgets in the morning. Could the timing be making the sleep worse, and is there anything the school can "
+               "do for his exams?", audience="family")
+    assert "Could the timing be making the sleep worse? Morning is best" in r.summary_text

@@ -527,6 +527,14 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
             if leads_article(u, best, has_patient=has_patient):
                 return Route("pathway", answer=best, confidence=conf)   # the article, led by the curated answer
             return Route("answer", answer=best, confidence=conf)
+        if best is not None and conf >= strong and same and not dosing and not has_patient \
+                and (set(u.drugs) - {"prednisolone"}) & _asked_drugs(load_pack(), best.id) \
+                and len(_asked_parts(_message_parts(u.question), _marked_questions(u.question))) <= 1 \
+                and leads_article(u, best, has_patient=has_patient):
+            # a curated answer of this very step about the medicine the question names, that fits strongly though not
+            # word for word ("SDNS, 3 courses of rituximab, relapses every time CD19 comes back - what next?"): it
+            # leads the step's article, whose first line would otherwise be the step's general rule
+            return Route("pathway", answer=best, confidence=conf)
         read = {i for i, n in u.intent_scores if n > 0}
         if u.failed and best is not None and conf >= strong and not dosing and answer_intent(best) in read:
             # medicines that failed ("had levamisole and MMF, still relapsing - which next?"): the step's article
@@ -1317,6 +1325,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             if cap is not None:
                 out.append(PartLine(shown(part), cap[0], None, refs=cap[1]))
                 continue
+        if given is not None and _WHAT_IS_THIS.match(asked_as[part]):
+            continue   # "... neutrophils 0.2, fever 39.2. What is this and how do I manage it?": the answer given,
+            #            about the story told, names it (never a second answer about fever in general)
         if skip_intent in CORE_PATHWAY and _GENERIC_TREATMENT.match(asked_as[part]):
             continue   # "... secondary steroid resistance? biopsy, genetics, what treatment?" beside the stage's
             #            treatment article: the article is its answer (never the first-episode prednisolone answer)
@@ -1460,6 +1471,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     return out
 
 
+# a question of what the story told is, naming nothing of its own ("what is this?", "what could it be?")
+_WHAT_IS_THIS = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:what\s+(?:is|could|might|can)\s+(?:this|that|it)(?:\s+be)?|"
+                           r"what(?:'s|\s+is)\s+(?:going on|happening))\s*\??\s*$", re.I)
 # a treatment question that names nothing of its own ("what treatment?", "how do we treat it?", "management?")
 _GENERIC_TREATMENT = re.compile(r"^\s*(?:(?:and|also|so|then)\s+)*(?:(?:what|which)\s+(?:is\s+the\s+|are\s+the\s+)?"
                                 r"(?:treatments?|therapy|therapies|management|options?)(?:\s+now|\s+next)?|"
@@ -1994,7 +2008,9 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
             #                     too?"): not the story's answer, which speaks of little of what it asks
         return (hit, fit) if fit > conf else (best, conf)   # the reading that fits better
     if bare is not None and bare != part and _part_terms(bare) - set(settings()["frame_words"]) - _medicine_stems() \
-            and not _FRAME_ONLY.match(bare) and not _CHANGE_BACK.match(bare):
+            and not _FRAME_ONLY.match(bare) and not _CHANGE_BACK.match(bare) and not _leans_on_story(bare):
+        # (not one that only leans on its story: "... residential trip ... Is it safe for her to go?" is the trip's
+        # question, not tacrolimus's side effects)
         # a question pointing back that names its own subject ("is this a relapse?" after "he has a runny nose"):
         # as asked too, when that fits closely and better
         best, conf = _part_answer(u, bare, need, prefer=prefer)

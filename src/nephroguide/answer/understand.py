@@ -756,8 +756,13 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     for label, patterns in r.stages:
         if any(p.search(text) for p in patterns):
             stage.add(label)
+    named = set(stage)
+    opposite = r.raw.get("opposite_courses") or {}
     for key, value in facts.items():
-        stage.update(_labels_for_assessment(key, value))
+        # a course read from a response ("in complete remission on tac ... pred already stopped") never contradicts
+        # the course the question names ("9yo SRNS"): the named one stands
+        stage.update(x for x in _labels_for_assessment(key, value)
+                     if x in named or not any(x in (opposite.get(n) or ()) for n in named))
     count = _relapse_count(text)
     if count is not None and relapse_rule is not None:
         n, months = count
