@@ -3300,7 +3300,9 @@ def test_round_3_probe_fixes():
     assert "375 mg/m2/dose; 1 to 4 doses (no interval or maximum single dose" in c.summary_text
     d = answer("Our 4 year old is in remission but woke up with bad tummy pain and a fever of 38.5. Is this just a bug "
                "or could it be serious?", audience="family")
-    assert d.summary_text.startswith("A fever with tummy pain can be a serious tummy infection")
+    # (either danger answer: both send the child to hospital now and name the tummy infection first)
+    assert d.summary_text.startswith(("A fever with tummy pain can be a serious tummy infection",
+                                      "Go to hospital now. Tummy pain with fever or vomiting can be a serious tummy"))
     e = answer("Non-immune child on prednisolone 60 mg/m2 daily had household chickenpox exposure yesterday. What "
                "should we do?")
     assert e.summary_text.startswith("VZIG as soon as possible, within 10 days")
@@ -3944,3 +3946,74 @@ def test_round_17_probe_fixes():
                "forgets in the morning. Could the timing be making the sleep worse, and is there anything the school can "
                "do for his exams?", audience="family")
     assert "Could the timing be making the sleep worse? Morning is best" in r.summary_text
+
+
+def test_round_18_probe_fixes():
+    # thoughts of not wanting to be alive on prednisolone: help today first; "who do I call?" is the lead's own
+    a = answer("My daughter is 13 and relapsed 3 weeks ago, she's back on 60mg prednisolone a day. She has always been a "
+               "happy kid but this week she's been crying in her room for hours and last night she told me she wishes "
+               "she wasn't alive and everyone would be better off without her. She has never said anything like this "
+               "before. Is this the steroids? Should I stop them or lower the dose myself, and who do I call?",
+               audience="family")
+    assert a.summary_text.startswith("Get help today") and "999" in a.summary_text
+    assert "A relapse is 3+" not in a.summary_text
+    # "runny poos" on tacrolimus is diarrhoea, and "does the tacro still work?" asks about the story
+    b = answer("son on tacrolimus 2x a day, had runny poos since sat about 5 or 6 times a day, still drinking ok. does the "
+               "tacro still work or do i need to do anything", audience="family")
+    assert b.summary_text.startswith("Tell the kidney team: diarrhoea can make the tacrolimus level")
+    # pregnant on tacrolimus: do not stop, call today; the CNI in pregnancy is a named gap
+    c = answer("im 17 and ive just found out im pregnant (about 6 weeks). im on tacrolimus and pred every other day for "
+               "my nephrotic. should i stop taking my tablets straight away incase they hurt the baby? and will the baby "
+               "get nephrotic too", audience="family")
+    assert c.summary_text.startswith("No, do not stop your tablets") and c.scope == "partly_covered"
+    # "one from me and one from my husband" is a parent, not an adult patient
+    d = answer("Our first son was born with congenital nephrotic syndrome (Finnish type, they found two changes in the "
+               "NPHS1 gene, one from me and one from my husband). What are the chances it happens again, and can they "
+               "test the baby early in the pregnancy?", audience="family")
+    assert d.summary_text.startswith("A 1 in 4 chance") and "adults" not in d.markdown.split("## ")[0]
+    # "is a relapse starting?" states no relapse: a single 1+ is not one
+    e = answer("she played a football match yesterday and this morning the dipstick was 1+ protein. been negative for "
+               "months. is a relapse starting?", audience="family")
+    assert e.summary_text.startswith("No, not yet") and "in_relapse" not in e.context["stage"]
+    # urine infection signs on prednisolone: today, hospital if fever; never the relapse answer
+    f = answer("My 7 yo is on prednisolone every day for a relapse. Tonight she says it stings when she wees and she keeps "
+               "running to the toilet, no temperature though. Our dipsticks have extra squares and the nitrite one has "
+               "gone pink and the leukocyte one purple. Is this a urine infection and can it wait until the GP tomorrow?",
+               audience="family")
+    assert f.summary_text.startswith("Possibly") and "Not tonight" not in f.summary_text
+    # off prednisolone for 3 months: not "taking" it; "75 pounds a dose" is money, not a weight
+    g = answer("Our son is 5, steroid sensitive, been completely off prednisolone for 3 months and in remission. He has "
+               "never had chickenpox and his blood test showed he is not immune. The chickenpox vaccine isnt on the NHS "
+               "schedule and a private clinic charges about 75 pounds a dose. Is it worth paying for, is it safe for him "
+               "now, and does he need 2 doses?", audience="family")
+    assert "not while the prednisolone dose is high" not in g.summary_text and "Yes, at the right time" in g.summary_text
+    assert g.context["patient"].get("weight_kg") is None
+    # clinician: rituximab infusion reaction with a tight throat - stop it (label)
+    h = answer("Nurse on day unit - 9yo girl (28 kg) having her first rituximab infusion (375 mg/m2) for SDNS, "
+               "premedicated with paracetamol, chlorphenamine and hydrocortisone. 40 min in she has an itchy urticarial "
+               "rash, says her throat feels tight and is coughing, HR 130, BP 110/70, sats 96%. What do I do, and can the "
+               "infusion be restarted?")
+    assert h.summary_text.startswith("Stop the infusion now") and "rituxan_label_admin" in h.markdown
+    # co-trimoxazole after rituximab: the dose and duration are a named gap, never rituximab's dose
+    i = answer("pharmacist - child with SDNS had rituximab today, no PJP prophylaxis on the discharge script. Does he need "
+               "co-trimoxazole? dose and for how long?")
+    assert i.summary_text.startswith("Often yes") and "375 mg/m2" not in i.summary_text
+    # routine PPI with prednisolone: no
+    assert answer("starting pred 60 mg/m2 for a first NS episode - do I need to add omeprazole (or another PPI) "
+                  "routinely?").summary_text.startswith("No, not routinely")
+    # cataracts in FRNS: yes, a steroid-sparing agent (the curated answer leads the article)
+    j = answer("9yo FRNS, ~3 yrs of intermittent pred courses, now on alt-day maintenance. Routine optometry check found "
+               "bilateral posterior subcapsular cataracts, vision OK. Does this change my management?")
+    assert j.summary_text.startswith("Yes: cataract")
+    # a second diuretic for refractory oedema: spironolactone, potassium watched beside an ACE inhibitor
+    k = answer("SRNS 10yo 32 kg, alb 16, still gross oedema + ascites on oral furosemide 2 mg/kg bd and enalapril, BP "
+               "105/65, creat normal, well perfused. Add a second diuretic? which one and what do I monitor?")
+    assert "spironolactone" in k.summary_text.split(".")[0] and "potassium" in k.summary_text
+    # students' lists: secondary causes; AKI causes and mechanisms
+    m = answer("List the causes of secondary nephrotic syndrome in children.", audience="student")
+    assert m.summary_text.startswith("Infections (hepatitis B")
+    assert answer("new nephrotic, 7yo from sub-Saharan Africa - which infections / secondary causes to screen before "
+                  "pred?").direct_answer != "answer.causes.secondary_list"
+    n = answer("List the causes and mechanisms of acute kidney injury in a child with nephrotic syndrome.",
+               audience="student")
+    assert n.summary_text.startswith("Volume depletion")

@@ -514,6 +514,10 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if u.intent in CORE_PATHWAY and asked_treatment and decisive and not leads_article(u, best, has_patient=has_patient):
         # "does haematuria change management in new onset NS?": a curated answer this close is the answer
         return Route("answer", answer=best, confidence=conf)
+    if u.intent in CORE_PATHWAY and asked_treatment and decisive and not has_patient and not dosing:
+        # ... and one of this very step's own: it leads the step's article ("FRNS ... cataracts found, does this change
+        # my management?": "Yes: ... steroid-sparing agent", then the article)
+        return Route("pathway", answer=best, confidence=conf)
     if u.intent == "evidence" and not u.stage and not has_patient and not from_session and best is not None \
             and conf >= enough and not dosing and not names_a_study(u):
         # the evidence on something the pathway of no stage names ("daily prednisolone during a cold to prevent
@@ -1473,7 +1477,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
 
 # a question of what the story told is, naming nothing of its own ("what is this?", "what could it be?")
 _WHAT_IS_THIS = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:what\s+(?:is|could|might|can)\s+(?:this|that|it)(?:\s+be)?|"
-                           r"what(?:'s|\s+is)\s+(?:going on|happening))\s*\??\s*$", re.I)
+                           r"what(?:'s|\s+is)\s+(?:going on|happening)|"
+                           r"who\s+(?:do|should|can)\s+(?:i|we)\s+(?:call|ring|phone|contact|speak to|talk to))\s*\??\s*$",
+                           re.I)
 # a treatment question that names nothing of its own ("what treatment?", "how do we treat it?", "management?")
 _GENERIC_TREATMENT = re.compile(r"^\s*(?:(?:and|also|so|then)\s+)*(?:(?:what|which)\s+(?:is\s+the\s+|are\s+the\s+)?"
                                 r"(?:treatments?|therapy|therapies|management|options?)(?:\s+now|\s+next)?|"
@@ -2231,6 +2237,9 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         else:
             if _REFERRING.match(part) and not _own_subject(part):
                 continue   # "... he missed saturday and sunday ... is that dangerous": about the story, not alone
+            if re.search(r"\bstill (?:work|working|effective|doing (?:its|their) job)\b", part, re.I):
+                continue   # "... runny poos since saturday ... does the tacro still work?": whether the story
+                #            changes the medicine, not what the medicine is
             text = _read(part)
             text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
             best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),

@@ -108,7 +108,11 @@ class Understanding:
             start = as_of - dt.timedelta(days=round(months * 30.4375)) if months else as_of
             med: dict[str, Any] = {"drug": drug, "start": start.isoformat(), "end": None}
             if not current:
-                med["end"] = as_of.isoformat()
+                # stopped before today ("been off prednisolone for 3 months"): an end on today would still read as
+                # taken today
+                end = as_of - dt.timedelta(days=1)
+                med["end"] = end.isoformat()
+                med["start"] = min(start, end).isoformat()
             if drug in doses:
                 dose, unit = doses[drug]
                 if unit.endswith("/day"):
