@@ -4017,3 +4017,65 @@ def test_round_18_probe_fixes():
     n = answer("List the causes and mechanisms of acute kidney injury in a child with nephrotic syndrome.",
                audience="student")
     assert n.summary_text.startswith("Volume depletion")
+
+
+def test_round_19_probe_fixes():
+    # "put on nearly 10kg" is a change of weight, never the child's weight (was "40 mg is more than the usual dose for
+    # a child of 10 kg")
+    a = answer("im 15 and ive put on nearly 10kg since i relapsed, im on 40mg pred a day. can i go on a diet and skip "
+               "breakfast to lose it? and is it ok to go to the gym", audience="family")
+    assert "10 kg" not in a.summary_text and a.summary_text.startswith("Not a strict diet")
+    assert a.context["patient"].get("weight_kg") is None
+    # a random afternoon UPCR of 150 in remission: not a relapse, no prednisolone - and no second line saying Yes
+    b = answer("GP here. 7yo with steroid-sensitive NS, in remission, home dipsticks all negative, but the random "
+               "afternoon urine I sent at his review came back UPCR 150 mg/mmol. Is this a relapse and do I restart "
+               "prednisolone?")
+    assert b.summary_text.startswith("No, not on this result, and do not restart prednisolone")
+    assert "Yes, if the team has given a written plan" not in b.markdown
+    # COVID vaccine on mycophenolate: yes (was mycophenolate's dose)
+    c = answer("My son is 10 and on mycophenolate and a small dose of prednisolone every other day. We've had a letter "
+               "offering him the covid vaccine because he's immunosuppressed. I read on a Facebook group that the vaccine "
+               "can set off a relapse. Should he have it, and will it even work while he's on mycophenolate?",
+               audience="family")
+    assert c.summary_text.startswith("Yes. The COVID-19 vaccine") and "1200 mg/m2" not in c.summary_text
+    # off-day symptoms on alternate-day prednisolone: no extra doses at home; hospital if sick or drowsy
+    d = answer("we went down to alternate days on monday and on the no-steroid days hes exhausted, crying at everything, "
+               "says his legs ache and has headaches. is this withdrawal? should i just give him a bit of pred on those "
+               "days to help", audience="family")
+    assert d.summary_text.startswith("Do not give extra prednisolone on the off days")
+    # stopping a first course early once the urine is clear: no
+    assert answer("My daughter is 5, first time with nephrotic syndrome. The protein went negative after 6 days and she's "
+                  "been clear for 2 weeks, but the prednisolone is making her miserable (she's on day 21). The plan says 8 "
+                  "weeks in total. If it's already gone can we stop now?",
+                  audience="family").summary_text.startswith("No, not early")
+    # "how long does he have to take it?" after penicillin is the penicillin, never prednisolone's course
+    e = answer("Our son is 3 and was diagnosed on Monday. The consultant said it is almost certainly minimal change but "
+               "they didn't do a biopsy - how can they know without looking at the kidney? They also sent us home with "
+               "penicillin twice a day, why does he need an antibiotic when he hasn't got an infection, and how long does "
+               "he have to take it?", audience="family")
+    assert "8 or 12 weeks in all" not in e.summary_text and "prevent a serious infection" in e.summary_text
+    # fluid leaking through swollen skin: today, infection risk (was the one-leg clot answer)
+    f = answer("his legs and feet are so swollen the skin is tight and shiny and now clear water is leaking out of a little "
+               "crack by his ankle. what do i do, is this dangerous? hes 4 and relapsed last week", audience="family")
+    assert f.summary_text.startswith("Call the kidney team or the ward today") and "clot" not in f.summary_text
+    # explaining the illness to a 5-year-old who asked if he would die
+    g = answer("My 5 year old keeps asking why he has to take the horrible medicine and why his face has gone fat, and "
+               "yesterday he asked if he was going to die. How do I explain nephrotic syndrome to him in a way he'll "
+               "understand? Are there any books or support for kids his age?", audience="family")
+    assert g.summary_text.startswith("You can honestly reassure your child") and g.scope == "partly_covered"
+    # clinician: partial remission on tacrolimus at 6 months - continue (the steroid answer is for steroid questions)
+    h = answer("SRNS 9yo on tacrolimus 6 months, troughs 5-7, now partial remission - UPCR 90 mg/mmol, alb 30, creat "
+               "stable. Continue tac? for how long, and anything to add?")
+    assert h.summary_text.startswith("Yes, continue")
+    # reviews off all treatment: no routine bloods (was the CNI schedule with trough levels)
+    i = answer("nurse-led clinic - SSNS 6yo, off all treatment and relapse-free for 9 months. what do we check at each "
+               "review, how often, and are any routine bloods needed?")
+    assert i.summary_text.startswith("No routine blood tests") and "trough" not in i.summary_text
+    # stopping MMF after 2 years: after at least 12 months; taper and relapse risk a named gap
+    j = answer("pharmacist - FRNS 8yo on MMF 600 mg/m2 bd for 2 years, off pred and relapse-free for 18 months. Can MMF "
+               "be stopped now, taper or stop abruptly, and what is the relapse risk?")
+    assert j.summary_text.startswith("It can be stopped after at least 12 months") and j.scope == "partly_covered"
+    # a low total calcium with albumin 15: the albumin, judged by ionised calcium
+    k = answer("A child with nephrotic syndrome has a total serum calcium of 1.9 mmol/L and serum albumin of 15 g/L. "
+               "Explain this finding and how calcium status should be assessed.", audience="student")
+    assert "ionised calcium" in k.summary_text and "Below 30 g/L" not in k.summary_text

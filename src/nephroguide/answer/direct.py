@@ -1437,6 +1437,14 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 # ...")
                 rest = re.sub(r"^\s*yes\s*[,.:;!]\s*", "", first, flags=re.I)
                 first = rest[:1].upper() + rest[1:]
+            if given is not None and _form(asked_as[part]) == "yn" and 0 < len(bare_terms) <= 3 \
+                    and bare_terms <= lead and _opposite(first, given.family_answer if family else given.answer):
+                continue   # "... UPCR 150. Is this a relapse and do I restart prednisolone?" beside "No, not on this
+                #            result, and do not restart prednisolone": the answer given already says No about every
+                #            word it asks; a second answer's Yes would contradict it
+            if _it_is_another_medicine(u.question, part, da):
+                continue   # "... sent us home with penicillin ... how long does he have to take it?": "it" is the
+                #            penicillin (answered with its own line), never prednisolone's course
             intent = da.intent or cfg["topic_intent"].get(da.topic)
             # an answer of the article's own step is left to the article, unless the summary does not say it yet
             # ("define FRNS and SDNS": the SDNS line)
@@ -2505,6 +2513,33 @@ def _own_medicine(part: str) -> bool:
 def names_own_medicine(text: str) -> bool:
     """The text names one of the child's own medicines, by name or as "the steroids", "her medicine"."""
     return _own_medicine(text)
+
+
+_SAYS_YES = re.compile(r"^\s*(?:(?:usually|often|mostly|generally|probably)\s+)?yes\b", re.I)
+_SAYS_NO = re.compile(r"^\s*(?:(?:usually|often|mostly|generally|probably)\s+)?(?:no|not)\b", re.I)
+
+
+def _opposite(first: str, given: str) -> bool:
+    """One text opens Yes and the other No (or Not)."""
+    return bool((_SAYS_YES.match(first) and _SAYS_NO.match(given)) or (_SAYS_NO.match(first) and _SAYS_YES.match(given)))
+
+
+def _it_is_another_medicine(question: str, part: str, da: Any) -> bool:
+    """A part that points back with "it" ("how long does he have to take it?") when the medicine named last before it
+    is one outside the pack's (penicillin, an antihistamine) and the answer found is about a pack medicine."""
+    if not re.search(r"\b(?:take|taking|give|giving|have|on|stop|use)\s+(?:it|them)\b", part, re.I):
+        return False
+    at = question.find(part.split(",")[-1].strip()[:30]) if part else -1
+    before = question[:at] if at > 0 else ""
+    others = [m for w in settings()["other_medicines"] for m in re.finditer(rf"\b{re.escape(w)}s?\b", before, re.I)]
+    ours = list(vocabulary().drug_pattern.finditer(before))
+    if not others:
+        return False
+    last_other = max(m.start() for m in others)
+    last_ours = max((m.start() for m in ours), default=-1)
+    from nephroguide.knowledge.pack import load_pack
+
+    return last_other > last_ours and bool(_asked_drugs(load_pack(), da.id))
 
 
 def _names_any(text: str, words: Sequence[str]) -> bool:
