@@ -1007,8 +1007,9 @@ def test_a_statement_about_another_medicine_never_answers_a_question_about_the_c
 def test_a_yes_no_question_on_stopping_early_gets_no_first_and_an_answer_about_nothing_asked_is_not_given():
     a = answer("can we stop the pred early if the dipstick is negative", audience="family")
     assert a.summary_text.startswith("No, not early")
+    # (not covered until session 20; the Medicines for Children leaflet now answers it - never "hungry")
     b = answer("can i crush the prednisolone tablets and put them in yoghurt", audience="family")
-    assert b.scope == "not_covered" and "hungry" not in b.summary_text
+    assert b.summary_text.startswith("Yes, if they are ordinary tablets") and "hungry" not in b.summary_text
 
 
 def test_story_clauses_are_not_questions_and_a_study_leads_with_what_it_found():
@@ -2417,7 +2418,7 @@ def test_probe_38_student_multi_part_questions_each_answered():
     assert "Not answered here" not in a.summary_text and "KDIGO 2025 does not recommend it routinely" in a.summary_text
     b = answer("epidemiology of childhood idiopathic nephrotic syndrome: incidence, typical age, sex ratio, what % relapse "
                "and become FRNS/SDNS, and which factors predict a frequently relapsing course", audience="student")
-    assert "Incidence? 1.15-16.9 per 100,000" in b.summary_text
+    assert "Incidence? 1.15-16.9 per 100,000" in b.summary_text or b.summary_text.startswith("Incidence 1.15-16.9 per 100,000")
     assert "Typical age? Typically between 1 and 10 years" in b.summary_text
     assert "Which factors predict a frequently relapsing course? Boys" in b.summary_text
     c = answer("what is the evidence for rituximab in steroid dependent nephrotic syndrome in children (Ravani 2015 etc)? "
@@ -4079,3 +4080,53 @@ def test_round_19_probe_fixes():
     k = answer("A child with nephrotic syndrome has a total serum calcium of 1.9 mmol/L and serum albumin of 15 g/L. "
                "Explain this finding and how calcium status should be assessed.", audience="student")
     assert "ionised calcium" in k.summary_text and "Below 30 g/L" not in k.summary_text
+
+
+def test_round_20_probe_fixes():
+    # 3+ for two mornings with a cold, then clear: not a relapse
+    a = answer("Hes had 3+ protein on the dipstick for 2 mornings with a cold but this morning its gone back to negative "
+               "and we never started the steroids. Does that count as a relapse and do we need to tell the kidney team?",
+               audience="family")
+    assert a.summary_text.startswith("No, that is not a relapse")
+    # alternate days means nothing on the days between; no wean at the end of a first course
+    b = answer("discharge sheet says 40mg alternate days for 4 weeks then stop. does alternate mean he gets NOTHING on the "
+               "other days?? seems weird. and is it really ok to just stop dead after that, my friend said you always "
+               "have to wean steroids", audience="family")
+    assert b.summary_text.startswith("Yes: the whole dose is given once every other day")
+    # crushing tablets into yoghurt (Medicines for Children leaflet); a spat-out dose a named gap
+    c = answer("My 3 year old point blank refuses her prednisolone, she gags on the liquid and we end up holding her down "
+               "every morning, its awful for all of us. Can I crush the tablets and hide them in yoghurt or chocolate "
+               "spread? And if she spits a bit out do I give more?", audience="family")
+    assert c.summary_text.startswith("Yes, if they are ordinary tablets") and "enteric-coated" in c.summary_text
+    # chickenpox spots on prednisolone: aciclovir (the infection), not VZIG (a contact)
+    d = answer("my son is on pred 60mg for his relapse and hes woken up with chickenpox spots, hes not that poorly. is "
+               "calpol and keeping him off school ok or does he need something", audience="family")
+    assert "aciclovir" in d.summary_text and "within 10 days" not in d.summary_text
+    # a teenager skipping tacrolimus: it matters (was the relapse treatment answer)
+    e = answer("im 16 and tbh ive been skipping my tacrolimus a lot at weekends and when im at my mates, it makes my hands "
+               "shake and i havent relapsed so does it even matter? if i tell my consultant will they tell my mum",
+               audience="family")
+    assert "It matters" in e.summary_text and "full dose of prednisolone" not in e.summary_text
+    # SRNS partial remission with 2+ dipsticks: expected, not the steroid-sensitive relapse rule
+    f = answer("My daughter (9) has steroid resistant NS (FSGS on biopsy, genetics negative). She has been on tacrolimus and "
+               "enalapril for 5 months and the doctors are pleased because she is in \"partial remission\", her albumin is "
+               "nearly normal and the swelling has gone. But her morning dipstick is still 2+ most days. I thought the goal "
+               "was no protein at all. Should I be worried every time it is 2+, and is there any point dipsticking at "
+               "home?", audience="family")
+    assert f.summary_text.startswith("No, not by itself. Partial remission")
+    # a congenital-NS baby's blood thinner: the congenital answer, not "not shown to help most children"
+    g = answer("Our daughter is 10 weeks old and has congenital nephrotic syndrome (Finnish type, NPHS1). She has albumin "
+               "through her central line most days and now the team have started thyroxine and a blood thinning "
+               "injection as well. Her heel prick test was normal so why does she need thyroid medicine, and why the "
+               "blood thinner? Will she need these forever?", audience="family")
+    assert "Not usually" not in g.summary_text and "blood clots" in g.summary_text
+    # clinician: an ARB added to a maximal ACE inhibitor - no (was the tacrolimus dose)
+    h = answer("SRNS 12yo, partial remission on tac, UPCR still 150 mg/mmol on max-dose lisinopril - add losartan?")
+    assert h.summary_text.startswith("No: IPNA 2020 advises against combining")
+    # students: epidemiology (sex and ethnicity a named gap); the differential of oedema (non-renal causes a gap)
+    i = answer("Describe the epidemiology of idiopathic nephrotic syndrome in children: annual incidence, typical age of "
+               "onset, sex ratio and ethnic variation.", audience="student")
+    assert i.summary_text.startswith("Incidence 1.15-16.9 per 100,000") and i.scope == "partly_covered"
+    j = answer("What is the differential diagnosis of generalised oedema in a child, and how do you distinguish nephrotic "
+               "syndrome from the other causes on history, examination and first-line tests?", audience="student")
+    assert j.summary_text.startswith("The urine decides it") and "Treat the first episode" not in j.summary_text
