@@ -4130,3 +4130,7 @@ def test_round_20_probe_fixes():
     j = answer("What is the differential diagnosis of generalised oedema in a child, and how do you distinguish nephrotic "
                "syndrome from the other causes on history, examination and first-line tests?", audience="student")
     assert j.summary_text.startswith("The urine decides it") and "Treat the first episode" not in j.summary_text
+    # the syndromic forms of genetic SRNS by name (WT1, LAMB2, CoQ10 pathway), marked not verified
+    k = answer("Name the main syndromic forms of genetic steroid-resistant nephrotic syndrome, with the gene involved and "
+               "the key extrarenal features of each.", audience="student")
+    assert k.summary_text.startswith("WT1 syndromes (Denys-Drash and Frasier") and "Pierson" in k.summary_text
