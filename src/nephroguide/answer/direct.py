@@ -2524,6 +2524,13 @@ def _opposite(first: str, given: str) -> bool:
     return bool((_SAYS_YES.match(first) and _SAYS_NO.match(given)) or (_SAYS_NO.match(first) and _SAYS_YES.match(given)))
 
 
+@functools.lru_cache(maxsize=1)
+def _other_medicines_pattern() -> re.Pattern[str]:
+    """One pattern for every medicine outside the pack's (retrieval.yaml ``other_medicines``), compiled once."""
+    words = sorted(settings()["other_medicines"], key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")s?\b", re.I)
+
+
 def _it_is_another_medicine(question: str, part: str, da: Any) -> bool:
     """A part that points back with "it" ("how long does he have to take it?") when the medicine named last before it
     is one outside the pack's (penicillin, an antihistamine) and the answer found is about a pack medicine."""
@@ -2531,7 +2538,7 @@ def _it_is_another_medicine(question: str, part: str, da: Any) -> bool:
         return False
     at = question.find(part.split(",")[-1].strip()[:30]) if part else -1
     before = question[:at] if at > 0 else ""
-    others = [m for w in settings()["other_medicines"] for m in re.finditer(rf"\b{re.escape(w)}s?\b", before, re.I)]
+    others = list(_other_medicines_pattern().finditer(before))
     ours = list(vocabulary().drug_pattern.finditer(before))
     if not others:
         return False
