@@ -4134,3 +4134,7 @@ def test_round_20_probe_fixes():
     k = answer("Name the main syndromic forms of genetic steroid-resistant nephrotic syndrome, with the gene involved and "
                "the key extrarenal features of each.", audience="student")
     assert k.summary_text.startswith("WT1 syndromes (Denys-Drash and Frasier") and "Pierson" in k.summary_text
+    # a CNI asked about while MMF is failing: the CNI's dose leads, never the MMF dose the child already takes
+    m = answer("pharmacist - 13yo girl with SDNS, relapsing on MMF, team want to start a CNI. She is already very upset "
+               "about her appearance - tacrolimus or ciclosporin? starting dose and target trough?")
+    assert m.summary_text.startswith("Tacrolimus") and "Mycophenolate mofetil for FRNS/SDNS" not in m.summary_text

@@ -673,7 +673,9 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
     # the medicine whose dose the message asks for comes first ("still relapsing on MMF + alt day pred.
     # considering rituximab - dose, ...": rituximab, not the medicine that is failing)
     asked_for = _dose_asked_of(u.question)
-    drugs.sort(key=lambda d: d not in asked_for)
+    # ... and a medicine the message says has failed comes last ("relapsing on MMF, team want to start a CNI -
+    # tacrolimus or ciclosporin? starting dose and target trough?": the CNIs, not MMF)
+    drugs.sort(key=lambda d: (d not in asked_for, d in u.failed))
     if named and not drugs:
         # the question names drugs the pack gives no dose for: say so (their recommendations explain
         # why), never dose another drug instead
