@@ -532,7 +532,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
                 return Route("pathway", answer=best, confidence=conf)   # the article, led by the curated answer
             return Route("answer", answer=best, confidence=conf)
         if best is not None and conf >= strong and same and not dosing and not has_patient \
-                and (set(u.drugs) - {"prednisolone"}) & _asked_drugs(load_pack(), best.id) \
+                and _non_steroids(u.drugs) & _asked_drugs(load_pack(), best.id) \
                 and len(_asked_parts(_message_parts(u.question), _marked_questions(u.question))) <= 1 \
                 and leads_article(u, best, has_patient=has_patient):
             # a curated answer of this very step about the medicine the question names, that fits strongly though not
@@ -2515,13 +2515,19 @@ def names_own_medicine(text: str) -> bool:
     return _own_medicine(text)
 
 
-_SAYS_YES = re.compile(r"^\s*(?:(?:usually|often|mostly|generally|probably)\s+)?yes\b", re.I)
-_SAYS_NO = re.compile(r"^\s*(?:(?:usually|often|mostly|generally|probably)\s+)?(?:no|not)\b", re.I)
-
-
 def _opposite(first: str, given: str) -> bool:
     """One text opens Yes and the other No (or Not)."""
-    return bool((_SAYS_YES.match(first) and _SAYS_NO.match(given)) or (_SAYS_NO.match(first) and _SAYS_YES.match(given)))
+    a, b = _opener(first), _opener(given)
+    return a is not None and b is not None and a != b
+
+
+def _non_steroids(drugs: Sequence[str]) -> set[str]:
+    """The medicines named other than glucocorticoids (the pack's drug classes): what a question about a course is
+    about when the steroid is only its background."""
+    from nephroguide.knowledge.pack import load_pack
+
+    pack = load_pack()
+    return {d for d in drugs if d in pack.drugs and pack.drugs[d].drug_class != "glucocorticoid"}
 
 
 @functools.lru_cache(maxsize=1)
