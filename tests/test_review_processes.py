@@ -68,7 +68,8 @@ def test_two_serve_processes_share_one_store(wf: Workflow, tmp_path: Path) -> No
         for server in (a, b):
             p = httpx.get(f"{server.base}/api/v1/review/proposals/{pid}", headers=h(wf, "rob")).json()
             assert p["state"] == "approved" and p["reviewer"] == winner
-        assert httpx.get(a.base + "/api/v1/review/audit/verify", headers=h(wf, "admin")).json()["ok"]
+        verdict = httpx.get(a.base + "/api/v1/review/audit/verify", headers=h(wf, "admin")).json()
+        assert verdict["ok"], verdict
         # both hosts serve the approved dose (the approving host exports; the other one syncs)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and {_dose_mg_per_day(a), _dose_mg_per_day(b)} != {3.0}:

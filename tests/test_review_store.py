@@ -449,6 +449,30 @@ def test_audit_tail_truncation_is_detected(wf: Workflow) -> None:
     assert not v["ok"] and v["first_broken"] == last and "end" in v["reason"]
 
 
+def test_audit_verify_is_not_fooled_by_a_write_committed_while_it_reads(wf: Workflow) -> None:
+    """A second server appending (a login, an export) while verify walks the chain is not tampering: verify
+    checks the chain up to the head it saw. CI once failed here on PostgreSQL, where each statement of a READ
+    COMMITTED transaction sees newer commits; the append is now made to land between verify's reads."""
+    from sqlalchemy import event
+
+    from nephroguide.review import audit
+
+    engine, fired = wf.review.engine, []
+
+    def append_from_elsewhere(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if not fired and statement.lstrip().upper().startswith("SELECT"):   # right after verify's first read
+            fired.append(True)
+            wf.review.login("rob", "rob-password-1", ip="198.51.100.9")   # commits on its own connection
+
+    with engine.connect() as raw:
+        conn = raw.execution_options(ng_read=True)   # what Review.audit_verify uses: a reading transaction
+        event.listen(raw, "after_cursor_execute", append_from_elsewhere)
+        with conn.begin():
+            v = audit.verify(conn)
+    assert fired and v["ok"], v
+    assert wf.review.audit_verify()["rows"] == v["rows"] + 1
+
+
 def test_audit_records_who_did_what(wf: Workflow) -> None:
     r, u = wf.review, wf.users
     r.set_role(u["admin"], "rob", "editor")

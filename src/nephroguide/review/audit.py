@@ -51,9 +51,16 @@ def append(conn: Connection, *, actor: str, action: str, subject: str, detail: d
 
 def verify(conn: Connection) -> dict[str, Any]:
     """Recompute the chain: ``{"ok", "rows", "first_broken", "reason"}`` (first_broken: a seq, or None)."""
+    # The head first: a row and its head update commit together, so every row up to the head read here is
+    # committed, and rows a concurrent writer appends after this read are not part of the chain being checked.
+    # (Reading the head last raced under READ COMMITTED: a row committed between the two reads looked like
+    # rows removed from the end.)
+    head = conn.execute(select(store_state.c.audit_seq, store_state.c.audit_hash)
+                        .where(store_state.c.id == 1)).one()
     expected_seq, prev = 1, GENESIS
     n = 0
-    result = conn.execution_options(yield_per=2000).execute(select(audit_log).order_by(audit_log.c.seq))
+    result = conn.execution_options(yield_per=2000).execute(
+        select(audit_log).where(audit_log.c.seq <= head.audit_seq).order_by(audit_log.c.seq))
     for r in result:
         n += 1
         if r.seq != expected_seq:
@@ -63,7 +70,6 @@ def verify(conn: Connection) -> dict[str, Any]:
         if row_hash(r.seq, r.at, r.actor, r.action, r.subject, r.detail, r.ip, r.prev_hash) != r.hash:
             return _broken(n - 1, r.seq, "its content does not match its hash (the row was changed)")
         prev, expected_seq = r.hash, expected_seq + 1
-    head = conn.execute(select(store_state.c.audit_seq, store_state.c.audit_hash)).one()
     if head.audit_seq != expected_seq - 1 or head.audit_hash != prev:
         return _broken(n, expected_seq, f"the chain's head is row {head.audit_seq} but the log ends at row "
                                         f"{expected_seq - 1} (rows were removed from the end)")
