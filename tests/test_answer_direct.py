@@ -907,7 +907,7 @@ def test_a_medicine_the_message_names_does_not_pull_its_other_questions_to_answe
 
 def test_an_frns_question_asking_which_agent_never_gets_an_article_of_srns_trials():
     a = answer("FRNS on alt day pred 0.5mg/kg, still relapsing, cushingoid. next agent? levamisole vs MMF vs CNI")
-    assert a.intent == "frns_sdns_treatment"
+    assert a.topic == "frns_sdns" and a.intent in ("frns_sdns_treatment", "evidence")   # ("vs": a comparison)
     assert "SRNS (RCT)" not in a.summary_text and "steroid-sparing agent" in a.summary_text
 
 
@@ -4138,3 +4138,56 @@ def test_round_20_probe_fixes():
     m = answer("pharmacist - 13yo girl with SDNS, relapsing on MMF, team want to start a CNI. She is already very upset "
                "about her appearance - tacrolimus or ciclosporin? starting dose and target trough?")
     assert m.summary_text.startswith("Tacrolimus") and "Mycophenolate mofetil for FRNS/SDNS" not in m.summary_text
+
+
+def test_round_21_probe_fixes():
+    fam = "family"
+    # the morning tacrolimus dose is a dose occasion, not a dose asked for: the trough answer, given after the bloods
+    a = answer("tacrolimus level tomorow - give the morning dose before or after his bloods?", audience=fam)
+    assert a.summary_text.startswith("Usually after the blood test") and a.intent != "dosing"
+    # a fever on cyclophosphamide: tonight, with a blood count (never the first-episode "see a doctor today")
+    b = answer("my son is 7 and on week 5 of his cyclophosphamide tablets for nephrotic. tonight hes got a temperature of "
+               "38.3 and says his throat hurts but hes still playing. do we need to get him seen tonight or can it wait "
+               "for the morning", audience=fam)
+    assert b.summary_text.startswith("Do not wait for the morning") and "prednisolone is started" not in b.summary_text
+    # leftover furosemide at home: No; a family declining albumin: most children never need it
+    c = answer("we still have some furosemide left over from his last relapse. his legs and tummy are swelling up again "
+               "tonight, can i give him a dose myself before we see the doctor?", audience=fam)
+    assert c.summary_text.startswith("No, do not give leftover furosemide")
+    d = answer("We are Jehovah's Witnesses. Our 4 year old was diagnosed with nephrotic syndrome yesterday and is very "
+               "swollen, and the doctors want to give him an albumin drip. If we say no to it, is there another way they "
+               "can treat his swelling?", audience=fam)
+    assert d.summary_text.startswith("Often, yes") and "not answered here" not in d.summary_text
+    # a cough on lisinopril is about lisinopril (a treatment word beside it no longer means a first episode)
+    e = answer("dry tickly cough since starting lisinopril, is it the tablet?", audience=fam)
+    assert e.summary_text.startswith("It may be") and e.topic == "adverse_effects"
+    # what nephroguide has no source for is said first: mixing ciclosporin into milk; a tattoo on mycophenolate
+    f = answer("can I mix my daughters ciclosporin liquid into her milk? she hates the taste", audience=fam)
+    assert f.summary_text.startswith("Ask your pharmacist") and f.scope == "partly_covered"
+    g = answer("im 16 and on mycophenolate, is it safe to get a small tattoo for my birthday or will it get infected",
+               audience=fam)
+    assert "do not cover tattoos" in g.summary_text and g.scope == "partly_covered"
+    # a lone question far closer to one answer than any other, off the pathway the story names: that answer
+    h = answer("neph fellow - 14yo boy FRNS, Tanner 4, failed levamisole, plan oral cyclophosphamide 2 mg/kg/d x 12 wk "
+               "(cum 168 mg/kg). Is that gonadotoxic for a pubertal boy - should we offer sperm banking before starting?")
+    assert h.summary_text.startswith("Possibly - discuss fertility before the course")
+    # ... and on the step's own pathway: it leads the step's article
+    i = answer("Our pharmacy says levamisole is out of stock and they cant get any more for about 2 weeks. My daughter "
+               "is 6, frequently relapsing, and has been on it every other day since March with no relapses at all. Is it "
+               "ok for her to just miss it for 2 weeks or does she need something else in the meantime?", audience=fam)
+    assert i.summary_text.startswith("Do not just stop it without asking") and i.scope == "partly_covered"
+    # ofatumumab after rituximab in SDNS: the RCT; anti-rituximab antibodies named as not covered
+    j = answer("SDNS 10yo, 3rd rituximab course (375 mg/m2 x2), CD19 still 6% at 2 wks and relapsed at 6 wks - previous "
+               "courses depleted fine. Anti-rituximab antibodies? is ofatumumab/obinutuzumab an option?")
+    assert "not better than rituximab" in j.summary_text and "anti-rituximab antibodies" in j.scope_note
+    # APOL1 is a risk gene: the monogenic-SRNS management answer is never given for it
+    k = answer("SRNS 12yo of West African ancestry, FSGS on biopsy, NGS podocyte panel negative. Should I request APOL1 "
+               "genotyping, and does a high-risk genotype change treatment or transplant planning?")
+    assert "monogenic cause predicts no response" not in k.summary_text and k.scope == "partly_covered"
+    # the evidence on an agent of the very stage named is not "another step"
+    m = answer("Compare how effective cyclophosphamide is at maintaining remission in frequently relapsing versus "
+               "steroid-dependent nephrotic syndrome.", audience="student")
+    assert m.summary_text.startswith("Better in FRNS")
+    n = answer("Explain the mechanism by which ACE inhibitors and angiotensin receptor blockers reduce proteinuria in "
+               "steroid-resistant nephrotic syndrome.", audience="student")
+    assert "efferent arteriole" in n.summary_text and not n.summary_text.startswith("Yes")

@@ -504,7 +504,10 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # the medicines a message names ("he's on tacrolimus and pred ... what if he relapses while we're away?")
         # do not make it a treatment question when one of the pack's own questions is all there in it
         return Route("answer", answer=best, confidence=conf)
-    other_step = best is not None and answer_intent(best) in CORE_PATHWAY and answer_intent(best) != u.intent
+    other_step = best is not None and answer_intent(best) in CORE_PATHWAY and answer_intent(best) != u.intent \
+        and not (u.intent == "evidence" and answer_intent(best) in _stage_intents(u.stage))
+    #   (the evidence on an agent of the very stage named is no other step: "compare how effective cyclophosphamide
+    #   is in frequently relapsing versus steroid-dependent NS")
     decisive = best is not None and conf >= float(cfg["direct"]["decisive"]) and not (dosing and sized) \
         and not (u.stage and other_step)
     if u.intent in CORE_PATHWAY and asked_treatment and not u.explicit_intent and not has_patient \
@@ -631,6 +634,13 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("facts", facts=tuple(statements[:6]), confidence=statements[0].match,
                      subject=", ".join(ret.unknown[:3]))
     return Route("not_covered", subject=subject_of(u, ret))
+
+
+def _stage_intents(stage: Sequence[str]) -> set[str]:
+    """The pathway steps of the stages of the course named (understanding.yaml ``stage_intent``)."""
+    from nephroguide.answer.understand import rules
+
+    return {str(x["intent"]) for x in rules().raw["stage_intent"] if x["label"] in stage}
 
 
 def _asked_stems(question: str) -> set[str] | None:
@@ -2250,13 +2260,32 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
                 #            changes the medicine, not what the medicine is
             text = _read(part)
             text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
-            best, conf = _answer_confidence(dataclasses.replace(u, question=part, text=text),
-                                            retrieve(text, list(u.drugs), one_question=True), by_match=False)
+            ranked = _answer_confidences(dataclasses.replace(u, question=part, text=text),
+                                         retrieve(text, list(u.drugs), one_question=True), by_match=False)
+            conf, best = ranked[0] if ranked else (0.0, None)
+            distinct = best is not None and conf >= float(cfg["asked_part"]["agreed"]) \
+                and conf - (ranked[1][0] if len(ranked) > 1 else 0.0) >= float(cfg["asked_part"]["distinct"])
+            if distinct and best is not None and r.kind == "pathway" and r.answer is None \
+                    and answer_intent(best) == u.intent \
+                    and not any(_ASKS_INSIDE.search(p) for p in parts if p != part):
+                # ... and it is one of the very step's own: it leads the step's article ("FRNS on levamisole ...
+                # out of stock for 2 weeks, is it ok to just miss it?")
+                return Route("pathway", answer=best, confidence=conf)
+            if distinct and best is not None and answer_intent(best) not in PATHWAY_INTENTS:
+                # the question read alone points at one answer far ahead of any other ("... plan oral
+                # cyclophosphamide ... should we offer sperm banking before starting?"), and one off the treatment
+                # pathway the story named: both readings agree enough
+                agreed = {best.id}
         both = best is not None and best.id in agreed
         if best is not None and conf >= float(cfg["asked_part"]["agreed" if both else "fit"]) \
                 and (both or conf >= best_route.confidence + float(cfg["asked_part"]["margin"])):
             best_route = Route("answer", answer=best, confidence=conf)
     return best_route
+
+
+# a question inside a part that tells the story first ("creat drifting 45 -> 62 - how long do I keep the tac going")
+_ASKS_INSIDE = re.compile(r"\b(?:how|what|which|when|why|whether)\b|\b(?:should|can|could|do|does|is|are|will)\s+"
+                          r"(?:i|we|he|she|they|it|you)\b", re.I)
 
 
 def _no_dose_asked(parts: Sequence[str], marked: set[str]) -> bool:

@@ -1011,7 +1011,9 @@ def _intent_scores(text: str, stage: set[str], drugs: list[str],
             scores[drug_intents[0]] += int(r.raw["drug_intent_weight"]) + treatment
         elif drug_intents:
             scores[drug_intents[0]] += treatment
-        elif treatment:
+        elif treatment and not drugs:
+            # (a treatment word beside a medicine off the steroid pathway - "cough since starting lisinopril" - does
+            # not make a question about treating a first episode)
             scores[r.raw["default_treatment_intent"]] += treatment
     if patient_drugs and target is None:
         for name, bonus in (r.raw.get("patient_drug_bonus") or {}).items():
