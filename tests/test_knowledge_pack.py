@@ -309,3 +309,29 @@ def test_a_direct_answer_asked_when_pattern_that_does_not_compile_is_a_load_erro
         DirectAnswer(id="answer.x.y", topic="workup", asks=["q"], answer="a", family_answer="a",
                      citations=[{"source": "kdigo2025", "location": "x", "verification": "secondary"}],
                      last_reviewed="2026-12-05", asked_when="(unclosed")
+
+
+def test_one_answer_is_composed_from_one_pack(monkeypatch) -> None:
+    """ask resolves the active pack once (one stat of <home>/pack/CURRENT, not dozens) and composes the whole
+    answer from it: a pack approved while an answer is being composed is used from the next question on."""
+    from nephroguide import api
+    from nephroguide.knowledge import pack as P
+
+    calls: list[int] = []
+    real = P.active_pack_dir
+
+    def counting():   # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(P, "active_pack_dir", counting)
+    api.ask("what is nephrotic syndrome?")
+    assert len(calls) == 1
+    with P.pinned_pack() as pinned:
+        def switched():   # type: ignore[no-untyped-def]
+            raise AssertionError("the active pack was looked up again inside one answer")
+
+        monkeypatch.setattr(P, "active_pack_dir", switched)
+        assert P.load_pack() is pinned
+    with pytest.raises(AssertionError):   # outside an answer, every call looks again
+        P.load_pack()

@@ -19,7 +19,16 @@ from nephroguide.errors import InputError, UsageError
 
 def answer_question(question: Any, *, audience: str = "clinician", patient: Any = None, session: str | None = None,
                     today: dt.date, home: str | Path | None = None, detail: str = "brief") -> Answer:
-    """Answer one question (see :func:`nephroguide.api.ask`)."""
+    """Answer one question (see :func:`nephroguide.api.ask`), from one pack throughout (:func:`pinned_pack`)."""
+    from nephroguide.knowledge.pack import pinned_pack
+
+    with pinned_pack():
+        return _answer_question(question, audience=audience, patient=patient, session=session, today=today,
+                                home=home, detail=detail)
+
+
+def _answer_question(question: Any, *, audience: str, patient: Any, session: str | None, today: dt.date,
+                     home: str | Path | None, detail: str) -> Answer:
     import dataclasses
 
     from nephroguide.answer import session as sessions

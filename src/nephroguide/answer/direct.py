@@ -353,7 +353,7 @@ def _not_for_this(u: Understanding, kb_id: str) -> bool:
 
 def _ruled_out_by_story(da: Any, message: str) -> bool:
     """The whole message, story included, matches the answer's ``not_when``."""
-    return bool(da.not_when and re.search(da.not_when, message, re.I))
+    return bool(da.not_when and _pattern(da.not_when).search(message))
 
 
 def _bare(text: str) -> str:
@@ -378,6 +378,13 @@ def _exact_keys() -> dict[str, str]:
     return keys
 
 
+@functools.lru_cache(maxsize=1)
+def _red_flags() -> tuple[tuple[dict[str, Any], tuple[re.Pattern[str], ...]], ...]:
+    """The red flags with their patterns compiled once (re's own cache of 512 patterns is churned by the
+    patterns built from each message, and recompiling these cost milliseconds per question)."""
+    return tuple((flag, tuple(re.compile(p) for p in flag["all"])) for flag in settings().get("red_flags") or [])
+
+
 def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
     """Danger signs in the question (fever with abdominal pain in a nephrotic child: peritonitis until proven
     otherwise) put the answer on that danger first, whatever else the question names (data: ``red_flags``)."""
@@ -385,8 +392,8 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
 
     answers = load_pack().answers
     text = f"{u.question.lower()} {u.text}"
-    for flag in settings().get("red_flags") or []:
-        if all(re.search(p, text) for p in flag["all"]):
+    for flag, patterns in _red_flags():
+        if all(p.search(text) for p in patterns):
             # (an answer whose own not_when the message matches is not given: "... switch to ciclosporin?" is the
             # CNI-choice answer's, not "how to manage it")
             named = [a for a in flag.get("answers") or [] if a in answers and not _ruled_out_by_story(answers[a], u.question)]
@@ -1832,7 +1839,7 @@ def _marked_questions_cached(question: str) -> frozenset[str]:
     out: set[str] = set()
     question = _listed_questions(question)
     for p in _message_parts(question):
-        if re.search(re.escape(p) + r"\s*\?", question):
+        if _asked_in(p, question):
             out.update(_two_verbs(p))
     return frozenset(out)
 
@@ -2438,7 +2445,7 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
         for p in _PARTS.split(x):
             p = p.replace("\x1f", ",").replace("\x1e", ")")
             defining = bool(out) and (bool(_DEFINE_LIST.match(out[-1])) or defining)
-            asked = bool(p.strip()) and re.search(re.escape(p.strip()) + r"\s*\?", x) is not None
+            asked = bool(p.strip()) and _asked_in(p.strip(), x)
             unsure = _UNSURE_WHY.match(p) if out and p else None
             if unsure is not None:
                 # "... we need blood levels checked but I don't really understand why or what we should watch for":
@@ -2586,7 +2593,29 @@ def _it_is_another_medicine(question: str, part: str, da: Any) -> bool:
 
 def _names_any(text: str, words: Sequence[str]) -> bool:
     """The text names one of the words (whole words, a final plural "s" allowed)."""
-    return any(re.search(rf"\b{re.escape(w)}s?\b", text, re.I) for w in words)
+    return any(_word_pattern(w).search(text) for w in words)
+
+
+@functools.lru_cache(maxsize=2048)
+def _pattern(pattern: str, flags: int = re.I) -> re.Pattern[str]:
+    """A pattern from the data (an answer's not_when, gap_asked, asked_when; a settings list), compiled once: re's
+    own cache is churned by the patterns built from each message."""
+    return re.compile(pattern, flags)
+
+
+@functools.lru_cache(maxsize=2048)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(word)}s?\b", re.I)
+
+
+def _asked_in(part: str, text: str) -> bool:
+    """The part stands in the text followed by a question mark ("is he cured ?"), as the reader typed it."""
+    start = text.find(part)
+    while start >= 0:
+        if text[start + len(part):].lstrip().startswith("?"):
+            return True
+        start = text.find(part, start + 1)
+    return False
 
 
 def rules_adult(part: str) -> bool:
@@ -2730,7 +2759,7 @@ def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
     fit = [a for a in da.asks if other is None or not other.search(a)] or list(da.asks)
     if asked is not None:
         drugs = set(_medicines_named(asked))
-        fit = [a for a in fit if set(_medicines_named(a)) <= drugs] or fit
+        fit = [a for a in fit if set(_phrasing_medicines(a)) <= drugs] or fit
         # ... and no number the message does not state: a title never gives the child an age, a heart rate or a
         # blood pressure of another message ("I'm 15 ..." to a 14-year-old; "heart rate 130 and BP 88/50?")
         numbers = set(_CHILD_DETAIL.findall(asked))
@@ -2744,7 +2773,7 @@ def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
         words = set(query_terms(asked))
 
         def nearness(a: str) -> tuple[float, float]:
-            terms = set(query_terms(a))   # (summed in a fixed order: a float sum over a set would tie-break by
+            terms = _phrasing_terms(a)   # (summed in a fixed order: a float sum over a set would tie-break by
             #                                the hash seed, so the same question could get another title)
             return (-sum(idx.idf(t) for t in sorted(terms & words)), sum(idx.idf(t) for t in sorted(terms - words)))
 
@@ -2752,6 +2781,18 @@ def title_of(da: Any, sex: str | None = None, asked: str | None = None) -> str:
         if -nearness(nearest)[0] > 1.5 * -nearness(fit[0])[0]:
             fit = [nearest]   # the first phrasing, unless another shares far more of the message's subject
     return question_form(fit[0])
+
+
+@functools.lru_cache(maxsize=16384)   # (the pack's own phrasings: a fixed set, read once each)
+def _phrasing_medicines(ask: str) -> tuple[str, ...]:
+    return _medicines_named(ask)
+
+
+@functools.lru_cache(maxsize=16384)   # (the pack's own phrasings: a fixed set, read once each)
+def _phrasing_terms(ask: str) -> frozenset[str]:
+    from nephroguide.answer.retrieve import query_terms
+
+    return frozenset(query_terms(ask))
 
 
 def _medicines_named(part: str) -> tuple[str, ...]:
@@ -3074,9 +3115,9 @@ def _polarity(text: str) -> int:
     way ("is it safe", "can he"), 0 when neither (data: ``polarity`` in retrieval.yaml)."""
     cfg = settings()["polarity"]
     low = text.lower()
-    if any(re.search(p, low) for p in cfg["negative"]):
+    if any(_pattern(p, 0).search(low) for p in cfg["negative"]):
         return -1
-    if any(re.search(p, low) for p in cfg["positive"]):
+    if any(_pattern(p, 0).search(low) for p in cfg["positive"]):
         return 1
     return 0
 

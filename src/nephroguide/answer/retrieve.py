@@ -342,6 +342,8 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
     qset = set(terms)
     numbers = frozenset(_VALUE.findall(text))
     number_miss = float(cfg["ask_number_miss"])
+    floor = float(cfg["ask_part_floor"])
+    weight_question, weight_ask = float(cfg["weight_question"]), float(cfg["weight_ask"])
     hits: list[Hit] = []
     best: Hit | None = None
     for kb_id, score in raw:
@@ -349,20 +351,24 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
         if doc is None:
             continue
         doc_terms = idx.terms(kb_id)
-        cover_q = sum(weight[t] for t in terms if t in doc_terms) / q_weight if q_weight else 0.0
+        # (set intersections, not a scan of every term: this loop runs for every phrasing of 60 hits, several
+        # times per question)
+        cover_q = sum(weight[t] for t in qset.intersection(doc_terms)) / q_weight if q_weight else 0.0
         cover_a = 0.0
         for ask, w, stated in idx.ask_weights(kb_id):
             if w:
-                found = sum(weight[t] for t in qset if t in ask)
+                shared = qset.intersection(ask)
+                if not shared:
+                    continue
+                found = sum(weight[t] for t in shared)
                 # a phrasing that is only a small part of the question ("school" in "can she have the flu spray
                 # they give at school") counts for less than one that is most of it
                 part = min(1.0, found / q_weight) if q_weight and one_question else 1.0
-                floor = float(cfg["ask_part_floor"])
                 # a phrasing about a value ("tac level 3 too low?") fits a question that does not state it less
                 value = number_miss if stated and not stated & numbers else 1.0
                 cover_a = max(cover_a, found / w * (floor + (1 - floor) * part) * value)
         if doc.kind == "answer":
-            match = float(cfg["weight_question"]) * cover_q + float(cfg["weight_ask"]) * cover_a
+            match = weight_question * cover_q + weight_ask * cover_a
         else:
             match = cover_q
         hit = Hit(kb_id, doc.kind, doc.topic, score, round(match, 4), round(cover_q, 4), round(cover_a, 4))

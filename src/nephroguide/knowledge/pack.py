@@ -491,12 +491,35 @@ def core_only_pack() -> Iterator[None]:
         _prefer_core.reset(token)
 
 
+_pinned: ContextVar[KnowledgePack | None] = ContextVar("nephroguide_pack_pinned", default=None)
+
+
+@contextmanager
+def pinned_pack() -> Iterator[KnowledgePack]:
+    """Within this block, :func:`load_pack` (active pack, full) returns the pack loaded on entry.
+
+    One answer is composed from one pack: a new approved pack exported while it is being composed is used from
+    the next question on, never for half of this one. It also spares the ``stat`` of the active-pack pointer
+    that every other call costs (dozens per question).
+    """
+    pack = load_pack()
+    token = _pinned.set(pack)
+    try:
+        yield pack
+    finally:
+        _pinned.reset(token)
+
+
 def load_pack(directory: str | Path | None = None, *, core_only: bool | None = None) -> KnowledgePack:
     """The knowledge pack (by default the active one: see :func:`active_pack_dir`), loaded once per process.
 
     ``core_only=True`` (default: True inside :func:`core_only_pack`, else False) may leave out the facts and
     direct answers (see :func:`build_pack`); the full pack is returned when this process already has it.
     """
+    if directory is None and not core_only:
+        pinned = _pinned.get()
+        if pinned is not None:
+            return pinned
     if core_only is None:
         core_only = _prefer_core.get()
     key = str(Path(directory) if directory else active_pack_dir())
