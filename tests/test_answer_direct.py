@@ -4191,3 +4191,41 @@ def test_round_21_probe_fixes():
     n = answer("Explain the mechanism by which ACE inhibitors and angiotensin receptor blockers reduce proteinuria in "
                "steroid-resistant nephrotic syndrome.", audience="student")
     assert "efferent arteriole" in n.summary_text and not n.summary_text.startswith("Yes")
+
+
+def test_round_22_probe_fixes():
+    fam = "family"
+    # Paxlovid with tacrolimus: the interaction first (red flag), never the steroid-sparing overview
+    a = answer("My 14 year old tested positive for covid this morning, hes on tacrolimus and mycophenolate for steroid "
+               "dependent nephrotic. The GP wants to prescribe Paxlovid because he is immunosuppressed. Is it safe to "
+               "take with his tacrolimus?", audience=fam)
+    assert a.summary_text.startswith("Not until you have spoken to the kidney team today")
+    assert "paxlovid_label" in a.summary_refs
+    # potassium 6.2 on enalapril: withhold it (red flag), never steroids with a CNI
+    b = answer("GP here, shared care bloods - 8yo 25 kg SRNS on tacrolimus + enalapril 5 mg bd, K 6.2 mmol/L "
+               "(non-haemolysed), creat unchanged, well. Stop the enalapril? what else do I do today?")
+    assert b.summary_text.startswith("Withhold it") and b.scope == "partly_covered"
+    assert answer("SRNS on enalapril, potassium 4.6, creat stable - any change?").summary_text != b.summary_text
+    # an ARB in a teenager who could be pregnant
+    c = answer("im 16 and on losartan for the protein in my wee. my nurse said i have to tell her straight away if i "
+               "could be pregnant, why? does losartan hurt a baby", audience=fam)
+    assert c.summary_text.startswith("Yes, it can") and c.scope == "covered"
+    # MMF to mycophenolate sodium: the ratio and a worked example, not the MMF dose
+    d = answer("pharmacist - 11yo FRNS on MMF 750 mg bd, still bad GI upset after splitting doses. Switching to "
+               "enteric-coated mycophenolate sodium (Myfortic) - what is the equivalent dose?")
+    assert d.summary_text.startswith("360 mg mycophenolate sodium for every 500 mg MMF") and "540 mg" in d.summary_text
+    # a student's mechanism question gets the medicine, with the mechanism named as not covered (was the NS definition)
+    e = answer("Explain the mechanism of action of mycophenolate mofetil and why it acts selectively on lymphocytes.",
+               audience="student")
+    assert "antimetabolite" in e.summary_text and e.scope == "partly_covered"
+    # water does not wash the protein out; the extra tablets after the prednisolone ends
+    f = answer("does drinking more water wash the protien out quicker", audience=fam)
+    assert f.summary_text.startswith("No. The protein leaks")
+    g = answer("hospital gave her omeprazole and calcium and vit D tablets with the pred. pred has finished now, does "
+               "she keep taking the others?", audience=fam)
+    assert g.summary_text.startswith("Check with the kidney team") and "steroid-sparing" not in g.summary_text
+    # IV fluids in a vomiting nephrotic child: volume first; no source gives a rate
+    h = answer("ward nurse - 4yo 16 kg in relapse, puffy with ascites, vomiting so can't take oral fluids. Dr has "
+               "written 0.9% saline at full maintenance 52 ml/h. Is that right for a nephrotic child or should the rate "
+               "be restricted?")
+    assert "assess volume" in h.summary_text and h.scope == "partly_covered"
