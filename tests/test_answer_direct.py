@@ -4229,3 +4229,38 @@ def test_round_22_probe_fixes():
                "written 0.9% saline at full maintenance 52 ml/h. Is that right for a nephrotic child or should the rate "
                "be restricted?")
     assert "assess volume" in h.summary_text and h.scope == "partly_covered"
+
+
+def test_round_23_probe_fixes():
+    fam = "family"
+    # one heterozygous VUS in a recessive gene is no monogenic diagnosis (was "immune medicines usually will not help")
+    a = answer("We finally got the genetic results back for our son (6, steroid resistant). The letter says \"a "
+               "heterozygous variant of uncertain significance in NPHS2 was identified\" and that they will discuss it "
+               "at clinic in 2 months. Does this mean the test has found the cause of his nephrotic syndrome?",
+               audience=fam)
+    assert a.summary_text.startswith("No, not on its own") and "will not help" not in a.summary_text
+    # a UPCR in the remission range; a dipstick chart in mg/dL
+    b = answer("clinic letter says her UPCR was 18, is that good or bad?", audience=fam)
+    assert b.summary_text.startswith("Good")
+    assert not answer("clinic letter says her UPCR was 480, is that good or bad?", audience=fam).summary_text.startswith(
+        "Good")
+    c = answer("our new dipstiks dont have + signs on the tub, the chart just says neg, trace, 30, 100, 300, 2000 mg/dL. "
+               "which number is the same as 3+ and counts towards a relapse??", audience=fam)
+    assert c.summary_text.startswith("300 is the same as 3+")
+    # creatinine rising on a CNI, told as numbers, with a dose question: the nephrotoxicity rule, not the starting dose
+    d = answer("pharmacist - 7yo FRNS on ciclosporin 75 mg bd (C0 95 ng/mL), creat 38 -> 52 umol/L over 2 months, well, "
+               "BP ok. Reduce the dose? what % creatinine rise is the cut-off")
+    assert "30% above baseline" in d.summary_text.split(".")[0]
+    # a father's blood-pressure cuff is no question about an adult
+    e = answer("Our consultant wants us to check our son's blood pressure at home now he's on enalapril. Can we just use "
+               "my husband's arm cuff machine from the chemist? He's 7 and quite small for his age.", audience=fam)
+    assert e.scope == "partly_covered" and "only answers questions about nephrotic syndrome in children" not in \
+        e.summary_text
+    # SRNS in remission on a CNI: the prednisolone taper over about 6 months
+    f = answer("SRNS 5yo on tac (troughs 5-8) + enalapril, complete remission since wk 8, still on pred 40 mg/m2 alt "
+               "days. How fast do I taper and stop the pred now?")
+    assert f.summary_text.startswith("Taper it to off over about 6 months")
+    # "FRNS, SDNS or both?" is a choice, answered by the two definitions
+    g = answer("A 6-year-old boy relapsed twice on steroids and 3 times in a year. Using KDIGO definitions, is this "
+               "frequently relapsing, steroid-dependent, or both?", audience="student")
+    assert "It can be both" in g.summary_text and not g.summary_text.startswith("No")

@@ -2707,6 +2707,7 @@ def with_parts(summary: str, lines: Sequence[PartLine], question: str | None = N
 
 # a question between two courses of action ("can I play football or do I have to stop?"): a bare Yes or No answers
 # neither, so the sentence after it stands alone
+_CHOICE = re.compile(r"\bor (?:both|neither|either|something else)\b", re.I)
 _EITHER_OR = re.compile(r"\bor\s+(?:do|does|should|must|will|can|could|would|might|may|shall|is|are)\s+"
                         r"(?:i|we|he|she|they|you|it|this|that)\b", re.I)
 
@@ -3102,8 +3103,8 @@ def yes_no_first(u: Understanding, summary: str) -> str:
     negative cues in retrieval.yaml); one that already opens with its answer (yes, no, not, possibly, usually ...)
     is left alone ("Possibly, but ..." never becomes "No: possibly")."""
     cfg = settings()["yes_no"]
-    if not _YES_NO.match(u.question) or re.match(str(cfg["answered"]), summary, re.I):
-        return summary
+    if not _YES_NO.match(u.question) or re.match(str(cfg["answered"]), summary, re.I) or _CHOICE.search(u.question):
+        return summary   # (nor a choice: "is this frequently relapsing, steroid-dependent, or both?" is no yes/no)
     head = re.split(r"(?<=[.;:])\s", summary, maxsplit=1)[0].lower()
     if any(re.search(p, head) for p in cfg["negative"]):
         return f"No: {summary[:1].lower() + summary[1:] if not summary[:2].isupper() else summary}"
