@@ -4264,3 +4264,22 @@ def test_round_23_probe_fixes():
     g = answer("A 6-year-old boy relapsed twice on steroids and 3 times in a year. Using KDIGO definitions, is this "
                "frequently relapsing, steroid-dependent, or both?", audience="student")
     assert "It can be both" in g.summary_text and not g.summary_text.startswith("No")
+
+
+def test_round_24_probe_fixes():
+    # a vomiting child on a relapse course asking for IV steroid never gets the SRNS methylprednisolone pulse
+    a = answer("ED - 6yo 21 kg SSNS in relapse, day 4 of pred 50 mg od, vomiting since yesterday, no doses kept down, "
+               "well hydrated. Switch to IV - methylpred or hydrocortisone, and what dose?")
+    assert a.summary_text.startswith("Not the SRNS methylprednisolone pulse") and a.scope == "partly_covered"
+    # ... while shock signs on long-term steroids stay the stress-dose emergency (the rule steps aside)
+    b = answer("2am - SDNS kid on pred for >1 yr, now vomiting + diarrhoea, cool peripheries, BP low. Stress-dose "
+               "steroids? IV hydrocortisone dose?")
+    assert b.summary_text.startswith("Yes, give hydrocortisone now")
+    # "Mg 0.52" on a CNI is magnesium, not milligrams: the magnesium answer leads (no threshold or dose in sources)
+    c = answer("CNS - 7yo SDNS on tac 2 mg bd (trough 5.2), Mg 0.52 mmol/L, asymptomatic, creat stable. Supplement? "
+               "oral Mg dose?")
+    assert c.summary_text.startswith("No threshold or dose in the sources read: hypomagnesaemia")
+    # the speed of remission, asked by a student
+    d = answer("In steroid-sensitive nephrotic syndrome, what is the median time to remission on daily prednisolone, "
+               "and by what point have nearly all eventual responders remitted?", audience="student")
+    assert d.summary_text.startswith("85-90% reach complete remission within 4-6 weeks")
