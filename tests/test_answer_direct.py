@@ -4283,3 +4283,12 @@ def test_round_24_probe_fixes():
     d = answer("In steroid-sensitive nephrotic syndrome, what is the median time to remission on daily prednisolone, "
                "and by what point have nearly all eventual responders remitted?", audience="student")
     assert d.summary_text.startswith("85-90% reach complete remission within 4-6 weeks")
+
+
+def test_a_child_already_in_hospital_is_not_told_to_see_a_doctor_today():
+    a = answer("My son was admitted 2 days ago with his first episode, hes 3. They want to send us home tomorrow on the "
+               "steroids but he is still really puffy and the dipstick is still 4+. Is it normal to go home before the "
+               "protein has gone, is it safe?", audience="family")
+    assert "See a doctor today" not in a.summary_text and "1 to 2 weeks" in a.summary_text
+    b = answer("GP dipped his urine 3+ protein and his face is puffy, does he need to be seen today", audience="family")
+    assert b.summary_text.startswith("See a doctor today")
