@@ -1222,8 +1222,7 @@ def _fits_form(part: str, da: Any, first: str, drugs: Sequence[str]) -> bool:
         return False   # "stop diuretic?" asks whether to do it: what furosemide is and how it works is no answer
     if _WHY.search(part):   # "why does he need omeprazole and for how long?": the why is answered; the scope note
         part = re.sub(r"\s+and\s+(?:for\s+)?how long\b.*$", "", part, flags=re.I)   # says how long is missing
-    gap, gap_asked = getattr(da, "gap", None), getattr(da, "gap_asked", None)
-    if gap and (not gap_asked or re.search(gap_asked, part, re.I)):
+    if gap_asked_in(da, part):
         return True   # what it asks that no source gives is the answer's own gap, named in its scope note ("do I
         #               start levothyroxine and at what dose?": yes, and no stored source gives the dose)
     return not missing_kinds(part, first, drugs)
@@ -2596,6 +2595,13 @@ def _names_any(text: str, words: Sequence[str]) -> bool:
     return any(_word_pattern(w).search(text) for w in words)
 
 
+def gap_asked_in(da: Any, text: str) -> bool:
+    """The direct answer has a gap (what its sources do not give) and the text asks for it (its ``gap_asked``
+    pattern, or any question when it has none)."""
+    gap, asked = getattr(da, "gap", None), getattr(da, "gap_asked", None)
+    return bool(gap) and (not asked or _pattern(asked).search(text) is not None)
+
+
 @functools.lru_cache(maxsize=2048)
 def _pattern(pattern: str, flags: int = re.I) -> re.Pattern[str]:
     """A pattern from the data (an answer's not_when, gap_asked, asked_when; a settings list), compiled once: re's
@@ -2848,8 +2854,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
               and not (r.danger and da is not None and p.answer.topic != da.topic and not r.keep_parts
                        and not (_subject_terms(p.part) - set(cfg["story_subject_words"]) - set(cfg["danger_generic_words"])))]
     scope, scope_note = scope_with_parts(lines_of_parts, scope, scope_note)
-    gaps = list(dict.fromkeys(a.gap for q, a in [(u.question, da), *others] if a is not None and a.gap
-                              and (not a.gap_asked or re.search(a.gap_asked, q, re.I))))
+    gaps = list(dict.fromkeys(a.gap for q, a in [(u.question, da), *others] if a is not None and gap_asked_in(a, q)))
     if gaps and scope == "covered":   # the answer says what its sources do not give: so does its scope
         scope, scope_note = "partly_covered", cfg["not_covered"]["gap"].format(subject="; ".join(gaps))
     for asked, other in others:
