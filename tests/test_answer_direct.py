@@ -4285,6 +4285,45 @@ def test_round_24_probe_fixes():
     assert d.summary_text.startswith("85-90% reach complete remission within 4-6 weeks")
 
 
+def test_round_24_remaining_fixes():
+    # a supplement's dose is never the message's medicine's dose: "oral Mg dose?" beside tacrolimus, "if so what
+    # dose?" after a calcium question beside prednisolone
+    a = answer("CNS - 7yo SDNS on tac 2 mg bd (trough 5.2), Mg 0.52 mmol/L, asymptomatic, creat stable. Supplement? "
+               "oral Mg dose?")
+    assert "0.1-0.2 mg/kg/day" not in a.summary_text
+    b = answer("pharmacist - first NS 5yo 18 kg starting pred 60 mg/m2 (45 mg) daily x4 wk then alt days x4 wk. "
+               "Routine calcium + vit D alongside? if so what dose?")
+    assert b.summary_text.startswith("Not routinely for a first course") and "prednisolone 36 mg" not in b.summary_text
+    assert b.scope == "partly_covered"
+    # a live vaccine due soon after a course: the non-live given, the live one deferred, the interval in the lead
+    c = answer("practice nurse - 4yo SSNS finished 8 wk pred course 10 days ago (max 40 mg/day), due MMR2 + preschool "
+               "booster today. Give both now or defer the MMR, and how long after stopping pred?")
+    assert c.summary_text.startswith("Give the non-live vaccines now and defer the live one")
+    assert "HPA" not in c.summary_text and "3-6 months" not in c.summary_text
+    # a grandparent's own vaccine; hospital for every relapse; glucose on the strip on prednisolone
+    d = answer("I've just had my shingles jab at the GP (the one you have 2 of). My granddaughter is 6 and on "
+               "prednisolone every day for a relapse, and I pick her up from school. Is it safe for me to be around her "
+               "or do I need to keep away for a while?", audience="family")
+    assert d.summary_text.startswith("You can be around your grandchild")
+    e = answer("every time he relapses does he have to go back into hospital? last time we were in for 5 days and his "
+               "little sister was really upset. hes 6 and its his 2nd relapse, dipstick 3+ three days running but he "
+               "looks ok", audience="family")
+    assert e.summary_text.startswith("Usually not")
+    f = answer("My 7 year old is on 60mg prednisolone for a relapse. We use the multi-test strips and today the glucose "
+               "square has gone dark green as well as the protein. Is that the steroids? Do we need to do anything "
+               "today?", audience="family")
+    assert f.summary_text.startswith("Probably, yes") and "diabetes" in f.summary_text
+    # a question that asks only what the sources leave out says so first
+    g = answer("Describe the proposed mechanism of action of levamisole in steroid-sensitive nephrotic syndrome.",
+               audience="student")
+    assert g.summary_text.startswith("Not in nephroguide's sources: how levamisole works")
+    h = answer("8yo on alt-day pred for 2 yrs (SDNS), tonsillectomy next week. stress-dose hydrocortisone needed?")
+    assert h.summary_text.startswith("Possibly")   # (a yes/no question keeps its answer first)
+    i = answer("reg - 8yo 26 kg FRNS, started MMF 600 mg/m2 bd 6 wks ago, in remission, still on pred 15 mg alt days. "
+               "When do I start weaning the pred off and how fast?")
+    assert i.summary_text.startswith("At least 2 weeks") and "how fast to taper" in i.scope_note
+
+
 def test_a_child_already_in_hospital_is_not_told_to_see_a_doctor_today():
     a = answer("My son was admitted 2 days ago with his first episode, hes 3. They want to send us home tomorrow on the "
                "steroids but he is still really puffy and the dipstick is still 4+. Is it normal to go home before the "

@@ -1495,6 +1495,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
         else:
             summary = " ".join(aud.sentences(" ".join(da.answer.split()))[:2])
             summary_refs = tuple(dict.fromkeys(x.source for x in da.citations))
+        summary = direct.gap_first(u, da, summary, audience == "family")
     summary = direct.yes_no_first(u, summary)
     if intent == "dosing" and ctx.patient_json and ctx.patient_json.get("weight_basis"):
         # two weights stated, one before the swelling: which one the doses use comes first ("which weight do i dose

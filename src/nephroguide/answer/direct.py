@@ -1059,6 +1059,9 @@ def _part_elsewhere(part: str) -> list[str]:
 
 
 _ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:with|using) (?:what|which)\b|"
+                    # ("every time he relapses does he have to go back into hospital")
+                    r"(?:every time|each time|whenever)\s+(?:[\w']+\s+){1,5}?(?:does|do|will|should|can|is|are|must|"
+                    r"has|have)\s+(?:he|she|they|it|we|i|you)\b|"
                     # ("in steroid resistant NS what proportion is genetic")
                     r"(?:in|for|among|amongst)\s+(?:[\w-]+\s+){1,4}?(?:what|which|how)\s+(?:proportion|percentage|"
                     r"percent|share|fraction|many|much|often|common|is|are|do|does)\b|(?:at|by|from|for|in|to|with|after|until|over) (?:what|which|how)\s+"
@@ -1320,8 +1323,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     lead = _lead_terms(chosen, family) if chosen is not None else frozenset()
     out: list[PartLine] = []
     first_is_chosen = False
+    before = ""   # the part asked just before this one, as the reader asked it
     for part in parts[:int(settings()["direct"]["max_parts"])]:
         text = _read(part)
+        before, asked_before = asked_as[part], before
         # "what can we do?", "what dose?": a part of one word or none needs the rest of the message, so its answer
         # must fit it more closely to be given on its own
         own = set(query_terms(text))
@@ -1330,7 +1335,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         bare_terms = _subject_terms(asked_as[part])
-        if _named_in_lead(asked_as[part], lead):
+        if _named_in_lead(asked_as[part], lead) or (chosen is not None and _timed_in_lead(asked_as[part], lead,
+                                                                                        chosen, family)):
             first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
             continue   # the answer given answers it in its first sentence
         if part != asked_as[part] and len(bare_terms) <= 1 and not _REFERRING.match(asked_as[part]) \
@@ -1370,6 +1376,7 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
             and not _VACCINE_ASKED.search(asked_as[part]) and not _ACTION_ASKED.match(asked_as[part]) \
             and not _MISSED_DOSE.search(asked_as[part]) \
+            and not _supplement_dose(asked_as[part], asked_before) \
             and (len(set(_medicines_in(asked_as[part]))) < 2 or u.detail("weight_kg") or u.detail("bsa_m2")) \
             and not re.search(settings()["time_zone_asked"], u.question, re.I) \
             and not set(u.stage) & set(settings()["no_dose_lines"]) else None
@@ -1629,6 +1636,17 @@ def switch_target(question: str) -> list[str]:
         if d is not None and voc.drug_names.get(d.group(1)):
             out.append(voc.drug_names[d.group(1)])
     return list(dict.fromkeys(out))
+
+
+def _supplement_dose(part: str, before: str) -> bool:
+    """A dose asked of a supplement, not of a medicine the pack doses ("Mg 0.52 ... oral Mg dose?", "routine calcium
+    + vit D alongside? if so what dose?"): in the part, or in the question just before a part that names nothing
+    ("if so what dose?"). Never answered with the dose of the message's medicine (retrieval.yaml
+    ``supplement_words``)."""
+    words = _pattern(settings()["supplement_words"])
+    if words.search(part):
+        return not _medicines_in(part)
+    return bool(before) and not _medicines_in(part) and bool(words.search(before)) and not _medicines_in(before)
 
 
 def _other_drug(text: str, said: str) -> bool:
@@ -2353,6 +2371,26 @@ def _named_in_lead(question: str, lead: frozenset[str]) -> bool:
                                                       or bool(_ACTION_ASKED.match(question)))
 
 
+def _timed_in_lead(question: str, lead: frozenset[str], answer_id: str, family: bool) -> bool:
+    """A "how long after ...?" question whose subject words an answer's first sentence names, with a time ("... wait
+    at least 1 month after it stopped before MMR" answers "how long after stopping pred?")."""
+    from nephroguide.answer.audience import sentences
+    from nephroguide.knowledge.pack import load_pack
+
+    if not _HOW_LONG_AFTER.search(question):
+        return False
+    terms = _subject_terms(question) - {"long", "after", "since", "from", "mani", "day", "week", "month"}
+    if not 0 < len(terms) <= 2 or not terms <= lead:
+        return False
+    da = load_pack().answers.get(answer_id)
+    said = sentences(" ".join((da.family_answer if family else da.answer).split())) if da is not None else []
+    return bool(said) and bool(_DURATION.search(said[0]))
+
+
+_HOW_LONG_AFTER = re.compile(r"^\W*(?:and\s+)?(?:how long|how many (?:days|weeks|months)) (?:after|since|from)\b", re.I)
+_DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:to|-|or)?\s*\d*\s*(?:days?|weeks?|months?|years?)\b", re.I)
+
+
 _HOW_LAST = re.compile(r"\b(?:how|which|what dose|how long|how much|what with)\s*\??\s*$", re.I)
 
 
@@ -2593,6 +2631,29 @@ def _it_is_another_medicine(question: str, part: str, da: Any) -> bool:
 def _names_any(text: str, words: Sequence[str]) -> bool:
     """The text names one of the words (whole words, a final plural "s" allowed)."""
     return any(_word_pattern(w).search(text) for w in words)
+
+
+def gap_first(u: Understanding, da: Any, summary: str, family: bool) -> str:
+    """A message of one what/how question that asks exactly what the answer's sources do not give (its gap, named by
+    ``gap_asked``: "describe the mechanism of action of levamisole"): the first line says so, before what is known,
+    unless the answer already says it."""
+    if not da.gap or not da.gap_asked:
+        return summary
+    parts = [x for p in _message_parts(u.question) for x in _two_verbs(p)]
+    asked = _asked_parts(parts, _marked_questions(u.question))
+    # (a question alone, not one after a story: "suspected CSVT ... - what imaging?" names its own gap beside it)
+    if len(parts) != 1 or len(asked) != 1 or not (_form(asked[0][1]) == "wh" or _TASK.match(asked[0][1])) \
+            or not gap_asked_in(da, asked[0][1]) or _SECOND_TASK.search(asked[0][1]):
+        return summary   # (nor one that asks two things, the answer giving the other: "describe the filtration
+        #                  barrier's structure and explain how podocyte injury leads to proteinuria")
+    if _pattern(settings()["gap_said"]).search(summary):
+        return summary
+    note = settings()["not_covered"]["gap_first_family" if family else "gap_first"]
+    return f"{note.format(subject=da.gap)} {summary}"
+
+
+_SECOND_TASK = re.compile(r"\b(?:and|then)\s+(?:explain|describe|how|why|what|which|list|outline|discuss|compare)\b", re.I)
+_TASK = re.compile(r"^\s*(?:describe|explain|list|outline|define|discuss|summari[sz]e|compare)\b", re.I)
 
 
 def gap_asked_in(da: Any, text: str) -> bool:
@@ -2910,6 +2971,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             summary = no_bare_yes_no(asking[0], summary, _yes_no_after(u.question, asking[0], da))
         if len(asking) == 1 and _EITHER_OR.search(asking[0]):
             summary = _without_yes_no(summary)   # "can she go to school or should she stay home?": answers neither
+        summary = gap_first(u, da, summary, family)
     if da is not None:
         # a line for another question that says the opposite Yes/No on the same subject is left out: the reader
         # would get "No, not yet ... Yes" ("2+ today, do I restart the prednisolone?")
