@@ -1050,9 +1050,11 @@ def test_probe_17_18_fixes():
     b = answer("home dipstick been 3+ three mornings in a row but hes not puffy at all. is this a relapse? do i start "
                "the prednisolone myself or ring the doctor", audience="family")
     assert "this is a relapse" in b.summary_text and "Start it" in b.summary_text
-    # the FRNS/SDNS trough gives both sources; a medicine not in the pack is named as not covered, the rest answered
+    # the FRNS/SDNS trough gives both sources; the interacting medicine is answered after it (fluconazole was not
+    # covered until round 25, and was named as such)
     c = answer("tacrolimus for FRNS - target trough level? which interacting drugs to flag (clarithro, fluconazole)?")
-    assert "3-7 ng/mL" in c.summary_text and "5-10 ng/mL" in c.summary_text and c.scope == "partly_covered"
+    assert "3-7 ng/mL" in c.summary_text and "5-10 ng/mL" in c.summary_text
+    assert c.summary_text.startswith("Tacrolimus 5-10 ng/mL") and "fluconazole raises tacrolimus levels" in c.summary_text
     # a teenager moving to the adult doctors is not a question about adults
     d = answer("im 15 and had nephrotic since i was 4. will i grow out of it? when do i move to the adult doctors?",
                audience="family")
@@ -2257,10 +2259,10 @@ def test_probe_37_family_messages_get_their_own_answer_first():
                "21kg and isnt on any medicine at the moment. do i start the pred myself or wait? how much do i give",
                audience="family")
     # whether to start, asked first, is answered first; then the dose in a family's words
-    assert b.summary_text.startswith("Do I start the pred myself or wait? Not yet, if it is only the first or second day")
+    assert "Not yet, if it is only the first or second day" in b.summary_text[:100]
+    assert b.summary_text.index("Not yet") < b.summary_text.index("Prednisolone 42 mg")
     assert "Prednisolone 42 mg once daily: one dose by mouth every day until the urine has been clear for 3 days. " \
            "Then 32 mg" in b.summary_text
-    assert "Do I start the pred myself or wait? Not yet, if it is only the first or second day" in b.summary_text
     c = answer("what should my daughter eat when she is in relapse - does she need low salt, should i cut down protein "
                "or water?? and can she still go to school and do PE and swimming while shes puffy", audience="family")
     assert "does she need low salt? Normal, healthy family food with normal amounts of protein, but less salt" \
@@ -4322,6 +4324,51 @@ def test_round_24_remaining_fixes():
     i = answer("reg - 8yo 26 kg FRNS, started MMF 600 mg/m2 bd 6 wks ago, in remission, still on pred 15 mg alt days. "
                "When do I start weaning the pred off and how fast?")
     assert i.summary_text.startswith("At least 2 weeks") and "how fast to taper" in i.scope_note
+
+
+def test_round_25_probe_fixes():
+    # another medicine's question is never answered with the story's medicine's dose (fluconazole, IVIG, captopril)
+    a = answer("pharmacist - 9yo 28 kg SDNS on tac 2 mg bd (trough 5.8), oral + oesophageal candida not settling on "
+               "nystatin, GP wants fluconazole 6 mg/kg od x 14 d. OK with the tac? pre-emptively cut tac dose or just "
+               "recheck level? would miconazole gel be safer?")
+    assert a.summary_text.startswith("Yes, with close trough monitoring: fluconazole raises tacrolimus levels")
+    assert "Calculation:" not in a.summary_text and "miconazole" in a.summary_text
+    b = answer("SRNS 4yo 16 kg, FSGS, genetics neg, on tac + enalapril but still nephrotic (UPCR 700, alb 15). IgG 1.4 "
+               "g/L, 2nd pneumococcal bacteraemia this yr despite pen V prophylaxis + PCV13/PPV23. Start IVIG? dose and "
+               "how often?")
+    assert "Tacrolimus 0.8 mg" not in b.summary_text and b.scope == "partly_covered"
+    c = answer("neonatal reg - 6-wk-old 4.1 kg, CNS with biallelic NPHS1, needing 20% albumin daily via CVL, alb 12 "
+               "pre-infusion, creat 22, BP ok, no infection. Start captopril +/- indomethacin to cut albumin needs? "
+               "starting doses?")
+    assert c.summary_text.startswith("No dose in the stored sources") and "Albumin 2 g" not in c.summary_text
+    # rituximab waits for remission
+    d = answer("reg - SDNS 9yo 30 kg, RTX 375 mg/m2 booked on day unit tomorrow, but relapsed 5 days ago - on pred 60 "
+               "mg/m2 (d5), dip still 3+, UPCR 480 mg/mmol. Give the RTX as booked or postpone till remission?")
+    assert d.summary_text.startswith("Postpone it until remission")
+    # family messages about a subject of their own, far from the treatment article their medicine names
+    e = answer("just googled levamisole which the doctor has started my daughter on (shes 5, 18kg, 40mg every other "
+               "day) and it says its a worming medicine for cows and that drug dealers put it in cocaine?!?! is this a "
+               "joke, is it actualy safe for a child", audience="family")
+    assert e.summary_text.startswith("Yes. Levamisole")
+    f = answer("HELP my 2yo just got into her brothers prednisolone, shes swallowed 3 of the 5mg tablets i think maybe 4. "
+               "shes about 12kg and seems totaly fine. do i need to take her to a&e or make her sick??", audience="family")
+    assert f.summary_text.startswith("Get advice now") and "4 to 6 weeks" not in f.summary_text
+    g = answer("I'm a nan and I've just been diagnosed with TB in my lungs. I look after my grandson Leo (4) three days a "
+               "week while his mum works. He is on tacrolimus and a small dose of prednisolone every other day for his "
+               "nephrotic syndrome. Is he at risk and what needs to happen now?", audience="family")
+    assert "tell his kidney team today" in g.summary_text and "mg/kg" not in g.summary_text
+    h = answer("son 10, steroid dependent, had rituximab (2 doses) in oct, off pred since dec and no relapses. clinic "
+               "said today his b cells are back. does that mean hes going to relapse now? should he get more ritux "
+               "before it happens", audience="family")
+    assert h.summary_text.startswith("Not necessarily") and "375 mg/m2" not in h.summary_text
+    i = answer("We are going abroad in 5 weeks. Our son is 9, in remission, on mycophenolate 600mg twice a day. The "
+               "travel nurse offered either typhoid capsules or an injection - which one can he have?", audience="family")
+    assert i.summary_text.startswith("The injection")
+    # a heterozygous carrier parent offering a kidney; a question only of what the sources leave out
+    j = answer("Our daughter has steroid resistant nephrotic syndrome from two NPHS2 changes, one from me and one from "
+               "her dad. I carry one of the faulty genes. Would my kidney be faulty too if I gave her one?",
+               audience="family")
+    assert j.summary_text.startswith("No, not just from being a carrier")
 
 
 def test_a_child_already_in_hospital_is_not_told_to_see_a_doctor_today():

@@ -179,8 +179,11 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
     best_match = max(h.match for h in pool)
     margin = float(settings()["direct"]["candidates_match_margin"])
     pool += [h for h in sorted(answers, key=lambda h: (-h.match, h.id))[:int(settings()["direct"]["candidates_by_match"])]
-             if by_match and h not in pool and h.match >= best_match + margin
+             if by_match and h not in pool
+             and (h.match >= best_match + margin or h.match >= float(settings()["direct"]["candidates_exact_match"]))
              and (len(ret.terms) >= 3 or (len(ret.terms) == 2 and h.match >= float(settings()["direct"]["candidates_short_match"])))]
+    #         (a phrasing matching nearly word for word is always scored: "can she have the chickenpox vaccine on
+    #         pred" beside a dozen chickenpox answers ranked higher by BM25)
     #         (a whole message of a few subject words, not one part: "what next?" matches any "what next" phrasing;
     #         two subject words only when a phrasing says nearly all of them: "can my daughter have children one
     #         day?" beside a dozen cyclophosphamide-fertility answers ranked higher by BM25)
@@ -418,6 +421,22 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
     return None
 
 
+def _distinct_named(u: Understanding, ret: Retrieval, best: Hit | None, conf: float) -> bool:
+    """The best direct answer is written for a subject the message names (its ``asked_when`` pattern matches) and
+    fits the whole message fairly and well ahead of the next (data: ``direct.distinct_named``)."""
+    from nephroguide.knowledge.pack import load_pack
+
+    cfg = settings()["direct"]["distinct_named"]
+    if best is None or conf < float(cfg["fit"]):
+        return False
+    da = load_pack().answers.get(best.id)
+    if da is None or not da.asked_when:
+        return False
+    ranked = _answer_confidences(u, ret)
+    second = ranked[1][0] if len(ranked) > 1 else 0.0
+    return conf - second >= float(cfg["margin"])
+
+
 def leads_article(u: Understanding, hit: Hit | None, *, has_patient: bool) -> bool:
     """A curated answer to a treatment question about the same step of the pathway ("what is the next step in
     SRNS?") leads that step's article rather than replacing it: the article keeps the steps in clinical order and
@@ -532,6 +551,13 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
             and conf >= enough and not dosing and not names_a_study(u):
         # the evidence on something the pathway of no stage names ("daily prednisolone during a cold to prevent
         # relapse, evidence?"): the curated answer on it, not the evidence section of a stage nobody named
+        return Route("answer", answer=best, confidence=conf)
+    if u.intent in CORE_PATHWAY and asked_treatment and not has_patient and _distinct_named(u, ret, best, conf):
+        # a subject of its own named in a long message about a treatment (levamisole read about as a cattle wormer,
+        # TB in a grandmother, fluconazole beside tacrolimus): the answer written for that subject, far ahead of any
+        # other, answers it; the treatment article would answer another question
+        if leads_article(u, best, has_patient=has_patient):
+            return Route("pathway", answer=best, confidence=conf)
         return Route("answer", answer=best, confidence=conf)
     if u.intent in CORE_PATHWAY and asked_treatment:
         # a treatment question: the pathway article, unless a direct answer fits this very question
