@@ -4371,6 +4371,44 @@ def test_round_25_probe_fixes():
     assert j.summary_text.startswith("No, not just from being a carrier")
 
 
+def test_round_26_probe_fixes():
+    # a dose worked out in the message is checked against the cap (was: the alternate-day phase only)
+    a = answer("11yo girl 44 kg, 145 cm (BSA 1.33 m2), first NS, typical, C3 normal, no haematuria. 60 mg/m2 comes to "
+               "80 mg - do I give that? and what alt-day dose after the daily phase?")
+    assert a.summary_text.startswith("Check the dose: 80 mg of prednisolone is above") and "maximum 60 mg/day" in a.summary_text
+    # everyday family questions: a broken run of 3+, a brisk diuresis, colds about, an extra dose, school vaccines
+    b = answer("Our 7 year old has been in remission since March and is off all medicines. He's got a cold and the "
+               "dipstick has gone Mon 3+, Tue 3+, Wed 2+, and this morning (Thu) 3+ again. His relapse plan says restart "
+               "prednisolone after 3 days of 3+. Does Wednesday's 2+ reset the count or do we start today? He isn't "
+               "puffy.", audience="family")
+    assert b.summary_text.startswith("By the usual rule, yes, the 2+ breaks the count")
+    c = answer("Day 9 of steroids for her first episode (she's 5, 40mg a day). Dipstick has been negative for 2 mornings "
+               "and since yesterday she is weeing constantly. She was 22.4kg and is now 20.1kg in 2 days. Is this "
+               "normal or should I be worried she's drying out?", audience="family")
+    assert c.summary_text.startswith("Usually yes, this is normal") and "dizzy" in c.summary_text
+    d = answer("Is it ok to take my 5 year old to soft play and to my sisters for Christmas? She's on 20mg pred every "
+               "other day and in remission. Both her cousins have streaming colds and coughs", audience="family")
+    assert d.summary_text.startswith("Yes, usually")
+    e = answer("im 15, on 40mg pred every other day (weaning after a relapse). i think i took it yesterday AND this "
+               "morning by accident, today was meant to be my day off. will it mess anything up? do i skip tomorow",
+               audience="family")
+    assert "tomorrow's dose" in e.summary_text and "not covered" not in e.summary_text.lower()
+    f = answer("My son is 14 and relapsed last week, he's on 60mg prednisolone a day. The school nurse is giving the "
+               "Year 9 teenage booster and the meningitis ACWY injection on Tuesday. Can he still have them?",
+               audience="family")
+    assert f.summary_text.startswith("Yes. Non-live vaccines")
+    # the daily phase is counted from day 1; salt before diuretics; rituximab as the first agent; a central line
+    g = answer("first episode 4yo on pred 60 mg/m2 od, dip neg since day 9. Are the 4 wks of daily pred counted from "
+               "day 1 or from remission? when do I switch to alt days?")
+    assert g.summary_text.startswith("From day 1 of prednisolone, not from remission")
+    h = answer("ward - 3yo 15 kg, new NS day 2 of pred, moderate leg oedema + mild ascites, alb 16, well perfused, "
+               "HR/BP normal, passing urine ok. Start furosemide or just no-added-salt diet?")
+    assert h.summary_text.startswith("Salt restriction first")
+    i = answer("ward reg - 3yo 14 kg, new NS, alb 9, gross oedema, no peripheral access after 6 attempts, anaesthetist "
+               "offering a femoral CVL for albumin. OK to go ahead? and if it goes in, does he need LMWH?")
+    assert i.summary_text.startswith("Avoid one if you can") and "About 20-30%" not in i.summary_text
+
+
 def test_a_child_already_in_hospital_is_not_told_to_see_a_doctor_today():
     a = answer("My son was admitted 2 days ago with his first episode, hes 3. They want to send us home tomorrow on the "
                "steroids but he is still really puffy and the dipstick is still 4+. Is it normal to go home before the "

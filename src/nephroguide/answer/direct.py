@@ -552,7 +552,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # the evidence on something the pathway of no stage names ("daily prednisolone during a cold to prevent
         # relapse, evidence?"): the curated answer on it, not the evidence section of a stage nobody named
         return Route("answer", answer=best, confidence=conf)
-    if u.intent in CORE_PATHWAY and asked_treatment and not has_patient and _distinct_named(u, ret, best, conf):
+    if u.intent in CORE_PATHWAY and not has_patient and _distinct_named(u, ret, best, conf):
         # a subject of its own named in a long message about a treatment (levamisole read about as a cattle wormer,
         # TB in a grandmother, fluconazole beside tacrolimus): the answer written for that subject, far ahead of any
         # other, answers it; the treatment article would answer another question

@@ -820,6 +820,16 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     bsa = _first_plain(r.bsa, text)
     if bsa is not None:
         details["bsa_m2"] = bsa
+    worked = _compile(r.raw["details"]["worked_dose"]).search(text)
+    if worked is not None:
+        # "60 mg/m2 comes to 80 mg - do I give that?": the amount worked out is the dose stated, for the medicine
+        # stated per kg or m2, else the stated course's own medicine (prednisolone in a first episode or relapse)
+        per = float(worked.group("per"))
+        drug = next((d for d, (v, unit) in doses.items() if unit != "mg" and v == per), None)
+        if drug is None and not doses:
+            drug = next((d for label, d in r.raw["details"]["worked_dose_course"].items() if label in stage), None)
+        if drug is not None:
+            doses[drug] = (float(worked.group("mg")), "mg")
     edema = _compile(r.raw["details"]["edema"])
     if edema.search(text) and not _compile(r.raw["details"]["edema_negated"]).search(text):
         details["edema"] = True
