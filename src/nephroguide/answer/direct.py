@@ -143,7 +143,7 @@ def _answer_confidence(u: Understanding, ret: Retrieval, by_match: bool = True,
 def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
                         asked_already: str | None = None, message: str | None = None) -> list[tuple[float, Hit]]:
     """Each candidate direct answer with its confidence (see :func:`_answer_confidence`), best first."""
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, process
 
     from nephroguide.answer.understand import normalise
     from nephroguide.knowledge.pack import load_pack
@@ -202,14 +202,15 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
             continue   # ... nor one only about a medicine the question never names ("sore throat": not levamisole's)
         if da is not None and not why and _BECAUSE.match(da.answer):
             continue   # "Because ..." answers a why ("thromboprophylaxis in CNS?" is not one)
-        if da is not None and da.asked_when and not re.search(da.asked_when, u.question, re.I) \
+        if da is not None and da.asked_when and not _pattern(da.asked_when).search(u.question) \
                 and h.id != asked_already:   # (the answer the whole message was given: asked there, with its story)
             continue   # ... nor one whose subject the question does not ask ("UPCR 420 ... what now?" is no
             #            question of what a UPCR is for)
         if da is not None and _ruled_out_by_story(da, message or u.question):
             continue   # the message's story rules it out, whichever of its questions asks
-        like = max((fuzz.token_sort_ratio(asked, a) for a in _normalised_asks(pack, h.id)), default=0.0) / 100 \
-            if da else 0.0
+        # (the closest phrasing by rapidfuzz's own loop over them)
+        closest = process.extractOne(asked, _normalised_asks(pack, h.id), scorer=fuzz.token_sort_ratio) if da else None
+        like = closest[1] / 100 if closest else 0.0
         conf = float(w["match"]) * h.match + float(w["wording"]) * like + float(w["bm25"]) * h.score / top
         if u.explicit_intent and u.intent and answer_intent(h) == u.intent:
             conf += float(w["same_intent"])   # "MMR booster ... on prednisolone": the vaccination answers first

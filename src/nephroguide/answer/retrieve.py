@@ -142,6 +142,7 @@ class Index:
         self._asks: dict[str, tuple[frozenset[str], ...]] = {}
         self._df: dict[str, int] = {}
         self._ask_weights: dict[str, tuple[tuple[frozenset[str], float, frozenset[str]], ...]] = {}
+        self._ask_postings: dict[str, dict[str, tuple[int, ...]]] = {}
 
     def _build(self, pack: Any, path: Path | None) -> tuple[dict[str, Doc], dict[str, str]]:
         """Index the pack's statements (in ``path``, or in memory); returns the entries and exact phrasings."""
@@ -238,6 +239,19 @@ class Index:
             out = self._ask_weights[kb_id] = tuple(
                 (a, sum(self.idf(t) for t in a), frozenset(_VALUE.findall(text)))
                 for a, text in zip(self.asks(kb_id), self.docs[kb_id].ask_texts, strict=True))
+        return out
+
+    def ask_postings(self, kb_id: str) -> dict[str, tuple[int, ...]]:
+        """For each stem of an entry's phrasings, which phrasings use it (so that a question visits only the
+        phrasings it shares a word with), computed once per entry."""
+        out = self._ask_postings.get(kb_id)
+        if out is None:
+            post: dict[str, list[int]] = {}
+            for i, (stems, w, _) in enumerate(self.ask_weights(kb_id)):
+                if w:
+                    for t in stems:
+                        post.setdefault(t, []).append(i)
+            out = self._ask_postings[kb_id] = {t: tuple(v) for t, v in post.items()}
         return out
 
     def df(self, stem: str) -> int:
@@ -355,12 +369,18 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
         # times per question)
         cover_q = sum(weight[t] for t in qset.intersection(doc_terms)) / q_weight if q_weight else 0.0
         cover_a = 0.0
-        for ask, w, stated in idx.ask_weights(kb_id):
+        phrasings = idx.ask_weights(kb_id)
+        postings = idx.ask_postings(kb_id)
+        shares: dict[int, float] = {}
+        for t in qset:   # the weight each phrasing shares with the question, from the phrasings that use each word
+            p = postings.get(t)
+            if p:
+                wt = weight[t]
+                for i in p:
+                    shares[i] = shares.get(i, 0.0) + wt
+        for i, found in shares.items():
+            _, w, stated = phrasings[i]
             if w:
-                shared = qset.intersection(ask)
-                if not shared:
-                    continue
-                found = sum(weight[t] for t in shared)
                 # a phrasing that is only a small part of the question ("school" in "can she have the flu spray
                 # they give at school") counts for less than one that is most of it
                 part = min(1.0, found / q_weight) if q_weight and one_question else 1.0
