@@ -4409,6 +4409,35 @@ def test_round_26_probe_fixes():
     assert i.summary_text.startswith("Avoid one if you can") and "About 20-30%" not in i.summary_text
 
 
+def test_round_27_probe_fixes():
+    # "He has no headaches" is no headache: high home BP on ciclosporin is "tell the team soon", not the PRES alarm
+    a = answer("My son is 10 and on ciclosporin (Neoral 75mg twice a day). The hospital asked us to check his blood "
+               "pressure at home once a week. This week's readings were 128/84, 131/86 and 126/82. He has no "
+               "headaches. Are those too high and do we need to do anything?", audience="family")
+    assert a.summary_text.startswith("Yes, tell the kidney team soon") and "urgent medical help" not in a.summary_text
+    # moving a tacrolimus dose is never answered "Yes, often" by another answer
+    b = answer("im 14 and on tacrolimus 3mg at 8am and 8pm since september. cant get to sleep till like 2am every night "
+               "now and i feel kind of jittery. is it the tacro? can i just take the night one at 6 instead",
+               audience="family")
+    assert "Yes, often" not in b.summary_text and "Not without asking the kidney team" in b.summary_text
+    # another medicine's dose asked after it ("Start IVIG? dose and how often?") is never the story medicine's
+    c = answer("SRNS 4yo 16 kg, FSGS, genetics neg, on tac + enalapril but still nephrotic (UPCR 700, alb 15). IgG 1.4 "
+               "g/L, 2nd pneumococcal bacteraemia this yr despite pen V prophylaxis + PCV13/PPV23. Start IVIG? dose "
+               "and how often?")
+    assert "Tacrolimus 0.8 mg" not in c.summary_text
+    # a named subject ahead of the pathway article: the ARB question beside SRNS genetics; relapsing on a CNI
+    d = answer("SRNS 12yo FSGS, genetics neg, partial remission on tac (UPCR 150). On lisinopril 20 mg (max tolerated), "
+               "K 5.2, ABPM 24-h MAP 92nd centile. LDL 4.2 mmol/L after 6 mo of diet. Add losartan? and statin or not?")
+    assert d.summary_text.startswith("No: IPNA 2020 advises against combining")
+    e = answer("SDNS 8yo on tac 10 months, troughs 5-6, adherent, pred stopped 4 mo ago. 3 relapses in the last 6 mo, "
+               "each back in remission within ~1 wk of pred. In remission now. Next step?")
+    assert e.summary_text.startswith("Consider rituximab")
+    f = answer("7yo 24 kg, partial remission at wk 4 (UPCR 90), given 2 more wks pred + enalapril, still UPCR 110 at wk "
+               "6. Biopsy MCD, NGS panel sent (~3 mo turnaround). Start tac now or wait for genetics? and what do I do "
+               "with the pred?")
+    assert f.summary_text.startswith("Do not wait")
+
+
 def test_a_child_already_in_hospital_is_not_told_to_see_a_doctor_today():
     a = answer("My son was admitted 2 days ago with his first episode, hes 3. They want to send us home tomorrow on the "
                "steroids but he is still really puffy and the dipstick is still 4+. Is it normal to go home before the "

@@ -64,7 +64,10 @@ def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
     if level:
         text = f"{text} {level}"
     parts = [p for p in _PARTS.split(u.question) if p and len(re.findall(r"[A-Za-z]{3,}", p)) >= 2]
-    return retrieve(text, [*u.drugs, *(d for d, _ in u.patient_drugs)], one_question=len(parts) <= 1)
+    # (the whole message reads further down the ranking than one of its parts: the article's evidence and cautions
+    # sections come from these hits, and a study near the cut-off must not vanish when the pack grows)
+    return retrieve(text, [*u.drugs, *(d for d, _ in u.patient_drugs)], int(settings()["direct"]["message_hits"]),
+                    one_question=len(parts) <= 1)
 
 
 # (the words between "trough" and its number never name another measurement: "at therapeutic troughs, still UPCR
@@ -502,6 +505,10 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # "how much protein", "steroid dose threshold for live vaccines": dose words but no medicine to dose;
         # a direct answer that fits is the answer to this question, not a dosing article
         return Route("answer", answer=best, confidence=conf)
+    if dosing and not has_patient and best is not None and conf >= enough and _dose_of_other(u):
+        # "... on tac + enalapril ... Start IVIG? dose and how often?": the dose asked is the other medicine's,
+        # answered by what the sources say of it, never the story's medicine's dosing article
+        return Route("answer", answer=best, confidence=conf)
     pack = load_pack()
     if dosing and u.drugs and best is not None and conf >= enough \
             and not any(r.drug in u.drugs for r in pack.dose_rules.values()) \
@@ -553,7 +560,8 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # the evidence on something the pathway of no stage names ("daily prednisolone during a cold to prevent
         # relapse, evidence?"): the curated answer on it, not the evidence section of a stage nobody named
         return Route("answer", answer=best, confidence=conf)
-    if u.intent in CORE_PATHWAY and not has_patient and _distinct_named(u, ret, best, conf):
+    if (u.intent in CORE_PATHWAY or u.intent in PATHWAY_INTENTS) and not has_patient \
+            and _distinct_named(u, ret, best, conf):
         # a subject of its own named in a long message about a treatment (levamisole read about as a cattle wormer,
         # TB in a grandmother, fluconazole beside tacrolimus): the answer written for that subject, far ahead of any
         # other, answers it; the treatment article would answer another question
@@ -1663,6 +1671,21 @@ def switch_target(question: str) -> list[str]:
         if d is not None and voc.drug_names.get(d.group(1)):
             out.append(voc.drug_names[d.group(1)])
     return list(dict.fromkeys(out))
+
+
+def _dose_of_other(u: Understanding) -> bool:
+    """A message about a child on pack medicines whose questions name a medicine outside the pack's dose rules
+    (retrieval.yaml other_medicines) while none of its dose questions names a pack medicine ("... on tac +
+    enalapril ... Start IVIG? dose and how often?"): the dose asked is the other medicine's."""
+    if not u.drugs:
+        return False
+    parts = [x for p in _message_parts(u.question) for x in _two_verbs(p)]
+    asked = [q for _, q in _asked_parts(parts, _marked_questions(u.question))]
+    if not any(names_other_medicine(q) and not _medicines_in(q) for q in asked):
+        return False
+    # (no part of the message, asked or told in shorthand, wants a pack medicine's dose: "pred dose 20 kg relapse,
+    # also can he take paracetamol?")
+    return not any(_medicines_in(q) for q in [*asked, *parts] if _DOSE_ASKED.search(q) or _DOSE_WORDS.search(q))
 
 
 def _supplement_dose(part: str, before: str) -> bool:
