@@ -1054,7 +1054,8 @@ def test_probe_17_18_fixes():
     # covered until round 25, and was named as such)
     c = answer("tacrolimus for FRNS - target trough level? which interacting drugs to flag (clarithro, fluconazole)?")
     assert "3-7 ng/mL" in c.summary_text and "5-10 ng/mL" in c.summary_text
-    assert c.summary_text.startswith("Tacrolimus 5-10 ng/mL") and "fluconazole raises tacrolimus levels" in c.summary_text
+    assert c.summary_text.startswith("Tacrolimus 5-10 ng/mL") and "no guidance on fluconazole" not in c.summary_text
+    assert "Which interacting drugs to flag (clarithro, fluconazole)? " in c.summary_text
     # a teenager moving to the adult doctors is not a question about adults
     d = answer("im 15 and had nephrotic since i was 4. will i grow out of it? when do i move to the adult doctors?",
                audience="family")
@@ -4436,6 +4437,31 @@ def test_round_27_probe_fixes():
                "6. Biopsy MCD, NGS panel sent (~3 mo turnaround). Start tac now or wait for genetics? and what do I do "
                "with the pred?")
     assert f.summary_text.startswith("Do not wait")
+
+
+def test_round_28_probe_fixes():
+    # a VUS in a gene that can act with one copy is never told "only causes the illness when both copies ..."
+    a = answer("Our son Alfie is 6 and didn't respond to the steroids. The gene test has come back with a 'variant of "
+               "uncertain significance' in a gene called INF2 and now they want blood from me and his dad. What does "
+               "uncertain significance mean, is it genetic or not?", audience="family")
+    assert a.summary_text.startswith("Not yet known") and "both copies" not in a.summary_text
+    # a relapse on tacrolimus: keep taking it (was tacrolimus's dose rule)
+    b = answer("hes on tacrolimus 1.5mg twice a day and 5mg pred every other day. dipstick 3+ since saturday so today is "
+               "day 3 and the relapse plan says start 60mg pred every day. do i carry on the tacrolimus and the 5mg as "
+               "well or stop them while hes on the big dose?", audience="family")
+    assert "keeps taking the other medicine" in b.summary_text and "no more than 10 mg" not in b.summary_text
+    # "will they come back?" about periods is never answered about relapses
+    c = answer("im 15 (girl) and been on pred for about 3 months for a relapse. my periods have totally stopped, none "
+               "for 2 months. is that the steroids?? will they come back", audience="family")
+    assert "periods" in c.summary_text and "relapse" not in c.summary_text.split(".")[0]
+    # an unknown medicine's dose beside tacrolimus is not covered, never tacrolimus's dose
+    d = answer("6yo 20 kg SDNS on tac 1.5 mg bd + pred 10 mg alt days. Sibling flu A PCR+ yesterday, pt afebrile and "
+               "well. Oseltamivir PEP? dose, duration, any interaction with tac?")
+    assert d.scope == "not_covered" and "Calculation:" not in d.summary_text
+    # calcium-channel blockers beside tacrolimus
+    e = answer("SRNS 11yo 35 kg on tac 2.5 mg bd (trough 6) + enalapril 10 mg bd, BP still 134/88 (>95th centile, "
+               "confirmed on ABPM). Add amlodipine - interaction with tac? or nifedipine / diltiazem instead?")
+    assert e.summary_text.startswith("Check the trough after starting any of them")
 
 
 def test_a_child_already_in_hospital_is_not_told_to_see_a_doctor_today():

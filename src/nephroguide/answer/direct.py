@@ -505,10 +505,14 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # "how much protein", "steroid dose threshold for live vaccines": dose words but no medicine to dose;
         # a direct answer that fits is the answer to this question, not a dosing article
         return Route("answer", answer=best, confidence=conf)
-    if dosing and not has_patient and best is not None and conf >= enough and _dose_of_other(u):
+    other = _dose_of_other(u) if dosing and not has_patient else None
+    if other:
         # "... on tac + enalapril ... Start IVIG? dose and how often?": the dose asked is the other medicine's,
-        # answered by what the sources say of it, never the story's medicine's dosing article
-        return Route("answer", answer=best, confidence=conf)
+        # answered by what the sources say of it, never the story's medicine's dosing article; with nothing on it
+        # ("Oseltamivir PEP? dose, duration?"), said to be not covered
+        if best is not None and conf >= enough:
+            return Route("answer", answer=best, confidence=conf)
+        return Route("not_covered", subject=other, confidence=conf)
     pack = load_pack()
     if dosing and u.drugs and best is not None and conf >= enough \
             and not any(r.drug in u.drugs for r in pack.dose_rules.values()) \
@@ -1673,19 +1677,33 @@ def switch_target(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _dose_of_other(u: Understanding) -> bool:
+def _dose_of_other(u: Understanding) -> str | None:
     """A message about a child on pack medicines whose questions name a medicine outside the pack's dose rules
-    (retrieval.yaml other_medicines) while none of its dose questions names a pack medicine ("... on tac +
-    enalapril ... Start IVIG? dose and how often?"): the dose asked is the other medicine's."""
+    (retrieval.yaml other_medicines, or a word shaped like a medicine's name the pack does not know) while no part of
+    it asks a pack medicine's dose ("... on tac + enalapril ... Start IVIG? dose and how often?"): that medicine, as
+    typed; None otherwise."""
     if not u.drugs:
-        return False
+        return None
     parts = [x for p in _message_parts(u.question) for x in _two_verbs(p)]
     asked = [q for _, q in _asked_parts(parts, _marked_questions(u.question))]
-    if not any(names_other_medicine(q) and not _medicines_in(q) for q in asked):
-        return False
+    unknown = _pattern(settings()["unknown_medicine"])
+    other_words = settings()["other_medicines"]
+    named = None
+    for q in asked:
+        if _medicines_in(q):
+            continue
+        found = next((w for w in other_words if _names_any(q, [w])), None) or \
+            next((w for w in re.findall(r"[A-Za-z]{6,}", q) if unknown.search(w.lower())), None)
+        if found:
+            named = found
+            break
+    if named is None:
+        return None
     # (no part of the message, asked or told in shorthand, wants a pack medicine's dose: "pred dose 20 kg relapse,
     # also can he take paracetamol?")
-    return not any(_medicines_in(q) for q in [*asked, *parts] if _DOSE_ASKED.search(q) or _DOSE_WORDS.search(q))
+    if any(_medicines_in(q) for q in [*asked, *parts] if _DOSE_ASKED.search(q) or _DOSE_WORDS.search(q)):
+        return None
+    return named
 
 
 def _supplement_dose(part: str, before: str) -> bool:
