@@ -1636,7 +1636,8 @@ def test_probe_28_and_29_vaccines_and_family():
     # "MMR booster once on low alt-day dose?" asks about the vaccine, not the prednisolone dose
     c = answer("GP here. 5yo on pred 60 mg/m2 for relapse, sib has chickenpox, child never had varicella or the "
                "vaccine. VZIG or aciclovir, and how soon? Also can he get MMR booster once on low alt-day dose?")
-    assert "Can he get MMR booster once on low alt-day dose? No, not on high doses" in c.summary_text
+    assert "Can he get MMR booster once on low alt-day dose? Yes, if the alternate-day dose is below 2 mg/kg" \
+        in c.summary_text   # (the low alternate-day dose answer, since round 29; was "No, not on high doses")
     assert "daily phase" not in c.summary_text
     # "my son (he is 4) and now ..." is not a numbered list; the next baby gets the genetics answer
     d = answer("the steroids didnt work for my son (he is 4) and now they want to do a gene test and a kidney "
@@ -4462,6 +4463,38 @@ def test_round_28_probe_fixes():
     e = answer("SRNS 11yo 35 kg on tac 2.5 mg bd (trough 6) + enalapril 10 mg bd, BP still 134/88 (>95th centile, "
                "confirmed on ABPM). Add amlodipine - interaction with tac? or nifedipine / diltiazem instead?")
     assert e.summary_text.startswith("Check the trough after starting any of them")
+
+
+def test_round_29_probe_fixes():
+    # breathing difficulty in a swollen child: hospital now (was the relapse rule)
+    a = answer("Ollie is 5, relapsed a week ago, on 50mg pred. his tummy has got bigger and bigger and is tight like a "
+               "drum, and tonight he says he cant breathe properly when he lies down, hes sitting propped up on pillows "
+               "breathing fast. how worried should i be", audience="family")
+    assert a.summary_text.startswith("Go to hospital now")
+    # a lesion's size is no height (was an InputError: "height_cm: 10 cm is outside the plausible range")
+    b = answer("ED - 6yo 22 kg in relapse (d4 pred 50 mg), alb 13, tense oedema, 10 cm hot red indurated spreading area "
+               "on abdo wall, T 38.6, HR 130, CRT 2 s. Which abx, and do I hold the pred?")
+    assert b.summary_text.startswith("Cellulitis")
+    # a first-episode course written for a relapse is not confirmed; the weight before the oedema is dosed on
+    c = answer("pharmacist - TTO for 6yo 20 kg, 115 cm, SSNS 2nd relapse: \"pred 48 mg od x 4 wks then 32 mg alt days "
+               "x 4 wks\". Correct for a relapse?")
+    assert "Not as written" in c.summary_text
+    d = answer("reg - new NS 5yo, admission wt 23.4 kg with gross oedema + ascites, wt at GP 3 mo ago 19 kg, ht 108 cm. "
+               "Which weight do I dose pred on, and how many mg?")
+    assert d.summary_text.startswith("Dosed on 19 kg")
+    # an outbreak beside a vaccine question is no exposure; SRNS is not judged after a low-dose course
+    e = answer("Our son is 4 (18kg), frequently relapsing, on a maintenance dose of 10mg prednisolone every other day "
+               "for 5 months, no other medicines. He's due his preschool MMR booster but the GP practice says they won't "
+               "give it until he is completely off steroids. Is that right? There's measles going round at the moment.",
+               audience="family")
+    assert "every-other-day dose is low" in e.summary_text[:80]
+    f = answer("gen paeds - 10yo 32 kg, 138 cm, first NS 5 wks ago, given pred 30 mg od (~1 mg/kg) throughout, still dip "
+               "3+, UPCR 420 mg/mmol, alb 17. Is this SRNS? start tac?")
+    assert f.summary_text.startswith("Not yet: SRNS is no complete remission after 4 weeks of standard-dose")
+    # a "summarise" question gets no bare No
+    g = answer("Summarise the immunisation recommendations for children with idiopathic nephrotic syndrome, including "
+               "live vaccines, pneumococcal and influenza vaccination, and household contacts.", audience="student")
+    assert not g.summary_text.startswith(("No", "Yes"))
 
 
 def test_a_child_already_in_hospital_is_not_told_to_see_a_doctor_today():

@@ -3039,6 +3039,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             summary = no_bare_yes_no(asking[0], summary, _yes_no_after(u.question, asking[0], da))
         if len(asking) == 1 and _EITHER_OR.search(asking[0]):
             summary = _without_yes_no(summary)   # "can she go to school or should she stay home?": answers neither
+        if _TASK.match(u.question) and not any(_form(p) == "yn" for p in asking):
+            summary = _without_yes_no(summary)   # "Summarise the immunisation recommendations ...": no Yes or No
         summary = gap_first(u, da, summary, family)
     if da is not None:
         # a line for another question that says the opposite Yes/No on the same subject is left out: the reader
