@@ -425,7 +425,7 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
     return None
 
 
-def _distinct_named(u: Understanding, ret: Retrieval, best: Hit | None, conf: float) -> bool:
+def _distinct_named(best: Hit | None, conf: float, second: float) -> bool:
     """The best direct answer is written for a subject the message names (its ``asked_when`` pattern matches) and
     fits the whole message fairly and well ahead of the next (data: ``direct.distinct_named``)."""
     from nephroguide.knowledge.pack import load_pack
@@ -434,11 +434,7 @@ def _distinct_named(u: Understanding, ret: Retrieval, best: Hit | None, conf: fl
     if best is None or conf < float(cfg["fit"]):
         return False
     da = load_pack().answers.get(best.id)
-    if da is None or not da.asked_when:
-        return False
-    ranked = _answer_confidences(u, ret)
-    second = ranked[1][0] if len(ranked) > 1 else 0.0
-    return conf - second >= float(cfg["margin"])
+    return da is not None and bool(da.asked_when) and conf - second >= float(cfg["margin"])
 
 
 def leads_article(u: Understanding, hit: Hit | None, *, has_patient: bool) -> bool:
@@ -479,7 +475,9 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return Route("pathway", answer=own.answer, confidence=own.confidence)
     if own is not None and not u.dose_asked:
         return own
-    best, conf = _answer_confidence(u, ret)
+    ranked = _answer_confidences(u, ret)   # (ranked once: the distinct-named rule compares the first two)
+    best, conf = (ranked[0][1], ranked[0][0]) if ranked else (None, 0.0)
+    second = ranked[1][0] if len(ranked) > 1 else 0.0
     strong = float(cfg["direct"]["strong"])
     off_target = level_route(u, ret) if not has_patient else None
     if off_target is not None:
@@ -565,7 +563,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         # relapse, evidence?"): the curated answer on it, not the evidence section of a stage nobody named
         return Route("answer", answer=best, confidence=conf)
     if (u.intent in CORE_PATHWAY or u.intent in PATHWAY_INTENTS) and not has_patient \
-            and _distinct_named(u, ret, best, conf):
+            and _distinct_named(best, conf, second):
         # a subject of its own named in a long message about a treatment (levamisole read about as a cattle wormer,
         # TB in a grandmother, fluconazole beside tacrolimus): the answer written for that subject, far ahead of any
         # other, answers it; the treatment article would answer another question

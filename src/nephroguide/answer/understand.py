@@ -23,6 +23,7 @@ record (``assessment`` facts and the details above) that the composer feeds to t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -164,6 +165,12 @@ def _compile(cue: str, subs: Mapping[str, str] | None = None) -> re.Pattern[str]
     for key, value in (subs or {}).items():
         src = src.replace(key, value)
     return re.compile(src)
+
+
+@functools.lru_cache(maxsize=16)
+def _detail_pattern(key: str) -> re.Pattern[str]:
+    """One of understanding.yaml's single-pattern details ("edema", "worked_dose"), compiled once."""
+    return _compile(rules().raw["details"][key])
 
 
 class Cue:
@@ -838,7 +845,7 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     bsa = _first_plain(r.bsa, text)
     if bsa is not None:
         details["bsa_m2"] = bsa
-    worked = _compile(r.raw["details"]["worked_dose"]).search(text)
+    worked = _detail_pattern("worked_dose").search(text)
     if worked is not None:
         # "60 mg/m2 comes to 80 mg - do I give that?": the amount worked out is the dose stated, for the medicine
         # stated per kg or m2, else the stated course's own medicine (prednisolone in a first episode or relapse)
@@ -848,8 +855,7 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
             drug = next((d for label, d in r.raw["details"]["worked_dose_course"].items() if label in stage), None)
         if drug is not None:
             doses[drug] = (float(worked.group("mg")), "mg")
-    edema = _compile(r.raw["details"]["edema"])
-    if edema.search(text) and not _compile(r.raw["details"]["edema_negated"]).search(text):
+    if _detail_pattern("edema").search(text) and not _detail_pattern("edema_negated").search(text):
         details["edema"] = True
     sex = [k for k, p in r.sex if p.search(text)]
     if len(sex) == 1:
