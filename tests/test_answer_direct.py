@@ -4504,3 +4504,54 @@ def test_a_child_already_in_hospital_is_not_told_to_see_a_doctor_today():
     assert "See a doctor today" not in a.summary_text and "1 to 2 weeks" in a.summary_text
     b = answer("GP dipped his urine 3+ protein and his face is puffy, does he need to be seen today", audience="family")
     assert b.summary_text.startswith("See a doctor today")
+
+
+def test_round_30_probe_fixes():
+    # rituximab is never given cyclophosphamide's "chemotherapy family ... tablets" answer ("?!" ends a question)
+    a = answer("the consultant has suggested rituximab for my son (11) because hes steroid dependent. the leaflet says "
+               "its used to treat lymphoma?! is it chemotherapy, will he lose his hair and be sick like cancer patients?",
+               audience="family")
+    assert "tablets" not in a.summary_text and "not chemotherapy" in a.summary_text
+    # a raised creatinine explained by underfilling is no reason to biopsy before prednisolone
+    b = answer("new NS 4yo 17kg, alb 14, creat 78 (expected ~30), urea 11, no haematuria, C3 normal, BP 98/60, CRT 2-3 s. "
+               "is the raised creat an atypical feature needing biopsy b4 pred or do i just start pred?")
+    assert b.summary_text.startswith("Not on the creatinine alone") and "Biopsy first" not in b.summary_text
+    # a late responder is steroid-sensitive: never the SRNS genetics answer
+    c = answer("First episode, 5yo 19 kg. UPCR was still 160 mg/mmol at day 28 so we extended pred 60 mg/m2 for the "
+               "2-week confirmation period and started ramipril. Dipstick neg x3 from day 36, UPCR now 14. Is he SSNS or "
+               "SRNS? Do I still send the genetics and book the biopsy?")
+    assert "SSNS, a late responder, not SRNS" in c.summary_text[:120]
+    # MMR after rituximab: not today; the inactivated booster yes (was rituximab's dose)
+    d = answer("practice nurse here - 6yo with SDNS had 2 doses of rituximab, last one 3 months ago, now off pred and in "
+               "remission. He is overdue his MMR2 and preschool booster (DTaP/IPV). Can I give them today?")
+    assert "MMR not today" in d.summary_text and "375 mg/m2" not in d.summary_text
+    # "how much creatinine rise" is no dose asked; the ACE inhibitor's creatinine rise is not the CNI's trial length
+    e = answer("GP shared care - 8yo 26 kg SRNS on tac, enalapril 2.5 mg bd started 2 wks ago. creat 48 -> 59, K 5.1. "
+               "keep going? when to recheck and how much creatinine rise is too much")
+    assert "ACE inhibitor" in e.summary_text[:120] and "Tacrolimus 1.3 mg" not in e.summary_text
+    # high glucose on a relapse course: not the prednisolone dosing article with insulin "not covered"
+    f = answer("15yo 58kg in relapse, d8 of pred 60 mg, random BG 14.6, glycosuria 2+, ketones neg. do i drop the pred "
+               "dose? does he need insulin or metformin?")
+    assert "no reduction of the relapse course" in f.summary_text
+    # an opposite Yes beside the answer's "Not yet" is not among its key points either
+    g = answer("4yo first presentation NS, day 3 of pred 60 mg/m2, oedematous, creat normal, BP 120/82 on repeated "
+               "readings (>95th centile). Should I start an ACE inhibitor?")
+    assert g.summary_text.startswith("Not yet") and "Yes, once it is confirmed" not in g.markdown
+    # family: a list of foods is not a question; 1+ for a week; splitting the dose; why relapses come back
+    h = answer("I found a \"kidney diet\" sheet online that says no bananas, potatoes, tomatoes or chocolate, limit milk "
+               "and cut down protein. do we need to follow it??", audience="family")
+    assert h.summary_text.startswith("No.")
+    i = answer("dipstick has been 1+ every morning for 6 days now. hes 5, in remission, off steroids. the relapse plan only "
+               "talks about 3+. do i just keep waiting?", audience="family")
+    assert i.summary_text.startswith("It is not a relapse")
+    j = answer("my 4 year old is back on the high dose of prednisolone for a relapse and wide awake till 11pm. would it "
+               "help to split the dose and give half at night", audience="family")
+    assert "one dose in the morning" in j.summary_text and "A few hospitals split" not in j.summary_text
+    k = answer("She's been on the steroids 6 times now. Why does it keep coming back if the steroids work?",
+               audience="family")
+    assert k.summary_text.startswith("Because")
+    # "is it something we did - he had a bad cold ...": the question before the dash is answered
+    m = answer("my son was diagnosed with nephrotic syndrome yesterday. he was completely healthy. is it something we did "
+               "- he had a bad cold 2 weeks ago and i gave him calpol. and what is actually going on in his kidneys",
+               audience="family")
+    assert "Nothing you did" in m.summary_text and "adult kidney doctor" not in m.summary_text

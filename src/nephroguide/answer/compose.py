@@ -1237,6 +1237,15 @@ def _answer_the_rest(u: Understanding, *, audience: str, patient: dict[str, Any]
     if split is None:
         return None
     rest, names, aside = split
+    whole = direct.route(u, direct.retrieval_for(u), has_patient=patient is not None, from_session=from_session)
+    if whole.kind == "answer" and whole.answer is not None and whole.answer.id in load_pack().answers:
+        # the whole message has an answer that speaks of what was set aside ("... random BG 14.6 ... drop the pred
+        # dose? does he need insulin or metformin?" -> the steroid hyperglycaemia answer, which names insulin as a
+        # gap): that answer, not the rest's dosing article with "no guidance on insulin"
+        da = load_pack().answers[whole.answer.id]
+        spoken = " ".join([da.answer, da.family_answer, da.gap or ""]).lower()
+        if aside and all(re.sub(r"\s*\(.*", "", n).strip().lower() in spoken for p in aside for n in p.uncovered):
+            return None
     u2 = understand(rest, relapse_rule=load_pack().definition_set("current").relapse_frequency)
     # with no other condition named, the rest is about the child's nephrotic syndrome ("can she go swimming?")
     about_ns = u2.ins_cue or bool(u2.drugs) or bool(u2.stage) or not u.off_topic

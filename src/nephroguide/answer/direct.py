@@ -950,7 +950,7 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
 
 _DOSE_PLUS = re.compile(r"(?<=\bdose)\s*[+&]\s*(?=(?:monitoring|duration|side effects|adverse effects|how long|blood tests)\b)",
                         re.I)
-_PARTS = re.compile(r"\?\s*|;\s*|,\s*(?:and\s+)?|"
+_PARTS = re.compile(r"\?[?!]*\s*|!+\s+|;\s*|,\s*(?:and\s+)?|"
                     r"(?:(?<=\beffects)|(?<=\brisks))\s+(?=(?:what|which|how)\s)|"   # ("levamisole side effects what monitoring")
                     r"\s+but\s+(?=(?:i|we)\s+(?:don'?t|do not|dont)\s+(?:really\s+|quite\s+)?(?:understand|know|get)\s+(?:why|what|how)\b)|(?:\s+and|:)\s+(?=(?:can|could|does|do|did|is|are|should|will|would|how|"
                     r"what|which|when|why|who)\b)|"
@@ -1068,6 +1068,10 @@ def names_no_child(question: str) -> bool:
 _TELLING = re.compile(r"^\s*(?:hi\W+)?(?:i|im|i'm|i am|ive|i've|my|our|he|she|we|his|her|he's|she's)\b(?!.*\?$)", re.I)
 
 
+_LIKENED_OTHER = re.compile(r"\b(?:like|as with|the way)\s+(?:(?:the|other|most)\s+)?(?:\w+\s+){1,2}?"
+                            r"(?:patients?|people|sufferers|kids|children)\b(?:\s+(?:do|get|have|are))?", re.I)
+
+
 def _part_elsewhere(part: str) -> list[str]:
     """What one part of a message is about when that is outside the pack: another condition, adults (not a child
     with nephrotic syndrome), or something no pack entry speaks of; empty when the part is about the pack's subject."""
@@ -1080,7 +1084,9 @@ def _part_elsewhere(part: str) -> list[str]:
     )
 
     r = rules()
-    text = canonicalise(normalise(part))[0]
+    # (another condition named only to liken the child to it is no subject of the part: "will he lose his hair and be
+    # sick like cancer patients?")
+    text = _LIKENED_OTHER.sub(" ", canonicalise(normalise(part))[0])
     # (named as the reader typed it, with its group: "eczema (skin disease)")
     # (another condition asked as an effect of the child's medicine is its side effect: "... on the steroids or will
     # it give her diabetes")
@@ -1607,7 +1613,9 @@ _FRAME_ONLY = re.compile(r"^(?!.*\b(?:come|comes|coming) back\b)"   # ("will it 
 # a part that asks for a dose ("MMF dose for FRNS?", "what dose will she take?"), not one that names a dose
 # ("will it stop when the dose goes down?")
 _DOSE_ASKED = re.compile(r"\b(?:what|which|how much|how many mg|usual|right|correct)\b[^?]{0,30}\bdos(?:e|es|ing|age)\b|"
-                         r"\bdos(?:e|ing|age)\s*(?:(?:for|of|and|in|per)\b|[+&/])|\bdos(?:e|ing|age)\s*\??\s*$|\bhow much\b|"
+                         r"\bdos(?:e|ing|age)\s*(?:(?:for|of|and|in|per)\b|[+&/])|\bdos(?:e|ing|age)\s*\??\s*$|"
+                         # (not "how much creatinine rise is too much?": a change, not an amount to give)
+                         r"\bhow much\b(?!(?:\s+\w+){0,3}\s+(?:rise|rises|rising|increase|increases|fall|falls|drop|drops|change|changes)\b)|"
                          r"\bregimen\b|\b(?:starting|initial) dos(?:e|ing|age)\b|\bdos(?:e|ing|age)\s+(?:in\s+)?mg\b|"
                          r"\bdos(?:e|ing|age)\s+(?:if|when|once)\s+(?:i|we)\b", re.I)
 #                          ("pred starting dose mg/m2 and max?", "MMF dose if I choose it?")
@@ -1930,7 +1938,10 @@ def _marked_questions_cached(question: str) -> frozenset[str]:
 # an "it" that points at nothing: "is it ok for him to go back to nursery?" asks about going back to nursery, not
 # about something the message told
 _DUMMY_IT = re.compile(r"^\s*(?:(?:and|also|so|but)\s+)*is it (?:ok(?:ay)?|safe|alright|all right|fine|allowed|possible)\s+"
-                       r"(?:for (?:him|her|them|my \w+|our \w+|a child|children|kids) )?to\s+\w+", re.I)
+                       r"(?:for (?:him|her|them|my \w+|our \w+|a child|children|kids) )?to\s+\w+|"
+                       # ("is it something we did": whether the family caused the illness, a question of its own)
+                       r"^\s*(?:(?:and|also|so|but)\s+)*is it (?:something|anything) (?:we|i) (?:did|have done|gave|fed)\b|"
+                       r"^\s*(?:(?:and|also|so|but)\s+)*is it (?:my|our) fault\b", re.I)
 
 
 def _asked_parts(parts: Sequence[str], marked: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
@@ -2105,6 +2116,12 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     the stage it states ("steroid resistant ... will he need dialysis?"). A short question read with the story
     before it (``part``) is also read as asked (``bare``), unless it only points back ("is that normal?"): the
     reading that fits better counts."""
+    if bare is not None and bare != part and _DUMMY_IT.match(bare):
+        from nephroguide.answer.understand import normalise
+
+        own = _exact_keys().get(_bare(normalise(bare)))
+        if own is not None and not _not_for_this(u, own):   # "is it something we did": one of the pack's own
+            return Hit(own, "answer", "", 0.0, 1.0, 1.0, 1.0), 1.0
     if bare is not None and bare != part and not _REFERRING.match(bare):
         best, conf = _part_answer(u, bare, need, prefer=prefer)
         hit, fit = _part_answer(u, part, need, prefer=prefer)
@@ -2524,6 +2541,11 @@ _UNSURE_WHY = re.compile(r"^\s*(?:(?:but|and)\s+)?(?:i|we)\s+(?:don'?t|do not|do
                          r"(?:understand|know|get)\s+why\b[\s,]*(?:(?:or|and)\s+)?(?P<rest>.*)$", re.I)
 
 
+_TOLD_AFTER_DASH = re.compile(r"^(?P<q>(?:is|was|did|could|can|should|does|do|will|would)\b[^-–?]{3,50}?)\s+[-–]\s+"
+                              r"(?P<rest>(?:he|she|they|we|i|my|his|her|our)\b.{10,})$", re.I)
+_WORD_LIST = re.compile(r"\b[A-Za-z]+(?: [A-Za-z]+)?(?:,\s*[A-Za-z]+(?: [A-Za-z]+)?){2,},?\s+(?:or|and)\s+[A-Za-z]+(?=\s*[,.;!]|\s*$)")
+
+
 def _message_parts(question: str) -> list[str]:
     return list(_message_parts_cached(question))
 
@@ -2544,6 +2566,9 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
     # "dose + monitoring" / "dose & monitoring" are two asks of one medicine, read as "dose and monitoring"
     # ("levamisole dose + monitoring?", "MMF dose & monitoring")
     kept = _DOSE_PLUS.sub(" and ", kept)
+    # ... and a list of things of a word or two each ("a diet sheet that says no bananas, potatoes, tomatoes or
+    # chocolate, limit milk"): "tomatoes or chocolate" is no question of its own
+    kept = _WORD_LIST.sub(lambda m: m.group().replace(",", "\x1f"), kept)
     for x in re.split(r"(?<=[a-z0-9+%)\x1e\"'])\.\s+", kept, flags=re.I):
         for p in _PARTS.split(x):
             p = p.replace("\x1f", ",").replace("\x1e", ")")
@@ -2566,7 +2591,12 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
                         or (asked and re.fullmatch(r"\s*(?:ok|okay|ok to give|safe|alright|fine)\s*", p, re.I))):
                 #   ("GP wants to start clarithromycin for a chest infection. ok?")
                 run_on = None if _ASKING.match(p) else _RUN_ON.search(p)
-                if run_on is not None and len(re.findall(r"[A-Za-z]{3,}", p[:run_on.start()])) >= 2:
+                told_after = _TOLD_AFTER_DASH.match(p.strip())
+                if told_after is not None:
+                    # a short question, then what happened after a dash ("is it something we did - he had a bad cold
+                    # 2 weeks ago and i gave him calpol"): the question, then the story it asks about
+                    out.extend([told_after.group("q").strip(), told_after.group("rest").strip()])
+                elif run_on is not None and len(re.findall(r"[A-Za-z]{3,}", p[:run_on.start()])) >= 2:
                     # a question run on after a statement, unpunctuated ("hes so misrable can i just stop the tablets")
                     out.extend([p[:run_on.start()].strip(), p[run_on.start():].strip()])
                 else:
@@ -2980,6 +3010,14 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
     others = [(p.part, p.answer) for p in lines_of_parts if p.answer is not None
               and not (r.danger and da is not None and p.answer.topic != da.topic and not r.keep_parts
                        and not (_subject_terms(p.part) - set(cfg["story_subject_words"]) - set(cfg["danger_generic_words"])))]
+    if da is not None:
+        # (nor, among the key points, another answer's opposite Yes/No on the same subject, left out of the summary
+        # below for the same reason: "Should I start an ACE inhibitor?" beside "Not yet: ...")
+        given_opener = _opener(" ".join((da.family_answer if family else da.answer).split()))
+        contrary = {(p.part, p.answer.id) for p in lines_of_parts
+                    if p.answer is not None and p.answer.topic == da.topic and given_opener and _opener(p.text)
+                    and _opener(p.text) != given_opener}
+        others = [(q, a) for q, a in others if (q, a.id) not in contrary]
     scope, scope_note = scope_with_parts(lines_of_parts, scope, scope_note)
     gaps = list(dict.fromkeys(a.gap for q, a in [(u.question, da), *others] if a is not None and gap_asked_in(a, q)))
     if gaps and scope == "covered":   # the answer says what its sources do not give: so does its scope
