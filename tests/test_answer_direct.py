@@ -1759,7 +1759,8 @@ def test_probe_31_safety():
     d = answer("GP here. 6yo boy on pred 2mg/kg daily for nephrotic relapse, sister has chickenpox since yesterday, "
                "he's never had it and not vaccinated. what do I do? aciclovir or VZIG? and can he have varicella "
                "vaccine later?")
-    assert "Can he have varicella vaccine later? At least 1 month after stopping" in d.summary_text
+    assert any(f"Can he have varicella vaccine later? {when}" in d.summary_text
+               for when in ("At least 1 month after stopping", "Yes, later: not during the high-dose course"))
 
 
 def test_probe_31_more_parts():
@@ -3633,7 +3634,7 @@ def test_round_12_probe_fixes():
     assert e.summary_text.startswith("nephroguide's sources do not study gluten-free or dairy-free diets")
     f = answer("we have 2 cats and some chickens in the garden. my son is on tacrolimus and mmf now - do we need to "
                "rehome them or stop him cleaning the litter tray and collecting eggs?", audience="family")
-    assert f.summary_text.startswith("nephroguide's sources do not cover pets or farm animals")
+    assert f.summary_text.startswith("nephroguide's sources do not cover pets, farm animals")
     # why the ward weighs and measures
     g = answer("Our 3 year old was admitted yesterday with her first episode, puffy eyes and tummy. The nurses weigh her "
                "every morning and measure everything she drinks and wees. Why do they do all that, and roughly how long "
@@ -4555,3 +4556,41 @@ def test_round_30_probe_fixes():
                "- he had a bad cold 2 weeks ago and i gave him calpol. and what is actually going on in his kidneys",
                audience="family")
     assert "Nothing you did" in m.summary_text and "adult kidney doctor" not in m.summary_text
+
+
+def test_round_31_probe_fixes():
+    # an anxious child's tummy ache before school is no peritonitis alarm
+    a = answer("my daughter is 10, now on her 2nd relapse. she checks her eyes in the mirror every morning, cries before "
+               "school saying her tummy hurts and keeps asking if her kidneys are going to stop working. is this the "
+               "steroids or is she actually anxious?", audience="family")
+    assert not a.summary_text.startswith("Go to hospital") and "It can be both" in a.summary_text
+    # "start prophylactic enoxaparin? dose?" is never prednisolone's dose; "pen V" is penicillin
+    b = answer("13yo 45kg relapse, alb 11, massive ascites, reg wants a PICC for albumin. start prophylactic enoxaparin? "
+               "dose? and does she need pen V at her age")
+    assert "60 mg/day" not in b.summary_text and "Not routinely" in b.summary_text
+    # "what % are steroid sensitive" is not the frequent-relapse share
+    c = answer("key prognosis numbers for childhood NS: what % are steroid sensitive, what % of those relapse?",
+               audience="student")
+    assert "steroid sensitive? Up to half" not in c.summary_text and "85-90%" in c.summary_text
+    # potassium and magnesium on tacrolimus are not, by themselves, kidney damage (was "Yes")
+    d = answer("hes 9, on tacrolimus 18 months. potassium 5.1 (H), magnesium 1.6 (L). do the high potassium and low "
+               "magnesium mean the tacrolimus is damaging his kidneys?", audience="family")
+    assert "Not on their own" in d.summary_text[:120]
+    # the dose asked after "considering oral cyclophosphamide" is cyclophosphamide's, not maintenance prednisolone's
+    e = answer("SDNS 9yo 28 kg, consultant considering oral cyclophosphamide. what dose and duration, does the pred carry "
+               "on during the course, and what bloods and how often?")
+    assert "Cyclophosphamide 56 mg" in e.summary_text and "at most 14 mg" not in e.summary_text
+    # "will the weight ever come off?" is answered Yes, usually (the answer is written for "is it permanent?")
+    f = answer("will the weight come off after prednisolone", audience="family")
+    assert f.summary_text.startswith("Yes, usually")
+    # a sibling of 4 months is not the patient: "our son Reuben (3)"
+    g = answer("Our son Reuben (3) was diagnosed 5 days ago. I had nephrotic syndrome myself when I was 4. We also have a "
+               "baby girl who is 4 months old. did I pass this on to him? Will the baby get it too?", audience="family")
+    assert "carriers are healthy" not in g.summary_text and "rarely runs in families" in g.summary_text
+    # party food is no relapse trigger; "is it ok for her to go?" is about the sleepover the story named
+    h = answer("my mum keeps saying all the sugar and junk at the party will set her off again, is that true?",
+               audience="family")
+    assert h.summary_text.startswith("No.")
+    i = answer("my daughter (9) has been invited to her first sleepover on friday since being diagnosed last year. shes in "
+               "remission, on 10mg pred every other day. is it ok for her to go?", audience="family")
+    assert i.summary_text.startswith("Yes")

@@ -657,7 +657,7 @@ def _dose_asked_of(question: str) -> frozenset[str]:
     return frozenset(d for clause in _CLAUSES.split(question) if _DOSE_WORD.search(clause) for d in _medicines_in(clause))
 
 
-_CLAUSES = re.compile(r"[.;?!\n]|,\s+(?=and\b|what\b|how\b)")
+_CLAUSES = re.compile(r"[.;?!\n]|,\s+(?=and\b|what\b|how\b|does\b|do\b|is\b|are\b|can\b|should\b|will\b)")
 
 
 _DOSE_WORD = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bregimen\b", re.I)
@@ -672,7 +672,11 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
     drugs = [d for d in named if any(r.drug == d for r in pack.dose_rules.values())]
     # the medicine whose dose the message asks for comes first ("still relapsing on MMF + alt day pred.
     # considering rituximab - dose, ...": rituximab, not the medicine that is failing)
-    asked_for = _dose_asked_of(u.question)
+    from nephroguide.answer import direct
+
+    # (else the one the message proposes to start just before it: "... considering oral cyclophosphamide. Does it
+    # work? If we go ahead, what dose and duration?")
+    asked_for = _dose_asked_of(u.question) or frozenset(direct.dose_asked_drugs(u.question))
     # ... and a medicine the message says has failed comes last ("relapsing on MMF, team want to start a CNI -
     # tacrolimus or ciclosporin? starting dose and target trough?": the CNIs, not MMF)
     drugs.sort(key=lambda d: (d not in asked_for, d in u.failed))
@@ -686,8 +690,6 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
                 b.add(Entry("dosing", "recommendation", rec.id, st, _clean(rec.family_text), _clean(rec.text),
                             title=rec.title, reviewed=rec.last_reviewed, drugs=tuple(rec.drugs)))
         return named, None
-    from nephroguide.answer import direct
-
     dose_clauses = [c for c in _CLAUSES.split(u.question) if _DOSE_WORD.search(c)]
     if (not drugs or not asked_for) and any(direct.names_other_medicine(c) for c in dose_clauses or [u.question]):
         # a dose of a medicine the pack does not dose ("co-trimoxazole dose 20 kg", "vitamin D dose 20 kg on

@@ -570,6 +570,14 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         if leads_article(u, best, has_patient=has_patient):
             return Route("pathway", answer=best, confidence=conf)
         return Route("answer", answer=best, confidence=conf)
+    lead_cfg = cfg["direct"]["implied_lead"]
+    if u.intent in CORE_PATHWAY and asked_treatment and not (u.explicit_intent or u.stage or has_patient or from_session) \
+            and best is not None and conf >= float(lead_cfg["fit"]) and conf - second >= float(lead_cfg["margin"]) \
+            and answer_intent(best) not in CORE_PATHWAY:
+        # a treatment intent read only from a word or two ("finished her steroids in june") beside one answer far
+        # ahead of every other on another subject ("... bedtime 2+, morning negative, which one do I go by?"): that
+        # answer, not the treatment article (data: ``direct.implied_lead``)
+        return Route("answer", answer=best, confidence=conf)
     if u.intent in CORE_PATHWAY and asked_treatment:
         # a treatment question: the pathway article, unless a direct answer fits this very question
         exact = best is not None and best.cover_a >= exact_at and best.cover_q >= float(cfg["direct"]["exact_question"])
@@ -1138,6 +1146,7 @@ _REPORTED = re.compile(r"^(?!.*\b(?:but|so|and)\s+(?:is|isnt|isn't|are|aren't|ca
 _SHORTHAND_ASK = re.compile(r"^\s*[\w/-]+(?:\s+[\w/-]+){0,2}\s+(?:for )?(?:how long|how often|how much|when|what dose|which dose)"
                             r"\s*\??\s*$", re.I)
 # a question that checks what the message just told ("is that true?", "is it right?")
+_GOING_ASKED = re.compile(r"\b(?:go|come|attend|stay over|join in)\s*\??\s*$", re.I)
 _CLAIM_CHECK = re.compile(r"^\s*(?:(?:and|but|so)\s+)?(?:is|was) (?:that|it|this) (?:really |actually )?(?:true|right|correct|so)\b",
                           re.I)
 # a dose forgotten, missed or thrown up ("what if I forget a dose?") asks what to do, not how much
@@ -1420,9 +1429,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             and not _VACCINE_ASKED.search(asked_as[part]) and not _ACTION_ASKED.match(asked_as[part]) \
             and not _MISSED_DOSE.search(asked_as[part]) \
             and not _supplement_dose(asked_as[part], asked_before) \
+            and not (names_other_medicine(part) and not _medicines_in(part)) \
             and (len(set(_medicines_in(asked_as[part]))) < 2 or u.detail("weight_kg") or u.detail("bsa_m2")) \
             and not re.search(settings()["time_zone_asked"], u.question, re.I) \
             and not set(u.stage) & set(settings()["no_dose_lines"]) else None
+        #      (nor the dose of a medicine outside the pack asked just before: "start prophylactic enoxaparin?
+        #      dose?" is never prednisolone's)
         #      (nor, for a child of no stated size, a dose of two medicines given together: "what dose of albumin
         #      and furosemide?" is the regimen's answer, not one medicine's dose rule)
         #      ("should I still give her dose?" asks whether, not how much; "can he get MMR booster once on low
@@ -1446,7 +1458,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 and not _medicines_in(asked_as[part]) and _asked_drugs(pack, da.id) \
                 and not _asked_drugs(pack, da.id) & set(_medicines_in(u.question)) \
                 and ((given is not None and re.search(r"\bdos(?:e|es|ing)\b", given.answer, re.I))
-                     or (names_other_medicine(u.question) and not _medicines_in(u.question))):
+                     or (names_other_medicine(u.question) and not _medicines_in(u.question))
+                     or (names_other_medicine(part) and not _medicines_in(part))):
             continue   # a bare "what dose?" beside an answer that speaks of the dose of what the message asks about:
             #            never another medicine's dose ("start ACEi anyway? which drug, what dose?" is not prednisolone)
         if part is parts[0] and da is not None and da.id == chosen:
@@ -1818,14 +1831,17 @@ def _named_just_before(question: str, part: str) -> list[str]:
     here = list(_medicines_in(sentence))[-1:]
     if here:
         return here
-    started = [m.group(1) for m in _STARTING.finditer(question[:at])]
-    return list(_medicines_in(started[-1]))[-1:] if started else []
+    # (the words after "considering", up to a few: "considering oral cyclophosphamide")
+    started = [re.split(r"[.,;:?!]", question[m.start(1):m.start(1) + 40])[0] for m in _STARTING.finditer(question[:at])]
+    named = [list(_medicines_in(x))[:1] for x in started]
+    return next((n for n in reversed(named) if n), [])
 
 
 # a medicine a message proposes to start or give ("we want to start mycophenolate mofetil", "planning oral
 # cyclophosphamide")
 _STARTING = re.compile(r"\b(?:start|starting|begin|beginning|commence|commencing|give|giving|switch(?:ing)? to|"
-                       r"change to|try|trying|trial of|add|adding|planning|plan to (?:start|give))\s+"
+                       r"change to|try|trying|trial of|add|adding|planning|plan to (?:start|give)|considering|"
+                       r"thinking (?:of|about)|suggest(?:s|ed|ing)?|propos(?:es|ed|ing))\s+"
                        r"((?:[\w-]+\s+){0,3}?[\w-]+)(?=[\s.,;:?!-]|$)", re.I)
 
 
@@ -1977,7 +1993,9 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             continue
         referring = (bool(_REFERRING.match(p)) and not _DUMMY_IT.match(p)
                      and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))) \
-            or (bool(_OBJECT_PRONOUN.search(p)) and bool(told or story))
+            or (bool(_OBJECT_PRONOUN.search(p)) and bool(told or story)) \
+            or (bool(_CLAIM_CHECK.match(p)) and bool(told))   # ("mum says I cant have live vaccines. is that true
+        #                                                        or are any of these dangerous for her?")
         bare = _leans_on_story(p)
         if referring or bare or len(_part_terms(p)) == 1:
             # ... and so is a question of one subject word or none ("what do we take?", "what if he relapses
@@ -2020,6 +2038,12 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                     last = context[-1:]   # what a word of the illness the story told means ("... told us today our
                     #                       daughter is steroid resistant after 4 weeks of pred. what does that mean"),
                     #                       the medicine it names notwithstanding
+                if _GOING_ASKED.search(p):
+                    # "is it ok for her to go?" is about where the story said she is going ("... invited to her first
+                    # sleepover on friday ... shes in remission ... is it ok for her to go?"), however far back
+                    going = next((x for x in reversed(story) if _pattern(settings()["going_to"]).search(x)), None)
+                    if going is not None:
+                        last = [going]
                 if _CLAIM_CHECK.match(p) and told:
                     last = told[-1:]   # "is that true?" checks the claim just told ("my friend said mmf is bad if u
                     #                    get pregnant, is that true??"), medicine and all
@@ -2556,6 +2580,8 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
     without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
     out: list[str] = []
     question = _listed_questions(question)
+    # ("what % are steroid sensitive": a percentage asked, read as the words say it)
+    question = re.sub(r"\b(what|which|how many)\s*%(?=\s|$)", r"\1 percentage", question, flags=re.I)
     defining = False   # the parts after "definitions of ..." are its terms
     # a list in brackets is one part ("what to check before (hep B, IgG)?")
     # (and its closing bracket is not a list number: "my son (he is 4) and now ..."; "(1) can she ..." still is one)
@@ -3027,6 +3053,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         # (not another phrasing of the pack's: "My mum says we should cut out salt ...?"), and never a "Usually not"
         # under a danger answer's "Go to hospital now"
         said = " ".join((other.family_answer if family else other.answer).split())
+        # (its Yes/No the way round this question asks it: "will the weight ever come off?" beside "is it permanent?")
+        said = same_polarity(asked, other.asks, said, _other_way(other, family), other.asked_way)
         if r.danger and (_opener(said) == "no" or (_opener(said) == "yes"
                                                    and re.search(settings()["wait_asked"], _sentence_of(u.question, asked),
                                                                  re.I))):
@@ -3446,7 +3474,9 @@ def same_polarity(question: str, asks: Sequence[str], summary: str, other_way: s
     that of its first phrasing that has one."""
     # only a Yes/No that answers ("No, ...", "Yes in FRNS: ..."), not a "No" opening a noun phrase ("No exact
     # number: ...", "No grapefruit"), which would read as its opposite without it
-    m = re.match(r"^\s*(?:yes|no)(?:\s*[,.:;!]\s*|\s+(?=(?:in|for|when|if|during|while|until|unless|with|after|"
+    # (and a hedged one: "Usually not. The extra weight ... goes 3 to 6 months after the last dose")
+    m = re.match(r"^\s*(?:(?:usually|probably|mostly|generally)\s+(?:yes|no|not)|yes|no)"
+                 r"(?:\s*[,.:;!]\s*|\s+(?=(?:in|for|when|if|during|while|until|unless|with|after|"
                  r"before|once|but)\b))", summary, re.I)
     if m is None or not asks:
         return summary
