@@ -4594,3 +4594,41 @@ def test_round_31_probe_fixes():
     i = answer("my daughter (9) has been invited to her first sleepover on friday since being diagnosed last year. shes in "
                "remission, on 10mg pred every other day. is it ok for her to go?", audience="family")
     assert i.summary_text.startswith("Yes")
+
+
+def test_round_32_probe_fixes():
+    # "no abdo pain" is no abdominal pain: a febrile cold on daily prednisolone is not peritonitis
+    a = answer("GP - 4yo 17kg, d12 pred 40mg od (1st NS, dip neg since d8). T 38.6 overnight, coryza + cough, chest "
+               "clear, drinking ok, no abdo pain. abx? do I change the pred dose? what should make me send in?")
+    assert a.summary_text.startswith("Keep the prescribed prednisolone dose") and "Peritonitis" not in a.summary_text
+    # a new liquid strength: the volume worked out (20 mg of 10 mg/mL is 2 mL), never a course's dose beside it
+    b = answer("pharmacy gave us a new bottle of her prednisolone and it says 10mg/ml, the old one was 5mg in 5ml and we "
+               "were giving 20ml (shes 2, on 20mg). the label still just says 20mg once a day. how much do i give now??",
+               audience="family")
+    assert "20 mg: with the liquid of 10 mg in 1 mL that is 2 mL" in b.summary_text
+    assert "2 mg/kg" not in b.summary_text
+    from nephroguide.answer.direct import volume_line
+
+    assert volume_line("we have a 5mg/5ml bottle and a 10mg/ml bottle at home, on 20mg", family=False) is None   # which?
+    # an alternate-day dose above the phase's cap is flagged
+    c = answer("community pharmacist - Rx for 9yo 36kg (1.2 m2) 1st episode NS: pred 60mg od x 4 wks then 60mg alt "
+               "days x 4 wks. alt-day dose looks high, should it be 40? what's the max?")
+    assert c.summary_text.startswith("Not as written: 60 mg on alternate days") and "40 mg" in c.summary_text
+    # fever with poor perfusion and no focus: sepsis with shock, volume and antibiotics first
+    d = answer("ED - 6yo in relapse, day 3 of pred 60 mg/m2, T 39.5, HR 155, lethargic, CRT 3 s, CRP 160, no abdo "
+               "tenderness, no cellulitis, no obvious focus. Empirical abx?")
+    assert d.summary_text.startswith("Sepsis with shock until proven otherwise")
+    # sick-day rules after an ordinary first course; a role before a dash is not part of the question
+    e = answer("gen paeds - do kids who've only had the standard 8 wk first-episode pred course need a steroid "
+               "emergency card + sick-day rules, or just the ones on long-term/repeated steroids? and for how long after "
+               "stopping?")
+    assert e.summary_text.startswith("Likely yes") and "Vomited within 30 minutes" not in e.summary_text
+    # "what are the chances the tacrolimus actually works?" states no response to it
+    from nephroguide.answer.understand import understand
+
+    assert "cni_responsive" not in understand("they are starting tacrolimus. what are the chances the tacrolimus "
+                                              "actually works?").stage
+    # a single high reading in a crying child: recheck now
+    f = answer("ward nurse - 4yo boy new NS d1 on pred, dinamap BP 124/80 taken while he was crying and wriggling, "
+               "HR 120, warm, CRT <2s. recheck at next obs or escalate now?")
+    assert f.summary_text.startswith("Recheck it now")

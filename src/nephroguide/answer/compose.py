@@ -992,6 +992,9 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
     if (weight is None and bsa is None) or not u.doses:
         return None
     cfg = direct.settings()["dose_check"]
+    alternate = _alternate_day_check(u, audience, weight, height, bsa)
+    if alternate is not None:
+        return alternate
     pack = load_pack()
     indications = direct.stated_indications(u)
     divided = {drug: n for drug, _, n in u.detail("divided_doses") or ()}
@@ -1060,6 +1063,42 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
             direction="below" if value < most else "above", share=f"{abs(value - most) / most:.0%}")
         return text, tuple(dict.fromkeys(c.source for c in rule.citations))
     return None
+
+
+def _alternate_day_check(u: Understanding, audience: str, weight: float | None, height: float | None,
+                         bsa: float | None) -> tuple[str, tuple[str, ...]] | None:
+    """An alternate-day dose the message states ("... then 60mg alt days x 4 wks") above the most the stated course's
+    alternate-day phase gives the child (its cap included): a line that says so, with the phase worked out; None
+    otherwise (data: retrieval.yaml ``dose_check.alternate_day``)."""
+    from nephroguide.answer import direct
+    from nephroguide.engine.dosing import compute_dose
+    from nephroguide.errors import InputError as DoseInputError
+    from nephroguide.knowledge.pack import load_pack
+
+    cfg = direct.settings()["dose_check"]
+    stated = [float(m.group("mg")) for m in re.finditer(str(cfg["alternate_day"]), u.question, re.I)]
+    if len(set(stated)) != 1:
+        return None
+    value = stated[0]
+    pack = load_pack()
+    indications = direct.stated_indications(u)
+    rules = [x for x in pack.dose_rules.values() if x.drug == "prednisolone" and x.preferred and not x.ceiling
+             and x.route == "oral" and x.schedule == "alternate_days" and x.indication in indications]
+    if not rules:
+        return None
+    rule = rules[0]
+    try:
+        res = compute_dose(rule, pack, weight, height, None, bsa_m2=bsa)
+    except DoseInputError:
+        return None
+    most = max(v for v in (res.mg_per_dose, res.mg_per_dose_range[1] if res.mg_per_dose_range else None) if v is not None)
+    if value <= most * (1 + float(cfg["same"])):
+        return None
+    size = f"{_num(bsa)} m²" if bsa is not None else f"{_num(weight or 0)} kg"
+    basis = res.calculation if res.cap_applied and res.calculation and audience != "family" else res.basis
+    text = str(cfg["family_alternate" if audience == "family" else "clinician_alternate"]).format(
+        amount=f"{_num(value)} mg", size=size, usual=f"{_num(most)} mg", basis=basis, title=rule.title)
+    return text, tuple(dict.fromkeys(c.source for c in rule.citations))
 
 
 def _num(x: float) -> str:

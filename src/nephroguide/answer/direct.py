@@ -1109,7 +1109,9 @@ def _part_elsewhere(part: str) -> list[str]:
     return found
 
 
-_ASKING = re.compile(r"^\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:with|using) (?:what|which)\b|"
+_ASKING = re.compile(r"^(?!\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:are|were)\s+(?:starting|stopping|giving|sending|trying|"
+                    r"planning|waiting|hoping|thinking|worried)\b)"   # ("... want to do a biopsy and are starting tacrolimus")
+                    r"\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:with|using) (?:what|which)\b|"
                     # ("every time he relapses does he have to go back into hospital")
                     r"(?:every time|each time|whenever)\s+(?:[\w']+\s+){1,5}?(?:does|do|will|should|can|is|are|must|"
                     r"has|have)\s+(?:he|she|they|it|we|i|you)\b|"
@@ -1146,6 +1148,19 @@ _REPORTED = re.compile(r"^(?!.*\b(?:but|so|and)\s+(?:is|isnt|isn't|are|aren't|ca
 _SHORTHAND_ASK = re.compile(r"^\s*[\w/-]+(?:\s+[\w/-]+){0,2}\s+(?:for )?(?:how long|how often|how much|when|what dose|which dose)"
                             r"\s*\??\s*$", re.I)
 # a question that checks what the message just told ("is that true?", "is it right?")
+_MONITORING_ASKED = re.compile(r"\b(?:bloods?|blood tests?|monitoring|monitor|checks?)\b", re.I)
+
+
+def _proposed_medicine(story: Sequence[str]) -> str | None:
+    """The medicine the story last proposes to start ("the consultant is considering oral cyclophosphamide")."""
+    for told_part in reversed(story):
+        for m in reversed(list(_STARTING.finditer(told_part))):
+            named = _medicines_in(re.split(r"[.,;:?!]", told_part[m.start(1):m.start(1) + 40])[0])
+            if named:
+                return named[0]
+    return None
+
+
 _GOING_ASKED = re.compile(r"\b(?:go|come|attend|stay over|join in)\s*\??\s*$", re.I)
 _CLAIM_CHECK = re.compile(r"^\s*(?:(?:and|but|so)\s+)?(?:is|was) (?:that|it|this) (?:really |actually )?(?:true|right|correct|so)\b",
                           re.I)
@@ -2016,6 +2031,13 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                 out[-1] = (f"{out[-1][0]}, {p}", f"{out[-1][1]}, {p}")
                 told = []
                 continue
+            proposed = _proposed_medicine(story) if _MONITORING_ASKED.search(p) and len(_part_terms(p)) <= 2 else None
+            if proposed is not None and not _medicines_in(p):
+                # "... the consultant is considering oral cyclophosphamide ... what bloods do we need?": the bloods
+                # of the medicine proposed, not of the one a question before it named ("does the pred carry on?")
+                out.append((f"{p} ({proposed})", p))
+                told = []
+                continue
             context = told[-3:] or before or ([out[-1][1]] if follow_on and bare else []) \
                 or ([asked_med] if asked_med and bare and not referring else []) \
                 or (story[-2:] if referring or bare else []) or ([out[-1][1]] if follow_on or (bare and out and not referring) else [])
@@ -2580,6 +2602,8 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
     without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
     out: list[str] = []
     question = _listed_questions(question)
+    # (who asks, before a dash, is no part of the question: "gen paeds - do kids who've only had ...")
+    question = _pattern(settings()["asker_role"]).sub("", question, count=1)
     # ("what % are steroid sensitive": a percentage asked, read as the words say it)
     question = re.sub(r"\b(what|which|how many)\s*%(?=\s|$)", r"\1 percentage", question, flags=re.I)
     defining = False   # the parts after "definitions of ..." are its terms
@@ -2666,7 +2690,7 @@ _RUN_ON = re.compile(r"(?<!\bhow)(?<!\bwhat)(?<!\bwhen)(?<!\bwhere)(?<!\bwhy)(?<
 
 # the other half of a choice, with no question of its own ("..., or only FR/SD?", "..., or just in relapse?")
 _OR_ONLY = re.compile(r"^\s*or\s+(?!(?:can|could|should|shall|do|does|did|is|are|was|will|would|may|must|how|what|when|where|which|who|why)\b)"
-                      r"(?:\S+\s*){1,4}[?!.]*\s*$", re.I)
+                      r"(?:\S+\s*){1,6}[?!.]*\s*$", re.I)
 
 
 # a question of one word about what was just said ("..., why??"), and a part ending with it
@@ -2993,6 +3017,36 @@ def _medicines_named(part: str) -> tuple[str, ...]:
 
 # ----------------------------------------------------------------------------------------- compose
 
+def volume_line(question: str, family: bool) -> str | None:
+    """The volume of a liquid of the strength a message states for the dose it states ("new bottle says 10mg/ml ...
+    she's on 20mg" -> 2 mL), or None unless the message gives exactly one dose in mg and one strength (or one strength
+    it calls new): never guessed (data: ``volume_line``)."""
+    cfg = settings()["volume_line"]
+    strengths = list(_pattern(cfg["strength"]).finditer(question))
+    if not strengths:
+        return None
+    if len(strengths) > 1:
+        new = [m for m in strengths if _pattern(cfg["new_strength"]).search(question[max(0, m.start() - 60):m.start()])
+               and not _pattern(cfg["old_strength"]).search(question[max(0, m.start() - 25):m.start()])]
+        if len(new) != 1:
+            return None
+        strengths = new
+    strength = strengths[0]
+    taken = [(m.start(), m.end()) for m in _pattern(cfg["strength"]).finditer(question)]
+    doses = {float(m.group("mg")) for m in _pattern(cfg["dose"]).finditer(question)
+             if not any(a <= m.start() < b for a, b in taken)}
+    if len(doses) != 1:
+        return None
+    dose = doses.pop()
+    mg, ml = float(strength.group("mg")), float(strength.group("ml") or 1)
+    if mg <= 0 or ml <= 0:
+        return None
+    volume = round(dose * ml / mg, 2)
+    if not 0.05 <= volume <= 100:
+        return None
+    return str(cfg["family" if family else "text"]).format(dose=dose, mg=mg, ml=ml, volume=volume)
+
+
 def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str, patient: dict[str, Any] | None,
                    today: dt.date, session: str | None, from_session: bool, detail: str, scope: str = "covered",
                    scope_note: str = "") -> Answer:
@@ -3106,6 +3160,11 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         if _TASK.match(u.question) and not any(_form(p) == "yn" for p in asking):
             summary = _without_yes_no(summary)   # "Summarise the immunisation recommendations ...": no Yes or No
         summary = gap_first(u, da, summary, family)
+        volume = volume_line(u.question, family) if da.id in settings()["volume_line"]["answers"] else None
+        if volume is not None:   # "new bottle says 10mg/ml ... on 20mg": 2 mL, worked out, first
+            summary = f"{volume} {summary}"
+            # ... and it answers "how much do I give now?" (never a course's dose rule beside it)
+            lines_of_parts = [p for p in lines_of_parts if not (p.answer is None and _DOSE_ASKED.search(p.part))]
     if da is not None:
         # a line for another question that says the opposite Yes/No on the same subject is left out: the reader
         # would get "No, not yet ... Yes" ("2+ today, do I restart the prednisolone?")

@@ -662,7 +662,8 @@ def _response(text: str) -> tuple[dict[str, str], list[str], list[str]]:
         for outcome, patterns in (("failure", r.failure), ("success", r.success)):
             # (a course named as what a medicine is for is no failure of it: "levamisole or MMF for FRNS?")
             hits = [m for p in patterns for m in p.finditer(clause)
-                    if not (outcome == "failure" and _INDICATION_BEFORE.search(clause[:m.start()]))]
+                    if not (outcome == "failure" and _INDICATION_BEFORE.search(clause[:m.start()]))
+                    and not (outcome == "success" and _HYPOTHETICAL_BEFORE.search(clause[:m.start()]))]
             own_found = False
             for name, a_start, a_end in agents:
                 kind = _agent_kind(name)
@@ -692,6 +693,9 @@ def _response(text: str) -> tuple[dict[str, str], list[str], list[str]]:
     return facts, failed, notes
 
 
+# (a success asked about or hoped for is not stated: "what are the chances the tacrolimus actually works?")
+_HYPOTHETICAL_BEFORE = re.compile(r"\b(?:chances?|likel(?:y|ihood)|odds|whether|if|will|would|could|might|hope|hoping|"
+                                  r"does|do)\b[^.?!]*$")
 _INDICATION_BEFORE = re.compile(r"\b(?:for|in|treat|treating|indicated in|used in|licensed for)\s+(?:(?:frequently|steroid|steroid-?|often)[\s-]+)?$")
 
 
