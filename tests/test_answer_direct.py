@@ -4632,3 +4632,33 @@ def test_round_32_probe_fixes():
     f = answer("ward nurse - 4yo boy new NS d1 on pred, dinamap BP 124/80 taken while he was crying and wriggling, "
                "HR 120, warm, CRT <2s. recheck at next obs or escalate now?")
     assert f.summary_text.startswith("Recheck it now")
+
+
+def test_round_33_probe_fixes():
+    # a positive hepatitis B screen at onset: not the standard course, not "biopsy is not routine"
+    a = answer("reg - 7yo new NS: alb 15, UPCR 620, dip blood 1+, C3 0.7 (bit low), ALT 64. HBsAg came back POSITIVE "
+               "today. still start pred 60 mg/m2 or biopsy first? does he need antivirals?")
+    assert "Not the standard prednisolone course first" in a.summary_text
+    assert "biopsy is not routine" not in a.summary_text
+    # a recorded penicillin allergy before penicillin V prophylaxis: check first, keep the prednisolone
+    b = answer("just got home with my 3 yr old, theyve given him pred and penicillin V twice a day to stop infections. he "
+               "had a rash with amoxicillin last year and the GP put penicillin allergic on his notes. is it safe to give "
+               "him tonights dose?", audience="family")
+    assert b.summary_text.startswith("Do not give tonight's penicillin") and "Keep giving the prednisolone" in b.summary_text
+    # switching from ciclosporin to tacrolimus: the tacrolimus dose leads
+    c = answer("11yo 35 kg SDNS on ciclosporin 75 mg bd, gum overgrowth + hirsutism. switching to tacrolimus - starting "
+               "dose, how long after the last CsA dose, what trough?")
+    assert c.summary_text.startswith("Tacrolimus")
+    # eGFR worked out by the bedside Schwartz equation (was the tacrolimus dose)
+    d = answer("how do u calculate eGFR in a child? eg 7yo, 120 cm, creat 38 umol/L", audience="student")
+    assert d.summary_text.startswith("For 120 cm and creatinine 38 umol/l: eGFR about 115")
+    # the delay before diagnosis, a childminder's scarlet fever contact, grandparents' own vaccines
+    e = answer("looking back his eyes were puffy most mornings for nearly 3 weeks, the GP said it was hayfever. has the "
+               "delay damaged his kidneys for good?", audience="family")
+    assert e.summary_text.startswith("Very unlikely")
+    f = answer("I'm a childminder, a mindee on prednisolone for a relapse played all last week with a girl who now has "
+               "scarlet fever. Does he need antibiotics or to be kept away?", audience="family")
+    assert f.summary_text.startswith("Tell the child's parents today")
+    g = answer("we look after our grandson on tacrolimus. we have been invited for the RSV jab, a covid booster and our "
+               "flu jab. are any of those live, do we need to keep away from him afterwards?", audience="family")
+    assert g.summary_text.startswith("Yes, have them")

@@ -679,7 +679,10 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
     asked_for = _dose_asked_of(u.question) or frozenset(direct.dose_asked_drugs(u.question))
     # ... and a medicine the message says has failed comes last ("relapsing on MMF, team want to start a CNI -
     # tacrolimus or ciclosporin? starting dose and target trough?": the CNIs, not MMF)
-    drugs.sort(key=lambda d: (d not in asked_for, d in u.failed))
+    # ... and the medicine switched to comes before the one switched from ("switching to tacrolimus - starting dose,
+    # how long after the last CsA dose?")
+    target = set(direct.switch_target(u.question))
+    drugs.sort(key=lambda d: (d not in target, d not in asked_for, d in u.failed))
     if named and not drugs:
         # the question names drugs the pack gives no dose for: say so (their recommendations explain
         # why), never dose another drug instead

@@ -3017,6 +3017,25 @@ def _medicines_named(part: str) -> tuple[str, ...]:
 
 # ----------------------------------------------------------------------------------------- compose
 
+def egfr_line(u: Understanding) -> str | None:
+    """The bedside Schwartz estimate for the height and the one creatinine a message states ("120 cm, creat 38
+    umol/L" -> about 115 mL/min/1.73 m2), or None (data: ``egfr_line``)."""
+    from nephroguide.intake.derive import schwartz_egfr
+
+    cfg = settings()["egfr_line"]
+    height = u.detail("height_cm")
+    found = list(_pattern(cfg["creatinine"]).finditer(u.question))
+    if height is None or len(found) != 1:
+        return None
+    value, unit = float(found[0].group("n")), (found[0].group("unit") or "").lower()
+    mg_dl = value if unit.startswith("mg") or (not unit and value < 5) else value / 88.4
+    if not 0.05 <= mg_dl <= 15:
+        return None
+    egfr = schwartz_egfr(height, mg_dl)
+    return str(cfg["text"]).format(height=height, creatinine=f"{value:g}", unit=unit or ("mg/dL" if value < 5 else
+                                   "micromol/L"), egfr=round(egfr))
+
+
 def volume_line(question: str, family: bool) -> str | None:
     """The volume of a liquid of the strength a message states for the dose it states ("new bottle says 10mg/ml ...
     she's on 20mg" -> 2 mL), or None unless the message gives exactly one dose in mg and one strength (or one strength
@@ -3160,6 +3179,9 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         if _TASK.match(u.question) and not any(_form(p) == "yn" for p in asking):
             summary = _without_yes_no(summary)   # "Summarise the immunisation recommendations ...": no Yes or No
         summary = gap_first(u, da, summary, family)
+        egfr = egfr_line(u) if da.id in settings()["egfr_line"]["answers"] else None
+        if egfr is not None:   # "7yo, 120 cm, creat 38 umol/L": the estimate worked out, first
+            summary = f"{egfr} {summary}"
         volume = volume_line(u.question, family) if da.id in settings()["volume_line"]["answers"] else None
         if volume is not None:   # "new bottle says 10mg/ml ... on 20mg": 2 mL, worked out, first
             summary = f"{volume} {summary}"
