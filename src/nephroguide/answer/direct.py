@@ -608,6 +608,13 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
                                  or answer_first):
             return Route("answer", answer=best, confidence=conf)
         return Route("pathway", confidence=conf)
+    if u.intent in CORE_PATHWAY and u.stage and not asked_treatment and not has_patient and best is not None \
+            and best.topic in cfg["side_effect_topics"] and set(u.drugs) & _asked_drugs(load_pack(), best.id) \
+            and conf >= float(cfg["direct"]["drug_only"]) and conf - second >= float(cfg["direct"]["staged_effect_margin"]):
+        # a side effect of the medicine the message names, far ahead of any other answer, beside a stage told only as
+        # background ("15 ... on tacrolimus since march for steroid dependent ns. my hair is coming out loads ... is
+        # it the tacro??"): that side effect's answer, not the stage's treatment article
+        return Route("answer", answer=best, confidence=conf)
     if u.intent in CORE_PATHWAY and u.stage and not (best is not None and conf >= float(cfg["direct"]["staged"])) \
             and not _elsewhere(ret, best, conf, u.question):
         return Route("pathway", confidence=conf)   # a stage of the course named, and no close direct answer
