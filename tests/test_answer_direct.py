@@ -4662,3 +4662,33 @@ def test_round_33_probe_fixes():
     g = answer("we look after our grandson on tacrolimus. we have been invited for the RSV jab, a covid booster and our "
                "flu jab. are any of those live, do we need to keep away from him afterwards?", audience="family")
     assert g.summary_text.startswith("Yes, have them")
+
+
+def test_round_34_probe_fixes():
+    # two mornings of 3+ is not yet a relapse (was "Yes ... this is a relapse")
+    a = answer("my daughter is 5 and on the every other day bit of her first steroids. the dipstick was 3+ yesterday and "
+               "again this morning, its been negative for weeks. is she relapsing??", audience="family")
+    assert a.summary_text.startswith("Not yet")
+    # "told to watch for fever and tummy pain" is no fever and tummy pain now
+    b = answer("Is it the nephrotic syndrome or the steroids that makes my son more likely to get infections? He's off "
+               "all his medicines. The nurse keeps telling us to watch for fever and tummy pain.", audience="family")
+    assert not b.summary_text.startswith("Go to hospital now")
+    # a relapse TTO written "x 28 days" daily is the first-episode course
+    c = answer("hosp pharmacist - TTO for 6yo 21 kg (0.82 m2) SSNS 2nd relapse, dip neg since day 4: pred 50 mg od x 28 "
+               "days then 30 mg alt days x 28 days. is 4 wks daily right for a relapse?")
+    assert "Not as written" in c.summary_text
+    # an uncomplicated relapse in ED: home on the relapse course (was the home BP limits answer)
+    d = answer("ED - 7yo 23 kg known SSNS, dip 3+ x4 days, puffy eyes + mild ankle oedema, HR 95, BP 100/62, CRT <2s, "
+               "afebrile, no abdo pain. do i need bloods/admission or just start pred and send home? dose?")
+    assert d.summary_text.startswith("Usually home on the relapse course")
+    # what "m2" means on a letter, not a weight-only dose contradicting it
+    e = answer("the hospital letter says prednisolone 60mg/m2 and it came to 40mg a day for my daughter (shes 4 and "
+               "16kg). what does the m2 mean?", audience="family")
+    assert e.summary_text.startswith('"m2" means') and "32 mg" not in e.summary_text
+    # "steroid dependent" is no addiction; furosemide and clots
+    f = answer("im 14 and my consultant said im steroid dependent now. does that mean im addicted to prednisolone??",
+               audience="family")
+    assert f.summary_text.startswith("No, it is not an addiction")
+    g = answer("My consultant told me to be careful giving furosemide to a nephrotic child because of clots. What is the "
+               "logic behind that?")
+    assert g.summary_text.startswith("Diuretics are a reported thrombosis risk factor")

@@ -1410,7 +1410,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         need = enough if own_terms > 1 else float(cfg["direct"]["part_one_word"])
         bare_terms = _subject_terms(asked_as[part])
         if _named_in_lead(asked_as[part], lead) or (chosen is not None and _timed_in_lead(asked_as[part], lead,
-                                                                                        chosen, family)):
+                                                                                        chosen, family)) \
+                or (given is not None and _BARE_HOW_LONG.fullmatch(asked_as[part]) is not None
+                    and bool(_DURATION.search(" ".join(sentences(" ".join((given.family_answer if family
+                                                                          else given.answer).split()))[:3])))):
+            # ("... do we keep doing the dipsticks every morning, how long for?" beside "... for at least 6 months
+            # after prednisolone stops": a bare "how long for?" is the answer given's own duration)
             first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
             continue   # the answer given answers it in its first sentence
         if part != asked_as[part] and len(bare_terms) <= 1 and not _REFERRING.match(asked_as[part]) \
@@ -2523,6 +2528,7 @@ def _timed_in_lead(question: str, lead: frozenset[str], answer_id: str, family: 
     return bool(said) and bool(_DURATION.search(said[0]))
 
 
+_BARE_HOW_LONG = re.compile(r"\s*(?:and\s+)?(?:for\s+)?how long(?:\s+for)?\s*\??\s*", re.I)
 _HOW_LONG_AFTER = re.compile(r"^\W*(?:and\s+)?(?:how long|how many (?:days|weeks|months)) (?:after|since|from)\b", re.I)
 _DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:to|-|or)?\s*\d*\s*(?:days?|weeks?|months?|years?)\b", re.I)
 
