@@ -4692,3 +4692,10 @@ def test_round_34_probe_fixes():
     g = answer("My consultant told me to be careful giving furosemide to a nephrotic child because of clots. What is the "
                "logic behind that?")
     assert g.summary_text.startswith("Diuretics are a reported thrombosis risk factor")
+
+
+def test_an_alternate_day_dose_is_judged_against_its_own_medicine():
+    # "levamisole 50 mg alt days" is levamisole's dose, never checked against prednisolone's alternate-day phase
+    a = answer("FRNS 6yo 20 kg, relapse, levamisole 50 mg alt days. correct?")
+    assert "alternate-day phase" not in a.summary_text.split(".")[0]
+    assert "Not as written: 50 mg on alternate days" not in a.summary_text

@@ -1080,12 +1080,15 @@ def _alternate_day_check(u: Understanding, audience: str, weight: float | None, 
 
     cfg = direct.settings()["dose_check"]
     stated = [float(m.group("mg")) for m in re.finditer(str(cfg["alternate_day"]), u.question, re.I)]
-    if len(set(stated)) != 1:
+    # (the medicine understanding read as given on alternate days: never another one's phase, "levamisole 50 mg alt
+    # days" is not judged against prednisolone's)
+    drugs = list(u.detail("alternate_day_doses") or [])
+    if len(set(stated)) != 1 or len(drugs) != 1:
         return None
-    value = stated[0]
+    value, drug = stated[0], str(drugs[0])
     pack = load_pack()
     indications = direct.stated_indications(u)
-    rules = [x for x in pack.dose_rules.values() if x.drug == "prednisolone" and x.preferred and not x.ceiling
+    rules = [x for x in pack.dose_rules.values() if x.drug == drug and x.preferred and not x.ceiling
              and x.route == "oral" and x.schedule == "alternate_days" and x.indication in indications]
     if not rules:
         return None

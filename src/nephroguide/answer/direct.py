@@ -27,7 +27,7 @@ from typing import Any
 
 from nephroguide.answer.model import Answer, Item, Section
 from nephroguide.answer.retrieve import Hit, Retrieval, retrieve, settings
-from nephroguide.answer.understand import Understanding, vocabulary
+from nephroguide.answer.understand import Understanding, percentage_asked, vocabulary
 
 PATHWAY_INTENTS = frozenset({"first_episode_treatment", "relapse_treatment", "frns_sdns_treatment", "srns_next_step",
                              "cni_resistant_next_step", "dosing", "evidence", "workup", "biopsy", "genetics",
@@ -1160,12 +1160,7 @@ _MONITORING_ASKED = re.compile(r"\b(?:bloods?|blood tests?|monitoring|monitor|ch
 
 def _proposed_medicine(story: Sequence[str]) -> str | None:
     """The medicine the story last proposes to start ("the consultant is considering oral cyclophosphamide")."""
-    for told_part in reversed(story):
-        for m in reversed(list(_STARTING.finditer(told_part))):
-            named = _medicines_in(re.split(r"[.,;:?!]", told_part[m.start(1):m.start(1) + 40])[0])
-            if named:
-                return named[0]
-    return None
+    return next((m for m in (_proposed_in(x) for x in reversed(story)) if m is not None), None)
 
 
 _GOING_ASKED = re.compile(r"\b(?:go|come|attend|stay over|join in)\s*\??\s*$", re.I)
@@ -1858,10 +1853,18 @@ def _named_just_before(question: str, part: str) -> list[str]:
     here = list(_medicines_in(sentence))[-1:]
     if here:
         return here
-    # (the words after "considering", up to a few: "considering oral cyclophosphamide")
-    started = [re.split(r"[.,;:?!]", question[m.start(1):m.start(1) + 40])[0] for m in _STARTING.finditer(question[:at])]
-    named = [list(_medicines_in(x))[:1] for x in started]
-    return next((n for n in reversed(named) if n), [])
+    proposed = _proposed_in(question[:at])
+    return [proposed] if proposed is not None else []
+
+
+def _proposed_in(text: str) -> str | None:
+    """The medicine a text last proposes to start or give, from the few words after the proposal ("the consultant
+    is considering oral cyclophosphamide")."""
+    for m in reversed(list(_STARTING.finditer(text))):
+        named = _medicines_in(re.split(r"[.,;:?!]", text[m.start(1):m.start(1) + 40])[0])
+        if named:
+            return named[0]
+    return None
 
 
 # a medicine a message proposes to start or give ("we want to start mycophenolate mofetil", "planning oral
@@ -2617,8 +2620,7 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
     question = _listed_questions(question)
     # (who asks, before a dash, is no part of the question: "gen paeds - do kids who've only had ...")
     question = _pattern(settings()["asker_role"]).sub("", question, count=1)
-    # ("what % are steroid sensitive": a percentage asked, read as the words say it)
-    question = re.sub(r"\b(what|which|how many)\s*%(?=\s|$)", r"\1 percentage", question, flags=re.I)
+    question = percentage_asked(question)   # ("what % are steroid sensitive": read as the words say it)
     defining = False   # the parts after "definitions of ..." are its terms
     # a list in brackets is one part ("what to check before (hep B, IgG)?")
     # (and its closing bracket is not a list number: "my son (he is 4) and now ..."; "(1) can she ..." still is one)
@@ -3054,8 +3056,9 @@ def volume_line(question: str, family: bool) -> str | None:
     she's on 20mg" -> 2 mL), or None unless the message gives exactly one dose in mg and one strength (or one strength
     it calls new): never guessed (data: ``volume_line``)."""
     cfg = settings()["volume_line"]
-    strengths = list(_pattern(cfg["strength"]).finditer(question))
-    if not strengths:
+    found = list(_pattern(cfg["strength"]).finditer(question))
+    strengths = found
+    if not found:
         return None
     if len(strengths) > 1:
         new = [m for m in strengths if _pattern(cfg["new_strength"]).search(question[max(0, m.start() - 60):m.start()])
@@ -3064,7 +3067,7 @@ def volume_line(question: str, family: bool) -> str | None:
             return None
         strengths = new
     strength = strengths[0]
-    taken = [(m.start(), m.end()) for m in _pattern(cfg["strength"]).finditer(question)]
+    taken = [(m.start(), m.end()) for m in found]
     doses = {float(m.group("mg")) for m in _pattern(cfg["dose"]).finditer(question)
              if not any(a <= m.start() < b for a, b in taken)}
     if len(doses) != 1:

@@ -456,6 +456,14 @@ def validate_question(question: Any) -> str:
     return text
 
 
+_PERCENT_ASKED = re.compile(r"\b(what|which|how many|the)\s*%(?=\s|$)", re.I)
+
+
+def percentage_asked(text: str) -> str:
+    """ "what % are steroid sensitive" read as "what percentage ..." (a "%" after a number stays a value)."""
+    return _PERCENT_ASKED.sub(r"\1 percentage", text)
+
+
 def normalise(text: str) -> str:
     """Unicode, case, quotes, contractions and hyphens normalised; whitespace collapsed."""
     r = rules()
@@ -465,8 +473,7 @@ def normalise(text: str) -> str:
     text = _fold(text)
     text = r.contractions.sub(lambda m: r.contraction_map[m.group(1)], text)
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
-    # "what % are steroid sensitive" asks a percentage (a "%" after a number stays a value)
-    text = re.sub(r"\b(what|which|how many|the)\s*%(?=\s|$)", r"\1 percentage", text)
+    text = percentage_asked(text)
     # "5 hr time difference" is hours (not a hazard ratio); "39 hr 150" is a heart rate
     text = re.sub(r"\b(\d+(?:\.\d+)?)\s*hrs?\b(?!\s*(?:of|is|was|[:=])?\s*\d)", r"\1 hours", text)
     text = re.sub(r"\s+", " ", text).strip()
