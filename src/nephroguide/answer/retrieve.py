@@ -143,6 +143,9 @@ class Index:
         self._df: dict[str, int] = {}
         self._ask_weights: dict[str, tuple[tuple[frozenset[str], float, frozenset[str]], ...]] = {}
         self._ask_postings: dict[str, dict[str, tuple[int, ...]]] = {}
+        # (one question reads the same part text several times while its parts are matched and checked: about one
+        # retrieval in five repeats one made moments before; a small memo, emptied when full, spares them)
+        self.memo: dict[tuple[str, tuple[str, ...], int, bool], Retrieval] = {}
 
     def _build(self, pack: Any, path: Path | None) -> tuple[dict[str, Doc], dict[str, str]]:
         """Index the pack's statements (in ``path``, or in memory); returns the entries and exact phrasings."""
@@ -344,9 +347,23 @@ def query_terms(text: str) -> tuple[str, ...]:
 def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_question: bool = False) -> Retrieval:
     """Rank the pack's statements for a question (``text``: the understanding's normalised text). With
     ``one_question`` (a message that asks one thing), a phrasing that is only a small part of it counts for less."""
+    idx = index()
+    key = (text, tuple(drugs), limit, one_question)
+    found = idx.memo.get(key)
+    if found is not None:
+        return found
+    if len(idx.memo) >= _MEMO_SIZE:
+        idx.memo.clear()
+    found = idx.memo[key] = _retrieve(idx, text, drugs, limit, one_question)
+    return found
+
+
+_MEMO_SIZE = 256
+
+
+def _retrieve(idx: Index, text: str, drugs: Sequence[str], limit: int, one_question: bool) -> Retrieval:
     from nephroguide.answer.audience import is_easy_word
 
-    idx = index()
     cfg = settings()["direct"]
     words, stem_of = _query(idx, text)
     terms = tuple(stem_of)
