@@ -4694,6 +4694,49 @@ def test_round_34_probe_fixes():
     assert g.summary_text.startswith("Diuretics are a reported thrombosis risk factor")
 
 
+def test_round_35_probe_fixes():
+    # a URTI on alternate-day pred with a negative dipstick: "Not routinely", and the dose asked "if so" is the cold's
+    # 3 daily doses worked out (was the relapse course, 40 mg daily)
+    a = answer("FRNS 6yo 20 kg on pred 10 mg alt days, coryza + T 37.9 since this evening, dip neg. Switch him to daily "
+               "pred for 5-7 days to head off a relapse like we used to? if so what dose?")
+    assert a.summary_text.startswith("Not routinely")
+    assert "Prednisolone 10 mg once daily, for 3 days" in a.summary_text and "40 mg once daily" not in a.summary_text
+    # two steroid-sparing medicines that failed: what is left leads, and neither failed one is dosed
+    b = answer("SDNS 11yo 38 kg 146 cm. Relapsed on levamisole 95 mg alt days (10 mo, adherent), then 3 relapses in 9 mo "
+               "on MMF 750 mg bd. Mum wants levamisole back. What next - RTX or tac, and doses?")
+    assert b.summary_text.startswith("One not yet tried") and "Mycophenolate mofetil 750 mg" not in b.markdown
+    # blood on the stick with protein negative is no relapse (was "Am I relapsing? Yes, it is common")
+    c = answer("im 13 and do my own dipsticks. the blood square has been trace/small every morning for a week but "
+               "protein is neg every day. am i relapsing?", audience="family")
+    assert c.summary_text.startswith("No. A relapse is judged on the protein square")
+    # extra protein to top the albumin up: No (was "Yes. Protein foods ...")
+    d = answer("she has relapsed and her albumin is 18 because shes losing protein in her wee. should i be giving her "
+               "extra protein to top it back up - more meat and eggs, maybe one of those protein shakes?",
+               audience="family")
+    assert d.summary_text.startswith("No, a normal amount")
+    # a job's entry medical is not covered, and "do i have to tell them" is the army's question, not relapses'
+    e = answer("im 16, had steroid sensitive nephrotic since i was 5 (last relapse at 14, off meds now). will it stop "
+               "me joining the army? do i have to tell them", audience="family")
+    assert e.summary_text.startswith("Our guidance does not cover the army") and "relapse at least once" not in e.summary_text
+    # loin pain and frank haematuria in a relapse: a clot first, even when a biopsy is asked about
+    f = answer("13yo SSNS, 4th relapse, d5 pred 60 mg, alb 12. Now sudden L loin pain + frank haematuria, creat 52 -> "
+               "118 umol/L. Looks like she's gone nephritic - does she need a biopsy?")
+    assert f.summary_text.startswith("Think of renal vein thrombosis")
+    # lupus nephritis induction doses are another condition's: said not covered, never prednisolone's or MMF's rule
+    g = answer("14yo girl new NS + malar rash, low C3 and C4, dsDNA positive. Start pred now or biopsy first? and if it's "
+               "class IV lupus nephritis, induction with MMF or IV cyclo - what doses?")
+    assert "no guidance on treatment doses for lupus nephritis" in g.summary_text
+    assert "Mycophenolate mofetil for FRNS/SDNS" not in g.summary_text
+    # a teacher's question about behaviour on steroids; the sources compared on live-vaccine thresholds
+    h = answer("I teach Year 4. One of my pupils has nephrotic syndrome and went back on steroids two weeks ago for a "
+               "relapse. He's shouting, crying, can't sit still or focus and constantly hungry. Mum says it's the "
+               "steroids. Is that likely, and how should we handle it in class?", audience="family")
+    assert h.summary_text.startswith("Very likely")
+    i = answer("Compare the KDIGO 2012 steroid thresholds for live vaccines with the general US (ACIP) advice. Which is "
+               "stricter, and what does KDIGO 2025 say?", audience="student")
+    assert i.summary_text.startswith("KDIGO 2012 is stricter")
+
+
 def test_an_alternate_day_dose_is_judged_against_its_own_medicine():
     # "levamisole 50 mg alt days" is levamisole's dose, never checked against prednisolone's alternate-day phase
     a = answer("FRNS 6yo 20 kg, relapse, levamisole 50 mg alt days. correct?")

@@ -594,6 +594,15 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
             # word for word ("SDNS, 3 courses of rituximab, relapses every time CD19 comes back - what next?"): it
             # leads the step's article, whose first line would otherwise be the step's general rule
             return Route("pathway", answer=best, confidence=conf)
+        failed = _non_steroids(u.failed)
+        lead_cfg = cfg["direct"]["failed_lead"]
+        left = next((h for c, h in ranked if c >= float(lead_cfg["fit"]) and h.id in lead_cfg["answers"]
+                     and failed <= _asked_drugs(load_pack(), h.id)), None) if dosing and len(failed) >= 2 else None
+        if left is not None and not has_patient:
+            # doses asked after two medicines failed ("relapsed on levamisole, then on MMF ... RTX or tac, and
+            # doses?"): the curated answer about what is left leads the dosing article, so the reader meets "not
+            # the ones that failed" before any dose
+            return Route("pathway", answer=left, confidence=conf)
         read = {i for i, n in u.intent_scores if n > 0}
         if u.failed and best is not None and conf >= strong and not dosing and answer_intent(best) in read:
             # medicines that failed ("had levamisole and MMF, still relapsing - which next?"): the step's article
@@ -1087,6 +1096,18 @@ _LIKENED_OTHER = re.compile(r"\b(?:like|as with|the way)\s+(?:(?:the|other|most)
                             r"(?:patients?|people|sufferers|kids|children)\b(?:\s+(?:do|get|have|are))?", re.I)
 
 
+def _other_disease_dosed(part: str, asked: str) -> str:
+    """A dose asked for another condition the part names ("if it's lupus nephritis, what doses?"): that condition,
+    as typed; empty otherwise."""
+    from nephroguide.answer.understand import canonicalise, normalise, rules
+
+    if not (_DOSE_ASKED.search(asked) or _DOSE_WORDS.search(asked)):
+        return ""
+    text = canonicalise(normalise(part))[0]
+    return next((_named_as_typed(part, name, ps) for name, ps in rules().off_diseases if any(p.search(text) for p in ps)),
+                "")
+
+
 def _part_elsewhere(part: str) -> list[str]:
     """What one part of a message is about when that is outside the pack: another condition, adults (not a child
     with nephrotic syndrome), or something no pack entry speaks of; empty when the part is about the pack's subject."""
@@ -1130,8 +1151,8 @@ _ASKING = re.compile(r"^(?!\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:are|were)\s+
                     r"how|when|why|may|might|must|(?:has|have)(?!\s+(?:a|an|no|some|had|got|his|her|their)\b)|explain|describe|compare|contrast|summari[sz]e|outline|discuss)\b"
                     # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
                     r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling|"
-                    r"constantly|always|really|very|quite|never|also|becoming)\b)",
-                    re.I)
+                    r"constantly|always|really|very|quite|never|also|becoming|(?:my|his|her|our|their) own)\b)",
+                    re.I)   # ("im 13 and do my own dipsticks": telling, not asking)
 
 
 # a question about whether what the story told will change ("will it stop when the dose comes down?", "will this go
@@ -1145,6 +1166,11 @@ _ASKING_TERMS = frozenset({"when", "what", "how", "which", "who", "where"})
 # flu vaccine next week. Can my daughter have it while shes on prednisolone?")
 _APPLIED = re.compile(r"\b(?:put|rub|apply|use|spray|give)\s+(?:it|them)\b|\bapply\b", re.I)
 _POINTING = re.compile(r"\b(?:it|them|this|that|these|those)\b", re.I)
+_TELL_THEM = re.compile(r"\b(?:tell|inform|warn)\s+(?:them|him|her)\b|\b(?:declare|disclose|mention)\s+it\b|"
+                        # ("... does he need the pneumococcal jab? is it safe on steroids, and won't it set off a
+                        # relapse?": the jab)
+                        r"^\s*(?:and\s+)?(?:won'?t|will|would|does|doesn'?t|can|could|might)\s+(?:it|that|this)\s+"
+                        r"(?:\w+\s+)?(?:set off|cause|trigger|bring on|start)\b", re.I)
 _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that one)\b", re.I)
 
 
@@ -1445,7 +1471,15 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             continue   # the answer given says this part is not in the sources (its gap), never another's answer
             #            nor another medicine's dose ("aciclovir? oral or IV, what dose?" is not prednisolone's):
             #            "will they change my treatment?" beside "... the sources do not say whether it will change"
-        dose = _dose_line(u, asked_as[part], family=family) if (skip_intent is None or _other_drug(text, said)
+        other_disease = _other_disease_dosed(part, asked_as[part])
+        if other_disease:
+            # "... and if it's class IV lupus nephritis, induction with MMF or IV cyclo - what doses?": the doses of
+            # another condition's treatment are not nephrotic syndrome's (never its prednisolone or MMF rule)
+            note = cfg["not_covered"]["subject_family" if family else "subject"].format(
+                subject=f"treatment doses for {other_disease}")
+            out.append(PartLine(shown(part), note, None, (other_disease,)))
+            continue
+        dose = _dose_line(u, asked_as[part], family=family, given=given) if (skip_intent is None or _other_drug(text, said)
                                                  or not re.search(r"\d\s*mg\b", said)) \
             and _DOSE_ASKED.search(asked_as[part]) and _form(asked_as[part]) != "yn" \
             and not _VACCINE_ASKED.search(asked_as[part]) and not _ACTION_ASKED.match(asked_as[part]) \
@@ -1773,16 +1807,22 @@ def stated_indications(u: Understanding) -> set[str]:
     return {i for x in u.stage for i in settings()["dose_check"]["indications"].get(x, [])}
 
 
-def _dose_line(u: Understanding, part: str, *, family: bool = False) -> tuple[str, tuple[str, ...]] | None:
+def _dose_line(u: Understanding, part: str, *, family: bool = False,
+               given: Any = None) -> tuple[str, tuple[str, ...]] | None:
     """A dose asked in one part of a message about a medicine it (or the message) names: the pack's preferred
     oral rule for the stated course (else the medicine's usual indication), first phase, as written, with its
-    sources; None when no medicine or rule is found."""
+    sources; None when no medicine or rule is found. Beside a direct answer (``given``) whose own statements carry a
+    dose rule for that medicine, that rule: "daily pred at a cold? if so what dose?" asks the cold's 3 daily doses,
+    never a relapse course."""
     from nephroguide.answer.compose import rule_text
     from nephroguide.engine.dosing import compute_dose, range_text
     from nephroguide.errors import InputError
     from nephroguide.knowledge.pack import load_pack
 
     rules = _course_rules(u, part)
+    own = _answer_dose_rules(given)
+    if own and rules and any(r.drug == rules[0].drug for r in own):
+        rules = [r for r in own if r.drug == rules[0].drug]
     if not rules:
         return None
     weight, bsa, height = u.detail("weight_kg"), u.detail("bsa_m2"), u.detail("height_cm")
@@ -1811,6 +1851,8 @@ def _dose_line(u: Understanding, part: str, *, family: bool = False) -> tuple[st
             if family and rule.family_text:   # in a family's words: the amount, then how it is given
                 lines.append(family_dose_text(rule, said, len(lines)))
                 continue
+            if not res.phase and rule.duration:   # a course of its own ("for 3 days, from the start of the infection")
+                said += f", for {rule.duration}"
             lines.append(f"{res.phase}: {name} {said}." if res.phase else f"{name[:1].upper()}{name[1:]} {said}.")
         if lines:
             return " ".join(lines), tuple(dict.fromkeys(c.source for r in rules[:len(lines)] for c in r.citations))
@@ -1924,6 +1966,17 @@ def _understand_part(part: str) -> Understanding:
     return understand(part)
 
 
+def _answer_dose_rules(da: Any) -> list[Any]:
+    """The dose rules of a direct answer's own supporting recommendations, in order."""
+    from nephroguide.knowledge.pack import load_pack
+
+    if da is None:
+        return []
+    pack = load_pack()
+    ids = [r for kb_id in da.support if kb_id in pack.recommendations for r in pack.recommendations[kb_id].dose_rules]
+    return [pack.dose_rules[r] for r in dict.fromkeys(ids) if r in pack.dose_rules]
+
+
 def _course_rules(u: Understanding, part: str) -> list[Any]:
     """The phases of the pack's preferred oral dose rule for a medicine a part (or the message) names, for the
     stated course (else the medicine's usual indication), in order."""
@@ -2020,6 +2073,12 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                 continue   # a heading of no subject ("... no remission. next steps: biopsy? genetics?") tells nothing
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
             story.append(p)
+            continue
+        if _TELL_THEM.search(p) and not told and out:
+            # "will it stop me joining the army? do i have to tell them": those to be told are the question before's
+            # (the army), not the story's; so is the "it" of "... is it safe on steroids, and won't it set off a
+            # relapse?" (the jab)
+            out.append((f"{out[-1][0]}, {p}", p))
             continue
         referring = (bool(_REFERRING.match(p)) and not _DUMMY_IT.match(p)
                      and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))) \
