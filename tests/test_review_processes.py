@@ -160,7 +160,10 @@ def test_sigkill_at_any_moment_of_an_approval(wf: Workflow, tmp_path: Path) -> N
             assert wf.review.audit_verify()["ok"]
             server = Server(home, wf.url).start()
             if not st["approved"]:   # not there at all: approving again works
-                r = httpx.post(f"{server.base}/api/v1/review/proposals/{p['id']}/approve", headers=h(wf, "rita"))
+                # (an approval exports and reloads the pack: about 4-5 s on a slow 2-core machine, so httpx's default
+                # 5 s read timeout is no bound for it; the same 60 s as the fault-point test above)
+                r = httpx.post(f"{server.base}/api/v1/review/proposals/{p['id']}/approve", headers=h(wf, "rita"),
+                               timeout=60)
                 assert r.status_code == 200, r.text
                 assert _all_or_nothing(_state(wf, p["id"]))
     finally:

@@ -597,7 +597,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         failed = _non_steroids(u.failed)
         lead_cfg = cfg["direct"]["failed_lead"]
         left = next((h for c, h in ranked if c >= float(lead_cfg["fit"]) and h.id in lead_cfg["answers"]
-                     and failed <= _asked_drugs(load_pack(), h.id)), None) if dosing and len(failed) >= 2 else None
+                     and failed <= _asked_drugs(pack, h.id)), None) if dosing and len(failed) >= 2 else None
         if left is not None and not has_patient:
             # doses asked after two medicines failed ("relapsed on levamisole, then on MMF ... RTX or tac, and
             # doses?"): the curated answer about what is left leads the dosing article, so the reader meets "not
@@ -1096,39 +1096,35 @@ _LIKENED_OTHER = re.compile(r"\b(?:like|as with|the way)\s+(?:(?:the|other|most)
                             r"(?:patients?|people|sufferers|kids|children)\b(?:\s+(?:do|get|have|are))?", re.I)
 
 
+def _other_conditions(part: str, *, diseases_only: bool = False) -> list[str]:
+    """The other conditions one part of a message names (understanding.yaml ``off_topic_diseases``, and unless
+    ``diseases_only`` its other subjects), as typed with their group; not one named only to liken the child to it
+    ("... be sick like cancer patients?"), nor, among the other subjects, one asked as an effect of the child's
+    medicine ("... on the steroids or will it give her diabetes")."""
+    from nephroguide.answer.understand import canonicalise, medicine_effect_asked, normalise, rules
+
+    r = rules()
+    text = _LIKENED_OTHER.sub(" ", canonicalise(normalise(part))[0])
+    others = [] if diseases_only or medicine_effect_asked(text) else r.off_other
+    return [_named_as_typed(part, name, ps) for name, ps in [*r.off_diseases, *others] if any(p.search(text) for p in ps)]
+
+
 def _other_disease_dosed(part: str, asked: str) -> str:
     """A dose asked for another condition the part names ("if it's lupus nephritis, what doses?"): that condition,
     as typed; empty otherwise."""
-    from nephroguide.answer.understand import canonicalise, normalise, rules
-
     if not (_DOSE_ASKED.search(asked) or _DOSE_WORDS.search(asked)):
         return ""
-    text = canonicalise(normalise(part))[0]
-    return next((_named_as_typed(part, name, ps) for name, ps in rules().off_diseases if any(p.search(text) for p in ps)),
-                "")
+    return next(iter(_other_conditions(part, diseases_only=True)), "")
 
 
 def _part_elsewhere(part: str) -> list[str]:
     """What one part of a message is about when that is outside the pack: another condition, adults (not a child
     with nephrotic syndrome), or something no pack entry speaks of; empty when the part is about the pack's subject."""
-    from nephroguide.answer.understand import (
-        canonicalise,
-        medicine_effect_asked,
-        normalise,
-        rules,
-        vocabulary,
-    )
+    from nephroguide.answer.understand import canonicalise, normalise, rules, vocabulary
 
     r = rules()
-    # (another condition named only to liken the child to it is no subject of the part: "will he lose his hair and be
-    # sick like cancer patients?")
     text = _LIKENED_OTHER.sub(" ", canonicalise(normalise(part))[0])
-    # (named as the reader typed it, with its group: "eczema (skin disease)")
-    # (another condition asked as an effect of the child's medicine is its side effect: "... on the steroids or will
-    # it give her diabetes")
-    effect = medicine_effect_asked(text)
-    found = [_named_as_typed(part, name, ps) for name, ps in [*r.off_diseases, *([] if effect else r.off_other)]
-             if any(p.search(text) for p in ps)]
+    found = _other_conditions(part)
     about_ns = any(p.search(text) for p in r.ins_cues) or bool(vocabulary().drug_pattern.search(text))
     if not found and any(p.search(text) for p in r.adult) and not about_ns:
         found = ["the part about adults"]   # "how are adults treated?", but not "24 year old with childhood SSNS relapsing"
@@ -1166,11 +1162,13 @@ _ASKING_TERMS = frozenset({"when", "what", "how", "which", "who", "where"})
 # flu vaccine next week. Can my daughter have it while shes on prednisolone?")
 _APPLIED = re.compile(r"\b(?:put|rub|apply|use|spray|give)\s+(?:it|them)\b|\bapply\b", re.I)
 _POINTING = re.compile(r"\b(?:it|them|this|that|these|those)\b", re.I)
-_TELL_THEM = re.compile(r"\b(?:tell|inform|warn)\s+(?:them|him|her)\b|\b(?:declare|disclose|mention)\s+it\b|"
-                        # ("... does he need the pneumococcal jab? is it safe on steroids, and won't it set off a
-                        # relapse?": the jab)
-                        r"^\s*(?:and\s+)?(?:won'?t|will|would|does|doesn'?t|can|could|might)\s+(?:it|that|this)\s+"
-                        r"(?:\w+\s+)?(?:set off|cause|trigger|bring on|start)\b", re.I)
+# a question whose "them" or "it" is the subject of the question just before ("will it stop me joining the army? do
+# i have to tell them")
+_ASKED_OF_QUESTION_BEFORE = re.compile(
+    r"\b(?:tell|inform|warn)\s+(?:them|him|her)\b|\b(?:declare|disclose|mention)\s+it\b|"
+    # ("... does he need the pneumococcal jab? is it safe on steroids, and won't it set off a relapse?": the jab)
+    r"^\s*(?:and\s+)?(?:won'?t|will|would|does|doesn'?t|can|could|might)\s+(?:it|that|this)\s+"
+    r"(?:\w+\s+)?(?:set off|cause|trigger|bring on|start)\b", re.I)
 _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that one)\b", re.I)
 
 
@@ -2074,7 +2072,7 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
             story.append(p)
             continue
-        if _TELL_THEM.search(p) and not told and out:
+        if _ASKED_OF_QUESTION_BEFORE.search(p) and not told and out:
             # "will it stop me joining the army? do i have to tell them": those to be told are the question before's
             # (the army), not the story's; so is the "it" of "... is it safe on steroids, and won't it set off a
             # relapse?" (the jab)

@@ -344,6 +344,9 @@ def query_terms(text: str) -> tuple[str, ...]:
     return tuple(_query(index(), text)[1])
 
 
+_MEMO_SIZE = 256   # retrievals kept per index (Index.memo)
+
+
 def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_question: bool = False) -> Retrieval:
     """Rank the pack's statements for a question (``text``: the understanding's normalised text). With
     ``one_question`` (a message that asks one thing), a phrasing that is only a small part of it counts for less."""
@@ -356,9 +359,6 @@ def retrieve(text: str, drugs: Sequence[str] = (), limit: int = 60, *, one_quest
         idx.memo.clear()
     found = idx.memo[key] = _retrieve(idx, text, drugs, limit, one_question)
     return found
-
-
-_MEMO_SIZE = 256
 
 
 def _retrieve(idx: Index, text: str, drugs: Sequence[str], limit: int, one_question: bool) -> Retrieval:

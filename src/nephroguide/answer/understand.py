@@ -731,11 +731,6 @@ def medicine_effect_asked(text: str) -> bool:
     return (vocabulary().drug_pattern.search(text) is not None or _MEDICINE_WORD.search(text) is not None) \
         and _EFFECT_ASKED.search(text) is not None
 
-@functools.lru_cache(maxsize=1)
-def _conditional_dose() -> re.Pattern[str]:
-    """A dose asked only if the answer to the message's question is yes (understanding.yaml ``conditional_dose``)."""
-    return re.compile("|".join(f"(?:{p})" for p in rules().raw["conditional_dose"]))
-
 
 def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     """Read a question (already validated) into an :class:`Understanding`.
@@ -930,7 +925,7 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     # --- intent
     # (a dose asked only if the answer is yes - "switch to daily pred at a cold? if so what dose?" - is not what the
     # message asks first: the yes-or-no question decides the intent, and the dose follows in its answer)
-    asked = _conditional_dose().sub(" ", text)
+    asked = _detail_pattern("conditional_dose").sub(" ", text)
     scores, explicit = _intent_scores(asked, stage, drugs, list(taking))
     ranked = _ranked(scores, asked, stage)
     intent = ranked[0][0] if ranked and ranked[0][1] > 0 else None
