@@ -2268,7 +2268,8 @@ def test_probe_37_family_messages_get_their_own_answer_first():
            "Then 32 mg" in b.summary_text
     c = answer("what should my daughter eat when she is in relapse - does she need low salt, should i cut down protein "
                "or water?? and can she still go to school and do PE and swimming while shes puffy", audience="family")
-    assert "does she need low salt? Normal, healthy family food with normal amounts of protein, but less salt" \
+    # (its first question, "what should my daughter eat", is the one answered, under its own words)
+    assert "eat when she is in relapse? Normal, healthy family food with normal amounts of protein, but less salt" \
         in c.summary_text
 
 
@@ -2504,7 +2505,7 @@ def test_probe_40_a_baby_under_3_months_gets_no_steroids_and_the_congenital_work
     assert "To measure proteinuria" not in a.summary_text   # not the UPCR definition for "Steroids?"
     # a congenital question of its own keeps its own answer
     b = answer("3 week old congenital NS, furosemide dose?")
-    assert b.summary_text.startswith("0.5-2 mg/kg per dose")
+    assert b.summary_text.startswith("Furosemide 0.5-2 mg/kg per dose")
 
 
 def test_probe_40_a_hypothetical_cni_resistance_is_not_the_childs_stage():
@@ -4742,3 +4743,68 @@ def test_an_alternate_day_dose_is_judged_against_its_own_medicine():
     a = answer("FRNS 6yo 20 kg, relapse, levamisole 50 mg alt days. correct?")
     assert "alternate-day phase" not in a.summary_text.split(".")[0]
     assert "Not as written: 50 mg on alternate days" not in a.summary_text
+
+
+def test_round_36_probe_fixes():
+    # several organisms from the ascitic fluid: perforation, never "the usual SBP, ceftriaxone"
+    a = answer("ED 3am - 5yo 18 kg SSNS relapse, d4 pred, T 39.2, diffuse peritonism. US-guided tap: ascitic neutrophils "
+               "2.1 x10^9/L, Gram mixed GNRs + GPCs, prelim culture E. coli + Bacteroides + enterococcus. This is just the "
+               "usual nephrotic SBP isn't it - ceftriaxone enough?")
+    assert a.summary_text.startswith("No: nephrotic peritonitis is usually caused by one organism")
+    assert "perforation" in a.summary_text
+    # 2+ for three days with a plan's 3+ rule quoted: do not start prednisolone (was "takes a full dose ... every day"),
+    # and the quoted rule is no stage of the child's
+    b = answer("confused!! hospital relapse plan says ring if 3+ for 3 days in a row. the charity leaflet we got says "
+               "contact the team if its 2+ over a few days. dd is 6, in remission, off all meds since feb. mon 2+ tue 2+ "
+               "today 2+, not puffy at all. which one do i go by?? do i start her pred", audience="family")
+    assert "do not start the prednisolone yet" in b.summary_text.splitlines()[0]
+    assert "in_relapse" not in b.context["stage"]
+    # a limp and hip pain for weeks on long-term steroids: never "no need to miss PE"
+    c = answer("I'm a PE teacher. One of my Year 7 boys has nephrotic syndrome and has been on steroids on and off since "
+               "he was 5. For the last 3 or 4 weeks he has been limping and says his hip and groin ache. The GP thought it "
+               "was growing pains. Could this be connected to his medication? Should I keep him out of PE?",
+               audience="family")
+    assert c.summary_text.startswith("Do not put a limp") and "does not need to miss PE" not in c.summary_text
+    assert "no information on connected" not in c.summary_text.lower()
+    # vomiting since yesterday on prednisolone: same-day review leads (was the 30-minute re-dose rule)
+    d = answer("5yo 18 kg relapse, day 10 of pred, vomiting, can't keep tablets down since yesterday - what do I do with "
+               "the prednisolone?")
+    assert d.summary_text.startswith("Same-day review, today")
+    e = answer("he threw up 20 minutes after his pred this morning, do i give it again", audience="family")
+    assert e.summary_text.startswith("If your child was sick less than 30 minutes")
+    # an athlete on relapse prednisolone: never stop it for a race; anti-doping rules are not covered
+    f = answer("im 17 and run 800m at national level. just relapsed and im back on 60mg pred a day. we get drug tested "
+               "at comps. will the pred make me fail a test?? should i just come off it before the race", audience="family")
+    assert f.summary_text.startswith("Do not stop or cut down your prednisolone") and f.scope == "partly_covered"
+    # a medicine outside the pack with every named one failed: not covered, never the failed tacrolimus's dose
+    g = answer("peds neph (US) - 12yo 45 kg FSGS, genetics neg, CNI-resistant (tac 7 mo, troughs 6-9, no PR), eGFR 65. "
+               "Insurance just approved Acthar Gel. Any pediatric SRNS data for repository corticotropin, and is 80 U SC "
+               "twice weekly the right dose?")
+    assert "no guidance on repository corticotropin" in g.summary_text and "Tacrolimus 2.25 mg" not in g.summary_text
+    # "max-dose ACEi" is told, not a dose asked; "that protocol" is the plan just told
+    h = answer("consultant - 11yo 36 kg FSGS, NGS panel neg, no PR after 7 mo tac (troughs 6-8) + max-dose ACEi, eGFR "
+               "70. Visiting prof wants IV dexamethasone pulses + 12 wk oral cyclo instead of RTX. What is the evidence "
+               "for that protocol, and where do KDIGO 2025 and KDIGO 2012 stand on it?")
+    assert h.summary_text.startswith("A superseded, weak option") and "Tacrolimus 1.8 mg" not in h.summary_text
+    # a mycophenolate leaflet's cancer warning: answered with the medicine's cancer answer, not its tummy one
+    i = answer("my son is 8 (steroid dependent) and started mycophenolate 3 weeks ago. since then hes had tummy ache and "
+               "runny poo most days. is it the mycophenolate? also the leaflet says it can cause cancer and now im "
+               "scared, is that true for kids", audience="family")
+    assert "Rarely, yes" in i.summary_text and "no guidance on cancer" not in i.markdown
+    # a 24-hour protein with height and weight: worked out per m2 and judged against both thresholds
+    j = answer("6yo girl, 20 kg, 115 cm, 24-h urine protein 1.2 g. Using the Mosteller BSA, is that nephrotic-range by "
+               "the current mg/m2/day threshold and by the older mg/m2/h one?", audience="student")
+    assert j.summary_text.startswith("For 1.2 g in 24 hours at 115 cm and 20 kg (BSA 0.80 m2, Mosteller): 1,501 "
+                                     "mg/m2/day, nephrotic range")
+    assert "63 mg/m2/hour, nephrotic range" in j.summary_text
+    k = answer("6yo girl, 20 kg, 115 cm, 24-h urine protein 400 mg. is that nephrotic range?", audience="student")
+    assert "500 mg/m2/day, below the nephrotic range" in k.summary_text
+    # the current age, told after an age at onset, is the child's age (was 10 months: the infant answer)
+    m = answer("Our daughter first got nephrotic syndrome at 10 months old. Shes 4 now and always steroid sensitive. "
+               "Should she have had a gene test?", audience="family")
+    assert m.understanding["details"]["age_years"] == 4.0
+    assert "straight away" not in m.summary_text
+    # two guidelines' rules for one medicine, each under its own title
+    n = answer("3yo 14 kg SDNS on ciclosporin 20 mg tds - is tds ok at this age? what total daily dose for his weight?")
+    assert n.summary_text.startswith("Yes, under age 6")
+    assert "Cyclosporine for FRNS/SDNS (IPNA 2023): cyclosporine" in n.summary_text

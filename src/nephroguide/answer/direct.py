@@ -470,6 +470,12 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     flagged = red_flag_route(u, ret)
     if flagged is not None:
         return flagged
+    if not has_patient and proteinuria_line(u) is not None:
+        # a 24-hour urine protein with the child's height and weight: the nephrotic-range answer, which the amount
+        # worked out per m2 opens ("20 kg, 115 cm, 24-h urine protein 1.2 g. nephrotic range?")
+        first = settings()["proteinuria_line"]["answers"][0]
+        da = load_pack().answers[first]
+        return Route("answer", answer=Hit(id=first, kind="answer", topic=da.topic, score=0.0), confidence=1.0)
     own = exact_answer(u, ret)
     if own is not None and leads_article(u, own.answer, has_patient=has_patient):
         return Route("pathway", answer=own.answer, confidence=own.confidence)
@@ -982,6 +988,11 @@ _PARTS = re.compile(r"\?[?!]*\s*|!+\s+|;\s*|,\s*(?:and\s+)?|"
                     # ... and a question of its own after a dash ("... cold peripheries - how do I distinguish
                     # hypovolaemia from overload, and ...?")
                     r"\s+[-–—]\s+(?=(?:how|what|which|when|why) (?:do|does|should|can|is|are) (?:i|we|you|it|he|she|they)\b)|"
+                    # ... and a yes/no question after a dash ("... ciclosporin 20 mg tds - is tds ok at this age?")
+                    # (not "should we ...?" after a question of its own: "Is that gonadotoxic - should we offer sperm
+                    # banking?" asks one thing)
+                    r"\s+[-–—]\s+(?=(?:is|are|can|could|does|do|will|would) (?:it|this|that|he|she|they|i|we|"
+                    r"tds|bd|the|his|her|a|an)\b[^-–—]*\?)|"
                     r"(?:(?<=\bsteps)|(?<=\bthings)|(?<=\bquestions)|(?<=\bplan)|(?<=\boptions))\s*:\s+(?=[\w-]+(?:\s[\w-]+){0,2}\s*\?)|"
                     #   ("next steps: biopsy? genetics?": the first of a list of short questions)
                     # a numbered list ("Four things: 1) can she ... 2) ..."), not an age in brackets ("my grandson (7)
@@ -1009,8 +1020,11 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
     names: list[str] = []
     keep: list[str] = []
     aside: list[PartLine] = []
+    medicines = _drug_words(question)
     for part in parts:
-        found = _part_elsewhere(part)
+        # ("... started mycophenolate ... the leaflet says it can cause cancer, is that true?": what "it" causes is
+        # the named medicine's side effect, not another condition)
+        found = _part_elsewhere(_IT_CAUSES.sub(medicines[-1], part) if medicines else part)
         if found:
             names.extend(n for n in found if n not in names)
             if _ASKING.match(part) or re.search(re.escape(part) + r"\s*\?", question):
@@ -1048,6 +1062,7 @@ def off_parts(u: Understanding) -> tuple[str, list[str], list[PartLine]] | None:
 # (not the team's plan told: "They want to start levamisole.", "the consultant wants to stop the tacrolimus")
 _REQUEST = re.compile(r"(?<!\bthey )(?<!\bdoctors )(?<!\bdoctor )(?<!\bteam )(?<!\bconsultant )(?<!\bnephrologist )"
                       r"(?<!\bhospital )(?<!\bspecialist )(?<!\bpaediatrician )(?<!\bpediatrician )(?<!\bgp )(?<!\bdr )"
+                      r"(?<!\bdietitian )(?<!\bdietician )(?<!\bnurse )(?<!\bpharmacist )"
                       r"\b(?:wants?|wanting|would like|keeps? asking|is asking|are asking|asks)\s+(?:to\s+)?(?:\w+\s+){0,2}?"
                       r"(?:give|giving|start|stop|cut|lower|reduce|change|skip|miss|try|use|buy|ibuprofen|nurofen|"
                       r"paracetamol|calpol|antibiotics?|vaccin\w*|jabs?|homeopath\w*|herbal)\b|"
@@ -1136,6 +1151,8 @@ def _part_elsewhere(part: str) -> list[str]:
 _ASKING = re.compile(r"^(?!\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:are|were)\s+(?:starting|stopping|giving|sending|trying|"
                     r"planning|waiting|hoping|thinking|worried)\b)"   # ("... want to do a biopsy and are starting tacrolimus")
                     r"\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:with|using) (?:what|which)\b|"
+                    # ("Any pediatric SRNS data for repository corticotropin")
+                    r"any\s+(?:[\w-]+\s+){0,3}?(?:data|evidence|experience|studies|trials?|role|place)\s+(?:for|on|with|of|in|about)\b|"
                     # ("every time he relapses does he have to go back into hospital")
                     r"(?:every time|each time|whenever)\s+(?:[\w']+\s+){1,5}?(?:does|do|will|should|can|is|are|must|"
                     r"has|have)\s+(?:he|she|they|it|we|i|you)\b|"
@@ -1168,8 +1185,22 @@ _ASKED_OF_QUESTION_BEFORE = re.compile(
     r"\b(?:tell|inform|warn)\s+(?:them|him|her)\b|\b(?:declare|disclose|mention)\s+it\b|"
     # ("... does he need the pneumococcal jab? is it safe on steroids, and won't it set off a relapse?": the jab)
     r"^\s*(?:and\s+)?(?:won'?t|will|would|does|doesn'?t|can|could|might)\s+(?:it|that|this)\s+"
-    r"(?:\w+\s+)?(?:set off|cause|trigger|bring on|start)\b", re.I)
+    r"(?:\w+\s+)?(?:set off|cause|trigger|bring on|start)\b|"
+    # ("does starting that young mean its genetic? And does it make it less likely she'll grow out of it?": starting young)
+    r"^\s*(?:and\s+)?(?:does|doesn'?t|will|would|could|might)\s+(?:it|that|this)\s+make\s+(?:it|her|him|them)\s+"
+    r"(?:less|more)\s+likely\b", re.I)
 _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that one)\b", re.I)
+# a plan the story told, pointed at ("... wants IV dexamethasone pulses + oral cyclo. What is the evidence for that
+# protocol?")
+_THAT_PLAN = re.compile(r"\b(?:that|this|these|those|such an?|the same)\s+(?:protocols?|regimens?|plans?|approach|options?|"
+                        r"ideas?|combination|combo|schedules?|suggestions?|proposals?|strategy)\b", re.I)
+# "it" as what causes or gives something ("the leaflet says it can cause cancer")
+_IT_CAUSES = re.compile(r"\b(?:it|they)\b(?=\s+(?:(?:can|could|may|might|will|would|does|do)\s+)?(?:cause|give)s?\b)", re.I)
+# a medicine taken or given, by pronoun ("can he take it with breakfast?")
+_TAKEN_PRONOUN = re.compile(r"\b(?:take|give|have)\s+(?:it|them)\b", re.I)
+# a statement about "it" ("the leaflet says it can cause cancer")
+_IT_SAID = re.compile(r"\b(?:says?|said|told|reads?)\b.*\b(?:it|they)\s+(?:can|could|may|might|will|does|do|causes?|gives?)\b",
+                      re.I)
 
 
 # what someone else said, even with a question mark ("the optician said I have the start of a cataract??"): told
@@ -1851,6 +1882,11 @@ def _dose_line(u: Understanding, part: str, *, family: bool = False,
                 continue
             if not res.phase and rule.duration:   # a course of its own ("for 3 days, from the start of the infection")
                 said += f", for {rule.duration}"
+            if not res.phase and len({r.drug for r in rules[:2]}) == 1 and len(rules[:2]) > 1:
+                # two guidelines' rules for one medicine ("Cyclosporine for FRNS/SDNS (IPNA 2023)", "(KDIGO 2025)"):
+                # each under its own title, so the reader sees whose dose is whose
+                lines.append(f"{rule.title}: {name} {said}.")
+                continue
             lines.append(f"{res.phase}: {name} {said}." if res.phase else f"{name[:1].upper()}{name[1:]} {said}.")
         if lines:
             return " ".join(lines), tuple(dict.fromkeys(c.source for r in rules[:len(lines)] for c in r.citations))
@@ -2078,9 +2114,15 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             # relapse?" (the jab)
             out.append((f"{out[-1][0]}, {p}", p))
             continue
+        if not told and out and _TAKEN_PRONOUN.search(p) and not _medicines_in(p) and _medicines_in(out[-1][1]):
+            # "is it the mycophenolate? can he take it with his breakfast?": the medicine the question just before
+            # named is the one taken, not the story's symptoms
+            out.append((f"{p} ({_drug_words(out[-1][1])[-1]})", p))
+            continue
         referring = (bool(_REFERRING.match(p)) and not _DUMMY_IT.match(p)
                      and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))) \
             or (bool(_OBJECT_PRONOUN.search(p)) and bool(told or story)) \
+            or (bool(_THAT_PLAN.search(p)) and bool(told)) \
             or (bool(_CLAIM_CHECK.match(p)) and bool(told))   # ("mum says I cant have live vaccines. is that true
         #                                                        or are any of these dangerous for her?")
         bare = _leans_on_story(p)
@@ -2138,6 +2180,9 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                     going = next((x for x in reversed(story) if _pattern(settings()["going_to"]).search(x)), None)
                     if going is not None:
                         last = [going]
+                if _THAT_PLAN.search(p) and told:
+                    last = told[-1:]   # the plan just told, medicines and all ("... wants IV dexamethasone pulses +
+                    #                    oral cyclo. What is the evidence for that protocol?")
                 if _CLAIM_CHECK.match(p) and told:
                     last = told[-1:]   # "is that true?" checks the claim just told ("my friend said mmf is bad if u
                     #                    get pregnant, is that true??"), medicine and all
@@ -2154,6 +2199,13 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                     #                       medicine's)
                 named = list(dict.fromkeys(m.group().lower() for x in context
                                            for m in vocabulary().drug_pattern.finditer(read[x])))
+                if _THAT_PLAN.search(p) and told:
+                    named = []   # (the plan's own medicines are in it: not those of the story before it)
+                if not named and _IT_SAID.search(" ".join(last)):
+                    # "... the leaflet says it can cause cancer, is that true?": what "it" is, the medicine the
+                    # message named last (in its story or in a question before), when it named one
+                    named = next((w[-1:] for w in (_drug_words(x) for x in reversed([*story, *(q for _, q in out)]))
+                                  if w), [])
                 out.append((", ".join([*last, p]) + (f" ({', '.join(named)})" if named else ""), p))
                 before = context
             elif not referring or not out:
@@ -2397,6 +2449,13 @@ def _medicines_in(part: str) -> tuple[str, ...]:
                                if m.group(1) in voc.drug_names))
 
 
+def _drug_words(part: str) -> list[str]:
+    """The medicine names a part of a message uses, as the retrieval reads them, in the order named."""
+    from nephroguide.answer.understand import vocabulary
+
+    return list(dict.fromkeys(m.group().lower() for m in vocabulary().drug_pattern.finditer(_read(part))))
+
+
 @functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
 def _read(part: str) -> str:
     """One part of a message as the retrieval reads it: normalised, typos corrected, terms canonical."""
@@ -2445,10 +2504,12 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
     parts = _message_parts(u.question)
     if r.kind == "pathway" and u.dose_asked and any(u.detail(k) is not None for k in ("weight_kg", "height_cm", "bsa_m2")) \
             and not _no_dose_asked(parts, _marked_questions(u.question)) \
-            and not (names_other_medicine(u.question) and not _medicines_in(u.question)):
+            and not (names_other_medicine(u.question) and not _medicines_in(u.question)) \
+            and not (u.drugs and set(u.drugs) <= set(u.failed)):
         return r   # "relapse, 24 kg, how much pred?": the dosing article works the doses out for this child (not
         #            "... on 36 mg ... will it stop when the dose comes down?", which asks no dose; nor "12 kg ...
-        #            penicillin prophylaxis? dose?", whose dose is another medicine's)
+        #            penicillin prophylaxis? dose?", whose dose is another medicine's; nor "... CNI-resistant (tac 7 mo)
+        #            ... Acthar Gel ... the right dose?", whose every medicine named has failed)
     asking = [p for p in parts if _ASKING.match(p)]
     if not asking or len(parts) == 1:
         return r
@@ -3108,6 +3169,32 @@ def egfr_line(u: Understanding) -> str | None:
                                    "micromol/L"), egfr=round(egfr))
 
 
+def proteinuria_line(u: Understanding) -> str | None:
+    """A 24-hour urine protein the message states, with the child's height and weight, worked out per m2 of body
+    surface (Mosteller) per day and per hour and set against the current and the older nephrotic-range thresholds
+    (data: ``proteinuria_line``); None unless exactly one such amount, a height and a weight are stated."""
+    from nephroguide.intake.derive import bsa_mosteller
+
+    cfg = settings()["proteinuria_line"]
+    height, weight = u.detail("height_cm"), u.detail("weight_kg")
+    found = list(_pattern(cfg["amount"]).finditer(u.question))
+    if height is None or weight is None or len(found) != 1:
+        return None
+    value, unit = float(found[0].group("n")), found[0].group("unit").lower()
+    mg = value * 1000 if unit.startswith("g") else value
+    bsa = bsa_mosteller(height, weight)
+    per_day, per_hour = mg / bsa, mg / bsa / 24
+    day_cut, hour_cut = float(cfg["per_day_threshold"]), float(cfg["per_hour_threshold"])
+
+    def verdict(met: bool) -> str:
+        return "nephrotic range" if met else "below the nephrotic range"
+
+    return str(cfg["text"]).format(amount=f"{value:g} {unit}", bsa=f"{bsa:.2f}", height=f"{height:g}", weight=f"{weight:g}",
+                                   per_day=f"{per_day:,.0f}", per_hour=f"{per_hour:.0f}",
+                                   day_verdict=verdict(per_day >= day_cut), hour_verdict=verdict(per_hour > hour_cut),
+                                   day_cut=f"{day_cut:,.0f}", hour_cut=f"{hour_cut:g}")
+
+
 def volume_line(question: str, family: bool) -> str | None:
     """The volume of a liquid of the strength a message states for the dose it states ("new bottle says 10mg/ml ...
     she's on 20mg" -> 2 mL), or None unless the message gives exactly one dose in mg and one strength (or one strength
@@ -3255,6 +3342,9 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         egfr = egfr_line(u) if da.id in settings()["egfr_line"]["answers"] else None
         if egfr is not None:   # "7yo, 120 cm, creat 38 umol/L": the estimate worked out, first
             summary = f"{egfr} {summary}"
+        protein = proteinuria_line(u) if da.id in settings()["proteinuria_line"]["answers"] else None
+        if protein is not None:   # "20 kg, 115 cm, 24-h urine protein 1.2 g": per m2 per day and per hour, first
+            summary = f"{protein} {summary}"
         volume = volume_line(u.question, family) if da.id in settings()["volume_line"]["answers"] else None
         if volume is not None:   # "new bottle says 10mg/ml ... on 20mg": 2 mL, worked out, first
             summary = f"{volume} {summary}"
