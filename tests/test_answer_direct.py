@@ -3952,7 +3952,8 @@ def test_round_17_probe_fixes():
                "till 3am every night, can't concentrate and keeps snapping at everyone. He takes it at teatime because he "
                "forgets in the morning. Could the timing be making the sleep worse, and is there anything the school can "
                "do for his exams?", audience="family")
-    assert "Could the timing be making the sleep worse? Morning is best" in r.summary_text
+    # (its first question, the timing, answered first: "can't concentrate" tells, it does not ask)
+    assert r.summary_text.startswith("Morning is best")
 
 
 def test_round_18_probe_fixes():
@@ -4808,3 +4809,51 @@ def test_round_36_probe_fixes():
     n = answer("3yo 14 kg SDNS on ciclosporin 20 mg tds - is tds ok at this age? what total daily dose for his weight?")
     assert n.summary_text.startswith("Yes, under age 6")
     assert "Cyclosporine for FRNS/SDNS (IPNA 2023): cyclosporine" in n.summary_text
+
+
+def test_round_37_probe_fixes():
+    # oral cyclophosphamide proposed during an active relapse: not during a relapse, and the cumulative maximum asked
+    # is cyclophosphamide's (was prednisolone's daily caps)
+    a = answer("reg - 7yo boy 24 kg 122 cm, FRNS, 4th relapse, day 3 of pred 55 mg od, dip still 3+. Plan is oral "
+               "cyclophosphamide 2 mg/kg/d x 12 wk and I'd like to start it today alongside the pred so we don't lose "
+               "time. OK to do that? Also: total course dose vs the cumulative max?")
+    assert "Not during a relapse" in a.summary_text
+    assert "Maximum cumulative dose: 168 mg/kg (= 4032 mg for 24 kg)" in a.summary_text
+    assert "at most 60 mg a day" not in a.summary_text
+    # an AKI with diarrhoea on tacrolimus and enalapril: hold both, check the trough, volume first
+    b = answer("ED - 9yo 28 kg SRNS in CR on tac 2 mg bd + enalapril 5 mg bd. 3 days profuse diarrhoea + vomiting, HR "
+               "130, CRT 3 s. Creat 42 -> 90 umol/L, K 5.9. Which of his meds do I hold, what about the tac, albumin or "
+               "saline?")
+    assert b.summary_text.startswith("Hold the ACE inhibitor or ARB, and hold or cut the CNI")
+    assert "diarrhoea can raise tacrolimus levels" in b.summary_text
+    # a relapse after complete remission on tacrolimus is no CNI resistance (was the genetic-testing article)
+    c = answer("SRNS 10yo girl 30 kg (FSGS, genetics neg), CR on tac since month 3, now month 14, troughs 5-7. Now dip 3+ "
+               "x4 mornings after a cold. Has she become CNI-resistant / is it time for RTX? Or do I just give pred?")
+    assert c.summary_text.startswith("Not CNI-resistant, a relapse")
+    # "rather than tac" names no medicine of the child's; "NGS pending" asks nothing about genetics
+    d = answer("neph reg - 14yo boy, dry wt 62 kg, SRNS (NGS pending), team has chosen ciclosporin rather than tac. Do I "
+               "give 155 mg bd? and what C0 am I aiming for?")
+    assert "60-150 ng/mL" in d.summary_text and "tacrolimus 0.05 mg/kg" not in d.summary_text
+    assert "tacrolimus" not in d.understanding["drugs"]
+    # an SBA whose definitions are its yardstick: the answer to the case, not the definitions of NS
+    e = answer("Exam SBA: a 6-year-old with a first episode has had prednisolone 60 mg/m2/day for 4 weeks. On day 28 the "
+               "first-morning UPCR is 150 mg/mmol, serum albumin 27 g/L. Using IPNA 2023 / KDIGO 2025 definitions, which "
+               "is the best description?", audience="student")
+    assert e.summary_text.startswith("No remission at 4 weeks, so steroid-resistant")
+    # a claim checked ("is she right or is that out of date?") is the claim the story told (was "no information on
+    # right date"); a child off all treatment for a year may have the nasal flu spray
+    f = answer("school nurse has refused to give my son the nasal flu spray, she says children with kidney conditions "
+               "cant have live vaccines. hes 8, steroid sensitive, been off ALL his medicines for a year now. is she "
+               "right or is that out of date??", audience="family")
+    assert f.scope == "covered" and "nasal flu spray can be given" in f.summary_text
+    # "can't concentrate" tells; "have steroid sensitive nephrotic since i was 9" tells
+    g = answer("im 15 and went vegan in january, have steroid sensitive nephrotic since i was 9. atm on 40mg pred every "
+               "other day. my mum says i need loads of protein and milk for my bones bc of the steroids. is she right??",
+               audience="family")
+    assert g.summary_text.startswith("Only partly") and "daily prednisolone at the start of a cold" not in g.summary_text
+    # ciclosporin's own levels, answered Yes beside the choice between the two CNIs
+    h = answer("Doctor has given option of Tacrolimus or Cyclosporine. Is Cyclosporine equally effective or will we be "
+               "compromising his treatment if we choose it because it is cheaper? Does cyclosporine also need the level "
+               "tests?", audience="family")
+    assert h.summary_text.startswith("Both work about equally well")
+    assert "Does cyclosporine also need the level tests? Yes" in h.summary_text

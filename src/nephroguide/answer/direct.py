@@ -463,6 +463,11 @@ def answer_intent(hit: Hit) -> str | None:
     return (da.intent if da is not None else None) or settings()["topic_intent"].get(hit.topic)
 
 
+# definitions named as the yardstick of a question, not asked for ("Using IPNA 2023 / KDIGO 2025 definitions, which is
+# the best description?")
+_USING_DEFINITIONS = re.compile(r"\b(?:using|according to|per|under|by|with)\b[^,?.]{0,40}\b(?:definitions?|criteria)\b", re.I)
+
+
 def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: bool) -> Route:
     from nephroguide.knowledge.pack import load_pack
 
@@ -490,7 +495,8 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
         return off_target
     if u.intent == "definition" and u.explicit_intent and len(u.definitions) >= 2 and not has_patient \
             and not (own is not None and own.answer is not None) \
-            and (re.search(r"\b(?:defin\w*|what (?:is|are|does|do)|mean\w*|differen\w*|criteria)\b", u.question, re.I)
+            and (re.search(r"\b(?:defin\w*|what (?:is|are|does|do)|mean\w*|differen\w*|criteria)\b",
+                           _USING_DEFINITIONS.sub(" ", u.question), re.I)
                  or not (best is not None and conf >= strong)):
         # "define complete remission, relapse and FRNS": the definitions article defines each term asked
         return Route("pathway", confidence=conf)
@@ -1066,7 +1072,9 @@ _REQUEST = re.compile(r"(?<!\bthey )(?<!\bdoctors )(?<!\bdoctor )(?<!\bteam )(?<
                       r"\b(?:wants?|wanting|would like|keeps? asking|is asking|are asking|asks)\s+(?:to\s+)?(?:\w+\s+){0,2}?"
                       r"(?:give|giving|start|stop|cut|lower|reduce|change|skip|miss|try|use|buy|ibuprofen|nurofen|"
                       r"paracetamol|calpol|antibiotics?|vaccin\w*|jabs?|homeopath\w*|herbal)\b|"
-                      r"\b(?:asks?|asking|wants to know|wondering)\s+(?:for\s+(?:\w+\s+){1,4}?and\s+)?(?:if|whether)\b|"   # ("the nurse asks if MMR can go ahead"; "school is asking for a letter and whether ...")
+                      r"\b(?:asks?|asking|wants to know|wondering)\s+(?:for\s+(?:\w+\s+){1,4}?and\s+)?(?:if|whether)\b|"
+                      # ("her parents have asked me to find out whether this is a known effect ...")
+                      r"\basked (?:me|us|him|her|them) to (?:find out|check|ask)\s+(?:if|whether|what|how|why)\b|"   # ("the nurse asks if MMR can go ahead"; "school is asking for a letter and whether ...")
                       # ... and what the reader says they do not understand ("I don't really understand why")
                       r"\b(?:(?:do not|don'?t|dont) (?:really |quite |fully )?(?:understand|know|get)|(?:am |i'?m |im )?not (?:really )?sure)\s+(?:why|what|how|when|whether|if)\b|"
                       # a subject asked in shorthand after a dash ("on rituximab for SDNS - hypogammaglobulinaemia monitoring,
@@ -1161,10 +1169,13 @@ _ASKING = re.compile(r"^(?!\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:are|were)\s+
                     r"percent|share|fraction|many|much|often|common|is|are|do|does)\b|(?:at|by|from|for|in|to|with|after|until|over) (?:what|which|how)\s+"
                     r"(?:\w+\s+)?(?:point|stage|time|age|level|number|reading|day|week|dose|much|many|long)\b|"
                     r"can|could|is|are|should|will|would|does|do|did|what|whats|which|who|where|"
-                    r"how|when|why|may|might|must|(?:has|have)(?!\s+(?:a|an|no|some|had|got|his|her|their)\b)|explain|describe|compare|contrast|summari[sz]e|outline|discuss)\b"
+                    r"how|when|why|may|might|must|(?:has|have)(?!\s+(?:a|an|no|some|had|got|his|her|their|steroid\w*|nephrotic|ns|ssns|srns|frns|sdns|been)\b)|explain|describe|compare|contrast|summari[sz]e|outline|discuss)\b"
                     # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
                     r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling|"
-                    r"constantly|always|really|very|quite|never|also|becoming|(?:my|his|her|our|their) own)\b)",
+                    r"constantly|always|really|very|quite|never|also|becoming|(?:my|his|her|our|their) own)\b)"
+                    # ... nor one that says what the child cannot do ("and can't concentrate on the steroids"), unlike
+                    # "can't he go?"
+                    r"(?!['’]?t\s+(?!(?:i|we|he|she|they|you|it)\b))",
                     re.I)   # ("im 13 and do my own dipsticks": telling, not asking)
 
 
@@ -1219,8 +1230,8 @@ def _proposed_medicine(story: Sequence[str]) -> str | None:
 
 
 _GOING_ASKED = re.compile(r"\b(?:go|come|attend|stay over|join in)\s*\??\s*$", re.I)
-_CLAIM_CHECK = re.compile(r"^\s*(?:(?:and|but|so)\s+)?(?:is|was) (?:that|it|this) (?:really |actually )?(?:true|right|correct|so)\b",
-                          re.I)
+_CLAIM_CHECK = re.compile(r"^\s*(?:(?:and|but|so)\s+)?(?:is|was|are) (?:that|it|this|she|he|they|the (?:nurse|doctor|gp|school)) "
+                          r"(?:really |actually )?(?:true|right|correct|so|wrong|out of date)\b", re.I)
 # a dose forgotten, missed or thrown up ("what if I forget a dose?") asks what to do, not how much
 _MISSED_DOSE = re.compile(r"\b(?:forg[eo]t\w*|miss(?:ed|es|ing)?|skip\w*|sick up|vomit\w*|threw up|throws? up)\b[^?.]{0,25}"
                           r"\bdos(?:e|es)\b", re.I)
@@ -1480,6 +1491,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             if cap is not None:
                 out.append(PartLine(shown(part), cap[0], None, refs=cap[1]))
                 continue
+        if given is not None and _OK_TO_DO_THAT.match(asked_as[part]):
+            continue   # "... I'd like to start it today alongside the pred. OK to do that?": the answer given, about
+            #            the plan the story told, answers it (never another answer under its words)
         if given is not None and _WHAT_IS_THIS.match(asked_as[part]):
             continue   # "... neutrophils 0.2, fever 39.2. What is this and how do I manage it?": the answer given,
             #            about the story told, names it (never a second answer about fever in general)
@@ -1647,6 +1661,11 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
     return out
 
 
+# whether the plan the story told may go ahead ("OK to do that?", "is that ok?", "can we do that?")
+_OK_TO_DO_THAT = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:(?:is\s+)?(?:it|that|this)\s+)?(?:ok|okay|alright|all right|safe|fine|"
+                            r"reasonable|acceptable)\s+to\s+(?:do|go ahead with|try)\s+(?:that|this|it)\s*\??\s*$|"
+                            r"^\s*(?:(?:and|so|but)\s+)*(?:can|could|should|shall|may)\s+(?:i|we)\s+(?:do|go ahead with|try)\s+"
+                            r"(?:that|this|it)\s*\??\s*$", re.I)
 # a question of what the story told is, naming nothing of its own ("what is this?", "what could it be?")
 _WHAT_IS_THIS = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:what\s+(?:is|could|might|can)\s+(?:this|that|it)(?:\s+be)?|"
                            r"what(?:'s|\s+is)\s+(?:going on|happening)|"
@@ -1732,7 +1751,7 @@ def _asked_why(kb_id: str) -> bool:
 
     return any(_WHY_OPENS.match(a) for a in load_pack().answers[kb_id].asks)
 _CUMULATIVE = re.compile(r"\b(?:cumulative|lifetime|total)\b", re.I)
-_MAX_ASKED = re.compile(r"\bmax(?:imum)?\b|\bcap(?:ped)?\b|\bupper limit\b|\btop dose\b", re.I)
+_MAX_ASKED = re.compile(r"\bmax(?:imum)?\b|\bcap(?:ped)?\b|\bupper limit\b|\btop dose\b|\bceiling\b", re.I)
 # "how long to expect remission?", "how long does it take to work?": a time to a response, not the course's length
 _TIME_TO = re.compile(r"\b(?:expect|take[sn]? (?:to|for)|until (?:remission|it works)|to (?:respond|work|get into|"
                       r"go into|reach|achieve))\b", re.I)
@@ -1977,6 +1996,12 @@ def _cap_line(u: Understanding, part: str) -> tuple[str, tuple[str, ...]] | None
     rules = _course_rules(u, part)
     if _CUMULATIVE.search(part):   # "what's the max cumulative dose?": the course's total, for the stated weight
         weight = u.detail("weight_kg")
+        if not any(r.cumulative_max_mg_per_kg for r in rules):
+            # ... of the medicine the message names that has one ("... oral cyclophosphamide ... pred ... total
+            # course dose vs the cumulative max?"), never the prednisolone's daily caps
+            rules = [r for d in _medicines_in(u.question) for r in _course_rules(u, d) if r.cumulative_max_mg_per_kg]
+            if not rules:
+                return None
         totals = [f"Maximum cumulative dose: {wording.num(r.cumulative_max_mg_per_kg)} mg/kg"
                   + (f" (= {wording.num(r.cumulative_max_mg_per_kg * weight)} mg for {wording.num(weight)} kg)"
                      if weight else "") for r in rules if r.cumulative_max_mg_per_kg]
@@ -2111,8 +2136,10 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
         if _ASKED_OF_QUESTION_BEFORE.search(p) and not told and out:
             # "will it stop me joining the army? do i have to tell them": those to be told are the question before's
             # (the army), not the story's; so is the "it" of "... is it safe on steroids, and won't it set off a
-            # relapse?" (the jab)
-            out.append((f"{out[-1][0]}, {p}", p))
+            # relapse?" (the jab, named as the story named it: a long story would drown the question)
+            jab = re.search(r"\b(?:\w+\s+){0,2}(?:vaccin\w*|jabs?|booster|immunis\w+|immuniz\w+)\b", out[-1][0], re.I)
+            out.append((f"{jab.group()}, {p}" if jab is not None and _pattern(r"(?i)\brelapse").search(p)
+                        else f"{out[-1][0]}, {p}", p))
             continue
         if not told and out and _TAKEN_PRONOUN.search(p) and not _medicines_in(p) and _medicines_in(out[-1][1]):
             # "is it the mycophenolate? can he take it with his breakfast?": the medicine the question just before
@@ -2183,8 +2210,11 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                 if _THAT_PLAN.search(p) and told:
                     last = told[-1:]   # the plan just told, medicines and all ("... wants IV dexamethasone pulses +
                     #                    oral cyclo. What is the evidence for that protocol?")
-                if _CLAIM_CHECK.match(p) and told:
-                    last = told[-1:]   # "is that true?" checks the claim just told ("my friend said mmf is bad if u
+                if _CLAIM_CHECK.match(p) and (told or story):
+                    # the claim checked is what someone was told to have said ("... she says children with kidney
+                    # conditions cant have live vaccines ... is she right?"), else the last thing told
+                    said = [x for x in (told or story) if re.search(r"\b(?:says?|said|told|tells|thinks?|reckons?)\b", x, re.I)]
+                    last = (said or told or story)[-1:]   # "is that true?" checks the claim just told ("my friend said mmf is bad if u
                     #                    get pregnant, is that true??"), medicine and all
                 if not last and bare and not referring:
                     last = context[-2:]   # a question of no subject ("what do we do?") after a story that names a

@@ -747,6 +747,12 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
 
     # --- drugs named, and which ones the child takes
     mentions = _drug_mentions(text)
+    # a medicine named only as the one not chosen ("the team has chosen ciclosporin rather than tac") is no medicine
+    # of the child's
+    passed_over = {d for d, a, _ in mentions if re.search(r"\brather than\s+(?:the\s+)?$", text[max(0, a - 20):a])}
+    mentions = [x for x in mentions if x[0] not in passed_over
+                or any(d == x[0] and not re.search(r"\brather than\s+(?:the\s+)?$", text[max(0, a - 20):a])
+                       for d, a, _ in mentions)]
     drugs = list(dict.fromkeys(d for d, _, _ in mentions))
     pats = _detail_patterns()
     taking: dict[str, bool] = {}
