@@ -4857,3 +4857,40 @@ def test_round_37_probe_fixes():
                "tests?", audience="family")
     assert h.summary_text.startswith("Both work about equally well")
     assert "Does cyclosporine also need the level tests? Yes" in h.summary_text
+
+
+def test_round_38_probe_fixes():
+    # thirst, polyuria, vomiting and heavy breathing on tacrolimus and prednisolone: high blood sugar, go now
+    a = answer("im 14 on tacrolimus n pred. been soooo thirsty n weeing like every hour for 3 days, today ive thrown up "
+               "twice n my breathing is heavy. is this a relapse??", audience="family")
+    assert a.summary_text.startswith("This does not sound like a relapse: go to A&E now")
+    assert "blood sugar" in a.summary_text
+    # a hot holiday on furosemide: ask about the diuretic, the signs of a depleted circulation
+    b = answer("We fly to Spain on Saturday. He's 8, relapsed 10 days ago, still a bit puffy, on pred and furosemide. "
+               "Forecast is 35C. Anything we should do differently?", audience="family")
+    assert "keep taking the furosemide" in b.summary_text.splitlines()[0]
+    # a dropped g is no key term ("finishin" was read as "finnish"); "does that mean he is going to ..." asks what
+    # will happen, not what a word means
+    c = answer("grandson relapsed only 2 wks after finishin his first steriods. does that mean hes going to keep "
+               "relapsin? someone said its worse in boys", audience="family")
+    assert c.summary_text.startswith("It makes more relapses more likely, but it is not certain")
+    assert ("finishin", "finnish") not in [tuple(x) for x in c.understanding["corrections"]]
+    # the regimen the message names is the one worked out: 3 mg/kg x 8 weeks, capped at 150 mg
+    d = answer("FRNS 14yo girl 58 kg, in remission on alt-day pred. plan oral cyclo 3 mg/kg/d x 8 wk - what dose?")
+    assert "8-week course (IPNA 2023): Cyclophosphamide 150 mg once daily" in d.summary_text
+    # a family history of SRNS changes the work-up at presentation: its answer leads
+    e = answer("new NS 3yo, looks typical (BP ok, no haematuria), but older bro had SRNS/FSGS -> transplant at 8, never "
+               "had genetics. workup at presentation? still start pred?")
+    assert e.summary_text.startswith("A family history of SRNS or FSGS is a KDIGO 2025 indication for genetic testing")
+    # an exam question's "which statement is correct?" reads its stem (was "no guidance on statement")
+    f = answer("SBA: In the PREDNOS 2 trial, children with relapsing steroid-sensitive nephrotic syndrome were "
+               "randomised at the onset of an upper respiratory tract infection to daily prednisolone or placebo. Which "
+               "statement is correct?", audience="student")
+    assert f.scope == "covered" and f.summary_text.startswith("No benefit")
+    # mild expected effects on cyclophosphamide, no fever: it can wait, with the signs that cannot
+    g = answer("babysitting a 7yo w nephrotic tonight. hes on week 2 of cyclophosphamide tablets, says food tastes "
+               "weird n he feels a bit sick. no temp, playing. do i need to ring his parents or the hospital now?",
+               audience="family")
+    assert g.summary_text.startswith("No need to ring right now") and "temperature" in g.summary_text
+    h = answer("my son on cyclophosphamide feels sick and has a temperature of 38.5", audience="family")
+    assert not h.summary_text.startswith("No need to ring right now")

@@ -720,8 +720,10 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
             continue
         chosen_indication = chosen_indication or indication
         chosen = sorted((r for r in rules_for if r.indication == indication),
-                        key=lambda r: (not r.preferred, r.citations[0].source, r.phase_order, r.id))
-        # preferred regimen (all its phases) first, then the other sources' regimens
+                        key=lambda r: (not _named_regimen(r, u.text), not r.preferred, r.citations[0].source,
+                                       r.phase_order, r.id))
+        # the regimen the message names ("oral cyclo 3 mg/kg/d x 8 wk": the 8-week course) first, else the preferred
+        # one (all its phases), then the other sources' regimens
         for rule in chosen:
             _dose_entry(b, rule, "dosing")
         users = [r for r in pack.recommendations.values() if r.status == "current" and
@@ -744,6 +746,20 @@ def _dosing_article(b: Build, spec: dict[str, Any], u: Understanding) -> tuple[l
                 b.add(Entry("changes", "superseded", f"old:{rule.id}", st, "", st.text, current=False, level=1))
         b.main_drugs.append(drug)
     return drugs, chosen_indication
+
+
+def _named_regimen(rule: Any, text: str) -> bool:
+    """The message names this rule's own regimen: its per-kg or per-m2 amount ("3 mg/kg/d") together with its course
+    length when the rule has one ("x 8 wk"), never only a medicine's name."""
+    amounts = [b for b in rule.bases if b.basis.startswith("mg/")]
+    if not amounts:
+        return False
+    unit = amounts[0].basis.split("/")[1]   # kg or m2
+    said = re.search(rf"(?<![\d.]){re.escape(f'{amounts[0].value:g}')}\s*mg\s*/\s*{unit}\b", text, re.I) is not None
+    weeks = re.match(r"\s*(\d+)\s*weeks?\b", rule.duration or "")
+    if weeks is None:
+        return said
+    return said and re.search(rf"(?<!\d){weeks.group(1)}\s*(?:wks?|weeks?)\b", text, re.I) is not None
 
 
 def _indication_for(ctx: Context, drug: str, indications: Sequence[str], text: str) -> str | None:

@@ -1205,6 +1205,13 @@ _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that on
 # protocol?")
 _THAT_PLAN = re.compile(r"\b(?:that|this|these|those|such an?|the same)\s+(?:protocols?|regimens?|plans?|approach|options?|"
                         r"ideas?|combination|combo|schedules?|suggestions?|proposals?|strategy)\b", re.I)
+# a question that asks what a term means or how it is defined
+_TERM_ASKED = re.compile(r"\bwhat (?:is|are|does|do|'s)\b|\bdefin\w*|\bmeaning\b|\bstands? for\b|\bcriteria\b|"
+                         r"\bcounts? as\b|\bclassif\w*|\b(?:is|does) (?:this|it|that|he|she) (?:\w+ )?(?:count|called)\b", re.I)
+# an exam question that points at its stem ("Which statement is correct?", "which is the best description?")
+_SBA_ASK = re.compile(r"^\s*(?:so\s+)?which\s+(?:one\s+|of the following\s+)?(?:(?:statement|option|answer|interpretation|"
+                      r"description)\s+)?(?:is|would be|best)\s+(?:the\s+)?(?:correct|true|best|most (?:likely|accurate|"
+                      r"appropriate)|right|false|incorrect)\b", re.I)
 # "it" as what causes or gives something ("the leaflet says it can cause cancer")
 _IT_CAUSES = re.compile(r"\b(?:it|they)\b(?=\s+(?:(?:can|could|may|might|will|would|does|do)\s+)?(?:cause|give)s?\b)", re.I)
 # a medicine taken or given, by pronoun ("can he take it with breakfast?")
@@ -2150,6 +2157,7 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                      and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))) \
             or (bool(_OBJECT_PRONOUN.search(p)) and bool(told or story)) \
             or (bool(_THAT_PLAN.search(p)) and bool(told)) \
+            or (bool(_SBA_ASK.match(p)) and bool(told or story)) \
             or (bool(_CLAIM_CHECK.match(p)) and bool(told))   # ("mum says I cant have live vaccines. is that true
         #                                                        or are any of these dangerous for her?")
         bare = _leans_on_story(p)
@@ -2207,6 +2215,9 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                     going = next((x for x in reversed(story) if _pattern(settings()["going_to"]).search(x)), None)
                     if going is not None:
                         last = [going]
+                if _SBA_ASK.match(p) and (told or story):
+                    last = (told or story)[-2:]   # an exam question's stem, medicines and all ("In the PREDNOS 2
+                    #                               trial, ... daily prednisolone or placebo. Which statement is correct?")
                 if _THAT_PLAN.search(p) and told:
                     last = told[-1:]   # the plan just told, medicines and all ("... wants IV dexamethasone pulses +
                     #                    oral cyclo. What is the evidence for that protocol?")
@@ -2579,6 +2590,8 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
             ranked = _answer_confidences(dataclasses.replace(u, question=part, text=text),
                                          retrieve(text, list(u.drugs), one_question=True), by_match=False)
             conf, best = ranked[0] if ranked else (0.0, None)
+            if best is not None and best.topic == "definitions" and not _TERM_ASKED.search(part):
+                continue   # "does that mean he is going to keep relapsing?" asks what will happen, not a definition
             distinct = best is not None and conf >= float(cfg["asked_part"]["agreed"]) \
                 and conf - (ranked[1][0] if len(ranked) > 1 else 0.0) >= float(cfg["asked_part"]["distinct"])
             if distinct and best is not None and r.kind == "pathway" and r.answer is None \
@@ -2615,6 +2628,8 @@ def _story_answer_route(u: Understanding, r: Route) -> Route:
     """A message whose answer was reached through its story ("our baby has congenital NS ...") while each of its
     questions ("is it genetic? will our next baby have it?") has a close answer of its own that is not that one:
     the first question's own answer leads (part_lines answers the others)."""
+    from nephroguide.knowledge.pack import load_pack
+
     assert r.answer is not None
     cfg = settings()["direct"]
     if u.adult or u.off_topic or r.danger:
@@ -2636,6 +2651,11 @@ def _story_answer_route(u: Understanding, r: Route) -> Route:
     if r.confidence >= float(cfg["asked_part"]["story_below"]) and not all(c > r.confidence for _, c in own):
         return r   # an answer that fits the whole message closely is its answer ("tac dose and trough: SRNS vs SSNS?"),
         #            unless each question fits its own answer more closely still
+    da = load_pack().answers.get(r.answer.id)
+    if da is not None and da.asked_when and _pattern(da.asked_when).search(u.question) \
+            and r.confidence >= float(cfg["distinct_named"]["fit"]):
+        return r   # ... and so is one written for what the story names ("... older bro had SRNS/FSGS -> transplant ...
+        #            workup at presentation?": the family history changes the work-up, so its answer leads)
     best, conf = own[0]
     return Route("answer", answer=best, confidence=conf, asked=asked[0][1])
 

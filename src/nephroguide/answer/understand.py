@@ -515,6 +515,11 @@ def correct_spelling(text: str) -> tuple[str, list[tuple[str, str]]]:
         best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
         if best is None:
             continue
+        if word.endswith("in") and best[0] != f"{word}g":
+            from wordfreq import zipf_frequency
+
+            if zipf_frequency(f"{word}g", "en") >= float(r.spelling["common_zipf"]):
+                continue   # a dropped g ("finishin", "goin") is that everyday word, never a key term ("finnish")
         if best[1] < float(r.spelling["sure_ratio"]):   # (wordfreq is slow to load: only when not near-certain)
             from wordfreq import zipf_frequency
 
