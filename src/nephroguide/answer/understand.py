@@ -426,6 +426,8 @@ def _build_vocabulary(pack: Any) -> Vocabulary:
 # ----------------------------------------------------------------------------------------- steps
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()   # (nothing to strip: the common case, without a per-character walk)
     text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
@@ -464,6 +466,8 @@ def percentage_asked(text: str) -> str:
     return _PERCENT_ASKED.sub(r"\1 percentage", text)
 
 
+@functools.lru_cache(maxsize=512)   # (one message's parts are normalised many times over while it is answered; 512
+#                                     entries hold a message's, never a benchmark's whole question set)
 def normalise(text: str) -> str:
     """Unicode, case, quotes, contractions and hyphens normalised; whitespace collapsed."""
     r = rules()
@@ -535,6 +539,12 @@ def correct_spelling(text: str) -> tuple[str, list[tuple[str, str]]]:
 
 def canonicalise(text: str) -> tuple[str, list[tuple[str, str]]]:
     """Replace abbreviations, spelling variants and drug names by their canonical lexicon form."""
+    read, expansions = _canonicalise(text)
+    return read, list(expansions)
+
+
+@functools.lru_cache(maxsize=512)   # (as normalise: a message's parts are read many times while it is answered)
+def _canonicalise(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     from nephroguide.knowledge.lexicon import load_lexicon
 
     r = rules()
@@ -562,7 +572,7 @@ def canonicalise(text: str) -> tuple[str, list[tuple[str, str]]]:
         last = m.char_end
         expansions.append((m.text, target))
     pieces.append(text[last:])
-    return "".join(pieces), expansions
+    return "".join(pieces), tuple(expansions)
 
 
 def _number(r: Rules, token: str | None) -> float | None:

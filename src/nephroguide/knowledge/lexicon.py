@@ -28,6 +28,8 @@ _TRADEMARKS = str.maketrans({"®": " ", "™": " ", "©": " "})
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and trademark signs (NFKD), keep everything else."""
+    if text.isascii():
+        return text.lower()   # (no accents or trademark signs to strip)
     text = unicodedata.normalize("NFKD", text.translate(_TRADEMARKS))
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
