@@ -4894,3 +4894,10 @@ def test_round_38_probe_fixes():
     assert g.summary_text.startswith("No need to ring right now") and "temperature" in g.summary_text
     h = answer("my son on cyclophosphamide feels sick and has a temperature of 38.5", audience="family")
     assert not h.summary_text.startswith("No need to ring right now")
+    # a UPCR just above the remission cut-off with negative home sticks: remission by the sticks, a small leak, never
+    # a relapse (was the dipstick rule alone); a UPCR of 20 or less keeps its own answer
+    i = answer("translating for my mum: the clinic letter says my brother's urine protein creatinine ratio is 25 mg/mmol. "
+               "his dipsticks at home are negative every morning. so is he in remission or not?", audience="family")
+    assert i.summary_text.startswith("Yes, by the home tests") and "200 or more" in i.summary_text
+    j = answer("clinic letter says her UPCR was 18, is that good or bad", audience="family")
+    assert j.summary_text.startswith("Good")
