@@ -1243,6 +1243,8 @@ _CLAIM_CHECK = re.compile(r"^\s*(?:(?:and|but|so)\s+)?(?:is|was|are) (?:that|it|
 _MISSED_DOSE = re.compile(r"\b(?:forg[eo]t\w*|miss(?:ed|es|ing)?|skip\w*|sick up|vomit\w*|threw up|throws? up)\b[^?.]{0,25}"
                           r"\bdos(?:e|es)\b", re.I)
 _VACCINE_ASKED = re.compile(r"\b(?:mmr|vaccin\w*|jabs?|booster|immunis\w*|immuniz\w*|bcg)\b", re.I)
+# ... with the words before it that name which ("the pneumococcal vaccine")
+_NAMED_VACCINE = re.compile(r"\b(?:\w+\s+){0,2}" + _VACCINE_ASKED.pattern, re.I)
 
 
 # a choice between two things, asked without a yes/no verb ("Biopsy or genetics first?", "tac or CsA?")
@@ -2144,8 +2146,8 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             # "will it stop me joining the army? do i have to tell them": those to be told are the question before's
             # (the army), not the story's; so is the "it" of "... is it safe on steroids, and won't it set off a
             # relapse?" (the jab, named as the story named it: a long story would drown the question)
-            jab = re.search(r"\b(?:\w+\s+){0,2}(?:vaccin\w*|jabs?|booster|immunis\w+|immuniz\w+)\b", out[-1][0], re.I)
-            out.append((f"{jab.group()}, {p}" if jab is not None and _pattern(r"(?i)\brelapse").search(p)
+            jab = _NAMED_VACCINE.search(out[-1][0])
+            out.append((f"{jab.group()}, {p}" if jab is not None and re.search(r"\brelapse", p, re.I)
                         else f"{out[-1][0]}, {p}", p))
             continue
         if not told and out and _TAKEN_PRONOUN.search(p) and not _medicines_in(p) and _medicines_in(out[-1][1]):
@@ -3225,10 +3227,12 @@ def proteinuria_line(u: Understanding) -> str | None:
     (data: ``proteinuria_line``); None unless exactly one such amount, a height and a weight are stated."""
     from nephroguide.intake.derive import bsa_mosteller
 
-    cfg = settings()["proteinuria_line"]
     height, weight = u.detail("height_cm"), u.detail("weight_kg")
+    if height is None or weight is None:
+        return None   # (the common case, checked in route() for every question: no pattern run)
+    cfg = settings()["proteinuria_line"]
     found = list(_pattern(cfg["amount"]).finditer(u.question))
-    if height is None or weight is None or len(found) != 1:
+    if len(found) != 1:
         return None
     value, unit = float(found[0].group("n")), found[0].group("unit").lower()
     mg = value * 1000 if unit.startswith("g") else value

@@ -638,6 +638,10 @@ def _agent_kind(name: str) -> str | None:
     return "other"
 
 
+# what comes just before a medicine named only as the one not chosen
+_PASSED_OVER = re.compile(r"\brather than\s+(?:the\s+)?$")
+
+
 def _drug_mentions(text: str) -> list[tuple[str, int, int]]:
     """(drug id, start, end) of drug names in the canonical text, with context checks for ambiguous names."""
     r = rules()
@@ -764,10 +768,8 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     mentions = _drug_mentions(text)
     # a medicine named only as the one not chosen ("the team has chosen ciclosporin rather than tac") is no medicine
     # of the child's
-    passed_over = {d for d, a, _ in mentions if re.search(r"\brather than\s+(?:the\s+)?$", text[max(0, a - 20):a])}
-    mentions = [x for x in mentions if x[0] not in passed_over
-                or any(d == x[0] and not re.search(r"\brather than\s+(?:the\s+)?$", text[max(0, a - 20):a])
-                       for d, a, _ in mentions)]
+    chosen = {d for d, a, _ in mentions if not _PASSED_OVER.search(text[max(0, a - 20):a])}
+    mentions = [x for x in mentions if x[0] in chosen]
     drugs = list(dict.fromkeys(d for d, _, _ in mentions))
     pats = _detail_patterns()
     taking: dict[str, bool] = {}
