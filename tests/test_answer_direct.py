@@ -4901,3 +4901,8 @@ def test_round_38_probe_fixes():
     assert i.summary_text.startswith("Yes, by the home tests") and "200 or more" in i.summary_text
     j = answer("clinic letter says her UPCR was 18, is that good or bad", audience="family")
     assert j.summary_text.startswith("Good")
+    # a high platelet count: why it matters (a clot risk factor), and that why it rises is not in the sources (was
+    # the hyperlipidaemia answer)
+    k = answer("Why does a child with nephrotic syndrome get a high platelet count and why does that matter?",
+               audience="student")
+    assert "It matters as a clot risk" in k.summary_text and k.scope == "partly_covered"
