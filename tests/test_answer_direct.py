@@ -4906,3 +4906,53 @@ def test_round_38_probe_fixes():
     k = answer("Why does a child with nephrotic syndrome get a high platelet count and why does that matter?",
                audience="student")
     assert "It matters as a clot risk" in k.summary_text and k.scope == "partly_covered"
+
+
+def test_round_39_probe_fixes():
+    # oral polio drops on tacrolimus and mycophenolate: No, a live vaccine (was "Yes. Take the urine sticks ...")
+    a = answer("We are going to Pakistan for 8 weeks. My cousin says anyone who stays more than 4 weeks has to have the "
+               "polio drops before they fly home. My daughter is 9 and takes tacrolimus and mycophenolate. Can she have "
+               "the polio drops?", audience="family")
+    assert a.summary_text.startswith("No. Polio drops by mouth are a live vaccine")
+    # CoQ10 for SRNS with a negative gene test: probably not (was "Should we buy some? Yes, ... calcium")
+    b = answer("Our son has steroid resistant nephrotic syndrome and the gene test found nothing. A mum swears CoQ10 "
+               "fixed her son's protein leak. Should we buy some for him?", audience="family")
+    assert b.summary_text.startswith("Probably not") and "calcium" not in b.summary_text.splitlines()[0]
+    # "fit" as a verb is no seizure (a statistics question got the PRES emergency); a fit on tacrolimus still is
+    c = answer("Gulati 2012 tacrolimus vs IV cyclophosphamide in SRNS: CR+PR 82.5% vs 45.9%. Work out the absolute risk "
+               "difference and the NNT, and how does this trial fit KDIGO 2025?", audience="student")
+    assert "emergency" not in c.summary_text.lower()
+    assert "36.6 percentage points" in c.summary_text and "rounded up to 3" in c.summary_text
+    d = answer("he had a fit this morning, he is on tacrolimus", audience="family")
+    assert d.summary_text.startswith("Go to hospital now")
+    # a steroid inhaler does not delay the MMR; "the vaccine" is the one the story named (MMR), not any vaccine
+    e = answer("he finished pred 5 months ago, uses a brown steroid inhaler. the nurse wont give his MMR booster because "
+               "hes on steroids. does the inhaler count? when can he have the vaccine", audience="family")
+    assert e.summary_text.startswith("No, the inhaler does not count") and "1 month" in e.summary_text
+    # testing on the days without prednisolone: yes (was the colds answer)
+    f = answer("alternate day pred - dip on the off days too?", audience="family")
+    assert f.summary_text.startswith("Yes. Test the first urine every morning")
+    # bleeding after a kidney biopsy: same-day review; a blood-stained dipstick at presentation is no biopsy bleed
+    g = answer("she had her kidney biopsy yesterday, now her wee is pink with clots and her back hurts on that side",
+               audience="family")
+    assert g.summary_text.startswith("Call the ward that did the biopsy")
+    h = answer("new NS 7yo, dip blood 1+, C3 a bit low, HBsAg positive today. biopsy first?")
+    assert not h.summary_text.startswith("Same-day review")
+    # a dose reaching its cap says so in the first line; two named courses and their totals are both worked out
+    i = answer("12yo 45kg first episode pred dose?")
+    assert "(2 mg/kg/day × 45 kg = 90 mg/day, capped at the 60 mg/day maximum)" in i.summary_text
+    j = answer("11yo 32 kg FRNS, oral cyclophosphamide: 2 mg/kg x 12 wk or 3 mg/kg x 8 wk - mg/day and total course "
+               "dose for each?")
+    assert "64 mg" in j.summary_text and "96 mg" in j.summary_text and j.summary_text.count("5376 mg") >= 2
+    # a per-m2 dose with a weight and no height says why no mg amount follows (never a guessed surface area)
+    k = answer("7yo 24 kg FRNS in remission, starting MMF - dose?")
+    assert "the child's height is needed" in k.summary_text
+    # a girl's periods and fertility on cyclophosphamide; a healthy sibling exposed to chickenpox
+    m = answer("will cyclophosphamide mess up her periods or stop her having babies one day?", audience="family")
+    assert m.summary_text.startswith("Unlikely")
+    n = answer("healthy 9yo brother of my 6yo SDNS pt on tac, VZV IgG neg; his best mate came out in spots today, they "
+               "were together yesterday. Can I give the brother varicella vaccine now?")
+    assert n.summary_text.startswith("Yes: a healthy non-immune sibling") and "10 days" in n.summary_text
+    # no gendered pronoun or child's detail in a general answer
+    o = answer("does getting nephrotic syndrome at age 10 mean a worse type?", audience="family")
+    assert o.summary_text.startswith("Not if it goes away with prednisolone") and " his " not in o.summary_text

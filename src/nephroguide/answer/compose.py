@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -297,6 +298,83 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
     family = _clean(rule.family_text)   # empty: the family reads no dose line unless doses were asked for
     b.add(Entry(section, "dose", rule.id, st, family, st.text, title=rule.title, note=note, level=level,
                 drugs=(rule.drug,), dose_line=line, dose_phase=phase, dose_amount=amount))
+
+
+_CAPPED = re.compile(r"Calculation: (.+?), capped: maximum (\d[\d.,]* ?mg(?:/(?:day|dose))?)")
+
+
+def _with_cap(text: str, e: Entry) -> str:
+    """A worked-out dose that hit its cap says so where it is read first ("Prednisolone 60 mg once daily (2 mg/kg/day x
+    45 kg = 90 mg/day, capped at the 60 mg/day maximum)."): 60 mg for a 45 kg child is never read as 2 mg/kg."""
+    m = _CAPPED.search(e.statement.text) if e.dose_line else None
+    if m is None or m.group(1) in text:
+        return text
+    return f"{text.rstrip().rstrip('.')} ({m.group(1)}, capped at the {m.group(2)} maximum)."
+
+
+_EFFECT_ASKED = re.compile(r"\b(?:nnt|number needed to treat|absolute (?:risk )?(?:difference|reduction|benefit)|"
+                           r"risk difference|arr)\b", re.I)
+_TWO_SHARES = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)%[^.;%]{0,60}?\bvs\.?\s+(\d{1,3}(?:\.\d+)?)%")
+
+
+def _effect_arithmetic(question: str, result: str) -> str:
+    """The absolute difference and number needed to treat worked from a study result's two percentages ("82.5% with
+    tacrolimus vs 45.9% with IV cyclophosphamide"), when the question asks for them; arithmetic on the cited
+    figures only, never a figure the source does not give."""
+    if not _EFFECT_ASKED.search(question):
+        return ""
+    m = _TWO_SHARES.search(result)
+    if m is None:
+        return ""
+    a, b = float(m.group(1)), float(m.group(2))
+    diff = round(abs(a - b), 1)
+    if diff == 0:
+        return "Worked from these figures: no absolute difference, so no number needed to treat."
+    nnt = 100 / diff
+    return (f"Worked from these figures: absolute difference {_num(a)}% - {_num(b)}% = {_num(diff)} percentage "
+            f"points; number needed to treat = 100 / {_num(diff)} = {_num(round(nnt, 1))}, rounded up to "
+            f"{math.ceil(round(nnt, 6))}.")
+
+
+# the course's total asked ("total course dose for each?"), not its lifetime maximum ("max cumulative dose?")
+_TOTAL_ASKED = re.compile(r"\btotal (?:course )?(?:dose|amount)s?\b|\bcourse (?:dose )?totals?\b|\btotal (?:for|over) the "
+                          r"(?:whole )?course\b|\bhow much in total\b", re.I)
+
+
+def _named_courses(question: str, lead: Entry, entries: Sequence[Entry]) -> list[Entry]:
+    """Other courses of the lead's medicine whose dose the question writes out ("... or 3 mg/kg x 8 wk"), worked out."""
+    from nephroguide.knowledge.pack import load_pack
+
+    rules = load_pack().dose_rules
+    out = []
+    for e in entries:
+        rule = rules.get(e.kb_id)
+        if e is lead or not e.dose_line or e.drugs != lead.drugs or rule is None or rule.phase_order != 1 \
+                or _course_of(e.title) == _course_of(lead.title):
+            continue
+        if any(re.search(rf"(?<![\d.]){re.escape(_num(b.value))}\s*(?:mg)?\s*/\s*{b.basis.split('/')[1][:2]}",
+                         question, re.I) for b in rule.bases if "/" in b.basis):
+            out.append(e)
+    return out[:1]
+
+
+def _course_total(e: Entry, ctx: Context) -> str:
+    """The projected total of the course an entry's rule belongs to, for the child's size ("Projected course total if
+    every dose is given: 64 mg x 84 days = 5,376 mg (168 mg/kg) ... Cumulative limit ..."); empty when it has none."""
+    from nephroguide.engine.dosing import compute_dose
+    from nephroguide.engine.plan import course_totals
+
+    pack = ctx.pack
+    rule = pack.dose_rules.get(e.kb_id)
+    if rule is None or ctx.weight_kg is None:
+        return ""
+    phases = [r for r in pack.dose_rules.values() if (r.regimen or r.id) == (rule.regimen or rule.id)]
+    try:
+        doses = {r.id: compute_dose(r, pack, ctx.weight_kg, ctx.height_cm, ctx.egfr, bsa_m2=ctx.bsa_m2) for r in phases}
+    except InputError:
+        return ""
+    totals = course_totals(phases, doses, pack, weight_kg=ctx.weight_kg, bsa_m2=ctx.bsa_m2)
+    return " ".join(t.text for t in totals.values())
 
 
 def _family_dose_line(e: Entry, index: int) -> str:
@@ -1522,6 +1600,9 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             found = [e for e in b.entries if e.kb_id.startswith(f"{top[0].kb_id}#r")][:2]
             if found:
                 summary = f"{top[0].title.rstrip('.')}: " + " ".join(e.statement.text for e in found)
+                worked = _effect_arithmetic(u.question, found[0].statement.text)
+                if worked:   # "work out the absolute risk difference and the NNT": from the study's own figures
+                    summary = f"{summary} {worked}"
         doses = [e for e in b.in_section("dosing") if e.level == 0 and e.dose_line] if intent == "dosing" else []
         if top and top[0] in doses and _BASIS_ASKED.search(u.question):
             # "60/m2 or 2/kg?": how the dose was worked out, and what the source's other basis gives
@@ -1529,11 +1610,12 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
                    if x.startswith(("Calculation:", "The source's other basis:"))]
             summary = " ".join([summary, *how])
         if top and top[0] in dosing_entries:
+            summary = _with_cap(summary, top[0])
             # "how much and how long?": the course's next phases follow ("then ... every other day for 4 weeks"),
             # worked out for the child when its size is known, else as the rule is written
             for nxt in _later_phases(top[0], dosing_entries):
                 more_text = nxt.dose_line or re.sub(r"^[^:]*\)\s*:\s*", "", aud.sentences(nxt.statement.text)[0])
-                summary = f"{summary} {more_text}"
+                summary = f"{summary} {_with_cap(more_text, nxt)}"
                 summary_refs = tuple(dict.fromkeys([*summary_refs, *nxt.statement.refs]))
 
         dose_entries = [e for e in b.in_section("dosing") if e.level == 0] if intent == "dosing" else []
@@ -1546,6 +1628,28 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
             if same:
                 summary = f"{summary} {aud.sentences(same[0].statement.text)[0]}"
                 summary_refs = tuple(dict.fromkeys([*summary_refs, *same[0].statement.refs]))
+        if top and top[0] in dose_entries and top[0].dose_line:
+            # the other course of the same medicine the message names beside it ("2 mg/kg x 12 wk or 3 mg/kg x 8 wk
+            # - mg/day for each?"): worked out too, never the first alone
+            for e in _named_courses(u.question, top[0], dose_entries):
+                line = e.dose_line if e.dose_phase else f"{e.title}: {e.dose_line}"
+                summary = f"{summary} {_with_cap(line, e)}"
+                summary_refs = tuple(dict.fromkeys([*summary_refs, *e.statement.refs]))
+            if _TOTAL_ASKED.search(u.question):
+                # "... and total course dose for each?": the projected totals against the medicine's lifetime limit
+                said_totals: list[str] = []
+                for e in [top[0], *_named_courses(u.question, top[0], dose_entries)]:
+                    for sentence in aud.sentences(_course_total(e, ctx)):
+                        sentence = sentence.replace("Projected course total if every dose is given:", "Course total:")
+                        if sentence not in said_totals and sentence not in summary:
+                            said_totals.append(sentence)
+                summary = " ".join([summary, *said_totals])
+        if top and top[0] in dose_entries and not top[0].dose_line and ctx.weight_kg is not None \
+                and "body surface area" in top[0].note:
+            # a weight without a height beside a per-m2 dose: say why no mg amount follows, and what would give one
+            # (never a surface area guessed from the weight alone)
+            summary = f"{summary} No mg amount is worked out: this dose is per m2, so the child's height is needed " \
+                      "as well as the weight."
         named = _asked_terms(u, [e for e in b.in_section("main") if e.kind == "definition" and e.kb_id in u.definitions])
         if intent == "definition" and len(named) > 1:
             # "define FRNS and SDNS", "difference between SDNS and FRNS?": each term asked about, defined

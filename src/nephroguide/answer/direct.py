@@ -178,6 +178,12 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
     why_only = len(one) == 1 and bool(_WHY_OPENS.match(one[0]))
     # the best by BM25, and the best by subject match: a medicine's name repeated in a question ("HPV vaccine on
     # MMF?") fills the first with that medicine's answers and would leave the vaccine answer out
+    # (an answer whose subject the question does not ask - its asked_when unmatched - can never be given: it takes
+    # no place among the candidates)
+    answers = [h for h in answers if h.id == asked_already or (da := pack.answers.get(h.id)) is None
+               or not da.asked_when or _pattern(da.asked_when).search(u.question)]
+    if not answers:
+        return []
     pool = answers[:int(settings()["direct"]["candidates"])]
     best_match = max(h.match for h in pool)
     margin = float(settings()["direct"]["candidates_match_margin"])
@@ -403,7 +409,9 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
         if all(p.search(text) for p in patterns):
             # (an answer whose own not_when the message matches is not given: "... switch to ciclosporin?" is the
             # CNI-choice answer's, not "how to manage it")
-            named = [a for a in flag.get("answers") or [] if a in answers and not _ruled_out_by_story(answers[a], u.question)]
+            named = [a for a in flag.get("answers") or [] if a in answers and not _ruled_out_by_story(answers[a], u.question)
+                     and not (answers[a].asked_when and not _pattern(answers[a].asked_when).search(u.question))]
+            #        (nor one whose subject the message does not name: the sibling's exposure needs a sibling)
             if named:   # the danger's own answers, in order: a later one only when it fits the question clearly better
                 found = sorted((h for h in ret.hits if h.id in named), key=lambda h: named.index(h.id))
                 hit = found[0] if found else None
@@ -1245,6 +1253,13 @@ _MISSED_DOSE = re.compile(r"\b(?:forg[eo]t\w*|miss(?:ed|es|ing)?|skip\w*|sick up
 _VACCINE_ASKED = re.compile(r"\b(?:mmr|vaccin\w*|jabs?|booster|immunis\w*|immuniz\w*|bcg)\b", re.I)
 # ... with the words before it that name which ("the pneumococcal vaccine")
 _NAMED_VACCINE = re.compile(r"\b(?:\w+\s+){0,2}" + _VACCINE_ASKED.pattern, re.I)
+# a statement going on after "and", in a message whose questions are marked ("my son is 16 and is moving to the adult
+# clinic next year. what actually changes for him?"): told, not asked
+_STATEMENT_GOES_ON = re.compile(r"^\s*(?:is|are|was|were)\s+(?:\w+ing|going|been|now)\b(?!.*\?)", re.I)
+# a vaccine a question names only as "the vaccine" (typed "vacine" too), and the one a story names
+_THE_VACCINE = re.compile(r"\b(?:the|that|this|his|her|their) (?:vac+c?ines?|jabs?|boosters?|shots?)\b", re.I)
+_WHICH_VACCINE = re.compile(r"\b(mmr|bcg|varicella|chicken ?pox|nasal (?:spray )?flu|flu|pneumococcal|hpv|meningococcal|"
+                            r"yellow fever|rotavirus|polio|typhoid)\b", re.I)
 
 
 # a choice between two things, asked without a yes/no verb ("Biopsy or genetics first?", "tac or CsA?")
@@ -1492,6 +1507,13 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 and not _hard_subject(bare_terms, ret_words(_read(asked_as[part]))):
             need = float(cfg["direct"]["unanswered"])   # ("... can get blood clots. what are the signs?"): read with
             #                                            its story, which dilutes how closely any answer fits it
+        later = _said_later(asked_as[part], given, family) if given is not None else None
+        if later:
+            # a question the answer given speaks to in full, further on ("why did cyclophosphamide replace
+            # chlorambucil? ... how does relapse-free survival relate to the cumulative dose?"): its own sentence,
+            # never another answer's (nor a dose rule's)
+            out.append(PartLine(shown(part), later, given))
+            continue
         drugs = [str(m.group()) for m in vocabulary().drug_pattern.finditer(text)]
         if skip_intent in ("dosing", None) and _MAX_ASKED.search(asked_as[part]) \
                 and ("cumulative" if _CUMULATIVE.search(asked_as[part]) else "maximum") not in said.lower() \
@@ -1500,6 +1522,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             if cap is not None:
                 out.append(PartLine(shown(part), cap[0], None, refs=cap[1]))
                 continue
+        if skip_intent == "dosing" and _CUMULATIVE.search(asked_as[part]) and not _MAX_ASKED.search(asked_as[part]) \
+                and "course total:" in said.lower() and not _other_drug(text, said):
+            continue   # "... and the total course dose?" beside the course totals worked out above it
         if given is not None and _OK_TO_DO_THAT.match(asked_as[part]):
             continue   # "... I'd like to start it today alongside the pred. OK to do that?": the answer given, about
             #            the plan the story told, answers it (never another answer under its words)
@@ -1661,7 +1686,8 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         #   "how many days of protein before it's a relapse?" beside "3+ for 3 days in a row is a relapse")
         if chosen_text and (own_terms > 1 or _hard_subject(own, ret_words(text))) \
                 and part == asked_as[part] and _QUESTION.match(part) \
-                and not (own <= spoken or (loose and 2 * len(spoken) >= len(own))):
+                and not (own <= spoken or (loose and 2 * len(spoken) >= len(own))) \
+                and later is None:   # (nor one the answer given's first sentence speaks to in full: "what did Latta show?")
             # (one subject word is enough when it is no everyday word: "... headache and vomiting - what imaging?")
             # nothing in the pack fits this question and the answer given does not speak of it: say so in the
             # first lines rather than leave it out ("... and can he have cake?")
@@ -1695,6 +1721,27 @@ _YES_NO_OPENS = re.compile(r"^\s*(?:(?:usually|probably|mostly|generally)\s+)?(?
 # an answer asked as a question about what the reader told ("... is that the steroids?"): its Yes/No answers a part
 # that points back too
 _POINTS_BACK = re.compile(r"\b(?:is|are|was|could|can|does) (?:this|that|it|these|those)\b", re.I)
+
+
+def _said_later(asked: str, given: Any, family: bool) -> str | None:
+    """The sentence of the answer given that names most of what a long question asks (at least 3 of its subject
+    words, and more than half of them): "" when that is its first sentence (already read), None when no sentence
+    does (data: ``direct.said_later``)."""
+    from nephroguide.answer.audience import sentences
+
+    terms = _subject_terms(asked) - set(settings()["frame_words"])
+    cfg = settings()["direct"]["said_later"]
+    if len(terms) < int(cfg["min_terms"]):
+        return None
+    said = sentences(" ".join((given.family_answer if family else given.answer).split()))
+    best, share, at = "", 0.0, -1
+    for i, sentence in enumerate(said):
+        hits = len(terms & _stems_in(sentence))
+        if hits >= int(cfg["min_terms"]) - 1 and hits / len(terms) > share:
+            best, share, at = sentence, hits / len(terms), i
+    if share < float(cfg["share"]):
+        return None
+    return "" if at == 0 else best
 
 
 def _own_close_answer(u: Understanding, part: str, bare: str, chosen: str | None, intent: str) -> bool:
@@ -2134,9 +2181,10 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             out.append((p, "why " + _ENDS_WHY.sub("", p)))
             told, before = [], []
             continue
-        if not _ASKING.match(p) and not _SHORTHAND_ASK.match(p) and (p not in marked or _REPORTED.match(p)) \
+        if (marked and p not in marked and _STATEMENT_GOES_ON.match(p)) \
+                or (not _ASKING.match(p) and not _SHORTHAND_ASK.match(p) and (p not in marked or _REPORTED.match(p)) \
                 and not ((p is parts[-1] or _SHORTHAND_DOSE.match(p)) and _dose_request(p)) \
-                and not _REQUEST.search(p) and not _VERSUS.search(p):   # ("single 375 mg/m2 vs 2 doses vs 750 mg/m2" asks)
+                and not _REQUEST.search(p) and not _VERSUS.search(p)):   # ("single 375 mg/m2 vs 2 doses vs 750 mg/m2" asks)
             if _leans_on_story(p) and told:
                 continue   # a heading of no subject ("... no remission. next steps: biopsy? genetics?") tells nothing
             told.append(p)   # (a message ending in shorthand for a dose asks it: "... relapse pred regimen for 20kg")
@@ -2149,6 +2197,13 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             jab = _NAMED_VACCINE.search(out[-1][0])
             out.append((f"{jab.group()}, {p}" if jab is not None and re.search(r"\brelapse", p, re.I)
                         else f"{out[-1][0]}, {p}", p))
+            continue
+        named_jab = next((m.group(1) for x in reversed(story) if (m := _WHICH_VACCINE.search(x))), None) \
+            if _THE_VACCINE.search(p) and not _WHICH_VACCINE.search(p) else None
+        if named_jab is not None:
+            # "... the nurse won't give his MMR booster ... when can he have the vaccine?": the vaccine the story named
+            out.append((f"{p} ({named_jab})", p))
+            told = []
             continue
         if not told and out and _TAKEN_PRONOUN.search(p) and not _medicines_in(p) and _medicines_in(out[-1][1]):
             # "is it the mycophenolate? can he take it with his breakfast?": the medicine the question just before
@@ -2911,7 +2966,12 @@ def _own_medicine(part: str) -> bool:
     words for them (retrieval.yaml ``own_medicine_words``)."""
     from nephroguide.answer.understand import vocabulary
 
+    part = _STAGE_NAMED.sub(" ", part)   # ("can steroid resistant nephrotic syndrome go away?" names a stage, no medicine)
     return bool(vocabulary().drug_pattern.search(_read(part))) or _names_any(part, settings()["own_medicine_words"])
+
+
+_STAGE_NAMED = re.compile(r"\b(?:steroids?|pred(?:nisolone|nisone)?)[- ](?:resistant|resistance|sensitive|sensitivity|"
+                          r"dependent|dependence|dependency|responsive)\b", re.I)
 
 
 def names_own_medicine(text: str) -> bool:
