@@ -2036,7 +2036,7 @@ def test_a_hypovolaemic_child_gets_no_diuretic_answer_among_key_points():
 def test_probe_35_macrolide_with_tacrolimus_is_answered_for_parents_and_clinicians():
     a = answer("my daughter is on tacrolimus and the GP wants to give her clarithromycin for a chest infection, is that ok "
                "together? also she drinks grapefruit juice most mornings does that matter", audience="family")
-    assert "clarithromycin can push the tacrolimus level" in a.summary_text and "grapefruit" in a.summary_text
+    assert "clarithromycin, can push the tacrolimus or ciclosporin level" in a.summary_text and "grapefruit" in a.summary_text
     b = answer("SDNS 9yo on tacrolimus 1.5 mg bd, started clarithromycin 3 days ago by GP, trough now 16 (was 6), "
                "creatinine up 35% from baseline. what to do?")
     assert b.summary_text.startswith("The macrolide raised it (clarithromycin and erythromycin are listed interacting drugs), so treat it as CNI toxicity: stop the macrolide")
@@ -4956,3 +4956,45 @@ def test_round_39_probe_fixes():
     # no gendered pronoun or child's detail in a general answer
     o = answer("does getting nephrotic syndrome at age 10 mean a worse type?", audience="family")
     assert o.summary_text.startswith("Not if it goes away with prednisolone") and " his " not in o.summary_text
+
+
+def test_round_40_probe_fixes():
+    # a herbal powder instead of prednisolone: No, do not stop or swap (was the first-episode course); a person's
+    # name is no unknown subject ("no information on Arjun")
+    a = answer("I am the grandmother of Arjun, he is 5 and back on prednisolone. A relative is posting an ayurvedic "
+               "herbal powder. Is it safe to swap? And can he take the powder alongside his prednisolone?",
+               audience="family")
+    assert a.summary_text.startswith("No. Please do not stop or swap the prednisolone")
+    assert "Arjun" not in a.summary_text
+    # hallucinations on high-dose prednisolone (was the relapse plan)
+    b = answer("on 60mg pred for a relapse n last 2 nights hes seeing spiders on the wall that arent there. is that "
+               "the steroids??", audience="family")
+    assert b.summary_text.startswith("It could be") and "do not stop or lower the prednisolone" in b.summary_text
+    # a medicine the child refuses is not the one dosed (was the ciclosporin dose)
+    c = answer("14yo girl 50 kg SRNS. She refuses ciclosporin (hair) - tac mg per dose and target trough?")
+    assert "Tacrolimus 2.5 mg twice daily" in c.summary_text and "Cyclosporine 125 mg" not in c.summary_text
+    # genetic testing: not for steroid-dependent NS, still for SRNS in an older child
+    d = answer("hes steroid dependent n keeps relapsing, shouldnt he have a gene test to find out why",
+               audience="family")
+    assert d.summary_text.startswith("Usually not")
+    # partial remission after a CNI, then MMF: CNI-responsive and multidrug-resistant, never "CNI-resistant" next step
+    e = answer("10yo FSGS, tac: partial remission by month 4, never complete; switched to MMF, 12 mo on MMF still UPCR "
+               "120, alb 31. By KDIGO 2025 is she CNI-resistant, multidrug-resistant or neither?")
+    assert "CNI-responsive, not CNI-resistant" in e.summary_text
+    # chickenpox contact months after all treatment stopped: not the on-treatment emergency
+    f = answer("chickenpox at nursery. son is 4, off all his meds since march and never had it. anything we need to do?",
+               audience="family")
+    assert "not the emergency" in f.summary_text.splitlines()[0]
+    g = answer("chickenpox at nursery, my son is on prednisolone and never had it", audience="family")
+    assert "not the emergency" not in g.summary_text
+    # starting relapse prednisolone on the first 3+ morning; a weekly dipstick question is no relapse-rule answer
+    h = answer("relapse plan says start pred after 3+ for 3 mornings. can we just start it on the first 3+ morning to "
+               "catch it early, is there any harm?", audience="family")
+    assert h.summary_text.startswith("Not without asking the team first")
+    # the albumin result lost at week 4: the IPNA/KDIGO difference (was the CNI recommendation)
+    i = answer("wk 4 pred: UPCR 110 mg/mmol, lab lost the albumin. partial remission or SRNS?")
+    assert i.summary_text.startswith("The guidelines differ")
+    # less swelling on furosemide is not remission
+    j = answer("swelling has gone right down with the furosemide, does that mean the nephrotic is getting better",
+               audience="family")
+    assert j.summary_text.startswith("Not necessarily")

@@ -201,8 +201,10 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
         if da is not None and not_written_for(u, da):
             continue   # written for another situation than the one the question states
         about = _asked_drugs(pack, h.id)
-        if named and about and not named & about and _ask_drugs(pack, h.id)[2]:
+        if named and about and not named & about and _ask_drugs(pack, h.id)[2] \
+                and not (da is not None and da.asked_when and _pattern(da.asked_when).search(u.question)):
             continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
+            #            (unless written for what the question names: "lab lost the albumin" is the blood level)
         if about and u.drugs and _about_a_combination(pack, h.id) \
                 and not about <= {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs}:
             continue   # ... nor one about two medicines together when it names only one ("MMF ..., how long do we
@@ -414,6 +416,9 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
             #        (nor one whose subject the message does not name: the sibling's exposure needs a sibling)
             if named:   # the danger's own answers, in order: a later one only when it fits the question clearly better
                 found = sorted((h for h in ret.hits if h.id in named), key=lambda h: named.index(h.id))
+                # (the rule's first answer, when written for a situation the message names - its asked_when matched -
+                # is the more specific: "chickenpox at nursery ... off all his meds since March")
+                found = [h for h in found if h.id == named[0] and answers[h.id].asked_when] or found
                 hit = found[0] if found else None
                 if flag.get("pick") == "best" and found:   # none first by default: the one that fits best
                     hit = max(found, key=lambda h: (h.match, -named.index(h.id)))
@@ -1305,8 +1310,15 @@ def _unknown_subject(part: str) -> list[str]:
         stems = idx.stems(word.lower())
         if not stems or any(idx.df(t) > 0 for t in stems) or word in out or _known_or_typo(word.lower()):
             continue
+        if word.istitle() and (_PERSON_BEFORE.search(part[:m.start()]) or _PERSON_AFTER.match(part[m.end():])):
+            continue   # a person's name ("the grandmother of Arjun", "give Arjun the powder", "Sophie is 7"), no subject
         out.append(word)
     return out
+
+
+_PERSON_BEFORE = re.compile(r"\b(?:of|son|daughter|grandson|granddaughter|grandchild|nephew|niece|brother|sister|"
+                            r"called|named|give|gave|giving|tell|told|help|helping|ask|asked)\s+$", re.I)
+_PERSON_AFTER = re.compile(r"(?:'s|,)?\s+(?:is|was|turned|has been)\s+(?:\d|nearly|almost|only|just)", re.I)
 
 
 def names_other_medicine(question: str) -> bool:
@@ -2101,7 +2113,7 @@ def _course_rules(u: Understanding, part: str) -> list[Any]:
     pack = load_pack()
     voc = vocabulary()
     read = canonicalise(normalise(part))[0]
-    named = [voc.drug_names.get(m.group(1), "") for m in voc.drug_pattern.finditer(read)]
+    named = list(_medicines_in(part))   # (never one named only as passed over: "refuses ciclosporin - tac dose?")
     classes = _classes_named(read)
     if classes and not named:
         # a class named ("CNI dose?"): its medicines the message names, never another medicine of the message
@@ -2542,9 +2554,14 @@ def _medicines_in(part: str) -> tuple[str, ...]:
     """The pack's medicines a part of a message names (their ids), in the order named."""
     from nephroguide.answer.understand import vocabulary
 
+    from nephroguide.answer.understand import _PASSED_OVER
+
     voc = vocabulary()
-    return tuple(dict.fromkeys(voc.drug_names[m.group(1)] for m in voc.drug_pattern.finditer(_read(part))
-                               if m.group(1) in voc.drug_names))
+    read = _read(part)
+    # (not one named only as the one passed over: "she refuses ciclosporin (hair) - tac mg per dose?")
+    return tuple(dict.fromkeys(voc.drug_names[m.group(1)] for m in voc.drug_pattern.finditer(read)
+                               if m.group(1) in voc.drug_names
+                               and not _PASSED_OVER.search(read[max(0, m.start() - 20):m.start()])))
 
 
 def _drug_words(part: str) -> list[str]:

@@ -639,7 +639,9 @@ def _agent_kind(name: str) -> str | None:
 
 
 # what comes just before a medicine named only as the one not chosen
-_PASSED_OVER = re.compile(r"\brather than\s+(?:the\s+)?$")
+# (a medicine named only as the one not chosen: "rather than ciclosporin", "she refuses ciclosporin (hair)")
+_PASSED_OVER = re.compile(r"\b(?:rather than|instead of|refuses|refused|refusing|declines|declined|declining|won'?t take|"
+                          r"will not take|does not want|doesn'?t want|do not want|don'?t want)\s+(?:the\s+)?$")
 
 
 def _drug_mentions(text: str) -> list[tuple[str, int, int]]:
