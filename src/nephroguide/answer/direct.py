@@ -2107,11 +2107,10 @@ def _answer_dose_rules(da: Any) -> list[Any]:
 def _course_rules(u: Understanding, part: str) -> list[Any]:
     """The phases of the pack's preferred oral dose rule for a medicine a part (or the message) names, for the
     stated course (else the medicine's usual indication), in order."""
-    from nephroguide.answer.understand import canonicalise, normalise, vocabulary
+    from nephroguide.answer.understand import canonicalise, normalise
     from nephroguide.knowledge.pack import load_pack
 
     pack = load_pack()
-    voc = vocabulary()
     read = canonicalise(normalise(part))[0]
     named = list(_medicines_in(part))   # (never one named only as passed over: "refuses ciclosporin - tac dose?")
     classes = _classes_named(read)
@@ -2552,9 +2551,7 @@ def _names_a_class(part: str) -> bool:
 @functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
 def _medicines_in(part: str) -> tuple[str, ...]:
     """The pack's medicines a part of a message names (their ids), in the order named."""
-    from nephroguide.answer.understand import vocabulary
-
-    from nephroguide.answer.understand import _PASSED_OVER
+    from nephroguide.answer.understand import _PASSED_OVER, vocabulary
 
     voc = vocabulary()
     read = _read(part)
