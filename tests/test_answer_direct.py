@@ -4998,3 +4998,36 @@ def test_round_40_probe_fixes():
     j = answer("swelling has gone right down with the furosemide, does that mean the nephrotic is getting better",
                audience="family")
     assert j.summary_text.startswith("Not necessarily")
+
+
+def test_round_41_probe_fixes():
+    # three mornings of 3+ with a normal albumin is a relapse (was "Not yet, if it is only the first or second day")
+    a = answer("Our son is 6, off all medicines since April. Dipstick 3+ on Monday, Tuesday and again this morning, eyes "
+               "a little puffy. The GP says his albumin is normal (35) so it can't be a relapse. Who is right?",
+               audience="family")
+    assert a.summary_text.startswith("The relapse plan is right")
+    # AKI before a planned CNI start: not yet (was the CNI recommendation)
+    b = answer("neph reg - SRNS wk 6, 3rd MP pulse today, creat 35 -> 72, on enalapril - still start tac tomorrow?")
+    assert b.summary_text.startswith("Not yet: find the cause of the AKI first")
+    # genital swelling and unable to pass urine: now, tonight (was "call the kidney team today")
+    c = answer("4yo in relapse, her front bottom so swolen she cant wee", audience="family")
+    assert c.summary_text.startswith("Get help now, tonight")
+    # eye pressure is not blood pressure; "cushingoid" beside a misspelt "letter" is answered
+    d = answer("optician said his eye pressure is high, been on pred 3yrs. steroids?", audience="family")
+    assert "glaucoma" in d.summary_text.splitlines()[0] and "blood pressure" not in d.summary_text.splitlines()[0]
+    e = answer("clinic leter says hes cushingoid wat does that mean", audience="family")
+    assert e.scope == "covered" and "round, full face" in e.summary_text
+    # "mg/day? cap? cumulative mg/kg?" is a dose question: the capped dose and the course total against the limit
+    f = answer("pharmacist - oral cyclophos 3 mg/kg/d x 8 wk, 15yo girl 58 kg - mg/day? cap? cumulative mg/kg?")
+    assert "capped at the 150 mg/day maximum" in f.summary_text and "144.8 mg/kg" in f.summary_text
+    # a 24-hour protein with a stated BSA, asked as remission: worked out against the 100 mg/m2/day cut-off
+    g = answer("SRNS on tac, 24h urine protein 95 mg, BSA 0.85 m2 - counts as complete remission?")
+    assert g.summary_text.startswith("For 95 mg in 24 hours at BSA 0.85 m2, as stated: 112 mg/m2/day, not complete")
+    # a tacrolimus trough between the two guidelines' targets in remission
+    h = answer("SDNS 7yo on tac 1 mg bd, CR 8 mo, C0 3.8 - push up to KDIGO 5-10?")
+    assert h.summary_text.startswith("Not necessarily") and "3-7" in h.summary_text
+    # 4+ is no reason for more prednisolone; a sibling's cold is nobody's fault
+    i = answer("is 4+ worse than 3+ does he need more pred", audience="family")
+    assert i.summary_text.startswith("No.")
+    j = answer("my cold made my sisters nephrotic come back?? is it my fault", audience="family")
+    assert j.summary_text.startswith("No, it is not your fault")

@@ -338,7 +338,8 @@ def _effect_arithmetic(question: str, result: str) -> str:
 
 # the course's total asked ("total course dose for each?"), not its lifetime maximum ("max cumulative dose?")
 _TOTAL_ASKED = re.compile(r"\btotal (?:course )?(?:dose|amount)s?\b|\bcourse (?:dose )?totals?\b|\btotal (?:for|over) the "
-                          r"(?:whole )?course\b|\bhow much in total\b", re.I)
+                          r"(?:whole )?course\b|\bhow much in total\b|"
+                          r"(?<!max )(?<!maximum )\bcumulative\b(?! max)(?! maximum)(?! limit)", re.I)
 
 
 def _named_courses(question: str, lead: Entry, entries: Sequence[Entry]) -> list[Entry]:

@@ -491,7 +491,7 @@ def route(u: Understanding, ret: Retrieval, *, has_patient: bool, from_session: 
     if not has_patient and proteinuria_line(u) is not None:
         # a 24-hour urine protein with the child's height and weight: the nephrotic-range answer, which the amount
         # worked out per m2 opens ("20 kg, 115 cm, 24-h urine protein 1.2 g. nephrotic range?")
-        first = settings()["proteinuria_line"]["answers"][0]
+        first = settings()["proteinuria_line"]["remission_answers" if remission_asked(u) else "answers"][0]
         da = load_pack().answers[first]
         return Route("answer", answer=Hit(id=first, kind="answer", topic=da.topic, score=0.0), confidence=1.0)
     own = exact_answer(u, ret)
@@ -3301,8 +3301,8 @@ def proteinuria_line(u: Understanding) -> str | None:
     (data: ``proteinuria_line``); None unless exactly one such amount, a height and a weight are stated."""
     from nephroguide.intake.derive import bsa_mosteller
 
-    height, weight = u.detail("height_cm"), u.detail("weight_kg")
-    if height is None or weight is None:
+    height, weight, stated = u.detail("height_cm"), u.detail("weight_kg"), u.detail("bsa_m2")
+    if (height is None or weight is None) and stated is None:
         return None   # (the common case, checked in route() for every question: no pattern run)
     cfg = settings()["proteinuria_line"]
     found = list(_pattern(cfg["amount"]).finditer(u.question))
@@ -3310,17 +3310,30 @@ def proteinuria_line(u: Understanding) -> str | None:
         return None
     value, unit = float(found[0].group("n")), found[0].group("unit").lower()
     mg = value * 1000 if unit.startswith("g") else value
-    bsa = bsa_mosteller(height, weight)
+    bsa = float(stated) if stated is not None else bsa_mosteller(float(height), float(weight))   # (a stated BSA is used as given)
+    size = f"BSA {bsa:.2f} m2, as stated" if stated is not None else \
+        f"{height:g} cm and {weight:g} kg (BSA {bsa:.2f} m2, Mosteller)"
     per_day, per_hour = mg / bsa, mg / bsa / 24
     day_cut, hour_cut = float(cfg["per_day_threshold"]), float(cfg["per_hour_threshold"])
+    if remission_asked(u):
+        # "... 24h urine protein 95 mg, BSA 0.85 m2 - counts as complete remission?": against the remission cut-off
+        cut = float(cfg["remission_threshold"])
+        return str(cfg["remission_text"]).format(amount=f"{value:g} {unit}", size=size, per_day=f"{per_day:,.0f}",
+                                                 verdict="complete remission" if per_day < cut else "not complete remission",
+                                                 cut=f"{cut:g}")
 
     def verdict(met: bool) -> str:
         return "nephrotic range" if met else "below the nephrotic range"
 
-    return str(cfg["text"]).format(amount=f"{value:g} {unit}", bsa=f"{bsa:.2f}", height=f"{height:g}", weight=f"{weight:g}",
+    return str(cfg["text"]).format(amount=f"{value:g} {unit}", size=size,
                                    per_day=f"{per_day:,.0f}", per_hour=f"{per_hour:.0f}",
                                    day_verdict=verdict(per_day >= day_cut), hour_verdict=verdict(per_hour > hour_cut),
                                    day_cut=f"{day_cut:,.0f}", hour_cut=f"{hour_cut:g}")
+
+
+def remission_asked(u: Understanding) -> bool:
+    """The message asks whether an amount is remission (data: ``proteinuria_line.remission_asked``)."""
+    return bool(_pattern(settings()["proteinuria_line"]["remission_asked"]).search(u.question))
 
 
 def volume_line(question: str, family: bool) -> str | None:
@@ -3470,7 +3483,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         egfr = egfr_line(u) if da.id in settings()["egfr_line"]["answers"] else None
         if egfr is not None:   # "7yo, 120 cm, creat 38 umol/L": the estimate worked out, first
             summary = f"{egfr} {summary}"
-        protein = proteinuria_line(u) if da.id in settings()["proteinuria_line"]["answers"] else None
+        protein = proteinuria_line(u) if da.id in (*settings()["proteinuria_line"]["answers"],
+                                                   *settings()["proteinuria_line"]["remission_answers"]) else None
         if protein is not None:   # "20 kg, 115 cm, 24-h urine protein 1.2 g": per m2 per day and per hour, first
             summary = f"{protein} {summary}"
         volume = volume_line(u.question, family) if da.id in settings()["volume_line"]["answers"] else None
