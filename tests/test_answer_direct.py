@@ -5008,7 +5008,7 @@ def test_round_41_probe_fixes():
     assert a.summary_text.startswith("The relapse plan is right")
     # AKI before a planned CNI start: not yet (was the CNI recommendation)
     b = answer("neph reg - SRNS wk 6, 3rd MP pulse today, creat 35 -> 72, on enalapril - still start tac tomorrow?")
-    assert b.summary_text.startswith("Not yet: find the cause of the AKI first")
+    assert b.summary_text.startswith("Not yet if creatinine has risen sharply")
     # genital swelling and unable to pass urine: now, tonight (was "call the kidney team today")
     c = answer("4yo in relapse, her front bottom so swolen she cant wee", audience="family")
     assert c.summary_text.startswith("Get help now, tonight")
@@ -5031,3 +5031,35 @@ def test_round_41_probe_fixes():
     assert i.summary_text.startswith("No.")
     j = answer("my cold made my sisters nephrotic come back?? is it my fault", audience="family")
     assert j.summary_text.startswith("No, it is not your fault")
+
+
+def test_review_of_rounds_39_to_41_keeps_new_answers_to_their_own_situations():
+    # the off-treatment chickenpox answer never reaches a child still on tacrolimus, just off steroids, or measles
+    for q in ("chickenpox at school, he's off prednisolone now but still on tacrolimus, never had it. what do we do?",
+              "chickenpox at nursery, he came off his steroids last week and never had it",
+              "There's measles at his school. He has been off all his medicines since March"):
+        assert "not the emergency" not in answer(q, audience="family").summary_text, q
+    # the post-biopsy bleeding rule needs blood in the urine soon after a biopsy, not "blood tests" years later
+    a = answer("She had a kidney biopsy 2 years ago showing MCD. Blood tests today show albumin 18. What next?",
+               audience="family")
+    assert not a.summary_text.startswith("Call the ward that did the biopsy")
+    # "fit" as in "fitting the definition" or "a fit for her" is no seizure; "had a fit for about a minute" is
+    for q in ("on tacrolimus 6 months with no response, is he fitting the definition of CNI resistance?",
+              "would ciclosporin or tacrolimus be a fit for her given the cosmetic side effects?"):
+        assert "PRES" not in answer(q).summary_text.splitlines()[0], q
+    b = answer("My son is 12 and on tacrolimus. He had a really bad headache and just now he had a fit for about a minute.",
+               audience="family")
+    assert b.summary_text.startswith("Go to hospital now")
+    # a herbal tea asked on its own is not the "do not swap prednisolone" answer
+    c = answer("is camomile herbal tea safe with prednisolone?", audience="family")
+    assert not c.summary_text.startswith("No. Please do not stop or swap")
+    # a second course of cyclophosphamide: one course only, said before any dose
+    d = answer("FRNS, 25 kg, had 12 weeks of cyclophosphamide 2 years ago, relapsing again. second course 2 mg/kg x 12 wk, "
+               "total course dose?")
+    assert d.summary_text.startswith("Not a second course") and "stays within" not in d.summary_text
+    # a 24-hour protein: "in remission until last month" does not turn a nephrotic-range question into a remission one
+    e = answer("she was in remission until last month. 20 kg, 115 cm, 24-h urine protein 1.2 g. nephrotic range?")
+    assert "nephrotic range by the current threshold" in e.summary_text
+    # a girl's periods on tacrolimus is not the cyclophosphamide answer
+    f = answer("will tacrolimus mess up her periods or stop her having babies one day?", audience="family")
+    assert "Cyclophosphamide rarely harms a girl's ovaries" not in f.summary_text

@@ -339,7 +339,14 @@ def _effect_arithmetic(question: str, result: str) -> str:
 # the course's total asked ("total course dose for each?"), not its lifetime maximum ("max cumulative dose?")
 _TOTAL_ASKED = re.compile(r"\btotal (?:course )?(?:dose|amount)s?\b|\bcourse (?:dose )?totals?\b|\btotal (?:for|over) the "
                           r"(?:whole )?course\b|\bhow much in total\b|"
-                          r"(?<!max )(?<!maximum )\bcumulative\b(?! max)(?! maximum)(?! limit)", re.I)
+                          r"(?<!max )(?<!maximum )\bcumulative(?:\s+(?:dose|mg/kg|mg|total|amount|exposure))?\s*\?", re.I)
+# a course already given, or a second one ("had 12 weeks of cyclophosphamide 2 years ago", "second course"): the
+# projected total of a new course says nothing of the lifetime limit, so no total is worked out
+_SECOND_COURSE = re.compile(r"\b(?:second|2nd|another|repeat(?:ed)?|further) (?:course|cycle)\b|\b(?:again|repeat it|once more)\b"
+                            r"[^.?]{0,30}\bcyclophos\w*|\bcyclophos\w*\b[^.?]{0,30}\b(?:again|repeat)\b", re.I)
+_EARLIER_COURSE = re.compile(r"\b(?:second|2nd|another|repeat|previous|earlier|prior|last) (?:course|cycle)\b|"
+                             r"\b(?:had|given|received|completed)\b[^.?]{0,40}\bago\b|\balready had\b|"
+                             r"\bcumulative\s+\d", re.I)
 
 
 def _named_courses(question: str, lead: Entry, entries: Sequence[Entry]) -> list[Entry]:
@@ -1636,7 +1643,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
                 line = e.dose_line if e.dose_phase else f"{e.title}: {e.dose_line}"
                 summary = f"{summary} {_with_cap(line, e)}"
                 summary_refs = tuple(dict.fromkeys([*summary_refs, *e.statement.refs]))
-            if _TOTAL_ASKED.search(u.question):
+            if _TOTAL_ASKED.search(u.question) and not _EARLIER_COURSE.search(u.question):
                 # "... and total course dose for each?": the projected totals against the medicine's lifetime limit
                 said_totals: list[str] = []
                 for e in [top[0], *_named_courses(u.question, top[0], dose_entries)]:
@@ -1645,6 +1652,13 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
                         if sentence not in said_totals and sentence not in summary:
                             said_totals.append(sentence)
                 summary = " ".join([summary, *said_totals])
+        rule0 = pack.dose_rules.get(top[0].kb_id) if top and top[0] in dose_entries else None
+        if rule0 is not None and rule0.cumulative_max_mg_per_kg and _SECOND_COURSE.search(u.question):
+            # "... had cyclophosphamide 2 years ago ... second course, dose?": one course only, said before any dose
+            name = pack.drugs[rule0.drug].generic
+            summary = (f"Not a second course: {name} is given as one course only, with a cumulative maximum of "
+                       f"{_num(rule0.cumulative_max_mg_per_kg)} mg/kg, so choose another steroid-sparing agent; the "
+                       f"single course, for reference: {summary}")
         if top and top[0] in dose_entries and not top[0].dose_line and ctx.weight_kg is not None \
                 and "body surface area" in top[0].note:
             # a weight without a height beside a per-m2 dose: say why no mg amount follows, and what would give one

@@ -202,9 +202,11 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
             continue   # written for another situation than the one the question states
         about = _asked_drugs(pack, h.id)
         if named and about and not named & about and _ask_drugs(pack, h.id)[2] \
-                and not (da is not None and da.asked_when and _pattern(da.asked_when).search(u.question)):
+                and not (about <= set(settings()["also_a_lab_value"]) and da is not None and da.asked_when
+                         and _pattern(da.asked_when).search(u.question)):
             continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
-            #            (unless written for what the question names: "lab lost the albumin" is the blood level)
+            #            (unless that "medicine" is also a blood test and the answer is written for what the question
+            #            names: "lab lost the albumin" is the blood level)
         if about and u.drugs and _about_a_combination(pack, h.id) \
                 and not about <= {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs}:
             continue   # ... nor one about two medicines together when it names only one ("MMF ..., how long do we
@@ -416,9 +418,10 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
             #        (nor one whose subject the message does not name: the sibling's exposure needs a sibling)
             if named:   # the danger's own answers, in order: a later one only when it fits the question clearly better
                 found = sorted((h for h in ret.hits if h.id in named), key=lambda h: named.index(h.id))
-                # (the rule's first answer, when written for a situation the message names - its asked_when matched -
-                # is the more specific: "chickenpox at nursery ... off all his meds since March")
-                found = [h for h in found if h.id == named[0] and answers[h.id].asked_when] or found
+                # (with prefer_first, the rule's first answer, when written for a situation the message names - its
+                # asked_when matched - is the more specific: "chickenpox at nursery ... off all his meds since March")
+                if flag.get("prefer_first"):
+                    found = [h for h in found if h.id == named[0] and answers[h.id].asked_when] or found
                 hit = found[0] if found else None
                 if flag.get("pick") == "best" and found:   # none first by default: the one that fits best
                     hit = max(found, key=lambda h: (h.match, -named.index(h.id)))
@@ -1263,8 +1266,9 @@ _NAMED_VACCINE = re.compile(r"\b(?:\w+\s+){0,2}" + _VACCINE_ASKED.pattern, re.I)
 _STATEMENT_GOES_ON = re.compile(r"^\s*(?:is|are|was|were)\s+(?:\w+ing|going|been|now)\b(?!.*\?)", re.I)
 # a vaccine a question names only as "the vaccine" (typed "vacine" too), and the one a story names
 _THE_VACCINE = re.compile(r"\b(?:the|that|this|his|her|their) (?:vac+c?ines?|jabs?|boosters?|shots?)\b", re.I)
-_WHICH_VACCINE = re.compile(r"\b(mmr|bcg|varicella|chicken ?pox|nasal (?:spray )?flu|flu|pneumococcal|hpv|meningococcal|"
-                            r"yellow fever|rotavirus|polio|typhoid)\b", re.I)
+_WHICH_VACCINE = re.compile(r"\b(mmr|bcg|(?:varicella|chicken ?pox|nasal (?:spray )?flu|flu|pneumococcal|hpv|meningococcal|"
+                            r"yellow fever|rotavirus|polio|typhoid)(?=\s+(?:vaccines?|vaccinations?|jabs?|boosters?|drops|shots?|"
+                            r"injections?|sprays?)\b))\b", re.I)   # (a vaccine named as one: "had chickenpox last year" is no jab)
 
 
 # a choice between two things, asked without a yes/no verb ("Biopsy or genetics first?", "tac or CsA?")
@@ -1310,14 +1314,19 @@ def _unknown_subject(part: str) -> list[str]:
         stems = idx.stems(word.lower())
         if not stems or any(idx.df(t) > 0 for t in stems) or word in out or _known_or_typo(word.lower()):
             continue
-        if word.istitle() and (_PERSON_BEFORE.search(part[:m.start()]) or _PERSON_AFTER.match(part[m.end():])):
+        before, after = part[:m.start()], part[m.end():]
+        if word.istitle() and (_PERSON_AFTER.match(after) or (_PERSON_BEFORE.search(before) and (
+                re.search(r"\b(?:of|son|daughter|grandson|granddaughter|grandchild|nephew|niece|brother|sister|called|"
+                          r"named)\s+$", before, re.I) or _GIVEN_SOMETHING.match(after)))):
             continue   # a person's name ("the grandmother of Arjun", "give Arjun the powder", "Sophie is 7"), no subject
         out.append(word)
     return out
 
 
 _PERSON_BEFORE = re.compile(r"\b(?:of|son|daughter|grandson|granddaughter|grandchild|nephew|niece|brother|sister|"
-                            r"called|named|give|gave|giving|tell|told|help|helping|ask|asked)\s+$", re.I)
+                            r"called|named)\s+$|\b(?:give|gave|giving|tell|told|help|helping|ask|asked)\s+$(?=.*)", re.I)
+# ("give Arjun the powder": a person given something; "give Deflazacort instead" names a thing)
+_GIVEN_SOMETHING = re.compile(r"\s+(?:the|a|an|his|her|their|some|this|that|it)\b", re.I)
 _PERSON_AFTER = re.compile(r"(?:'s|,)?\s+(?:is|was|turned|has been)\s+(?:\d|nearly|almost|only|just)", re.I)
 
 
@@ -3311,6 +3320,8 @@ def proteinuria_line(u: Understanding) -> str | None:
     value, unit = float(found[0].group("n")), found[0].group("unit").lower()
     mg = value * 1000 if unit.startswith("g") else value
     bsa = float(stated) if stated is not None else bsa_mosteller(float(height), float(weight))   # (a stated BSA is used as given)
+    if not float(cfg["bsa_range"][0]) <= bsa <= float(cfg["bsa_range"][1]):
+        return None   # (an impossible surface area is left to the size checks, which say so; never divided by)
     size = f"BSA {bsa:.2f} m2, as stated" if stated is not None else \
         f"{height:g} cm and {weight:g} kg (BSA {bsa:.2f} m2, Mosteller)"
     per_day, per_hour = mg / bsa, mg / bsa / 24
@@ -3318,8 +3329,9 @@ def proteinuria_line(u: Understanding) -> str | None:
     if remission_asked(u):
         # "... 24h urine protein 95 mg, BSA 0.85 m2 - counts as complete remission?": against the remission cut-off
         cut = float(cfg["remission_threshold"])
-        return str(cfg["remission_text"]).format(amount=f"{value:g} {unit}", size=size, per_day=f"{per_day:,.0f}",
-                                                 verdict="complete remission" if per_day < cut else "not complete remission",
+        shown = round(per_day)   # (judged on the figure shown: "100 mg/m2/day" is never called below 100)
+        return str(cfg["remission_text"]).format(amount=f"{value:g} {unit}", size=size, per_day=f"{shown:,}",
+                                                 verdict="complete remission" if shown < cut else "not complete remission",
                                                  cut=f"{cut:g}")
 
     def verdict(met: bool) -> str:
