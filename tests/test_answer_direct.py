@@ -5063,3 +5063,23 @@ def test_review_of_rounds_39_to_41_keeps_new_answers_to_their_own_situations():
     # a girl's periods on tacrolimus is not the cyclophosphamide answer
     f = answer("will tacrolimus mess up her periods or stop her having babies one day?", audience="family")
     assert "Cyclophosphamide rarely harms a girl's ovaries" not in f.summary_text
+
+
+def test_round_42_probe_fixes():
+    # a misspelt everyday adverb ("actualy") names no subject; "wat" is "what" (was "no information on wat actualy")
+    a = answer("doc wants to start cellcept, wat is it actualy for", audience="family")
+    assert a.scope == "covered" and a.summary_text.startswith("Mycophenolate (MMF, CellCept) is a medicine")
+    # a late responder is steroid-sensitive (was "Is that the same as being steroid resistant? Yes, usually")
+    b = answer("The clinic letter calls our son a 'steroid sensitive late responder'. He went clear in week 5. Is that the "
+               "same as being steroid resistant?", audience="family")
+    assert "Yes, usually" not in b.summary_text and "steroid-sensitive" in b.summary_text
+    # measles contact told as "sat next to a child with measles", beside documented MMR: the measles answer
+    c = answer("GP referral - 8yo with SDNS on MMF and tacrolimus, MMR x2 documented, sat next to a child with confirmed "
+               "measles 3 days ago. Needs IVIG?")
+    assert c.summary_text.startswith("Check measles immunity now")
+    # low tacrolimus troughs at 3 months of SRNS: not CNI failure yet (was the starting dose)
+    d = answer("SRNS 6yo 20 kg, tac 1 mg bd x 3 mo, troughs 3-4, UPCR still 280 mg/mmol. up the dose or call it CNI failure?")
+    assert d.summary_text.startswith("Not CNI failure yet")
+    # a relapse with no cold before it (was "Yes, it can: a cold ... often sets off a relapse")
+    e = answer("relapsed again but no cold or anything this time, why??", audience="family")
+    assert e.summary_text.startswith("Relapses can happen with no cold")

@@ -368,7 +368,9 @@ def _retrieve(idx: Index, text: str, drugs: Sequence[str], limit: int, one_quest
     words, stem_of = _query(idx, text)
     terms = tuple(stem_of)
     raw = idx.search(words, [d for d in drugs if d], limit)
-    weight = {t: idx.idf(t) for t in terms}
+    # (a word the pack never uses that reads as an adverb, typed right or wrong - "actualy", "usualy" - names no
+    # subject: it weighs nothing in how much of the question an entry covers)
+    weight = {t: 0.0 if idx.df(t) == 0 and stem_of[t].lower().endswith("ly") else idx.idf(t) for t in terms}
     q_weight = sum(weight.values())
     qset = set(terms)
     numbers = frozenset(_VALUE.findall(text))
@@ -414,7 +416,7 @@ def _retrieve(idx: Index, text: str, drugs: Sequence[str], limit: int, one_quest
             best = hit
     unknown = tuple(stem_of[t] for t in terms if idx.df(t) == 0 and len(stem_of[t]) >= 4
                     and not any(c.isdigit() for c in stem_of[t])   # "18kg", "35mg": a size or a dose, no subject
-                    and not is_easy_word(stem_of[t]))
+                    and not is_easy_word(stem_of[t]) and not stem_of[t].lower().endswith("ly"))
     return Retrieval(terms=terms, words=stem_of, hits=tuple(hits), answer=best, unknown=unknown)
 
 
