@@ -3182,8 +3182,9 @@ def test_how_long_will_he_have_it_answers_how_long_not_a_yes_or_no():
 
 
 def test_a_not_covered_verb_form_is_named_with_its_noun():
-    a = answer("Can my daughter get her ears pierced?", audience="family")
-    assert a.scope == "not_covered" and "no information on ears pierced" in a.summary_text
+    # (ear piercing now has a gap answer with the infection advice: test_ear_piercing_on_prednisolone_...)
+    a = answer("Can my daughter get her teeth whitened?", audience="family")
+    assert a.scope == "not_covered" and "no information on teeth whitened" in a.summary_text
 
 
 def test_a_live_vaccine_on_a_high_daily_dose_is_no_even_when_an_alternate_day_answer_is_near():
@@ -5083,3 +5084,10 @@ def test_round_42_probe_fixes():
     # a relapse with no cold before it (was "Yes, it can: a cold ... often sets off a relapse")
     e = answer("relapsed again but no cold or anything this time, why??", audience="family")
     assert e.summary_text.startswith("Relapses can happen with no cold")
+
+
+def test_ear_piercing_on_prednisolone_is_answered_as_a_gap_with_the_infection_advice():
+    # (session 26's closing question: got a prednisolone side-effect study)
+    a = answer("my daughter has nephrotic and wants her ears pierced for her birthday, shes on prednisolone every other "
+               "day, ok?", audience="family")
+    assert a.summary_text.startswith("Ask the kidney team first") and a.scope == "partly_covered"
