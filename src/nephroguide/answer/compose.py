@@ -74,6 +74,8 @@ class Entry:
     dose_line: str = ""             # a computed dose in plain words ("Weeks 1-4 (or 1-6), daily: prednisolone 44 mg once daily.")
     dose_phase: str = ""            # the phase of the course that dose belongs to ("Weeks 1-4 (or 1-6), daily")
     dose_amount: str = ""           # ... the amount alone ("28 mg once daily"), for a family's line
+    dose_capped: str = ""           # ... its arithmetic when a cap applied ("2 mg/kg/day × 45 kg = 90 mg/day, capped: ...")
+    dose_needs: str = ""            # the size field a dose could not be worked out without ("height_cm")
 
 
 @dataclass
@@ -278,7 +280,7 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
     ctx = b.ctx
     note = ""
     st: Statement | None = None
-    line = phase = amount = ""
+    line = phase = amount = capped = needs = ""
     if ctx.weight_kg is not None or ctx.bsa_m2 is not None:
         try:
             result = compute_dose(rule, pack, ctx.weight_kg, ctx.height_cm, ctx.egfr, bsa_m2=ctx.bsa_m2)
@@ -291,22 +293,25 @@ def _dose_entry(b: Build, rule: DoseRule, section: str, level: int = 0) -> None:
             line = f"{phase[:1].upper()}{phase[1:]}: {name} {result.display}." if phase \
                 else f"{name[:1].upper()}{name[1:]} {result.display}."
             amount = result.display
+            capped = result.calculation if result.cap_applied else ""
         except InputError as exc:
             note = f"mg dose not computed: {exc.message}"
+            needs = exc.field or ""
     if st is None:
         st = _stmt(pack, rule_text(rule), rule.citations, rule.id)
     family = _clean(rule.family_text)   # empty: the family reads no dose line unless doses were asked for
     b.add(Entry(section, "dose", rule.id, st, family, st.text, title=rule.title, note=note, level=level,
-                drugs=(rule.drug,), dose_line=line, dose_phase=phase, dose_amount=amount))
+                drugs=(rule.drug,), dose_line=line, dose_phase=phase, dose_amount=amount, dose_capped=capped,
+                dose_needs=needs))
 
 
-_CAPPED = re.compile(r"Calculation: (.+?), capped: maximum (\d[\d.,]* ?mg(?:/(?:day|dose))?)")
+_CAPPED = re.compile(r"(.+?), capped: maximum (\d[\d.,]* ?mg(?:/(?:day|dose))?)")
 
 
 def _with_cap(text: str, e: Entry) -> str:
     """A worked-out dose that hit its cap says so where it is read first ("Prednisolone 60 mg once daily (2 mg/kg/day x
     45 kg = 90 mg/day, capped at the 60 mg/day maximum)."): 60 mg for a 45 kg child is never read as 2 mg/kg."""
-    m = _CAPPED.search(e.statement.text) if e.dose_line else None
+    m = _CAPPED.match(e.dose_capped) if e.dose_capped else None
     if m is None or m.group(1) in text:
         return text
     return f"{text.rstrip().rstrip('.')} ({m.group(1)}, capped at the {m.group(2)} maximum)."
@@ -340,13 +345,6 @@ def _effect_arithmetic(question: str, result: str) -> str:
 _TOTAL_ASKED = re.compile(r"\btotal (?:course )?(?:dose|amount)s?\b|\bcourse (?:dose )?totals?\b|\btotal (?:for|over) the "
                           r"(?:whole )?course\b|\bhow much in total\b|"
                           r"(?<!max )(?<!maximum )\bcumulative(?:\s+(?:dose|mg/kg|mg|total|amount|exposure))?\s*\?", re.I)
-# a course already given, or a second one ("had 12 weeks of cyclophosphamide 2 years ago", "second course"): the
-# projected total of a new course says nothing of the lifetime limit, so no total is worked out
-_SECOND_COURSE = re.compile(r"\b(?:second|2nd|another|repeat(?:ed)?|further) (?:course|cycle)\b|\b(?:again|repeat it|once more)\b"
-                            r"[^.?]{0,30}\bcyclophos\w*|\bcyclophos\w*\b[^.?]{0,30}\b(?:again|repeat)\b", re.I)
-_EARLIER_COURSE = re.compile(r"\b(?:second|2nd|another|repeat|previous|earlier|prior|last) (?:course|cycle)\b|"
-                             r"\b(?:had|given|received|completed)\b[^.?]{0,40}\bago\b|\balready had\b|"
-                             r"\bcumulative\s+\d", re.I)
 
 
 def _named_courses(question: str, lead: Entry, entries: Sequence[Entry]) -> list[Entry]:
@@ -1643,7 +1641,7 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
                 line = e.dose_line if e.dose_phase else f"{e.title}: {e.dose_line}"
                 summary = f"{summary} {_with_cap(line, e)}"
                 summary_refs = tuple(dict.fromkeys([*summary_refs, *e.statement.refs]))
-            if _TOTAL_ASKED.search(u.question) and not _EARLIER_COURSE.search(u.question):
+            if _TOTAL_ASKED.search(u.question) and not direct.course_told(u.question, "earlier"):
                 # "... and total course dose for each?": the projected totals against the medicine's lifetime limit
                 said_totals: list[str] = []
                 for e in [top[0], *_named_courses(u.question, top[0], dose_entries)]:
@@ -1652,15 +1650,15 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
                         if sentence not in said_totals and sentence not in summary:
                             said_totals.append(sentence)
                 summary = " ".join([summary, *said_totals])
-        rule0 = pack.dose_rules.get(top[0].kb_id) if top and top[0] in dose_entries else None
-        if rule0 is not None and rule0.cumulative_max_mg_per_kg and _SECOND_COURSE.search(u.question):
-            # "... had cyclophosphamide 2 years ago ... second course, dose?": one course only, said before any dose
-            name = pack.drugs[rule0.drug].generic
-            summary = (f"Not a second course: {name} is given as one course only, with a cumulative maximum of "
-                       f"{_num(rule0.cumulative_max_mg_per_kg)} mg/kg, so choose another steroid-sparing agent; the "
-                       f"single course, for reference: {summary}")
+        once = direct.one_course_answer(pack, top[0].drugs, u.question) if top and top[0] in dose_entries else None
+        if once is not None:
+            # "... had cyclophosphamide 2 years ago ... second course, dose?": the pack's one-course answer, said before
+            # any dose (data: direct.second_course)
+            said, refs = once
+            summary = f"{said} {summary}"
+            summary_refs = tuple(dict.fromkeys([*refs, *summary_refs]))
         if top and top[0] in dose_entries and not top[0].dose_line and ctx.weight_kg is not None \
-                and "body surface area" in top[0].note:
+                and top[0].dose_needs == "height_cm" and ctx.height_cm is None and ctx.bsa_m2 is None:
             # a weight without a height beside a per-m2 dose: say why no mg amount follows, and what would give one
             # (never a surface area guessed from the weight alone)
             summary = f"{summary} No mg amount is worked out: this dose is per m2, so the child's height is needed " \

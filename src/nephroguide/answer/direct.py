@@ -178,8 +178,9 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
     why_only = len(one) == 1 and bool(_WHY_OPENS.match(one[0]))
     # the best by BM25, and the best by subject match: a medicine's name repeated in a question ("HPV vaccine on
     # MMF?") fills the first with that medicine's answers and would leave the vaccine answer out
-    # (an answer whose subject the question does not ask - its asked_when unmatched - can never be given: it takes
-    # no place among the candidates)
+    # (an answer whose subject the question does not ask - its asked_when unmatched - can never be given, so it takes
+    # no place among the candidates: "UPCR 420 ... what now?" is no question of what a UPCR is for; except the answer
+    # the whole message was given, asked there with its story)
     answers = [h for h in answers if h.id == asked_already or (da := pack.answers.get(h.id)) is None
                or not da.asked_when or _pattern(da.asked_when).search(u.question)]
     if not answers:
@@ -215,10 +216,6 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
             continue   # ... nor one only about a medicine the question never names ("sore throat": not levamisole's)
         if da is not None and not why and _BECAUSE.match(da.answer):
             continue   # "Because ..." answers a why ("thromboprophylaxis in CNS?" is not one)
-        if da is not None and da.asked_when and not _pattern(da.asked_when).search(u.question) \
-                and h.id != asked_already:   # (the answer the whole message was given: asked there, with its story)
-            continue   # ... nor one whose subject the question does not ask ("UPCR 420 ... what now?" is no
-            #            question of what a UPCR is for)
         if da is not None and _ruled_out_by_story(da, message or u.question):
             continue   # the message's story rules it out, whichever of its questions asks
         # (the closest phrasing by rapidfuzz's own loop over them)
@@ -1315,17 +1312,18 @@ def _unknown_subject(part: str) -> list[str]:
         if not stems or any(idx.df(t) > 0 for t in stems) or word in out or _known_or_typo(word.lower()):
             continue
         before, after = part[:m.start()], part[m.end():]
-        if word.istitle() and (_PERSON_AFTER.match(after) or (_PERSON_BEFORE.search(before) and (
-                re.search(r"\b(?:of|son|daughter|grandson|granddaughter|grandchild|nephew|niece|brother|sister|called|"
-                          r"named)\s+$", before, re.I) or _GIVEN_SOMETHING.match(after)))):
+        if word.istitle() and (_PERSON_AFTER.match(after) or _KIN_BEFORE.search(before)
+                               or (_GIVER_BEFORE.search(before) and _GIVEN_SOMETHING.match(after))):
             continue   # a person's name ("the grandmother of Arjun", "give Arjun the powder", "Sophie is 7"), no subject
         out.append(word)
     return out
 
 
-_PERSON_BEFORE = re.compile(r"\b(?:of|son|daughter|grandson|granddaughter|grandchild|nephew|niece|brother|sister|"
-                            r"called|named)\s+$|\b(?:give|gave|giving|tell|told|help|helping|ask|asked)\s+$(?=.*)", re.I)
-# ("give Arjun the powder": a person given something; "give Deflazacort instead" names a thing)
+# a person's name by the words around it: kin ("the grandmother of Arjun", "our son Finley"), or given something
+# ("give Arjun the powder"; "give Deflazacort instead?" names a thing), or an age after it ("Sophie is 7")
+_KIN_BEFORE = re.compile(r"\b(?:of|son|daughter|grandson|granddaughter|grandchild|nephew|niece|brother|sister|called|"
+                         r"named)\s+$", re.I)
+_GIVER_BEFORE = re.compile(r"\b(?:give|gave|giving|tell|told|help|helping|ask|asked)\s+$", re.I)
 _GIVEN_SOMETHING = re.compile(r"\s+(?:the|a|an|his|her|their|some|this|that|it)\b", re.I)
 _PERSON_AFTER = re.compile(r"(?:'s|,)?\s+(?:is|was|turned|has been)\s+(?:\d|nearly|almost|only|just)", re.I)
 
@@ -2560,14 +2558,14 @@ def _names_a_class(part: str) -> bool:
 @functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
 def _medicines_in(part: str) -> tuple[str, ...]:
     """The pack's medicines a part of a message names (their ids), in the order named."""
-    from nephroguide.answer.understand import _PASSED_OVER, vocabulary
+    from nephroguide.answer.understand import passed_over, vocabulary
 
     voc = vocabulary()
     read = _read(part)
     # (not one named only as the one passed over: "she refuses ciclosporin (hair) - tac mg per dose?")
     return tuple(dict.fromkeys(voc.drug_names[m.group(1)] for m in voc.drug_pattern.finditer(read)
                                if m.group(1) in voc.drug_names
-                               and not _PASSED_OVER.search(read[max(0, m.start() - 20):m.start()])))
+                               and not passed_over(read, m.start())))
 
 
 def _drug_words(part: str) -> list[str]:
@@ -3341,6 +3339,27 @@ def proteinuria_line(u: Understanding) -> str | None:
                                    per_day=f"{per_day:,.0f}", per_hour=f"{per_hour:.0f}",
                                    day_verdict=verdict(per_day >= day_cut), hour_verdict=verdict(per_hour > hour_cut),
                                    day_cut=f"{day_cut:,.0f}", hour_cut=f"{hour_cut:g}")
+
+
+def course_told(question: str, kind: str) -> bool:
+    """The message asks for another course of a one-course medicine (``kind`` "asked"), or tells of an earlier course
+    ("earlier": "had 12 weeks of cyclophosphamide 2 years ago") (data: ``direct.second_course``)."""
+    return bool(_pattern(settings()["direct"]["second_course"][kind]).search(question))
+
+
+def one_course_answer(pack: Any, drugs: Sequence[str], question: str) -> tuple[str, tuple[str, ...]] | None:
+    """For a second course asked of a medicine given once only, the line saying so (data: ``direct.second_course``,
+    its cumulative maximum from the medicine's dose rule) with the sources of the pack's answer on it; None otherwise."""
+    cfg = settings()["direct"]["second_course"]
+    drug = next((d for d in drugs if d in cfg["answers"]), None)
+    if drug is None or not course_told(question, "asked"):
+        return None
+    limit = next((r.cumulative_max_mg_per_kg for r in pack.dose_rules.values()
+                  if r.drug == drug and r.cumulative_max_mg_per_kg), None)
+    if limit is None:
+        return None
+    said = str(cfg["text"]).format(name=pack.drugs[drug].generic, limit=f"{limit:g}")
+    return said, tuple(dict.fromkeys(c.source for c in pack.answers[cfg["answers"][drug]].citations))
 
 
 def remission_asked(u: Understanding) -> bool:

@@ -644,6 +644,11 @@ _PASSED_OVER = re.compile(r"\b(?:rather than|instead of|refuses|refused|refusing
                           r"will not take|does not want|doesn'?t want|do not want|don'?t want)\s+(?:the\s+)?$")
 
 
+def passed_over(text: str, start: int) -> bool:
+    """The medicine named at ``start`` of a canonical text is named only as the one not chosen (``_PASSED_OVER``)."""
+    return bool(_PASSED_OVER.search(text[max(0, start - 20):start]))
+
+
 def _drug_mentions(text: str) -> list[tuple[str, int, int]]:
     """(drug id, start, end) of drug names in the canonical text, with context checks for ambiguous names."""
     r = rules()
@@ -770,7 +775,7 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     mentions = _drug_mentions(text)
     # a medicine named only as the one not chosen ("the team has chosen ciclosporin rather than tac") is no medicine
     # of the child's
-    chosen = {d for d, a, _ in mentions if not _PASSED_OVER.search(text[max(0, a - 20):a])}
+    chosen = {d for d, a, _ in mentions if not passed_over(text, a)}
     mentions = [x for x in mentions if x[0] in chosen]
     drugs = list(dict.fromkeys(d for d, _, _ in mentions))
     pats = _detail_patterns()
