@@ -5091,3 +5091,13 @@ def test_ear_piercing_on_prednisolone_is_answered_as_a_gap_with_the_infection_ad
     a = answer("my daughter has nephrotic and wants her ears pierced for her birthday, shes on prednisolone every other "
                "day, ok?", audience="family")
     assert a.summary_text.startswith("Ask the kidney team first") and a.scope == "partly_covered"
+
+
+def test_a_relapse_course_asked_ahead_of_a_relapse_is_the_relapse_course():
+    # (a closing question of session 26: "when he relapses" got the first-episode course, 4 weeks daily then 4 weeks
+    # on alternate days, though the child is not in relapse now)
+    a = answer("how much prednisolone will my 22 kg son take when he relapses and for how long", audience="family")
+    assert a.summary_text.startswith("Prednisolone 44 mg once daily") and "clear for 3 days" in a.summary_text
+    assert "4 weeks (some teams use 6 weeks)" not in a.summary_text
+    b = answer("22 kg first episode pred dose?")
+    assert "Weeks 1-4 (or 1-6), daily: Prednisolone 44 mg once daily" in b.summary_text
