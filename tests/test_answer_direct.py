@@ -5086,6 +5086,61 @@ def test_round_42_probe_fixes():
     assert e.summary_text.startswith("Relapses can happen with no cold")
 
 
+def test_round_43_probe_fixes():
+    # a relapse to treat while the child has chickenpox: the team before the first dose (was the on-treatment
+    # chickenpox answer, "do not stop prednisolone suddenly", for a child on nothing)
+    a = answer("she's off all her medicines, came out in chickenpox spots on friday and now the dipstick is 3+ three "
+               "mornings running. her plan says start prednisolone, do we?", audience="family")
+    assert a.summary_text.startswith("Do not start it on your own") and "aciclovir" in a.summary_text
+    # ... but a chickenpox contact is no infection: not this answer
+    b = answer("3+ for 3 days, start the prednisolone? she was in contact with chickenpox at school last week",
+               audience="family")
+    assert not b.summary_text.startswith("Do not start it on your own")
+    # a CNI level taken after the morning dose is no trough (was the weight-based tacrolimus dose)
+    c = answer("30 kg SRNS on tac 2 mg bd, level 16 today but mum had given the morning dose before the blood test. "
+               "reduce?")
+    assert c.summary_text.startswith("No, not on this result") and "mg twice daily" not in c.summary_text
+    # vomiting and diarrhoea with a child barely drinking: advice today first, then what the 2+ means
+    d = answer("she has a stomach bug, been sick 4 times and is hardly drinking, dipstick 2+ today. is it a relapse?",
+               audience="family")
+    assert d.summary_text.startswith("Get medical advice straight away") and "not a relapse" in d.summary_text.lower()
+    # a live vaccine before a CNI while prednisolone is still high: No (was "Yes, before the MMF")
+    e = answer("SRNS 25 kg on prednisolone 50 mg od, tacrolimus starting next week, VZV IgG negative - varicella vaccine "
+               "first?")
+    assert e.summary_text.startswith("No, not on this dose")
+    f = answer("varicella IgG negative on low dose alternate day pred, MMF planned, give varicella vaccine now?")
+    assert f.summary_text.startswith("Yes, before the MMF")
+    # a trial's dosing is the trial's, never the child's dose of the story's medicine
+    g = answer("SDNS 30 kg on tac, parents ask about rituximab: what did the Korean rituximab trial show, and what dosing "
+               "did they use?")
+    assert "74.3%" in g.summary_text and "Tacrolimus 1.5 mg" not in g.summary_text
+    # "non-genetic" is no genetics question; "mg/mmol" asks no dose
+    h = answer("non-genetic SRNS, partial remission on CsA (UPCR 150 mg/mmol), eGFR falling. what did FSGS-CT show?")
+    assert h.summary_text.startswith("FSGS-CT found no significant difference")
+    # a disease-causing variant found on a CNI: usually stop it; one heterozygous recessive variant is no such cause
+    i = answer("SRNS on tacrolimus for 2 months, NGS back: homozygous pathogenic NPHS2 variant. stop the tac?")
+    assert i.summary_text.startswith("Usually stop it")
+    j = answer("SRNS 5yo, NGS: one heterozygous pathogenic NPHS2 variant only. stop the tac?")
+    assert not j.summary_text.startswith("Usually stop it")
+
+
+def test_a_part_said_to_be_unanswered_makes_the_answer_partly_covered():
+    from nephroguide.answer.direct import PartLine, scope_with_unanswered, settings
+
+    text = settings()["not_covered"]["part_family"]
+    scope, note = scope_with_unanswered([PartLine("can I put it in her juice", text, None)], "covered", "")
+    assert scope == "partly_covered" and "can I put it in her juice" in note
+    assert scope_with_unanswered([PartLine("can she swim", "Yes.", None, refs=("leaflets",))], "covered", "") == \
+        ("covered", "")
+    b = answer("tac for SDNS - target trough and what bloods q3 months?")   # "q3 months" is every 3 months
+    assert "magnesium" in b.summary_text and "Not answered here" not in b.summary_text and b.scope == "covered"
+    c = answer("how long do we keep testing after the steroids finish? and morning wee or any time?", audience="family")
+    assert "6 months" in c.summary_text
+    # "et al." ends no sentence of the message
+    d = answer("What did Kapur et al. (2009) find about diuretics alone in volume-expanded children?", audience="student")
+    assert "spironolactone" in d.summary_text and "et al?" not in d.summary_text
+
+
 def test_ear_piercing_on_prednisolone_is_answered_as_a_gap_with_the_infection_advice():
     # (session 26's closing question: got a prednisolone side-effect study)
     a = answer("my daughter has nephrotic and wants her ears pierced for her birthday, shes on prednisolone every other "

@@ -1477,9 +1477,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if chosen is None and skip_intent == "dosing" and not _DOSE_WORDS.search(bare):
             # beside a dosing article, a question of its own after the dose asked in shorthand ("MMF dose 1.0 m2
             # SDNS, and which bloods?"): its close answer's first sentence, as for any other question of a message
-            hit, fit = _part_answer(u, parts[0], float(settings()["direct"]["part_one_word"]), bare=bare)
+            need = float(settings()["direct"]["part_one_word"])
+            if _WHICH_IS_RIGHT.match(bare):   # ("... letter says X, the guideline says Y, which is right"): the story
+                need = float(settings()["direct"]["part"])   # names the subject, which the bare words do not
+            hit, fit = _part_answer(u, parts[0], need, bare=bare)
             da = load_pack().answers.get(hit.id) if hit is not None else None
-            if da is not None and fit >= float(settings()["direct"]["part_one_word"]) and audience in da.audiences:
+            if da is not None and fit >= need and audience in da.audiences:
                 said_of = sentences(" ".join((da.family_answer if audience == "family" else da.answer).split()))
                 return [PartLine(bare, said_of[0] if said_of else da.answer, da, fit=fit)]
         return []   # the message's one question leans on its story ("... what next?"): the answer given is its
@@ -1526,6 +1529,15 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                 and not _hard_subject(bare_terms, ret_words(_read(asked_as[part]))):
             need = float(cfg["direct"]["unanswered"])   # ("... can get blood clots. what are the signs?"): read with
             #                                            its story, which dilutes how closely any answer fits it
+        if given is not None and _TRIAL_DOSE.search(asked_as[part]) and re.search(r"\d\s*mg", given.answer):
+            continue   # "... Korean multicentre RCT ...? What were the numbers, and what dosing did they use?": the
+            #            trial's answer gives its dosing (never this child's dose of the medicine the story names)
+        if u.doses and _asks_stated_dose(u, asked_as[part]):
+            from nephroguide.answer.compose import stated_dose_check
+
+            if stated_dose_check(u, audience) is not None:
+                continue   # "... says prednisolone 30mg a day. hes 8 now and 27kg ... do we still give 30 or should it
+                #            be more??": the check of the stated dose, which opens the summary, answers it
         later = _said_later(asked_as[part], given, family) if given is not None else None
         if later:
             # a question the answer given speaks to in full, further on ("why did cyclophosphamide replace
@@ -1547,6 +1559,14 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if given is not None and _OK_TO_DO_THAT.match(asked_as[part]):
             continue   # "... I'd like to start it today alongside the pred. OK to do that?": the answer given, about
             #            the plan the story told, answers it (never another answer under its words)
+        if given is not None and _KEEP_GIVING.match(asked_as[part]) \
+                and _GIVE_OR_STOP_SAID.search(" ".join(sentences(" ".join((given.family_answer if family
+                                                                           else given.answer).split()))[:2])):
+            continue   # "... purple toes on levamisole ... Should I just keep giving it until her clinic appointment?"
+            #            beside "Call the kidney team today and do not give more levamisole": the answer given says
+        if given is not None and part != asked_as[part] and _ANYTHING_TO_DO.match(asked_as[part]):
+            continue   # "... no signs of puberty at all ... Is there anything that can be done?": the answer given,
+            #            about the story told, says what can be done (never another answer under its words)
         if given is not None and _WHAT_IS_THIS.match(asked_as[part]):
             continue   # "... neutrophils 0.2, fever 39.2. What is this and how do I manage it?": the answer given,
             #            about the story told, names it (never a second answer about fever in general)
@@ -1694,6 +1714,16 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                             and bool(re.search(r"\d\s*mg\b(?!/)", said)) and not _other_drug(text, said))
             if told:
                 continue
+            if not _fits_form(asked_as[part], da, first, drugs) and missing_kinds(asked_as[part], first, drugs):
+                # the kind asked ("how long ...?") said a sentence or two further on ("Yes. Keep testing ... every
+                # day. Do this for at least 6 months after prednisolone stops."): up to that sentence
+                more = first
+                for sentence in [x for x in said_of if x not in first and not re.fullmatch(r"\s*(?:yes|no)\W*", x, re.I)
+                                 and said_of.index(x) > 0][:2]:
+                    more = f"{more} {sentence}"
+                    if _fits_form(asked_as[part], da, more, drugs):
+                        first = more
+                        break
             if _fits_form(asked_as[part], da, first, drugs):
                 seen.add(da.id)
                 out.append(PartLine(shown(part), first, da, fit=conf))
@@ -1725,6 +1755,36 @@ _WHAT_IS_THIS = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:what\s+(?:is|could|mig
                            r"what(?:'s|\s+is)\s+(?:going on|happening)|"
                            r"who\s+(?:do|should|can)\s+(?:i|we)\s+(?:call|ring|phone|contact|speak to|talk to))\s*\??\s*$",
                            re.I)
+# the dose a trial used ("what dosing did they use?", "what dose was given in the study?")
+_TRIAL_DOSE = re.compile(r"\b(?:what|which)\s+(?:dose|doses|dosing|regimen)\s+(?:did (?:they|it|the (?:trial|study|rct|authors)) "
+                         r"use|(?:was|were) (?:used|given) in (?:the|that|this) (?:trial|study|rct))\b", re.I)
+
+
+def _asks_stated_dose(u: Understanding, asked: str) -> bool:
+    """A question about a dose the message states: it names that amount ("do we still give 30?") or asks whether
+    the dose is right ("should it be more?", "is the dose ok?")."""
+    amounts = {f"{v:g}" for _, v, _ in u.doses}
+    named = any(re.search(rf"(?<![\d.]){re.escape(a)}(?![\d.])", asked) for a in amounts)
+    return named or bool(_DOSE_RIGHT.search(asked))
+
+
+_DOSE_RIGHT = re.compile(r"\b(?:dose|amount)\b[^?]{0,30}\b(?:right|correct|ok|okay|enough|too (?:much|little|high|low))\b|"
+                         r"\bshould (?:it|the dose|we give) (?:be )?(?:more|less|higher|lower|increased|changed)\b", re.I)
+
+
+# which of two things the story set side by side is right ("which is right?", "which do we follow?")
+_WHICH_IS_RIGHT = re.compile(r"^\s*(?:(?:and|so|but)\s+)*which (?:one )?(?:is|'s) (?:right|correct)|"
+                             r"^\s*(?:(?:and|so|but)\s+)*which (?:one )?(?:do|should) (?:i|we) (?:follow|go with|believe)", re.I)
+# whether to go on giving the medicine the story named ("should I just keep giving it until clinic?")
+_KEEP_GIVING = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:should|do|can|shall) (?:i|we) (?:just )?(?:keep|carry on|continue|go on)"
+                          r"(?: (?:giving|with|taking))?(?: (?:it|them|this|that|her|his|the (?:medicine|tablets?|dose)))?\b", re.I)
+# ... which an answer's first lines already answer when they say to give, keep giving or stop it
+_GIVE_OR_STOP_SAID = re.compile(r"\b(?:do not|don't|never|keep|stop|continue|carry on)\s+(?:giving|give|taking|take)\b|"
+                                r"\bstop\s+(?:the|it|this)\b|\bno more\b|\bdo not give more\b", re.I)
+# what can be done about what the story told, naming nothing of its own ("is there anything that can be done?")
+_ANYTHING_TO_DO = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:is there (?:anything|something)(?: (?:that|else))? (?:can|could|we can|"
+                             r"we could|i can|you can|they can) (?:be )?do(?:ne)?|what (?:else )?can (?:be done|we do|i do)|"
+                             r"can (?:anything|something) be done)(?: about (?:it|this|that))?\s*\??\s*$", re.I)
 # a treatment question that names nothing of its own ("what treatment?", "how do we treat it?", "management?")
 _GENERIC_TREATMENT = re.compile(r"^\s*(?:(?:and|also|so|then)\s+)*(?:(?:what|which)\s+(?:is\s+the\s+|are\s+the\s+)?"
                                 r"(?:treatments?|therapy|therapies|management|options?)(?:\s+now|\s+next)?|"
@@ -1797,7 +1857,9 @@ def _hard_subject(own: set[str] | frozenset[str], words: dict[str, str]) -> bool
                                  and index().idf(t) >= rare for t in own)
 
 
-_SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|kgs|kilos?|yo|y/o|yrs?|years? old|mo|months? old|cm|m2|m²)\b", re.I)
+_SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|kgs|kilos?|yo|y/o|yrs?|years? old|mo|months? old|cm|m2|m²)\b|"
+                   r"\(\s*(?:currently|now|on)?\s*\d+(?:\.\d+)?\s*mg\b[^()]{0,20}\)", re.I)
+#   (and a dose the part states in brackets: "what do I do with her pred (currently 55 mg od)" asks what to do)
 # a question of frame words only, pointing back ("is that normal?", "will it go away?", "what does that mean?")
 _FRAME_ONLY = re.compile(r"^(?!.*\b(?:come|comes|coming) back\b)"   # ("will it come back?" asks about relapses)
                          r"\s*(?:and\s+|so\s+)?(?:is|are|was|will|does|do|can|could|should|what|why|how)\s+"
@@ -2048,7 +2110,7 @@ _STARTING = re.compile(r"\b(?:start|starting|begin|beginning|commence|commencing
 def _half_unspoken(part: str, da: Any) -> bool:
     """A part of two or more subject terms, half or more of which the answer never speaks of."""
     subject = _subject_terms(part) - _medicine_stems()
-    missing = subject - _stems_in(_answer_words(da))
+    missing = subject - _answer_stems(da.id)   # (as read: "eGFR" is also the words a question's "eGFR" is read into)
     return len(subject) >= 2 and 2 * len(missing) >= len(subject)
 
 
@@ -2880,7 +2942,8 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
     # ... and a list of things of a word or two each ("a diet sheet that says no bananas, potatoes, tomatoes or
     # chocolate, limit milk"): "tomatoes or chocolate" is no question of its own
     kept = _WORD_LIST.sub(lambda m: m.group().replace(",", "\x1f"), kept)
-    for x in re.split(r"(?<=[a-z0-9+%)\x1e\"'])\.\s+", kept, flags=re.I):
+    # (never after an abbreviation's full stop: "What did Kapur et al. (2009) find ...?", "e.g. MMF")
+    for x in re.split(r"(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<=[a-z0-9+%)\x1e\"'])\.\s+", kept, flags=re.I):
         for p in _PARTS.split(x):
             p = p.replace("\x1f", ",").replace("\x1e", ")")
             defining = bool(out) and (bool(_DEFINE_LIST.match(out[-1])) or defining)
@@ -3139,6 +3202,16 @@ def scope_with_parts(lines: Sequence[PartLine], scope: str, note: str) -> tuple[
     if not uncovered or scope != "covered":
         return scope, note
     return "partly_covered", settings()["not_covered"]["partly"].format(subject=", ".join(uncovered))
+
+
+def scope_with_unanswered(lines: Sequence[PartLine], scope: str, note: str) -> tuple[str, str]:
+    """A covered answer whose first lines say a question of the message is not answered here (the lines as shown)
+    is partly covered, and names that question."""
+    cfg = settings()["not_covered"]
+    unanswered = [p.part for p in lines if p.answer is None and not p.refs and p.text in (cfg["part"], cfg["part_family"])]
+    if not unanswered or scope != "covered":
+        return scope, note
+    return "partly_covered", cfg["parts_unanswered"].format(parts='"; "'.join(unanswered))
 
 
 def answers_every_question(u: Understanding, lines: Sequence[PartLine]) -> bool:
@@ -3575,6 +3648,7 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             # the message's one question, answered No by the answer given and Yes by a looser neighbour ("2+ today,
             # is it the same as a relapse? No, not yet ... Usually yes: each relapse is treated ..."): the answer given
             lines_of_parts = []
+    scope, scope_note = scope_with_unanswered(lines_of_parts, scope, scope_note)
     if da is not None and lines_of_parts:
         # several questions in one message: each answered in the first lines, under the part as the reader asked it
         first_part = next((p.part for p in lines_of_parts if p.leads),
@@ -3813,6 +3887,7 @@ def _speaks_of_little(part: str, answer_id: str) -> bool:
 def _answer_words(da: Any) -> str:
     """What a direct answer says and answers, for checking whether it speaks of a subject."""
     return f"{da.answer} {da.family_answer} {' '.join(da.asks)}"
+
 
 
 def _without_yes_no(text: str) -> str:
