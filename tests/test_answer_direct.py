@@ -5119,9 +5119,44 @@ def test_round_43_probe_fixes():
     assert h.summary_text.startswith("FSGS-CT found no significant difference")
     # a disease-causing variant found on a CNI: usually stop it; one heterozygous recessive variant is no such cause
     i = answer("SRNS on tacrolimus for 2 months, NGS back: homozygous pathogenic NPHS2 variant. stop the tac?")
-    assert i.summary_text.startswith("Usually stop it")
+    assert i.summary_text.startswith("Usually stop")
     j = answer("SRNS 5yo, NGS: one heterozygous pathogenic NPHS2 variant only. stop the tac?")
-    assert not j.summary_text.startswith("Usually stop it")
+    assert not j.summary_text.startswith("Usually stop")
+
+
+def test_round_43_review_rules_stay_narrow():
+    # (a review of the round-43 change reproduced each of these)
+    on_pred = answer("She relapsed last week and started her prednisolone 5 days ago. Now she has come out in chickenpox "
+                     "spots. What should I do?", audience="family")
+    assert "before the first dose" not in on_pred.summary_text
+    sibling = answer("Her brother has chickenpox at home. She has been 3+ for three days. Do I start her prednisolone?",
+                     audience="family")
+    assert "before the first dose" not in sibling.summary_text
+    trough = answer("Tac level 14 taken before her morning dose as usual, creatinine stable. Reduce the dose?")
+    assert not trough.summary_text.startswith("No, not on this result")
+    c2 = answer("What is the target ciclosporin C2 (2-hour post-dose) level?")
+    assert not c2.summary_text.startswith("No, not on this result")
+    strength = answer("We have prednisolone (5 mg tablets). She is 20 kg, 3+ for 3 days, is 40 mg right?", audience="family")
+    assert "5 mg of prednisolone is less" not in strength.summary_text
+    drinking = answer("she has had diarrhoea for two days but she has not stopped drinking and her wees are normal. 2+. "
+                      "Is it a relapse?", audience="family")
+    assert not drinking.summary_text.startswith("Get medical advice straight away")
+    het = answer("SRNS 6yo on tac 3 months, partial response. NGS back: heterozygous pathogenic NPHS2 variant. Stop the tac?")
+    assert not het.summary_text.startswith("Usually stop")
+    baby = answer("im 16, my sister has had nephrotic syndrome since she was a baby. could i be carrying it and pass it on?",
+                  audience="family")
+    assert not baby.summary_text.startswith("Very unlikely")
+    puberty = answer("My son is 14 and has no signs of puberty after years of prednisolone. Is this the steroids? Is there "
+                     "anything that can be done?", audience="family")
+    assert puberty.summary_text.startswith("Possibly") and "eye" not in puberty.summary_text
+    mmf = answer("started mycophenolate 3 weeks ago, since then tummy ache and runny poo most days. is it the "
+                 "mycophenolate? also the leaflet says it can cause cancer, is that true for kids", audience="family")
+    assert "Is it the mycophenolate?" in mmf.summary_text
+    thirst = answer("She gets up at night to wee a lot since starting prednisolone and is very thirsty, is that normal?",
+                    audience="family")
+    assert thirst.summary_text.startswith("Get it checked today")
+    no_thirst = answer("15yo in relapse on pred 60 mg, random glucose 14.6, no polyuria or polydipsia. insulin?")
+    assert not no_thirst.summary_text.startswith("Not to be assumed")
 
 
 def test_a_part_said_to_be_unanswered_makes_the_answer_partly_covered():

@@ -112,7 +112,7 @@ def _with_missing_part(answer: Answer) -> Answer:
     from nephroguide.answer import direct
     from nephroguide.answer.compose import _with_markdown
 
-    if answer.scope != "covered":
+    if answer.scope not in ("covered", "partly_covered"):
         return answer
     text = " ".join([answer.summary_text, *(i.statement.text for s in answer.sections for i in s.items)])
     # what the message asks, not what it tells ("... on a low dose of prednisolone every other day. Can she fly?"
@@ -122,6 +122,10 @@ def _with_missing_part(answer: Answer) -> Answer:
     if not missing:
         return answer
     note = direct.settings()["not_covered"]["partly"].format(subject=" or ".join(missing))
+    if answer.scope == "partly_covered":   # ... besides what is already said to be missing (a question not answered)
+        if not answer.scope_note.startswith(direct.settings()["not_covered"]["parts_unanswered"].split("{")[0]):
+            return answer
+        note = f"{note} {answer.scope_note}"
     return _with_markdown(dataclasses.replace(answer, scope="partly_covered", scope_note=note))
 
 

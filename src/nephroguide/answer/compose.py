@@ -1729,11 +1729,11 @@ def _assemble(u: Understanding, b: Build, *, audience: str, intent: str, spec: d
     if scope == "partly_covered":
         scope_note = _clean(r.raw["scope"]["pediatric_only_note"])
     scope, scope_note = direct.scope_with_parts(parts, scope, scope_note)
-    scope, scope_note = direct.scope_with_unanswered(parts, scope, scope_note)
     if da is not None and scope == "covered" and direct.gap_asked_in(da, u.question):
         # the curated answer leading the article says what its sources do not give: so does the scope, as for a
         # direct answer ("... Anti-rituximab antibodies? is ofatumumab an option?")
         scope, scope_note = "partly_covered", direct.settings()["not_covered"]["gap"].format(subject=da.gap)
+    scope, scope_note = direct.scope_with_unanswered(parts, scope, scope_note)
     cited = [*summary_refs, *(ref for s in sections for i in s.items for ref in i.statement.refs)]
     if da is not None:   # the same references for every audience, whichever summary it reads
         cited += [x.source for x in da.citations]

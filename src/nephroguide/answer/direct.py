@@ -1564,6 +1564,13 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
                                                                            else given.answer).split()))[:2])):
             continue   # "... purple toes on levamisole ... Should I just keep giving it until her clinic appointment?"
             #            beside "Call the kidney team today and do not give more levamisole": the answer given says
+        if given is not None and _IS_IT_THE_MEDICINE.match(asked_as[part]) and _tells_of(u, asked_as[part], given.id) \
+                and re.search(r"\b(?:prednisolone|steroids?|tacrolimus|ciclosporin|mycophenolate|levamisole)\b",
+                              " ".join((given.family_answer if family else given.answer).split()[:40]), re.I):
+            continue   # "... no signs of puberty ... Is this the steroids?" beside "Possibly. Long or repeated prednisolone
+            #            courses can slow growth": the answer given, about what the story told, says (never another side
+            #            effect's answer; not an answer about something else: "... runny poo ... is it the mycophenolate?"
+            #            beside the cancer answer)
         if given is not None and part != asked_as[part] and _ANYTHING_TO_DO.match(asked_as[part]):
             continue   # "... no signs of puberty at all ... Is there anything that can be done?": the answer given,
             #            about the story told, says what can be done (never another answer under its words)
@@ -1764,7 +1771,9 @@ def _asks_stated_dose(u: Understanding, asked: str) -> bool:
     """A question about a dose the message states: it names that amount ("do we still give 30?") or asks whether
     the dose is right ("should it be more?", "is the dose ok?")."""
     amounts = {f"{v:g}" for _, v, _ in u.doses}
-    named = any(re.search(rf"(?<![\d.]){re.escape(a)}(?![\d.])", asked) for a in amounts)
+    # (the amount as an amount: "give 30", "still 30", "30 mg", "is 40 right" - not "day 40 of the course")
+    named = any(re.search(rf"\b(?:give|giving|still|dose of|on|is|keep(?: giving)?)\s+{re.escape(a)}(?![\d.])|"
+                          rf"(?<![\d.]){re.escape(a)}\s*mg\b", asked, re.I) for a in amounts)
     return named or bool(_DOSE_RIGHT.search(asked))
 
 
@@ -1775,6 +1784,23 @@ _DOSE_RIGHT = re.compile(r"\b(?:dose|amount)\b[^?]{0,30}\b(?:right|correct|ok|ok
 # which of two things the story set side by side is right ("which is right?", "which do we follow?")
 _WHICH_IS_RIGHT = re.compile(r"^\s*(?:(?:and|so|but)\s+)*which (?:one )?(?:is|'s) (?:right|correct)|"
                              r"^\s*(?:(?:and|so|but)\s+)*which (?:one )?(?:do|should) (?:i|we) (?:follow|go with|believe)", re.I)
+def _tells_of(u: Understanding, asked: str, answer_id: str) -> bool:
+    """The answer given speaks of something specific the message told before this question ("no signs of puberty"
+    beside the delayed-puberty answer), not only of the medicine it names (data: ``direct.told_idf``)."""
+    from nephroguide.answer.retrieve import index
+
+    at = u.question.lower().find(asked.lower())
+    told = _subject_terms(u.question[:at] if at > 0 else u.question) - _medicine_stems() \
+        - {t for d in u.drugs for w in d.split("_") for t in _stems_in(w)}
+    idx = index()
+    return any(idx.idf(t) >= float(settings()["direct"]["told_idf"]) for t in told & _answer_stems(answer_id))
+
+
+# whether what the story told comes from the medicine ("is this the steroids?", "could it be the tacrolimus?")
+_IS_IT_THE_MEDICINE = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:is|could|can|might|would)\s+(?:this|that|it|these|those)\s+"
+                                 r"(?:be\s+)?(?:from\s+|because of\s+|due to\s+|caused by\s+)?(?:the|his|her|their)?\s*"
+                                 r"(?:steroids?|pred\w*|medicines?|tablets?|tacrolimus|tac|ciclosporin|mycophenolate|mmf|levamisole)"
+                                 r"\s*\??\s*$", re.I)
 # whether to go on giving the medicine the story named ("should I just keep giving it until clinic?")
 _KEEP_GIVING = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:should|do|can|shall) (?:i|we) (?:just )?(?:keep|carry on|continue|go on)"
                           r"(?: (?:giving|with|taking))?(?: (?:it|them|this|that|her|his|the (?:medicine|tablets?|dose)))?\b", re.I)
@@ -2728,7 +2754,8 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
             text = _read(part)
             text = " ".join([text, *(d for d in u.drugs if d not in text), *_stage_words(u, text)])
             ranked = _answer_confidences(dataclasses.replace(u, question=part, text=text),
-                                         retrieve(text, list(u.drugs), one_question=True), by_match=False)
+                                         retrieve(text, list(u.drugs), one_question=True), by_match=False,
+                                         message=u.question)   # (an answer the story rules out is never given)
             conf, best = ranked[0] if ranked else (0.0, None)
             if best is not None and best.topic == "definitions" and not _TERM_ASKED.search(part):
                 continue   # "does that mean he is going to keep relapsing?" asks what will happen, not a definition
@@ -3208,7 +3235,8 @@ def scope_with_unanswered(lines: Sequence[PartLine], scope: str, note: str) -> t
     """A covered answer whose first lines say a question of the message is not answered here (the lines as shown)
     is partly covered, and names that question."""
     cfg = settings()["not_covered"]
-    unanswered = [p.part for p in lines if p.answer is None and not p.refs and p.text in (cfg["part"], cfg["part_family"])]
+    unanswered = [re.sub(r"^\s*(?:(?:and|also|so|but|or)\s+)+", "", p.part, flags=re.I) for p in lines
+                  if p.answer is None and not p.refs and p.text in (cfg["part"], cfg["part_family"])]
     if not unanswered or scope != "covered":
         return scope, note
     return "partly_covered", cfg["parts_unanswered"].format(parts='"; "'.join(unanswered))
