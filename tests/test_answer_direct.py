@@ -5159,6 +5159,42 @@ def test_round_43_review_rules_stay_narrow():
     assert not no_thirst.summary_text.startswith("Not to be assumed")
 
 
+def test_round_44_probe_fixes():
+    # a many-fold tacrolimus dose given by mistake: an overdose, never the usual dose worked out
+    a = answer("18 kg on tacrolimus 1 mg/mL, usual 0.9 mg bd, dad gave 9 mL by mistake this morning. send home?")
+    assert a.summary_text.startswith("Treat it as an overdose")
+    # ... but a brand change is no overdose
+    b = answer("the pharmacy gave us Adoport instead of Prograf this month, is that ok?", audience="family")
+    assert "overdose" not in b.summary_text.lower()
+    # a young person's own dark thoughts: their answer, not the parent's
+    c = answer("im 16 and on pred for a relapse and i keep thinking everyone would be better off without me", audience="family")
+    assert c.summary_text.startswith("Please tell someone today") and "999" in c.summary_text
+    # a stated ciclosporin dose a little above the range, asked about, is said so (FRNS dosed by the SDNS rule)
+    d = answer("FRNS 26 kg, ciclosporin (Neoral) 75 mg bd started - does that dose look right?")
+    assert d.summary_text.startswith("Slightly above the range")
+    # "(trough 7)" is a quoted level; "(3)" after "level?" is a list number
+    from nephroguide.answer.direct import quotes_level
+    assert quotes_level("on tac 1.5 mg bd (trough 7) + enalapril") and not quotes_level("take the level? (3) which bloods")
+    # partial remission at day 28 by a local rule: the confirmation period, not the alternate-day switch
+    e = answer("day 28 of pred 60 mg/m2, 20 kg, dip 1+, UPCR 150 mg/mmol, alb 31. local rule calls UPCR under 200 "
+               "remission so switch to alternate days. What would KDIGO call it, and do we switch or extend?")
+    assert "partial remission" in e.summary_text[:300] and not e.summary_text.startswith("Treat the first episode")
+    # leftover relapse prednisolone past its date on the third day of 3+
+    f = answer("third morning of 3+ today and the spare prednisolone expired in april, use it?", audience="family")
+    assert f.summary_text.startswith("Ring the kidney team, your GP or a pharmacy today")
+    # coated tablets are not crushed; a negative dipstick beats frothy urine; exams do not delay a relapse course
+    assert answer("can i crush the gastro-resistant prednisolone tablets into yoghurt", audience="family").summary_text \
+        .startswith("No, do not crush")
+    assert answer("wee is bubbly but the stick is negative, which is right?", audience="family").summary_text \
+        .startswith("Trust the dipstick")
+    g = answer("relapse confirmed today but my GCSEs are next week, can I put off the prednisolone until after?",
+               audience="family")
+    assert g.summary_text.startswith("No, please do not wait")
+    # working a UPCR out from the raw results
+    h = answer("urine protein 0.3 g/L and creatinine 6 mmol/L, how do I work out the UPCR?", audience="student")
+    assert h.summary_text.startswith("Divide the protein in mg/L")
+
+
 def test_a_part_said_to_be_unanswered_makes_the_answer_partly_covered():
     from nephroguide.answer.direct import PartLine, scope_with_unanswered, settings
 

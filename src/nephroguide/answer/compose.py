@@ -1087,6 +1087,7 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
     the usual dose worked out, with the rule's sources; None when nothing is stated, the size is not known, or
     the dose is within reach of a rule (data: retrieval.yaml ``dose_check``)."""
     from nephroguide.answer import direct
+    from nephroguide.answer.understand import rules as understanding_rules
     from nephroguide.engine.dosing import compute_dose
     from nephroguide.errors import InputError as DoseInputError
     from nephroguide.knowledge.pack import load_pack
@@ -1118,6 +1119,12 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
         value = value * times
         rules = [x for x in pack.dose_rules.values() if x.drug == drug and x.preferred and not x.ceiling
                  and x.route == "oral" and (not indications or x.indication in indications)]
+        fallback = set(understanding_rules().raw["indication_fallback"])
+        if not rules and indications & fallback:
+            # (a stated course the medicine has no rule of its own for: its steroid-sparing rule, as the dosing
+            # article reads it - ciclosporin in FRNS is dosed by its SDNS rule)
+            rules = [x for x in pack.dose_rules.values() if x.drug == drug and x.preferred and not x.ceiling
+                     and x.route == "oral" and x.indication in fallback]
         usual: list[tuple[float, Any, Any]] = []
         for rule in rules:
             try:
@@ -1152,6 +1159,14 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
                 text = str(cfg[f"{key}_below"]).format(amount=amount, drug=pack.drugs[drug].generic,
                                                         size=size, doses=doses)
                 return text, tuple(dict.fromkeys(c.source for _, _, ru in usual for c in ru.citations))
+            if not near and value > most * (1 + float(cfg["same"])):
+                # "Neoral 75 mg bd for 26 kg - does that dose look right?": above the top of every rule's range, if
+                # by less than the `above` factor, is said so with the range's top worked out (never confirmed)
+                text = str(cfg[f"{key}_slightly"]).format(
+                    amount=amount, drug=pack.drugs[drug].generic, size=size, basis=res.basis,
+                    usual=f"{_num(most)} mg" + ("/day at most" if times > 1 else " at most"),
+                    title=rule.title, share=f"{(value - most) / most:.0%}")
+                return text, tuple(dict.fromkeys(c.source for c in rule.citations))
             if not near:
                 continue
             most, res, rule = near[0]

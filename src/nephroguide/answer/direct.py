@@ -72,9 +72,10 @@ def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
 
 # (the words between "trough" and its number never name another measurement: "at therapeutic troughs, still UPCR
 # 350" quotes a UPCR, not a trough of 350)
+# (not a list number after it: "when do I take the level? (3) which bloods")
 _LEVEL = re.compile(r"\b(?:levels?|troughs?)\b(?:(?!\b(?:u?pcr|uacr|acr|creat\w*|cr|albumin|alb|bp|egfr|gfr|weight|wt|"
                     r"protein\w*|dipstick|cholesterol|ldl|hb|platelets?|potassium|glucose|sugar)\b)\D){0,25}?"
-                    r"(?<![A-Za-z\d.])(\d+(?:\.\d+)?)|(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s*(?:ng/ml|ng per ml)?\s*"
+                    r"(?<![A-Za-z\d.(])(\d+(?:\.\d+)?)|(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s*(?:ng/ml|ng per ml)?\s*"
                     r"(?:tacrolimus |tac |ciclosporin |cyclosporine? )?(?:level|trough)\b", re.I)
 
 
@@ -2788,7 +2789,17 @@ def _no_dose_asked(parts: Sequence[str], marked: set[str]) -> bool:
     """Every question of the message is typed as one ("?") and none asks for a dose or regimen ("... on 36 mg every
     day ... Is this from the steroids? Will it stop when the dose comes down?")."""
     asked = _asked_parts(parts, marked)
-    return bool(asked) and all(q in marked and not _DOSE_ASKED.search(q) and not _dose_request(q) for _, q in asked)
+    # (a question written out with its question word counts as typed as one: "What would IPNA/KDIGO call this, and do
+    # I switch or extend?" has its "?" only at the end)
+    return bool(asked) and all((q in marked or bool(_QUESTION.match(q))) and not _DOSE_ASKED.search(q)
+                               and not _dose_request(q) and not _AMOUNT_ASKED.search(q) for _, q in asked) \
+        and not any(_DOSE_ASKED.search(m) or _dose_request(m) or _AMOUNT_ASKED.search(m) for m in marked)
+    #   ("... What next - RTX or tac, and doses?")
+
+
+# whether an amount is right ("is he getting too little?", "is that enough?"): a dose question in other words
+_AMOUNT_ASKED = re.compile(r"\btoo (?:little|much|low|high|small|big)\b|\benough\b|\bright (?:dose|amount)\b|"
+                           r"^\s*(?:and\s+)?(?:the\s+)?(?:doses?|dosing|dosage|mg)\s*\??\s*$", re.I)
 
 
 def _story_answer_route(u: Understanding, r: Route) -> Route:
