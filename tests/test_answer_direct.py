@@ -5154,9 +5154,9 @@ def test_round_43_review_rules_stay_narrow():
     assert "Is it the mycophenolate?" in mmf.summary_text
     thirst = answer("She gets up at night to wee a lot since starting prednisolone and is very thirsty, is that normal?",
                     audience="family")
-    assert thirst.summary_text.startswith("Get it checked today")
+    assert thirst.summary_text.startswith("It could be high blood sugar")
     no_thirst = answer("15yo in relapse on pred 60 mg, random glucose 14.6, no polyuria or polydipsia. insulin?")
-    assert not no_thirst.summary_text.startswith("Not to be assumed")
+    assert not no_thirst.summary_text.startswith("Check the blood glucose the same day")
 
 
 def test_round_44_probe_fixes():
@@ -5193,6 +5193,21 @@ def test_round_44_probe_fixes():
     # working a UPCR out from the raw results
     h = answer("urine protein 0.3 g/L and creatinine 6 mmol/L, how do I work out the UPCR?", audience="student")
     assert h.summary_text.startswith("Divide the protein in mg/L")
+
+
+def test_round_45_safety_fixes():
+    # swollen optic discs with headache: same day, never a routine referral
+    a = answer("GP - 10yo off steroids for a month, headaches and vomiting, optician says papilloedema. routine referral ok?")
+    assert a.summary_text.startswith("No, not routinely")
+    # a low white count on oral cyclophosphamide: hold it (was the low-dose prednisolone limit)
+    b = answer("8yo 24 kg on oral cyclophosphamide 48 mg od week 6, neutrophils 0.8 today, well. continue?")
+    assert b.summary_text.startswith("Hold it and recheck")
+    # trimethoprim beside tacrolimus and an ACE inhibitor, asked "ok?": never a tacrolimus dose check
+    c = answer("SRNS 25 kg on tac 2 mg bd and enalapril, K 5.1. UTI - trimethoprim 4 mg/kg bd ok?")
+    assert c.summary_text.startswith("Better avoided if potassium is already high") and "Check the dose" not in c.summary_text
+    # an extra prednisolone dose given by mistake, misspelt: the extra-dose answer, not the course
+    d = answer("accidently gave her pred twice today, 60mg instead of 30, do i skip tomorrow", audience="family")
+    assert "extra" in d.summary_text and "every other day" not in d.summary_text
 
 
 def test_a_part_said_to_be_unanswered_makes_the_answer_partly_covered():

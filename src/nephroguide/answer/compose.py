@@ -1104,11 +1104,15 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
     divided = {drug: n for drug, _, n in u.detail("divided_doses") or ()}
     quoted_level = direct.quotes_level(u.question)
     asked = re.search(str(cfg["asked"]), u.question, re.I) is not None
+    # the sentences that ask whether something is right ("... trimethoprim 4 mg/kg bd x 3 d - ok?"): one naming
+    # another medicine asks about that one, not the stated dose of this
+    asking = [x for x in re.split(r"(?<=[?!])\s*|(?<=\.)\s+", u.question) if re.search(str(cfg["asked"]), x, re.I)]
     for drug, value, unit in u.doses:
         if unit not in ("mg", "mg/day") or drug not in pack.drugs:
             continue
+        own_ask = any(not direct.names_other_medicine(x) and set(direct.medicines_in(x)) <= {drug} for x in asking)
         if any(x.target is not None for x in pack.dose_rules.values() if x.drug == drug) \
-                and (quoted_level or not asked):
+                and (quoted_level or not asked or not own_ask):
             # a level-guided medicine (a CNI, titrated to its trough): its weight-based dose is judged only when the
             # dose is asked about and no level is quoted (then the level, not the weight, judges it)
             continue
@@ -1123,8 +1127,8 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
         if not rules and indications & fallback:
             # (a stated course the medicine has no rule of its own for: its steroid-sparing rule, as the dosing
             # article reads it - ciclosporin in FRNS is dosed by its SDNS rule)
-            rules = [x for x in pack.dose_rules.values() if x.drug == drug and x.preferred and not x.ceiling
-                     and x.route == "oral" and x.indication in fallback]
+            rules = [x for x in pack.dose_rules.values() if x.drug == drug and not x.ceiling
+                     and x.route == "oral" and x.indication in fallback]   # (every rule: the highest judges)
         usual: list[tuple[float, Any, Any]] = []
         for rule in rules:
             try:
@@ -1159,9 +1163,12 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
                 text = str(cfg[f"{key}_below"]).format(amount=amount, drug=pack.drugs[drug].generic,
                                                         size=size, doses=doses)
                 return text, tuple(dict.fromkeys(c.source for _, _, ru in usual for c in ru.citations))
-            if not near and value > most * (1 + float(cfg["same"])):
-                # "Neoral 75 mg bd for 26 kg - does that dose look right?": above the top of every rule's range, if
-                # by less than the `above` factor, is said so with the range's top worked out (never confirmed)
+            if not near and value > most * (1 + float(cfg["same"])) \
+                    and any(x.target is not None for x in pack.dose_rules.values() if x.drug == drug):
+                # "Neoral 75 mg bd for 26 kg - does that dose look right?": a level-guided medicine's dose above the
+                # top of every rule's range, by less than the `above` factor, is said so with the range's top worked
+                # out (never confirmed); not prednisolone, whose per-m2 alternative may give more when no height is
+                # stated, nor a dose whose days are not known to be daily
                 text = str(cfg[f"{key}_slightly"]).format(
                     amount=amount, drug=pack.drugs[drug].generic, size=size, basis=res.basis,
                     usual=f"{_num(most)} mg" + ("/day at most" if times > 1 else " at most"),

@@ -75,7 +75,7 @@ def retrieval_for(u: Understanding, context_text: str = "") -> Retrieval:
 # (not a list number after it: "when do I take the level? (3) which bloods")
 _LEVEL = re.compile(r"\b(?:levels?|troughs?)\b(?:(?!\b(?:u?pcr|uacr|acr|creat\w*|cr|albumin|alb|bp|egfr|gfr|weight|wt|"
                     r"protein\w*|dipstick|cholesterol|ldl|hb|platelets?|potassium|glucose|sugar)\b)\D){0,25}?"
-                    r"(?<![A-Za-z\d.(])(\d+(?:\.\d+)?)|(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s*(?:ng/ml|ng per ml)?\s*"
+                    r"(?<![A-Za-z\d.])(?<!\?\s\()(?<!\?\()(\d+(?:\.\d+)?)|(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s*(?:ng/ml|ng per ml)?\s*"
                     r"(?:tacrolimus |tac |ciclosporin |cyclosporine? )?(?:level|trough)\b", re.I)
 
 
@@ -423,8 +423,8 @@ def red_flag_route(u: Understanding, ret: Retrieval) -> Route | None:
                 hit = found[0] if found else None
                 if flag.get("pick") == "best" and found:   # none first by default: the one that fits best
                     hit = max(found, key=lambda h: (h.match, -named.index(h.id)))
-                for h in found[1:]:
-                    if hit is not None and h.match >= hit.match + float(settings()["direct"]["flag_margin"]):
+                for h in found[1:]:   # (clearly better: by more than the margin, never by a rounding hair)
+                    if hit is not None and h.match > hit.match + float(settings()["direct"]["flag_margin"]) + 0.005:
                         hit = h
                 return Route("answer", answer=hit or Hit(id=named[0], kind="answer", topic=answers[named[0]].topic,
                                                          score=0.0),
@@ -1563,16 +1563,19 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if given is not None and _KEEP_GIVING.match(asked_as[part]) \
                 and _GIVE_OR_STOP_SAID.search(" ".join(sentences(" ".join((given.family_answer if family
                                                                            else given.answer).split()))[:2])):
+            first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
             continue   # "... purple toes on levamisole ... Should I just keep giving it until her clinic appointment?"
             #            beside "Call the kidney team today and do not give more levamisole": the answer given says
         if given is not None and _IS_IT_THE_MEDICINE.match(asked_as[part]) and _tells_of(u, asked_as[part], given.id) \
                 and re.search(r"\b(?:prednisolone|steroids?|tacrolimus|ciclosporin|mycophenolate|levamisole)\b",
                               " ".join((given.family_answer if family else given.answer).split()[:40]), re.I):
+            first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
             continue   # "... no signs of puberty ... Is this the steroids?" beside "Possibly. Long or repeated prednisolone
             #            courses can slow growth": the answer given, about what the story told, says (never another side
             #            effect's answer; not an answer about something else: "... runny poo ... is it the mycophenolate?"
             #            beside the cancer answer)
         if given is not None and part != asked_as[part] and _ANYTHING_TO_DO.match(asked_as[part]):
+            first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
             continue   # "... no signs of puberty at all ... Is there anything that can be done?": the answer given,
             #            about the story told, says what can be done (never another answer under its words)
         if given is not None and _WHAT_IS_THIS.match(asked_as[part]):
@@ -2645,6 +2648,11 @@ def _names_a_class(part: str) -> bool:
 
 
 @functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
+def medicines_in(part: str) -> tuple[str, ...]:
+    """The pack's medicines a part of a message names (see :func:`_medicines_in`)."""
+    return _medicines_in(part)
+
+
 def _medicines_in(part: str) -> tuple[str, ...]:
     """The pack's medicines a part of a message names (their ids), in the order named."""
     from nephroguide.answer.understand import passed_over, vocabulary
@@ -2791,14 +2799,18 @@ def _no_dose_asked(parts: Sequence[str], marked: set[str]) -> bool:
     asked = _asked_parts(parts, marked)
     # (a question written out with its question word counts as typed as one: "What would IPNA/KDIGO call this, and do
     # I switch or extend?" has its "?" only at the end)
-    return bool(asked) and all((q in marked or bool(_QUESTION.match(q))) and not _DOSE_ASKED.search(q)
-                               and not _dose_request(q) and not _AMOUNT_ASKED.search(q) for _, q in asked) \
+    return bool(asked) and all((q in marked or (bool(marked) and bool(_QUESTION.match(q)))) and not _DOSE_ASKED.search(q)
+                               and not _dose_request(q) and not _AMOUNT_ASKED.search(q)
+                               and (q in marked or not (_DOSE_ASKED.search(p) or _dose_request(p)))
+                               for p, q in asked) \
         and not any(_DOSE_ASKED.search(m) or _dose_request(m) or _AMOUNT_ASKED.search(m) for m in marked)
     #   ("... What next - RTX or tac, and doses?")
 
 
 # whether an amount is right ("is he getting too little?", "is that enough?"): a dose question in other words
-_AMOUNT_ASKED = re.compile(r"\btoo (?:little|much|low|high|small|big)\b|\benough\b|\bright (?:dose|amount)\b|"
+_AMOUNT_ASKED = re.compile(r"\b(?:dose|mg|amount|medicine|tablets?|pred\w*|steroids?)\b[^.?]{0,20}\btoo (?:little|much|low|high|small|big)\b|"
+                           r"\bgetting too (?:little|much)\b|\b(?:dose|mg|amount)\b[^.?]{0,20}\benough\b|\bis (?:that|it|this) enough\b|"
+                           r"\bright (?:dose|amount)\b|"
                            r"^\s*(?:and\s+)?(?:the\s+)?(?:doses?|dosing|dosage|mg)\s*\??\s*$", re.I)
 
 
