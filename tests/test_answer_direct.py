@@ -5210,6 +5210,19 @@ def test_round_45_safety_fixes():
     assert "extra" in d.summary_text and "every other day" not in d.summary_text
 
 
+def test_round_45_family_fixes():
+    # "can he catch it off her?" after a sibling's vaccine rash: the chickenpox, never "Nobody can catch nephrotic
+    # syndrome"
+    a = answer("her brother had the chickenpox vaccine last week and now has a few spots. she is on tacrolimus and not "
+               "immune. can she catch it off him?", audience="family")
+    assert "Nobody can catch" not in a.summary_text and "kidney team today" in a.summary_text
+    b = answer("I've got a cold sore and my daughter on prednisolone has eczema, can I still kiss her goodnight?",
+               audience="family")
+    assert b.summary_text.startswith("It can spread to your child")
+    c = answer("dose is 7.5 mg and we only have 5 mg soluble tablets, how do I give half a tablet?", audience="family")
+    assert c.summary_text.startswith("Ask the pharmacist to show you how")
+
+
 def test_a_part_said_to_be_unanswered_makes_the_answer_partly_covered():
     from nephroguide.answer.direct import PartLine, scope_with_unanswered, settings
 

@@ -1574,6 +1574,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             #            courses can slow growth": the answer given, about what the story told, says (never another side
             #            effect's answer; not an answer about something else: "... runny poo ... is it the mycophenolate?"
             #            beside the cancer answer)
+        if given is not None and given.topic in ("vaccination", "infection") and _CATCH_IT.match(asked_as[part]):
+            first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
+            continue   # "... sister had her chickenpox jab and now has spots ... can he catch it off her?": "it" is the
+            #            infection the answer given is about, never nephrotic syndrome ("Nobody can catch ...")
         if given is not None and part != asked_as[part] and _ANYTHING_TO_DO.match(asked_as[part]):
             first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
             continue   # "... no signs of puberty at all ... Is there anything that can be done?": the answer given,
@@ -1800,6 +1804,9 @@ def _tells_of(u: Understanding, asked: str, answer_id: str) -> bool:
     return any(idx.idf(t) >= float(settings()["direct"]["told_idf"]) for t in told & _answer_stems(answer_id))
 
 
+# whether a child can catch "it" from someone the story named ("can he catch it off her?")
+_CATCH_IT = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:can|could|will|might|would)\s+(?:he|she|they|i|we|my \w+)\s+"
+                       r"(?:catch|get)\s+(?:it|this|that)\s+(?:off|from)\b", re.I)
 # whether what the story told comes from the medicine ("is this the steroids?", "could it be the tacrolimus?")
 _IS_IT_THE_MEDICINE = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:is|could|can|might|would)\s+(?:this|that|it|these|those)\s+"
                                  r"(?:be\s+)?(?:from\s+|because of\s+|due to\s+|caused by\s+)?(?:the|his|her|their)?\s*"
