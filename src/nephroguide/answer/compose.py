@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -1082,6 +1083,17 @@ def _to_the_reader(answer: Answer) -> Answer:
 
 
 def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, ...]] | None:
+    """See :func:`_stated_dose_check` (asked once per message and audience: the summary and the reading of a message's
+    questions both need it)."""
+    return _stated_dose_check_cached(u, audience)
+
+
+@functools.lru_cache(maxsize=16)
+def _stated_dose_check_cached(u: Understanding, audience: str) -> tuple[str, tuple[str, ...]] | None:
+    return _stated_dose_check(u, audience)
+
+
+def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, ...]] | None:
     """A dose the question states for a medicine, in mg, that is well above what the pack's preferred rules for the
     stated course give a child of the stated size (weight, or body surface area): a line that says so and gives
     the usual dose worked out, with the rule's sources; None when nothing is stated, the size is not known, or
@@ -1106,11 +1118,12 @@ def stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, 
     asked = re.search(str(cfg["asked"]), u.question, re.I) is not None
     # the sentences that ask whether something is right ("... trimethoprim 4 mg/kg bd x 3 d - ok?"): one naming
     # another medicine asks about that one, not the stated dose of this
-    asking = [x for x in re.split(r"(?<=[?!])\s*|(?<=\.)\s+", u.question) if re.search(str(cfg["asked"]), x, re.I)]
+    asking = [(set(direct.medicines_in(x)), direct.names_other_medicine(x))
+              for x in re.split(r"(?<=[?!])\s*|(?<=\.)\s+", u.question) if re.search(str(cfg["asked"]), x, re.I)]
     for drug, value, unit in u.doses:
         if unit not in ("mg", "mg/day") or drug not in pack.drugs:
             continue
-        own_ask = any(not direct.names_other_medicine(x) and set(direct.medicines_in(x)) <= {drug} for x in asking)
+        own_ask = any(not other and named <= {drug} for named, other in asking)
         if any(x.target is not None for x in pack.dose_rules.values() if x.drug == drug) \
                 and (quoted_level or not asked or not own_ask):
             # a level-guided medicine (a CNI, titrated to its trough): its weight-based dose is judged only when the

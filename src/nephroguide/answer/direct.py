@@ -1560,28 +1560,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if given is not None and _OK_TO_DO_THAT.match(asked_as[part]):
             continue   # "... I'd like to start it today alongside the pred. OK to do that?": the answer given, about
             #            the plan the story told, answers it (never another answer under its words)
-        if given is not None and _KEEP_GIVING.match(asked_as[part]) \
-                and _GIVE_OR_STOP_SAID.search(" ".join(sentences(" ".join((given.family_answer if family
-                                                                           else given.answer).split()))[:2])):
+        if given is not None and _given_answers_it(u, part, asked_as[part], given, family):
             first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
-            continue   # "... purple toes on levamisole ... Should I just keep giving it until her clinic appointment?"
-            #            beside "Call the kidney team today and do not give more levamisole": the answer given says
-        if given is not None and _IS_IT_THE_MEDICINE.match(asked_as[part]) and _tells_of(u, asked_as[part], given.id) \
-                and re.search(r"\b(?:prednisolone|steroids?|tacrolimus|ciclosporin|mycophenolate|levamisole)\b",
-                              " ".join((given.family_answer if family else given.answer).split()[:40]), re.I):
-            first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
-            continue   # "... no signs of puberty ... Is this the steroids?" beside "Possibly. Long or repeated prednisolone
-            #            courses can slow growth": the answer given, about what the story told, says (never another side
-            #            effect's answer; not an answer about something else: "... runny poo ... is it the mycophenolate?"
-            #            beside the cancer answer)
-        if given is not None and given.topic in ("vaccination", "infection") and _CATCH_IT.match(asked_as[part]):
-            first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
-            continue   # "... sister had her chickenpox jab and now has spots ... can he catch it off her?": "it" is the
-            #            infection the answer given is about, never nephrotic syndrome ("Nobody can catch ...")
-        if given is not None and part != asked_as[part] and _ANYTHING_TO_DO.match(asked_as[part]):
-            first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
-            continue   # "... no signs of puberty at all ... Is there anything that can be done?": the answer given,
-            #            about the story told, says what can be done (never another answer under its words)
+            continue
         if given is not None and _WHAT_IS_THIS.match(asked_as[part]):
             continue   # "... neutrophils 0.2, fever 39.2. What is this and how do I manage it?": the answer given,
             #            about the story told, names it (never a second answer about fever in general)
@@ -1792,6 +1773,35 @@ _DOSE_RIGHT = re.compile(r"\b(?:dose|amount)\b[^?]{0,30}\b(?:right|correct|ok|ok
 # which of two things the story set side by side is right ("which is right?", "which do we follow?")
 _WHICH_IS_RIGHT = re.compile(r"^\s*(?:(?:and|so|but)\s+)*which (?:one )?(?:is|'s) (?:right|correct)|"
                              r"^\s*(?:(?:and|so|but)\s+)*which (?:one )?(?:do|should) (?:i|we) (?:follow|go with|believe)", re.I)
+def _given_answers_it(u: Understanding, part: str, asked: str, given: Any, family: bool) -> bool:
+    """A question that leans on the answer given, which answers it ("the answer given says"), never another answer
+    under its words:
+    - whether to keep giving the medicine, beside an answer whose first lines say to give, keep giving or stop it
+      ("... purple toes on levamisole ... Should I just keep giving it until her clinic appointment?" beside "Call the
+      kidney team today and do not give more levamisole");
+    - whether what the story told comes from the medicine, beside an answer about that very thing that names a
+      medicine ("... no signs of puberty ... Is this the steroids?" beside "Possibly. Long or repeated prednisolone
+      courses can slow growth"; not "... runny poo ... is it the mycophenolate?" beside the cancer answer);
+    - whether a child can catch "it" from someone, beside an infection or vaccination answer ("... sister had her
+      chickenpox jab and now has spots ... can he catch it off her?": never "Nobody can catch nephrotic syndrome");
+    - what can be done, asked after the story the answer given is about ("... no signs of puberty at all ... Is there
+      anything that can be done?")."""
+    from nephroguide.answer.audience import sentences
+
+    said = " ".join((given.family_answer if family else given.answer).split())
+    if _KEEP_GIVING.match(asked):
+        return bool(_GIVE_OR_STOP_SAID.search(" ".join(sentences(said)[:2])))
+    medicine = _IS_IT_THE_MEDICINE.match(asked)
+    if medicine is not None:
+        words = settings()["direct"]["story_medicine"]
+        lead = " ".join(said.split()[:40])
+        return bool(re.fullmatch(words["asked"], medicine.group("what"), re.I)) and _tells_of(u, asked, given.id) \
+            and bool(re.search(words["answer"], lead, re.I))
+    if _CATCH_IT.match(asked):
+        return given.topic in settings()["direct"]["catch_it_topics"]
+    return part != asked and bool(_ANYTHING_TO_DO.match(asked))
+
+
 def _tells_of(u: Understanding, asked: str, answer_id: str) -> bool:
     """The answer given speaks of something specific the message told before this question ("no signs of puberty"
     beside the delayed-puberty answer), not only of the medicine it names (data: ``direct.told_idf``)."""
@@ -1808,10 +1818,10 @@ def _tells_of(u: Understanding, asked: str, answer_id: str) -> bool:
 _CATCH_IT = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:can|could|will|might|would)\s+(?:he|she|they|i|we|my \w+)\s+"
                        r"(?:catch|get)\s+(?:it|this|that)\s+(?:off|from)\b", re.I)
 # whether what the story told comes from the medicine ("is this the steroids?", "could it be the tacrolimus?")
+# (the medicine as one word: retrieval.yaml direct.story_medicine.asked)
 _IS_IT_THE_MEDICINE = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:is|could|can|might|would)\s+(?:this|that|it|these|those)\s+"
                                  r"(?:be\s+)?(?:from\s+|because of\s+|due to\s+|caused by\s+)?(?:the|his|her|their)?\s*"
-                                 r"(?:steroids?|pred\w*|medicines?|tablets?|tacrolimus|tac|ciclosporin|mycophenolate|mmf|levamisole)"
-                                 r"\s*\??\s*$", re.I)
+                                 r"(?P<what>[a-z]+)\s*\??\s*$", re.I)
 # whether to go on giving the medicine the story named ("should I just keep giving it until clinic?")
 _KEEP_GIVING = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:should|do|can|shall) (?:i|we) (?:just )?(?:keep|carry on|continue|go on)"
                           r"(?: (?:giving|with|taking))?(?: (?:it|them|this|that|her|his|the (?:medicine|tablets?|dose)))?\b", re.I)
@@ -2806,12 +2816,15 @@ def _no_dose_asked(parts: Sequence[str], marked: set[str]) -> bool:
     asked = _asked_parts(parts, marked)
     # (a question written out with its question word counts as typed as one: "What would IPNA/KDIGO call this, and do
     # I switch or extend?" has its "?" only at the end)
-    return bool(asked) and all((q in marked or (bool(marked) and bool(_QUESTION.match(q)))) and not _DOSE_ASKED.search(q)
-                               and not _dose_request(q) and not _AMOUNT_ASKED.search(q)
+    return bool(asked) and all((q in marked or (bool(marked) and bool(_QUESTION.match(q)))) and not _asks_a_dose(q)
                                and (q in marked or not (_DOSE_ASKED.search(p) or _dose_request(p)))
                                for p, q in asked) \
-        and not any(_DOSE_ASKED.search(m) or _dose_request(m) or _AMOUNT_ASKED.search(m) for m in marked)
-    #   ("... What next - RTX or tac, and doses?")
+        and not any(_asks_a_dose(m) for m in marked)   # ("... What next - RTX or tac, and doses?")
+
+
+def _asks_a_dose(question: str) -> bool:
+    """A question that asks for a dose or regimen, or whether an amount is right."""
+    return bool(_DOSE_ASKED.search(question) or _dose_request(question) or _AMOUNT_ASKED.search(question))
 
 
 # whether an amount is right ("is he getting too little?", "is that enough?"): a dose question in other words
