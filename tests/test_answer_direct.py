@@ -5223,6 +5223,12 @@ def test_round_45_family_fixes():
     assert c.summary_text.startswith("Ask the pharmacist to show you how")
 
 
+def test_hiding_the_taste_of_prednisolone_in_a_drink_gets_the_how_to_give_it_answer():
+    # (a closing question of session 27 got the calcium answer)
+    a = answer("my son is 4 and hates the taste of his prednisolone, can I give it with chocolate milk?", audience="family")
+    assert a.summary_text.startswith("Yes, if they are ordinary tablets") and "she" not in a.summary_text.split()
+
+
 def test_a_part_said_to_be_unanswered_makes_the_answer_partly_covered():
     from nephroguide.answer.direct import PartLine, scope_with_unanswered, settings
 
