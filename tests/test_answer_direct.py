@@ -1168,7 +1168,9 @@ def test_what_to_take_abroad_is_not_read_as_taking_a_medicine():
                "relapsing nephrotic syndrome and takes levamisole. What should we take with us, and what do we do if he "
                "relapses while we are out there? Can he have the travel jabs like typhoid and yellow fever?",
                audience="family")
-    assert "What should we take with us? Take the urine test sticks" in a.summary_text
+    # (the first question's answer opens the summary, under its words or as its first line)
+    assert a.summary_text.startswith("Take the urine test sticks") \
+        or "What should we take with us? Take the urine test sticks" in a.summary_text
     assert "rash" not in a.summary_text
 
 
@@ -1685,7 +1687,9 @@ def test_probe_28_dropped_parts():
     # a choice is not answered "Yes:"; the statin part is answered
     c = answer("9yo SRNS after 4 wks pred 60 mg/m2 no remission. Biopsy or genetics first? Start CNI + ACEi? BP "
                "125/82 and chol 8.9 - treat with statin?")
-    assert "Biopsy or genetics first? Yes" not in c.summary_text and "Biopsy or genetics first? " in c.summary_text
+    # (the choice's answer leads, or follows under its words: never "Yes")
+    assert "Biopsy or genetics first? Yes" not in c.summary_text and not c.summary_text.startswith("Yes") \
+        and "kidney biopsy" in c.summary_text
     assert "statin? Consider one only for persistent hyperlipidaemia" in c.summary_text
 
 
@@ -4528,7 +4532,7 @@ def test_round_30_probe_fixes():
     # MMR after rituximab: not today; the inactivated booster yes (was rituximab's dose)
     d = answer("practice nurse here - 6yo with SDNS had 2 doses of rituximab, last one 3 months ago, now off pred and in "
                "remission. He is overdue his MMR2 and preschool booster (DTaP/IPV). Can I give them today?")
-    assert "MMR not today" in d.summary_text and "375 mg/m2" not in d.summary_text
+    assert d.summary_text.startswith("Not the MMR yet") and "375 mg/m2" not in d.summary_text
     # "how much creatinine rise" is no dose asked; the ACE inhibitor's creatinine rise is not the CNI's trial length
     e = answer("GP shared care - 8yo 26 kg SRNS on tac, enalapril 2.5 mg bd started 2 wks ago. creat 48 -> 59, K 5.1. "
                "keep going? when to recheck and how much creatinine rise is too much")
@@ -5261,3 +5265,58 @@ def test_a_relapse_course_asked_ahead_of_a_relapse_is_the_relapse_course():
     assert "4 weeks (some teams use 6 weeks)" not in a.summary_text
     b = answer("22 kg first episode pred dose?")
     assert "Weeks 1-4 (or 1-6), daily: Prednisolone 44 mg once daily" in b.summary_text
+
+
+def test_round_46_47_safety_fixes():
+    # an emergency leads; the check of a stated dose follows it, and "more furosemide?" is answered No
+    a = answer("my 5 year old (18kg) relapsed, on pred 36mg and furosemide, now fever 39 and bad tummy ache. should I "
+               "give more furosemide??", audience="family")
+    assert a.summary_text.startswith("Go to hospital now") and "Do not give extra furosemide" in a.summary_text
+    assert a.summary_text.index("Do not give extra furosemide") < a.summary_text.index("36 mg of prednisolone")
+    # a relapse told after a complete remission is no SRNS: the relapse course, never the low-dose limit with a CNI
+    b = answer("5yo 18kg 110cm SSNS, CR day 10 after 4+4 wks pred, relapsed 2 months later, now dip 3+ x3 days. pred dose?")
+    assert "Low-dose prednisolone with a CNI" not in b.summary_text and "once daily" in b.summary_text
+    assert "srns" not in b.understanding["stage"]
+    # peritonitis with shock from "CRT 3s"; the antibiotic dose is named a gap, never the prophylaxis answer
+    c = answer("ED 6yo known NS in relapse, T 39, abdo pain with guarding, CRT 3s, HR 150. which abx and dose?")
+    assert c.summary_text.startswith("Peritonitis with shock") and c.scope == "partly_covered"
+    assert "prophylaxis is unproven" not in c.summary_text
+    # a planned cyclophosphamide course has not reached the lifetime limit: the general rule, never "already had"
+    d = answer("my daughter is 12, 40kg, starting cyclophosphamide tablets 80 mg a day for 12 weeks. what side effects "
+               "should we watch for?", audience="family")
+    assert d.scope != "not_covered" and "already had the largest" not in current_text(d)
+    # MMR after rituximab, off steroids: not yet (it is live, like the nasal flu spray)
+    e = answer("had rituximab 4 months ago and finished pred 5 weeks ago, school nurse says she can have the MMR booster "
+               "now, is that right?", audience="family")
+    assert e.summary_text.startswith("Not the MMR yet")
+    # thirst is not read from "stop him drinking so much" beside gross scrotal swelling
+    f = answer("he is 4 and relapsed, his scrotum is massive and shiny and he is weeing less. can i give him some of the "
+               "old furosemide? should i stop him drinking so much", audience="family")
+    assert "blood sugar" not in f.summary_text and "Do not give extra furosemide" in f.summary_text
+
+
+def test_round_46_47_family_fixes():
+    # the pill with MMF and a piercing asked in one message: both answered
+    a = answer("im 17 on mycophenolate for my kidneys. my boyfriend and i want me to go on the pill, is that ok with my "
+               "meds? also i want my nose pierced lol is it allowed", audience="family")
+    assert "condoms" in a.summary_text and "Ask your kidney team before you book it" in a.summary_text
+    # drinking at an 18th is about alcohol, never how much water to drink
+    b = answer("im nearly 18 and on tacrolimus, can i drink at my 18th?", audience="family")
+    assert b.direct_answer == "answer.transition.alcohol"
+    # a young person on mycophenolate who wants to stop it: never "do not stop prednisolone"
+    c = answer("im 14 on mycophenolate and my hair is falling out, can i just stop taking it?", audience="family")
+    assert "prednisolone" not in c.summary_text.split(".")[0] and c.summary_text.startswith("No")
+    # moving area: a new kidney team, never a transplant answer ("new kidney")
+    d = answer("we are moving to manchester next month, do we need a new kidney doctor or can the GP do his tacrolimus "
+               "bloods?", audience="family")
+    assert d.direct_answer == "answer.transition.moving_area"
+    # a baby under 1: the sibling answer for steroid-sensitive families is not given
+    e = answer("our twins are 8 months old and one has nephrotic syndrome, does his twin brother need testing too?",
+               audience="family")
+    assert "does not need a gene test" not in e.summary_text and "genes" in e.summary_text
+    # the nasal flu spray for the child himself, beside the siblings' vaccines
+    f = answer("can his sisters have the MMR and the nasal flu spray? he is on tacrolimus", audience="family")
+    assert "not the nasal spray" in f.summary_text
+    # a stated shorthand "y/n" is a question; a relative clause "which terrified me" is none
+    g = answer("SRNS 15yo on tac. LDL 4.6 on 3 checks. statin y/n, which?")
+    assert "statin" in g.summary_text.lower()

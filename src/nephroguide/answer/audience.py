@@ -244,13 +244,14 @@ def _to_the_reader(text: str) -> str:
 
     def subject(m: re.Match[str]) -> str:
         you = "You" if m.group(1)[0] == "Y" else "you"
-        verb = m.group(2)
+        adverb, verb = m.group(2) or "", m.group(3)   # ("whether your child still needs it": "you still need it")
         form = _verb_for_you(verb)
-        return f"{you} {form}" if form is not None else f"{you} {verb}"
+        return f"{you} {adverb}{form}" if form is not None else f"{you} {adverb}{verb}"
 
     text = re.sub(r"\b([Yy]our) (?:teenager|young person|son or daughter)\b", r"\1 child", text)
     text = re.sub(r"\b([Yy]our) child's\b", r"\1", text)
-    text = re.sub(r"\b([Yy]our child) ([A-Za-z']+)", subject, text)
+    text = re.sub(r"\b([Yy]our child) ((?:still|also|usually|often|only|always|never|already|then|now|really) )?"
+                  r"([A-Za-z']+)", subject, text)
     text = re.sub(r"\b([Yy])our child\b", lambda m: "You" if m.group(1) == "Y" else "you", text)
 
     def second(m: re.Match[str]) -> str:   # "you take it once a day and needs ..." -> "... and need ..."

@@ -476,11 +476,12 @@ def _historical(pack: Any, citations: Sequence[Any]) -> bool:
 
 
 def _caution_entry(b: Build, c: Caution, section: str) -> None:
-    """A caution; in an answer without a patient record whose condition is not met, its general rule when
+    """A caution; in an answer whose child (record or question) does not meet its condition, its general rule when
     the pack words one (``general_text``: "the cumulative limit is 168 mg/kg", never "has reached")."""
     text, family, title = c.text, c.family_text, c.title
-    if c.general_text and b.ctx.patient_json is None and c.applies_when is not None \
-            and not holds(c.applies_when, b.ctx.facts):
+    # (whether or not a child is described: "13, 45 kg, starting cyclophosphamide 90 mg a day for 12 weeks" has not
+    # reached the limit, so never "your child has already had the largest total amount")
+    if c.general_text and c.applies_when is not None and not holds(c.applies_when, b.ctx.facts):
         text, family, title = c.general_text, c.general_family_text or c.general_text, ""
     st = _stmt(b.ctx.pack, text, c.citations, c.id)
     kind = "monitoring" if c.kind == "monitoring" else "caution"
@@ -1039,13 +1040,17 @@ def compose(u: Understanding, *, audience: str = "clinician", patient: dict[str,
     if check is None or answer.scope == "not_covered":
         return answer
     line, refs = check
+    from nephroguide.answer import direct
     from nephroguide.engine.plan import references
     from nephroguide.knowledge.pack import load_pack
 
     pack = load_pack()
     cited = [*answer.summary_refs, *refs, *(r.id for r in answer.references)]
+    # (an emergency answered first keeps its place: the check of the dose follows it)
+    urgent = answer.direct_answer in set(direct.settings()["dose_check"]["after_urgent"])
+    summary = f"{answer.summary_text} {line}" if urgent else f"{line} {answer.summary_text}"
     return _with_markdown(dataclasses.replace(
-        answer, summary_text=f"{line} {answer.summary_text}", summary_refs=tuple(dict.fromkeys([*refs, *answer.summary_refs])),
+        answer, summary_text=summary, summary_refs=tuple(dict.fromkeys([*refs, *answer.summary_refs])),
         references=references(pack, list(dict.fromkeys(cited)))))
 
 
@@ -1392,8 +1397,11 @@ def _compose(u: Understanding, *, audience: str = "clinician", patient: dict[str
         if fallback is not None:   # no article for this intent, but the pack answers the question directly
             return direct.compose_direct(u, ret, fallback, audience=audience, patient=patient, today=today,
                                          session=session, from_session=from_session, detail=detail)
-        label = r.raw["intents"][intent]["label"]
-        return _not_covered(u, audience, pack, about="", no_content=label, intent=intent, **common)
+        # (what the question asks is named, never the whole intent: "no entries on diet and daily life" was untrue
+        # of a dietitian's statin and potassium question)
+        asked = direct.retrieval_for(dataclasses.replace(u, question=direct.asked_text(u.question),
+                                                         text=direct.read_part(direct.asked_text(u.question))))
+        return _not_covered(u, audience, pack, about="", subject=direct.subject_of(u, asked), intent=intent, **common)
     _finish_common(b, u)
     scope = "partly_covered" if ctx.adult else "covered"
     if intent in ("dosing", "monitoring", "evidence"):

@@ -158,7 +158,10 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
     w = settings()["direct"]["weights"]
     pack = load_pack()
     asked = normalise(u.question)
-    top = max(h.score for h in answers) or 1.0
+    # (BM25 is scaled by the best answer that could be given: one the question's situation rules out - its not_for -
+    # never sets the scale: "identical twins aged 5" beside the answer written for twins under 1)
+    top = max((h.score for h in answers if (da := pack.answers.get(h.id)) is None or not not_written_for(u, da)),
+              default=0.0) or 1.0
     scored = []
 
     named = {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs and d.replace("_", " ") in u.text}
@@ -205,10 +208,14 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
         about = _asked_drugs(pack, h.id)
         if named and about and not named & about and _ask_drugs(pack, h.id)[2] \
                 and not (about <= set(settings()["also_a_lab_value"]) and da is not None and da.asked_when
+                         and _pattern(da.asked_when).search(u.question)) \
+                and not (da is not None and da.asked_when and about <= set(u.drugs)
                          and _pattern(da.asked_when).search(u.question)):
             continue   # an answer about another medicine ("mycophenolate in pregnancy" for tacrolimus): never
             #            (unless that "medicine" is also a blood test and the answer is written for what the question
-            #            names: "lab lost the albumin" is the blood level)
+            #            names: "lab lost the albumin" is the blood level; nor one written for the subject the question
+            #            names, about a medicine the message names: "on mycophenolate and enalapril ... nose pierced
+            #            ... is it allowed")
         if about and u.drugs and _about_a_combination(pack, h.id) \
                 and not about <= {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs}:
             continue   # ... nor one about two medicines together when it names only one ("MMF ..., how long do we
@@ -989,6 +996,11 @@ def subject_of(u: Understanding, ret: Retrieval) -> str:
     medicine = [ret.words[t] for t in ret.terms if voc.drug_pattern.fullmatch(ret.words[t].lower())
                 or _names_any(ret.words[t], list(settings()["medicine_words"]))]
     rest = [t for t in ret.terms if ret.words[t] not in medicine]
+    # (an everyday reading added to the words typed is not named: "capital of France" is not "abroad france")
+    from nephroguide.answer.understand import rules as understanding_rules
+
+    added = set(understanding_rules().raw["normalise"].get("not_domain_readings") or ())
+    rest = [t for t in rest if ret.words[t].lower() not in added] or rest
     terms = [t for t in rest if not is_easy_word(ret.words[t])] or rest or list(ret.terms)
     ranked = sorted(terms, key=lambda t: (-idx.idf(t), t))
     words = [ret.words[t] for t in ranked[:2]]
@@ -1170,7 +1182,9 @@ def _part_elsewhere(part: str) -> list[str]:
     return found
 
 
-_ASKING = re.compile(r"^(?!\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:are|were)\s+(?:starting|stopping|giving|sending|trying|"
+_ASKING = re.compile(r"^(?!\s*which\s+(?:\w+ed|made|makes|scares|worries|upsets|frightens)\s+(?:me|us|him|her|them)\b)"
+                    # (a relative clause is no question: "... maybe a biopsy, which terrified me")
+                    r"(?!\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:are|were)\s+(?:starting|stopping|giving|sending|trying|"
                     r"planning|waiting|hoping|thinking|worried)\b)"   # ("... want to do a biopsy and are starting tacrolimus")
                     r"\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:(?:with|using) (?:what|which)\b|"
                     # ("Any pediatric SRNS data for repository corticotropin")
@@ -1182,7 +1196,7 @@ _ASKING = re.compile(r"^(?!\s*(?:(?:and|also|plus|or|but|so)\s+)*(?:are|were)\s+
                     r"(?:in|for|among|amongst)\s+(?:[\w-]+\s+){1,4}?(?:what|which|how)\s+(?:proportion|percentage|"
                     r"percent|share|fraction|many|much|often|common|is|are|do|does)\b|(?:at|by|from|for|in|to|with|after|until|over) (?:what|which|how)\s+"
                     r"(?:\w+\s+)?(?:point|stage|time|age|level|number|reading|day|week|dose|much|many|long)\b|"
-                    r"can|could|is|are|should|will|would|does|do|did|what|whats|which|who|where|"
+                    r"can|could|is|are|am(?=\s+i\s+(?:doing|making|wrong|right|overreacting|worrying|being)\b)|should|will|would|does|do|did|what|whats|which|who|where|"
                     r"how|when|why|may|might|must|(?:has|have)(?!\s+(?:a|an|no|some|had|got|his|her|their|steroid\w*|nephrotic|ns|ssns|srns|frns|sdns|been)\b)|explain|describe|compare|contrast|summari[sz]e|outline|discuss)\b"
                     # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
                     r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling|"
@@ -1287,6 +1301,20 @@ def _leans_on_story(part: str) -> bool:
         and not re.search(settings()["own_subject_people"], part, re.I)   # ("... first steps? pred?")
 
 
+# whether a choice the story told was right ("... ive read this drug can cause infertility ... Am I doing the wrong
+# thing agreeing to it"): about what was told just before
+_RIGHT_THING = re.compile(r"^\s*(?:am|are|was|were)\s+(?:i|we)\s+(?:doing\s+)?(?:the\s+)?(?:right|wrong)\b|"
+                          r"^\s*(?:did|have)\s+(?:i|we)\s+(?:do(?:ne)?|make|made)\s+(?:the\s+)?(?:right|wrong)\b", re.I)
+_GIVE_MORE = re.compile(r"\b(?:give|giving|take|taking)\b[^.?]{0,25}\b(?:extra|more|another|double|again)\b|"
+                        r"\b(?:extra|double|another)\s+(?:dose|tablet)", re.I)
+_TIME_WORDS = frozenset({"point", "time", "stage", "day", "soon", "later", "ever"})
+_YES_OR_NO = re.compile(r"\s+(?:y/n|yes/no|yes or no)\b\s*\??", re.I)
+_INTERJECTION = re.compile(r"\s*\b(?:lol|lmao|haha+|hehe)\b(?=\s+(?:is|are|can|could|will|would|does|do|should)\s)", re.I)
+# whether what was just told goes with the medicines taken ("... want me to go on the pill, is that ok with my meds or
+# does the mmf stop it working?"): about what was told, however many words of its own the question has
+_OK_WITH_MEDICINES = re.compile(r"^\s*(?:and\s+)?(?:is|would|will)\s+(?:that|this|it)\s+(?:be\s+)?(?:ok|okay|alright|safe|fine)\s+"
+                                r"(?:with|on|alongside)\s+(?:my|his|her|their|the|your)\s+(?:meds|medicines?|medications?|tablets?|drugs)\b",
+                                re.I)
 _VERSUS = re.compile(r"^[^.]{0,60}\b(?:vs\.?|versus)\s+\S", re.I)   # a comparison in shorthand is a question
 _REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b|how long (?:does|will|do) (?:this|that|it) (?:last|go on)\b|"
                         r"which one(?=\s+and\b|\s*\??\s*$)|"   # ("should I start a statin, which one and dose?": which
@@ -1459,6 +1487,9 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         told = re.search(r"\b(?:saying|says|said|told us|tells us|that)\s+(?P<what>[^,]{8,}), why$", part, re.I)
         if told is not None and len(part.split()) > 12:
             return f"{told.group('what')}, why"   # ("... the doctor keeps saying we need blood levels checked, why")
+        if len(q.split()) == 1 and q.lower() in _ASKING_TERMS and part != q and part.endswith(q) \
+                and len(part.split()) <= 5:
+            return re.sub(r"^\s*\(?\d{1,2}[).]\s*", "", part)   # ("2) statin y/n, which?" as "statin, which", not "which")
         # ("doctor gave us penicillin too, why?" under its own words; a why read with its story under the question)
         return part if q.startswith("why ") and not part.lower().startswith("why") and q not in part else q
 
@@ -1526,6 +1557,12 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             # after prednisolone stops": a bare "how long for?" is the answer given's own duration)
             first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
             continue   # the answer given answers it in its first sentence
+        if given is not None and first_is_chosen and part is not parts[0] and _form(asked_as[part]) == "yn" \
+                and part == asked_as[part] \
+                and len(one := _subject_terms(asked_as[part]) - set(cfg["frame_words"]) - _TIME_WORDS) == 1 \
+                and one <= lead and re.search(r"\b(?:need|have|get)\b", asked_as[part], re.I):
+            continue   # "... on tacrolimus for 2.5 yrs ... Does he need a biopsy at some point?" beside "... after 2-3
+            #            years a biopsy or stopping the CNI is considered": its first sentence says when
         if part != asked_as[part] and len(bare_terms) <= 1 and not _REFERRING.match(asked_as[part]) \
                 and not _hard_subject(bare_terms, ret_words(_read(asked_as[part]))):
             need = float(cfg["direct"]["unanswered"])   # ("... can get blood clots. what are the signs?"): read with
@@ -1621,6 +1658,13 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
             # a yes/no question about what the message told ("... he missed saturday and sunday. is that
             # dangerous?"), read with its story, whose best answer says Yes, No or "It can be" to it: that answer,
             # although the story dilutes how closely it fits
+            da = pack.answers[best.id]
+        if da is None and best is not None and best.id != chosen and part != asked_as[part] \
+                and _REFERRING.match(asked_as[part]) and conf >= float(cfg["direct"]["asked_part"]["agreed"]) \
+                and best.id in pack.answers and pack.answers[best.id].asked_when \
+                and _pattern(pack.answers[best.id].asked_when).search(part):
+            # ... and one written for the very subject the story told just before ("... i really want my nose pierced
+            # ... is it allowed?" -> the piercing answer): its subject is named, however the story dilutes the fit
             da = pack.answers[best.id]
         if da is not None and da.id != chosen and _DOSE_ASKED.search(asked_as[part]) \
                 and not _medicines_in(asked_as[part]) and _asked_drugs(pack, da.id) \
@@ -2338,10 +2382,11 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             out.append((f"{p} ({_drug_words(out[-1][1])[-1]})", p))
             continue
         referring = (bool(_REFERRING.match(p)) and not _DUMMY_IT.match(p)
-                     and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)))) \
+                     and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)) or bool(_OK_WITH_MEDICINES.match(p)))) \
             or (bool(_OBJECT_PRONOUN.search(p)) and bool(told or story)) \
             or (bool(_THAT_PLAN.search(p)) and bool(told)) \
             or (bool(_SBA_ASK.match(p)) and bool(told or story)) \
+            or (bool(_RIGHT_THING.match(p)) and bool(told or story)) \
             or (bool(_CLAIM_CHECK.match(p)) and bool(told))   # ("mum says I cant have live vaccines. is that true
         #                                                        or are any of these dangerous for her?")
         bare = _leans_on_story(p)
@@ -2549,6 +2594,9 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
     if own is not None and not _not_for_this(u, own):   # one of the pack's own phrasings ("what is mycophenolate")
         return Hit(own, "answer", "", 0.0, 1.0, 1.0, 1.0), 1.0
     text = _SIZE.sub(" ", _read(part))   # "cyclophosphamide 18 kg: FBC frequency": the size is not the question
+    typed = _typed_words(part, text)
+    if typed:   # (and the words as typed, as the whole message is read: "side effects" meets "side effects", not
+        text = f"{text} {typed}"   # only its reading "adverse event")
     stage = _stage_words(u, text)
     asked_only = _drugs_of_other_questions(u.question, part)
     # (a part that names a drug class of its own is not read with the story's medicines: "... starting tacrolimus
@@ -2690,6 +2738,23 @@ def _drug_words(part: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
+def _typed_words(part: str, read: str) -> str:
+    """The words of a part as typed that its reading replaced, for the readings that lose what the pack's phrasings
+    say ("side effects" read as "adverse event"; data: ``part_typed_readings``), else ""."""
+    from nephroguide.answer.understand import normalise
+
+    if not any(x in read for x in settings()["part_typed_readings"]):
+        return ""
+    typed = normalise(part)
+    gone = [w for w in re.findall(r"[a-z][a-z'-]+", typed) if w not in read.split()]
+    return " ".join(gone) if gone and typed != read else ""
+
+
+def read_part(part: str) -> str:
+    """See :func:`_read` (for the composer: what a message asks, read as the retrieval reads it)."""
+    return _read(part)
+
+
 def _read(part: str) -> str:
     """One part of a message as the retrieval reads it: normalised, typos corrected, terms canonical."""
     from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
@@ -2735,7 +2800,8 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
     if u.adult or u.off_topic:
         return r   # the story is about an adult or another condition: the question asked is about them too
     parts = _message_parts(u.question)
-    if r.kind == "pathway" and u.dose_asked and any(u.detail(k) is not None for k in ("weight_kg", "height_cm", "bsa_m2")) \
+    if r.kind == "pathway" and u.dose_asked and u.intent == "dosing" \
+            and any(u.detail(k) is not None for k in ("weight_kg", "height_cm", "bsa_m2")) \
             and not _no_dose_asked(parts, _marked_questions(u.question)) \
             and not (names_other_medicine(u.question) and not _medicines_in(u.question)) \
             and not (u.drugs and set(u.drugs) <= set(u.failed)):
@@ -2774,6 +2840,9 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         else:
             if _REFERRING.match(part) and not _own_subject(part):
                 continue   # "... he missed saturday and sunday ... is that dangerous": about the story, not alone
+            if _GOING_ASKED.search(part) and _leans_on_story(part):
+                continue   # "... school residential trip is in week 5 ... can she still go?": where the story said she
+                #            is going, never read alone with the story's medicine ("cyclophosphamide ... still")
             if re.search(r"\bstill (?:work|working|effective|doing (?:its|their) job)\b", part, re.I):
                 continue   # "... runny poos since saturday ... does the tacro still work?": whether the story
                 #            changes the medicine, not what the medicine is
@@ -2801,7 +2870,11 @@ def asked_part_route(u: Understanding, r: Route) -> Route:
         both = best is not None and best.id in agreed
         if best is not None and conf >= float(cfg["asked_part"]["agreed" if both else "fit"]) \
                 and (both or conf >= best_route.confidence + float(cfg["asked_part"]["margin"])):
-            best_route = Route("answer", answer=best, confidence=conf)
+            # (the question it answers goes with it, so that a choice is never answered "Yes": "Biopsy or genetics
+            # first?")
+            best_route = Route("answer", answer=best, confidence=conf,
+                               asked=asked_as.get(part, part) if several and _CHOICE_ASKED.match(asked_as.get(part, part))
+                               else "")
     return best_route
 
 
@@ -2996,6 +3069,8 @@ def _message_parts_cached(question: str) -> tuple[str, ...]:
     without fragments too short to ask anything ("30 kg"); "Is it my fault" counts."""
     out: list[str] = []
     question = _listed_questions(question)
+    question = _INTERJECTION.sub("", question)   # ("... lol is it allowed": the question, not the laugh)
+    question = _YES_OR_NO.sub("?", question)   # ("2) statin y/n, which?": a question of its own)
     # (who asks, before a dash, is no part of the question: "gen paeds - do kids who've only had ...")
     question = _pattern(settings()["asker_role"]).sub("", question, count=1)
     question = percentage_asked(question)   # ("what % are steroid sensitive": read as the words say it)
@@ -3078,7 +3153,9 @@ _RUN_ON = re.compile(r"(?<!\bhow)(?<!\bwhat)(?<!\bwhen)(?<!\bwhere)(?<!\bwhy)(?<
                      r"(?<!\bbut)(?<!\bso)(?<!\bthat)(?<!\bif)(?<!\bwhether)\s+(?=(?:can|could|should|may|shall) (?:i|we|he|she|they)\b|"
                      r"(?:does|do|is|will|would) (?:that|this|it) (?:matter|make a difference|count|affect)\b|"
                      # ("his hands shake a bit is that the medicine")
-                     r"(?:is|could|can) (?:that|this|it) (?:be )?(?:the|from the|from his|from her|a side effect)\b)",
+                     r"(?:is|could|can) (?:that|this|it) (?:be )?(?:the|from the|from his|from her|a side effect)\b|"
+                     # ("my mum says ask the kidney people first lol is it allowed")
+                     r"(?:(?:lol|haha)\s+)?is (?:that|this|it) (?:allowed|ok|okay|alright|safe)\s*[?!.]*\s*$)",
                      re.I)
 
 
@@ -3604,7 +3681,10 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
         said = " ".join((other.family_answer if family else other.answer).split())
         # (its Yes/No the way round this question asks it: "will the weight ever come off?" beside "is it permanent?")
         said = same_polarity(asked, other.asks, said, _other_way(other, family), other.asked_way)
-        if r.danger and (_opener(said) == "no" or (_opener(said) == "yes"
+        # (a No to giving more of a medicine stands: "... should i give him an extra furosemide?" -> "No. Do not give
+        # extra furosemide")
+        gives_more = bool(_GIVE_MORE.search(asked)) and bool(_medicines_in(asked))
+        if r.danger and ((_opener(said) == "no" and not gives_more) or (_opener(said) == "yes"
                                                    and re.search(settings()["wait_asked"], _sentence_of(u.question, asked),
                                                                  re.I))):
             continue   # (... nor a Yes to a question of waiting: "should I just give paracetamol and wait? Yes.")
@@ -3652,6 +3732,8 @@ def compose_direct(u: Understanding, ret: Retrieval, r: Route, *, audience: str,
             summary = no_bare_yes_no(asking[0], summary, _yes_no_after(u.question, asking[0], da))
         if len(asking) == 1 and _EITHER_OR.search(asking[0]):
             summary = _without_yes_no(summary)   # "can she go to school or should she stay home?": answers neither
+        if r.asked and _CHOICE_ASKED.match(r.asked):
+            summary = _without_yes_no(summary)   # "Biopsy or genetics first?": a choice, answered by what comes next
         if _TASK.match(u.question) and not any(_form(p) == "yn" for p in asking):
             summary = _without_yes_no(summary)   # "Summarise the immunisation recommendations ...": no Yes or No
         summary = gap_first(u, da, summary, family)

@@ -950,7 +950,9 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     for p, ids in r.definition_words:
         if p.search(text):
             definitions.extend(ids)
-    domain_hits = sum(1 for p in r.domain if p.search(text)) + len(drugs) + len(stage) + len(expansions) + \
+    not_domain = set(r.raw["normalise"].get("not_domain_readings") or ())
+    domain_hits = sum(1 for p in r.domain if p.search(text)) + len(drugs) + len(stage) + \
+        sum(1 for _, read in expansions if read not in not_domain) + \
         len(definitions) + (1 if voc.study_pattern.search(text) else 0)
     # --- intent
     # (a dose asked only if the answer is yes - "switch to daily pred at a cold? if so what dose?" - is not what the
