@@ -1139,8 +1139,10 @@ def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str,
         amount = f"{_num(value)} mg" if times == 1 else str(cfg[f"{'family' if audience == 'family' else 'clinician'}_divided"]).format(
             dose=_num(value), times=cfg["times_words"][times], total=_num(value * times))
         value = value * times
+        # (oral rules; an IV-only medicine's IV rules: "methylpred 1 g IV OD x3 ... is 1 g right?")
+        oral = any(x.route == "oral" for x in pack.dose_rules.values() if x.drug == drug)
         rules = [x for x in pack.dose_rules.values() if x.drug == drug and x.preferred and not x.ceiling
-                 and x.route == "oral" and (not indications or x.indication in indications)]
+                 and (x.route == "oral" or not oral) and (not indications or x.indication in indications)]
         fallback = set(understanding_rules().raw["indication_fallback"])
         if not rules and indications & fallback:
             # (a stated course the medicine has no rule of its own for: its steroid-sparing rule, as the dosing
@@ -1163,7 +1165,8 @@ def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str,
         if not usual:
             continue
         most, res, rule = max(usual, key=lambda x: x[0])
-        size = f"{_num(weight)} kg" if bsa is None else f"{_num(bsa)} m²"
+        size = f"{_num(bsa)} m²" if bsa is not None else f"{_num(weight)} kg" if height is None or res.basis.find("m2") < 0 \
+            else f"{_num(weight)} kg and {_num(height)} cm"   # (a per-m2 rule is worked from both)
         key = "family" if audience == "family" else "clinician"
         over_cap = bool(res.cap_applied) and value > most   # a maximum is a maximum ("70 mg daily for 1.1 m²")
         if value <= most * float(cfg["above"]) and not over_cap:

@@ -1196,7 +1196,8 @@ _ASKING = re.compile(r"^(?!\s*which\s+(?:\w+ed|made|makes|scares|worries|upsets|
                     r"(?:in|for|among|amongst)\s+(?:[\w-]+\s+){1,4}?(?:what|which|how)\s+(?:proportion|percentage|"
                     r"percent|share|fraction|many|much|often|common|is|are|do|does)\b|(?:at|by|from|for|in|to|with|after|until|over) (?:what|which|how)\s+"
                     r"(?:\w+\s+)?(?:point|stage|time|age|level|number|reading|day|week|dose|much|many|long)\b|"
-                    r"can|could|is|are|am(?=\s+i\s+(?:doing|making|wrong|right|overreacting|worrying|being)\b)|should|will|would|does|do|did|what|whats|which|who|where|"
+                    r"can|could|is|are|am(?=\s+i\s+(?:doing|making|wrong|right|overreacting|worrying|being)\b)|"
+                    r"was(?=\s+(?:it|that|this)\s+(?:our|my|his|her|their|something|anything|because|the)\b)|should|will|would|does|do|did|what|whats|which|who|where|"
                     r"how|when|why|may|might|must|(?:has|have)(?!\s+(?:a|an|no|some|had|got|his|her|their|steroid\w*|nephrotic|ns|ssns|srns|frns|sdns|been)\b)|explain|describe|compare|contrast|summari[sz]e|outline|discuss)\b"
                     # ... not a clause that goes on telling ("... and is on full dose pred again", "has been 3+")
                     r"(?!\s+(?:on|in|at|off|been|now|still|back|being|having|taking|doing|getting|going|feeling|"

@@ -807,7 +807,10 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
             drug = _agent_drug(m.group("agent"))
             if drug and drug not in doses:
                 unit = m.group("unit").replace("/d", "/day") if m.group("unit").endswith("/d") else m.group("unit")
-                doses[drug] = (float(m.group("dose")), unit)
+                amount = float(m.group("dose"))
+                if unit == "g":   # ("methylpred 1 g"): 1000 mg
+                    amount, unit = amount * 1000, "mg"
+                doses[drug] = (amount, unit)
                 taking.setdefault(drug, True)
                 window = text[max(0, m.start() - 30):m.end() + 30]
                 if unit == "mg" and r.alternate_day_dose.search(window):
