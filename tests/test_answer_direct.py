@@ -5320,3 +5320,12 @@ def test_round_46_47_family_fixes():
     # a stated shorthand "y/n" is a question; a relative clause "which terrified me" is none
     g = answer("SRNS 15yo on tac. LDL 4.6 on 3 checks. statin y/n, which?")
     assert "statin" in g.summary_text.lower()
+
+
+def test_a_dose_in_grams_is_checked_and_a_worried_double_question_mark_asks_no_dose():
+    a = answer("methylpred 1 g IV daily x3 charted for a 20 kg 115 cm child with SRNS before tac - right dose?")
+    assert a.summary_text.startswith("Check the dose: 1000 mg of methylprednisolone is above the dose for 20 kg and 115 cm")
+    b = answer("my son is 4 (16kg), on prednisolone 32mg since monday. my sister says its leukaemia and they arent telling "
+               "us?? is it cancer", audience="family")
+    assert b.summary_text.startswith("No. Nephrotic syndrome is not cancer") and "32 mg of prednisolone" not in \
+        b.summary_text.split(".")[0]
