@@ -5329,3 +5329,20 @@ def test_a_dose_in_grams_is_checked_and_a_worried_double_question_mark_asks_no_d
                "us?? is it cancer", audience="family")
     assert b.summary_text.startswith("No. Nephrotic syndrome is not cancer") and "32 mg of prednisolone" not in \
         b.summary_text.split(".")[0]
+
+
+def test_round_48_fixes():
+    # a young woman off all treatment asking about pregnancy: never "do not stop your tablets" or the pill answer
+    a = answer("im 20, had nephrotic syndrome as a kid, was on tacrolimus till 14 and have been off everything since. can i "
+               "get pregnant ok and will my baby get it?", audience="family")
+    assert a.summary_text.startswith("Usually yes") and "must never be stopped" not in a.summary_text
+    # a transplant question is not answered with the CNI rule for a low eGFR
+    b = answer("SRNS FSGS, CNI-resistant, eGFR 15, living donor transplant planned - recurrence risk and does RTX prevent it?")
+    assert "withholds CNIs" not in b.summary_text
+    # "football trials" are no clinical trials
+    from nephroguide.answer.understand import understand
+    assert understand("ive got county football trials next month, is that ok on ciclosporin?").intent != "evidence"
+    # a chewable supplement from a shop is a supplement question
+    c = answer("should i give my 7 year old the calcium and vitamin d chewables from boots? she is on pred a lot",
+               audience="family")
+    assert c.scope != "not_covered" and "calcium" in c.summary_text.lower()

@@ -1308,6 +1308,8 @@ _RIGHT_THING = re.compile(r"^\s*(?:am|are|was|were)\s+(?:i|we)\s+(?:doing\s+)?(?
                           r"^\s*(?:did|have)\s+(?:i|we)\s+(?:do(?:ne)?|make|made)\s+(?:the\s+)?(?:right|wrong)\b", re.I)
 _GIVE_MORE = re.compile(r"\b(?:give|giving|take|taking)\b[^.?]{0,25}\b(?:extra|more|another|double|again)\b|"
                         r"\b(?:extra|double|another)\s+(?:dose|tablet)", re.I)
+_PAST_MEDICINE = re.compile(r"\b(?:was on|were on|used to (?:be on|take)|stopped|came off|come off|been off|"
+                            r"off everything|till|until|previously)\b", re.I)
 _TIME_WORDS = frozenset({"point", "time", "stage", "day", "soon", "later", "ever"})
 _YES_OR_NO = re.compile(r"\s+(?:y/n|yes/no|yes or no)\b\s*\??", re.I)
 _INTERJECTION = re.compile(r"\s*\b(?:lol|lmao|haha+|hehe)\b(?=\s+(?:is|are|can|could|will|would|does|do|should)\s)", re.I)
@@ -2468,8 +2470,10 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
                     last = context[-1:]   # ... a change it asks about is the story's ("since he started pred he wakes
                     #                       at 3am ... will it stop?"; "... need rituximab. is it dangerous?" is the
                     #                       medicine's)
-                named = list(dict.fromkeys(m.group().lower() for x in context
+                named = list(dict.fromkeys(m.group().lower() for x in context if not _PAST_MEDICINE.search(x)
                                            for m in vocabulary().drug_pattern.finditer(read[x])))
+                #   (not the medicines of a statement that says they were taken once: "was on tacrolimus and
+                #   mycophenolate till 15 ... can I get pregnant ok?")
                 if _THAT_PLAN.search(p) and told:
                     named = []   # (the plan's own medicines are in it: not those of the story before it)
                 if not named and _IT_SAID.search(" ".join(last)):

@@ -791,6 +791,8 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
             drug = _agent_drug(m.group("agent"))
             if drug:
                 taking[drug] = False
+    if re.search(r.raw["details"]["off_everything"], text, re.I):
+        taking.update(dict.fromkeys(drugs, False))   # ("... have been off everything for 4 years")
     durations: dict[str, float] = {}
     for p in pats["duration"]:
         for m in p.finditer(text):
@@ -839,6 +841,11 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
         # the course the question names ("9yo SRNS"): the named one stands
         stage.update(x for x in _labels_for_assessment(key, value)
                      if x in named or not any(x in (opposite.get(n) or ()) for n in named))
+    # a response to a CNI read from the story ("on ciclosporin ... been in remission a year") makes no SRNS of a child
+    # the message never calls steroid-resistant: CNIs are given in FRNS/SDNS too (blind probe 48)
+    resistant_named = named & set(r.raw["opposite_courses"].get("steroid_sensitive") or ())
+    if "cni_responsive" in stage and "cni_responsive" not in named and not resistant_named:
+        stage.discard("cni_responsive")   # (a CNI that failed is SRNS's step, and stays: "tacrolimus didn't work")
     count = _relapse_count(text)
     if count is not None and relapse_rule is not None:
         n, months = count
