@@ -5346,3 +5346,28 @@ def test_round_48_fixes():
     c = answer("should i give my 7 year old the calcium and vitamin d chewables from boots? she is on pred a lot",
                audience="family")
     assert c.scope != "not_covered" and "calcium" in c.summary_text.lower()
+
+
+def test_review_of_rounds_47_48():
+    # a pregnant mother on treatment, whose son also has NS: "do not stop your tablets"
+    a = answer("I had nephrotic syndrome too and I'm on tacrolimus and prednisolone. I'm 12 weeks pregnant and my son has "
+               "nephrotic syndrome as well. should I stop my tablets in case they hurt the baby?", audience="family")
+    assert a.summary_text.startswith("No, do not stop your tablets")
+    # losartan in pregnancy keeps its warning when nothing else is taken
+    b = answer("im 18 and on losartan for protein, not taking anything else. I might be pregnant, does losartan hurt a baby?",
+               audience="family")
+    assert "harm an unborn baby" in b.summary_text
+    # blame told with "because"
+    c = answer("is it because I smoked when I was pregnant with her?", audience="family")
+    assert c.summary_text.startswith("No. Nothing you did")
+    # an IV dose of a medicine with oral rules is not checked against the oral daily dose; rituximab 1 g is not flagged
+    d = answer("30kg child SDNS, cyclophosphamide 0.5 g IV monthly x6, is that right?")
+    assert "Check the dose" not in d.summary_text
+    e = answer("15yo 60kg 165cm SDNS, rituximab 1000 mg x2, is that dose right?")
+    assert "Check the dose" not in e.summary_text
+    # the CNI rule for a low eGFR stands beside a transplant mentioned in passing
+    f = answer("SRNS, eGFR 20, is tacrolimus still ok? family ask about a kidney transplant later")
+    assert "withholds CNIs" in f.summary_text
+    # a child who will not swallow tablets is no poisoning
+    g = answer("he won't swallow tablets, can he have chewable prednisolone?", audience="family")
+    assert "poisons" not in g.summary_text

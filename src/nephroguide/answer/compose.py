@@ -1139,8 +1139,16 @@ def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str,
         amount = f"{_num(value)} mg" if times == 1 else str(cfg[f"{'family' if audience == 'family' else 'clinician'}_divided"]).format(
             dose=_num(value), times=cfg["times_words"][times], total=_num(value * times))
         value = value * times
-        # (oral rules; an IV-only medicine's IV rules: "methylpred 1 g IV OD x3 ... is 1 g right?")
+        # (oral rules; the IV rules of the IV-only medicines listed in the data: "methylpred 1 g IV OD x3 ... is 1 g
+        # right?" - not rituximab, whose 750 mg/m2 schedule is no preferred rule; and never an IV dose of a medicine
+        # with oral rules: "cyclophosphamide 0.5 g IV monthly" is no daily oral dose)
         oral = any(x.route == "oral" for x in pack.dose_rules.values() if x.drug == drug)
+        if oral and re.search(r"\b(?:iv|intravenous\w*|infusion|pulses?)\b", u.question, re.I) \
+                and drug in direct.medicines_in(" ".join(x for x in re.split(r"[.;?!](?=\s|$)", u.question)
+                                                         if re.search(r"\b(?:iv|intravenous\w*|infusion|pulses?)\b", x, re.I))):
+            continue
+        if not oral and drug not in set(cfg["iv_checked"]):
+            continue
         rules = [x for x in pack.dose_rules.values() if x.drug == drug and x.preferred and not x.ceiling
                  and (x.route == "oral" or not oral) and (not indications or x.indication in indications)]
         fallback = set(understanding_rules().raw["indication_fallback"])
