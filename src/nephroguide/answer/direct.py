@@ -160,8 +160,9 @@ def _answer_confidences(u: Understanding, ret: Retrieval, by_match: bool = True,
     asked = normalise(u.question)
     # (BM25 is scaled by the best answer that could be given: one the question's situation rules out - its not_for -
     # never sets the scale: "identical twins aged 5" beside the answer written for twins under 1)
-    top = max((h.score for h in answers if (da := pack.answers.get(h.id)) is None or not not_written_for(u, da)),
-              default=0.0) or 1.0
+    top = next((h.score for h in sorted(answers, key=lambda h: -h.score)
+                if (da := pack.answers.get(h.id)) is None or not not_written_for(u, da)), 0.0) or 1.0
+    #   (best first, so that usually one answer is checked)
     scored = []
 
     named = {pack.drugs[d].equivalent_to or d for d in u.drugs if d in pack.drugs and d.replace("_", " ") in u.text}
