@@ -5371,3 +5371,17 @@ def test_review_of_rounds_47_48():
     # a child who will not swallow tablets is no poisoning
     g = answer("he won't swallow tablets, can he have chewable prednisolone?", audience="family")
     assert "poisons" not in g.summary_text
+
+
+def test_a_change_of_weight_is_not_the_childs_weight():
+    # "goes up more than 1 kg ... up 1.2 kg" once gave "Furosemide 1 mg IV per dose" (1 kg read as the weight; "2 kg"
+    # read out of "1.2 kg")
+    from nephroguide.answer.understand import understand
+
+    u = understand("the plan says give an extra dose of furosemide if his weight goes up more than 1 kg. It's up 1.2 kg "
+                   "today and he's well. Should I give it?")
+    assert u.detail("weight_kg") is None
+    a = answer("the plan says give an extra dose of furosemide if his weight goes up more than 1 kg. It's up 1.2 kg today "
+               "and he's well. Should I give it?", audience="family")
+    assert "1 mg" not in a.summary_text and "2 mg" not in a.summary_text
+    assert understand("up 1.2 kg since monday, 18 kg").detail("weight_kg") == 18.0
