@@ -1098,6 +1098,9 @@ def _stated_dose_check_cached(u: Understanding, audience: str) -> tuple[str, tup
     return _stated_dose_check(u, audience)
 
 
+_IV = re.compile(r"\b(?:iv|intravenous\w*|infusion|pulses?)\b", re.I)
+
+
 def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str, ...]] | None:
     """A dose the question states for a medicine, in mg, that is well above what the pack's preferred rules for the
     stated course give a child of the stated size (weight, or body surface area): a line that says so and gives
@@ -1125,6 +1128,8 @@ def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str,
     # another medicine asks about that one, not the stated dose of this
     asking = [(set(direct.medicines_in(x)), direct.names_other_medicine(x))
               for x in re.split(r"(?<=[?!])\s*|(?<=\.)\s+", u.question) if re.search(str(cfg["asked"]), x, re.I)]
+    # the medicines of the sentences that say IV ("cyclophosphamide 0.5 g IV monthly")
+    given_iv = set(direct.medicines_in(" ".join(x for x in re.split(r"[.;?!](?=\s|$)", u.question) if _IV.search(x))))
     for drug, value, unit in u.doses:
         if unit not in ("mg", "mg/day") or drug not in pack.drugs:
             continue
@@ -1143,9 +1148,7 @@ def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str,
         # right?" - not rituximab, whose 750 mg/m2 schedule is no preferred rule; and never an IV dose of a medicine
         # with oral rules: "cyclophosphamide 0.5 g IV monthly" is no daily oral dose)
         oral = any(x.route == "oral" for x in pack.dose_rules.values() if x.drug == drug)
-        if oral and re.search(r"\b(?:iv|intravenous\w*|infusion|pulses?)\b", u.question, re.I) \
-                and drug in direct.medicines_in(" ".join(x for x in re.split(r"[.;?!](?=\s|$)", u.question)
-                                                         if re.search(r"\b(?:iv|intravenous\w*|infusion|pulses?)\b", x, re.I))):
+        if oral and drug in given_iv:
             continue
         if not oral and drug not in set(cfg["iv_checked"]):
             continue
@@ -1173,8 +1176,12 @@ def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str,
         if not usual:
             continue
         most, res, rule = max(usual, key=lambda x: x[0])
-        size = f"{_num(bsa)} m²" if bsa is not None else f"{_num(weight)} kg" if height is None or res.basis.find("m2") < 0 \
-            else f"{_num(weight)} kg and {_num(height)} cm"   # (a per-m2 rule is worked from both)
+        if bsa is not None:
+            size = f"{_num(bsa)} m²"
+        elif height is not None and "m2" in res.basis:
+            size = f"{_num(weight)} kg and {_num(height)} cm"   # (a per-m2 rule is worked from both)
+        else:
+            size = f"{_num(weight)} kg"
         key = "family" if audience == "family" else "clinician"
         over_cap = bool(res.cap_applied) and value > most   # a maximum is a maximum ("70 mg daily for 1.1 m²")
         if value <= most * float(cfg["above"]) and not over_cap:

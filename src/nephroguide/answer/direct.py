@@ -2743,7 +2743,6 @@ def _drug_words(part: str) -> list[str]:
     return list(dict.fromkeys(m.group().lower() for m in vocabulary().drug_pattern.finditer(_read(part))))
 
 
-@functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
 def _typed_words(part: str, read: str) -> str:
     """The words of a part as typed that its reading replaced, for the readings that lose what the pack's phrasings
     say ("side effects" read as "adverse event"; data: ``part_typed_readings``), else ""."""
@@ -2761,6 +2760,7 @@ def read_part(part: str) -> str:
     return _read(part)
 
 
+@functools.lru_cache(maxsize=256)   # (a message's parts: a benchmark's repeated questions are not served from it)
 def _read(part: str) -> str:
     """One part of a message as the retrieval reads it: normalised, typos corrected, terms canonical."""
     from nephroguide.answer.understand import canonicalise, correct_spelling, normalise
@@ -3161,7 +3161,7 @@ _RUN_ON = re.compile(r"(?<!\bhow)(?<!\bwhat)(?<!\bwhen)(?<!\bwhere)(?<!\bwhy)(?<
                      # ("his hands shake a bit is that the medicine")
                      r"(?:is|could|can) (?:that|this|it) (?:be )?(?:the|from the|from his|from her|a side effect)\b|"
                      # ("my mum says ask the kidney people first lol is it allowed")
-                     r"(?:(?:lol|haha)\s+)?is (?:that|this|it) (?:allowed|ok|okay|alright|safe)\s*[?!.]*\s*$)",
+                     r"is (?:that|this|it) (?:allowed|ok|okay|alright|safe)\s*[?!.]*\s*$)",   # ("lol" is dropped first)
                      re.I)
 
 

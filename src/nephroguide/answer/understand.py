@@ -844,8 +844,8 @@ def understand(question: str, *, relapse_rule: Any = None) -> Understanding:
     # a response to a CNI read from the story ("on ciclosporin ... been in remission a year") makes no SRNS of a child
     # the message never calls steroid-resistant: CNIs are given in FRNS/SDNS too (blind probe 48)
     resistant_named = named & set(r.raw["opposite_courses"].get("steroid_sensitive") or ())
-    if "cni_responsive" in stage and "cni_responsive" not in named and not resistant_named:
-        stage.discard("cni_responsive")   # (a CNI that failed is SRNS's step, and stays: "tacrolimus didn't work")
+    if not resistant_named:
+        stage.difference_update(set(r.raw["resistance_told_only"]) - named)
     count = _relapse_count(text)
     if count is not None and relapse_rule is not None:
         n, months = count
