@@ -497,7 +497,8 @@ def test_a_what_when_or_why_question_is_never_answered_with_a_bare_yes_or_no():
 def test_one_question_asking_two_things_of_one_subject_answers_both():
     a = answer("Can my son still play football and go on the school trip abroad next month? He's on steroids.",
                audience="family")
-    assert a.summary_text.startswith("Yes") and "Can my son go on the school trip abroad next month?" in a.summary_text
+    assert a.summary_text.startswith("Yes") and "Can my son still play football? Yes" in a.summary_text
+    assert "not answered" not in a.summary_text   # (the trip is the answer given: never "not answered")
     from nephroguide.answer.direct import _two_verbs
 
     assert _two_verbs("can she go swimming and have cake at the party") == [
@@ -2281,7 +2282,7 @@ def test_probe_37_missed_dose_levamisole_duration_congenital_steroids_and_fertil
     a = answer("i look after my grandson (8) on weekends, he takes tacrolimus twice a day. can he have grapefruit juice "
                "or pomelo, is it ok to give him ibuprofen if he gets a fever, and what if i forget a dose",
                audience="family")
-    assert "What if I forget a dose? Ask the kidney team or a pharmacist" in a.summary_text
+    assert "What if I forget a dose? Do not take two doses together" in a.summary_text
     assert "mg/kg" not in a.summary_text
     b = answer("the consultant wants to start my son on levamisole because he keeps relapsing. what side effects should i "
                "watch for, does he need blood tests and how long will he be on it", audience="family")
@@ -2417,7 +2418,7 @@ def test_probe_38_low_igg_with_infections_live_vaccines_breathing_and_a_teen_ski
     d = answer("im 14 and been on steroids again for 6 weeks. my face is massive and people at school call me moon face. "
                "can i just skip the tablets on days i have school photos or stop them myself now my wee is clear? when "
                "will my face go back to normal", audience="family")
-    assert d.summary_text.startswith("No, do not stop prednisolone on your own")
+    assert d.summary_text.startswith("Please do not stop prednisolone or skip doses on your own")
     assert "photos" not in d.scope_note and "not answered" not in d.summary_text
     assert "3 to 6 months after the last dose" in d.summary_text
 
@@ -3627,7 +3628,10 @@ def test_round_12_probe_fixes():
     b = answer("i forgot to give his pred this morning and only just remembered at 4pm, do i give it now or double it "
                "tomorow?", audience="family")
     assert b.summary_text.startswith("Give it now, as soon as you remember") and "do not double" in b.summary_text
-    assert answer("we forgot to give tacrolimus last night", audience="family").summary_text.startswith("Ask the kidney team")
+    # ... and a missed tacrolimus dose: within 6 hours give it, later skip it, never two together (NHS hospital leaflets)
+    assert answer("we forgot to give tacrolimus last night", audience="family").summary_text.startswith(
+        "Do not take two doses together")
+    assert answer("forgot the evening ciclosporin dose", audience="family").summary_text.startswith("Ask the kidney team")
     # blood only on the dipstick is not an emergency; visible blood still is
     c = answer("todays dipstick says trace for protein but its also showing blood (the middle square went green). is "
                "trace a relapse? and why is there blood in her wee", audience="family")
@@ -5385,3 +5389,142 @@ def test_a_change_of_weight_is_not_the_childs_weight():
                "and he's well. Should I give it?", audience="family")
     assert "1 mg" not in a.summary_text and "2 mg" not in a.summary_text
     assert understand("up 1.2 kg since monday, 18 kg").detail("weight_kg") == 18.0
+
+
+def test_rounds_49_50_fixes():
+    # a relapse story told as "+++ again ... restart the prednisolone" is no first episode: not 4 weeks of daily
+    # prednisolone, and not yet a relapse after 2 days
+    a = answer("my son is 5 (19kg) and his dipstick this morning was +++ again, thats 2 days running. hes been off pred "
+               "since march. do i restart the prednisolone today or wait, and how much do i give him?", audience="family")
+    assert a.summary_text.startswith("Not yet") and "4 weeks (some teams" not in a.summary_text
+    assert "38 mg" in a.summary_text
+    # "do I give her another 30mg" beside the vomited-dose answer is answered by it
+    b = answer("My daughter threw up her prednisolone about 15 mins after taking it this morning. shes 4 and on 30mg every "
+               "day for a relapse. do i give her another 30mg or will that be too much??", audience="family")
+    assert "same dose again" in b.summary_text and "not answered" not in b.summary_text
+    # never two tacrolimus doses to make up a missed one; "When I've got tournaments ... I forget" tells, not asks
+    c = answer("I'm 16 and on tacrolimus. When I've got basketball tournaments at the weekend I sometimes forget my evening "
+               "dose till the next morning. Is that a big deal? Can I just take 2 in the morning to make up for it",
+               audience="family")
+    assert c.summary_text.startswith("Do not take two doses together") and "tournaments" not in c.summary_text
+    # the question asked again of a sister is about her vaccine, never whether she will get nephrotic syndrome
+    d = answer("GP here. 8yo on levamisole + pred 7.5 mg alt days for FRNS. School nasal flu vaccine day is next week - "
+               "can he have it? And his younger sister?")
+    assert "household contacts" in d.summary_text and "affected sibling" not in d.summary_text
+    # stopping ciclosporin on their own is never "Often yes"
+    e = answer("My 11 yr old is on ciclosporin and she's getting dark hair on her arms and her gums look swollen. Is "
+               "there something else she could take instead? Can we just stop it?", audience="family")
+    assert "do not stop it on your own" in e.summary_text and "Often yes" not in e.summary_text
+    assert e.summary_text.startswith("Tacrolimus")
+    # atypical features in a teenager: not prednisolone and a routine referral; a typical child is not told "No"
+    f = answer("GP here. 13yo girl, puffy eyes and ankles, urine 4+ protein 3+ blood, BP 142/94 on repeat, cola "
+               "coloured wee last week. OK to start pred 60mg and send a routine referral to paeds?")
+    assert f.summary_text.startswith("No, not with an atypical feature")
+    g = answer("GP here, 5 year old, puffy eyes, dipstick 4+ protein no blood, BP normal, ok to start pred and send a "
+               "routine referral?")
+    assert not g.summary_text.startswith("No, not with an atypical")
+    # a dose worked from the swollen weight is said so; a dose above mg/kg without a height asks for the height
+    h = answer("ED. 4yo first presentation. 16.2kg today, 14.5kg before the swelling, height 102cm. Writing pred 2mg/kg = "
+               "32mg od, is that right?")
+    assert h.summary_text.startswith("Worked from the oedematous weight") and "29 mg" in h.summary_text
+    i = answer("18kg boy on pred 40mg daily for relapse - right dose?")
+    assert i.summary_text.startswith("Needs the height to judge") and "36 mg" in i.summary_text
+    j = answer("son is 3 (15kg) home since sunday on 35mg pred. I've kept him on the sofa, is that right??",
+               audience="family")
+    assert "check this dose" not in j.summary_text
+    # every child and prophylaxis: never the treatment of a clot
+    k = answer("why do nephrotic kids get blood clots and does every child need anticoagulation?", audience="student")
+    assert "Not routinely" in k.summary_text and not k.summary_text.startswith("Anticoagulate")
+    # late steroid resistance: "what should we start?" is answered by the answer given (never a unit conversion)
+    m = answer("6yo, steroid-sensitive since age 2. Current relapse: 4 weeks of prednisolone 60 mg/m2 daily, UPCR still "
+               "380 mg/mmol, albumin 23 g/L. Is this late steroid resistance? Does he need a biopsy and genetic testing, "
+               "and what should we start?")
+    assert m.summary_text.startswith("Treat it as secondary (late) SRNS") and "millimole" not in m.summary_text
+    # a parent who had it, or whose husband had it
+    n = answer("my husband had nephrotic syndrome as a child, will our baby get it?", audience="family")
+    assert n.summary_text.startswith("Very unlikely")
+    o = answer("can nephrotic syndrome be passed on to children", audience="family")
+    assert "little urine" not in o.summary_text and o.topic == "genetics"
+
+
+def test_round_51_and_review_of_rounds_49_50():
+    # a shocked child with albumin and furosemide proposed: no furosemide (never the adrenal-crisis answer first)
+    a = answer("ED consultant. 8yo known SSNS, relapsed 5 days ago, mum restarted pred at home. Now vomiting, abdominal "
+               "pain, lethargic, cool peripheries, CRT 4 s, HR 140, BP 95/60, passed little urine today. Registrar wants "
+               "20% albumin with IV furosemide because of the oedema. Is that appropriate, and what else?")
+    assert a.summary_text.startswith("No furosemide while there are signs")
+    # a teenager thinking of skipping steroids for a moon face
+    b = answer("im 15 and back on high dose steroids again. my face has gone massive and round and people at school keep "
+               "commenting. honestly thinking of skipping them for a few days so it goes down a bit. would that actually "
+               "be that bad", audience="family")
+    assert b.summary_text.startswith("Please do not stop prednisolone or skip doses")
+    # how levamisole acts is a gap, said first (never how soon it works)
+    c = answer("how does levamisole work exactly", audience="student")
+    assert c.summary_text.startswith("Not in nephroguide's sources: how levamisole works")
+    # "+++ on dipstick" in a child never diagnosed is no relapse; a GP's words told by a family keep "today"
+    d = answer("The GP said his urine was +++ on the dipstick and his eyes are puffy. This has never happened before. "
+               "What should we do?", audience="family")
+    assert d.summary_text.startswith("See a doctor today")
+    e = answer("GP found 4+ protein, puffy eyes. He said it is fine to start steroids and he'll refer us. Should we go "
+               "to hospital today?", audience="family")
+    assert e.summary_text.startswith("See a doctor today")
+    # dipstick blood is no atypical feature; a typical child is not sent for a biopsy first
+    f = answer("GP here, 4 year old boy, puffy eyes, urine protein 4+ blood trace, BP 98/60. OK to start pred and send a "
+               "routine referral?")
+    assert "atypical feature" not in f.summary_text.split(".")[0]
+    # a stated high reading keeps the number answer
+    g = answer("His blood pressure was normal at clinic but 128/85 at home today. What number is too high?",
+               audience="family")
+    assert g.summary_text.startswith("There is no one number")
+    # "not to restart" is no relapse; the swollen-weight line only when the dose is asked about
+    h = answer("The doctor said not to restart the steroids yet, his urine is trace. Is that right?", audience="family")
+    assert "full dose of prednisolone every day" not in h.summary_text
+    i = answer("my son was 16.2 kg today but 14.5 kg before the swelling, the ward gave him 32mg. He is sleeping a lot, is "
+               "that normal?", audience="family")
+    assert "check this dose" not in i.summary_text
+    # the sister's question only for a vaccine; a planned stop of ciclosporin keeps its answer
+    j = answer("he had contact with chickenpox at nursery, he is on pred and not immune. Does he need the antibody "
+               "injection? And his sister?", audience="family")
+    assert "His sister? As soon as possible" not in j.summary_text
+    k = answer("Should we stop the ciclosporin? He has been in remission on it for 2 years.")
+    assert "Should we stop the ciclosporin? Often yes" in k.summary_text
+    # a family's own written plan for an extra furosemide dose, on a well day
+    m = answer("the plan says give an extra dose of furosemide if his weight goes up more than 1 kg. It's up 1.2 kg today "
+               "and he's well. Should I give it?", audience="family")
+    assert m.summary_text.startswith("Yes, if your child is otherwise well")
+    # another brand of ciclosporin
+    n = answer("is it ok to switch ciclosporin brands? the pharmacy gave a different one", audience="family")
+    assert n.summary_text.startswith("Do not switch without checking")
+
+
+def test_round_52_fixes():
+    # a relapse after a first episode told as history is dosed as a relapse, never as a first episode
+    a = answer("Ward reg. 6yo girl, 22 kg. First episode in Jan, remission day 9, finished 8-wk course 1 March. Relapsed "
+               "12 March, remitted; relapsed again 2 May while still on the alt-day taper; now 3+ for 3 days again off "
+               "pred. FRNS or SDNS? Relapse pred dose, and what is the next step?")
+    assert a.summary_text.startswith("Prednisolone for a relapse") and "44 mg" in a.summary_text
+    # "when the dose goes down" asks no dose: the side-effect answer, not the regimen
+    b = answer("my son is 6 (21kg) on prednisolone 40mg every morning since last tuesday. hes not sleeping, crying at "
+               "nothing and eating us out of house and home. is this the steroids?? will it calm down when the dose goes "
+               "down", audience="family")
+    assert b.summary_text.startswith("Probably, yes") and "42 mg" not in b.summary_text
+    # 1+ with frothy urine "again" is not a relapse
+    c = answer("frothy wee again this morning, stick says 1+. relapse??", audience="family")
+    assert c.summary_text.startswith("No, not yet")
+    # a weight "at his check 5 weeks ago" is the weight before the swelling; starting and alternate-day doses both
+    d = answer("GP here. 4yo boy, first presentation, dipstick 4+. Weighs 19 kg today, was 16 kg at his check 5 weeks ago, "
+               "height 102 cm. What prednisolone dose do I start, which weight do I use, and what is the alternate-day "
+               "dose afterwards?")
+    assert d.summary_text.startswith("Dosed on 16 kg") and "40 mg once daily" in d.summary_text
+    assert d.summary_text.index("40 mg once daily") < d.summary_text.index("27 mg")
+    # late responder vs SRNS is a definition, never the trial evidence
+    e = answer("late responder vs SRNS - whats the difference?", audience="student")
+    assert e.summary_text.startswith("Steroid-sensitive, a late responder")
+    # "which trial showed it?" beside an answer naming the trial is answered
+    f = answer("Why are calcineurin inhibitors first-line for SRNS rather than IV cyclophosphamide? Which trial showed "
+               "it?", audience="student")
+    assert "not answered" not in f.summary_text.lower() and "Gulati 2012" in f.summary_text
+    # moving an appointment is not moving house
+    g = answer("im 14 on ciclosporin and got a bp cuff for home, keeps saying like 138/88. is that bad? also my mocks are "
+               "the same week as my clinic appt can i move it", audience="family")
+    assert "new home" not in g.summary_text

@@ -1107,6 +1107,7 @@ def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str,
     the usual dose worked out, with the rule's sources; None when nothing is stated, the size is not known, or
     the dose is within reach of a rule (data: retrieval.yaml ``dose_check``)."""
     from nephroguide.answer import direct
+    from nephroguide.answer.understand import normalise
     from nephroguide.answer.understand import rules as understanding_rules
     from nephroguide.engine.dosing import compute_dose
     from nephroguide.errors import InputError as DoseInputError
@@ -1183,6 +1184,28 @@ def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str,
         else:
             size = f"{_num(weight)} kg"
         key = "family" if audience == "family" else "clinician"
+        # (a sentence that asks names the amount itself: "is 40 mg too much?", "... = 32mg od, is that right?" - not
+        # "... on 35mg pred ... is that right??" about resting at home)
+        amount_asked = any(re.search(rf"(?<![\d.]){re.escape(_num(value / times))}\s*mg\b", x, re.I)
+                           for x in re.split(r"(?<=[?!])\s*|(?<=\.)\s+", normalise(u.question))
+                           if re.search(str(cfg["asked"]), x, re.I))
+        today = u.detail("weight_today_kg")
+        per_kg = [b for b in rule.bases if str(b.basis).startswith("mg/kg")]
+        # (a family is not sent to the team over a dose the per-m2 basis allows)
+        allowed = "m2" in res.basis and value <= most * (1 + float(cfg["same"]))
+        if today is not None and weight is not None and per_kg and amount_asked and not (key == "family" and allowed) \
+                and abs(value - per_kg[0].value * today) \
+                <= per_kg[0].value * today * float(cfg["same"]) / 2 \
+                and abs(value - per_kg[0].value * weight) > per_kg[0].value * weight * float(cfg["same"]) / 2:
+            # "16.2 kg today, 14.5 kg before the swelling ... pred 2mg/kg = 32 mg": worked from the oedematous weight
+            kg_dose = per_kg[0].value * weight
+            if rule.max_mg_per_day is not None:
+                kg_dose = min(kg_dose, rule.max_mg_per_day)
+            alt = f", or {res.basis} gives {_num(most)} mg" if "m2" in res.basis else ""
+            text = str(cfg[f"{key}_oedematous_weight"]).format(
+                amount=amount, drug=pack.drugs[drug].generic, kg=f"{_num(per_kg[0].value)} {per_kg[0].basis}",
+                today=_num(today), dry=_num(weight), kg_dose=_num(round(kg_dose)), alt=alt)
+            return text, tuple(dict.fromkeys(c.source for c in rule.citations))
         over_cap = bool(res.cap_applied) and value > most   # a maximum is a maximum ("70 mg daily for 1.1 m²")
         if value <= most * float(cfg["above"]) and not over_cap:
             # "pred 36 mg daily for 18 kg, correct?": a dose asked about that a rule gives (within rounding) is
@@ -1209,6 +1232,17 @@ def _stated_dose_check(u: Understanding, audience: str) -> tuple[str, tuple[str,
                     amount=amount, drug=pack.drugs[drug].generic, size=size, basis=res.basis,
                     usual=f"{_num(most)} mg" + ("/day at most" if times > 1 else " at most"),
                     title=rule.title, share=f"{(value - most) / most:.0%}")
+                return text, tuple(dict.fromkeys(c.source for c in rule.citations))
+            m2 = [b for b in rule.bases if "m2" in str(b.basis)]
+            if not near and value > most * (1 + float(cfg["same"])) and m2 and height is None and bsa is None \
+                    and amount_asked:
+                # "is 40 mg of prednisolone too much for my 18 kg son?": above the weight-based dose, by less than the
+                # `above` factor, where the per-m2 basis the rule also gives (which may give more) needs a height the
+                # message does not state - said so, never confirmed and never called wrong
+                text = str(cfg[f"{key}_needs_height"]).format(
+                    amount=amount, drug=pack.drugs[drug].generic, size=size, basis=res.basis,
+                    usual=f"{_num(most)} mg", share=f"{(value - most) / most:.0%}",
+                    m2=f"{_num(m2[0].value)} {m2[0].basis}")
                 return text, tuple(dict.fromkeys(c.source for c in rule.citations))
             if not near:
                 continue
@@ -1484,6 +1518,13 @@ def _asked_phase(question: str, titles: Sequence[str], whole: str = "") -> int |
     # and duration? alternate day taper or stop after 8wk?")
     parts = [p.strip() for p in re.split(r"[?;]", whole) if p.strip()]
     dose_words = r"\b(?:dos(?:e|es|ing|age)|how much|mg)\b"
+    # (a message that asks the starting dose and the alternate-day one - "What prednisolone dose do I start, ... and
+    # what is the alternate-day dose afterwards?" - asks every phase: the first leads)
+    clauses = [c for c in re.split(r"[?;,]|\band\b", whole) if re.search(dose_words, c, re.I)]
+    phase_cues = [c for cues in settings()["dose_phases"].values() for c in cues]
+    if len(clauses) > 1 and any(not any(re.search(c, x, re.I) for c in phase_cues) for x in clauses) \
+            and any(any(re.search(c, x, re.I) for c in phase_cues) for x in clauses):
+        return None
     if len(parts) > 1 and any(re.search(dose_words, p, re.I) for p in parts):
         for p in parts:
             if not re.search(dose_words, p, re.I):

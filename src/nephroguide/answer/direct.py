@@ -1097,7 +1097,9 @@ _REQUEST = re.compile(r"(?<!\bthey )(?<!\bdoctors )(?<!\bdoctor )(?<!\bteam )(?<
                       r"(?<!\bhospital )(?<!\bspecialist )(?<!\bpaediatrician )(?<!\bpediatrician )(?<!\bgp )(?<!\bdr )"
                       r"(?<!\bdietitian )(?<!\bdietician )(?<!\bnurse )(?<!\bpharmacist )"
                       r"\b(?:wants?|wanting|would like|keeps? asking|is asking|are asking|asks)\s+(?:to\s+)?(?:\w+\s+){0,2}?"
-                      r"(?:give|giving|start|stop|cut|lower|reduce|change|skip|miss|try|use|buy|ibuprofen|nurofen|"
+                      # (not "me and my bf want to start having sex": a plan of their own, told)
+                      r"(?:give|giving|start(?!\s+(?:having|a family|trying|dating|school|nursery|uni\w*|college|work|a job)\b)|"
+                      r"stop|cut|lower|reduce|change|skip|miss|try|use|buy|ibuprofen|nurofen|"
                       r"paracetamol|calpol|antibiotics?|vaccin\w*|jabs?|homeopath\w*|herbal)\b|"
                       r"\b(?:asks?|asking|wants to know|wondering)\s+(?:for\s+(?:\w+\s+){1,4}?and\s+)?(?:if|whether)\b|"
                       # ("her parents have asked me to find out whether this is a known effect ...")
@@ -1222,6 +1224,18 @@ _APPLIED = re.compile(r"\b(?:put|rub|apply|use|spray|give)\s+(?:it|them)\b|\bapp
 _POINTING = re.compile(r"\b(?:it|them|this|that|these|those)\b", re.I)
 # a question whose "them" or "it" is the subject of the question just before ("will it stop me joining the army? do
 # i have to tell them")
+# the question before asked again of a brother or sister ("... nasal flu vaccine next week - can he have it? And his
+# younger sister?"): the same question, of her - never whether she will get nephrotic syndrome
+_SAME_QUESTION_OF_SIBLING = re.compile(
+    r"^\s*(?:and|what about|how about|and what about|also)\s+(?:(?:his|her|their|my|our|the)\s+)?(?:(?:younger|older|little|"
+    r"big|baby|twin)\s+)?(?:sister|brother|sibling|siblings|sis|bro|twin|brothers and sisters)s?\s*\??\s*$", re.I)
+# ... a vaccine, as a question before names it (the nasal spray too)
+_SIBLING_VACCINE = re.compile(r"\b(?:\w+\s+){0,2}(?:mmr|vaccin\w*|jabs?|booster|immunis\w*|immuniz\w*|bcg|(?:nasal|flu)\s+spray)\b", re.I)
+# which trial showed what the answer given says ("which trial showed it?", "does the Dutch trial agree?")
+_WHICH_TRIAL = re.compile(r"^\s*(?:(?:and|also|so)\s+)*(?:(?:which|what) (?:trial|trials|study|studies|rct|rcts)\b|"
+                          r"(?:does|do|did) the \w+ (?:trial|study|rct) (?:agree|show|find|say)\b|"
+                          r"is there (?:an? )?(?:actual )?(?:trial|study|rct)\b)", re.I)
+_NAMES_A_TRIAL = re.compile(r"\b(?:PREDNOS|[A-Z][A-Za-z]+ (?:et al\.? )?\(?(?:19|20)\d\d)\b|\bRCTs?\b")   # ("Gulati 2012", "Teeninga (6 vs")
 _ASKED_OF_QUESTION_BEFORE = re.compile(
     r"\b(?:tell|inform|warn)\s+(?:them|him|her)\b|\b(?:declare|disclose|mention)\s+it\b|"
     # ("... does he need the pneumococcal jab? is it safe on steroids, and won't it set off a relapse?": the jab)
@@ -1229,7 +1243,7 @@ _ASKED_OF_QUESTION_BEFORE = re.compile(
     r"(?:\w+\s+)?(?:set off|cause|trigger|bring on|start)\b|"
     # ("does starting that young mean its genetic? And does it make it less likely she'll grow out of it?": starting young)
     r"^\s*(?:and\s+)?(?:does|doesn'?t|will|would|could|might)\s+(?:it|that|this)\s+make\s+(?:it|her|him|them)\s+"
-    r"(?:less|more)\s+likely\b", re.I)
+    r"(?:less|more)\s+likely\b|" + _SAME_QUESTION_OF_SIBLING.pattern, re.I)
 _OBJECT_PRONOUN = re.compile(r"\b(?:have|get|give)\s+(?:it|them|this one|that one)\b", re.I)
 # a plan the story told, pointed at ("... wants IV dexamethasone pulses + oral cyclo. What is the evidence for that
 # protocol?")
@@ -1320,7 +1334,13 @@ _OK_WITH_MEDICINES = re.compile(r"^\s*(?:and\s+)?(?:is|would|will)\s+(?:that|thi
                                 r"(?:with|on|alongside)\s+(?:my|his|her|their|the|your)\s+(?:meds|medicines?|medications?|tablets?|drugs)\b",
                                 re.I)
 _VERSUS = re.compile(r"^[^.]{0,60}\b(?:vs\.?|versus)\s+\S", re.I)   # a comparison in shorthand is a question
+# instead of the medicine the story named ("... on ciclosporin ... hair on her arms ... Is there something else she
+# could take instead?"): read with the story, whatever words of its own it has
+_SOMETHING_ELSE = re.compile(r"^\s*(?:and\s+|so\s+)?(?:is there |are there )?(?:something|anything|any\w*) else (?:\w+\s+){0,4}?"
+                             r"(?:take|have|try|use|go on)(?:\s+instead)?\s*\??\s*$", re.I)
 _REFERRING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:(?:\w+\s+){0,2}(?:this|that|it|these|those|they|them)\b|how long (?:does|will|do) (?:this|that|it) (?:last|go on)\b|"
+                        r"(?:is there |are there )?(?:something|anything|any\w*) else (?:\w+\s+){0,4}?(?:take|have|try|use|go on)"
+                        r"(?:\s+instead)?\s*\??\s*$|"
                         r"which one(?=\s+and\b|\s*\??\s*$)|"   # ("should I start a statin, which one and dose?": which
                         #                                     statin; "which one is safer?" asks its own question)
                         r"(?:should|do|must|shall)\s+(?:i|we)\s+(?:be\s+)?(?:worr(?:y|ied)|concerned|panic)\b)", re.I)
@@ -1604,10 +1624,14 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if given is not None and _given_answers_it(u, part, asked_as[part], given, family):
             first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
             continue
+        if given is not None and _WHICH_TRIAL.match(asked_as[part]) \
+                and _NAMES_A_TRIAL.search(" ".join((given.family_answer if family else given.answer).split())):
+            continue   # "... is there an actual trial? which trial showed it?" beside an answer naming the trial (Gulati 2012)
         if given is not None and _WHAT_IS_THIS.match(asked_as[part]):
             continue   # "... neutrophils 0.2, fever 39.2. What is this and how do I manage it?": the answer given,
             #            about the story told, names it (never a second answer about fever in general)
-        if skip_intent in CORE_PATHWAY and _GENERIC_TREATMENT.match(asked_as[part]):
+        if _GENERIC_TREATMENT.match(asked_as[part]) and (skip_intent in CORE_PATHWAY or (
+                given is not None and (given.intent or settings()["topic_intent"].get(given.topic)) in CORE_PATHWAY)):
             continue   # "... secondary steroid resistance? biopsy, genetics, what treatment?" beside the stage's
             #            treatment article: the article is its answer (never the first-episode prednisolone answer)
         if skip_intent == "dosing" and (_DOSE_WORDS.search(asked_as[part]) or _HOW_LONG.search(asked_as[part])
@@ -1780,7 +1804,10 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if chosen_text and (own_terms > 1 or _hard_subject(own, ret_words(text))) \
                 and part == asked_as[part] and _QUESTION.match(part) \
                 and not (own <= spoken or (loose and 2 * len(spoken) >= len(own))) \
-                and later is None:   # (nor one the answer given's first sentence speaks to in full: "what did Latta show?")
+                and later is None \
+                and not (best is not None and best.id == chosen and conf >= need):
+            # (nor one the answer given's first sentence speaks to in full: "what did Latta show?"; nor one whose own
+            # close answer is the answer given: "... play football and go on the school trip abroad?" beside the trip)
             # (one subject word is enough when it is no everyday word: "... headache and vomiting - what imaging?")
             # nothing in the pack fits this question and the answer given does not speak of it: say so in the
             # first lines rather than leave it out ("... and can he have cake?")
@@ -1872,10 +1899,15 @@ _IS_IT_THE_MEDICINE = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:is|could|can|mig
                                  r"(?P<what>[a-z]+)\s*\??\s*$", re.I)
 # whether to go on giving the medicine the story named ("should I just keep giving it until clinic?")
 _KEEP_GIVING = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:should|do|can|shall) (?:i|we) (?:just )?(?:keep|carry on|continue|go on)"
-                          r"(?: (?:giving|with|taking))?(?: (?:it|them|this|that|her|his|the (?:medicine|tablets?|dose)))?\b", re.I)
+                          r"(?: (?:giving|with|taking))?(?: (?:it|them|this|that|her|his|the (?:medicine|tablets?|dose)))?\b|"
+                          # ... or to give a dose brought up again ("do I give her another 30 mg or will that be too much?")
+                          r"^\s*(?:(?:and|so|but)\s+)*(?:should|do|can|shall) (?:i|we) (?:re-?give|repeat|give)(?: (?:him|her|them))? "
+                          r"(?:another|the same|a second|it again|the dose again|(?:the|her|his) dose again)\b", re.I)
 # ... which an answer's first lines already answer when they say to give, keep giving or stop it
 _GIVE_OR_STOP_SAID = re.compile(r"\b(?:do not|don't|never|keep|stop|continue|carry on)\s+(?:giving|give|taking|take)\b|"
-                                r"\bstop\s+(?:the|it|this)\b|\bno more\b|\bdo not give more\b", re.I)
+                                r"\bstop\s+(?:the|it|this)\b|\bno more\b|\bdo not give more\b|"
+                                r"\b(?:give|repeat) (?:the same dose|it|the dose|another dose) again\b|\b(?:do not|don't) give (?:another|it again)\b",
+                                re.I)
 # what can be done about what the story told, naming nothing of its own ("is there anything that can be done?")
 _ANYTHING_TO_DO = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:is there (?:anything|something)(?: (?:that|else))? (?:can|could|we can|"
                              r"we could|i can|you can|they can) (?:be )?do(?:ne)?|what (?:else )?can (?:be done|we do|i do)|"
@@ -1884,7 +1916,9 @@ _ANYTHING_TO_DO = re.compile(r"^\s*(?:(?:and|so|but)\s+)*(?:is there (?:anything
 _GENERIC_TREATMENT = re.compile(r"^\s*(?:(?:and|also|so|then)\s+)*(?:(?:what|which)\s+(?:is\s+the\s+|are\s+the\s+)?"
                                 r"(?:treatments?|therapy|therapies|management|options?)(?:\s+now|\s+next)?|"
                                 r"how\s+(?:do|should|would)\s+(?:i|we|you)\s+(?:treat|manage)(?:\s+(?:it|this|him|her))?|"
-                                r"treatment|management|what\s+next|next\s+steps?)\s*\??\s*$", re.I)
+                                r"treatment|management|what\s+next|next\s+steps?|"
+                                r"what\s+(?:should|do|shall|would|can)\s+(?:we|i|you)\s+(?:start|give|use|try)(?:\s+(?:now|next|him|her))?)"
+                                r"\s*\??\s*$", re.I)
 _HEDGED = re.compile(r"^\s*it (?:can|may|might|could) be\b", re.I)
 # an answer's opening word to a yes/no question ("Yes", "No", "Not yet", "It can be: ..."), and with a qualifier
 _ANSWER_WORD = re.compile(r"^\s*(?:yes|no|not|it (?:can|may|might|could) be)\b", re.I)
@@ -1915,7 +1949,8 @@ def _said_later(asked: str, given: Any, family: bool) -> str | None:
             best, share, at = sentence, hits / len(terms), i
     if share < float(cfg["share"]):
         return None
-    return "" if at == 0 else best
+    # (the first two sentences when the first is short, "Yes. Buy travel insurance ...": the summary reads both)
+    return "" if at == 0 or (at == 1 and len(said[0]) < 100) else best
 
 
 def _own_close_answer(u: Understanding, part: str, bare: str, chosen: str | None, intent: str) -> bool:
@@ -2318,10 +2353,20 @@ def _marked_questions_cached(question: str) -> frozenset[str]:
     20 kg: dose and monitoring?"), each piece of one that asks two things included."""
     out: set[str] = set()
     question = _listed_questions(question)
-    for p in _message_parts(question):
+    parts = _message_parts(question)
+    for p in parts:
         if _asked_in(p, question):
             out.update(_two_verbs(p))
+    if out:   # (beside questions typed as such, a "when ..." sentence ended by a full stop tells: _TOLD_WHEN)
+        out.update(f"\0{p}" for p in parts if _TOLD_WHEN.match(p) and re.search(re.escape(p) + r"\s*[.!]", question))
     return frozenset(out)
+
+
+# a sentence of when something happens, ended by a full stop in a message whose questions are marked ("When I've got
+# basketball tournaments at the weekend I sometimes forget my evening dose till the next morning. Is that a big
+# deal?"): told, not asked (kept in the marked set as "\0" + the part)
+_TOLD_WHEN = re.compile(r"^\s*when\s+(?:i|i['’]ve|ive|i['’]m|im|we|we['’]re|he|she|they)\s+"
+                        r"(?!(?:do|does|did|should|can|could|will|would|is|are|am|must)\b)", re.I)
 
 
 # an "it" that points at nothing: "is it ok for him to go back to nursery?" asks about going back to nursery, not
@@ -2356,7 +2401,7 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             out.append((p, "why " + _ENDS_WHY.sub("", p)))
             told, before = [], []
             continue
-        if (marked and p not in marked and _STATEMENT_GOES_ON.match(p)) \
+        if (marked and p not in marked and (_STATEMENT_GOES_ON.match(p) or f"\0{p}" in marked)) \
                 or (not _ASKING.match(p) and not _SHORTHAND_ASK.match(p) and (p not in marked or _REPORTED.match(p)) \
                 and not ((p is parts[-1] or _SHORTHAND_DOSE.match(p)) and _dose_request(p)) \
                 and not _REQUEST.search(p) and not _VERSUS.search(p)):   # ("single 375 mg/m2 vs 2 doses vs 750 mg/m2" asks)
@@ -2370,6 +2415,13 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             # (the army), not the story's; so is the "it" of "... is it safe on steroids, and won't it set off a
             # relapse?" (the jab, named as the story named it: a long story would drown the question)
             jab = _NAMED_VACCINE.search(out[-1][0])
+            given_to = _SIBLING_VACCINE.search(out[-1][0])
+            if _SAME_QUESTION_OF_SIBLING.match(p) and given_to is not None:
+                # (of the sister: "can his younger sister have the nasal flu vaccine", without the child's medicines;
+                # only a vaccine question - "does he need the antibody injection? and his sister?" is not hers to have)
+                who = re.sub(r"^\s*(?:and what about|what about|how about|and|also)\s+|\s*\??\s*$", "", p, flags=re.I)
+                out.append((f"can {who} have {given_to.group()}", p))
+                continue
             out.append((f"{jab.group()}, {p}" if jab is not None and re.search(r"\brelapse", p, re.I)
                         else f"{out[-1][0]}, {p}", p))
             continue
@@ -2386,7 +2438,8 @@ def _asked_parts_cached(parts: tuple[str, ...], marked: frozenset[str]) -> tuple
             out.append((f"{p} ({_drug_words(out[-1][1])[-1]})", p))
             continue
         referring = (bool(_REFERRING.match(p)) and not _DUMMY_IT.match(p)
-                     and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)) or bool(_OK_WITH_MEDICINES.match(p)))) \
+                     and (not _own_subject(p) or bool(_CHANGE_BACK.match(p)) or bool(_OK_WITH_MEDICINES.match(p))
+                          or bool(_SOMETHING_ELSE.match(p)))) \
             or (bool(_OBJECT_PRONOUN.search(p)) and bool(told or story)) \
             or (bool(_THAT_PLAN.search(p)) and bool(told)) \
             or (bool(_SBA_ASK.match(p)) and bool(told or story)) \
@@ -2568,6 +2621,9 @@ def _part_answer_of(u: Understanding, part: str, need: float, bare: str | None =
         own = _exact_keys().get(_bare(normalise(bare)))
         if own is not None and not _not_for_this(u, own):   # "is it something we did": one of the pack's own
             return Hit(own, "answer", "", 0.0, 1.0, 1.0, 1.0), 1.0
+    if bare is not None and bare != part and _SAME_QUESTION_OF_SIBLING.match(bare) and _SIBLING_VACCINE.search(part):
+        # (asked of the brother or sister, who takes none of the child's medicines)
+        return _part_answer(dataclasses.replace(u, drugs=(), patient_drugs=()), part, need, prefer=prefer)
     if bare is not None and bare != part and not _REFERRING.match(bare):
         best, conf = _part_answer(u, bare, need, prefer=prefer)
         hit, fit = _part_answer(u, part, need, prefer=prefer)
