@@ -5448,6 +5448,14 @@ def test_rounds_49_50_fixes():
 
 
 def test_round_51_and_review_of_rounds_49_50():
+    # an albumin result or furosemide already taken keeps the steroid emergency first
+    z = answer("10yo on long-term prednisolone, ran out and missed 3 days of doses, now vomiting, lethargic, BP 80/45, HR "
+               "145. Bloods: Na 128, K 5.6, albumin 30. Management?")
+    assert z.summary_text.startswith("Treat as an emergency now")
+    # a first episode with a relapse spoken of (a cousin's, a chance, none yet) is still a first episode
+    y = answer("First episode 2 weeks ago, 20 kg, responding well. Parents are worried because a cousin relapsed. How "
+               "long is the daily prednisolone?")
+    assert "relapse" not in y.summary_text.split(".")[0].lower()
     # a shocked child with albumin and furosemide proposed: no furosemide (never the adrenal-crisis answer first)
     a = answer("ED consultant. 8yo known SSNS, relapsed 5 days ago, mum restarted pred at home. Now vomiting, abdominal "
                "pain, lethargic, cool peripheries, CRT 4 s, HR 140, BP 95/60, passed little urine today. Registrar wants "
@@ -5520,10 +5528,10 @@ def test_round_52_fixes():
     # late responder vs SRNS is a definition, never the trial evidence
     e = answer("late responder vs SRNS - whats the difference?", audience="student")
     assert e.summary_text.startswith("Steroid-sensitive, a late responder")
-    # "which trial showed it?" beside an answer naming the trial is answered
+    # the trial is named in the first line
     f = answer("Why are calcineurin inhibitors first-line for SRNS rather than IV cyclophosphamide? Which trial showed "
                "it?", audience="student")
-    assert "not answered" not in f.summary_text.lower() and "Gulati 2012" in f.summary_text
+    assert "Gulati 2012" in f.summary_text
     # moving an appointment is not moving house
     g = answer("im 14 on ciclosporin and got a bp cuff for home, keeps saying like 138/88. is that bad? also my mocks are "
                "the same week as my clinic appt can i move it", audience="family")

@@ -1231,11 +1231,6 @@ _SAME_QUESTION_OF_SIBLING = re.compile(
     r"big|baby|twin)\s+)?(?:sister|brother|sibling|siblings|sis|bro|twin|brothers and sisters)s?\s*\??\s*$", re.I)
 # ... a vaccine, as a question before names it (the nasal spray too)
 _SIBLING_VACCINE = re.compile(r"\b(?:\w+\s+){0,2}(?:mmr|vaccin\w*|jabs?|booster|immunis\w*|immuniz\w*|bcg|(?:nasal|flu)\s+spray)\b", re.I)
-# which trial showed what the answer given says ("which trial showed it?", "does the Dutch trial agree?")
-_WHICH_TRIAL = re.compile(r"^\s*(?:(?:and|also|so)\s+)*(?:(?:which|what) (?:trial|trials|study|studies|rct|rcts)\b|"
-                          r"(?:does|do|did) the \w+ (?:trial|study|rct) (?:agree|show|find|say)\b|"
-                          r"is there (?:an? )?(?:actual )?(?:trial|study|rct)\b)", re.I)
-_NAMES_A_TRIAL = re.compile(r"\b(?:PREDNOS|[A-Z][A-Za-z]+ (?:et al\.? )?\(?(?:19|20)\d\d)\b|\bRCTs?\b")   # ("Gulati 2012", "Teeninga (6 vs")
 _ASKED_OF_QUESTION_BEFORE = re.compile(
     r"\b(?:tell|inform|warn)\s+(?:them|him|her)\b|\b(?:declare|disclose|mention)\s+it\b|"
     # ("... does he need the pneumococcal jab? is it safe on steroids, and won't it set off a relapse?": the jab)
@@ -1624,9 +1619,6 @@ def _part_lines(u: Understanding, chosen: str | None, audience: str, *, skip_int
         if given is not None and _given_answers_it(u, part, asked_as[part], given, family):
             first_is_chosen = first_is_chosen or part is parts[0]   # (and so opens the summary as it is)
             continue
-        if given is not None and _WHICH_TRIAL.match(asked_as[part]) \
-                and _NAMES_A_TRIAL.search(" ".join((given.family_answer if family else given.answer).split())):
-            continue   # "... is there an actual trial? which trial showed it?" beside an answer naming the trial (Gulati 2012)
         if given is not None and _WHAT_IS_THIS.match(asked_as[part]):
             continue   # "... neutrophils 0.2, fever 39.2. What is this and how do I manage it?": the answer given,
             #            about the story told, names it (never a second answer about fever in general)
