@@ -5536,3 +5536,12 @@ def test_round_52_fixes():
     g = answer("im 14 on ciclosporin and got a bp cuff for home, keeps saying like 138/88. is that bad? also my mocks are "
                "the same week as my clinic appt can i move it", audience="family")
     assert "new home" not in g.summary_text
+
+
+def test_a_second_course_of_cyclophosphamide_is_said_to_be_one_course_only():
+    a = answer("Boy, 9, 28 kg, frequently relapsing SSNS. Had oral cyclophosphamide 2 mg/kg/day for 8 weeks aged 5. "
+               "Consultant asked me to check whether we can give a 12-week course at 3 mg/kg/day now. What's his "
+               "cumulative dose and is this ok?")
+    assert "one course only" in a.summary_text
+    b = answer("the consultant wants to give cyclophosphamide, how long is the course?", audience="family")
+    assert "12 weeks" in b.summary_text and "first episode" not in b.summary_text
